@@ -1,0 +1,130 @@
+//! `kpack lint`: everything that can be checked without a cluster. Chart.yaml validity,
+//! rendering with the chart's defaults (and any values given), the values schema, and that
+//! every rendered document is a Kubernetes object (valid YAML with apiVersion, kind and
+//! metadata.name, a valid name, no duplicates). Warnings become errors with `--strict`.
+
+use super::render::{RenderOptions, render};
+use crate::chart::Chart;
+use crate::values::Map;
+use std::collections::HashSet;
+
+/// How serious a lint finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Worth knowing, never fails the lint.
+    Info,
+    /// Fails the lint with `--strict`.
+    Warning,
+    /// Always fails the lint.
+    Error,
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "INFO",
+            Severity::Warning => "WARNING",
+            Severity::Error => "ERROR",
+        })
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Severity.
+    pub severity: Severity,
+    /// What it is about (a file, a template, an object).
+    pub what: String,
+    /// The finding itself, with what to do.
+    pub message: String,
+}
+
+/// All findings for one chart.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Findings, in the order found.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    fn push(&mut self, severity: Severity, what: impl Into<String>, message: impl Into<String>) {
+        self.findings.push(Finding { severity, what: what.into(), message: message.into() });
+    }
+
+    /// Whether the lint passes (`strict`: warnings fail too).
+    pub fn passed(&self, strict: bool) -> bool {
+        let limit = if strict { Severity::Warning } else { Severity::Error };
+        self.findings.iter().all(|f| f.severity < limit)
+    }
+}
+
+/// Lint an already loaded chart with the given user values.
+pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
+    let mut r = Report::default();
+    let origin = &chart.origin;
+    let m = &chart.metadata;
+    if m.api_version == "v1" {
+        r.push(Severity::Warning, format!("{origin}/Chart.yaml"), "apiVersion v1 is deprecated: use \"v2\"");
+    }
+    if m.description.is_empty() {
+        r.push(Severity::Info, format!("{origin}/Chart.yaml"), "add a description");
+    }
+    if m.icon.is_empty() {
+        r.push(Severity::Info, format!("{origin}/Chart.yaml"), "icon is recommended");
+    }
+    if m.deprecated {
+        r.push(Severity::Warning, format!("{origin}/Chart.yaml"), "this chart is deprecated");
+    }
+    if chart.values_source.is_empty() && !m.is_library() {
+        r.push(Severity::Warning, format!("{origin}/values.yaml"), "file does not exist: add one with the chart's defaults");
+    }
+    if let Some(s) = &chart.schema
+        && let Err(e) = crate::values::schema::check_schema(s, chart.name())
+    {
+        r.push(Severity::Error, format!("{origin}/values.schema.json"), e.to_string());
+    }
+    if m.is_library() {
+        return r;
+    }
+    if chart.templates.is_empty() {
+        r.push(Severity::Warning, format!("{origin}/templates/"), "directory does not exist or has no templates");
+    }
+    let out = match render(chart, user_values, opts) {
+        Ok(o) => o,
+        Err(e) => {
+            r.push(Severity::Error, origin.clone(), e.to_string());
+            return r;
+        }
+    };
+    let mut seen = HashSet::new();
+    for d in out.crds.iter().chain(&out.manifest.documents).chain(&out.manifest.hooks) {
+        let name = d.name();
+        if !name.is_empty() && !valid_object_name(name) {
+            r.push(
+                Severity::Error,
+                d.source.clone(),
+                format!("{}: metadata.name {name:?} is invalid: use lowercase letters, digits, '-' and '.', at most 253 characters, starting and ending with a letter or digit", d.kind()),
+            );
+        }
+        let key = (d.api_version().split('/').next().unwrap_or("").to_string(), d.kind().to_string(), d.namespace().unwrap_or("").to_string(), name.to_string());
+        if !name.is_empty() && !seen.insert(key) {
+            r.push(Severity::Error, d.source.clone(), format!("object {} is rendered twice: names must be unique per kind and namespace", d.identity()));
+        }
+    }
+    if out.manifest.documents.is_empty() && out.manifest.hooks.is_empty() {
+        r.push(Severity::Warning, origin.clone(), "rendering with these values produced no objects");
+    }
+    r
+}
+
+/// A DNS-1123 subdomain (what most object names must be).
+pub fn valid_object_name(name: &str) -> bool {
+    name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}

@@ -1,0 +1,110 @@
+//! The render pipeline shared by `template`, `install`, `upgrade`, `lint` and `diff`:
+//! check the chart against the target Kubernetes version, enable subcharts, coalesce
+//! values, validate them against every schema, render, and build the manifest.
+
+use crate::chart::Chart;
+use crate::engine::{self, Capabilities, Release, RenderedTemplate};
+use crate::manifest::{self, Document, Manifest};
+use crate::values::{Map, deps, schema};
+use crate::{Error, Result};
+
+/// Options of a render beyond the chart and values.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// The release rendered for.
+    pub release: Release,
+    /// The target cluster's capabilities.
+    pub capabilities: Capabilities,
+    /// Skip `values.schema.json` validation.
+    pub skip_schema_validation: bool,
+}
+
+/// Everything a render produced.
+#[derive(Debug, Clone)]
+pub struct RenderOutput {
+    /// The chart tree as rendered: aliases applied, disabled subcharts removed.
+    pub chart: Chart,
+    /// The user's values (what `--reuse-values` reuses).
+    pub user_values: Map,
+    /// The computed values the templates saw.
+    pub values: Map,
+    /// Each template's rendered text.
+    pub templates: Vec<RenderedTemplate>,
+    /// The objects, in install order, with hooks apart.
+    pub manifest: Manifest,
+    /// CRDs from `crds/` directories of the tree.
+    pub crds: Vec<Document>,
+    /// The top chart's rendered NOTES.txt.
+    pub notes: Option<String>,
+}
+
+/// Run the pipeline.
+pub fn render(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Result<RenderOutput> {
+    check_kube_version(chart, &opts.capabilities)?;
+    let processed = deps::process(chart, user_values)?;
+    let values = deps::coalesce_with_imports(&processed, user_values)?;
+    if !opts.skip_schema_validation {
+        validate_tree(&processed, &values, processed.name())?;
+    }
+    if processed.metadata.is_library() {
+        return Err(Error::Chart(format!(
+            "{}: chart {:?} is a library chart (type: library): it holds definitions for other charts and cannot be rendered or installed on its own",
+            processed.origin,
+            processed.name()
+        )));
+    }
+    let rendered = engine::render(&processed, &values, &opts.release, &opts.capabilities)?;
+    let manifest = manifest::build(&rendered.templates)?;
+    let crds = manifest::crds(&processed)?;
+    Ok(RenderOutput {
+        chart: processed,
+        user_values: user_values.clone(),
+        values,
+        templates: rendered.templates,
+        manifest,
+        crds,
+        notes: rendered.notes,
+    })
+}
+
+fn validate_tree(chart: &Chart, values: &Map, path: &str) -> Result<()> {
+    if let Some(s) = &chart.schema {
+        schema::validate(s, &serde_json::Value::Object(values.clone()), path)?;
+    }
+    for sub in &chart.subcharts {
+        let section = match values.get(sub.name()) {
+            Some(serde_json::Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        validate_tree(sub, &section, &format!("{path}/charts/{}", sub.name()))?;
+    }
+    Ok(())
+}
+
+/// A chart's `kubeVersion` constraint must admit the target version.
+pub fn check_kube_version(chart: &Chart, caps: &Capabilities) -> Result<()> {
+    let c = chart.metadata.kube_version.trim();
+    if !c.is_empty() {
+        let v = caps.kube_version.git_version();
+        match engine::funcs::semver::semver_compare(c, &v) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(Error::Chart(format!(
+                    "chart {:?} requires Kubernetes {c} (kubeVersion in {}/Chart.yaml), but the target is {v}; use --kube-version to render for another version",
+                    chart.name(),
+                    chart.origin
+                )));
+            }
+            Err(e) => {
+                return Err(Error::Chart(format!(
+                    "{}/Chart.yaml: kubeVersion {c:?} is not a valid constraint: {e}",
+                    chart.origin
+                )));
+            }
+        }
+    }
+    for sub in &chart.subcharts {
+        check_kube_version(sub, caps)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! `kpack template`: the text Helm users expect (`---`, `# Source:` and the document), the
+//! `--show-only` filter, `-o json`, and `--output-dir` (written only after a whole render
+//! succeeded).
+
+use super::render::RenderOutput;
+use crate::manifest::Document;
+use crate::{Error, Result};
+use std::path::Path;
+
+/// What to print of a render.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateOptions {
+    /// Print CRDs from `crds/` first.
+    pub include_crds: bool,
+    /// Only these templates (`templates/x.yaml`, `CHART/templates/x.yaml`, or globs).
+    pub show_only: Vec<String>,
+}
+
+/// The documents to print, in order: CRDs (if asked), objects, hooks.
+pub fn selected<'a>(out: &'a RenderOutput, opts: &TemplateOptions) -> Result<Vec<&'a Document>> {
+    let mut docs: Vec<&Document> = Vec::new();
+    if opts.include_crds {
+        docs.extend(out.crds.iter());
+    }
+    docs.extend(out.manifest.documents.iter());
+    docs.extend(out.manifest.hooks.iter());
+    if opts.show_only.is_empty() {
+        return Ok(docs);
+    }
+    let chart = out.chart.name();
+    let mut result = Vec::new();
+    for pattern in &opts.show_only {
+        let full = if pattern.starts_with(&format!("{chart}/")) {
+            pattern.clone()
+        } else {
+            format!("{chart}/{pattern}")
+        };
+        let pat = glob::Pattern::new(&full)
+            .map_err(|e| Error::Usage(format!("--show-only {pattern:?}: invalid pattern: {e}")))?;
+        let matched: Vec<&Document> = docs.iter().copied().filter(|d| pat.matches(&d.source)).collect();
+        if matched.is_empty() {
+            let exists = out.templates.iter().any(|t| pat.matches(&t.name));
+            return Err(Error::Usage(if exists {
+                format!("--show-only {pattern:?}: the template rendered no objects")
+            } else {
+                let mut names: Vec<&str> = out.templates.iter().map(|t| t.name.as_str()).collect();
+                names.sort();
+                format!(
+                    "--show-only {pattern:?}: no template matches in chart {chart:?}; templates are:\n  {}",
+                    names.join("\n  ")
+                )
+            }));
+        }
+        for d in matched {
+            if !result.iter().any(|r: &&Document| std::ptr::eq(*r, d)) {
+                result.push(d);
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// `---`-separated YAML, each document preceded by `# Source: …`.
+pub fn to_yaml(docs: &[&Document]) -> String {
+    let mut s = String::new();
+    for d in docs {
+        s.push_str("---\n# Source: ");
+        s.push_str(&d.source);
+        s.push('\n');
+        s.push_str(&d.text);
+        s.push('\n');
+    }
+    s
+}
+
+/// A `v1/List` of the objects, as pretty JSON.
+pub fn to_json(docs: &[&Document]) -> String {
+    let items: Vec<&serde_json::Value> = docs.iter().map(|d| &d.object).collect();
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+    let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Write each template's documents to `DIR/<template path>`; returns the files written.
+pub fn write_output_dir(dir: &Path, docs: &[&Document]) -> Result<Vec<std::path::PathBuf>> {
+    let mut by_file: indexmap::IndexMap<&str, Vec<&Document>> = indexmap::IndexMap::new();
+    for d in docs {
+        by_file.entry(d.source.as_str()).or_default().push(d);
+    }
+    let mut written = Vec::new();
+    for (source, docs) in by_file {
+        let path = dir.join(source);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent.display(), e))?;
+        }
+        std::fs::write(&path, to_yaml(&docs)).map_err(|e| Error::io(path.display(), e))?;
+        written.push(path);
+    }
+    Ok(written)
+}

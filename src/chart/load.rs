@@ -1,0 +1,225 @@
+//! Loading charts: from a directory (honouring `.kpackignore`) or from a `.tgz` archive
+//! (through `crate::archive`, which refuses unsafe entries). Both paths end in
+//! [`from_files`], which sorts a flat list of files into a [`Chart`].
+
+use super::ignore::Ignore;
+use super::{Chart, File, Metadata};
+use crate::{Error, Result, archive, yaml};
+use std::path::Path;
+
+/// Load a chart from a directory or a `.tgz` archive on disk.
+pub fn load(path: &Path) -> Result<Chart> {
+    let meta = std::fs::metadata(path).map_err(|_| {
+        Error::Chart(format!(
+            "chart not found: {}: no such directory or archive (give a chart directory, a .tgz archive or an oci:// reference)",
+            path.display()
+        ))
+    })?;
+    if meta.is_dir() {
+        load_dir(path)
+    } else {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+        load_bytes(&bytes, &path.display().to_string())
+    }
+}
+
+/// Load a chart from a directory.
+pub fn load_dir(dir: &Path) -> Result<Chart> {
+    let files = load_dir_files(dir)?;
+    from_files(files, &dir.display().to_string())
+}
+
+/// Load a chart from the bytes of a `.tgz` archive; `origin` names it in messages.
+pub fn load_bytes(bytes: &[u8], origin: &str) -> Result<Chart> {
+    let (_, files) = archive::read_chart_tgz(bytes, origin, &archive::Limits::default())?;
+    from_files(files, origin)
+}
+
+/// Every file of a chart directory that `.kpackignore` (or `.helmignore`) does not exclude,
+/// as `(relative path, bytes)` sorted by path.
+pub fn load_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    if !dir.join("Chart.yaml").is_file() {
+        return Err(Error::Chart(format!(
+            "{}: no Chart.yaml here; is this a chart directory? (`kpack create NAME` makes one)",
+            dir.display()
+        )));
+    }
+    let ignore = read_ignore_file(dir)?;
+    let mut out = Vec::new();
+    walk(dir, "", &ignore, &mut out, 0)?;
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+fn read_ignore_file(dir: &Path) -> Result<Ignore> {
+    for name in [".kpackignore", ".helmignore"] {
+        let p = dir.join(name);
+        if p.is_file() {
+            let text = std::fs::read_to_string(&p).map_err(|e| Error::io(p.display(), e))?;
+            return Ok(Ignore::parse(&text));
+        }
+    }
+    Ok(Ignore::empty())
+}
+
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    ignore: &Ignore,
+    out: &mut Vec<(String, Vec<u8>)>,
+    depth: usize,
+) -> Result<()> {
+    if depth > 64 {
+        return Err(Error::Chart(format!(
+            "{}: directories nested more than 64 levels deep (a symbolic link loop?)",
+            dir.display()
+        )));
+    }
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io(dir.display(), e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+        let path = entry.path();
+        // Follow links, as Helm does; a dangling link is an error naming it.
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| Error::Chart(format!("{}: {e} (a broken symbolic link?)", path.display())))?;
+        if ignore.is_ignored(&rel, meta.is_dir()) {
+            continue;
+        }
+        if meta.is_dir() {
+            walk(&path, &rel, ignore, out, depth + 1)?;
+        } else if meta.is_file() {
+            let data = std::fs::read(&path).map_err(|e| Error::io(path.display(), e))?;
+            out.push((rel, data));
+        }
+    }
+    Ok(())
+}
+
+/// Build a chart from its files (paths relative to the chart root). `origin` names the chart
+/// in messages. Subcharts under `charts/` (directories or `.tgz` archives) are loaded too.
+pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> {
+    // A chart's own ignore file also applies inside archives and subchart directories.
+    let ignore = files
+        .iter()
+        .find(|(n, _)| n == ".kpackignore")
+        .or_else(|| files.iter().find(|(n, _)| n == ".helmignore"))
+        .map(|(_, d)| Ignore::parse(&String::from_utf8_lossy(d)))
+        .unwrap_or_else(Ignore::empty);
+
+    let mut metadata_src: Option<Vec<u8>> = None;
+    let mut values_source = String::new();
+    let mut schema = None;
+    let mut templates = Vec::new();
+    let mut notes = None;
+    let mut crds = Vec::new();
+    let mut other = Vec::new();
+    let mut readme = None;
+    let mut sub_dirs: indexmap::IndexMap<String, Vec<(String, Vec<u8>)>> = indexmap::IndexMap::new();
+    let mut sub_archives = Vec::new();
+
+    for (name, data) in files {
+        if ignore.is_ignored(&name, false) {
+            continue;
+        }
+        if let Some(rest) = name.strip_prefix("charts/") {
+            match rest.split_once('/') {
+                Some((dir, inner)) => {
+                    sub_dirs.entry(dir.to_string()).or_default().push((inner.to_string(), data));
+                }
+                None if rest.ends_with(".tgz") || rest.ends_with(".tar.gz") => {
+                    sub_archives.push((name, data));
+                }
+                None => other.push(File { name, data }),
+            }
+            continue;
+        }
+        match name.as_str() {
+            "Chart.yaml" => metadata_src = Some(data),
+            "values.yaml" => {
+                values_source = String::from_utf8(data).map_err(|_| {
+                    Error::Values(format!("{origin}/values.yaml: not valid UTF-8 text"))
+                })?
+            }
+            "values.schema.json" => {
+                let v: serde_json::Value = serde_json::from_slice(&data).map_err(|e| {
+                    Error::Values(format!(
+                        "{origin}/values.schema.json:{}:{}: invalid JSON: {e}",
+                        e.line(),
+                        e.column()
+                    ))
+                })?;
+                schema = Some(v);
+            }
+            "templates/NOTES.txt" => notes = Some(File { name, data }),
+            n if n.starts_with("templates/") => templates.push(File { name, data }),
+            n if n.starts_with("crds/") => crds.push(File { name, data }),
+            n => {
+                if n.eq_ignore_ascii_case("README.md") || n.eq_ignore_ascii_case("README") {
+                    readme = Some(String::from_utf8_lossy(&data).into_owned());
+                }
+                other.push(File { name, data })
+            }
+        }
+    }
+
+    let Some(meta_bytes) = metadata_src else {
+        return Err(Error::Chart(format!(
+            "{origin}: no Chart.yaml; is this a chart? (`kpack create NAME` makes one)"
+        )));
+    };
+    let meta_text = String::from_utf8_lossy(&meta_bytes);
+    let metadata: Metadata = yaml::from_str(&meta_text)
+        .map_err(|e| Error::Chart(e.at(&format!("{origin}/Chart.yaml"))))?;
+    metadata
+        .validate(&format!("{origin}/Chart.yaml"))
+        .map_err(Error::Chart)?;
+
+    let values = if values_source.trim().is_empty() {
+        crate::values::Map::new()
+    } else {
+        match yaml::parse(&values_source) {
+            Ok(serde_json::Value::Object(m)) => m,
+            Ok(serde_json::Value::Null) => crate::values::Map::new(),
+            Ok(_) => {
+                return Err(Error::Values(format!(
+                    "{origin}/values.yaml: the top level must be a map of keys to values"
+                )));
+            }
+            Err(e) => return Err(Error::Values(e.at(&format!("{origin}/values.yaml")))),
+        }
+    };
+
+    let mut subcharts = Vec::new();
+    for (dir, files) in sub_dirs {
+        // Directories under charts/ without a Chart.yaml are not charts (Helm skips them too).
+        if !files.iter().any(|(n, _)| n == "Chart.yaml") {
+            continue;
+        }
+        subcharts.push(from_files(files, &format!("{origin}/charts/{dir}"))?);
+    }
+    for (name, data) in sub_archives {
+        let sub_origin = format!("{origin}/{name}");
+        let (_, files) = archive::read_chart_tgz(&data, &sub_origin, &archive::Limits::default())?;
+        subcharts.push(from_files(files, &sub_origin)?);
+    }
+    subcharts.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+
+    templates.sort_by(|a, b| a.name.cmp(&b.name));
+    crds.sort_by(|a, b| a.name.cmp(&b.name));
+    other.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Chart {
+        metadata,
+        values,
+        values_source,
+        schema,
+        templates,
+        notes,
+        crds,
+        files: other,
+        readme,
+        subcharts,
+        origin: origin.to_string(),
+    })
+}

@@ -1,0 +1,180 @@
+//! `Chart.yaml`: the chart's metadata model and its validation rules.
+
+use serde::{Deserialize, Serialize};
+
+/// A chart dependency as declared in `Chart.yaml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dependency {
+    /// The subchart's name (its directory or archive under `charts/`).
+    pub name: String,
+    /// A SemVer version or range.
+    #[serde(default)]
+    pub version: String,
+    /// Where `kpack dependency update` fetches it from (`file://...`, `oci://...`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub repository: String,
+    /// Comma-separated values paths; the first that holds a boolean enables/disables the subchart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// Tags: the subchart is disabled when all its tags set under `tags:` are false.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Whether the subchart is enabled (computed; true unless a condition or tags say otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// `import-values`: strings (`exports.X` form) or `{child, parent}` maps.
+    #[serde(default, rename = "import-values", skip_serializing_if = "Vec::is_empty")]
+    pub import_values: Vec<serde_json::Value>,
+    /// The name the subchart is known by in the parent (values key, template names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+}
+
+/// A chart maintainer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Maintainer {
+    /// Name of the maintainer.
+    #[serde(default)]
+    pub name: String,
+    /// E-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Web page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// The contents of `Chart.yaml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    /// `v2` (v1 charts are read too).
+    #[serde(default)]
+    pub api_version: String,
+    /// The chart name.
+    #[serde(default)]
+    pub name: String,
+    /// The chart version, SemVer 2.
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub version: String,
+    /// Version of the application the chart deploys.
+    #[serde(default, skip_serializing_if = "String::is_empty", deserialize_with = "string_or_number")]
+    pub app_version: String,
+    /// One-line description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// `application` (default) or `library` (definitions only, never rendered on its own).
+    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    pub chart_type: String,
+    /// A SemVer constraint the target Kubernetes version must satisfy.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kube_version: String,
+    /// Subcharts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<Dependency>,
+    /// Search keywords.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    /// Project home page.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub home: String,
+    /// Source code URLs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+    /// Maintainers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub maintainers: Vec<Maintainer>,
+    /// Icon URL.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub icon: String,
+    /// Whether the chart is deprecated.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+    /// Free-form annotations.
+    #[serde(default, skip_serializing_if = "indexmap::IndexMap::is_empty")]
+    pub annotations: indexmap::IndexMap<String, String>,
+}
+
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(match v {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+impl Metadata {
+    /// Whether this is a library chart (templates are definitions only).
+    pub fn is_library(&self) -> bool {
+        self.chart_type == "library"
+    }
+
+    /// Check the rules every chart must satisfy. `file` names the Chart.yaml in messages.
+    /// Returns every problem found, one per line.
+    pub fn validate(&self, file: &str) -> Result<(), String> {
+        let mut problems = Vec::new();
+        if self.api_version.is_empty() {
+            problems.push("apiVersion is required (use \"v2\")".to_string());
+        } else if self.api_version != "v2" && self.api_version != "v1" {
+            problems.push(format!(
+                "apiVersion {:?} is not supported (use \"v2\")",
+                self.api_version
+            ));
+        }
+        if self.name.is_empty() {
+            problems.push("name is required".to_string());
+        } else if !valid_chart_name(&self.name) {
+            problems.push(format!(
+                "name {:?} is invalid: use lowercase letters, digits and '-', starting with a letter",
+                self.name
+            ));
+        }
+        if self.version.is_empty() {
+            problems.push("version is required (a SemVer 2 version such as 0.1.0)".to_string());
+        } else if let Err(e) = semver::Version::parse(&self.version) {
+            problems.push(format!(
+                "version {:?} is not a valid SemVer 2 version ({e}); write it as MAJOR.MINOR.PATCH, e.g. 1.2.0",
+                self.version
+            ));
+        }
+        match self.chart_type.as_str() {
+            "" | "application" | "library" => {}
+            other => problems.push(format!(
+                "type {other:?} is invalid: use \"application\" or \"library\""
+            )),
+        }
+        for (i, d) in self.dependencies.iter().enumerate() {
+            if d.name.is_empty() {
+                problems.push(format!("dependencies[{i}]: name is required"));
+            }
+            for iv in &d.import_values {
+                match iv {
+                    serde_json::Value::String(_) => {}
+                    serde_json::Value::Object(m)
+                        if m.get("child").is_some_and(|v| v.is_string())
+                            && m.get("parent").is_some_and(|v| v.is_string()) => {}
+                    _ => problems.push(format!(
+                        "dependencies[{i}] ({}): import-values entries must be a string or a map with string keys \"child\" and \"parent\"",
+                        d.name
+                    )),
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{file}: invalid chart metadata:\n  - {}", problems.join("\n  - ")))
+        }
+    }
+}
+
+/// Whether a chart name is valid (lowercase letters, digits, `-`, `_`, `.`, starting alphanumeric).
+pub fn valid_chart_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == '.')
+}

@@ -1,0 +1,54 @@
+//! Charts: the in-memory model of a chart tree (metadata, default values, schema, templates,
+//! CRDs, other files, subcharts) and where it is loaded from (`load`: directory or `.tgz`).
+
+pub mod ignore;
+pub mod load;
+pub mod metadata;
+
+pub use load::{load, load_bytes, load_dir};
+pub use metadata::{Dependency, Metadata};
+
+use crate::values::Map;
+
+/// A file of a chart, by its path relative to the chart root (`templates/deploy.yaml`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    /// Path relative to the chart root, `/`-separated.
+    pub name: String,
+    /// Raw content.
+    pub data: Vec<u8>,
+}
+
+/// A loaded chart and its subcharts.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// `Chart.yaml`.
+    pub metadata: Metadata,
+    /// `values.yaml` parsed (empty when absent).
+    pub values: Map,
+    /// `values.yaml` as written, for `kpack show values`.
+    pub values_source: String,
+    /// `values.schema.json`, when present.
+    pub schema: Option<serde_json::Value>,
+    /// Everything under `templates/` except `NOTES.txt`, sorted by name.
+    pub templates: Vec<File>,
+    /// `templates/NOTES.txt`, when present.
+    pub notes: Option<File>,
+    /// Everything under `crds/` (never templated), sorted by name.
+    pub crds: Vec<File>,
+    /// Every other file (the `Files` object), sorted by name.
+    pub files: Vec<File>,
+    /// `README.md` (any case) when present.
+    pub readme: Option<String>,
+    /// Subcharts found under `charts/`, as directories or archives.
+    pub subcharts: Vec<Chart>,
+    /// Where the chart came from, for messages (a directory, an archive, `parent/charts/x`).
+    pub origin: String,
+}
+
+impl Chart {
+    /// The chart's name (its alias once dependencies are processed).
+    pub fn name(&self) -> &str {
+        &self.metadata.name
+    }
+}

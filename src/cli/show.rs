@@ -1,0 +1,42 @@
+//! `kpack show values|chart|readme|all CHART`.
+
+use kpack::Result;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum What {
+    /// values.yaml as written.
+    Values,
+    /// Chart.yaml.
+    Chart,
+    /// README.md.
+    Readme,
+    /// Chart.yaml, values.yaml and README, separated by `---`.
+    All,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to show.
+    #[arg(value_enum)]
+    pub what: What,
+    /// Chart: a directory or a .tgz archive.
+    pub chart: PathBuf,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let chart = kpack::chart::load(&a.chart)?;
+    let meta = kpack::yaml::to_string(&chart.metadata).map_err(kpack::Error::Chart)?;
+    let readme = chart.readme.clone().unwrap_or_default();
+    let text = match a.what {
+        What::Values => chart.values_source.clone(),
+        What::Chart => meta,
+        What::Readme => readme,
+        What::All => format!("{meta}---\n{}\n---\n{readme}", chart.values_source.trim_end()),
+    };
+    print!("{text}");
+    if !text.ends_with('\n') && !text.is_empty() {
+        println!();
+    }
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! `kpack template NAME CHART`: render locally and print (or write to `--output-dir`).
+
+use super::output::Format;
+use super::{RenderArgs, ValuesArgs};
+use kpack::action::render::{RenderOptions, render};
+use kpack::action::template::{self, TemplateOptions};
+use kpack::engine::Release;
+use kpack::{Error, Result};
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Release name (Release.Name).
+    pub name: String,
+    /// Chart: a directory or a .tgz archive.
+    pub chart: PathBuf,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    /// Namespace (Release.Namespace).
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+    /// Only print the output of these templates (repeatable; e.g. templates/deployment.yaml).
+    #[arg(short = 's', long = "show-only", value_name = "TEMPLATE")]
+    pub show_only: Vec<String>,
+    /// Write each template's output to a file under DIR instead of printing.
+    #[arg(long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Print the CRDs of crds/ directories first.
+    #[arg(long = "include-crds")]
+    pub include_crds: bool,
+    /// Render as an upgrade (Release.IsUpgrade true, IsInstall false).
+    #[arg(long = "is-upgrade")]
+    pub is_upgrade: bool,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Yaml)]
+    pub output: Format,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let chart = kpack::chart::load(&a.chart)?;
+    let user = a.values.options().merge()?;
+    let opts = RenderOptions {
+        release: Release {
+            name: a.name.clone(),
+            namespace: a.namespace.clone(),
+            revision: 1,
+            is_install: !a.is_upgrade,
+            is_upgrade: a.is_upgrade,
+        },
+        capabilities: a.render.capabilities()?,
+        skip_schema_validation: a.render.skip_schema_validation,
+    };
+    let out = render(&chart, &user, &opts)?;
+    let topts = TemplateOptions { include_crds: a.include_crds, show_only: a.show_only.clone() };
+    let docs = template::selected(&out, &topts)?;
+    if let Some(dir) = &a.output_dir {
+        if a.output == Format::Json {
+            return Err(Error::Usage("--output-dir writes YAML files; drop -o json".into()));
+        }
+        for p in template::write_output_dir(dir, &docs)? {
+            println!("wrote {}", p.display());
+        }
+        return Ok(());
+    }
+    let text = match a.output {
+        Format::Yaml => template::to_yaml(&docs),
+        Format::Json => template::to_json(&docs),
+    };
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = stdout.write_all(text.as_bytes());
+    Ok(())
+}

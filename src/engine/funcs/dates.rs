@@ -1,0 +1,280 @@
+//! Time helpers: `now`, `date` and `dateInZone`, formatting with Go's reference-time layouts
+//! (`"2006-01-02T15:04:05Z07:00"`, `"Jan 2, 2006"`, `"15:04"`...).
+//!
+//! kpack has no time type: `now` returns an RFC 3339 string in local time. `date` accepts
+//! such strings (RFC 3339, `2006-01-02 15:04:05`, `2006-01-02`), integers (Unix seconds)
+//! and nil (now). As in sprig, `date` formats in the local time zone; `dateInZone` takes
+//! `UTC`, `Local` or a numeric offset such as `+02:00` (other zone names fall back to UTC,
+//! as sprig does for zones it cannot load; kpack ships no time zone database).
+
+use chrono::{
+    DateTime, Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone,
+    Timelike, Utc,
+};
+use minijinja::{Error, Value};
+
+use super::Args;
+use super::value::{Num, is_nil, num};
+
+pub fn now(_a: &Args) -> Result<Value, Error> {
+    Ok(Local::now()
+        .to_rfc3339_opts(SecondsFormat::AutoSi, false)
+        .into())
+}
+
+/// The instant argument `i` names (now for nil).
+fn instant(a: &Args, i: usize) -> Result<DateTime<Utc>, Error> {
+    let v = a.get(i);
+    if is_nil(v) {
+        return Ok(Utc::now());
+    }
+    match num(v) {
+        Some(Num::I(secs)) => {
+            return Utc
+                .timestamp_opt(secs, 0)
+                .single()
+                .ok_or_else(|| a.err(format!("timestamp {secs} out of range")));
+        }
+        Some(Num::F(f)) => {
+            return Utc
+                .timestamp_opt(f.trunc() as i64, (f.fract().abs() * 1e9) as u32)
+                .single()
+                .ok_or_else(|| a.err(format!("timestamp {f} out of range")));
+        }
+        None => {}
+    }
+    let s = a.str(i);
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    // Go's time.String(): "2006-01-02 15:04:05.999999999 -0700 MST" (zone name optional).
+    let without_name = match s.rsplit_once(' ') {
+        Some((head, name)) if name.chars().all(|c| c.is_ascii_alphabetic()) => head,
+        _ => s,
+    };
+    if let Ok(t) = DateTime::parse_from_str(without_name, "%Y-%m-%d %H:%M:%S%.f %z") {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for layout in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, layout) {
+            return Ok(t.and_utc());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    Err(a.err(format!("cannot parse {s:?} as a time")))
+}
+
+/// A zone by name: `UTC`/empty, `Local`, or a numeric offset; anything else is UTC.
+fn zone(name: &str, at: &DateTime<Utc>) -> (FixedOffset, Option<String>) {
+    let utc = FixedOffset::east_opt(0).expect("zero offset");
+    match name.trim() {
+        "" | "UTC" | "utc" | "Z" => (utc, Some("UTC".to_string())),
+        "Local" => (*at.with_timezone(&Local).offset(), None),
+        other => match DateTime::parse_from_str(&format!("2000-01-01 00:00 {other}"), "%Y-%m-%d %H:%M %z")
+        {
+            Ok(t) => (*t.offset(), None),
+            Err(_) => (utc, Some("UTC".to_string())),
+        },
+    }
+}
+
+/// `date layout t`: t in local time, formatted with a Go layout.
+pub fn date(a: &Args) -> Result<Value, Error> {
+    let t = instant(a, 1)?;
+    let (off, name) = zone("Local", &t);
+    Ok(go_format(&t.with_timezone(&off), &a.str(0), name.as_deref()).into())
+}
+
+/// `dateInZone layout t zone`.
+pub fn date_in_zone(a: &Args) -> Result<Value, Error> {
+    let t = instant(a, 1)?;
+    let (off, name) = zone(&a.str(2), &t);
+    Ok(go_format(&t.with_timezone(&off), &a.str(0), name.as_deref()).into())
+}
+
+const LONG_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const LONG_DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+fn offset_text(secs: i32, colon: bool, with_minutes: bool, with_seconds: bool) -> String {
+    let sign = if secs < 0 { '-' } else { '+' };
+    let s = secs.unsigned_abs();
+    let (h, m, sec) = (s / 3600, (s / 60) % 60, s % 60);
+    let sep = if colon { ":" } else { "" };
+    let mut out = format!("{sign}{h:02}");
+    if with_minutes {
+        out.push_str(&format!("{sep}{m:02}"));
+    }
+    if with_seconds {
+        out.push_str(&format!("{sep}{sec:02}"));
+    }
+    out
+}
+
+/// Format with a Go reference-time layout (`Mon Jan 2 15:04:05 MST 2006`).
+pub fn go_format(t: &DateTime<FixedOffset>, layout: &str, zone_name: Option<&str>) -> String {
+    let b = layout.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    let off = t.offset().local_minus_utc();
+    let at = |i: usize, s: &str| layout[i..].starts_with(s);
+    while i < b.len() {
+        let rest = &layout[i..];
+        // (token length, replacement)
+        let tok: Option<(usize, String)> = match b[i] {
+            b'J' if at(i, "January") => Some((7, LONG_MONTHS[t.month0() as usize].to_string())),
+            b'J' if at(i, "Jan") => Some((3, LONG_MONTHS[t.month0() as usize][..3].to_string())),
+            b'M' if at(i, "Monday") => Some((
+                6,
+                LONG_DAYS[t.weekday().num_days_from_monday() as usize].to_string(),
+            )),
+            b'M' if at(i, "Mon") => Some((
+                3,
+                LONG_DAYS[t.weekday().num_days_from_monday() as usize][..3].to_string(),
+            )),
+            b'M' if at(i, "MST") => Some((
+                3,
+                match zone_name {
+                    Some(n) => n.to_string(),
+                    None if off == 0 => "UTC".to_string(),
+                    None => offset_text(off, false, true, false),
+                },
+            )),
+            b'0' if at(i, "002") => Some((3, format!("{:03}", t.ordinal()))),
+            b'0' if b.get(i + 1).is_some_and(|c| (b'1'..=b'6').contains(c)) => Some((
+                2,
+                match b[i + 1] {
+                    b'1' => format!("{:02}", t.month()),
+                    b'2' => format!("{:02}", t.day()),
+                    b'3' => format!("{:02}", hour12(t.hour())),
+                    b'4' => format!("{:02}", t.minute()),
+                    b'5' => format!("{:02}", t.second()),
+                    _ => format!("{:02}", t.year().rem_euclid(100)),
+                },
+            )),
+            b'1' if at(i, "15") => Some((2, format!("{:02}", t.hour()))),
+            b'1' => Some((1, t.month().to_string())),
+            b'2' if at(i, "2006") => Some((4, format!("{:04}", t.year()))),
+            b'2' => Some((1, t.day().to_string())),
+            b'_' if at(i, "_2006") => Some((5, format!("_{:04}", t.year()))),
+            b'_' if at(i, "__2") => Some((3, format!("{:>3}", t.ordinal()))),
+            b'_' if at(i, "_2") => Some((2, format!("{:>2}", t.day()))),
+            b'3' => Some((1, hour12(t.hour()).to_string())),
+            b'4' => Some((1, t.minute().to_string())),
+            b'5' => Some((1, t.second().to_string())),
+            b'P' if at(i, "PM") => Some((2, if t.hour() >= 12 { "PM" } else { "AM" }.into())),
+            b'p' if at(i, "pm") => Some((2, if t.hour() >= 12 { "pm" } else { "am" }.into())),
+            b'-' | b'Z' => {
+                let z = b[i] == b'Z';
+                let body = &rest[1..];
+                let forms: [(&str, bool, bool, bool); 5] = [
+                    ("070000", false, true, true),
+                    ("07:00:00", true, true, true),
+                    ("0700", false, true, false),
+                    ("07:00", true, true, false),
+                    ("07", false, false, false),
+                ];
+                forms
+                    .iter()
+                    .find(|(f, ..)| body.starts_with(f))
+                    .map(|(f, colon, mins, secs)| {
+                        let text = if z && off == 0 {
+                            "Z".to_string()
+                        } else {
+                            offset_text(off, *colon, *mins, *secs)
+                        };
+                        (f.len() + 1, text)
+                    })
+            }
+            b'.' | b',' if matches!(b.get(i + 1), Some(b'0' | b'9')) => {
+                let digit = b[i + 1];
+                let mut j = i + 1;
+                while j < b.len() && b[j] == digit {
+                    j += 1;
+                }
+                if j < b.len() && b[j].is_ascii_digit() {
+                    None
+                } else {
+                    let n = j - i - 1;
+                    let nanos = format!("{:09}", t.nanosecond() % 1_000_000_000);
+                    let mut frac = nanos[..n.min(9)].to_string();
+                    if digit == b'9' {
+                        frac = frac.trim_end_matches('0').to_string();
+                    }
+                    let text = if frac.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}{frac}", b[i] as char)
+                    };
+                    Some((j - i, text))
+                }
+            }
+            _ => None,
+        };
+        match tok {
+            Some((len, text)) => {
+                out.push_str(&text);
+                i += len;
+            }
+            None => {
+                let c = rest.chars().next().unwrap_or(' ');
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    out
+}
+
+fn hour12(h: u32) -> u32 {
+    match h % 12 {
+        0 => 12,
+        x => x,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts() {
+        let t = FixedOffset::east_opt(2 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(2024, 3, 5, 14, 7, 9)
+            .unwrap();
+        assert_eq!(go_format(&t, "2006-01-02", None), "2024-03-05");
+        assert_eq!(
+            go_format(&t, "2006-01-02T15:04:05Z07:00", None),
+            "2024-03-05T14:07:09+02:00"
+        );
+        assert_eq!(go_format(&t, "Mon Jan _2 3:04PM", None), "Tue Mar  5 2:07PM");
+        assert_eq!(go_format(&t, "Monday, January 2 06 -0700", None), "Tuesday, March 5 24 +0200");
+        assert_eq!(go_format(&t, "15:04:05.000", None), "14:07:09.000");
+        assert_eq!(go_format(&t, "15:04:05.999", None), "14:07:09");
+        assert_eq!(go_format(&t, "002 MST", None), "065 +0200");
+    }
+}

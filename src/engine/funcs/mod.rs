@@ -1,0 +1,367 @@
+//! The template helpers chart authors know from Helm (its builtins plus sprig), registered
+//! on a minijinja environment by [`register`]. `include`, `tpl` and the output formatter are
+//! the engine's; everything else lives here, one submodule per family. The reference for
+//! chart authors is `docs/helpers.md`.
+//!
+//! Every helper is a **function with Helm's argument order** (`trimSuffix("-", name)`), and,
+//! when it has a subject, also a **filter** whose subject is the piped value. For most
+//! helpers the subject is the last argument, exactly like a Helm pipeline
+//! (`name | trimSuffix("-")` is `trimSuffix("-", name)`). A few helpers whose Helm pipeline
+//! form would be a type error take the piped value where it makes sense instead: the map or
+//! list for `set`, `unset`, `hasKey`, `get`, `pick`, `omit`, `append`, `prepend`, `without`,
+//! `index` (first argument) and the string for `regexFindAll`, `regexReplaceAll`,
+//! `regexReplaceAllLiteral`, `regexSplit` (second argument). The table in [`helpers`] is the
+//! single source of truth for names, arities and subject positions.
+
+mod dates;
+mod dicts;
+mod encoding;
+mod lists;
+mod logic;
+mod math;
+pub mod printf;
+pub mod semver;
+mod strings;
+pub mod value;
+pub mod yaml_out;
+
+use minijinja::value::{Kwargs, Rest, Value};
+use minijinja::{Environment, Error, ErrorKind};
+
+pub use value::{Dict, value_from_json, value_to_json};
+
+/// Where the piped value goes in a filter call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// Function only; no filter form.
+    None,
+    /// The piped value is the last argument (Helm's pipeline rule).
+    Last,
+    /// The piped value is the first argument (the map or list being changed).
+    First,
+    /// The piped value is the second argument (the string of the regex helpers).
+    Second,
+}
+
+/// The signature every helper implements: Helm-ordered arguments in, a value out.
+pub type HelperFn = fn(&Args) -> Result<Value, Error>;
+
+/// One entry of the helper table.
+#[derive(Clone, Copy)]
+pub struct Helper {
+    /// The template name.
+    pub name: &'static str,
+    /// Fewest arguments accepted.
+    pub min: usize,
+    /// Most arguments accepted ([`MANY`] for variadic helpers).
+    pub max: usize,
+    /// Where the piped value goes in the filter form.
+    pub subject: Subject,
+    /// The implementation.
+    pub f: HelperFn,
+}
+
+/// `max` of a variadic helper.
+pub const MANY: usize = usize::MAX;
+
+static UNDEFINED: Value = Value::UNDEFINED;
+
+/// The arguments of one helper call, in Helm order, with the helper's name for messages.
+pub struct Args<'a> {
+    /// Helper name, used to prefix error messages.
+    pub name: &'static str,
+    /// The arguments.
+    pub vals: &'a [Value],
+}
+
+impl<'a> Args<'a> {
+    /// Number of arguments.
+    pub fn len(&self) -> usize {
+        self.vals.len()
+    }
+
+    /// `true` when the call has no arguments.
+    pub fn is_empty(&self) -> bool {
+        self.vals.is_empty()
+    }
+
+    /// Argument `i`, or undefined when absent.
+    pub fn get(&self, i: usize) -> &'a Value {
+        self.vals.get(i).unwrap_or(&UNDEFINED)
+    }
+
+    /// The last argument (undefined when there are none).
+    pub fn last(&self) -> &'a Value {
+        self.vals.last().unwrap_or(&UNDEFINED)
+    }
+
+    /// Argument `i` as a string (nil is `""`, other values print as Go's `%v`).
+    pub fn str(&self, i: usize) -> String {
+        value::str_arg(self.get(i))
+    }
+
+    /// Argument `i` as an integer: integers, whole floats and integer strings are accepted.
+    pub fn int(&self, i: usize) -> Result<i64, Error> {
+        let v = self.get(i);
+        match value::num(v) {
+            Some(value::Num::I(n)) => return Ok(n),
+            Some(value::Num::F(f)) if f.fract() == 0.0 && f.is_finite() => return Ok(f as i64),
+            _ => {}
+        }
+        if let Some(s) = v.as_str() {
+            if let Some(n) = value::parse_go_int(s) {
+                return Ok(n);
+            }
+        }
+        if value::is_nil(v) {
+            return Ok(0);
+        }
+        Err(self.err(format!(
+            "expected an integer, got {} {}",
+            value::type_of(v),
+            printf::go_quote(&value::go_v(v))
+        )))
+    }
+
+    /// Argument `i` as a list; nil is an empty list, anything else is an error.
+    pub fn list(&self, i: usize) -> Result<Vec<Value>, Error> {
+        let v = self.get(i);
+        if value::is_nil(v) {
+            return Ok(Vec::new());
+        }
+        value::list_items(v)
+            .ok_or_else(|| self.err(format!("expected a list, got {}", value::type_of(v))))
+    }
+
+    /// Argument `i` as map entries; nil is an empty map, anything else is an error.
+    pub fn map(&self, i: usize) -> Result<Vec<(String, Value)>, Error> {
+        let v = self.get(i);
+        if value::is_nil(v) {
+            return Ok(Vec::new());
+        }
+        value::map_items(v)
+            .ok_or_else(|| self.err(format!("expected a map, got {}", value::type_of(v))))
+    }
+
+    /// An error whose message names the helper.
+    pub fn err(&self, msg: impl std::fmt::Display) -> Error {
+        Error::new(ErrorKind::InvalidOperation, format!("{}: {msg}", self.name))
+    }
+}
+
+/// Every helper with its arity and filter subject position.
+pub fn helpers() -> Vec<Helper> {
+    use Subject::{First, Last, None as NoFilter, Second};
+    let h = |name, min, max, subject, f: HelperFn| Helper {
+        name,
+        min,
+        max,
+        subject,
+        f,
+    };
+    vec![
+        // --- strings -------------------------------------------------------------------
+        h("trim", 1, 1, Last, strings::trim),
+        h("trimAll", 2, 2, Last, strings::trim_all),
+        h("trimPrefix", 2, 2, Last, strings::trim_prefix),
+        h("trimSuffix", 2, 2, Last, strings::trim_suffix),
+        h("upper", 1, 1, Last, strings::upper),
+        h("lower", 1, 1, Last, strings::lower),
+        h("title", 1, 1, Last, strings::title),
+        h("repeat", 2, 2, Last, strings::repeat),
+        h("substr", 3, 3, Last, strings::substr),
+        h("nospace", 1, 1, Last, strings::nospace),
+        h("trunc", 2, 2, Last, strings::trunc),
+        h("abbrev", 2, 2, Last, strings::abbrev),
+        h("contains", 2, 2, Last, strings::contains),
+        h("hasPrefix", 2, 2, Last, strings::has_prefix),
+        h("hasSuffix", 2, 2, Last, strings::has_suffix),
+        h("quote", 0, MANY, Last, strings::quote),
+        h("squote", 0, MANY, Last, strings::squote),
+        h("cat", 0, MANY, Last, strings::cat),
+        h("replace", 3, 3, Last, strings::replace),
+        h("plural", 3, 3, Last, strings::plural),
+        h("camelcase", 1, 1, Last, strings::camelcase),
+        h("kebabcase", 1, 1, Last, strings::kebabcase),
+        h("snakecase", 1, 1, Last, strings::snakecase),
+        h("split", 2, 2, Last, strings::split),
+        h("splitList", 2, 2, Last, strings::split_list),
+        h("join", 2, 2, Last, strings::join),
+        h("indent", 2, 2, Last, strings::indent),
+        h("nindent", 2, 2, Last, strings::nindent),
+        h("printf", 1, MANY, Last, strings::printf),
+        h("print", 0, MANY, Last, strings::print),
+        h("toString", 1, 1, Last, strings::to_string),
+        h("toStrings", 1, 1, Last, strings::to_strings),
+        h("regexMatch", 2, 2, Last, strings::regex_match),
+        h("regexFind", 2, 2, Last, strings::regex_find),
+        h("regexFindAll", 3, 3, Second, strings::regex_find_all),
+        h("regexReplaceAll", 3, 3, Second, strings::regex_replace_all),
+        h(
+            "regexReplaceAllLiteral",
+            3,
+            3,
+            Second,
+            strings::regex_replace_all_literal,
+        ),
+        h("regexSplit", 3, 3, Second, strings::regex_split),
+        // --- logic and types -----------------------------------------------------------
+        h("default", 1, 2, Last, logic::default),
+        h("empty", 1, 1, Last, logic::empty),
+        h("coalesce", 0, MANY, Last, logic::coalesce),
+        h("ternary", 3, 3, Last, logic::ternary),
+        h("not", 1, 1, Last, logic::not),
+        h("and", 1, MANY, Last, logic::and),
+        h("or", 1, MANY, Last, logic::or),
+        h("eq", 2, MANY, Last, logic::eq),
+        h("ne", 2, 2, Last, logic::ne),
+        h("lt", 2, 2, Last, logic::lt),
+        h("le", 2, 2, Last, logic::le),
+        h("gt", 2, 2, Last, logic::gt),
+        h("ge", 2, 2, Last, logic::ge),
+        h("required", 2, 2, Last, logic::required),
+        h("fail", 1, 1, Last, logic::fail),
+        h("kindOf", 1, 1, Last, logic::kind_of),
+        h("kindIs", 2, 2, Last, logic::kind_is),
+        h("typeOf", 1, 1, Last, logic::type_of),
+        h("typeIs", 2, 2, Last, logic::type_is),
+        // --- numbers -------------------------------------------------------------------
+        h("int", 1, 1, Last, math::int),
+        h("int64", 1, 1, Last, math::int),
+        h("float64", 1, 1, Last, math::float64),
+        h("atoi", 1, 1, Last, math::atoi),
+        h("add", 0, MANY, Last, math::add),
+        h("add1", 1, 1, Last, math::add1),
+        h("sub", 2, 2, Last, math::sub),
+        h("mul", 1, MANY, Last, math::mul),
+        h("div", 2, 2, Last, math::div),
+        h("mod", 2, 2, Last, math::modulo),
+        h("max", 1, MANY, Last, math::max),
+        h("min", 1, MANY, Last, math::min),
+        h("addf", 0, MANY, Last, math::addf),
+        h("subf", 2, 2, Last, math::subf),
+        h("mulf", 1, MANY, Last, math::mulf),
+        h("divf", 2, 2, Last, math::divf),
+        h("floor", 1, 1, Last, math::floor),
+        h("ceil", 1, 1, Last, math::ceil),
+        h("until", 1, 1, Last, math::until),
+        h("untilStep", 3, 3, Last, math::until_step),
+        h("seq", 0, 3, Last, math::seq),
+        // --- lists ---------------------------------------------------------------------
+        h("list", 0, MANY, Last, lists::list),
+        h("first", 1, 1, Last, lists::first),
+        h("last", 1, 1, Last, lists::last),
+        h("rest", 1, 1, Last, lists::rest),
+        h("initial", 1, 1, Last, lists::initial),
+        h("reverse", 1, 1, Last, lists::reverse),
+        h("uniq", 1, 1, Last, lists::uniq),
+        h("compact", 1, 1, Last, lists::compact),
+        h("without", 1, MANY, First, lists::without),
+        h("has", 2, 2, Last, lists::has),
+        h("append", 2, 2, First, lists::append),
+        h("prepend", 2, 2, First, lists::prepend),
+        h("concat", 0, MANY, Last, lists::concat),
+        h("sortAlpha", 1, 1, Last, lists::sort_alpha),
+        h("index", 1, MANY, First, lists::index),
+        h("len", 1, 1, Last, lists::len),
+        // --- dicts ---------------------------------------------------------------------
+        h("hasKey", 2, 2, First, dicts::has_key),
+        h("get", 2, 2, First, dicts::get),
+        h("set", 3, 3, First, dicts::set),
+        h("unset", 2, 2, First, dicts::unset),
+        h("dig", 3, MANY, Last, dicts::dig),
+        h("keys", 0, MANY, Last, dicts::keys),
+        h("values", 1, 1, Last, dicts::values),
+        h("pick", 1, MANY, First, dicts::pick),
+        h("omit", 1, MANY, First, dicts::omit),
+        h("merge", 1, MANY, Last, dicts::merge),
+        h("mergeOverwrite", 1, MANY, Last, dicts::merge_overwrite),
+        h("deepCopy", 1, 1, Last, dicts::deep_copy),
+        h("lookup", 4, 4, NoFilter, dicts::lookup),
+        // --- encoding, hashing, random -------------------------------------------------
+        h("toYaml", 1, 1, Last, encoding::to_yaml),
+        h("fromYaml", 1, 1, Last, encoding::from_yaml),
+        h("fromYamlArray", 1, 1, Last, encoding::from_yaml_array),
+        h("toJson", 1, 1, Last, encoding::to_json),
+        h("toPrettyJson", 1, 1, Last, encoding::to_pretty_json),
+        h("toRawJson", 1, 1, Last, encoding::to_raw_json),
+        h("fromJson", 1, 1, Last, encoding::from_json),
+        h("fromJsonArray", 1, 1, Last, encoding::from_json_array),
+        h("b64enc", 1, 1, Last, encoding::b64enc),
+        h("b64dec", 1, 1, Last, encoding::b64dec),
+        h("sha256sum", 1, 1, Last, encoding::sha256sum),
+        h("sha1sum", 1, 1, Last, encoding::sha1sum),
+        h("uuidv4", 0, 0, NoFilter, encoding::uuidv4),
+        h("randAlphaNum", 1, 1, Last, encoding::rand_alpha_num),
+        h("randAlpha", 1, 1, Last, encoding::rand_alpha),
+        h("randNumeric", 1, 1, Last, encoding::rand_numeric),
+        // --- versions and dates --------------------------------------------------------
+        h("semver", 1, 1, Last, semver::semver_fn),
+        h("semverCompare", 2, 2, Last, semver::semver_compare_fn),
+        h("now", 0, 0, NoFilter, dates::now),
+        h("date", 2, 2, Last, dates::date),
+        h("dateInZone", 3, 3, Second, dates::date_in_zone),
+    ]
+}
+
+/// Register every helper on the environment, as a function and (where it has a subject)
+/// as a filter; see the module documentation for the argument-order rule. Helpers replace
+/// minijinja builtins of the same name (`default`, `indent`, `replace`, `trim`, `first`,
+/// `last`, `join`, `int`, `list`, `dict`, `lower`, `upper`, `title`, `split`, `reverse`,
+/// `min`, `max`...), so templates get Helm's semantics.
+pub fn register(env: &mut Environment<'static>) {
+    for helper in helpers() {
+        let Helper {
+            name,
+            min,
+            max,
+            subject,
+            f,
+        } = helper;
+        env.add_function(name, move |args: Rest<Value>| {
+            call(name, min, max, f, &args.0)
+        });
+        if subject == Subject::None {
+            continue;
+        }
+        env.add_filter(name, move |piped: Value, args: Rest<Value>| {
+            let mut vals = args.0;
+            match subject {
+                Subject::First => vals.insert(0, piped),
+                Subject::Second => vals.insert(vals.len().min(1), piped),
+                _ => vals.push(piped),
+            }
+            call(name, min, max, f, &vals)
+        });
+    }
+    // `dict` also accepts minijinja-style keyword arguments: dict("a", 1, b=2).
+    env.add_function("dict", |args: Rest<Value>, kwargs: Kwargs| {
+        dicts::dict(&Args {
+            name: "dict",
+            vals: &args.0,
+        }, Some(kwargs))
+    });
+}
+
+fn call(
+    name: &'static str,
+    min: usize,
+    max: usize,
+    f: HelperFn,
+    vals: &[Value],
+) -> Result<Value, Error> {
+    if vals.len() < min || vals.len() > max {
+        let want = if min == max {
+            min.to_string()
+        } else if max == MANY {
+            format!("at least {min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("wrong number of args for {name}: want {want} got {}", vals.len()),
+        ));
+    }
+    f(&Args { name, vals })
+}

@@ -1,0 +1,435 @@
+//! Go's `fmt.Sprintf` for templates (`printf`), plus the Go number and string formatting the
+//! other helpers share: `%v` floats (`format_float`) and `%q` quoting (`go_quote`).
+//!
+//! Supported: verbs `%v %s %q %d %b %o %O %x %X %c %U %e %E %f %F %g %G %t %T %%`, flags
+//! `+ - # 0 space`, width and precision (also `*`). Go's error markers are kept:
+//! `%!d(string=x)` for a wrong type, `%!d(MISSING)`, `%!(EXTRA ...)`, `%!(NOVERB)`.
+//! Two leniencies: `%s` prints any value as `%v` would, and `%d` accepts whole floats.
+
+use minijinja::Value;
+
+use super::value::{self, Num, go_v, is_nil, num};
+
+#[derive(Default, Clone, Copy)]
+struct Spec {
+    plus: bool,
+    minus: bool,
+    sharp: bool,
+    zero: bool,
+    space: bool,
+    width: Option<usize>,
+    prec: Option<usize>,
+}
+
+/// Format like Go's `fmt.Sprintf(format, args...)`.
+pub fn sprintf(format: &str, args: &[Value]) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = format.chars().collect();
+    let mut i = 0;
+    let mut next_arg = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut spec = Spec::default();
+        while i < chars.len() {
+            match chars[i] {
+                '+' => spec.plus = true,
+                '-' => spec.minus = true,
+                '#' => spec.sharp = true,
+                '0' => spec.zero = true,
+                ' ' => spec.space = true,
+                _ => break,
+            }
+            i += 1;
+        }
+        // width
+        if i < chars.len() && chars[i] == '*' {
+            i += 1;
+            match args.get(next_arg).and_then(|v| num(v)) {
+                Some(Num::I(w)) => {
+                    if w < 0 {
+                        spec.minus = true;
+                    }
+                    spec.width = Some(w.unsigned_abs() as usize);
+                }
+                _ => out.push_str("%!(BADWIDTH)"),
+            }
+            next_arg += 1;
+        } else {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i > start {
+                spec.width = chars[start..i].iter().collect::<String>().parse().ok();
+            }
+        }
+        // precision
+        if i < chars.len() && chars[i] == '.' {
+            i += 1;
+            if i < chars.len() && chars[i] == '*' {
+                i += 1;
+                match args.get(next_arg).and_then(|v| num(v)) {
+                    Some(Num::I(p)) if p >= 0 => spec.prec = Some(p as usize),
+                    _ => out.push_str("%!(BADPREC)"),
+                }
+                next_arg += 1;
+            } else {
+                let start = i;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                spec.prec = Some(
+                    chars[start..i]
+                        .iter()
+                        .collect::<String>()
+                        .parse()
+                        .unwrap_or(0),
+                );
+            }
+        }
+        let Some(&verb) = chars.get(i) else {
+            out.push_str("%!(NOVERB)");
+            break;
+        };
+        i += 1;
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        let Some(arg) = args.get(next_arg) else {
+            out.push_str(&format!("%!{verb}(MISSING)"));
+            continue;
+        };
+        next_arg += 1;
+        out.push_str(&format_one(verb, spec, arg));
+    }
+    if next_arg < args.len() {
+        let extra: Vec<String> = args[next_arg..].iter().map(bad_arg).collect();
+        out.push_str(&format!("%!(EXTRA {})", extra.join(", ")));
+    }
+    out
+}
+
+/// `type=value`, as in Go's error markers (`<nil>` for nil).
+fn bad_arg(v: &Value) -> String {
+    if is_nil(v) {
+        "<nil>".to_string()
+    } else {
+        format!("{}={}", value::type_of(v), go_v(v))
+    }
+}
+
+fn bad_verb(verb: char, v: &Value) -> String {
+    format!("%!{verb}({})", bad_arg(v))
+}
+
+/// Pad to the width: left with spaces, right with `-`, or with zeros after the sign.
+fn pad(s: String, spec: Spec, numeric: bool) -> String {
+    let Some(width) = spec.width else { return s };
+    let len = s.chars().count();
+    if len >= width {
+        return s;
+    }
+    let fill = width - len;
+    if spec.minus {
+        return format!("{s}{}", " ".repeat(fill));
+    }
+    if spec.zero && numeric {
+        // Zeros go after the sign.
+        let sign_len = usize::from(s.starts_with(['+', '-', ' ']));
+        let (head, tail) = s.split_at(sign_len);
+        return format!("{head}{}{tail}", "0".repeat(fill));
+    }
+    format!("{}{s}", " ".repeat(fill))
+}
+
+fn sign(neg: bool, spec: Spec) -> &'static str {
+    if neg {
+        "-"
+    } else if spec.plus {
+        "+"
+    } else if spec.space {
+        " "
+    } else {
+        ""
+    }
+}
+
+fn format_int(i: i128, verb: char, spec: Spec) -> String {
+    let neg = i < 0;
+    let m = i.unsigned_abs();
+    let (mut digits, prefix) = match verb {
+        'b' => (format!("{m:b}"), if spec.sharp { "0b" } else { "" }),
+        'o' => (format!("{m:o}"), if spec.sharp { "0" } else { "" }),
+        'O' => (format!("{m:o}"), "0o"),
+        'x' => (format!("{m:x}"), if spec.sharp { "0x" } else { "" }),
+        'X' => (format!("{m:X}"), if spec.sharp { "0X" } else { "" }),
+        _ => (m.to_string(), ""),
+    };
+    if let Some(p) = spec.prec {
+        if p == 0 && m == 0 {
+            digits.clear();
+        } else if digits.len() < p {
+            digits = format!("{}{digits}", "0".repeat(p - digits.len()));
+        }
+    }
+    let sign = sign(neg, spec);
+    // Go ignores the 0 flag when a precision or `-` is given; zeros go after sign and prefix.
+    if let (Some(w), true, None, false) = (spec.width, spec.zero, spec.prec, spec.minus) {
+        let used = sign.len() + prefix.len() + digits.len();
+        if used < w {
+            digits = format!("{}{digits}", "0".repeat(w - used));
+        }
+    }
+    pad(format!("{sign}{prefix}{digits}"), spec, false)
+}
+
+/// The decimal digits and exponent of |f|: `digits` without trailing zeros (at least "0"),
+/// value = 0.d1d2d3... × 10^(exp+1). `prec` = significant digits, or shortest when None.
+fn decimal_digits(f: f64, prec: Option<usize>) -> (Vec<u8>, i32) {
+    let s = match prec {
+        None => format!("{:e}", f.abs()),
+        Some(p) => format!("{:.*e}", p.saturating_sub(1), f.abs()),
+    };
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mut digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
+    while digits.len() > 1 && digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    (digits, exp)
+}
+
+fn fmt_e(digits: &[u8], exp: i32, decimals: usize, upper: bool) -> String {
+    let mut s = String::new();
+    s.push(digits[0] as char);
+    if decimals > 0 {
+        s.push('.');
+        for i in 0..decimals {
+            s.push(*digits.get(i + 1).unwrap_or(&b'0') as char);
+        }
+    }
+    s.push(if upper { 'E' } else { 'e' });
+    s.push(if exp < 0 { '-' } else { '+' });
+    s.push_str(&format!("{:02}", exp.unsigned_abs()));
+    s
+}
+
+fn fmt_f(digits: &[u8], exp: i32, decimals: usize) -> String {
+    let dp = exp + 1; // digits before the decimal point
+    let digit = |i: i32| -> char {
+        if i < 0 || i as usize >= digits.len() {
+            '0'
+        } else {
+            digits[i as usize] as char
+        }
+    };
+    let mut s = String::new();
+    if dp > 0 {
+        for i in 0..dp {
+            s.push(digit(i));
+        }
+    } else {
+        s.push('0');
+    }
+    if decimals > 0 {
+        s.push('.');
+        for i in 0..decimals as i32 {
+            s.push(digit(dp + i));
+        }
+    }
+    s
+}
+
+/// Format |f| and its sign like Go's `strconv.FormatFloat(f, verb, prec, 64)` for verbs
+/// `e E f F g G` (`prec` None = shortest); `v` is `g`. Infinities are `+Inf`/`-Inf`.
+pub fn format_float(f: f64, verb: char, prec: Option<usize>) -> String {
+    if f.is_nan() {
+        return "NaN".to_string();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.to_string();
+    }
+    let neg = if f.is_sign_negative() { "-" } else { "" };
+    let body = match verb {
+        'e' | 'E' => {
+            let p = prec.unwrap_or(6);
+            let s = format!("{:.*e}", p, f.abs());
+            let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+            let exp: i32 = exp.parse().unwrap_or(0);
+            let digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
+            fmt_e(&digits, exp, p, verb == 'E')
+        }
+        'f' | 'F' => format!("{:.*}", prec.unwrap_or(6), f.abs()),
+        _ => {
+            let upper = verb == 'G';
+            let shortest = prec.is_none();
+            let p = prec.map(|p| p.max(1));
+            let (digits, exp) = decimal_digits(f, p);
+            let nd = digits.len() as i32;
+            let dp = exp + 1;
+            let mut eprec = p.map(|p| p as i32).unwrap_or(nd);
+            if !shortest && eprec > nd && nd >= dp {
+                eprec = nd;
+            }
+            if shortest {
+                eprec = 6;
+            }
+            if exp < -4 || exp >= eprec {
+                let mut pr = p.map(|p| p as i32).unwrap_or(nd);
+                if pr > nd {
+                    pr = nd;
+                }
+                fmt_e(&digits, exp, (pr - 1).max(0) as usize, upper)
+            } else {
+                let mut pr = p.map(|p| p as i32).unwrap_or(nd);
+                if pr > dp {
+                    pr = nd;
+                }
+                fmt_f(&digits, exp, (pr - dp).max(0) as usize)
+            }
+        }
+    };
+    format!("{neg}{body}")
+}
+
+fn format_float_spec(f: f64, verb: char, spec: Spec) -> String {
+    let mut s = format_float(f, verb, spec.prec);
+    if !s.starts_with(['-', '+']) {
+        s = format!("{}{s}", sign(false, spec));
+    }
+    let numeric = f.is_finite();
+    pad(s, spec, numeric)
+}
+
+/// Go's `strconv.Quote`: a double-quoted string with Go escapes.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if is_printable(c) => out.push(c),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Approximates Go's `strconv.IsPrint`.
+fn is_printable(c: char) -> bool {
+    !c.is_control()
+        && !matches!(c,
+            '\u{ad}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{fff9}'..='\u{fffb}')
+}
+
+fn format_one(verb: char, spec: Spec, v: &Value) -> String {
+    match verb {
+        'v' => match num(v) {
+            Some(Num::I(i)) => format_int(i as i128, 'd', spec),
+            Some(Num::F(f)) => format_float_spec(f, 'g', spec),
+            None => pad(go_v(v), spec, false),
+        },
+        's' => {
+            let mut s = value::go_string(v);
+            if let Some(p) = spec.prec {
+                s = s.chars().take(p).collect();
+            }
+            pad(s, spec, false)
+        }
+        'q' => match (v.as_str(), num(v)) {
+            (Some(s), _) => pad(go_quote(s), spec, false),
+            (None, Some(Num::I(i))) => match u32::try_from(i).ok().and_then(char::from_u32) {
+                Some(c) => {
+                    let q = go_quote(&c.to_string());
+                    let inner = &q[1..q.len() - 1];
+                    let inner = if c == '\'' { "\\'" } else if c == '"' { "\"" } else { inner };
+                    pad(format!("'{inner}'"), spec, false)
+                }
+                None => bad_verb(verb, v),
+            },
+            _ if is_nil(v) => bad_verb(verb, v),
+            _ => pad(go_quote(&go_v(v)), spec, false),
+        },
+        'd' | 'b' | 'o' | 'O' | 'x' | 'X' => match num(v) {
+            Some(Num::I(i)) => format_int(i as i128, verb, spec),
+            Some(Num::F(f)) if verb == 'd' && f.fract() == 0.0 && f.abs() < 9.2e18 => {
+                format_int(f as i128, 'd', spec)
+            }
+            _ => match (verb, v.as_bytes()) {
+                ('x' | 'X', Some(bytes)) if v.kind() != minijinja::value::ValueKind::Number => {
+                    let bytes = match spec.prec {
+                        Some(p) => &bytes[..p.min(bytes.len())],
+                        None => bytes,
+                    };
+                    let mut s = hex::encode(bytes);
+                    if verb == 'X' {
+                        s = s.to_uppercase();
+                    }
+                    pad(s, spec, false)
+                }
+                _ => bad_verb(verb, v),
+            },
+        },
+        'c' => match num(v).and_then(|n| match n {
+            Num::I(i) => u32::try_from(i).ok().and_then(char::from_u32),
+            _ => None,
+        }) {
+            Some(c) => pad(c.to_string(), spec, false),
+            None => bad_verb(verb, v),
+        },
+        'U' => match num(v) {
+            Some(Num::I(i)) if i >= 0 => pad(format!("U+{i:04X}"), spec, false),
+            _ => bad_verb(verb, v),
+        },
+        'e' | 'E' | 'f' | 'F' | 'g' | 'G' => match num(v) {
+            Some(n) => format_float_spec(value::as_f64(n), verb, spec),
+            None => bad_verb(verb, v),
+        },
+        't' => match v.kind() {
+            minijinja::value::ValueKind::Bool => pad(v.is_true().to_string(), spec, false),
+            _ => bad_verb(verb, v),
+        },
+        'T' => pad(value::type_of(v).to_string(), spec, false),
+        _ => bad_verb(verb, v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_float;
+
+    #[test]
+    fn floats_like_go() {
+        assert_eq!(format_float(1e6, 'g', None), "1e+06");
+        assert_eq!(format_float(100000.0, 'g', None), "100000");
+        assert_eq!(format_float(1234567.0, 'g', None), "1.234567e+06");
+        assert_eq!(format_float(0.5, 'g', None), "0.5");
+        assert_eq!(format_float(0.00001, 'g', None), "1e-05");
+        assert_eq!(format_float(3.0, 'g', None), "3");
+        assert_eq!(format_float(-2.5, 'g', None), "-2.5");
+        assert_eq!(format_float(1.0, 'g', Some(3)), "1");
+        assert_eq!(format_float(3.14159, 'g', Some(3)), "3.14");
+        assert_eq!(format_float(1234.5678, 'g', Some(2)), "1.2e+03");
+        assert_eq!(format_float(3.14159, 'f', Some(2)), "3.14");
+        assert_eq!(format_float(1.5, 'e', None), "1.500000e+00");
+        assert_eq!(format_float(0.0, 'g', None), "0");
+    }
+}

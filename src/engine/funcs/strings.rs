@@ -1,0 +1,459 @@
+//! String helpers (sprig's strings, regex and formatting families): trimming, case,
+//! truncation, quoting, splitting and joining, indentation, `printf`, and the `regex*`
+//! functions (Rust's `regex` crate, whose syntax matches Go's RE2 for what charts use).
+//! Positions and lengths count characters, never bytes, so no helper splits a character.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use indexmap::IndexMap;
+use minijinja::{Error, Value};
+use regex::Regex;
+
+use super::value::{self, Dict, go_string, is_nil};
+use super::{Args, printf};
+
+pub fn trim(a: &Args) -> Result<Value, Error> {
+    Ok(a.str(0).trim().into())
+}
+
+pub fn trim_all(a: &Args) -> Result<Value, Error> {
+    let cutset = a.str(0);
+    Ok(a.str(1).trim_matches(|c| cutset.contains(c)).into())
+}
+
+pub fn trim_prefix(a: &Args) -> Result<Value, Error> {
+    let (p, s) = (a.str(0), a.str(1));
+    Ok(s.strip_prefix(p.as_str()).unwrap_or(&s).into())
+}
+
+pub fn trim_suffix(a: &Args) -> Result<Value, Error> {
+    let (p, s) = (a.str(0), a.str(1));
+    Ok(s.strip_suffix(p.as_str()).unwrap_or(&s).into())
+}
+
+pub fn upper(a: &Args) -> Result<Value, Error> {
+    Ok(a.str(0).to_uppercase().into())
+}
+
+pub fn lower(a: &Args) -> Result<Value, Error> {
+    Ok(a.str(0).to_lowercase().into())
+}
+
+/// Go's `strings.Title`: upper-case the first letter of every word, leave the rest alone.
+pub fn title(a: &Args) -> Result<Value, Error> {
+    let mut out = String::new();
+    let mut prev = ' ';
+    for c in a.str(0).chars() {
+        if is_word_separator(prev) {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        prev = c;
+    }
+    Ok(out.into())
+}
+
+fn is_word_separator(c: char) -> bool {
+    if c.is_ascii() {
+        return !(c.is_ascii_alphanumeric() || c == '_');
+    }
+    !c.is_alphanumeric()
+}
+
+pub fn repeat(a: &Args) -> Result<Value, Error> {
+    let n = a.int(0)?;
+    if n < 0 {
+        return Err(a.err("negative repeat count"));
+    }
+    Ok(a.str(1).repeat(n as usize).into())
+}
+
+/// sprig's `substr start end s`: a negative start means 0, a negative or too large end
+/// means the end of the string.
+pub fn substr(a: &Args) -> Result<Value, Error> {
+    let (start, end) = (a.int(0)?, a.int(1)?);
+    let chars: Vec<char> = a.str(2).chars().collect();
+    let len = chars.len() as i64;
+    let start = start.clamp(0, len);
+    let end = if end < 0 || end > len { len } else { end };
+    if start >= end {
+        return Ok("".into());
+    }
+    Ok(chars[start as usize..end as usize]
+        .iter()
+        .collect::<String>()
+        .into())
+}
+
+pub fn nospace(a: &Args) -> Result<Value, Error> {
+    Ok(a.str(0)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .into())
+}
+
+/// sprig's `trunc n s`: keep the first n characters, or with a negative n the last -n.
+pub fn trunc(a: &Args) -> Result<Value, Error> {
+    let n = a.int(0)?;
+    let chars: Vec<char> = a.str(1).chars().collect();
+    let len = chars.len() as i64;
+    let out: String = if n < 0 {
+        if len + n > 0 {
+            chars[(len + n) as usize..].iter().collect()
+        } else {
+            chars.iter().collect()
+        }
+    } else if len > n {
+        chars[..n as usize].iter().collect()
+    } else {
+        chars.iter().collect()
+    };
+    Ok(out.into())
+}
+
+/// sprig's `abbrev width s`: cut to `width` characters ending in `...` (width < 4 is a no-op).
+pub fn abbrev(a: &Args) -> Result<Value, Error> {
+    let width = a.int(0)?;
+    let s = a.str(1);
+    let chars: Vec<char> = s.chars().collect();
+    if width < 4 || chars.len() as i64 <= width {
+        return Ok(s.into());
+    }
+    let mut out: String = chars[..(width - 3) as usize].iter().collect();
+    out.push_str("...");
+    Ok(out.into())
+}
+
+pub fn contains(a: &Args) -> Result<Value, Error> {
+    Ok(a.str(1).contains(a.str(0).as_str()).into())
+}
+
+pub fn has_prefix(a: &Args) -> Result<Value, Error> {
+    Ok(a.str(1).starts_with(a.str(0).as_str()).into())
+}
+
+pub fn has_suffix(a: &Args) -> Result<Value, Error> {
+    Ok(a.str(1).ends_with(a.str(0).as_str()).into())
+}
+
+/// Go-quote every non-nil argument (`%q`), joined by spaces.
+pub fn quote(a: &Args) -> Result<Value, Error> {
+    Ok(a.vals
+        .iter()
+        .filter(|v| !is_nil(v))
+        .map(|v| printf::go_quote(&go_string(v)))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .into())
+}
+
+/// Wrap every non-nil argument in single quotes (no escaping), joined by spaces.
+pub fn squote(a: &Args) -> Result<Value, Error> {
+    Ok(a.vals
+        .iter()
+        .filter(|v| !is_nil(v))
+        .map(|v| format!("'{}'", go_string(v)))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .into())
+}
+
+/// Every non-nil argument as `%v`, joined by spaces.
+pub fn cat(a: &Args) -> Result<Value, Error> {
+    Ok(a.vals
+        .iter()
+        .filter(|v| !is_nil(v))
+        .map(go_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .into())
+}
+
+pub fn replace(a: &Args) -> Result<Value, Error> {
+    let (old, new, s) = (a.str(0), a.str(1), a.str(2));
+    if old.is_empty() {
+        // Go inserts `new` before every character and at the end.
+        let mut out = new.clone();
+        for c in s.chars() {
+            out.push(c);
+            out.push_str(&new);
+        }
+        return Ok(out.into());
+    }
+    Ok(s.replace(old.as_str(), &new).into())
+}
+
+pub fn plural(a: &Args) -> Result<Value, Error> {
+    Ok(if a.int(2)? == 1 { a.get(0) } else { a.get(1) }.clone())
+}
+
+/// Split into words at `_`, `-`, whitespace and other punctuation, and at case changes
+/// (`fooBar`, `HTTPServer` → `HTTP`, `Server`).
+fn words(s: &str) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        if let Some(&prev) = cur.chars().last().as_ref() {
+            let next = chars.get(i + 1).copied();
+            let boundary = (c.is_uppercase() && (prev.is_lowercase() || prev.is_ascii_digit()))
+                || (c.is_uppercase()
+                    && prev.is_uppercase()
+                    && next.is_some_and(|n| n.is_lowercase()));
+            if boundary {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// `http_server` → `HttpServer`: words separated by `_`, `-` or spaces, each capitalised;
+/// the rest of each word is kept as written.
+pub fn camelcase(a: &Args) -> Result<Value, Error> {
+    let s = a.str(0);
+    let mut out = String::new();
+    for word in s.split(|c: char| c == '_' || c == '-' || c.is_whitespace()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    Ok(out.into())
+}
+
+pub fn kebabcase(a: &Args) -> Result<Value, Error> {
+    Ok(words(&a.str(0))
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("-")
+        .into())
+}
+
+pub fn snakecase(a: &Args) -> Result<Value, Error> {
+    Ok(words(&a.str(0))
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("_")
+        .into())
+}
+
+/// Go's `strings.Split`: an empty separator splits into characters.
+fn go_split(sep: &str, s: &str) -> Vec<String> {
+    if sep.is_empty() {
+        return s.chars().map(String::from).collect();
+    }
+    s.split(sep).map(String::from).collect()
+}
+
+/// sprig's `split sep s`: a map `{_0: .., _1: ..}`.
+pub fn split(a: &Args) -> Result<Value, Error> {
+    let parts = go_split(&a.str(0), &a.str(1));
+    let map: IndexMap<String, Value> = parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (format!("_{i}"), Value::from(p)))
+        .collect();
+    Ok(Dict::value(map))
+}
+
+pub fn split_list(a: &Args) -> Result<Value, Error> {
+    Ok(Value::from(
+        go_split(&a.str(0), &a.str(1))
+            .into_iter()
+            .map(Value::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// sprig's `strslice`: a list's non-nil items as strings; a single non-list value is a
+/// one-item list; nil is empty.
+pub fn strslice(v: &Value) -> Vec<String> {
+    if is_nil(v) {
+        return Vec::new();
+    }
+    match value::list_items(v) {
+        Some(items) => items
+            .iter()
+            .filter(|x| !is_nil(x))
+            .map(go_string)
+            .collect(),
+        None => vec![go_string(v)],
+    }
+}
+
+pub fn join(a: &Args) -> Result<Value, Error> {
+    Ok(strslice(a.get(1)).join(&a.str(0)).into())
+}
+
+pub fn to_strings(a: &Args) -> Result<Value, Error> {
+    Ok(Value::from(
+        strslice(a.get(0))
+            .into_iter()
+            .map(Value::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+pub fn to_string(a: &Args) -> Result<Value, Error> {
+    Ok(go_string(a.get(0)).into())
+}
+
+fn pad(a: &Args) -> Result<String, Error> {
+    let n = a.int(0)?;
+    if n < 0 {
+        return Err(a.err("negative indent"));
+    }
+    Ok(" ".repeat(n as usize))
+}
+
+/// Helm's `indent n s`: prefix every line, the first included, with n spaces.
+pub fn indent(a: &Args) -> Result<Value, Error> {
+    let pad = pad(a)?;
+    let s = a.str(1);
+    Ok(format!("{pad}{}", s.replace('\n', &format!("\n{pad}"))).into())
+}
+
+/// `nindent n s`: a newline, then `indent n s`.
+pub fn nindent(a: &Args) -> Result<Value, Error> {
+    let pad = pad(a)?;
+    let s = a.str(1);
+    Ok(format!("\n{pad}{}", s.replace('\n', &format!("\n{pad}"))).into())
+}
+
+pub fn printf(a: &Args) -> Result<Value, Error> {
+    Ok(printf::sprintf(&a.str(0), &a.vals[1..]).into())
+}
+
+/// Go's `fmt.Sprint`: operands as `%v`, with a space between two operands when neither is
+/// a string.
+pub fn print(a: &Args) -> Result<Value, Error> {
+    let mut out = String::new();
+    let mut prev_string = true;
+    for (i, v) in a.vals.iter().enumerate() {
+        let is_string = v.as_str().is_some();
+        if i > 0 && !is_string && !prev_string {
+            out.push(' ');
+        }
+        out.push_str(&value::go_v(v));
+        prev_string = is_string;
+    }
+    Ok(out.into())
+}
+
+/// Compile a regex, caching compiled expressions (charts call these in loops).
+fn regex(a: &Args, pattern: &str) -> Result<Regex, Error> {
+    static CACHE: Mutex<Option<HashMap<String, Regex>>> = Mutex::new(None);
+    let mut guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    let cache = guard.get_or_insert_with(HashMap::new);
+    if let Some(re) = cache.get(pattern) {
+        return Ok(re.clone());
+    }
+    let re = Regex::new(pattern)
+        .map_err(|e| a.err(format!("invalid regular expression {pattern:?}: {e}")))?;
+    if cache.len() >= 256 {
+        cache.clear();
+    }
+    cache.insert(pattern.to_string(), re.clone());
+    Ok(re)
+}
+
+pub fn regex_match(a: &Args) -> Result<Value, Error> {
+    Ok(regex(a, &a.str(0))?.is_match(&a.str(1)).into())
+}
+
+pub fn regex_find(a: &Args) -> Result<Value, Error> {
+    let s = a.str(1);
+    Ok(regex(a, &a.str(0))?
+        .find(&s)
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default()
+        .into())
+}
+
+/// `regexFindAll regex s n`: at most n matches (all when n < 0).
+pub fn regex_find_all(a: &Args) -> Result<Value, Error> {
+    let re = regex(a, &a.str(0))?;
+    let s = a.str(1);
+    let n = a.int(2)?;
+    let limit = if n < 0 { usize::MAX } else { n as usize };
+    Ok(Value::from(
+        re.find_iter(&s)
+            .take(limit)
+            .map(|m| Value::from(m.as_str()))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// `regexReplaceAll regex s repl`: `$1`, `${name}` in repl expand to groups.
+pub fn regex_replace_all(a: &Args) -> Result<Value, Error> {
+    let re = regex(a, &a.str(0))?;
+    let (s, repl) = (a.str(1), a.str(2));
+    Ok(re.replace_all(&s, repl.as_str()).into_owned().into())
+}
+
+pub fn regex_replace_all_literal(a: &Args) -> Result<Value, Error> {
+    let re = regex(a, &a.str(0))?;
+    let (s, repl) = (a.str(1), a.str(2));
+    Ok(re
+        .replace_all(&s, regex::NoExpand(&repl))
+        .into_owned()
+        .into())
+}
+
+/// Go's `regexp.Split(s, n)`: n < 0 all pieces, n == 0 none, n > 0 at most n pieces.
+pub fn regex_split(a: &Args) -> Result<Value, Error> {
+    let re = regex(a, &a.str(0))?;
+    let s = a.str(1);
+    let n = a.int(2)?;
+    let mut out: Vec<Value> = Vec::new();
+    if n == 0 {
+        return Ok(Value::from(out));
+    }
+    if !a.str(0).is_empty() && s.is_empty() {
+        return Ok(Value::from(vec![Value::from("")]));
+    }
+    let (mut beg, mut end) = (0usize, 0usize);
+    for m in re.find_iter(&s) {
+        if n > 0 && out.len() as i64 == n - 1 {
+            break;
+        }
+        end = m.start();
+        if m.end() != 0 {
+            out.push(Value::from(&s[beg..end]));
+        }
+        beg = m.end();
+    }
+    if end != s.len() {
+        out.push(Value::from(&s[beg..]));
+    }
+    Ok(Value::from(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::words;
+
+    #[test]
+    fn splits_words() {
+        assert_eq!(words("FirstName"), ["First", "Name"]);
+        assert_eq!(words("HTTPServer"), ["HTTP", "Server"]);
+        assert_eq!(words("some_words-here now"), ["some", "words", "here", "now"]);
+    }
+}

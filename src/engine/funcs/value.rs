@@ -1,0 +1,432 @@
+//! Go-flavoured value semantics shared by every helper: the mutable [`Dict`] that `dict`,
+//! `set`, `merge`... build and modify in place, conversion between template values and the
+//! JSON data model, and Go's notions of emptiness, kinds, `%v` printing and numeric casts
+//! (sprig's `strval`, `toInt64`, `toFloat64`, `empty`, `kindOf`, `typeOf`).
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use indexmap::IndexMap;
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value, ValueKind};
+use minijinja::{Error, ErrorKind};
+use serde_json::Value as Json;
+
+/// Deepest nesting `to_json`/`deep_copy` follow before giving up (guards against cycles built
+/// with `set $d "self" $d`).
+const MAX_DEPTH: usize = 512;
+
+/// A string-keyed map that keeps insertion order and can be changed in place, like the
+/// `map[string]interface{}` Helm templates mutate with `set`, `unset`, `merge`...
+///
+/// Every map a helper creates is a `Dict`; a map that came from elsewhere (a template
+/// literal, a context built without [`value_from_json`]) is immutable, and the mutating
+/// helpers then return a changed copy instead.
+#[derive(Default)]
+pub struct Dict {
+    map: Mutex<IndexMap<String, Value>>,
+}
+
+impl fmt::Debug for Dict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.lock().iter()).finish()
+    }
+}
+
+impl Dict {
+    /// Wrap a map as a template value.
+    pub fn value(map: IndexMap<String, Value>) -> Value {
+        Value::from_object(Dict {
+            map: Mutex::new(map),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, IndexMap<String, Value>> {
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Insert or replace one entry.
+    pub fn insert(&self, key: String, value: Value) {
+        self.lock().insert(key, value);
+    }
+
+    /// Remove one entry, keeping the order of the others.
+    pub fn remove(&self, key: &str) -> Option<Value> {
+        self.lock().shift_remove(key)
+    }
+
+    /// The current value for a key.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.lock().get(key).cloned()
+    }
+
+    /// A copy of the current entries.
+    pub fn snapshot(&self) -> IndexMap<String, Value> {
+        self.lock().clone()
+    }
+}
+
+impl Object for Dict {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        key.as_str().and_then(|k| self.get(k))
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        self.get(key)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.lock().keys().map(|k| Value::from(k.as_str())).collect())
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.lock().len())
+    }
+}
+
+/// Convert JSON data into a template value whose maps are mutable [`Dict`]s, so `set` and
+/// `merge` can change them in place (as Helm charts do with `.Values`).
+pub fn value_from_json(json: &Json) -> Value {
+    match json {
+        Json::Null => Value::from(()),
+        Json::Bool(b) => Value::from(*b),
+        Json::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                Value::from(n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        Json::String(s) => Value::from(s.as_str()),
+        Json::Array(items) => Value::from(items.iter().map(value_from_json).collect::<Vec<_>>()),
+        Json::Object(map) => Dict::value(
+            map.iter()
+                .map(|(k, v)| (k.clone(), value_from_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// Convert a template value to JSON data. Undefined is `null`; map keys become strings;
+/// floats that JSON cannot hold (NaN, infinities) become `null`.
+pub fn value_to_json(v: &Value) -> Result<Json, Error> {
+    to_json_at(v, 0)
+}
+
+fn to_json_at(v: &Value, depth: usize) -> Result<Json, Error> {
+    if depth > MAX_DEPTH {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "value is nested too deeply (does a map contain itself?)",
+        ));
+    }
+    Ok(match v.kind() {
+        ValueKind::Undefined | ValueKind::None | ValueKind::Invalid => Json::Null,
+        ValueKind::Bool => Json::Bool(v.is_true()),
+        ValueKind::Number => match num(v) {
+            Some(Num::I(i)) => Json::from(i),
+            Some(Num::F(f)) => serde_json::Number::from_f64(f)
+                .map(Json::Number)
+                .unwrap_or(Json::Null),
+            None => match u64::try_from(v.clone()) {
+                Ok(u) => Json::from(u),
+                Err(_) => Json::String(v.to_string()),
+            },
+        },
+        ValueKind::String | ValueKind::Bytes => Json::String(as_text(v)),
+        ValueKind::Seq | ValueKind::Iterable => Json::Array(
+            list_items(v)
+                .unwrap_or_default()
+                .iter()
+                .map(|x| to_json_at(x, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        ValueKind::Map => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in map_items(v).unwrap_or_default() {
+                out.insert(k, to_json_at(&x, depth + 1)?);
+            }
+            Json::Object(out)
+        }
+        _ => Json::String(v.to_string()),
+    })
+}
+
+/// Copy a value deeply; every map in the copy is a fresh [`Dict`].
+pub fn deep_copy(v: &Value) -> Result<Value, Error> {
+    Ok(value_from_json(&value_to_json(v)?))
+}
+
+/// A number, as Go templates see it: an integer or a float.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Num {
+    /// A 64-bit integer.
+    I(i64),
+    /// A 64-bit float.
+    F(f64),
+}
+
+/// The number a value holds, if it is a number (integers beyond i64 become floats).
+pub fn num(v: &Value) -> Option<Num> {
+    if v.kind() != ValueKind::Number {
+        return None;
+    }
+    if v.is_integer() {
+        match i64::try_from(v.clone()) {
+            Ok(i) => Some(Num::I(i)),
+            Err(_) => f64::try_from(v.clone()).ok().map(Num::F),
+        }
+    } else {
+        f64::try_from(v.clone()).ok().map(Num::F)
+    }
+}
+
+/// `true` for nil and undefined.
+pub fn is_nil(v: &Value) -> bool {
+    v.is_undefined() || v.is_none()
+}
+
+/// Go's notion of an empty value (sprig's `empty`, Go template truth inverted): nil,
+/// undefined, `false`, `0`, `0.0`, `""`, and empty lists and maps.
+pub fn is_empty(v: &Value) -> bool {
+    match v.kind() {
+        ValueKind::Undefined | ValueKind::None | ValueKind::Invalid => true,
+        ValueKind::Bool => !v.is_true(),
+        ValueKind::Number => !v.is_true(),
+        ValueKind::String | ValueKind::Bytes => v.len() == Some(0),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => match v.len() {
+            Some(n) => n == 0,
+            None => v.try_iter().map(|mut i| i.next().is_none()).unwrap_or(true),
+        },
+        _ => false,
+    }
+}
+
+/// The raw text of a string or bytes value (lossy for invalid UTF-8).
+pub fn as_text(v: &Value) -> String {
+    match v.as_str() {
+        Some(s) => s.to_string(),
+        None => v
+            .as_bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// The items of a list (or any non-string iterable); `None` for anything else.
+pub fn list_items(v: &Value) -> Option<Vec<Value>> {
+    match v.kind() {
+        ValueKind::Seq | ValueKind::Iterable => v.try_iter().ok().map(|i| i.collect()),
+        _ => None,
+    }
+}
+
+/// The entries of a map, keys as strings; `None` for anything else.
+pub fn map_items(v: &Value) -> Option<Vec<(String, Value)>> {
+    if v.kind() != ValueKind::Map {
+        return None;
+    }
+    if let Some(d) = v.downcast_object_ref::<Dict>() {
+        return Some(d.snapshot().into_iter().collect());
+    }
+    let obj = v.as_object()?;
+    let pairs = obj.try_iter_pairs()?;
+    Some(pairs.map(|(k, x)| (go_string(&k), x)).collect())
+}
+
+/// Go's `%v` formatting of a value: nil is `<nil>`, lists `[a b]`, maps `map[k:v]` with
+/// sorted keys, floats in Go's shortest `%g` form (`1e+06`, `0.5`).
+pub fn go_v(v: &Value) -> String {
+    match v.kind() {
+        ValueKind::Undefined | ValueKind::None => "<nil>".to_string(),
+        ValueKind::Bool => v.is_true().to_string(),
+        ValueKind::Number => match num(v) {
+            Some(Num::I(i)) => i.to_string(),
+            Some(Num::F(f)) => super::printf::format_float(f, 'g', None),
+            None => v.to_string(),
+        },
+        ValueKind::String | ValueKind::Bytes => as_text(v),
+        ValueKind::Seq | ValueKind::Iterable => {
+            let items = list_items(v).unwrap_or_default();
+            format!(
+                "[{}]",
+                items.iter().map(go_v).collect::<Vec<_>>().join(" ")
+            )
+        }
+        ValueKind::Map => {
+            let mut items = map_items(v).unwrap_or_default();
+            items.sort_by(|a, b| a.0.cmp(&b.0));
+            format!(
+                "map[{}]",
+                items
+                    .iter()
+                    .map(|(k, x)| format!("{k}:{}", go_v(x)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        }
+        _ => v.to_string(),
+    }
+}
+
+/// sprig's `strval`: strings as they are, everything else as Go's `%v` (nil is `<nil>`).
+pub fn go_string(v: &Value) -> String {
+    match v.kind() {
+        ValueKind::String | ValueKind::Bytes => as_text(v),
+        _ => go_v(v),
+    }
+}
+
+/// A string argument of a string helper: nil and undefined are `""`, anything else as
+/// [`go_string`].
+pub fn str_arg(v: &Value) -> String {
+    if is_nil(v) {
+        String::new()
+    } else {
+        go_string(v)
+    }
+}
+
+/// Go reflect kind name (`kindOf`): `string`, `bool`, `int64`, `float64`, `slice`, `map`,
+/// `invalid` for nil.
+pub fn kind_of(v: &Value) -> &'static str {
+    match v.kind() {
+        ValueKind::Undefined | ValueKind::None | ValueKind::Invalid => "invalid",
+        ValueKind::Bool => "bool",
+        ValueKind::Number => match num(v) {
+            Some(Num::F(_)) => "float64",
+            _ => "int64",
+        },
+        ValueKind::String => "string",
+        ValueKind::Bytes | ValueKind::Seq | ValueKind::Iterable => "slice",
+        ValueKind::Map => "map",
+        _ => "struct",
+    }
+}
+
+/// Go type name (`typeOf`): `string`, `int64`, `float64`, `bool`, `[]interface {}`,
+/// `map[string]interface {}`, `<nil>`.
+pub fn type_of(v: &Value) -> &'static str {
+    match v.kind() {
+        ValueKind::Undefined | ValueKind::None | ValueKind::Invalid => "<nil>",
+        ValueKind::Bytes => "[]uint8",
+        ValueKind::Seq | ValueKind::Iterable => "[]interface {}",
+        ValueKind::Map => "map[string]interface {}",
+        _ => kind_of(v),
+    }
+}
+
+/// sprig's `toInt64` (cast.ToInt64): floats truncate, booleans are 1/0, strings parse as
+/// Go integer literals (`"42"`, `"0x1F"`, `"4.0"`), anything unparsable is 0.
+pub fn cast_i64(v: &Value) -> i64 {
+    match v.kind() {
+        ValueKind::Bool => v.is_true() as i64,
+        ValueKind::Number => match num(v) {
+            Some(Num::I(i)) => i,
+            Some(Num::F(f)) => f as i64,
+            None => 0,
+        },
+        ValueKind::String | ValueKind::Bytes => parse_go_int(&as_text(v)).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// sprig's `toFloat64` (cast.ToFloat64): integers widen, booleans are 1/0, strings parse,
+/// anything unparsable is 0.
+pub fn cast_f64(v: &Value) -> f64 {
+    match v.kind() {
+        ValueKind::Bool => v.is_true() as i64 as f64,
+        ValueKind::Number => match num(v) {
+            Some(Num::I(i)) => i as f64,
+            Some(Num::F(f)) => f,
+            None => 0.0,
+        },
+        ValueKind::String | ValueKind::Bytes => as_text(v).trim().parse::<f64>().unwrap_or(0.0),
+        _ => 0.0,
+    }
+}
+
+/// Parse a Go integer literal as `strconv.ParseInt(s, 0, 64)` does after cast's
+/// "trim a zero decimal part" step: optional sign, `0x`/`0o`/`0b`/leading-`0` octal
+/// prefixes, `_` separators, and `"4.0"` → 4.
+pub fn parse_go_int(s: &str) -> Option<i64> {
+    let mut s = s.trim();
+    if let Some(dot) = s.find('.') {
+        if s[dot + 1..].bytes().all(|b| b == b'0') {
+            s = &s[..dot];
+        } else {
+            return None;
+        }
+    }
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d.to_string())
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d.to_string())
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d.to_string())
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, lower[1..].to_string())
+    } else {
+        (10, lower)
+    };
+    let digits: String = digits.chars().filter(|&c| c != '_').collect();
+    if digits.is_empty() || digits.starts_with(['+', '-']) {
+        return None;
+    }
+    let magnitude = i128::from_str_radix(&digits, radix).ok()?;
+    let signed = if neg { -magnitude } else { magnitude };
+    i64::try_from(signed).ok()
+}
+
+/// Structural equality with Go-ish number handling: `1 == 1.0`, nil equals undefined,
+/// strings never equal numbers.
+pub fn go_eq(a: &Value, b: &Value) -> bool {
+    if is_nil(a) || is_nil(b) {
+        return is_nil(a) && is_nil(b);
+    }
+    match (num(a), num(b)) {
+        (Some(Num::I(x)), Some(Num::I(y))) => return x == y,
+        (Some(x), Some(y)) => return as_f64(x) == as_f64(y),
+        (Some(_), None) | (None, Some(_)) => return false,
+        (None, None) => {}
+    }
+    match (a.kind(), b.kind()) {
+        (ValueKind::String | ValueKind::Bytes, ValueKind::String | ValueKind::Bytes) => {
+            a.as_bytes() == b.as_bytes()
+        }
+        (ValueKind::Bool, ValueKind::Bool) => a.is_true() == b.is_true(),
+        (ValueKind::Seq | ValueKind::Iterable, ValueKind::Seq | ValueKind::Iterable) => {
+            let (x, y) = (list_items(a).unwrap_or_default(), list_items(b).unwrap_or_default());
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| go_eq(p, q))
+        }
+        (ValueKind::Map, ValueKind::Map) => {
+            let (x, y) = (map_items(a).unwrap_or_default(), map_items(b).unwrap_or_default());
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| {
+                    y.iter()
+                        .find(|(k2, _)| k2 == k)
+                        .is_some_and(|(_, v2)| go_eq(v, v2))
+                })
+        }
+        _ => a == b,
+    }
+}
+
+/// A number as f64.
+pub fn as_f64(n: Num) -> f64 {
+    match n {
+        Num::I(i) => i as f64,
+        Num::F(f) => f,
+    }
+}

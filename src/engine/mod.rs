@@ -1,0 +1,519 @@
+//! The render engine: a minijinja environment with Helm's helpers, named templates shared
+//! across the chart tree, `include`/`tpl`, YAML-correct output, and errors that name the
+//! file, line and expression. [`render`] turns a chart tree plus coalesced values into the
+//! text of each template.
+//!
+//! Decisions (see docs/chart-authoring.md):
+//! - Templates are Jinja with `trim_blocks` and `lstrip_blocks` on, so a `{% if %}` on its
+//!   own line leaves no blank line; `{{-`/`-}}` trim as in Jinja and Helm.
+//! - Undefined values are "semi-strict": testing them (`if`, `default`) is fine, printing
+//!   them or reading an attribute of them is an error naming the whole expression.
+//! - `none` prints as `null`; booleans print `true`/`false`; integers stay integers.
+//! - `include(name)` renders a named template with the root context; `include(name, x)`
+//!   makes `x` the context: its keys become variables, `ctx` is `x` itself, and `root`
+//!   is always the template's root context (Helm's `$`).
+
+pub mod defines;
+pub mod funcs;
+pub mod objects;
+
+use crate::chart::Chart;
+use crate::values::Map;
+use crate::{Error, Result};
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Environment, ErrorKind, State, UndefinedBehavior};
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use objects::to_value;
+
+/// How deep `include`/`tpl` may nest before the render stops (a template including itself).
+pub const MAX_INCLUDE_DEPTH: usize = 100;
+
+/// The release a chart is rendered for (`Release` in templates).
+#[derive(Debug, Clone)]
+pub struct Release {
+    /// Release name.
+    pub name: String,
+    /// Namespace the release is installed into.
+    pub namespace: String,
+    /// Revision number (1 for an install).
+    pub revision: u64,
+    /// Whether this render is for an install.
+    pub is_install: bool,
+    /// Whether this render is for an upgrade or rollback.
+    pub is_upgrade: bool,
+}
+
+/// A Kubernetes version (`Capabilities.KubeVersion`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubeVersion {
+    /// Major version.
+    pub major: u64,
+    /// Minor version.
+    pub minor: u64,
+    /// Patch version.
+    pub patch: u64,
+}
+
+impl KubeVersion {
+    /// The version kpack renders for when none is given.
+    pub const DEFAULT: KubeVersion = KubeVersion { major: 1, minor: 36, patch: 0 };
+
+    /// Parse `1.30`, `v1.30.2` or `1.30.2-gke.1` (the pre-release part is ignored).
+    pub fn parse(s: &str) -> std::result::Result<Self, String> {
+        let t = s.trim().trim_start_matches('v');
+        let core = t.split(['-', '+']).next().unwrap_or("");
+        let parts: Vec<&str> = core.split('.').collect();
+        let num = |p: Option<&&str>| p.map(|x| x.parse::<u64>());
+        match (num(parts.first()), num(parts.get(1)), num(parts.get(2)), parts.len()) {
+            (Some(Ok(major)), Some(Ok(minor)), None, 2) => Ok(KubeVersion { major, minor, patch: 0 }),
+            (Some(Ok(major)), Some(Ok(minor)), Some(Ok(patch)), 3) => Ok(KubeVersion { major, minor, patch }),
+            _ => Err(format!(
+                "invalid Kubernetes version {s:?}: write it as MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. 1.30 or v1.30.2"
+            )),
+        }
+    }
+
+    /// `v1.30.2`.
+    pub fn git_version(&self) -> String {
+        format!("v{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// What the target cluster offers (`Capabilities`).
+#[derive(Debug, Clone)]
+pub struct Capabilities {
+    /// The cluster's Kubernetes version.
+    pub kube_version: KubeVersion,
+    /// API versions served (`group/version` and `group/version/Kind`).
+    pub api_versions: Vec<String>,
+}
+
+impl Capabilities {
+    /// A stock cluster of the given version, plus extra API versions (`--api-versions`).
+    pub fn new(kube_version: KubeVersion, extra: &[String]) -> Self {
+        let mut api_versions = objects::default_api_versions(kube_version.minor);
+        api_versions.extend(extra.iter().cloned());
+        Capabilities { kube_version, api_versions }
+    }
+}
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Capabilities::new(KubeVersion::DEFAULT, &[])
+    }
+}
+
+/// One rendered template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedTemplate {
+    /// Full template name: `web/templates/deploy.yaml`, `web/charts/db/templates/x.yaml`.
+    pub name: String,
+    /// The rendered text.
+    pub content: String,
+}
+
+/// The result of rendering a chart tree.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// Every emitted template (not `_` helpers, not library charts), sorted by name.
+    pub templates: Vec<RenderedTemplate>,
+    /// The top chart's rendered `NOTES.txt`.
+    pub notes: Option<String>,
+}
+
+thread_local! {
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+struct DepthGuard;
+impl DepthGuard {
+    fn enter(what: &str) -> std::result::Result<DepthGuard, minijinja::Error> {
+        let d = DEPTH.with(|c| {
+            c.set(c.get() + 1);
+            c.get()
+        });
+        let guard = DepthGuard;
+        if d > MAX_INCLUDE_DEPTH {
+            return Err(minijinja::Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "{what}: templates nested more than {MAX_INCLUDE_DEPTH} levels deep; does a named template include itself?"
+                ),
+            ));
+        }
+        Ok(guard)
+    }
+}
+impl Drop for DepthGuard {
+    fn drop(&mut self) {
+        DEPTH.with(|c| c.set(c.get().saturating_sub(1)));
+    }
+}
+
+/// Marker that starts the detail of an error raised by `include`/`tpl` around a nested one.
+const NESTED: &str = "\u{1}nested\u{1}";
+
+/// Which file each named template was defined in.
+type DefineFiles = Arc<HashMap<String, String>>;
+
+/// Build the environment every chart is rendered with: helpers, syntax, formatter.
+/// `include`/`tpl` are added by [`render`], which knows where named templates live.
+pub fn base_environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("valid syntax config"),
+    );
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_debug(true);
+    env.set_formatter(|out, state, value| {
+        let write = |out: &mut minijinja::Output, s: &str| {
+            out.write_str(s).map_err(|_| minijinja::Error::from(ErrorKind::WriteFailure))
+        };
+        match value.kind() {
+            ValueKind::None => write(out, "null"),
+            ValueKind::Bool => write(out, if value.is_true() { "true" } else { "false" }),
+            // Lists and maps print as JSON: valid YAML flow style that reads back the same.
+            ValueKind::Seq | ValueKind::Map if value.as_object().is_none_or(|o| o.downcast_ref::<objects::Files>().is_none()) => {
+                let json = funcs::value_to_json(value)?;
+                write(out, &serde_json::to_string(&json).unwrap_or_default())
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        }
+    });
+    funcs::register(&mut env);
+    env
+}
+
+fn add_include_and_tpl(env: &mut Environment<'static>, defines: DefineFiles) {
+    let d1 = defines.clone();
+    env.add_function(
+        "include",
+        move |state: &State, name: String, ctx: Option<Value>| -> std::result::Result<Value, minijinja::Error> {
+            let _g = DepthGuard::enter(&format!("include({name:?})"))?;
+            let tmpl = state.env().get_template(&name).map_err(|_| {
+                minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!(
+                        "include: no template named {name:?}; define it with {{% define \"{name}\" %}} … {{% enddefine %}} in a templates/_helpers.tpl file"
+                    ),
+                )
+            })?;
+            let context = sub_context(state, ctx)?;
+            // A named template's trailing newlines are never wanted where it is included.
+            tmpl.render(context).map(|s| Value::from(s.trim_end_matches('\n'))).map_err(|e| {
+                minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("{NESTED}include({name:?}) failed:\n  {}", indent_more(&describe(&e, &d1))),
+                )
+            })
+        },
+    );
+    let d2 = defines;
+    env.add_function(
+        "tpl",
+        move |state: &State, text: String, ctx: Option<Value>| -> std::result::Result<Value, minijinja::Error> {
+            let _g = DepthGuard::enter("tpl")?;
+            let context = sub_context(state, ctx)?;
+            let name = format!("tpl in {}", state.name());
+            state.env().render_named_str(&name, &text, context).map(Value::from).map_err(|e| {
+                minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("{NESTED}tpl failed:\n  {}", indent_more(&describe(&e, &d2))),
+                )
+            })
+        },
+    );
+}
+
+fn indent_more(s: &str) -> String {
+    s.replace('\n', "\n  ")
+}
+
+/// The context of an included template: the passed value's keys, `ctx`, `root`, `Template`.
+fn sub_context(state: &State, ctx: Option<Value>) -> std::result::Result<Value, minijinja::Error> {
+    let root = state.lookup("root").unwrap_or_default();
+    let ctx = ctx.unwrap_or_else(|| root.clone());
+    let mut map: BTreeMap<String, Value> = BTreeMap::new();
+    if ctx.kind() == ValueKind::Map {
+        for key in ctx.try_iter()? {
+            if let Some(k) = key.as_str() {
+                map.insert(k.to_string(), ctx.get_item(&key)?);
+            }
+        }
+    }
+    map.insert("ctx".into(), ctx);
+    map.insert("root".into(), root);
+    if !map.contains_key("Template")
+        && let Some(t) = state.lookup("Template")
+    {
+        map.insert("Template".into(), t);
+    }
+    Ok(Value::from(map))
+}
+
+/// Describe a template error for a person: `file:line: message`, then the source lines
+/// around it with the failing expression underlined.
+fn describe(err: &minijinja::Error, defines: &HashMap<String, String>) -> String {
+    let name = err.name().unwrap_or("<template>");
+    let (file, within) = match defines.get(name) {
+        Some(f) => (f.clone(), format!(" (in define {name:?})")),
+        None => (name.to_string(), String::new()),
+    };
+    let loc = match err.line() {
+        Some(l) => format!("{file}:{l}{within}"),
+        None => format!("{file}{within}"),
+    };
+    let detail = err.detail().unwrap_or("");
+    if let Some(nested) = detail.strip_prefix(NESTED) {
+        return format!("{loc}: {nested}");
+    }
+    let range = err.range().zip(err.template_source()).map(|(r, src)| widen_to_expression(src, r));
+    let expr = match (err.template_source(), &range) {
+        (Some(src), Some(r)) if r.end <= src.len() => Some(src[r.clone()].trim().to_string()),
+        _ => None,
+    };
+    let message = match err.kind() {
+        ErrorKind::UndefinedError => match &expr {
+            Some(e) => format!(
+                "undefined value: `{e}` is not set; set it in the values, or guard it with `{{% if … %}}` or `| default(…)`"
+            ),
+            None => "undefined value; set it in the values, or guard it with `| default(…)`".to_string(),
+        },
+        ErrorKind::InvalidOperation if !detail.is_empty() => detail.to_string(),
+        ErrorKind::SyntaxError => format!("syntax error: {detail}"),
+        kind if detail.is_empty() => kind.to_string(),
+        kind => format!("{kind}: {detail}"),
+    };
+    let mut out = format!("{loc}: {message}");
+    if let (Some(src), Some(line)) = (err.template_source(), err.line()) {
+        out.push_str(&excerpt(src, line, range));
+    }
+    out
+}
+
+/// Minijinja points an undefined attribute at the `.attr` part; widen the span back over
+/// the whole dotted/indexed expression so the message names the full path.
+fn widen_to_expression(src: &str, r: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let bytes = src.as_bytes();
+    let mut start = r.start.min(src.len());
+    while start > 0 {
+        let c = bytes[start - 1];
+        if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b']' {
+            start -= 1;
+        } else if c == b'[' || c == b'"' || c == b'\'' {
+            // inside an index like a["x"]: keep going back to the name before it
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    start..r.end.max(start)
+}
+
+/// Two lines of context before the failing line, with a caret line under the expression.
+fn excerpt(src: &str, line: usize, range: Option<std::ops::Range<usize>>) -> String {
+    let lines: Vec<&str> = src.split('\n').collect();
+    if line == 0 || line > lines.len() {
+        return String::new();
+    }
+    let first = line.saturating_sub(2).max(1);
+    let width = line.to_string().len();
+    let mut out = String::from("\n");
+    for n in first..=line {
+        let text = lines[n - 1];
+        // Padding comments added by `define` extraction are not user text.
+        if text.starts_with("{#") && text.len() <= 3 || text == "#}" {
+            continue;
+        }
+        let mark = if n == line { ">" } else { " " };
+        out.push_str(&format!("  {mark} {n:>width$} | {text}\n"));
+    }
+    if let Some(r) = range {
+        let line_start: usize = lines[..line - 1].iter().map(|l| l.len() + 1).sum();
+        if r.start >= line_start && r.start <= line_start + lines[line - 1].len() {
+            let col = src[line_start..r.start].chars().count();
+            let len = src[r.start..r.end.min(line_start + lines[line - 1].len())].chars().count().max(1);
+            out.push_str(&format!("    {:width$} | {}{}\n", "", " ".repeat(col), "^".repeat(len)));
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// One chart of the tree with the values it sees and its template-name prefix.
+struct Scope<'a> {
+    chart: &'a Chart,
+    prefix: String,
+    root: Value,
+}
+
+fn collect_scopes<'a>(chart: &'a Chart, prefix: String, values: &Map, common: &BTreeMap<String, Value>, out: &mut Vec<Scope<'a>>) {
+    let mut root = common.clone();
+    root.insert("Values".into(), funcs::value_from_json(&serde_json::Value::Object(values.clone())));
+    root.insert("Chart".into(), objects::chart_value(&chart.metadata));
+    root.insert("Files".into(), Value::from_object(objects::Files::new(chart.files.clone())));
+    out.push(Scope { chart, prefix: prefix.clone(), root: Value::from(root) });
+    for sub in &chart.subcharts {
+        let sub_values = match values.get(sub.name()) {
+            Some(serde_json::Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        collect_scopes(sub, format!("{prefix}/charts/{}", sub.name()), &sub_values, common, out);
+    }
+}
+
+/// A template to render: its full name and the scope it renders in.
+struct Unit {
+    name: String,
+    scope: usize,
+}
+
+/// Render every template of a chart tree. `values` are the coalesced values of the top
+/// chart (each subchart's section holds its own values and `global`).
+pub fn render(chart: &Chart, values: &Map, release: &Release, caps: &Capabilities) -> Result<Rendered> {
+    let mut common = BTreeMap::new();
+    common.insert(
+        "Release".to_string(),
+        to_value(serde_json::json!({
+            "Name": release.name,
+            "Namespace": release.namespace,
+            "Revision": release.revision,
+            "IsInstall": release.is_install,
+            "IsUpgrade": release.is_upgrade,
+            "Service": "kpack",
+        })),
+    );
+    let kv = &caps.kube_version;
+    let mut cap = BTreeMap::new();
+    cap.insert(
+        "KubeVersion".to_string(),
+        to_value(serde_json::json!({
+            "Version": kv.git_version(),
+            "GitVersion": kv.git_version(),
+            "Major": kv.major.to_string(),
+            "Minor": kv.minor.to_string(),
+        })),
+    );
+    cap.insert(
+        "APIVersions".to_string(),
+        Value::from_object(objects::ApiVersions(Arc::new(caps.api_versions.clone()))),
+    );
+    cap.insert(
+        "KpackVersion".to_string(),
+        to_value(serde_json::json!({"Version": env!("CARGO_PKG_VERSION")})),
+    );
+    common.insert("Capabilities".to_string(), Value::from(cap));
+
+    let mut scopes = Vec::new();
+    collect_scopes(chart, chart.name().to_string(), values, &common, &mut scopes);
+
+    // Lift named templates out of every file. Deeper charts first, so that a parent's
+    // definition of a name replaces a subchart's.
+    let mut define_files: HashMap<String, String> = HashMap::new();
+    let mut define_sources: Vec<(String, String)> = Vec::new();
+    let mut bodies: Vec<(Unit, String)> = Vec::new();
+    let mut notes_unit = None;
+    for (i, scope) in scopes.iter().enumerate().rev() {
+        for t in &scope.chart.templates {
+            let name = format!("{}/{}", scope.prefix, t.name);
+            let text = std::str::from_utf8(&t.data)
+                .map_err(|_| Error::Template(format!("{name}: not valid UTF-8 text")))?;
+            let (body, defs) = defines::extract(&name, text).map_err(Error::Template)?;
+            for d in defs {
+                define_files.insert(d.name.clone(), d.file);
+                define_sources.push((d.name, d.source));
+            }
+            let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+            if !base.starts_with('_') && !scope.chart.metadata.is_library() {
+                bodies.push((Unit { name, scope: i }, body));
+            }
+        }
+        if i == 0
+            && let Some(n) = &scope.chart.notes
+        {
+            let name = format!("{}/{}", scope.prefix, n.name);
+            let text = String::from_utf8_lossy(&n.data).into_owned();
+            notes_unit = Some((Unit { name, scope: 0 }, text));
+        }
+    }
+    let define_files: DefineFiles = Arc::new(define_files);
+
+    let mut env = base_environment();
+    add_include_and_tpl(&mut env, define_files.clone());
+    for (name, source) in define_sources {
+        env.add_template_owned(name, source)
+            .map_err(|e| Error::Template(describe(&e, &define_files)))?;
+    }
+    for (unit, body) in bodies.iter().chain(notes_unit.iter()) {
+        env.add_template_owned(unit.name.clone(), body.clone())
+            .map_err(|e| Error::Template(describe(&e, &define_files)))?;
+    }
+    let mut units: Vec<&Unit> = bodies.iter().map(|(u, _)| u).collect();
+    units.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let render_one = |unit: &Unit| -> Result<String> {
+        let scope = &scopes[unit.scope];
+        let base_path = unit.name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let tmpl = env.get_template(&unit.name).map_err(|e| Error::Template(describe(&e, &define_files)))?;
+        let mut ctx: BTreeMap<String, Value> = BTreeMap::new();
+        if let Ok(iter) = scope.root.try_iter() {
+            for k in iter {
+                if let (Some(ks), Ok(v)) = (k.as_str(), scope.root.get_item(&k)) {
+                    ctx.insert(ks.to_string(), v);
+                }
+            }
+        }
+        ctx.insert(
+            "Template".into(),
+            to_value(serde_json::json!({"Name": unit.name, "BasePath": base_path})),
+        );
+        ctx.insert("root".into(), Value::from(ctx.clone()));
+        tmpl.render(Value::from(ctx))
+            .map_err(|e| Error::Template(format!("template error in {}", describe(&e, &define_files))))
+    };
+
+    let outputs = render_parallel(&units, &render_one)?;
+    let templates = units
+        .iter()
+        .zip(outputs)
+        .map(|(u, content)| RenderedTemplate { name: u.name.clone(), content })
+        .collect();
+    let notes = match &notes_unit {
+        Some((u, _)) => Some(render_one(u)?),
+        None => None,
+    };
+    Ok(Rendered { templates, notes })
+}
+
+/// Render units on up to as many threads as there are cores, each with a large stack
+/// (deeply nested includes recurse). Output order is the input order; the first error
+/// (in input order) wins.
+fn render_parallel(units: &[&Unit], f: &(dyn Fn(&Unit) -> Result<String> + Sync)) -> Result<Vec<String>> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(units.len().div_ceil(16)).max(1);
+    let chunk = units.len().div_ceil(threads).max(1);
+    let results: Vec<Result<Vec<String>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = units
+            .chunks(chunk)
+            .map(|part| {
+                std::thread::Builder::new()
+                    .stack_size(64 << 20)
+                    .spawn_scoped(s, move || part.iter().map(|u| f(u)).collect::<Result<Vec<String>>>())
+                    .expect("spawn render thread")
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Template("render thread panicked".into())))).collect()
+    });
+    let mut out = Vec::with_capacity(units.len());
+    for r in results {
+        out.extend(r?);
+    }
+    Ok(out)
+}

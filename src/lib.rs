@@ -1,0 +1,16 @@
+//! kpack: a Kubernetes package manager. The library holds all the work; `src/cli/` only
+//! parses flags and prints. The pipeline, one module per box:
+//!
+//! chart source → [`chart`] → [`values`] → [`engine`] → [`manifest`] → plan → target,
+//! with [`action`] orchestrating the boxes for each command.
+
+pub mod action;
+pub mod archive;
+pub mod chart;
+pub mod engine;
+pub mod error;
+pub mod manifest;
+pub mod values;
+pub mod yaml;
+
+pub use error::{Error, Result};

@@ -1,0 +1,193 @@
+//! Manifests: rendered template text split into Kubernetes objects, each with its identity
+//! (apiVersion, kind, namespace, name) and its source template; sorted in Helm's install
+//! order; hooks (`kpack.io/hook` or Helm's `helm.sh/hook` annotation) kept apart.
+
+pub mod order;
+
+use crate::engine::RenderedTemplate;
+use crate::{Error, Result, yaml};
+use serde_json::Value as Json;
+
+/// One Kubernetes object of a manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The template it came from (`web/templates/deploy.yaml`) or CRD file.
+    pub source: String,
+    /// The document's text as rendered (trimmed), printed verbatim by `kpack template`.
+    pub text: String,
+    /// The parsed object.
+    pub object: Json,
+}
+
+impl Document {
+    /// `apiVersion` of the object.
+    pub fn api_version(&self) -> &str {
+        self.object.get("apiVersion").and_then(Json::as_str).unwrap_or("")
+    }
+    /// `kind` of the object.
+    pub fn kind(&self) -> &str {
+        self.object.get("kind").and_then(Json::as_str).unwrap_or("")
+    }
+    /// `metadata.name` of the object.
+    pub fn name(&self) -> &str {
+        self.object.pointer("/metadata/name").and_then(Json::as_str).unwrap_or("")
+    }
+    /// `metadata.namespace` of the object, when set.
+    pub fn namespace(&self) -> Option<&str> {
+        self.object.pointer("/metadata/namespace").and_then(Json::as_str)
+    }
+    /// An annotation's value.
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.object.get("metadata")?.get("annotations")?.get(key)?.as_str()
+    }
+    /// The hook events this object runs at, if it is a hook.
+    pub fn hook_events(&self) -> Option<Vec<String>> {
+        let a = self.annotation("kpack.io/hook").or_else(|| self.annotation("helm.sh/hook"))?;
+        Some(a.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+    }
+    /// `Kind namespace/name` (or `Kind name`), for messages.
+    pub fn identity(&self) -> String {
+        match self.namespace() {
+            Some(ns) => format!("{} {ns}/{}", self.kind(), self.name()),
+            None => format!("{} {}", self.kind(), self.name()),
+        }
+    }
+}
+
+/// A chart's rendered objects, in install order, with hooks apart.
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    /// Ordinary objects, in install order.
+    pub documents: Vec<Document>,
+    /// Hook objects, in install order.
+    pub hooks: Vec<Document>,
+}
+
+/// Split one template's output into documents. Empty documents (only whitespace or
+/// comments) are dropped. Each document must be a YAML map with `apiVersion`, `kind` and
+/// `metadata.name`, or the error names the template, the document and the problem.
+pub fn split(t: &RenderedTemplate) -> Result<Vec<Document>> {
+    let mut out = Vec::new();
+    for (i, text) in split_documents(&t.content).into_iter().enumerate() {
+        if is_blank(text) {
+            continue;
+        }
+        let object = yaml::parse(text).map_err(|e| {
+            Error::Manifest(format!(
+                "{}: rendered document {} is not valid YAML: {}{}\n(run `kpack template` with `--show-only {}` and check the lines above)",
+                t.name,
+                i + 1,
+                e,
+                rendered_excerpt(text, e.line),
+                t.name.split_once('/').map(|(_, r)| r).unwrap_or(&t.name),
+            ))
+        })?;
+        if object.is_null() {
+            continue;
+        }
+        let doc = Document { source: t.name.clone(), text: text.trim_matches('\n').trim_end().to_string(), object };
+        check_object(&doc, i + 1)?;
+        out.push(doc);
+    }
+    Ok(out)
+}
+
+fn check_object(doc: &Document, index: usize) -> Result<()> {
+    let at = format!("{} (document {index})", doc.source);
+    if !doc.object.is_object() {
+        return Err(Error::Manifest(format!(
+            "{at}: a Kubernetes object must be a YAML map, found {}",
+            crate::values::merge::kind_name(&doc.object)
+        )));
+    }
+    let mut missing = Vec::new();
+    if doc.api_version().is_empty() {
+        missing.push("apiVersion");
+    }
+    if doc.kind().is_empty() {
+        missing.push("kind");
+    }
+    if doc.name().is_empty() && doc.object.pointer("/metadata/generateName").is_none() {
+        missing.push("metadata.name");
+    }
+    if !missing.is_empty() {
+        return Err(Error::Manifest(format!("{at}: object has no {}", missing.join(", "))));
+    }
+    Ok(())
+}
+
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#')
+    })
+}
+
+/// Split a YAML stream at `---` lines (a line that is `---`, optionally followed by
+/// spaces or a comment).
+pub fn split_documents(s: &str) -> Vec<&str> {
+    let mut docs = Vec::new();
+    let mut start = 0;
+    let mut pos = 0;
+    for line in s.split_inclusive('\n') {
+        let t = line.trim_end();
+        if t == "---" || (t.starts_with("--- ") && t[4..].trim_start().starts_with('#')) || t.starts_with("---\t") {
+            docs.push(&s[start..pos]);
+            start = pos + line.len();
+        }
+        pos += line.len();
+    }
+    docs.push(&s[start..]);
+    docs
+}
+
+fn rendered_excerpt(text: &str, line: Option<usize>) -> String {
+    let Some(line) = line else { return String::new() };
+    let lines: Vec<&str> = text.lines().collect();
+    let first = line.saturating_sub(3).max(1);
+    let last = (line + 1).min(lines.len());
+    let mut out = String::from("\nrendered text:\n");
+    for n in first..=last {
+        let mark = if n == line { ">" } else { " " };
+        out.push_str(&format!("  {mark} {n:>3} | {}\n", lines.get(n - 1).unwrap_or(&"")));
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// Build the manifest of a render: split every template, keep hooks apart, sort each
+/// group in install order (stable: same kind keeps template order).
+pub fn build(templates: &[RenderedTemplate]) -> Result<Manifest> {
+    let mut m = Manifest::default();
+    for t in templates {
+        for d in split(t)? {
+            if d.hook_events().is_some() {
+                m.hooks.push(d);
+            } else {
+                m.documents.push(d);
+            }
+        }
+    }
+    order::sort_install(&mut m.documents);
+    order::sort_install(&mut m.hooks);
+    Ok(m)
+}
+
+/// CRD files of a chart tree (`crds/`), parsed; they are never templated.
+pub fn crds(chart: &crate::chart::Chart) -> Result<Vec<Document>> {
+    let mut out = Vec::new();
+    collect_crds(chart, chart.name(), &mut out)?;
+    Ok(out)
+}
+
+fn collect_crds(chart: &crate::chart::Chart, prefix: &str, out: &mut Vec<Document>) -> Result<()> {
+    for f in &chart.crds {
+        let name = format!("{prefix}/{}", f.name);
+        let text = String::from_utf8_lossy(&f.data).into_owned();
+        out.extend(split(&RenderedTemplate { name, content: text })?);
+    }
+    for sub in &chart.subcharts {
+        collect_crds(sub, &format!("{prefix}/charts/{}", sub.name()), out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! Subcharts as the parent's `Chart.yaml` declares them: aliases (a subchart known under
+//! another name, possibly several times), `condition` and `tags` (which subcharts are
+//! enabled), `import-values` (child values lifted into the parent), and the check that
+//! every declared dependency is present under `charts/`.
+//!
+//! Rules (Helm's): a condition is a comma-separated list of values paths relative to the
+//! parent; the first that holds a boolean decides and overrides tags. Tags: a subchart is
+//! disabled when at least one of its tags is set under `tags:` and none of those set is
+//! true. Subcharts under `charts/` that `Chart.yaml` does not list are always enabled.
+//! Imports: `exports.X` form (`- X`) merges the child's `exports.X` map into the parent's
+//! root; `{child: a.b, parent: c}` copies the child's `a.b` to the parent's `c`. The
+//! parent's own values win over imported ones.
+
+use super::merge::{coalesce, lookup};
+use super::{Map, Value};
+use crate::chart::Chart;
+use crate::{Error, Result};
+
+/// Apply aliases and enablement to a chart tree, using the user's values to evaluate
+/// conditions and tags. Returns the tree of enabled subcharts, renamed by alias.
+pub fn process(chart: &Chart, user: &Map) -> Result<Chart> {
+    let mut out = resolve_aliases(chart)?;
+    let values = coalesce(&out, user)?;
+    disable(&mut out, &values, &values_tags(&values));
+    Ok(out)
+}
+
+fn values_tags(values: &Map) -> Map {
+    match values.get("tags") {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    }
+}
+
+/// Give each declared dependency its subchart (copied once per alias); error for a
+/// dependency that is missing from `charts/`.
+fn resolve_aliases(chart: &Chart) -> Result<Chart> {
+    let mut out = chart.clone();
+    let mut subs = Vec::new();
+    let mut used = vec![false; chart.subcharts.len()];
+    for dep in &chart.metadata.dependencies {
+        let idx = chart.subcharts.iter().position(|s| s.name() == dep.name).ok_or_else(|| {
+            Error::Chart(format!(
+                "{}/Chart.yaml: dependency {:?} is declared but missing from charts/; run `kpack dependency update {}`",
+                chart.origin, dep.name, chart.origin
+            ))
+        })?;
+        used[idx] = true;
+        let mut sub = resolve_aliases(&chart.subcharts[idx])?;
+        if let Some(alias) = &dep.alias {
+            sub.metadata.name = alias.clone();
+        }
+        if subs.iter().any(|s: &Chart| s.name() == sub.name()) {
+            return Err(Error::Chart(format!(
+                "{}/Chart.yaml: two dependencies are both named {:?}; give one an alias",
+                chart.origin,
+                sub.name()
+            )));
+        }
+        subs.push(sub);
+    }
+    for (i, s) in chart.subcharts.iter().enumerate() {
+        if !used[i] {
+            subs.push(resolve_aliases(s)?);
+        }
+    }
+    out.subcharts = subs;
+    Ok(out)
+}
+
+/// Remove disabled subcharts, recursively. `values` are the chart's coalesced values.
+fn disable(chart: &mut Chart, values: &Map, tags: &Map) {
+    let deps = chart.metadata.dependencies.clone();
+    chart.subcharts.retain(|sub| {
+        let Some(dep) = deps.iter().find(|d| d.alias.as_deref().unwrap_or(&d.name) == sub.name()) else {
+            return true;
+        };
+        if let Some(cond) = &dep.condition {
+            for path in cond.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                if let Some(Value::Bool(b)) = lookup(values, path) {
+                    return *b;
+                }
+            }
+        }
+        let set: Vec<bool> = dep.tags.iter().filter_map(|t| tags.get(t).and_then(Value::as_bool)).collect();
+        set.is_empty() || set.iter().any(|b| *b)
+    });
+    for sub in &mut chart.subcharts {
+        let sub_values = match values.get(sub.name()) {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        disable(sub, &sub_values, tags);
+    }
+}
+
+/// Coalesce values for a processed tree and apply `import-values`, children first.
+pub fn coalesce_with_imports(chart: &Chart, user: &Map) -> Result<Map> {
+    let mut values = coalesce(chart, user)?;
+    import(chart, &mut values)?;
+    Ok(values)
+}
+
+fn import(chart: &Chart, values: &mut Map) -> Result<()> {
+    for sub in &chart.subcharts {
+        if let Some(Value::Object(m)) = values.get_mut(sub.name()) {
+            import(sub, m)?;
+        }
+    }
+    let mut imported = Map::new();
+    for dep in &chart.metadata.dependencies {
+        let name = dep.alias.as_deref().unwrap_or(&dep.name);
+        if !chart.subcharts.iter().any(|s| s.name() == name) {
+            continue;
+        }
+        let child = match values.get(name) {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        for iv in &dep.import_values {
+            match iv {
+                Value::String(key) => {
+                    if let Some(Value::Object(exp)) = lookup(&child, &format!("exports.{key}")) {
+                        super::merge::merge_maps(&mut imported, exp.clone());
+                    }
+                }
+                Value::Object(m) => {
+                    let c = m.get("child").and_then(Value::as_str).unwrap_or("");
+                    let p = m.get("parent").and_then(Value::as_str).unwrap_or("");
+                    if let Some(v) = lookup(&child, c) {
+                        let mut nested = Map::new();
+                        set_path(&mut nested, p, v.clone());
+                        super::merge::merge_maps(&mut imported, nested);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if !imported.is_empty() {
+        // The parent's own values win over what is imported.
+        let own = std::mem::take(values);
+        *values = imported;
+        super::merge::merge_maps(values, own);
+    }
+    Ok(())
+}
+
+fn set_path(dest: &mut Map, path: &str, v: Value) {
+    let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+    if parts.is_empty() {
+        if let Value::Object(m) = v {
+            super::merge::merge_maps(dest, m);
+        }
+        return;
+    }
+    let mut cur = dest;
+    for p in &parts[..parts.len() - 1] {
+        let e = cur.entry(p.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        if !e.is_object() {
+            *e = Value::Object(Map::new());
+        }
+        cur = e.as_object_mut().expect("map");
+    }
+    cur.insert(parts[parts.len() - 1].to_string(), v);
+}

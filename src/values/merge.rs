@@ -1,0 +1,167 @@
+//! Helm's values coalescing, with key order kept:
+//! - [`merge_maps`]: how `-f` files layer over each other (deep merge, later wins, nulls kept
+//!   so that they can delete defaults later);
+//! - [`coalesce`]: user values over chart defaults (maps merge deeply, scalars and lists
+//!   replace, a user `null` deletes the default), then each subchart: its section
+//!   (by name or alias) over its own defaults, with the parent's `global` copied in
+//!   (parent globals win).
+//!
+//! Key order: a chart's defaults keep the order of its `values.yaml`; keys only the user
+//! gave follow, in the order given.
+
+use super::{Map, Value};
+use crate::chart::Chart;
+use crate::{Error, Result};
+
+/// The key whose map is shared with every subchart.
+pub const GLOBAL: &str = "global";
+
+/// Deep-merge `src` onto `dest`: maps merge recursively, anything else in `src` replaces.
+/// Used to layer `-f` files in command-line order.
+pub fn merge_maps(dest: &mut Map, src: Map) {
+    for (k, v) in src {
+        match (dest.get_mut(&k), v) {
+            (Some(Value::Object(d)), Value::Object(s)) => merge_maps(d, s),
+            (_, v) => {
+                dest.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Coalesce user values over the chart tree's defaults, Helm's way. The result holds, for
+/// each subchart, a section (under its name) with that subchart's full values and `global`.
+pub fn coalesce(chart: &Chart, user: &Map) -> Result<Map> {
+    let mut out = user.clone();
+    coalesce_into(chart, &mut out, chart.name())?;
+    Ok(out)
+}
+
+fn coalesce_into(chart: &Chart, dest: &mut Map, path: &str) -> Result<()> {
+    let merged = overlay(&chart.values, std::mem::take(dest), path);
+    *dest = merged;
+    for sub in &chart.subcharts {
+        let name = sub.name().to_string();
+        let section = match dest.get(&name) {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(other) => {
+                return Err(Error::Values(format!(
+                    "values for subchart {name:?} (at {path}.{name}) must be a map, not {}",
+                    kind_name(other)
+                )));
+            }
+        };
+        let mut section = section;
+        copy_globals(dest, &mut section);
+        coalesce_into(sub, &mut section, &format!("{path}.{name}"))?;
+        dest.insert(name, Value::Object(section));
+    }
+    Ok(())
+}
+
+/// User values over defaults: the defaults' key order first, then user-only keys.
+fn overlay(defaults: &Map, mut user: Map, path: &str) -> Map {
+    let mut out = Map::with_capacity(defaults.len() + user.len());
+    for (k, dv) in defaults {
+        match user.shift_remove(k) {
+            // A user null deletes the default.
+            Some(Value::Null) => {}
+            Some(Value::Object(um)) => match dv {
+                Value::Object(dm) => {
+                    out.insert(k.clone(), Value::Object(overlay(dm, um, &format!("{path}.{k}"))));
+                }
+                _ => {
+                    out.insert(k.clone(), Value::Object(strip_nulls(um)));
+                }
+            },
+            Some(uv) => {
+                out.insert(k.clone(), uv);
+            }
+            None => {
+                out.insert(k.clone(), dv.clone());
+            }
+        }
+    }
+    for (k, uv) in user {
+        // A null for a key without a default has nothing to delete; keep it as null, as Helm does.
+        let v = match uv {
+            Value::Object(m) => Value::Object(strip_nulls(m)),
+            v => v,
+        };
+        out.insert(k, v);
+    }
+    out
+}
+
+/// Inside a user map that has no default to merge with, nested nulls delete nothing:
+/// they are dropped so that templates do not see them as set.
+fn strip_nulls(m: Map) -> Map {
+    m.into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| match v {
+            Value::Object(inner) => (k, Value::Object(strip_nulls(inner))),
+            v => (k, v),
+        })
+        .collect()
+}
+
+/// Copy the parent's `global` into a subchart section; the parent's globals win, the
+/// subchart's own globals fill in what the parent does not set.
+fn copy_globals(parent: &Map, section: &mut Map) {
+    let Some(Value::Object(pg)) = parent.get(GLOBAL) else {
+        return;
+    };
+    let mut g = match section.shift_remove(GLOBAL) {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    for (k, v) in pg {
+        match (g.get_mut(k), v) {
+            (Some(Value::Object(sub)), Value::Object(pv)) => {
+                let mut merged = pv.clone();
+                fill_missing(&mut merged, sub);
+                *sub = merged;
+            }
+            _ => {
+                g.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    section.insert(GLOBAL.to_string(), Value::Object(g));
+}
+
+/// Fill keys missing from `dest` with those of `src` (recursively for maps).
+fn fill_missing(dest: &mut Map, src: &Map) {
+    for (k, sv) in src {
+        match (dest.get_mut(k), sv) {
+            (Some(Value::Object(d)), Value::Object(s)) => fill_missing(d, s),
+            (Some(_), _) => {}
+            (None, v) => {
+                dest.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// A value's kind, for messages.
+pub fn kind_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+/// Look up a dotted path (`a.b.c`) in a values map.
+pub fn lookup<'a>(values: &'a Map, path: &str) -> Option<&'a Value> {
+    let mut parts = path.split('.');
+    let mut cur = values.get(parts.next()?)?;
+    for p in parts {
+        cur = cur.as_object()?.get(p)?;
+    }
+    Some(cur)
+}

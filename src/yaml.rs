@@ -1,0 +1,135 @@
+//! The one place kpack touches a YAML library (`serde_norway`, the maintained fork of
+//! `serde_yaml`). Everything else calls these functions, so the library can be swapped here.
+//!
+//! Values are typed once, here: YAML integers become JSON integers (never floats, so
+//! `1000000` never prints as `1e+06`), map keys become strings (as in Helm, which converts
+//! YAML to JSON), and key order is kept.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value as Json;
+
+/// A YAML parse error with its 1-based line and column, when known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    /// 1-based line of the error, if the parser reported one.
+    pub line: Option<usize>,
+    /// 1-based column of the error, if the parser reported one.
+    pub column: Option<usize>,
+    /// The parser's message, without location.
+    pub message: String,
+}
+
+impl YamlError {
+    fn from_lib(e: serde_norway::Error) -> Self {
+        let loc = e.location();
+        let mut message = e.to_string();
+        // The library appends " at line L column C"; we report location separately.
+        if let Some(i) = message.find(" at line ") {
+            message.truncate(i);
+        }
+        YamlError {
+            line: loc.as_ref().map(|l| l.line()),
+            column: loc.as_ref().map(|l| l.column()),
+            message,
+        }
+    }
+
+    /// `file:line:col: message`, for error reports.
+    pub fn at(&self, file: &str) -> String {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}: {}", self.message),
+            (Some(l), None) => format!("{file}:{l}: {}", self.message),
+            _ => format!("{file}: {}", self.message),
+        }
+    }
+}
+
+impl std::fmt::Display for YamlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "line {l} column {c}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Deserialize a typed structure from YAML text.
+pub fn from_str<T: DeserializeOwned>(s: &str) -> Result<T, YamlError> {
+    serde_norway::from_str(s).map_err(YamlError::from_lib)
+}
+
+/// Parse one YAML document into JSON-model data (string keys, integers kept integers).
+/// An empty document is `null`.
+pub fn parse(s: &str) -> Result<Json, YamlError> {
+    let v: serde_norway::Value = serde_norway::from_str(s).map_err(YamlError::from_lib)?;
+    to_json(v)
+}
+
+/// Parse every `---`-separated document of a YAML stream; empty documents are `null`.
+pub fn parse_all(s: &str) -> Result<Vec<Json>, YamlError> {
+    let mut out = Vec::new();
+    for doc in serde_norway::Deserializer::from_str(s) {
+        let v = serde_norway::Value::deserialize(doc).map_err(YamlError::from_lib)?;
+        out.push(to_json(v)?);
+    }
+    Ok(out)
+}
+
+use serde::Deserialize;
+
+/// Serialize data as block-style YAML (no leading `---`, ends with a newline).
+/// Strings that YAML would read back as another type (`"yes"`, `"1.0"`, `"0777"`, `"null"`)
+/// are quoted.
+pub fn to_string<T: Serialize + ?Sized>(v: &T) -> Result<String, String> {
+    serde_norway::to_string(v).map_err(|e| e.to_string())
+}
+
+/// Convert a YAML value to the JSON data model kpack uses everywhere.
+fn to_json(v: serde_norway::Value) -> Result<Json, YamlError> {
+    use serde_norway::Value as Y;
+    Ok(match v {
+        Y::Null => Json::Null,
+        Y::Bool(b) => Json::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Json::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Json::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                match serde_json::Number::from_f64(f) {
+                    Some(num) => Json::Number(num),
+                    // .inf and .nan have no JSON form; keep their YAML spelling as a string.
+                    None => Json::String(n.to_string()),
+                }
+            }
+        }
+        Y::String(s) => Json::String(s),
+        Y::Sequence(seq) => Json::Array(seq.into_iter().map(to_json).collect::<Result<_, _>>()?),
+        Y::Mapping(m) => {
+            let mut out = serde_json::Map::with_capacity(m.len());
+            for (k, v) in m {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Null => "null".to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Number(n) => n.to_string(),
+                    other => {
+                        return Err(YamlError {
+                            line: None,
+                            column: None,
+                            message: format!(
+                                "unsupported map key {:?}: keys must be strings, numbers or booleans",
+                                other
+                            ),
+                        });
+                    }
+                };
+                out.insert(key, to_json(v)?);
+            }
+            Json::Object(out)
+        }
+        Y::Tagged(t) => to_json(t.value)?,
+    })
+}

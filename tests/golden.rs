@@ -1,0 +1,47 @@
+//! Golden tests: run the real `kpack` binary with each case's arguments and compare what
+//! it prints (stdout, and for failing cases the exit code and stderr) with
+//! `golden/<case>.txt`. Regenerate after an intended change with
+//! `KPACK_UPDATE_GOLDEN=1 cargo test --test golden` and review the diff with `git diff golden/`.
+
+mod support;
+
+use support::golden::{Case, check_cases};
+
+const CASES: &[Case] = &[
+    Case::ok("umbrella-defaults", &["template", "rel", "tests/fixtures/umbrella"]),
+    Case::ok(
+        "umbrella-replica-no-backend",
+        &["template", "rel", "tests/fixtures/umbrella", "--set", "replica.enabled=true,tags.backend=false"],
+    ),
+    Case::ok(
+        "umbrella-condition-from-global",
+        &["template", "rel", "tests/fixtures/umbrella", "--set", "replica.enabled=null,global.replicas=true"],
+    ),
+    Case::ok(
+        "umbrella-show-only",
+        &["template", "rel", "tests/fixtures/umbrella", "-s", "charts/primary/templates/service.yaml", "-n", "data"],
+    ),
+    Case::ok("umbrella-json", &["template", "rel", "tests/fixtures/umbrella", "-o", "json", "--set", "tags.backend=false"]),
+    Case::ok("types", &["template", "t", "tests/fixtures/types"]),
+    Case::ok(
+        "layering",
+        &[
+            "template", "v", "tests/fixtures/layering",
+            "-f", "tests/fixtures/layering/one.yaml",
+            "-f", "tests/fixtures/layering/two.yaml",
+            "--set-json", "d={\"json\":[1,2]}",
+            "--set", "d=set,e=set,nested.z=7,list[2]=x",
+            "--set-string", "e=123,f=true",
+            "--set-file", "file=tests/fixtures/layering/content.txt",
+            "--set-literal", "literal=a,b=c.d",
+        ],
+    ),
+    Case::fail("error-missing-chart", &["template", "x", "tests/fixtures/nope"]),
+    Case::fail("error-bad-set", &["template", "x", "tests/fixtures/types", "--set", "a.b[x=1"]),
+    Case::fail("error-values-file-yaml", &["template", "x", "tests/fixtures/types", "-f", "tests/fixtures/bad-values.yaml"]),
+];
+
+#[test]
+fn golden_outputs() {
+    check_cases(CASES);
+}

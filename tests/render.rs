@@ -1,0 +1,282 @@
+//! Render pipeline tests through the library API: values merge rules, subchart scoping
+//! (globals, aliases, conditions, tags, import-values), the values → render → parse round
+//! trip, and template errors with exact messages.
+
+use kpack::action::render::{RenderOptions, RenderOutput, render};
+use kpack::chart::{self, Chart};
+use kpack::engine::{Capabilities, Release};
+use kpack::values::{Map, merge, sources::parse_values_text};
+use serde_json::json;
+use std::path::Path;
+
+fn opts() -> RenderOptions {
+    RenderOptions {
+        release: Release { name: "rel".into(), namespace: "ns".into(), revision: 1, is_install: true, is_upgrade: false },
+        capabilities: Capabilities::default(),
+        skip_schema_validation: false,
+    }
+}
+
+fn fixture(name: &str) -> Chart {
+    chart::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).expect("load fixture")
+}
+
+fn map(v: serde_json::Value) -> Map {
+    v.as_object().expect("object").clone()
+}
+
+/// A chart made in memory from (path, text) pairs.
+fn mem_chart(files: &[(&str, &str)]) -> Chart {
+    let files = files.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
+    chart::load::from_files(files, "mem").expect("chart")
+}
+
+fn render_mem(files: &[(&str, &str)], user: serde_json::Value) -> kpack::Result<RenderOutput> {
+    render(&mem_chart(files), &map(user), &opts())
+}
+
+const CHART_YAML: &str = "apiVersion: v2\nname: t\nversion: 0.1.0\n";
+
+fn err_text(r: kpack::Result<RenderOutput>) -> String {
+    match r {
+        Ok(_) => panic!("render must fail"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn merge_rules() {
+    let chart = mem_chart(&[
+        ("Chart.yaml", CHART_YAML),
+        ("values.yaml", "a: 1\nm:\n  x: 1\n  y: 2\n  deep:\n    k: v\nlist: [1, 2]\ngone: here\nscalar: s\n"),
+    ]);
+    let user = map(json!({
+        "m": {"y": 3, "z": 4, "deep": {"k": null}},
+        "list": [9],
+        "gone": null,
+        "scalar": {"now": "map"},
+        "extra": true,
+    }));
+    let v = merge::coalesce(&chart, &user).unwrap();
+    assert_eq!(
+        serde_json::Value::Object(v),
+        json!({
+            "a": 1,
+            "m": {"x": 1, "y": 3, "deep": {}, "z": 4},
+            "list": [9],
+            "scalar": {"now": "map"},
+            "extra": true,
+        })
+    );
+}
+
+#[test]
+fn merge_keeps_values_file_key_order() {
+    let chart = mem_chart(&[("Chart.yaml", CHART_YAML), ("values.yaml", "zeta: 1\nalpha: 2\nmid: 3\n")]);
+    let v = merge::coalesce(&chart, &map(json!({"beta": 0, "alpha": 5}))).unwrap();
+    let keys: Vec<&String> = v.keys().collect();
+    assert_eq!(keys, ["zeta", "alpha", "mid", "beta"]);
+}
+
+#[test]
+fn files_layer_in_order_and_keep_nulls_for_defaults() {
+    let mut base = parse_values_text("a: 1\nb: {x: 1}\n", "one.yaml").unwrap();
+    merge::merge_maps(&mut base, parse_values_text("b: {y: 2}\nc: null\n", "two.yaml").unwrap());
+    assert_eq!(serde_json::Value::Object(base), json!({"a": 1, "b": {"x": 1, "y": 2}, "c": null}));
+}
+
+#[test]
+fn umbrella_subchart_scoping() {
+    let out = render(&fixture("umbrella"), &Map::new(), &opts()).unwrap();
+    let names: Vec<&str> = out.chart.subcharts.iter().map(|c| c.name()).collect();
+    // replica is disabled by its condition; common is a library chart.
+    assert_eq!(names, ["primary", "cache", "common"]);
+    let v = serde_json::Value::Object(out.values.clone());
+    // The alias section holds the subchart's defaults under the user's overrides.
+    assert_eq!(v["primary"]["port"], json!(5433));
+    assert_eq!(v["primary"]["storage"], json!("1Gi"));
+    // Parent globals win; the subchart's own globals fill in.
+    assert_eq!(v["primary"]["global"], json!({"env": "prod", "region": "eu", "labels": {"team": "core"}}));
+    // import-values: child/parent form and exports form; the parent's own value wins.
+    assert_eq!(v["primaryConn"], json!({"host": "db.local", "user": "app"}));
+    assert_eq!(v["cacheSize"], json!(128));
+    assert_eq!(v["cacheTtl"], json!(300));
+    let names: Vec<&str> = out.templates.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "umbrella/charts/cache/templates/deployment.yaml",
+            "umbrella/charts/primary/templates/service.yaml",
+            "umbrella/templates/configmap.yaml",
+        ]
+    );
+}
+
+#[test]
+fn tags_and_conditions() {
+    let user = map(json!({"tags": {"backend": false}, "replica": {"enabled": true}}));
+    let out = render(&fixture("umbrella"), &user, &opts()).unwrap();
+    let names: Vec<&str> = out.chart.subcharts.iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["primary", "replica", "common"]);
+    // A condition that holds no boolean falls through to the next path.
+    let user = map(json!({"replica": {"enabled": null}, "global": {"replicas": true}}));
+    let out = render(&fixture("umbrella"), &user, &opts()).unwrap();
+    assert!(out.chart.subcharts.iter().any(|c| c.name() == "replica"));
+}
+
+#[test]
+fn values_render_parse_round_trip() {
+    let out = render(&fixture("types"), &Map::new(), &opts()).unwrap();
+    let doc = &out.manifest.documents[0].object;
+    assert_eq!(doc["spec"]["asYaml"], serde_json::Value::Object(out.values.clone()));
+    assert_eq!(doc["spec"]["enabled"], json!(true));
+    assert_eq!(doc["spec"]["disabled"], json!(false));
+    assert_eq!(doc["spec"]["nothing"], json!(null));
+    assert_eq!(doc["spec"]["big"], json!(1000000));
+    assert_eq!(doc["spec"]["huge"], json!(12345678901234_i64));
+    assert_eq!(doc["spec"]["product"], json!(1000000000));
+    assert_eq!(doc["spec"]["quoted"], json!("1.0"));
+}
+
+#[test]
+fn undefined_nested_value_names_its_path() {
+    let e = err_text(render_mem(
+        &[("Chart.yaml", CHART_YAML), ("values.yaml", "image:\n  tag: x\n"), ("templates/a.yaml", "kind: A\nimage: {{ Values.image.tagg }}\n")],
+        json!({}),
+    ));
+    assert_eq!(
+        e,
+        "template error in t/templates/a.yaml:2: undefined value: `Values.image.tagg` is not set; set it in the values, or guard it with `{% if … %}` or `| default(…)`\n    1 | kind: A\n  > 2 | image: {{ Values.image.tagg }}\n      |           ^^^^^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn required_names_template_and_line() {
+    let e = err_text(render_mem(
+        &[("Chart.yaml", CHART_YAML), ("templates/a.yaml", "kind: A\n\nhost: {{ required(\"ingress.host is required\", Values.ingress) }}\n")],
+        json!({}),
+    ));
+    assert!(
+        e.starts_with("template error in t/templates/a.yaml:3: ingress.host is required\n"),
+        "{e}"
+    );
+}
+
+#[test]
+fn error_inside_include_names_both_places() {
+    let e = err_text(render_mem(
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("templates/_h.tpl", "{% define \"t.x\" %}\nv: {{ Values.a.b }}\n{% enddefine %}\n"),
+            ("templates/a.yaml", "kind: A\n{{ include(\"t.x\") }}\n"),
+        ],
+        json!({}),
+    ));
+    assert!(e.starts_with("template error in t/templates/a.yaml:2: include(\"t.x\") failed:\n  t/templates/_h.tpl:2 (in define \"t.x\"): undefined value: `Values.a.b`"), "{e}");
+}
+
+#[test]
+fn include_recursion_is_bounded() {
+    let e = err_text(render_mem(
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("templates/_h.tpl", "{% define \"loop\" %}{{ include(\"loop\") }}{% enddefine %}\n"),
+            ("templates/a.yaml", "kind: A\n{{ include(\"loop\") }}\n"),
+        ],
+        json!({}),
+    ));
+    assert!(e.contains("templates nested more than 100 levels deep; does a named template include itself?"), "{e}");
+}
+
+#[test]
+fn include_context_rules() {
+    let out = render_mem(
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("values.yaml", "who: world\n"),
+            (
+                "templates/_h.tpl",
+                "{% define \"hi\" -%}\nhi {{ Values.who }} from {{ root.Release.Name }}\n{%- enddefine %}\n{% define \"name\" -%}\n{{ name }}/{{ ctx.name }}/{{ root.Values.who }}\n{%- enddefine %}\n{% define \"str\" %}{{ ctx | upper }}{% enddefine %}\n",
+            ),
+            (
+                "templates/a.yaml",
+                "apiVersion: v1\nkind: A\nmetadata:\n  name: x\na: {{ include(\"hi\") }}\nb: {{ include(\"hi\", root) }}\nc: {{ include(\"name\", dict(\"name\", \"n\")) }}\nd: {{ include(\"str\", \"s\") }}\ne: {{ tpl(\"{{ Values.who }}!\", root) }}\n",
+            ),
+        ],
+        json!({}),
+    )
+    .unwrap();
+    assert_eq!(
+        out.templates[0].content,
+        "apiVersion: v1\nkind: A\nmetadata:\n  name: x\na: hi world from rel\nb: hi world from rel\nc: n/n/world\nd: S\ne: world!\n"
+    );
+}
+
+#[test]
+fn invalid_yaml_output_is_reported_with_rendered_lines() {
+    let e = err_text(render_mem(
+        &[("Chart.yaml", CHART_YAML), ("templates/a.yaml", "apiVersion: v1\nkind: A\nmetadata:\n  name: x\n bad: [\n")],
+        json!({}),
+    ));
+    assert!(e.starts_with("t/templates/a.yaml: rendered document 1 is not valid YAML: "), "{e}");
+    assert!(e.contains("rendered text:"), "{e}");
+}
+
+#[test]
+fn missing_identity_fields_are_reported() {
+    let e = err_text(render_mem(&[("Chart.yaml", CHART_YAML), ("templates/a.yaml", "apiVersion: v1\nmetadata:\n  labels: {}\n")], json!({})));
+    assert_eq!(e, "t/templates/a.yaml (document 1): object has no kind, metadata.name");
+}
+
+#[test]
+fn install_order_and_hooks() {
+    let out = render_mem(
+        &[
+            ("Chart.yaml", CHART_YAML),
+            (
+                "templates/all.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n---\napiVersion: x/v1\nkind: Widget\nmetadata:\n  name: w\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-install\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n---\n# only a comment\n",
+            ),
+        ],
+        json!({}),
+    )
+    .unwrap();
+    let kinds: Vec<&str> = out.manifest.documents.iter().map(|d| d.kind()).collect();
+    assert_eq!(kinds, ["Namespace", "Service", "Deployment", "Widget"]);
+    assert_eq!(out.manifest.hooks.len(), 1);
+    assert_eq!(out.manifest.hooks[0].hook_events(), Some(vec!["pre-install".to_string()]));
+}
+
+#[test]
+fn kube_version_constraint() {
+    let files = [("Chart.yaml", "apiVersion: v2\nname: t\nversion: 0.1.0\nkubeVersion: \">=1.20.0-0 <1.30.0-0\"\n"), ("templates/a.yaml", "")];
+    let e = err_text(render_mem(&files, json!({})));
+    assert_eq!(
+        e,
+        "chart \"t\" requires Kubernetes >=1.20.0-0 <1.30.0-0 (kubeVersion in mem/Chart.yaml), but the target is v1.36.0; use --kube-version to render for another version"
+    );
+    let mut o = opts();
+    o.capabilities = Capabilities::new(kpack::engine::KubeVersion::parse("1.25").unwrap(), &[]);
+    assert!(render(&mem_chart(&files), &Map::new(), &o).is_ok());
+}
+
+#[test]
+fn capabilities_and_files_objects() {
+    let out = render_mem(
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("config/app.conf", "a=1\nb=2\n"),
+            ("config/other.conf", "c=3\n"),
+            (
+                "templates/a.yaml",
+                "apiVersion: v1\nkind: A\nmetadata:\n  name: x\nv: {{ Capabilities.KubeVersion.Version }} {{ Capabilities.KubeVersion.Minor }}\nhas: {{ Capabilities.APIVersions.Has(\"apps/v1/Deployment\") }} {{ Capabilities.APIVersions.Has(\"x/v9\") }}\nget: {{ Files.Get(\"config/app.conf\") | quote }}\nlines: {{ Files.Lines(\"config/app.conf\") | length }}\ncfg:\n  {{- Files.Glob(\"config/*.conf\").AsConfig() | nindent(2) }}\nsec:\n  {{- Files.Glob(\"config/other.conf\").AsSecrets() | nindent(2) }}\ntpl: {{ Template.Name }} {{ Template.BasePath }}\n",
+            ),
+        ],
+        json!({}),
+    )
+    .unwrap();
+    assert_eq!(
+        out.templates[0].content,
+        "apiVersion: v1\nkind: A\nmetadata:\n  name: x\nv: v1.36.0 36\nhas: true false\nget: \"a=1\\nb=2\\n\"\nlines: 2\ncfg:\n  app.conf: |\n    a=1\n    b=2\n  other.conf: |\n    c=3\nsec:\n  other.conf: Yz0zCg==\ntpl: t/templates/a.yaml t/templates\n"
+    );
+}

@@ -1,0 +1,4 @@
+//! Shared test support: the golden-file harness.
+#![allow(dead_code)]
+
+pub mod golden;
