@@ -35,12 +35,12 @@ impl YamlError {
         }
     }
 
-    /// `file:line:col: message`, for error reports.
+    /// `file:line:col: invalid YAML: message`, for error reports.
     pub fn at(&self, file: &str) -> String {
         match (self.line, self.column) {
-            (Some(l), Some(c)) => format!("{file}:{l}:{c}: {}", self.message),
-            (Some(l), None) => format!("{file}:{l}: {}", self.message),
-            _ => format!("{file}: {}", self.message),
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}: invalid YAML: {}", self.message),
+            (Some(l), None) => format!("{file}:{l}: invalid YAML: {}", self.message),
+            _ => format!("{file}: invalid YAML: {}", self.message),
         }
     }
 }

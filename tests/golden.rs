@@ -38,6 +38,21 @@ const CASES: &[Case] = &[
     ),
     Case::fail("error-missing-chart", &["template", "x", "tests/fixtures/nope"]),
     Case::fail("error-bad-set", &["template", "x", "tests/fixtures/types", "--set", "a.b[x=1"]),
+    Case::fail("error-template-syntax", &["template", "x", "tests/fixtures/errors/syntax"]),
+    Case::fail("error-required", &["template", "x", "tests/fixtures/errors/required"]),
+    Case::fail("error-undefined-in-define", &["template", "x", "tests/fixtures/errors/undefined"]),
+    Case::fail(
+        "error-schema",
+        &["template", "x", "tests/fixtures/schema", "--set", "replicas=-1,image.tag=5,image.extra=1,sub.port=70000,bogus=1"],
+    ),
+    Case::ok(
+        "schema-skipped",
+        &["template", "x", "tests/fixtures/schema", "--set", "replicas=-1", "--skip-schema-validation"],
+    ),
+    Case::fail("error-bad-set-json", &["template", "x", "tests/fixtures/types", "--set-json", "a={\"b\":}"]),
+    Case::fail("error-kube-version", &["template", "x", "tests/fixtures/types", "--kube-version", "one.two"]),
+    Case::fail("error-show-only", &["template", "x", "tests/fixtures/types", "-s", "templates/nope.yaml"]),
+    Case::fail("error-values-file-missing", &["template", "x", "tests/fixtures/types", "-f", "tests/fixtures/none.yaml"]),
     Case::fail("error-values-file-yaml", &["template", "x", "tests/fixtures/types", "-f", "tests/fixtures/bad-values.yaml"]),
 ];
 

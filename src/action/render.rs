@@ -68,17 +68,29 @@ pub fn render(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Result<
 }
 
 fn validate_tree(chart: &Chart, values: &Map, path: &str) -> Result<()> {
-    if let Some(s) = &chart.schema {
-        schema::validate(s, &serde_json::Value::Object(values.clone()), path)?;
+    let mut problems = Vec::new();
+    collect_schema_errors(chart, values, path, &mut problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Values(problems.join("\n")))
+    }
+}
+
+/// Validate every chart of the tree against its own schema, gathering every report.
+fn collect_schema_errors(chart: &Chart, values: &Map, path: &str, out: &mut Vec<String>) {
+    if let Some(s) = &chart.schema
+        && let Err(e) = schema::validate(s, &serde_json::Value::Object(values.clone()), path)
+    {
+        out.push(e.to_string());
     }
     for sub in &chart.subcharts {
         let section = match values.get(sub.name()) {
             Some(serde_json::Value::Object(m)) => m.clone(),
             _ => Map::new(),
         };
-        validate_tree(sub, &section, &format!("{path}/charts/{}", sub.name()))?;
+        collect_schema_errors(sub, &section, &format!("{path}/charts/{}", sub.name()), out);
     }
-    Ok(())
 }
 
 /// A chart's `kubeVersion` constraint must admit the target version.

@@ -328,9 +328,9 @@ fn excerpt(src: &str, line: usize, range: Option<std::ops::Range<usize>>) -> Str
     let width = line.to_string().len();
     let mut out = String::from("\n");
     for n in first..=line {
-        let text = lines[n - 1];
         // Padding comments added by `define` extraction are not user text.
-        if text.starts_with("{#") && text.len() <= 3 || text == "#}" {
+        let text = lines[n - 1].strip_prefix("#}").unwrap_or(lines[n - 1]);
+        if text == "{#" || text.is_empty() && lines[n - 1] == "#}" {
             continue;
         }
         let mark = if n == line { ">" } else { " " };
@@ -339,7 +339,8 @@ fn excerpt(src: &str, line: usize, range: Option<std::ops::Range<usize>>) -> Str
     if let Some(r) = range {
         let line_start: usize = lines[..line - 1].iter().map(|l| l.len() + 1).sum();
         if r.start >= line_start && r.start <= line_start + lines[line - 1].len() {
-            let col = src[line_start..r.start].chars().count();
+            let pad = if lines[line - 1].starts_with("#}") { 2 } else { 0 };
+            let col = src[line_start..r.start].chars().count().saturating_sub(pad);
             let len = src[r.start..r.end.min(line_start + lines[line - 1].len())].chars().count().max(1);
             out.push_str(&format!("    {:width$} | {}{}\n", "", " ".repeat(col), "^".repeat(len)));
         }

@@ -79,6 +79,18 @@ pub fn check_cases(cases: &[Case]) {
     );
 }
 
+/// Compare one text with `golden/<name>.txt` (or rewrite it with KPACK_UPDATE_GOLDEN=1).
+pub fn check_text(name: &str, text: &str) {
+    let path = root().join("golden").join(format!("{name}.txt"));
+    if std::env::var_os("KPACK_UPDATE_GOLDEN").is_some() {
+        write(&path, text);
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} is missing: run KPACK_UPDATE_GOLDEN=1 cargo test", path.display()));
+    assert!(want == text, "golden/{name}.txt differs:\n{}", diff(&want, text));
+}
+
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir golden");
     std::fs::write(path, text).expect("write golden");

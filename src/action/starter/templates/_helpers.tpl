@@ -25,5 +25,5 @@ app.kubernetes.io/instance: {{ Release.Name }}
 {{ include("<CHARTNAME>.selectorLabels") }}
 app.kubernetes.io/version: {{ Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ Release.Service }}
-helm.sh/chart: {{ printf("%s-%s", Chart.Name, Chart.Version) }}
+kpack.io/chart: {{ printf("%s-%s", Chart.Name, Chart.Version) }}
 {%- enddefine %}

@@ -1,0 +1,165 @@
+//! Releases: the record of one revision of an installed chart (chart metadata, user and
+//! computed values, the rendered manifest and hooks, notes, status, timestamps), the
+//! statuses a release moves through, and the [`Store`] that keeps the history.
+//!
+//! A release in a pending state is a lock: its record carries a [`Lock`] with an owner and
+//! an expiry. A second operation on the same release fails at once while the lock is live;
+//! a lock whose owner died is recognised by its expiry and cleared with `kpack recover`.
+
+use crate::values::Map;
+use serde::{Deserialize, Serialize};
+
+/// Where a release stands, with Helm's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Should never be stored; read as "the record is damaged".
+    Unknown,
+    /// The current, successfully applied revision.
+    Deployed,
+    /// Uninstalled with `--keep-history`.
+    Uninstalled,
+    /// A formerly deployed revision, replaced by a newer one.
+    Superseded,
+    /// The operation that made this revision failed.
+    Failed,
+    /// An uninstall is running (a lock).
+    Uninstalling,
+    /// An install is running (a lock).
+    PendingInstall,
+    /// An upgrade is running (a lock).
+    PendingUpgrade,
+    /// A rollback is running (a lock).
+    PendingRollback,
+}
+
+impl Status {
+    /// Whether this status means an operation holds the release.
+    pub fn is_pending(self) -> bool {
+        matches!(self, Status::PendingInstall | Status::PendingUpgrade | Status::PendingRollback | Status::Uninstalling)
+    }
+
+    /// The status as Helm prints it (`pending-install`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Unknown => "unknown",
+            Status::Deployed => "deployed",
+            Status::Uninstalled => "uninstalled",
+            Status::Superseded => "superseded",
+            Status::Failed => "failed",
+            Status::Uninstalling => "uninstalling",
+            Status::PendingInstall => "pending-install",
+            Status::PendingUpgrade => "pending-upgrade",
+            Status::PendingRollback => "pending-rollback",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who holds a pending release, and until when the hold is trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lock {
+    /// `host:pid` (plus a random id) of the process that took it.
+    pub owner: String,
+    /// When it was taken (RFC 3339).
+    pub acquired: String,
+    /// After this instant (RFC 3339) the lock is considered abandoned.
+    pub expires: String,
+}
+
+/// The chart a revision was made from (metadata only; the manifest is what is applied).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartInfo {
+    /// Chart name.
+    pub name: String,
+    /// Chart version.
+    pub version: String,
+    /// Application version.
+    #[serde(default)]
+    pub app_version: String,
+    /// Chart description.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// One revision of a release.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Release {
+    /// Release name.
+    pub name: String,
+    /// Namespace the release lives in (its records and its namespaced objects).
+    pub namespace: String,
+    /// Revision number, from 1.
+    pub revision: u64,
+    /// Status of this revision.
+    pub status: Status,
+    /// The chart it came from.
+    pub chart: ChartInfo,
+    /// The user's values (what `--reuse-values` reuses).
+    pub config: Map,
+    /// The computed values the templates saw.
+    pub values: Map,
+    /// The rendered objects, as `kpack template` prints them (`---`, `# Source:`), in install order.
+    pub manifest: String,
+    /// Hook objects, in the same form.
+    #[serde(default)]
+    pub hooks: String,
+    /// CRDs from `crds/`, in the same form.
+    #[serde(default)]
+    pub crds: String,
+    /// Rendered NOTES.txt.
+    #[serde(default)]
+    pub notes: String,
+    /// What happened (`Install complete`, `Upgrade failed: …`, `Rollback to 2`).
+    #[serde(default)]
+    pub description: String,
+    /// When revision 1 was deployed (RFC 3339).
+    pub first_deployed: String,
+    /// When this revision was made (RFC 3339).
+    pub last_deployed: String,
+    /// When it was uninstalled, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<String>,
+    /// The lock while the status is pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<Lock>,
+}
+
+/// Errors a store reports in a way actions can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `create` of a revision that already exists (another operation got there first).
+    #[error("release {name:?} revision {revision} already exists")]
+    Exists {
+        /// Release name.
+        name: String,
+        /// Revision.
+        revision: u64,
+    },
+    /// Anything else, with a message naming the record and what failed.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Where release records live: Secrets in the release namespace (cluster target), or a
+/// state directory (static-pod target). Implementations make `create` atomic: of two
+/// concurrent creates of the same revision exactly one succeeds.
+pub trait Store: Send + Sync {
+    /// Every revision of release `name` (any order), or of every release when `None`.
+    fn list(&self, name: Option<&str>) -> Result<Vec<Release>, StoreError>;
+    /// One revision.
+    fn get(&self, name: &str, revision: u64) -> Result<Option<Release>, StoreError>;
+    /// Store a new revision; fails with [`StoreError::Exists`] if it is already there.
+    fn create(&self, release: &Release) -> Result<(), StoreError>;
+    /// Replace an existing revision (status changes, lock release).
+    fn update(&self, release: &Release) -> Result<(), StoreError>;
+    /// Remove one revision's record.
+    fn delete(&self, name: &str, revision: u64) -> Result<(), StoreError>;
+}

@@ -1,0 +1,91 @@
+//! Targets: where a release's objects go. [`Target`] is what actions need from one; the
+//! implementations are `kube` (a cluster through its API, server-side apply with field
+//! manager `kpack`) and `staticpod` (Pod manifests in a kubelet's manifest directory).
+
+pub mod kube;
+
+use crate::Result;
+use crate::manifest::Document;
+use crate::release::Store;
+use serde_json::Value as Json;
+use std::time::Duration;
+
+/// The field manager kpack applies with.
+pub const FIELD_MANAGER: &str = "kpack";
+/// Label on every object naming the release that owns it.
+pub const LABEL_RELEASE: &str = "kpack.io/release";
+/// Annotation naming the release that owns an object (`namespace/name`).
+pub const ANNOTATION_OWNER: &str = "kpack.io/owner";
+/// Annotation that keeps an object when an upgrade or uninstall would delete it.
+pub const ANNOTATION_KEEP: &str = "kpack.io/resource-policy";
+
+/// Identity of an object on a target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectRef {
+    /// `apps/v1`, `v1`, ...
+    pub api_version: String,
+    /// `Deployment`, ...
+    pub kind: String,
+    /// Namespace, for namespaced objects (filled with the release namespace when the
+    /// manifest leaves it out and the kind is namespaced).
+    pub namespace: Option<String>,
+    /// Name.
+    pub name: String,
+}
+
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {ns}/{}", self.kind, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// Options of an apply.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    /// Namespace for namespaced objects that name none.
+    pub namespace: String,
+    /// `namespace/name` of the release applying (ownership checks and labels).
+    pub owner: String,
+    /// Take objects another release (or nobody) owns instead of failing.
+    pub take_ownership: bool,
+    /// Ask the server to validate without persisting (`--dry-run=server`).
+    pub dry_run: bool,
+    /// How many objects of one group may be applied at once.
+    pub concurrency: usize,
+}
+
+/// Readiness of one object, for `--wait` and `status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Readiness {
+    /// The object.
+    pub object: ObjectRef,
+    /// Whether it is ready.
+    pub ready: bool,
+    /// Why not (`2/3 replicas available`), or a short state when ready.
+    pub message: String,
+}
+
+/// A place a release's objects are applied to.
+pub trait Target: Send + Sync {
+    /// What this target is, for messages (`cluster https://… (context x)`, `static pods in /etc/…`).
+    fn describe(&self) -> String;
+    /// The release store of this target for a namespace.
+    fn store(&self, namespace: &str) -> Result<Box<dyn Store>>;
+    /// Resolve each object's identity (kind known? namespaced?) before anything changes;
+    /// an unknown kind is an error naming the object, unless `installs_crds` defines it.
+    fn resolve(&self, docs: &[Document], namespace: &str, installs_crds: &[Document]) -> Result<Vec<ObjectRef>>;
+    /// Apply objects that may go in parallel (one install-order group). Returns their live state.
+    fn apply(&self, docs: &[Document], opts: &ApplyOptions) -> Result<Vec<Json>>;
+    /// Delete objects (already ordered by the caller); missing ones are not an error.
+    fn delete(&self, objects: &[ObjectRef]) -> Result<()>;
+    /// Live state of an object, `None` when absent.
+    fn get(&self, object: &ObjectRef) -> Result<Option<Json>>;
+    /// Readiness of objects now.
+    fn readiness(&self, objects: &[ObjectRef]) -> Result<Vec<Readiness>>;
+    /// Wait until every object is ready or the timeout passes; `progress` is called with
+    /// the current readiness whenever it changes.
+    fn wait(&self, objects: &[ObjectRef], timeout: Duration, progress: &mut dyn FnMut(&[Readiness])) -> Result<()>;
+}

@@ -1,0 +1,103 @@
+//! End-to-end tests of the `kpack` binary for what golden cases cannot show: files written
+//! (`create`, `--output-dir`), standard input, and commands other than `template`.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use support::golden::{check_text, kpack, root};
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = kpack(args);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn create_makes_a_chart_that_lints_and_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("shop");
+    let chart_s = chart.to_str().unwrap();
+    let (ok, out, err) = run(&["create", chart_s]);
+    assert!(ok, "{err}");
+    assert_eq!(out, format!("Created chart {chart_s} (8 files)\n"));
+    let (ok, out, err) = run(&["lint", "--strict", chart_s]);
+    assert!(ok, "lint failed:\n{out}{err}");
+    assert!(out.contains("0 error(s), 0 warning(s)"), "{out}");
+    let (ok, out, err) = run(&["template", "shop", chart_s, "--set", "replicaCount=2"]);
+    assert!(ok, "{err}");
+    check_text("starter-template", &out);
+    // A second create into the same place is refused.
+    let (ok, _, err) = run(&["create", chart_s]);
+    assert!(!ok);
+    assert_eq!(err, format!("Error: {chart_s}: already exists and is not empty; choose another name\n"));
+}
+
+#[test]
+fn output_dir_is_written_only_when_the_whole_render_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out_s = out_dir.to_str().unwrap();
+    let (ok, _, _) = run(&["template", "x", "tests/fixtures/errors/required", "--output-dir", out_s]);
+    assert!(!ok);
+    assert!(!out_dir.exists(), "a failed render must write nothing");
+    let (ok, stdout, err) = run(&["template", "rel", "tests/fixtures/umbrella", "--output-dir", out_s]);
+    assert!(ok, "{err}");
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    lines.sort();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    let svc = std::fs::read_to_string(out_dir.join("umbrella/charts/primary/templates/service.yaml")).unwrap();
+    assert!(svc.starts_with("---\n# Source: umbrella/charts/primary/templates/service.yaml\napiVersion: v1\nkind: Service\n"), "{svc}");
+}
+
+#[test]
+fn values_from_standard_input() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kpack"))
+        .args(["template", "v", "tests/fixtures/layering", "-f", "-", "-s", "templates/values.yaml"])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a: from-stdin\nnested:\n  x: 1\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("\n  a: from-stdin\n"), "{text}");
+    assert!(text.contains("\n  nested:\n    x: 1\n    \"y\": default\n"), "{text}");
+}
+
+#[test]
+fn show_values_and_chart() {
+    let (ok, out, _) = run(&["show", "values", "tests/fixtures/types"]);
+    assert!(ok);
+    assert_eq!(out, std::fs::read_to_string(root().join("tests/fixtures/types/values.yaml")).unwrap());
+    let (ok, out, _) = run(&["show", "chart", "tests/fixtures/types"]);
+    assert!(ok);
+    assert_eq!(out, "apiVersion: v2\nname: types\nversion: 0.1.0\ndescription: Checks that rendered output is YAML-correct\n");
+}
+
+#[test]
+fn lint_reports_failures_with_exit_code() {
+    let (ok, out, err) = run(&["lint", "tests/fixtures/errors/required"]);
+    assert!(!ok);
+    assert!(out.contains("[ERROR] tests/fixtures/errors/required: template error in required/templates/ingress.yaml:7: ingress.host is required"), "{out}");
+    assert_eq!(err, "Error: lint failed for 1 chart(s)\n");
+    // The same chart passes once the value is given.
+    let (ok, out, _) = run(&["lint", "tests/fixtures/errors/required", "--set", "ingress.host=example.com"]);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn version_and_completion() {
+    let (ok, out, _) = run(&["version", "--short"]);
+    assert!(ok);
+    assert_eq!(out, format!("v{}\n", env!("CARGO_PKG_VERSION")));
+    let (ok, out, _) = run(&["completion", "bash"]);
+    assert!(ok);
+    assert!(out.contains("_kpack()"), "{}", &out[..out.len().min(200)]);
+}
