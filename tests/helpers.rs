@@ -1032,3 +1032,104 @@ fn helper_maps_work_with_builtins() {
         ),
     ]);
 }
+
+/// Split a markdown table row into cells on unescaped `|`, unescaping `\|`.
+fn table_cells(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut chars = line.trim().trim_start_matches('|').chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                chars.next();
+                cells.last_mut().unwrap().push('|');
+            }
+            '|' => cells.push(String::new()),
+            c => cells.last_mut().unwrap().push(c),
+        }
+    }
+    if cells.last().is_some_and(|c| c.trim().is_empty()) {
+        cells.pop();
+    }
+    cells.into_iter().map(|c| c.trim().to_string()).collect()
+}
+
+/// The text of a cell that is one code span.
+fn code_span(cell: &str) -> Option<&str> {
+    cell.strip_prefix('`')?.strip_suffix('`')
+}
+
+/// Every example in docs/helpers.md renders exactly as documented: table rows whose last
+/// two cells are an example and its output (`error: \`msg\`` for an error), and each
+/// ```jinja block followed by the ```text block of its output, all with the page's context.
+#[test]
+fn docs_examples_render_as_documented() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/helpers.md"))
+        .expect("docs/helpers.md");
+    let ctx_src = doc
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("a ```json context block");
+    let ctx = value_from_json(&serde_json::from_str::<Json>(ctx_src).expect("context JSON"));
+    let env = env();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    let mut check = |src: &str, want: Result<&str, &str>| {
+        checked += 1;
+        match (env.render_str(src, ctx.clone()), want) {
+            (Ok(got), Ok(w)) if got == w => {}
+            (Err(e), Err(w)) if e.detail() == Some(w) => {}
+            (got, w) => failures.push(format!("{src}\n   want {w:?}\n    got {got:?}")),
+        }
+    };
+    for line in doc.lines().filter(|l| l.starts_with('|')) {
+        let cells = table_cells(line);
+        let [.., example, output] = cells.as_slice() else {
+            continue;
+        };
+        let Some(src) = code_span(example).filter(|s| s.starts_with("{{") || s.starts_with("{%"))
+        else {
+            continue;
+        };
+        if let Some(msg) = output.strip_prefix("error: ").and_then(code_span) {
+            check(src, Err(msg));
+        } else if let Some(out) = code_span(output) {
+            check(src, Ok(out));
+        }
+    }
+    let mut rest = doc.as_str();
+    while let Some(start) = rest.find("```jinja\n") {
+        rest = &rest[start + "```jinja\n".len()..];
+        let (src, after) = rest.split_once("\n```\n").expect("closed jinja block");
+        let after = after.trim_start();
+        let out = after
+            .strip_prefix("```text\n")
+            .and_then(|t| t.split_once("\n```").map(|(o, _)| o))
+            .unwrap_or_else(|| panic!("jinja block without a text block after it:\n{src}"));
+        check(src, Ok(out));
+        rest = after;
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} doc examples differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checked >= 140, "only {checked} examples found");
+}
+
+/// Every registered helper has a row (signature and example) in docs/helpers.md.
+#[test]
+fn docs_list_every_helper() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/helpers.md"))
+        .expect("docs/helpers.md");
+    let names = kpack::engine::funcs::helpers().into_iter().map(|h| h.name);
+    let missing: Vec<&str> = names
+        .chain(["dict"])
+        .filter(|n| !doc.contains(&format!("| `{n}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "helpers missing from docs/helpers.md: {missing:?}"
+    );
+}

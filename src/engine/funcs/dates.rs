@@ -73,8 +73,10 @@ fn zone(name: &str, at: &DateTime<Utc>) -> (FixedOffset, Option<String>) {
     match name.trim() {
         "" | "UTC" | "utc" | "Z" => (utc, Some("UTC".to_string())),
         "Local" => (*at.with_timezone(&Local).offset(), None),
-        other => match DateTime::parse_from_str(&format!("2000-01-01 00:00 {other}"), "%Y-%m-%d %H:%M %z")
-        {
+        other => match DateTime::parse_from_str(
+            &format!("2000-01-01 00:00 {other}"),
+            "%Y-%m-%d %H:%M %z",
+        ) {
             Ok(t) => (*t.offset(), None),
             Err(_) => (utc, Some("UTC".to_string())),
         },
@@ -271,8 +273,14 @@ mod tests {
             go_format(&t, "2006-01-02T15:04:05Z07:00", None),
             "2024-03-05T14:07:09+02:00"
         );
-        assert_eq!(go_format(&t, "Mon Jan _2 3:04PM", None), "Tue Mar  5 2:07PM");
-        assert_eq!(go_format(&t, "Monday, January 2 06 -0700", None), "Tuesday, March 5 24 +0200");
+        assert_eq!(
+            go_format(&t, "Mon Jan _2 3:04PM", None),
+            "Tue Mar  5 2:07PM"
+        );
+        assert_eq!(
+            go_format(&t, "Monday, January 2 06 -0700", None),
+            "Tuesday, March 5 24 +0200"
+        );
         assert_eq!(go_format(&t, "15:04:05.000", None), "14:07:09.000");
         assert_eq!(go_format(&t, "15:04:05.999", None), "14:07:09");
         assert_eq!(go_format(&t, "002 MST", None), "065 +0200");

@@ -176,7 +176,10 @@ fn merge_values(dst: &Value, src: &Value, overwrite: bool) -> Result<Value, Erro
         }
         return Ok(dst.clone());
     }
-    let mut map: IndexMap<String, Value> = value::map_items(dst).unwrap_or_default().into_iter().collect();
+    let mut map: IndexMap<String, Value> = value::map_items(dst)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     merge_into(&mut map, &src_items, overwrite)?;
     Ok(Dict::value(map))
 }

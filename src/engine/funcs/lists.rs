@@ -18,12 +18,8 @@ fn items(a: &Args, i: usize, what: &str) -> Result<Vec<Value>, Error> {
     if is_nil(v) {
         return Ok(Vec::new());
     }
-    value::list_items(v).ok_or_else(|| {
-        a.err(format!(
-            "cannot find {what} on type {}",
-            value::kind_of(v)
-        ))
-    })
+    value::list_items(v)
+        .ok_or_else(|| a.err(format!("cannot find {what} on type {}", value::kind_of(v))))
 }
 
 pub fn first(a: &Args) -> Result<Value, Error> {
@@ -91,10 +87,7 @@ pub fn without(a: &Args) -> Result<Value, Error> {
 /// `has needle list`.
 pub fn has(a: &Args) -> Result<Value, Error> {
     let needle = a.get(0);
-    Ok(items(a, 1, "has")?
-        .iter()
-        .any(|v| go_eq(v, needle))
-        .into())
+    Ok(items(a, 1, "has")?.iter().any(|v| go_eq(v, needle)).into())
 }
 
 pub fn append(a: &Args) -> Result<Value, Error> {
@@ -121,7 +114,9 @@ pub fn concat(a: &Args) -> Result<Value, Error> {
 pub fn sort_alpha(a: &Args) -> Result<Value, Error> {
     let mut l = strslice(a.get(0));
     l.sort();
-    Ok(Value::from(l.into_iter().map(Value::from).collect::<Vec<_>>()))
+    Ok(Value::from(
+        l.into_iter().map(Value::from).collect::<Vec<_>>(),
+    ))
 }
 
 /// Go's `index coll k...`: map keys give nil when missing, list indexes must be in range.
@@ -158,10 +153,7 @@ pub fn index(a: &Args) -> Result<Value, Error> {
                 return Err(a.err("index of untyped nil"));
             }
             _ => {
-                return Err(a.err(format!(
-                    "can't index item of type {}",
-                    value::type_of(&cur)
-                )));
+                return Err(a.err(format!("can't index item of type {}", value::type_of(&cur))));
             }
         };
     }

@@ -33,7 +33,12 @@ pub fn coalesce(a: &Args) -> Result<Value, Error> {
 
 /// `ternary vt vf cond`: vt when cond is true.
 pub fn ternary(a: &Args) -> Result<Value, Error> {
-    Ok(if is_empty(a.get(2)) { a.get(1) } else { a.get(0) }.clone())
+    Ok(if is_empty(a.get(2)) {
+        a.get(1)
+    } else {
+        a.get(0)
+    }
+    .clone())
 }
 
 pub fn not(a: &Args) -> Result<Value, Error> {

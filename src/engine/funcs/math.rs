@@ -24,10 +24,10 @@ pub fn atoi(a: &Args) -> Result<Value, Error> {
 /// The operands of a variadic helper; a single list argument supplies them instead
 /// (`max(list(1, 5))`, `list(1, 5) | max`).
 fn operands(a: &Args) -> Vec<Value> {
-    if a.len() == 1 {
-        if let Some(items) = list_items(a.get(0)) {
-            return items;
-        }
+    if a.len() == 1
+        && let Some(items) = list_items(a.get(0))
+    {
+        return items;
     }
     a.vals.to_vec()
 }
@@ -145,7 +145,9 @@ fn int_list(a: &Args, items: Vec<i64>) -> Result<Value, Error> {
     if items.len() > MAX_SEQUENCE {
         return Err(a.err("sequence too long"));
     }
-    Ok(Value::from(items.into_iter().map(Value::from).collect::<Vec<_>>()))
+    Ok(Value::from(
+        items.into_iter().map(Value::from).collect::<Vec<_>>(),
+    ))
 }
 
 fn guard(a: &Args, start: i64, stop: i64, step: i64) -> Result<(), Error> {

@@ -9,9 +9,10 @@
 //! (`name | trimSuffix("-")` is `trimSuffix("-", name)`). A few helpers whose Helm pipeline
 //! form would be a type error take the piped value where it makes sense instead: the map or
 //! list for `set`, `unset`, `hasKey`, `get`, `pick`, `omit`, `append`, `prepend`, `without`,
-//! `index` (first argument) and the string for `regexFindAll`, `regexReplaceAll`,
-//! `regexReplaceAllLiteral`, `regexSplit` (second argument). The table in [`helpers`] is the
-//! single source of truth for names, arities and subject positions.
+//! `index` (first argument), and the string for `regexFindAll`, `regexReplaceAll`,
+//! `regexReplaceAllLiteral`, `regexSplit` and the time for `dateInZone` (second argument).
+//! The table in [`helpers`] is the single source of truth for names, arities and subject
+//! positions; `docs/helpers.md` documents each entry and `tests/helpers.rs` checks both.
 
 mod dates;
 mod dicts;
@@ -108,10 +109,8 @@ impl<'a> Args<'a> {
             Some(value::Num::F(f)) if f.fract() == 0.0 && f.is_finite() => return Ok(f as i64),
             _ => {}
         }
-        if let Some(s) = v.as_str() {
-            if let Some(n) = value::parse_go_int(s) {
-                return Ok(n);
-            }
+        if let Some(n) = v.as_str().and_then(value::parse_go_int) {
+            return Ok(n);
         }
         if value::is_nil(v) {
             return Ok(0);
@@ -336,10 +335,13 @@ pub fn register(env: &mut Environment<'static>) {
     }
     // `dict` also accepts minijinja-style keyword arguments: dict("a", 1, b=2).
     env.add_function("dict", |args: Rest<Value>, kwargs: Kwargs| {
-        dicts::dict(&Args {
-            name: "dict",
-            vals: &args.0,
-        }, Some(kwargs))
+        dicts::dict(
+            &Args {
+                name: "dict",
+                vals: &args.0,
+            },
+            Some(kwargs),
+        )
     });
 }
 
@@ -360,7 +362,10 @@ fn call(
         };
         return Err(Error::new(
             ErrorKind::InvalidOperation,
-            format!("wrong number of args for {name}: want {want} got {}", vals.len()),
+            format!(
+                "wrong number of args for {name}: want {want} got {}",
+                vals.len()
+            ),
         ));
     }
     f(&Args { name, vals })

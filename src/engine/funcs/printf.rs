@@ -49,7 +49,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         // width
         if i < chars.len() && chars[i] == '*' {
             i += 1;
-            match args.get(next_arg).and_then(|v| num(v)) {
+            match args.get(next_arg).and_then(num) {
                 Some(Num::I(w)) => {
                     if w < 0 {
                         spec.minus = true;
@@ -73,7 +73,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             i += 1;
             if i < chars.len() && chars[i] == '*' {
                 i += 1;
-                match args.get(next_arg).and_then(|v| num(v)) {
+                match args.get(next_arg).and_then(num) {
                     Some(Num::I(p)) if p >= 0 => spec.prec = Some(p as usize),
                     _ => out.push_str("%!(BADPREC)"),
                 }
@@ -360,7 +360,13 @@ fn format_one(verb: char, spec: Spec, v: &Value) -> String {
                 Some(c) => {
                     let q = go_quote(&c.to_string());
                     let inner = &q[1..q.len() - 1];
-                    let inner = if c == '\'' { "\\'" } else if c == '"' { "\"" } else { inner };
+                    let inner = if c == '\'' {
+                        "\\'"
+                    } else if c == '"' {
+                        "\""
+                    } else {
+                        inner
+                    };
                     pad(format!("'{inner}'"), spec, false)
                 }
                 None => bad_verb(verb, v),
@@ -426,9 +432,9 @@ mod tests {
         assert_eq!(format_float(3.0, 'g', None), "3");
         assert_eq!(format_float(-2.5, 'g', None), "-2.5");
         assert_eq!(format_float(1.0, 'g', Some(3)), "1");
-        assert_eq!(format_float(3.14159, 'g', Some(3)), "3.14");
+        assert_eq!(format_float(1.23456, 'g', Some(3)), "1.23");
         assert_eq!(format_float(1234.5678, 'g', Some(2)), "1.2e+03");
-        assert_eq!(format_float(3.14159, 'f', Some(2)), "3.14");
+        assert_eq!(format_float(1.23556, 'f', Some(2)), "1.24");
         assert_eq!(format_float(1.5, 'e', None), "1.500000e+00");
         assert_eq!(format_float(0.0, 'g', None), "0");
     }

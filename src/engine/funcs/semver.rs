@@ -39,7 +39,8 @@ pub struct Version {
     pub meta: String,
 }
 
-const PRE: &str = r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?";
+const PRE: &str =
+    r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?";
 
 impl Version {
     /// Parse a version (`v1.2.3-rc.1+build`, `1.2`, `v2`).
@@ -198,7 +199,10 @@ fn parse_one(op: &str, ver: &str) -> Result<Constraint, String> {
     let major = &c[1];
     let minor = c.get(2).map(|m| &m.as_str()[1..]).unwrap_or("");
     let patch = c.get(3).map(|m| &m.as_str()[1..]).unwrap_or("");
-    let pre = c.get(4).map(|m| format!("-{}", m.as_str())).unwrap_or_default();
+    let pre = c
+        .get(4)
+        .map(|m| format!("-{}", m.as_str()))
+        .unwrap_or_default();
     let (mut dirty, mut minor_dirty, mut patch_dirty) = (false, false, false);
     let text = if is_x(major) {
         dirty = true;
@@ -288,7 +292,8 @@ impl Constraint {
                 if !self.dirty {
                     return ord != Ordering::Greater;
                 }
-                !(v.major > c.major || (v.major == c.major && v.minor > c.minor && !self.minor_dirty))
+                !(v.major > c.major
+                    || (v.major == c.major && v.minor > c.minor && !self.minor_dirty))
             }
             Op::Tilde => self.tilde(v),
             Op::Caret => {
@@ -317,8 +322,7 @@ impl Constraint {
         if v.cmp_version(c) == Ordering::Less {
             return false;
         }
-        if c.major == 0 && c.minor == 0 && c.patch == 0 && !self.minor_dirty && !self.patch_dirty
-        {
+        if c.major == 0 && c.minor == 0 && c.patch == 0 && !self.minor_dirty && !self.patch_dirty {
             return true;
         }
         if v.major != c.major {

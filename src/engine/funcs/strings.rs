@@ -289,11 +289,7 @@ pub fn strslice(v: &Value) -> Vec<String> {
         return Vec::new();
     }
     match value::list_items(v) {
-        Some(items) => items
-            .iter()
-            .filter(|x| !is_nil(x))
-            .map(go_string)
-            .collect(),
+        Some(items) => items.iter().filter(|x| !is_nil(x)).map(go_string).collect(),
         None => vec![go_string(v)],
     }
 }
@@ -454,6 +450,9 @@ mod tests {
     fn splits_words() {
         assert_eq!(words("FirstName"), ["First", "Name"]);
         assert_eq!(words("HTTPServer"), ["HTTP", "Server"]);
-        assert_eq!(words("some_words-here now"), ["some", "words", "here", "now"]);
+        assert_eq!(
+            words("some_words-here now"),
+            ["some", "words", "here", "now"]
+        );
     }
 }

@@ -28,7 +28,9 @@ pub struct Dict {
 
 impl fmt::Debug for Dict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.lock().iter()).finish()
+        // Format a snapshot: holding the lock while formatting would deadlock on a map
+        // that contains itself.
+        f.debug_map().entries(self.snapshot().iter()).finish()
     }
 }
 
@@ -79,7 +81,12 @@ impl Object for Dict {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.lock().keys().map(|k| Value::from(k.as_str())).collect())
+        Enumerator::Values(
+            self.lock()
+                .keys()
+                .map(|k| Value::from(k.as_str()))
+                .collect(),
+        )
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
@@ -242,6 +249,13 @@ pub fn map_items(v: &Value) -> Option<Vec<(String, Value)>> {
 /// Go's `%v` formatting of a value: nil is `<nil>`, lists `[a b]`, maps `map[k:v]` with
 /// sorted keys, floats in Go's shortest `%g` form (`1e+06`, `0.5`).
 pub fn go_v(v: &Value) -> String {
+    go_v_at(v, 0)
+}
+
+fn go_v_at(v: &Value, depth: usize) -> String {
+    if depth > MAX_DEPTH {
+        return "...".to_string();
+    }
     match v.kind() {
         ValueKind::Undefined | ValueKind::None => "<nil>".to_string(),
         ValueKind::Bool => v.is_true().to_string(),
@@ -253,22 +267,17 @@ pub fn go_v(v: &Value) -> String {
         ValueKind::String | ValueKind::Bytes => as_text(v),
         ValueKind::Seq | ValueKind::Iterable => {
             let items = list_items(v).unwrap_or_default();
-            format!(
-                "[{}]",
-                items.iter().map(go_v).collect::<Vec<_>>().join(" ")
-            )
+            let parts: Vec<String> = items.iter().map(|x| go_v_at(x, depth + 1)).collect();
+            format!("[{}]", parts.join(" "))
         }
         ValueKind::Map => {
             let mut items = map_items(v).unwrap_or_default();
             items.sort_by(|a, b| a.0.cmp(&b.0));
-            format!(
-                "map[{}]",
-                items
-                    .iter()
-                    .map(|(k, x)| format!("{k}:{}", go_v(x)))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
+            let parts: Vec<String> = items
+                .iter()
+                .map(|(k, x)| format!("{k}:{}", go_v_at(x, depth + 1)))
+                .collect();
+            format!("map[{}]", parts.join(" "))
         }
         _ => v.to_string(),
     }
@@ -407,11 +416,17 @@ pub fn go_eq(a: &Value, b: &Value) -> bool {
         }
         (ValueKind::Bool, ValueKind::Bool) => a.is_true() == b.is_true(),
         (ValueKind::Seq | ValueKind::Iterable, ValueKind::Seq | ValueKind::Iterable) => {
-            let (x, y) = (list_items(a).unwrap_or_default(), list_items(b).unwrap_or_default());
+            let (x, y) = (
+                list_items(a).unwrap_or_default(),
+                list_items(b).unwrap_or_default(),
+            );
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| go_eq(p, q))
         }
         (ValueKind::Map, ValueKind::Map) => {
-            let (x, y) = (map_items(a).unwrap_or_default(), map_items(b).unwrap_or_default());
+            let (x, y) = (
+                map_items(a).unwrap_or_default(),
+                map_items(b).unwrap_or_default(),
+            );
             x.len() == y.len()
                 && x.iter().all(|(k, v)| {
                     y.iter()
