@@ -66,6 +66,21 @@ pub fn parse(s: &str) -> Result<Json, YamlError> {
     to_json(v)
 }
 
+/// Parse one document straight into JSON-model data, without the intermediate YAML value:
+/// the fast path for rendered manifests. Falls back to [`parse`] for what JSON cannot hold
+/// directly (non-string keys, tags, `.inf`), so the result is the same.
+pub fn parse_fast(s: &str) -> Result<Json, YamlError> {
+    match serde_norway::from_str::<Json>(s) {
+        Ok(v) if !has_null_float(s, &v) => Ok(v),
+        _ => parse(s),
+    }
+}
+
+/// JSON turns `.inf`/`.nan` into null; only then is the slow path needed to keep them.
+fn has_null_float(src: &str, _v: &Json) -> bool {
+    src.contains(".inf") || src.contains(".nan") || src.contains(".Inf") || src.contains(".NaN")
+}
+
 /// Parse every `---`-separated document of a YAML stream; empty documents are `null`.
 pub fn parse_all(s: &str) -> Result<Vec<Json>, YamlError> {
     let mut out = Vec::new();

@@ -1,7 +1,9 @@
 //! `kpack lint`: everything that can be checked without a cluster. Chart.yaml validity,
 //! rendering with the chart's defaults (and any values given), the values schema, and that
 //! every rendered document is a Kubernetes object (valid YAML with apiVersion, kind and
-//! metadata.name, a valid name, no duplicates). Warnings become errors with `--strict`.
+//! metadata.name, a valid name, no duplicates), and that every object is valid against the
+//! Kubernetes schema of the target version ([`crate::manifest::kubeschema`]). Warnings become
+//! errors with `--strict`.
 
 use super::render::{RenderOptions, render};
 use crate::chart::Chart;
@@ -112,10 +114,40 @@ pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
             r.push(Severity::Error, d.source.clone(), format!("object {} is rendered twice: names must be unique per kind and namespace", d.identity()));
         }
     }
+    schema_findings(&mut r, &out, &opts.capabilities.kube_version);
     if out.manifest.documents.is_empty() && out.manifest.hooks.is_empty() {
         r.push(Severity::Warning, origin.clone(), "rendering with these values produced no objects");
     }
     r
+}
+
+/// Every rendered object against the Kubernetes schema of the target version: an error per
+/// violation, an INFO for a kind kpack has no schema for and for a version validated with
+/// another version's schema.
+fn schema_findings(r: &mut Report, out: &super::render::RenderOutput, version: &crate::engine::KubeVersion) {
+    use crate::manifest::kubeschema::{self, Outcome};
+    let docs: Vec<_> = out.crds.iter().chain(&out.manifest.documents).chain(&out.manifest.hooks).collect();
+    if docs.is_empty() {
+        return;
+    }
+    if let Some(note) = kubeschema::schema_version(version).fallback {
+        r.push(Severity::Info, out.chart.origin.clone(), note);
+    }
+    let mut noted = HashSet::new();
+    for d in docs {
+        match kubeschema::check(d, version) {
+            Outcome::Validated(violations) => {
+                for v in violations {
+                    r.push(Severity::Error, v.source, format!("{}: {}: {}", v.object, v.path, v.message));
+                }
+            }
+            Outcome::NoSchema(note) => {
+                if noted.insert((d.source.clone(), note.clone())) {
+                    r.push(Severity::Info, d.source.clone(), note);
+                }
+            }
+        }
+    }
 }
 
 /// A DNS-1123 subdomain (what most object names must be).

@@ -353,7 +353,8 @@ fn excerpt(src: &str, line: usize, range: Option<std::ops::Range<usize>>) -> Str
 struct Scope<'a> {
     chart: &'a Chart,
     prefix: String,
-    root: Value,
+    /// The root context's fields (Values, Release, Chart, Capabilities, Files).
+    fields: BTreeMap<String, Value>,
 }
 
 fn collect_scopes<'a>(chart: &'a Chart, prefix: String, values: &Map, common: &BTreeMap<String, Value>, out: &mut Vec<Scope<'a>>) {
@@ -361,7 +362,7 @@ fn collect_scopes<'a>(chart: &'a Chart, prefix: String, values: &Map, common: &B
     root.insert("Values".into(), funcs::value_from_json(&serde_json::Value::Object(values.clone())));
     root.insert("Chart".into(), objects::chart_value(&chart.metadata));
     root.insert("Files".into(), Value::from_object(objects::Files::new(chart.files.clone())));
-    out.push(Scope { chart, prefix: prefix.clone(), root: Value::from(root) });
+    out.push(Scope { chart, prefix: prefix.clone(), fields: root });
     for sub in &chart.subcharts {
         let sub_values = match values.get(sub.name()) {
             Some(serde_json::Value::Object(m)) => m.clone(),
@@ -453,31 +454,22 @@ pub fn render(chart: &Chart, values: &Map, release: &Release, caps: &Capabilitie
         env.add_template_owned(name, source)
             .map_err(|e| Error::Template(describe(&e, &define_files)))?;
     }
-    for (unit, body) in bodies.iter().chain(notes_unit.iter()) {
-        env.add_template_owned(unit.name.clone(), body.clone())
-            .map_err(|e| Error::Template(describe(&e, &define_files)))?;
-    }
-    let mut units: Vec<&Unit> = bodies.iter().map(|(u, _)| u).collect();
-    units.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut units: Vec<(&Unit, &str)> = bodies.iter().map(|(u, b)| (u, b.as_str())).collect();
+    units.sort_by(|a, b| a.0.name.cmp(&b.0.name));
 
-    let render_one = |unit: &Unit| -> Result<String> {
+    // Each template is compiled, rendered and dropped: keeping thousands of compiled
+    // templates alive costs more memory than compiling them costs time. Only named
+    // templates stay in the environment.
+    let render_one = |(unit, body): (&Unit, &str)| -> Result<String> {
         let scope = &scopes[unit.scope];
         let base_path = unit.name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        let tmpl = env.get_template(&unit.name).map_err(|e| Error::Template(describe(&e, &define_files)))?;
-        let mut ctx: BTreeMap<String, Value> = BTreeMap::new();
-        if let Ok(iter) = scope.root.try_iter() {
-            for k in iter {
-                if let (Some(ks), Ok(v)) = (k.as_str(), scope.root.get_item(&k)) {
-                    ctx.insert(ks.to_string(), v);
-                }
-            }
-        }
+        let mut ctx = scope.fields.clone();
         ctx.insert(
             "Template".into(),
             to_value(serde_json::json!({"Name": unit.name, "BasePath": base_path})),
         );
         ctx.insert("root".into(), Value::from(ctx.clone()));
-        tmpl.render(Value::from(ctx))
+        env.render_named_str(&unit.name, body, Value::from(ctx))
             .map_err(|e| Error::Template(format!("template error in {}", describe(&e, &define_files))))
     };
 
@@ -485,10 +477,10 @@ pub fn render(chart: &Chart, values: &Map, release: &Release, caps: &Capabilitie
     let templates = units
         .iter()
         .zip(outputs)
-        .map(|(u, content)| RenderedTemplate { name: u.name.clone(), content })
+        .map(|((u, _), content)| RenderedTemplate { name: u.name.clone(), content })
         .collect();
     let notes = match &notes_unit {
-        Some((u, _)) => Some(render_one(u)?),
+        Some((u, body)) => Some(render_one((u, body.as_str()))?),
         None => None,
     };
     Ok(Rendered { templates, notes })
@@ -497,7 +489,7 @@ pub fn render(chart: &Chart, values: &Map, release: &Release, caps: &Capabilitie
 /// Render units on up to as many threads as there are cores, each with a large stack
 /// (deeply nested includes recurse). Output order is the input order; the first error
 /// (in input order) wins.
-fn render_parallel(units: &[&Unit], f: &(dyn Fn(&Unit) -> Result<String> + Sync)) -> Result<Vec<String>> {
+fn render_parallel<'a>(units: &[(&'a Unit, &'a str)], f: &(dyn Fn((&'a Unit, &'a str)) -> Result<String> + Sync)) -> Result<Vec<String>> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(units.len().div_ceil(16)).max(1);
     let chunk = units.len().div_ceil(threads).max(1);
     let results: Vec<Result<Vec<String>>> = std::thread::scope(|s| {
@@ -506,7 +498,7 @@ fn render_parallel(units: &[&Unit], f: &(dyn Fn(&Unit) -> Result<String> + Sync)
             .map(|part| {
                 std::thread::Builder::new()
                     .stack_size(64 << 20)
-                    .spawn_scoped(s, move || part.iter().map(|u| f(u)).collect::<Result<Vec<String>>>())
+                    .spawn_scoped(s, move || part.iter().map(|u| f(*u)).collect::<Result<Vec<String>>>())
                     .expect("spawn render thread")
             })
             .collect();

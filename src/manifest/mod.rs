@@ -2,6 +2,7 @@
 //! (apiVersion, kind, namespace, name) and its source template; sorted in Helm's install
 //! order; hooks (`kpack.io/hook` or Helm's `helm.sh/hook` annotation) kept apart.
 
+pub mod kubeschema;
 pub mod order;
 
 use crate::engine::RenderedTemplate;
@@ -72,7 +73,7 @@ pub fn split(t: &RenderedTemplate) -> Result<Vec<Document>> {
         if is_blank(text) {
             continue;
         }
-        let object = yaml::parse(text).map_err(|e| {
+        let object = yaml::parse_fast(text).map_err(|e| {
             Error::Manifest(format!(
                 "{}: rendered document {} is not valid YAML: {}{}\n(run `kpack template` with `--show-only {}` and check the lines above)",
                 t.name,
