@@ -456,3 +456,92 @@ mod tests {
         );
     }
 }
+
+/// Go's `path.Clean`: the shortest lexically equivalent slash-separated path.
+pub fn clean_path(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
+/// `base(path)`: the last element of a slash-separated path (Go's `path.Base`).
+pub fn base(a: &Args) -> Result<Value, Error> {
+    let p = a.str(0);
+    let t = p.trim_end_matches('/');
+    Ok(if p.is_empty() {
+        ".".to_string()
+    } else if t.is_empty() {
+        "/".to_string()
+    } else {
+        t.rsplit('/').next().unwrap_or(t).to_string()
+    }
+    .into())
+}
+
+/// `dir(path)`: everything but the last element, cleaned (Go's `path.Dir`).
+pub fn dir(a: &Args) -> Result<Value, Error> {
+    let p = a.str(0);
+    let head = match p.rfind('/') {
+        Some(i) => &p[..=i],
+        None => "",
+    };
+    Ok(clean_path(head).into())
+}
+
+/// `clean(path)`: Go's `path.Clean`.
+pub fn clean(a: &Args) -> Result<Value, Error> {
+    Ok(clean_path(&a.str(0)).into())
+}
+
+/// `ext(path)`: the extension of the last element, with its dot (Go's `path.Ext`).
+pub fn ext(a: &Args) -> Result<Value, Error> {
+    let p = a.str(0);
+    let last = p.rsplit('/').next().unwrap_or(&p);
+    Ok(last.rfind('.').map(|i| last[i..].to_string()).unwrap_or_default().into())
+}
+
+/// `isAbs(path)`: whether the path starts with `/`.
+pub fn is_abs(a: &Args) -> Result<Value, Error> {
+    Ok(a.str(0).starts_with('/').into())
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::clean_path;
+
+    #[test]
+    fn clean_matches_go_path_clean() {
+        for (input, want) in [
+            ("", "."),
+            ("/", "/"),
+            ("a/b/../c", "a/c"),
+            ("../../x", "../../x"),
+            ("/../x", "/x"),
+            ("a//b/./c/", "a/b/c"),
+            ("a/..", "."),
+        ] {
+            assert_eq!(clean_path(input), want, "clean({input:?})");
+        }
+    }
+}
