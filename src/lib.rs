@@ -10,6 +10,8 @@ pub mod chart;
 pub mod engine;
 pub mod error;
 pub mod manifest;
+pub mod parallel;
+pub mod oci;
 pub mod release;
 pub mod target;
 pub mod values;

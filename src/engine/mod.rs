@@ -473,7 +473,7 @@ pub fn render(chart: &Chart, values: &Map, release: &Release, caps: &Capabilitie
             .map_err(|e| Error::Template(format!("template error in {}", describe(&e, &define_files))))
     };
 
-    let outputs = render_parallel(&units, &render_one)?;
+    let outputs = crate::parallel::map(&units, &|u| render_one(*u))?;
     let templates = units
         .iter()
         .zip(outputs)
@@ -484,29 +484,4 @@ pub fn render(chart: &Chart, values: &Map, release: &Release, caps: &Capabilitie
         None => None,
     };
     Ok(Rendered { templates, notes })
-}
-
-/// Render units on up to as many threads as there are cores, each with a large stack
-/// (deeply nested includes recurse). Output order is the input order; the first error
-/// (in input order) wins.
-fn render_parallel<'a>(units: &[(&'a Unit, &'a str)], f: &(dyn Fn((&'a Unit, &'a str)) -> Result<String> + Sync)) -> Result<Vec<String>> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(units.len().div_ceil(16)).max(1);
-    let chunk = units.len().div_ceil(threads).max(1);
-    let results: Vec<Result<Vec<String>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = units
-            .chunks(chunk)
-            .map(|part| {
-                std::thread::Builder::new()
-                    .stack_size(64 << 20)
-                    .spawn_scoped(s, move || part.iter().map(|u| f(*u)).collect::<Result<Vec<String>>>())
-                    .expect("spawn render thread")
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Template("render thread panicked".into())))).collect()
-    });
-    let mut out = Vec::with_capacity(units.len());
-    for r in results {
-        out.extend(r?);
-    }
-    Ok(out)
 }

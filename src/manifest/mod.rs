@@ -160,8 +160,8 @@ fn rendered_excerpt(text: &str, line: Option<usize>) -> String {
 /// group in install order (stable: same kind keeps template order).
 pub fn build(templates: &[RenderedTemplate]) -> Result<Manifest> {
     let mut m = Manifest::default();
-    for t in templates {
-        for d in split(t)? {
+    for docs in crate::parallel::map(templates, &split)? {
+        for d in docs {
             if d.hook_events().is_some() {
                 m.hooks.push(d);
             } else {
