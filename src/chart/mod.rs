@@ -1,6 +1,7 @@
 //! Charts: the in-memory model of a chart tree (metadata, default values, schema, templates,
 //! CRDs, other files, subcharts) and where it is loaded from (`load`: directory or `.tgz`).
 
+pub mod dependency;
 pub mod ignore;
 pub mod load;
 pub mod metadata;

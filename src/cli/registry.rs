@@ -1,0 +1,156 @@
+//! `kpack registry login|logout HOST`, and the registry flags shared by every command that
+//! talks to an OCI registry ([`RegistryArgs`]).
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use kpack::oci::{self, Auth, Options};
+use kpack::{Error, Result};
+
+/// Flags for reaching an OCI registry.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RegistryArgs {
+    /// Use plain HTTP instead of HTTPS (local registries).
+    #[arg(long = "plain-http")]
+    pub plain_http: bool,
+    /// Accept the registry's TLS certificate without verifying it.
+    #[arg(long = "insecure-skip-tls-verify")]
+    pub insecure_skip_tls_verify: bool,
+    /// Registry user name (instead of the stored credentials).
+    #[arg(long = "username", value_name = "USER", requires = "password")]
+    pub username: Option<String>,
+    /// Registry password or token (instead of the stored credentials).
+    #[arg(long = "password", value_name = "PASSWORD", requires = "username")]
+    pub password: Option<String>,
+    /// Credentials file (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json).
+    #[arg(long = "registry-config", value_name = "FILE")]
+    pub registry_config: Option<PathBuf>,
+}
+
+impl RegistryArgs {
+    /// The flags as library options.
+    pub fn options(&self) -> Options {
+        Options {
+            plain_http: self.plain_http,
+            insecure_skip_tls_verify: self.insecure_skip_tls_verify,
+            auth: match (&self.username, &self.password) {
+                (Some(u), Some(p)) => Some(Auth::Basic {
+                    username: u.clone(),
+                    password: p.clone(),
+                }),
+                _ => None,
+            },
+            registry_config: self.registry_config.clone(),
+            cache_dir: None,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Log in to a registry: check the credentials and store them in the credentials file.
+    Login(LoginArgs),
+    /// Forget the stored credentials for a registry.
+    Logout(LogoutArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LoginArgs {
+    /// Registry host, HOST or HOST:PORT.
+    pub host: String,
+    /// User name.
+    #[arg(short = 'u', long = "username")]
+    pub username: String,
+    /// Password or access token.
+    #[arg(short = 'p', long = "password", conflicts_with = "password_stdin")]
+    pub password: Option<String>,
+    /// Read the password from standard input.
+    #[arg(long = "password-stdin")]
+    pub password_stdin: bool,
+    /// Use plain HTTP instead of HTTPS.
+    #[arg(long = "plain-http")]
+    pub plain_http: bool,
+    /// Accept the registry's TLS certificate without verifying it.
+    #[arg(long = "insecure-skip-tls-verify", alias = "insecure")]
+    pub insecure_skip_tls_verify: bool,
+    /// Credentials file (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json).
+    #[arg(long = "registry-config", value_name = "FILE")]
+    pub registry_config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LogoutArgs {
+    /// Registry host, HOST or HOST:PORT.
+    pub host: String,
+    /// Credentials file (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json).
+    #[arg(long = "registry-config", value_name = "FILE")]
+    pub registry_config: Option<PathBuf>,
+}
+
+fn host_of(arg: &str) -> &str {
+    arg.strip_prefix(oci::reference::SCHEME)
+        .unwrap_or(arg)
+        .trim_end_matches('/')
+}
+
+pub fn run(a: Args) -> Result<()> {
+    match a.command {
+        Command::Login(l) => {
+            let password = match (l.password, l.password_stdin) {
+                (Some(p), _) => {
+                    super::output::print_warning(
+                        "a password on the command line may be seen by other users and kept in shell history; prefer --password-stdin",
+                    );
+                    p
+                }
+                (None, true) => {
+                    let mut s = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut s)
+                        .map_err(|e| Error::io("standard input", e))?;
+                    s.trim_end_matches(['\r', '\n']).to_string()
+                }
+                (None, false) => {
+                    return Err(Error::Usage(
+                        "give the password with --password or --password-stdin".into(),
+                    ));
+                }
+            };
+            let opts = Options {
+                plain_http: l.plain_http,
+                insecure_skip_tls_verify: l.insecure_skip_tls_verify,
+                registry_config: l.registry_config,
+                ..Default::default()
+            };
+            let host = host_of(&l.host);
+            let path = oci::login(host, &l.username, &password, &opts)?;
+            println!("Login Succeeded (credentials stored in {})", path.display());
+        }
+        Command::Logout(l) => {
+            let opts = Options {
+                registry_config: l.registry_config,
+                ..Default::default()
+            };
+            let host = host_of(&l.host);
+            let (path, removed) = oci::logout(host, &opts)?;
+            if removed {
+                println!(
+                    "Removed login credentials for {host} from {}",
+                    path.display()
+                );
+            } else {
+                return Err(Error::Usage(format!(
+                    "not logged in to {host} (no credentials for it in {})",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
