@@ -1,7 +1,19 @@
 //! Actions: the commands' work, orchestrating chart → values → engine → manifest (and,
 //! for releases, plan → target → store). CLI files call these and print the results.
 
+pub mod apply;
 pub mod create;
+pub mod diff;
+pub mod get;
+pub mod history;
+pub mod hooks;
+pub mod install;
 pub mod lint;
+pub mod list;
+pub mod recover;
 pub mod render;
+pub mod rollback;
+pub mod status;
 pub mod template;
+pub mod uninstall;
+pub mod upgrade;

@@ -3,10 +3,27 @@
 
 pub mod completion;
 pub mod create;
+pub mod dependency;
+pub mod diff;
+pub mod get;
+pub mod history;
+pub mod install;
 pub mod lint;
+pub mod list;
 pub mod output;
+pub mod package;
+pub mod pull;
+pub mod push;
+pub mod recover;
+pub mod registry;
+pub mod releases;
+pub mod rollback;
 pub mod show;
+pub mod status;
+pub mod target;
 pub mod template;
+pub mod uninstall;
+pub mod upgrade;
 pub mod version;
 
 use clap::{Args, Parser, Subcommand};
@@ -16,7 +33,7 @@ use kpack::values::sources::ValueOptions;
 
 /// kpack: render charts into Kubernetes manifests and manage releases of them.
 #[derive(Debug, Parser)]
-#[command(name = "kpack", version, about, long_about = None, propagate_version = true)]
+#[command(name = "kpack", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -36,6 +53,38 @@ pub enum Command {
     Version(version::Args),
     /// Print a shell completion script.
     Completion(completion::Args),
+    /// Install a chart as a new release (on a cluster, or as static pods with --static-pods).
+    Install(install::Args),
+    /// Upgrade a release to a new chart or new values.
+    Upgrade(upgrade::Args),
+    /// Roll a release back to an earlier revision.
+    Rollback(rollback::Args),
+    /// Uninstall releases.
+    Uninstall(uninstall::Args),
+    /// Show the revisions of a release.
+    History(history::Args),
+    /// List releases.
+    #[command(alias = "ls")]
+    List(list::Args),
+    /// Show a release and the readiness of its objects.
+    Status(status::Args),
+    /// Print a release's values, manifest, notes or hooks.
+    Get(get::Args),
+    /// Clear the lock a dead run left on a release.
+    Recover(recover::Args),
+    /// Show what an upgrade or rollback would change, compare revisions, or find drift.
+    Diff(diff::Args),
+    /// Package a chart directory into a reproducible NAME-VERSION.tgz.
+    Package(package::Args),
+    /// Push a chart archive to an OCI registry.
+    Push(push::Args),
+    /// Download a chart from an OCI registry.
+    Pull(pull::Args),
+    /// Log in to or out of an OCI registry.
+    Registry(registry::Args),
+    /// Manage a chart's dependencies (update, build, list).
+    #[command(alias = "dep", alias = "dependencies")]
+    Dependency(dependency::Args),
 }
 
 /// Run a parsed command line.
@@ -47,6 +96,21 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Lint(a) => lint::run(a),
         Command::Version(a) => version::run(a),
         Command::Completion(a) => completion::run(a),
+        Command::Install(a) => install::run(a),
+        Command::Upgrade(a) => upgrade::run(a),
+        Command::Rollback(a) => rollback::run(a),
+        Command::Uninstall(a) => uninstall::run(a),
+        Command::History(a) => history::run(a),
+        Command::List(a) => list::run(a),
+        Command::Status(a) => status::run(a),
+        Command::Get(a) => get::run(a),
+        Command::Recover(a) => recover::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Package(a) => package::run(a),
+        Command::Push(a) => push::run(a),
+        Command::Pull(a) => pull::run(a),
+        Command::Registry(a) => registry::run(a),
+        Command::Dependency(a) => dependency::run(a),
     }
 }
 
@@ -110,5 +174,32 @@ impl RenderArgs {
             None => KubeVersion::DEFAULT,
         };
         Ok(Capabilities::new(kv, &self.api_versions))
+    }
+}
+
+/// Where a chart comes from: a directory, a `.tgz` archive, or `oci://HOST/REPO/NAME` with
+/// `--version` and the registry flags.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ChartSourceArgs {
+    /// Chart version or SemVer range, for oci:// references (default: the highest version).
+    #[arg(long = "version", value_name = "VERSION")]
+    pub version: Option<String>,
+    #[command(flatten)]
+    pub registry: registry::RegistryArgs,
+}
+
+impl ChartSourceArgs {
+    /// Load `chart` (a path or an oci:// reference).
+    pub fn load(&self, chart: &str) -> Result<kpack::chart::Chart> {
+        kpack::oci::load_chart(chart, self.version.as_deref(), &self.registry.options())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks over every command and flag (duplicate names, ...).
+    #[test]
+    fn command_line_definition_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

@@ -1,7 +1,6 @@
 //! `kpack show values|chart|readme|all CHART`.
 
 use kpack::Result;
-use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum What {
@@ -21,11 +20,13 @@ pub struct Args {
     #[arg(value_enum)]
     pub what: What,
     /// Chart: a directory or a .tgz archive.
-    pub chart: PathBuf,
+    pub chart: String,
+    #[command(flatten)]
+    pub source: super::ChartSourceArgs,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let chart = kpack::chart::load(&a.chart)?;
+    let chart = a.source.load(&a.chart)?;
     let meta = kpack::yaml::to_string(&chart.metadata).map_err(kpack::Error::Chart)?;
     let readme = chart.readme.clone().unwrap_or_default();
     let text = match a.what {

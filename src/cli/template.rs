@@ -13,7 +13,9 @@ pub struct Args {
     /// Release name (Release.Name).
     pub name: String,
     /// Chart: a directory or a .tgz archive.
-    pub chart: PathBuf,
+    pub chart: String,
+    #[command(flatten)]
+    pub source: super::ChartSourceArgs,
     #[command(flatten)]
     pub values: ValuesArgs,
     #[command(flatten)]
@@ -39,7 +41,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let chart = kpack::chart::load(&a.chart)?;
+    let chart = a.source.load(&a.chart)?;
     let user = a.values.options().merge()?;
     let opts = RenderOptions {
         release: Release {

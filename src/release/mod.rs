@@ -6,6 +6,10 @@
 //! an expiry. A second operation on the same release fails at once while the lock is live;
 //! a lock whose owner died is recognised by its expiry and cleared with `kpack recover`.
 
+pub mod file_store;
+pub mod history;
+pub mod lock;
+
 use crate::values::Map;
 use serde::{Deserialize, Serialize};
 
@@ -36,7 +40,13 @@ pub enum Status {
 impl Status {
     /// Whether this status means an operation holds the release.
     pub fn is_pending(self) -> bool {
-        matches!(self, Status::PendingInstall | Status::PendingUpgrade | Status::PendingRollback | Status::Uninstalling)
+        matches!(
+            self,
+            Status::PendingInstall
+                | Status::PendingUpgrade
+                | Status::PendingRollback
+                | Status::Uninstalling
+        )
     }
 
     /// The status as Helm prints it (`pending-install`).
@@ -52,6 +62,28 @@ impl Status {
             Status::PendingUpgrade => "pending-upgrade",
             Status::PendingRollback => "pending-rollback",
         }
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+
+    /// Parse Helm's spelling (`pending-install`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        const ALL: [Status; 9] = [
+            Status::Unknown,
+            Status::Deployed,
+            Status::Uninstalled,
+            Status::Superseded,
+            Status::Failed,
+            Status::Uninstalling,
+            Status::PendingInstall,
+            Status::PendingUpgrade,
+            Status::PendingRollback,
+        ];
+        ALL.into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| format!("unknown release status {s:?}"))
     }
 }
 

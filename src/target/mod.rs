@@ -4,6 +4,8 @@
 
 pub mod kube;
 
+pub mod staticpod;
+
 use crate::Result;
 use crate::manifest::Document;
 use crate::release::Store;
@@ -76,7 +78,12 @@ pub trait Target: Send + Sync {
     fn store(&self, namespace: &str) -> Result<Box<dyn Store>>;
     /// Resolve each object's identity (kind known? namespaced?) before anything changes;
     /// an unknown kind is an error naming the object, unless `installs_crds` defines it.
-    fn resolve(&self, docs: &[Document], namespace: &str, installs_crds: &[Document]) -> Result<Vec<ObjectRef>>;
+    fn resolve(
+        &self,
+        docs: &[Document],
+        namespace: &str,
+        installs_crds: &[Document],
+    ) -> Result<Vec<ObjectRef>>;
     /// Apply objects that may go in parallel (one install-order group). Returns their live state.
     fn apply(&self, docs: &[Document], opts: &ApplyOptions) -> Result<Vec<Json>>;
     /// Delete objects (already ordered by the caller); missing ones are not an error.
@@ -87,5 +94,85 @@ pub trait Target: Send + Sync {
     fn readiness(&self, objects: &[ObjectRef]) -> Result<Vec<Readiness>>;
     /// Wait until every object is ready or the timeout passes; `progress` is called with
     /// the current readiness whenever it changes.
-    fn wait(&self, objects: &[ObjectRef], timeout: Duration, progress: &mut dyn FnMut(&[Readiness])) -> Result<()>;
+    fn wait(
+        &self,
+        objects: &[ObjectRef],
+        timeout: Duration,
+        progress: &mut dyn FnMut(&[Readiness]),
+    ) -> Result<()>;
+
+    /// The live objects among `objects`, for ownership and keep checks over many objects
+    /// at once: at least `apiVersion`, `kind` and `metadata` of each (a target may leave
+    /// out the rest), `None` when absent, in the order given. Default: [`Target::get`] each.
+    fn existing(&self, objects: &[ObjectRef]) -> Result<Vec<Option<Json>>> {
+        objects.iter().map(|o| self.get(o)).collect()
+    }
+
+    /// The namespace a release goes to when `-n` is not given (a kubeconfig context's
+    /// namespace, for a cluster). Default: `default`.
+    fn default_namespace(&self) -> String {
+        "default".to_string()
+    }
+
+    /// The target's capabilities (version and API versions served), when it can tell;
+    /// `None` renders for kpack's default Kubernetes version. Default: `None`.
+    fn capabilities(&self) -> Result<Option<crate::engine::Capabilities>> {
+        Ok(None)
+    }
+
+    /// A store reading the releases of every namespace (`kpack list -A`). Default: an
+    /// error saying the target cannot.
+    fn all_namespaces_store(&self) -> Result<Box<dyn Store>> {
+        Err(crate::Error::Usage(format!(
+            "listing releases of all namespaces is not supported by {}",
+            self.describe()
+        )))
+    }
+
+    /// Make sure `namespace` exists (`--create-namespace`). Default: apply a Namespace
+    /// object (owned like the release's objects, never pruned) unless `get` finds it.
+    fn ensure_namespace(&self, namespace: &str, opts: &ApplyOptions) -> Result<()> {
+        let ns = ObjectRef {
+            api_version: "v1".into(),
+            kind: "Namespace".into(),
+            namespace: None,
+            name: namespace.into(),
+        };
+        if self.get(&ns)?.is_some() {
+            return Ok(());
+        }
+        let object = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}});
+        let doc = Document {
+            source: "--create-namespace".into(),
+            text: format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}"),
+            object,
+        };
+        self.apply(
+            &[doc],
+            &ApplyOptions {
+                take_ownership: true,
+                ..opts.clone()
+            },
+        )
+        .map(|_| ())
+    }
+}
+
+/// Value of [`ANNOTATION_KEEP`] (or Helm's `helm.sh/resource-policy`) that keeps an object.
+pub const KEEP: &str = "keep";
+
+/// The API group of an `apiVersion` (`apps/v1` → `apps`, `v1` → ``).
+pub fn api_group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
+}
+
+impl ObjectRef {
+    /// Whether two references name the same object: same group, kind, namespace and name
+    /// (the version may differ: `apps/v1` and `apps/v1beta2` Deployments are one object).
+    pub fn same_object(&self, other: &ObjectRef) -> bool {
+        api_group(&self.api_version) == api_group(&other.api_version)
+            && self.kind == other.kind
+            && self.namespace == other.namespace
+            && self.name == other.name
+    }
 }

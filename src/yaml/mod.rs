@@ -5,6 +5,8 @@
 //! `1000000` never prints as `1e+06`), map keys become strings (as in Helm, which converts
 //! YAML to JSON), and key order is kept.
 
+pub mod fast;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
@@ -66,19 +68,13 @@ pub fn parse(s: &str) -> Result<Json, YamlError> {
     to_json(v)
 }
 
-/// Parse one document straight into JSON-model data, without the intermediate YAML value:
-/// the fast path for rendered manifests. Falls back to [`parse`] for what JSON cannot hold
-/// directly (non-string keys, tags, `.inf`), so the result is the same.
+/// Parse one document of a rendered manifest: the fast subset parser when the document is
+/// within its subset (nearly always), otherwise [`parse`]. The result is the same.
 pub fn parse_fast(s: &str) -> Result<Json, YamlError> {
-    match serde_norway::from_str::<Json>(s) {
-        Ok(v) if !has_null_float(s, &v) => Ok(v),
-        _ => parse(s),
+    match fast::parse(s) {
+        Some(v) => Ok(v),
+        None => parse(s),
     }
-}
-
-/// JSON turns `.inf`/`.nan` into null; only then is the slow path needed to keep them.
-fn has_null_float(src: &str, _v: &Json) -> bool {
-    src.contains(".inf") || src.contains(".nan") || src.contains(".Inf") || src.contains(".NaN")
 }
 
 /// Parse every `---`-separated document of a YAML stream; empty documents are `null`.

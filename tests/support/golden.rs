@@ -17,11 +17,19 @@ pub struct Case {
 impl Case {
     /// A case that must succeed; its stdout is the golden text.
     pub const fn ok(name: &'static str, args: &'static [&'static str]) -> Self {
-        Case { name, args, fails: false }
+        Case {
+            name,
+            args,
+            fails: false,
+        }
     }
     /// A case that must fail; its exit code and stderr are the golden text.
     pub const fn fail(name: &'static str, args: &'static [&'static str]) -> Self {
-        Case { name, args, fails: true }
+        Case {
+            name,
+            args,
+            fails: true,
+        }
     }
 }
 
@@ -49,7 +57,10 @@ pub fn observed(case: &Case) -> String {
         (false, true) => stdout,
         (true, false) => format!("exit: {}\n{stderr}", out.status.code().unwrap_or(-1)),
         (false, false) => panic!("{}: kpack {:?} failed:\n{stderr}", case.name, case.args),
-        (true, true) => panic!("{}: kpack {:?} succeeded but must fail:\n{stdout}", case.name, case.args),
+        (true, true) => panic!(
+            "{}: kpack {:?} succeeded but must fail:\n{stdout}",
+            case.name, case.args
+        ),
     }
 }
 
@@ -65,10 +76,17 @@ pub fn check_cases(cases: &[Case]) {
             continue;
         }
         let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            panic!("{} is missing: run KPACK_UPDATE_GOLDEN=1 cargo test --test golden", path.display())
+            panic!(
+                "{} is missing: run KPACK_UPDATE_GOLDEN=1 cargo test --test golden",
+                path.display()
+            )
         });
         if want != text {
-            failures.push(format!("--- golden/{}.txt\n{}", case.name, diff(&want, &text)));
+            failures.push(format!(
+                "--- golden/{}.txt\n{}",
+                case.name,
+                diff(&want, &text)
+            ));
         }
     }
     assert!(
@@ -86,9 +104,17 @@ pub fn check_text(name: &str, text: &str) {
         write(&path, text);
         return;
     }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("{} is missing: run KPACK_UPDATE_GOLDEN=1 cargo test", path.display()));
-    assert!(want == text, "golden/{name}.txt differs:\n{}", diff(&want, text));
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run KPACK_UPDATE_GOLDEN=1 cargo test",
+            path.display()
+        )
+    });
+    assert!(
+        want == text,
+        "golden/{name}.txt differs:\n{}",
+        diff(&want, text)
+    );
 }
 
 fn write(path: &Path, text: &str) {

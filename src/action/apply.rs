@@ -1,0 +1,783 @@
+//! The machinery install, upgrade, rollback and uninstall share: a [`Session`] over one
+//! release on one target that stamps objects with their release, checks ownership before
+//! anything changes, applies in install order (one target call per kind group), prunes what
+//! earlier revisions left in reverse install order (never objects annotated to be kept or
+//! owned by another release), waits, runs hooks (see [`super::hooks`]), and moves the
+//! release record out of its pending (locked) state at the end. Also the types every
+//! release action reports with: [`Event`] (live progress), [`Change`] and [`Outcome`].
+
+use super::hooks::{self, HookEvent};
+use crate::manifest::{self, Document, order};
+use crate::release::{ChartInfo, Release, Status, Store, history, lock};
+use crate::target::{
+    ANNOTATION_KEEP, ANNOTATION_OWNER, ApplyOptions, KEEP, LABEL_RELEASE, ObjectRef, Readiness,
+    Target,
+};
+use crate::{Error, Result, yaml};
+use serde_json::Value as Json;
+use std::time::Duration;
+
+/// Helm's annotation that keeps an object, honoured like [`ANNOTATION_KEEP`].
+pub const HELM_RESOURCE_POLICY: &str = "helm.sh/resource-policy";
+
+/// Default `--timeout`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Default `--history-max`.
+pub const DEFAULT_HISTORY_MAX: usize = 10;
+
+/// `--dry-run` modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DryRun {
+    /// Render only; the target is not asked anything (an upgrade still reads the release
+    /// records, for the revision number and the previous values).
+    Client,
+    /// Ask the target to validate every object without persisting; nothing is recorded.
+    Server,
+}
+
+/// Options every changing operation shares.
+#[derive(Debug, Clone)]
+pub struct OperationOptions {
+    /// Wait until the objects are ready (`--wait`).
+    pub wait: bool,
+    /// Bound of the wait and of each hook (`--timeout`).
+    pub timeout: Duration,
+    /// On failure, roll back to the last deployed revision or remove a failed install
+    /// (`--atomic`, implies `wait`).
+    pub atomic: bool,
+    /// Adopt objects owned by another release or by nobody (`--take-ownership`).
+    pub take_ownership: bool,
+    /// Skip hooks (`--no-hooks`).
+    pub no_hooks: bool,
+    /// Say what would happen instead of doing it.
+    pub dry_run: Option<DryRun>,
+    /// Keep at most this many records of the release (0: all).
+    pub history_max: usize,
+    /// Description of the new revision instead of the default one.
+    pub description: Option<String>,
+}
+
+impl Default for OperationOptions {
+    fn default() -> Self {
+        OperationOptions {
+            wait: false,
+            timeout: DEFAULT_TIMEOUT,
+            atomic: false,
+            take_ownership: false,
+            no_hooks: false,
+            dry_run: None,
+            history_max: DEFAULT_HISTORY_MAX,
+            description: None,
+        }
+    }
+}
+
+/// What an operation reports while it runs (the CLI shows these live).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A phase starts (`applying 3 ConfigMap`, `pre-upgrade hook Job ns/migrate`).
+    Step(String),
+    /// Objects were applied.
+    Applied(Vec<ObjectRef>),
+    /// Objects were deleted.
+    Deleted(Vec<ObjectRef>),
+    /// The readiness of the objects waited for, whenever it changes.
+    Waiting(Vec<Readiness>),
+    /// Something worth knowing that does not stop the operation.
+    Warning(String),
+}
+
+/// What happened (or, in a dry run, would happen) to one object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Created (dry run: does not exist yet).
+    Create,
+    /// Updated (dry run: exists and would be applied over).
+    Update,
+    /// Applied (created or updated; a real run does not ask which).
+    Apply,
+    /// Deleted.
+    Delete,
+    /// Left in place although the release no longer has it, and why.
+    Keep(String),
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Create => f.write_str("create"),
+            Action::Update => f.write_str("update"),
+            Action::Apply => f.write_str("apply"),
+            Action::Delete => f.write_str("delete"),
+            Action::Keep(why) => write!(f, "keep ({why})"),
+        }
+    }
+}
+
+/// One object and its [`Action`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The object.
+    pub object: ObjectRef,
+    /// What happened to it.
+    pub action: Action,
+}
+
+/// The result of a changing operation.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The revision made (in a dry run, the one that would be made; after an uninstall
+    /// without `--keep-history`, the last record as it was before being deleted).
+    pub release: Release,
+    /// What changed, in order.
+    pub changes: Vec<Change>,
+    /// Things the user should be told (pruned history, kept objects...).
+    pub notices: Vec<String>,
+    /// Set when nothing was changed.
+    pub dry_run: Option<DryRun>,
+    /// The target, as [`Target::describe`] says it.
+    pub target: String,
+}
+
+/// Release names: a lowercase DNS-1123 subdomain of at most 53 characters (Helm's rule,
+/// which leaves room for suffixes in object names).
+pub fn validate_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 53
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "invalid release name {name:?}: use at most 53 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+        )))
+    }
+}
+
+/// Now, as records hold it.
+pub fn now() -> String {
+    lock::now_rfc3339()
+}
+
+/// The manifest text records hold (`---`, `# Source:`, the document), as `kpack template`
+/// prints it.
+pub fn manifest_text(docs: &[Document]) -> String {
+    let refs: Vec<&Document> = docs.iter().collect();
+    super::template::to_yaml(&refs)
+}
+
+/// Read back a manifest text written by [`manifest_text`].
+pub fn parse_manifest(text: &str) -> Result<Vec<Document>> {
+    let mut out = Vec::new();
+    for (i, chunk) in manifest::split_documents(text).into_iter().enumerate() {
+        let body = chunk.trim_start_matches('\n');
+        let (source, body) = match body.strip_prefix("# Source: ") {
+            Some(rest) => {
+                let (line, tail) = rest.split_once('\n').unwrap_or((rest, ""));
+                (line.trim().to_string(), tail)
+            }
+            None => (String::new(), body),
+        };
+        if body
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            continue;
+        }
+        let object = yaml::parse(body)
+            .map_err(|e| Error::Manifest(format!("stored manifest, document {}: {e}", i + 1)))?;
+        if object.is_null() {
+            continue;
+        }
+        out.push(Document {
+            source,
+            text: body.trim_matches('\n').trim_end().to_string(),
+            object,
+        });
+    }
+    Ok(out)
+}
+
+/// The owner annotation of a live object (`namespace/name` of its release).
+pub fn owner_of(object: &Json) -> Option<&str> {
+    object
+        .pointer("/metadata/annotations")?
+        .get(ANNOTATION_OWNER)?
+        .as_str()
+}
+
+/// Whether an object carries `kpack.io/resource-policy: keep` (or Helm's annotation).
+pub fn is_kept(object: &Json) -> bool {
+    let Some(a) = object.pointer("/metadata/annotations") else {
+        return false;
+    };
+    [ANNOTATION_KEEP, HELM_RESOURCE_POLICY].iter().any(|k| {
+        a.get(*k)
+            .and_then(Json::as_str)
+            .is_some_and(|v| v.trim() == KEEP)
+    })
+}
+
+/// A copy of `doc` labelled and annotated as belonging to release `namespace/name`.
+pub fn stamp(doc: &Document, name: &str, namespace: &str) -> Document {
+    let mut object = doc.object.clone();
+    if let Some(obj) = object.as_object_mut() {
+        let meta = obj
+            .entry("metadata")
+            .or_insert_with(|| Json::Object(Default::default()));
+        if !meta.is_object() {
+            *meta = Json::Object(Default::default());
+        }
+        let meta = meta.as_object_mut().expect("object");
+        for (field, key, value) in [
+            ("labels", LABEL_RELEASE, name.to_string()),
+            (
+                "annotations",
+                ANNOTATION_OWNER,
+                format!("{namespace}/{name}"),
+            ),
+        ] {
+            let m = meta
+                .entry(field)
+                .or_insert_with(|| Json::Object(Default::default()));
+            if !m.is_object() {
+                *m = Json::Object(Default::default());
+            }
+            m.as_object_mut()
+                .expect("object")
+                .insert(key.to_string(), Json::String(value));
+        }
+    }
+    let text = yaml::to_string(&object)
+        .map(|t| t.trim_end().to_string())
+        .unwrap_or_else(|_| doc.text.clone());
+    Document {
+        source: doc.source.clone(),
+        text,
+        object,
+    }
+}
+
+/// Chart metadata for a record.
+pub fn chart_info(chart: &crate::chart::Chart) -> ChartInfo {
+    ChartInfo {
+        name: chart.metadata.name.clone(),
+        version: chart.metadata.version.clone(),
+        app_version: chart.metadata.app_version.clone(),
+        description: chart.metadata.description.clone(),
+    }
+}
+
+/// Keep a variant's kind, add text after its message.
+pub fn with_suffix(e: Error, suffix: &str) -> Error {
+    match e {
+        Error::Chart(m) => Error::Chart(m + suffix),
+        Error::Values(m) => Error::Values(m + suffix),
+        Error::Template(m) => Error::Template(m + suffix),
+        Error::Manifest(m) => Error::Manifest(m + suffix),
+        Error::Io(m) => Error::Io(m + suffix),
+        Error::Remote(m) => Error::Remote(m + suffix),
+        Error::Usage(m) => Error::Usage(m + suffix),
+    }
+}
+
+/// Indices of `docs` in reverse install order (uninstall and prune order).
+fn reverse_install_order(docs: &[Document]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..docs.len()).collect();
+    idx.sort_by(
+        |&a, &b| match (order::rank(docs[a].kind()), order::rank(docs[b].kind())) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => docs[a].kind().cmp(docs[b].kind()),
+        },
+    );
+    idx.reverse();
+    idx
+}
+
+/// The documents of every revision that may still have objects on the target: the last
+/// deployed one and every later one (failed, interrupted or uninstalled), deduplicated.
+pub fn on_target(history_: &[Release]) -> Result<Vec<Document>> {
+    // With no deployed revision, every revision may have left objects.
+    let from = history::last_deployed(history_)
+        .map(|r| r.revision)
+        .unwrap_or(0);
+    let mut out: Vec<Document> = Vec::new();
+    for r in history_.iter().filter(|r| r.revision >= from) {
+        for d in parse_manifest(&r.manifest)? {
+            let dup = out.iter().any(|o| {
+                o.kind() == d.kind() && o.name() == d.name() && o.namespace() == d.namespace()
+            });
+            if !dup {
+                out.push(d);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What a deploy applies and prunes.
+pub(crate) struct Deploy<'d> {
+    /// CRDs to apply first (install only), with their resolved references.
+    pub crds: &'d [(ObjectRef, Document)],
+    /// The release's objects in install order, with their resolved references.
+    pub objects: &'d [(ObjectRef, Document)],
+    /// Hook documents of the revision.
+    pub hooks: &'d [Document],
+    /// Objects earlier revisions may have left; those not in `objects` are pruned.
+    pub previous: &'d [Document],
+    /// Hooks run before and after.
+    pub pre: HookEvent,
+    /// See `pre`.
+    pub post: HookEvent,
+}
+
+/// One release on one target, for the length of an operation.
+pub(crate) struct Session<'a> {
+    pub target: &'a dyn Target,
+    pub store: Box<dyn Store>,
+    pub name: String,
+    pub namespace: String,
+    pub op: OperationOptions,
+    pub progress: &'a mut dyn FnMut(&Event),
+    pub changes: Vec<Change>,
+    pub notices: Vec<String>,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(
+        target: &'a dyn Target,
+        name: &str,
+        namespace: &str,
+        op: &OperationOptions,
+        progress: &'a mut dyn FnMut(&Event),
+    ) -> Result<Self> {
+        validate_name(name)?;
+        let store = target.store(namespace)?;
+        Ok(Session {
+            target,
+            store,
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            op: op.clone(),
+            progress,
+            changes: Vec::new(),
+            notices: Vec::new(),
+        })
+    }
+
+    /// `namespace/name`, the owner annotation's value.
+    pub fn owner(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+
+    pub fn emit(&mut self, e: Event) {
+        (self.progress)(&e);
+    }
+
+    pub fn warn(&mut self, msg: String) {
+        self.emit(Event::Warning(msg.clone()));
+        self.notices.push(msg);
+    }
+
+    pub fn history(&self) -> Result<Vec<Release>> {
+        history::load(self.store.as_ref(), &self.name)
+    }
+
+    pub fn apply_options(&self, dry_run: bool) -> ApplyOptions {
+        ApplyOptions {
+            namespace: self.namespace.clone(),
+            owner: self.owner(),
+            take_ownership: self.op.take_ownership,
+            dry_run,
+            concurrency: 8,
+        }
+    }
+
+    pub fn outcome(self, release: Release) -> Outcome {
+        Outcome {
+            release,
+            changes: self.changes,
+            notices: self.notices,
+            dry_run: self.op.dry_run,
+            target: self.target.describe(),
+        }
+    }
+
+    /// Resolve documents to references, pairing them.
+    pub fn resolve(
+        &self,
+        docs: &[Document],
+        crds: &[Document],
+    ) -> Result<Vec<(ObjectRef, Document)>> {
+        if docs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let refs = self.target.resolve(docs, &self.namespace, crds)?;
+        if refs.len() != docs.len() {
+            return Err(Error::Remote(format!(
+                "{}: resolved {} objects for {} documents",
+                self.target.describe(),
+                refs.len(),
+                docs.len()
+            )));
+        }
+        Ok(refs.into_iter().zip(docs.iter().cloned()).collect())
+    }
+
+    /// Resolve old documents for pruning: one that can no longer be resolved (its kind is
+    /// gone) is skipped with a warning instead of failing the operation.
+    pub fn resolve_lenient(&mut self, docs: &[Document]) -> Vec<(ObjectRef, Document)> {
+        if let Ok(all) = self.resolve(docs, &[]) {
+            return all;
+        }
+        let mut out = Vec::new();
+        for d in docs {
+            match self.resolve(std::slice::from_ref(d), &[]) {
+                Ok(mut one) => out.append(&mut one),
+                Err(e) => self.warn(format!(
+                    "cannot prune {} of an earlier revision: {e}",
+                    d.identity()
+                )),
+            }
+        }
+        out
+    }
+
+    /// Refuse, before anything changes, objects that exist and belong to someone else.
+    pub fn check_ownership(&self, objects: &[(ObjectRef, Document)]) -> Result<()> {
+        if self.op.take_ownership {
+            return Ok(());
+        }
+        let me = self.owner();
+        let mut foreign = Vec::new();
+        let refs: Vec<ObjectRef> = objects.iter().map(|(r, _)| r.clone()).collect();
+        let live = self.target.existing(&refs)?;
+        for (r, live) in refs.iter().zip(live) {
+            if let Some(live) = live {
+                match owner_of(&live) {
+                    Some(o) if o == me => {}
+                    Some(o) => foreign.push(format!("{r} (owned by release {o})")),
+                    None => foreign.push(format!("{r} (exists, not managed by kpack)")),
+                }
+            }
+        }
+        if foreign.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Remote(format!(
+            "release {me} would take over objects it does not own:\n  {}\nkpack never takes an object over silently: pass --take-ownership to adopt them",
+            foreign.join("\n  ")
+        )))
+    }
+
+    /// Apply objects in install order, one target call per run of the same kind.
+    pub fn apply_ordered(
+        &mut self,
+        objects: &[(ObjectRef, Document)],
+        dry_run: bool,
+    ) -> Result<()> {
+        let opts = self.apply_options(dry_run);
+        let mut i = 0;
+        while i < objects.len() {
+            let kind = objects[i].1.kind().to_string();
+            let mut j = i;
+            while j < objects.len() && objects[j].1.kind() == kind {
+                j += 1;
+            }
+            let group = &objects[i..j];
+            let docs: Vec<Document> = group
+                .iter()
+                .map(|(_, d)| stamp(d, &self.name, &self.namespace))
+                .collect();
+            self.emit(Event::Step(format!("applying {} {kind}", docs.len())));
+            self.target.apply(&docs, &opts)?;
+            let refs: Vec<ObjectRef> = group.iter().map(|(r, _)| r.clone()).collect();
+            if !dry_run {
+                self.changes.extend(refs.iter().map(|r| Change {
+                    object: r.clone(),
+                    action: Action::Apply,
+                }));
+            }
+            self.emit(Event::Applied(refs));
+            i = j;
+        }
+        Ok(())
+    }
+
+    /// What applying these objects would do (server dry run): create or update each.
+    pub fn plan_apply(&mut self, objects: &[(ObjectRef, Document)]) -> Result<()> {
+        let refs: Vec<ObjectRef> = objects.iter().map(|(r, _)| r.clone()).collect();
+        let live = self.target.existing(&refs)?;
+        for (r, live) in refs.into_iter().zip(live) {
+            let action = if live.is_some() {
+                Action::Update
+            } else {
+                Action::Create
+            };
+            self.changes.push(Change { object: r, action });
+        }
+        Ok(())
+    }
+
+    /// Objects of `previous` that are not in `current`.
+    pub fn stale(
+        &mut self,
+        previous: &[Document],
+        current: &[(ObjectRef, Document)],
+    ) -> Vec<(ObjectRef, Document)> {
+        let old = self.resolve_lenient(previous);
+        old.into_iter()
+            .filter(|(r, _)| !current.iter().any(|(c, _)| c.same_object(r)))
+            .collect()
+    }
+
+    /// Delete objects in reverse install order, except those annotated to be kept and those
+    /// another release owns. `dry_run` only records what would be deleted.
+    pub fn delete_objects(
+        &mut self,
+        objects: &[(ObjectRef, Document)],
+        dry_run: bool,
+    ) -> Result<()> {
+        let docs: Vec<Document> = objects.iter().map(|(_, d)| d.clone()).collect();
+        let me = self.owner();
+        let mut doomed = Vec::new();
+        let order = reverse_install_order(&docs);
+        let refs: Vec<ObjectRef> = order.iter().map(|&i| objects[i].0.clone()).collect();
+        let live = self.target.existing(&refs)?;
+        for (&i, live) in order.iter().zip(live) {
+            let (r, d) = &objects[i];
+            let Some(live) = live else { continue };
+            if is_kept(&d.object) || is_kept(&live) {
+                let why = "annotated kpack.io/resource-policy: keep".to_string();
+                self.notices.push(format!("kept {r}: {why}"));
+                self.changes.push(Change {
+                    object: r.clone(),
+                    action: Action::Keep(why),
+                });
+                continue;
+            }
+            let why = match owner_of(&live) {
+                Some(o) if o == me => None,
+                Some(o) => Some(format!("now owned by release {o}")),
+                None => Some("no longer managed by kpack".to_string()),
+            };
+            if let Some(why) = why {
+                self.warn(format!("not deleting {r}: {why}"));
+                self.changes.push(Change {
+                    object: r.clone(),
+                    action: Action::Keep(why),
+                });
+                continue;
+            }
+            doomed.push(r.clone());
+        }
+        if doomed.is_empty() {
+            return Ok(());
+        }
+        if !dry_run {
+            self.emit(Event::Step(format!("deleting {} objects", doomed.len())));
+            self.target.delete(&doomed)?;
+            self.emit(Event::Deleted(doomed.clone()));
+        }
+        self.changes.extend(doomed.into_iter().map(|object| Change {
+            object,
+            action: Action::Delete,
+        }));
+        Ok(())
+    }
+
+    /// Wait for objects to be ready, reporting progress.
+    pub fn wait_ready(&mut self, refs: &[ObjectRef]) -> Result<()> {
+        if refs.is_empty() {
+            return Ok(());
+        }
+        self.emit(Event::Step(format!(
+            "waiting for {} objects to be ready (timeout {}s)",
+            refs.len(),
+            self.op.timeout.as_secs()
+        )));
+        let progress = &mut *self.progress;
+        let mut report = |r: &[Readiness]| progress(&Event::Waiting(r.to_vec()));
+        self.target.wait(refs, self.op.timeout, &mut report)
+    }
+
+    /// Apply a revision: CRDs (waiting until established), pre hooks, objects in order,
+    /// prune, wait, post hooks.
+    pub fn deploy(&mut self, d: &Deploy<'_>) -> Result<()> {
+        if !d.crds.is_empty() {
+            self.apply_ordered(d.crds, false)?;
+            let refs: Vec<ObjectRef> = d.crds.iter().map(|(r, _)| r.clone()).collect();
+            self.wait_ready(&refs)?;
+        }
+        if !self.op.no_hooks {
+            hooks::run(self, d.hooks, d.pre)?;
+        }
+        self.apply_ordered(d.objects, false)?;
+        let stale = self.stale(d.previous, d.objects);
+        self.delete_objects(&stale, false)?;
+        if self.op.wait || self.op.atomic {
+            let refs: Vec<ObjectRef> = d.objects.iter().map(|(r, _)| r.clone()).collect();
+            self.wait_ready(&refs)?;
+        }
+        if !self.op.no_hooks {
+            hooks::run(self, d.hooks, d.post)?;
+        }
+        Ok(())
+    }
+
+    /// Mark `record` deployed (releasing the lock), then every other deployed revision
+    /// superseded. In that order, so that a crash in between leaves the new revision the
+    /// last deployed one.
+    pub fn succeed(&mut self, record: &mut Release, default_description: &str) -> Result<()> {
+        let description = self
+            .op
+            .description
+            .clone()
+            .unwrap_or_else(|| default_description.to_string());
+        record.last_deployed = now();
+        lock::finish(self.store.as_ref(), record, Status::Deployed, description)?;
+        for mut r in self.history()? {
+            if r.revision != record.revision && r.status == Status::Deployed {
+                r.status = Status::Superseded;
+                self.store.update(&r).map_err(lock::store_error)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Mark `record` failed (releasing the lock) with the error in its description.
+    pub fn fail(&mut self, record: &mut Release, what: &str, err: &Error) -> Result<()> {
+        lock::finish(
+            self.store.as_ref(),
+            record,
+            Status::Failed,
+            format!("{what} failed: {err}"),
+        )
+    }
+
+    /// Delete records beyond `--history-max`, telling the user.
+    pub fn prune_history(&mut self) {
+        match history::prune(self.store.as_ref(), &self.name, self.op.history_max) {
+            Ok(revs) if !revs.is_empty() => {
+                let list: Vec<String> = revs.iter().map(u64::to_string).collect();
+                self.notices.push(format!(
+                    "history: removed revision(s) {} (--history-max {})",
+                    list.join(", "),
+                    self.op.history_max
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => self.warn(format!("could not prune old revisions: {e}")),
+        }
+    }
+}
+
+/// A record for a new revision.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn new_record(
+    name: &str,
+    namespace: &str,
+    revision: u64,
+    status: Status,
+    chart: ChartInfo,
+    config: crate::values::Map,
+    values: crate::values::Map,
+    docs: &[Document],
+    hooks: &[Document],
+    crds: &[Document],
+    notes: Option<String>,
+    first_deployed: Option<String>,
+) -> Release {
+    let now = now();
+    Release {
+        name: name.to_string(),
+        namespace: namespace.to_string(),
+        revision,
+        status,
+        chart,
+        config,
+        values,
+        manifest: manifest_text(docs),
+        hooks: manifest_text(hooks),
+        crds: manifest_text(crds),
+        notes: notes.unwrap_or_default(),
+        description: String::new(),
+        first_deployed: first_deployed.unwrap_or_else(|| now.clone()),
+        last_deployed: now,
+        deleted: None,
+        lock: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(kind: &str, name: &str) -> Document {
+        Document {
+            source: "c/templates/x.yaml".into(),
+            text: format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}"),
+            object: json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}),
+        }
+    }
+
+    #[test]
+    fn manifest_round_trip() {
+        let docs = vec![doc("ConfigMap", "a"), doc("Pod", "b")];
+        let text = manifest_text(&docs);
+        assert_eq!(parse_manifest(&text).unwrap(), docs);
+        assert!(parse_manifest("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn stamping() {
+        let d = stamp(&doc("Pod", "p"), "web", "ns");
+        assert_eq!(owner_of(&d.object), Some("ns/web"));
+        assert_eq!(
+            d.object.pointer("/metadata/labels/kpack.io~1release"),
+            Some(&json!("web"))
+        );
+        assert!(d.text.contains("kpack.io/owner: ns/web"));
+    }
+
+    #[test]
+    fn keep_and_names() {
+        assert!(is_kept(
+            &json!({"metadata": {"annotations": {"helm.sh/resource-policy": "keep"}}})
+        ));
+        assert!(is_kept(
+            &json!({"metadata": {"annotations": {"kpack.io/resource-policy": "keep"}}})
+        ));
+        assert!(!is_kept(&json!({"metadata": {}})));
+        assert!(validate_name("web-1.prod").is_ok());
+        for bad in ["", "Web", "-a", "a-", "a..b", &"x".repeat(54)] {
+            assert!(validate_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reverse_order() {
+        let docs = vec![
+            doc("Namespace", "n"),
+            doc("ConfigMap", "c"),
+            doc("Deployment", "d"),
+            doc("Widget", "w"),
+        ];
+        let names: Vec<&str> = reverse_install_order(&docs)
+            .into_iter()
+            .map(|i| docs[i].name())
+            .collect();
+        assert_eq!(names, ["w", "d", "c", "n"]);
+    }
+}

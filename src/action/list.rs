@@ -1,0 +1,119 @@
+//! `kpack list`: the latest revision of each release of a namespace (or all, `-A`),
+//! filtered by status and by a regular expression on the name. By default the releases
+//! that are deployed, failed or in a pending state are listed (Helm lists deployed and
+//! failed; a pending release is a lock worth seeing); `--all` lists every status.
+
+use crate::release::{Release, Status};
+use crate::target::Target;
+use crate::{Error, Result};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What to list.
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    /// The namespace (ignored with `all_namespaces`).
+    pub namespace: String,
+    /// Every namespace (`-A`).
+    pub all_namespaces: bool,
+    /// Statuses to show; empty: deployed, failed and pending ones.
+    pub statuses: Vec<Status>,
+    /// Every status (`-a/--all`).
+    pub all: bool,
+    /// Only names matching this regular expression (`--filter`).
+    pub filter: Option<String>,
+}
+
+/// The statuses listed when none are asked for.
+pub const DEFAULT_STATUSES: &[Status] = &[
+    Status::Deployed,
+    Status::Failed,
+    Status::PendingInstall,
+    Status::PendingUpgrade,
+    Status::PendingRollback,
+    Status::Uninstalling,
+];
+
+/// One row (also its `-o json|yaml` form, with Helm's field names).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    /// Release name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Latest revision.
+    pub revision: u64,
+    /// When it was made (RFC 3339).
+    pub updated: String,
+    /// Its status.
+    pub status: String,
+    /// `name-version` of its chart.
+    pub chart: String,
+    /// The chart's application version.
+    pub app_version: String,
+}
+
+impl From<&Release> for Entry {
+    fn from(r: &Release) -> Self {
+        Entry {
+            name: r.name.clone(),
+            namespace: r.namespace.clone(),
+            revision: r.revision,
+            updated: r.last_deployed.clone(),
+            status: r.status.to_string(),
+            chart: format!("{}-{}", r.chart.name, r.chart.version),
+            app_version: r.chart.app_version.clone(),
+        }
+    }
+}
+
+/// The releases to show, sorted by namespace and name.
+pub fn list(target: &dyn Target, opts: &ListOptions) -> Result<Vec<Entry>> {
+    let filter = match &opts.filter {
+        Some(f) => {
+            Some(regex::Regex::new(f).map_err(|e| Error::Usage(format!("--filter {f:?}: {e}")))?)
+        }
+        None => None,
+    };
+    let store = if opts.all_namespaces {
+        target.all_namespaces_store()?
+    } else {
+        target.store(&opts.namespace)?
+    };
+    let records = store
+        .list(None)
+        .map_err(crate::release::lock::store_error)?;
+    let mut latest: BTreeMap<(String, String), Release> = BTreeMap::new();
+    let mut superseded = Vec::new();
+    for r in records {
+        if r.status == Status::Superseded {
+            superseded.push(r.clone());
+        }
+        let key = (r.namespace.clone(), r.name.clone());
+        if latest.get(&key).is_none_or(|l| l.revision < r.revision) {
+            latest.insert(key, r);
+        }
+    }
+    let wanted: &[Status] = if opts.statuses.is_empty() {
+        DEFAULT_STATUSES
+    } else {
+        &opts.statuses
+    };
+    let mut out: Vec<&Release> = latest
+        .values()
+        .filter(|r| opts.all || wanted.contains(&r.status))
+        .collect();
+    // Superseded revisions are never the latest: asking for them lists them as well.
+    if !opts.all && opts.statuses.contains(&Status::Superseded) {
+        out.extend(superseded.iter());
+    }
+    let mut out: Vec<Entry> = out
+        .into_iter()
+        .filter(|r| filter.as_ref().is_none_or(|f| f.is_match(&r.name)))
+        .map(Entry::from)
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.namespace, &a.name, a.revision).cmp(&(&b.namespace, &b.name, b.revision))
+    });
+    Ok(out)
+}

@@ -1,0 +1,432 @@
+//! `kpack diff upgrade|rollback|revision|drift`: flags, then [`kpack::action::diff`], then
+//! the report as text (coloured unless `NO_COLOR` or not a terminal) or JSON, and with
+//! `--detailed-exitcode` the exit code (0 no changes, 2 changes, 1 error). Also
+//! [`PreviewArgs`], the `--diff`/`--confirm`/`--yes` flags `install` and `upgrade` flatten
+//! to print the diff (and ask) before they change anything.
+
+use super::releases::{out, stdout_color};
+use super::target::TargetArgs;
+use super::{RenderArgs, ValuesArgs};
+use kpack::action::apply::OperationOptions;
+use kpack::action::diff as actions;
+use kpack::action::upgrade::{UpgradeOptions, ValuesMode};
+use kpack::diff::{self, DiffReport, Options};
+use kpack::{Error, Result};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Help text after the subcommands of `kpack diff`.
+const AFTER_HELP: &str = "\
+Output: per object that differs a header (`+ Kind ns/name (created)`, `~ ... (changed)`,
+`- ... (deleted)`; `(missing)` for drift), then a unified diff of its YAML; a summary line;
+notes. Noise is hidden: managedFields, resourceVersion, generation, uid, creationTimestamp,
+selfLink, status, and the label and annotations kpack and kubectl add. Secret values are
+never printed in any format: a changed Secret lists the keys added, removed and changed.
+On a cluster the new side is a server-side dry-run apply, so fields the server defaults do
+not show as changes. Nothing is changed and no lock is taken.
+
+Examples:
+  kpack diff upgrade web ./charts/web -f prod.yaml
+  kpack diff drift web -n shop --detailed-exitcode
+  kpack diff revision web 3 5 -o json
+  kpack diff rollback cp --static-pods /etc/kubernetes/manifests -n kube-system";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    #[command(subcommand)]
+    pub mode: Mode,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Mode {
+    /// The live objects against what `kpack upgrade NAME CHART` would apply, create and prune.
+    Upgrade(Box<UpgradeArgs>),
+    /// The live objects against what `kpack rollback NAME [REVISION]` would apply and prune.
+    Rollback(RollbackArgs),
+    /// One revision's manifest against another's (R2: the latest revision by default).
+    Revision(RevisionArgs),
+    /// The last deployed manifest against the live objects: fields changed by hand,
+    /// objects deleted by hand (shown as missing).
+    Drift(DriftArgs),
+}
+
+/// How the report is printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Per object a header and a unified diff; a summary line.
+    #[default]
+    Text,
+    /// JSON, for tooling.
+    Json,
+}
+
+/// Flags every diff mode has.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DiffFlags {
+    /// Lines of context around each change.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub context: usize,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+    /// Exit 0 when nothing differs, 2 when something does, 1 on error.
+    #[arg(long = "detailed-exitcode")]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UpgradeArgs {
+    /// Release name.
+    pub name: String,
+    /// Chart: a directory or a .tgz archive.
+    pub chart: PathBuf,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Show what installing would do when the release does not exist (or was uninstalled).
+    #[arg(short = 'i', long)]
+    pub install: bool,
+    /// Reuse the last revision's values (its chart defaults included) and merge the values
+    /// given over them.
+    #[arg(long = "reuse-values", conflicts_with_all = ["reset_values", "reset_then_reuse_values"])]
+    pub reuse_values: bool,
+    /// Use only the new chart's defaults and the values given.
+    #[arg(long = "reset-values", conflicts_with = "reset_then_reuse_values")]
+    pub reset_values: bool,
+    /// Use the new chart's defaults, then the last revision's user values, then the values given.
+    #[arg(long = "reset-then-reuse-values")]
+    pub reset_then_reuse_values: bool,
+    /// Compare as an upgrade with --take-ownership would apply (no ownership notices).
+    #[arg(long = "take-ownership")]
+    pub take_ownership: bool,
+    #[command(flatten)]
+    pub flags: DiffFlags,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RollbackArgs {
+    /// Release name.
+    pub name: String,
+    /// Revision to return to; 0 or none: the previous successfully deployed one.
+    pub revision: Option<u64>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub flags: DiffFlags,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RevisionArgs {
+    /// Release name.
+    pub name: String,
+    /// The old revision.
+    pub r1: u64,
+    /// The new revision (default: the latest).
+    pub r2: Option<u64>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub flags: DiffFlags,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DriftArgs {
+    /// Release name.
+    pub name: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub flags: DiffFlags,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let flags = match &a.mode {
+        Mode::Upgrade(m) => m.flags.clone(),
+        Mode::Rollback(m) => m.flags.clone(),
+        Mode::Revision(m) => m.flags.clone(),
+        Mode::Drift(m) => m.flags.clone(),
+    };
+    match report(a.mode, &flags) {
+        Ok(r) => {
+            print(&r, flags.output);
+            if flags.detailed_exitcode && r.has_changes() {
+                let _ = std::io::stdout().flush();
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        // Usage errors exit 2 elsewhere; with --detailed-exitcode 2 means "changes".
+        Err(e) if flags.detailed_exitcode => {
+            super::output::print_error(&e);
+            std::process::exit(1);
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn report(mode: Mode, flags: &DiffFlags) -> Result<DiffReport> {
+    let opts = |namespace: &str| Options::new(flags.context, namespace);
+    match mode {
+        Mode::Upgrade(a) => {
+            let chart = kpack::chart::load(&a.chart)?;
+            let user = a.values.options().merge()?;
+            let conn = a.target.connect(None)?;
+            let values_mode = if a.reuse_values {
+                ValuesMode::Reuse
+            } else if a.reset_values {
+                ValuesMode::Reset
+            } else if a.reset_then_reuse_values {
+                ValuesMode::ResetThenReuse
+            } else {
+                ValuesMode::Default
+            };
+            let uopts = UpgradeOptions {
+                name: a.name.clone(),
+                namespace: conn.namespace.clone(),
+                install: a.install,
+                create_namespace: false,
+                values_mode,
+                kube_version: super::releases::kube_version(&a.render)?,
+                api_versions: a.render.api_versions.clone(),
+                skip_schema_validation: a.render.skip_schema_validation,
+                op: OperationOptions {
+                    take_ownership: a.take_ownership,
+                    ..OperationOptions::default()
+                },
+            };
+            actions::upgrade(
+                conn.target.as_ref(),
+                &chart,
+                &user,
+                &uopts,
+                &opts(&conn.namespace),
+            )
+        }
+        Mode::Rollback(a) => {
+            let conn = a.target.connect(None)?;
+            actions::rollback(
+                conn.target.as_ref(),
+                &a.name,
+                &conn.namespace,
+                a.revision,
+                &opts(&conn.namespace),
+            )
+        }
+        Mode::Revision(a) => {
+            let conn = a.target.connect(None)?;
+            let store = conn.target.store(&conn.namespace)?;
+            actions::revision(
+                store.as_ref(),
+                &a.name,
+                &conn.namespace,
+                a.r1,
+                a.r2,
+                &opts(&conn.namespace),
+            )
+        }
+        Mode::Drift(a) => {
+            let conn = a.target.connect(None)?;
+            actions::drift(
+                conn.target.as_ref(),
+                &a.name,
+                &conn.namespace,
+                &opts(&conn.namespace),
+            )
+        }
+    }
+}
+
+fn print(r: &DiffReport, format: Format) {
+    match format {
+        Format::Text => out(&diff::render_text(r, stdout_color())),
+        Format::Json => out(&diff::render_json(r)),
+    }
+}
+
+/// `--diff`, `--confirm` and `--yes` of `install` and `upgrade`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PreviewArgs {
+    /// Print what the operation will change (a diff against the live objects, Secret
+    /// values hidden), then proceed.
+    #[arg(long)]
+    pub diff: bool,
+    /// Print the diff and ask before changing anything. Without a terminal to ask on it
+    /// refuses, unless --yes.
+    #[arg(long)]
+    pub confirm: bool,
+    /// With --confirm: proceed without asking (the diff is still printed).
+    #[arg(short = 'y', long, requires = "confirm")]
+    pub yes: bool,
+    /// Lines of context of the --diff/--confirm diff.
+    #[arg(long = "diff-context", value_name = "N", default_value_t = 3)]
+    pub diff_context: usize,
+}
+
+// Used by `install` and `upgrade` once they flatten `PreviewArgs` (see the module doc).
+#[allow(dead_code)]
+impl PreviewArgs {
+    /// Whether a preview was asked for.
+    pub fn wanted(&self) -> bool {
+        self.diff || self.confirm
+    }
+
+    /// With `--diff` or `--confirm`: compute the diff with `compute`, print it (on standard
+    /// error when `to_stderr`, so `-o json|yaml` output stays clean; on standard output
+    /// otherwise), and with `--confirm` ask. Returns whether to proceed (always true
+    /// without these flags, without computing anything). `--confirm` without a terminal
+    /// and without `--yes` is an error before anything is computed.
+    pub fn proceed(
+        &self,
+        namespace: &str,
+        to_stderr: bool,
+        compute: impl FnOnce(&Options) -> Result<DiffReport>,
+    ) -> Result<bool> {
+        if !self.wanted() {
+            return Ok(true);
+        }
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        if self.confirm && !self.yes && !interactive {
+            return Err(Error::Usage(
+                "--confirm asks on a terminal, and there is none: pass --yes to proceed without asking, or --diff to print the changes and proceed"
+                    .into(),
+            ));
+        }
+        let report = compute(&Options::new(self.diff_context, namespace))?;
+        if to_stderr {
+            eprint!(
+                "{}",
+                diff::render_text(&report, super::output::stderr_color())
+            );
+        } else {
+            out(&diff::render_text(&report, stdout_color()));
+            let _ = std::io::stdout().flush();
+        }
+        if !self.confirm || self.yes {
+            return Ok(true);
+        }
+        eprint!("Apply these changes to release {}? [y/N] ", report.release);
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|e| Error::io("standard input", e))?;
+        let yes = matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes");
+        if !yes {
+            eprintln!("Cancelled: nothing was changed.");
+        }
+        Ok(yes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kpack::diff::Mode as ReportMode;
+
+    fn report() -> DiffReport {
+        DiffReport {
+            mode: ReportMode::Upgrade,
+            release: "web".into(),
+            namespace: "ns".into(),
+            from: "live".into(),
+            to: "revision 2".into(),
+            objects: Vec::new(),
+            notices: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn preview_flags() {
+        // No flag: nothing is computed.
+        let none = PreviewArgs::default();
+        assert!(none.proceed("ns", true, |_| panic!("computed")).unwrap());
+        // --diff: computed with the namespace and context given, then proceed.
+        let diff = PreviewArgs {
+            diff: true,
+            diff_context: 7,
+            ..Default::default()
+        };
+        let go = diff
+            .proceed("ns", true, |o| {
+                assert_eq!((o.context, o.namespace.as_str()), (7, "ns"));
+                Ok(report())
+            })
+            .unwrap();
+        assert!(go);
+        // --confirm without a terminal (tests have none) refuses before computing...
+        let confirm = PreviewArgs {
+            confirm: true,
+            ..Default::default()
+        };
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            let e = confirm
+                .proceed("ns", true, |_| panic!("computed"))
+                .unwrap_err();
+            assert!(e.to_string().contains("pass --yes"), "{e}");
+            assert_eq!(e.exit_code(), 2);
+        }
+        // ...unless --yes.
+        let yes = PreviewArgs {
+            confirm: true,
+            yes: true,
+            ..Default::default()
+        };
+        assert!(yes.proceed("ns", true, |_| Ok(report())).unwrap());
+        // Errors of the diff stop the operation.
+        assert!(
+            diff.proceed("ns", true, |_| Err(Error::Remote("boom".into())))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn flags_parse() {
+        use clap::Parser;
+        let cli = super::super::Cli::try_parse_from([
+            "kpack",
+            "diff",
+            "upgrade",
+            "web",
+            "./c",
+            "--set",
+            "a=1",
+            "--context",
+            "5",
+            "-o",
+            "json",
+            "--detailed-exitcode",
+            "-n",
+            "x",
+        ])
+        .unwrap();
+        let super::super::Command::Diff(Args {
+            mode: Mode::Upgrade(a),
+        }) = cli.command
+        else {
+            panic!("not diff upgrade")
+        };
+        assert_eq!(
+            (a.flags.context, a.flags.output, a.flags.detailed_exitcode),
+            (5, Format::Json, true)
+        );
+        assert_eq!(a.target.namespace.as_deref(), Some("x"));
+        assert_eq!(a.values.set, vec!["a=1"]);
+        assert!(super::super::Cli::try_parse_from(["kpack", "diff", "revision", "web"]).is_err());
+        assert!(
+            super::super::Cli::try_parse_from([
+                "kpack",
+                "diff",
+                "drift",
+                "web",
+                "--static-pods",
+                "/tmp/x"
+            ])
+            .is_ok()
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! `kpack history NAME`: the revisions of a release as a table or `-o json|yaml`.
+
+use super::releases::{Output, out, print_data, table, time};
+use super::target::TargetArgs;
+use kpack::Result;
+use kpack::action::history::history;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Release name.
+    pub name: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Show at most this many of the latest revisions (0: all).
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub max: usize,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let conn = a.target.connect(None)?;
+    let rows = history(conn.target.as_ref(), &a.name, &conn.namespace, a.max)?;
+    if a.output != Output::Table {
+        return print_data(a.output, &rows);
+    }
+    let rows = rows
+        .into_iter()
+        .map(|e| {
+            vec![
+                e.revision.to_string(),
+                time(&e.updated),
+                e.status,
+                e.chart,
+                e.app_version,
+                e.description,
+            ]
+        })
+        .collect();
+    out(&table(
+        &[
+            "REVISION",
+            "UPDATED",
+            "STATUS",
+            "CHART",
+            "APP VERSION",
+            "DESCRIPTION",
+        ],
+        rows,
+        Some(2),
+    ));
+    Ok(())
+}

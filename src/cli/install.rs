@@ -1,0 +1,59 @@
+//! `kpack install NAME CHART`: install a chart as a new release (flags, then
+//! [`kpack::action::install`], then the summary).
+
+use super::releases::{OpArgs, Progress, print_outcome};
+use super::target::TargetArgs;
+use super::{RenderArgs, ValuesArgs};
+use kpack::Result;
+use kpack::action::install::{InstallOptions, install};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Release name.
+    pub name: String,
+    /// Chart: a directory or a .tgz archive.
+    pub chart: String,
+    #[command(flatten)]
+    pub source: super::ChartSourceArgs,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub op: OpArgs,
+    /// On failure, remove what the install applied and its record (implies --wait).
+    #[arg(long)]
+    pub atomic: bool,
+    /// Create the release namespace when it does not exist.
+    #[arg(long = "create-namespace")]
+    pub create_namespace: bool,
+    /// Reuse the name of a release that was uninstalled (with --keep-history) or failed.
+    #[arg(long)]
+    pub replace: bool,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let chart = a.source.load(&a.chart)?;
+    let user = a.values.options().merge()?;
+    let conn = a.target.connect(a.op.lock_wait())?;
+    let mut op = a.op.options();
+    op.atomic = a.atomic;
+    let opts = InstallOptions {
+        name: a.name.clone(),
+        namespace: conn.namespace.clone(),
+        create_namespace: a.create_namespace,
+        replace: a.replace,
+        kube_version: super::releases::kube_version(&a.render)?,
+        api_versions: a.render.api_versions.clone(),
+        skip_schema_validation: a.render.skip_schema_validation,
+        op,
+    };
+    let mut progress = Progress::new(a.op.quiet);
+    let result = install(conn.target.as_ref(), &chart, &user, &opts, &mut |e| {
+        progress.event(e)
+    });
+    progress.finish();
+    print_outcome(&result?, &a.op)
+}

@@ -1,0 +1,116 @@
+//! `kpack list`: releases of a namespace (or all, `-A`) as a table or `-o json|yaml`.
+
+use super::releases::{Output, out, print_data, table, time};
+use super::target::TargetArgs;
+use kpack::Result;
+use kpack::action::list::{ListOptions, list};
+use kpack::release::Status;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Releases of every namespace.
+    #[arg(short = 'A', long = "all-namespaces")]
+    pub all_namespaces: bool,
+    /// Releases of every status (by default: deployed, failed and pending ones).
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Deployed releases.
+    #[arg(long)]
+    pub deployed: bool,
+    /// Failed releases.
+    #[arg(long)]
+    pub failed: bool,
+    /// Releases in a pending state (an operation holds them).
+    #[arg(long)]
+    pub pending: bool,
+    /// Superseded revisions.
+    #[arg(long)]
+    pub superseded: bool,
+    /// Releases uninstalled with --keep-history.
+    #[arg(long)]
+    pub uninstalled: bool,
+    /// Releases being uninstalled.
+    #[arg(long)]
+    pub uninstalling: bool,
+    /// Only releases whose name matches this regular expression.
+    #[arg(short = 'f', long, value_name = "REGEX")]
+    pub filter: Option<String>,
+    /// Print only the names.
+    #[arg(short = 'q', long)]
+    pub short: bool,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let conn = a.target.connect(None)?;
+    let mut statuses = Vec::new();
+    for (on, st) in [
+        (a.deployed, &[Status::Deployed][..]),
+        (a.failed, &[Status::Failed][..]),
+        (
+            a.pending,
+            &[
+                Status::PendingInstall,
+                Status::PendingUpgrade,
+                Status::PendingRollback,
+            ][..],
+        ),
+        (a.superseded, &[Status::Superseded][..]),
+        (a.uninstalled, &[Status::Uninstalled][..]),
+        (a.uninstalling, &[Status::Uninstalling][..]),
+    ] {
+        if on {
+            statuses.extend_from_slice(st);
+        }
+    }
+    let opts = ListOptions {
+        namespace: conn.namespace.clone(),
+        all_namespaces: a.all_namespaces,
+        statuses,
+        all: a.all,
+        filter: a.filter.clone(),
+    };
+    let rows = list(conn.target.as_ref(), &opts)?;
+    if a.short {
+        out(&rows
+            .iter()
+            .map(|e| format!("{}\n", e.name))
+            .collect::<String>());
+        return Ok(());
+    }
+    if a.output != Output::Table {
+        return print_data(a.output, &rows);
+    }
+    let rows = rows
+        .into_iter()
+        .map(|e| {
+            vec![
+                e.name,
+                e.namespace,
+                e.revision.to_string(),
+                time(&e.updated),
+                e.status,
+                e.chart,
+                e.app_version,
+            ]
+        })
+        .collect();
+    out(&table(
+        &[
+            "NAME",
+            "NAMESPACE",
+            "REVISION",
+            "UPDATED",
+            "STATUS",
+            "CHART",
+            "APP VERSION",
+        ],
+        rows,
+        Some(4),
+    ));
+    Ok(())
+}

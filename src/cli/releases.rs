@@ -1,0 +1,488 @@
+//! Printing and flag parsing shared by the release commands: the live progress display
+//! (indicatif on a terminal, plain lines otherwise, on standard error), kubectl-like
+//! tables (comfy-table, no borders), status colours (owo-colors/comfy-table, off with
+//! NO_COLOR or when not a terminal), `-o table|json|yaml`, the release summary printed
+//! after an operation, `--timeout` durations and `--dry-run[=client|server]`.
+
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use indicatif::{ProgressBar, ProgressStyle};
+use kpack::action::apply::{Action, DryRun, Event, Outcome};
+use kpack::release::Release;
+use kpack::target::Readiness;
+use owo_colors::OwoColorize;
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+/// Whether colour may be used on standard output.
+pub fn stdout_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// Print a line on standard error (progress notes).
+pub fn note(msg: &str) {
+    eprintln!("{msg}");
+}
+
+/// Write text to standard output; a closed pipe is not an error worth reporting.
+pub fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+}
+
+/// Output formats of the release commands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// Human-readable table or summary.
+    #[default]
+    Table,
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+/// Print data as JSON or YAML (for `Output::Table`, the caller prints its own form).
+pub fn print_data<T: Serialize + ?Sized>(format: Output, data: &T) -> kpack::Result<()> {
+    let text = match format {
+        Output::Json => {
+            let mut s =
+                serde_json::to_string_pretty(data).map_err(|e| kpack::Error::Io(e.to_string()))?;
+            s.push('\n');
+            s
+        }
+        _ => kpack::yaml::to_string(data).map_err(kpack::Error::Io)?,
+    };
+    out(&text);
+    Ok(())
+}
+
+/// The colour of a status.
+fn status_color(status: &str) -> Option<Color> {
+    match status {
+        "deployed" => Some(Color::Green),
+        "failed" => Some(Color::Red),
+        "superseded" | "uninstalled" => Some(Color::DarkGrey),
+        s if s.starts_with("pending") || s == "uninstalling" => Some(Color::Yellow),
+        _ => None,
+    }
+}
+
+/// A status, coloured for standard output when allowed.
+pub fn status_text(status: &str) -> String {
+    if !stdout_color() {
+        return status.to_string();
+    }
+    match status_color(status) {
+        Some(Color::Green) => status.green().to_string(),
+        Some(Color::Red) => status.red().to_string(),
+        Some(Color::Yellow) => status.yellow().to_string(),
+        Some(_) => status.dimmed().to_string(),
+        None => status.to_string(),
+    }
+}
+
+/// A kubectl-like table: no borders, upper-case headers, columns apart by three spaces.
+/// `status_column`: the index of a column whose cells are coloured by status.
+pub fn table(headers: &[&str], rows: Vec<Vec<String>>, status_column: Option<usize>) -> String {
+    let mut t = Table::new();
+    t.load_style(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    if !stdout_color() {
+        t.force_no_tty();
+    } else {
+        t.enforce_styling();
+    }
+    t.set_header(headers.iter().map(|h| Cell::new(h)).collect::<Vec<_>>());
+    for row in rows {
+        let cells: Vec<Cell> = row
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let color = if Some(i) == status_column {
+                    status_color(&v)
+                } else {
+                    None
+                };
+                let c = Cell::new(v);
+                match color {
+                    Some(col) => c.fg(col),
+                    None => c,
+                }
+            })
+            .collect();
+        t.add_row(cells);
+    }
+    for col in t.column_iter_mut() {
+        col.set_padding((0, 3));
+    }
+    let mut s: String = t.lines().map(|l| l.trim_end().to_string() + "\n").collect();
+    if s.is_empty() {
+        s.push('\n');
+    }
+    s
+}
+
+/// An RFC 3339 time as `2006-01-02 15:04:05 UTC` (the text itself when it does not parse).
+pub fn time(rfc3339: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t
+            .with_timezone(&chrono::Utc)
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
+        Err(_) => rfc3339.to_string(),
+    }
+}
+
+/// Parse a `--timeout`: `300` (seconds), `90s`, `5m`, `1h30m`, `500ms`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<u64>() {
+        return Ok(Duration::from_secs(n));
+    }
+    let mut total = Duration::ZERO;
+    let mut num = String::new();
+    let mut chars = t.chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        if c == 'm' && chars.peek() == Some(&'s') {
+            unit.push(chars.next().unwrap_or('s'));
+        }
+        let n: f64 = num
+            .parse()
+            .map_err(|_| format!("invalid duration {s:?}: write e.g. 300s, 5m or 1h30m"))?;
+        let secs = match unit.as_str() {
+            "ms" => n / 1000.0,
+            "s" => n,
+            "m" => n * 60.0,
+            "h" => n * 3600.0,
+            _ => {
+                return Err(format!(
+                    "invalid duration {s:?}: unknown unit {unit:?} (use ms, s, m or h)"
+                ));
+            }
+        };
+        total += Duration::from_secs_f64(secs);
+        num.clear();
+        any = true;
+    }
+    if !num.is_empty() || !any {
+        return Err(format!(
+            "invalid duration {s:?}: write e.g. 300s, 5m or 1h30m"
+        ));
+    }
+    Ok(total)
+}
+
+/// The `--kube-version` of the render flags, parsed.
+pub fn kube_version(r: &super::RenderArgs) -> kpack::Result<Option<kpack::engine::KubeVersion>> {
+    r.kube_version
+        .as_deref()
+        .map(|v| {
+            kpack::engine::KubeVersion::parse(v)
+                .map_err(|e| kpack::Error::Usage(format!("--kube-version: {e}")))
+        })
+        .transpose()
+}
+
+/// `--dry-run` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DryRunArg {
+    /// Render only; nothing is sent to the target.
+    Client,
+    /// The target validates every object without persisting it.
+    Server,
+    /// No dry run (the default).
+    None,
+}
+
+impl DryRunArg {
+    /// The library's mode.
+    pub fn mode(v: Option<DryRunArg>) -> Option<DryRun> {
+        match v {
+            Some(DryRunArg::Client) => Some(DryRun::Client),
+            Some(DryRunArg::Server) => Some(DryRun::Server),
+            _ => None,
+        }
+    }
+}
+
+/// Live progress of an operation on standard error.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    last_wait: String,
+    quiet: bool,
+}
+
+impl Progress {
+    /// A spinner on a terminal, plain lines otherwise; `quiet` prints only warnings.
+    pub fn new(quiet: bool) -> Self {
+        let bar = if std::io::stderr().is_terminal() && !quiet {
+            let b = ProgressBar::new_spinner();
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            b.enable_steady_tick(Duration::from_millis(120));
+            Some(b)
+        } else {
+            None
+        };
+        Progress {
+            bar,
+            last_wait: String::new(),
+            quiet,
+        }
+    }
+
+    fn line(&self, text: &str) {
+        match &self.bar {
+            Some(b) => b.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    /// Show one event.
+    pub fn event(&mut self, e: &Event) {
+        match e {
+            Event::Warning(w) => match &self.bar {
+                Some(b) => b.println(if super::output::stderr_color() {
+                    format!("{} {w}", "WARNING:".yellow().bold())
+                } else {
+                    format!("WARNING: {w}")
+                }),
+                None => super::output::print_warning(w),
+            },
+            _ if self.quiet => {}
+            Event::Step(s) => match &self.bar {
+                Some(b) => b.set_message(s.clone()),
+                None => eprintln!("{s}"),
+            },
+            Event::Applied(refs) => {
+                for r in refs {
+                    self.line(&format!("  applied {r}"));
+                }
+            }
+            Event::Deleted(refs) => {
+                for r in refs {
+                    self.line(&format!("  deleted {r}"));
+                }
+            }
+            Event::Waiting(states) => self.waiting(states),
+        }
+    }
+
+    fn waiting(&mut self, states: &[Readiness]) {
+        let ready = states.iter().filter(|r| r.ready).count();
+        let pending: Vec<&Readiness> = states.iter().filter(|r| !r.ready).collect();
+        let mut text = format!("waiting: {ready}/{} ready", states.len());
+        for p in pending.iter().take(12) {
+            text.push_str(&format!("\n    {}: {}", p.object, p.message));
+        }
+        if pending.len() > 12 {
+            text.push_str(&format!("\n    ... and {} more", pending.len() - 12));
+        }
+        if text == self.last_wait {
+            return;
+        }
+        match &self.bar {
+            Some(b) => b.set_message(text.clone()),
+            None => eprintln!("{text}"),
+        }
+        self.last_wait = text;
+    }
+
+    /// Remove the spinner.
+    pub fn finish(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// The summary printed after install, upgrade and rollback (Helm's layout).
+pub fn summary(o: &Outcome, show_notes: bool) -> String {
+    let r = &o.release;
+    let mut s = String::new();
+    s.push_str(&format!("NAME: {}\n", r.name));
+    s.push_str(&format!("LAST DEPLOYED: {}\n", time(&r.last_deployed)));
+    s.push_str(&format!("NAMESPACE: {}\n", r.namespace));
+    s.push_str(&format!("STATUS: {}\n", status_text(r.status.as_str())));
+    s.push_str(&format!("REVISION: {}\n", r.revision));
+    s.push_str(&format!("TARGET: {}\n", o.target));
+    if !r.description.is_empty() {
+        s.push_str(&format!("DESCRIPTION: {}\n", r.description));
+    }
+    let changes = changes_text(o);
+    if !changes.is_empty() {
+        s.push('\n');
+        s.push_str(&changes);
+    }
+    for n in &o.notices {
+        s.push_str(&format!("NOTE: {n}\n"));
+    }
+    if show_notes && !r.notes.trim().is_empty() {
+        s.push_str("\nNOTES:\n");
+        s.push_str(r.notes.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// The changes of an operation: counts for a real run, each object for a dry run.
+pub fn changes_text(o: &Outcome) -> String {
+    let mut s = String::new();
+    if o.dry_run.is_some() {
+        if o.changes.is_empty() {
+            return s;
+        }
+        s.push_str("CHANGES (dry run, nothing was changed):\n");
+        for c in &o.changes {
+            s.push_str(&format!("  {:<8} {}\n", c.action.to_string(), c.object));
+        }
+        return s;
+    }
+    let applied = o
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Apply)
+        .count();
+    let deleted = o
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .count();
+    if applied + deleted > 0 {
+        s.push_str(&format!("OBJECTS: {applied} applied, {deleted} deleted\n"));
+    }
+    s
+}
+
+/// A record as `-o json|yaml` and `get all` print it: Secret values masked unless
+/// `show_secrets`.
+pub fn masked(r: &Release, show_secrets: bool) -> Release {
+    let mut r = r.clone();
+    if !show_secrets {
+        r.manifest = kpack::action::get::mask_secrets(&r.manifest);
+        r.hooks = kpack::action::get::mask_secrets(&r.hooks);
+    }
+    r
+}
+
+/// Flags every changing release command shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OpArgs {
+    /// Wait until Deployments, StatefulSets and DaemonSets are rolled out, Jobs complete, Pods
+    /// ready, PVCs bound, LoadBalancer Services addressed, CRDs established and custom
+    /// resources with a Ready condition ready (up to --timeout).
+    #[arg(long)]
+    pub wait: bool,
+    /// Bound of --wait and of each hook: 300, 90s, 5m, 1h30m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Do not run hooks.
+    #[arg(long = "no-hooks")]
+    pub no_hooks: bool,
+    /// Adopt objects that exist and are owned by another release or by nobody, instead of
+    /// failing.
+    #[arg(long = "take-ownership")]
+    pub take_ownership: bool,
+    /// Only say what would happen: `--dry-run` or `--dry-run=client` renders without asking
+    /// the target; `--dry-run=server` has the target validate every object.
+    #[arg(long = "dry-run", value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "client", value_enum)]
+    pub dry_run: Option<DryRunArg>,
+    /// Description of the new revision.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Output format of the result.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    /// Print Secret values in clear in dry-run output and -o json|yaml (masked as *** otherwise).
+    #[arg(long = "show-secrets")]
+    pub show_secrets: bool,
+    /// Print only warnings and the result, no progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+impl OpArgs {
+    /// The library's options (atomic and history-max are set by the commands having them).
+    pub fn options(&self) -> kpack::action::apply::OperationOptions {
+        kpack::action::apply::OperationOptions {
+            wait: self.wait,
+            timeout: self.timeout,
+            atomic: false,
+            take_ownership: self.take_ownership,
+            no_hooks: self.no_hooks,
+            dry_run: DryRunArg::mode(self.dry_run),
+            history_max: kpack::action::apply::DEFAULT_HISTORY_MAX,
+            description: self.description.clone(),
+        }
+    }
+
+    /// How long a static-pod run waits for another one on the same directory.
+    pub fn lock_wait(&self) -> Option<Duration> {
+        match DryRunArg::mode(self.dry_run) {
+            Some(DryRun::Client) => None,
+            _ => Some(self.timeout),
+        }
+    }
+}
+
+/// Print the result of install, upgrade or rollback.
+pub fn print_outcome(o: &Outcome, a: &OpArgs) -> kpack::Result<()> {
+    match a.output {
+        Output::Table => {
+            let mut s = summary(o, true);
+            if o.dry_run == Some(DryRun::Client) {
+                let manifest = if a.show_secrets {
+                    o.release.manifest.clone()
+                } else {
+                    kpack::action::get::mask_secrets(&o.release.manifest)
+                };
+                if !o.release.hooks.trim().is_empty() {
+                    let hooks = if a.show_secrets {
+                        o.release.hooks.clone()
+                    } else {
+                        kpack::action::get::mask_secrets(&o.release.hooks)
+                    };
+                    s.push_str("\nHOOKS:\n");
+                    s.push_str(&hooks);
+                }
+                s.push_str("\nMANIFEST:\n");
+                s.push_str(&manifest);
+            }
+            out(&s);
+            Ok(())
+        }
+        f => print_data(f, &masked(&o.release, a.show_secrets)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("300").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("5m3").is_err());
+    }
+}

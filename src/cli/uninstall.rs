@@ -1,0 +1,88 @@
+//! `kpack uninstall NAME...`: delete releases (flags, then [`kpack::action::uninstall`]).
+
+use super::releases::{Progress, changes_text, out, parse_duration};
+use super::target::TargetArgs;
+use kpack::Result;
+use kpack::action::apply::{DryRun, OperationOptions};
+use kpack::action::uninstall::{UninstallOptions, uninstall};
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Release names.
+    #[arg(required = true)]
+    pub names: Vec<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Keep the release records (the last one with status uninstalled): `history` still
+    /// shows them and `rollback` can bring the release back.
+    #[arg(long = "keep-history")]
+    pub keep_history: bool,
+    /// A release that does not exist is not an error.
+    #[arg(long = "ignore-not-found")]
+    pub ignore_not_found: bool,
+    /// Do not run hooks.
+    #[arg(long = "no-hooks")]
+    pub no_hooks: bool,
+    /// Only say what would be deleted.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Bound of each hook: 300, 90s, 5m, 1h30m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Description of the uninstalled revision (with --keep-history).
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Print only warnings and the result, no progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let lock = if a.dry_run { None } else { Some(a.timeout) };
+    let conn = a.target.connect(lock)?;
+    for name in &a.names {
+        let opts = UninstallOptions {
+            name: name.clone(),
+            namespace: conn.namespace.clone(),
+            keep_history: a.keep_history,
+            ignore_not_found: a.ignore_not_found,
+            op: OperationOptions {
+                timeout: a.timeout,
+                no_hooks: a.no_hooks,
+                dry_run: a.dry_run.then_some(DryRun::Server),
+                description: a.description.clone(),
+                ..OperationOptions::default()
+            },
+        };
+        let mut progress = Progress::new(a.quiet);
+        let result = uninstall(conn.target.as_ref(), &opts, &mut |e| progress.event(e));
+        progress.finish();
+        let Some(o) = result? else {
+            out(&format!(
+                "release {name} not found in namespace {}: nothing to do\n",
+                conn.namespace
+            ));
+            continue;
+        };
+        let mut s = String::new();
+        s.push_str(&changes_text(&o));
+        for n in &o.notices {
+            s.push_str(&format!("NOTE: {n}\n"));
+        }
+        if a.dry_run {
+            s.push_str(&format!(
+                "release \"{name}\" would be uninstalled (dry run)\n"
+            ));
+        } else if a.keep_history {
+            s.push_str(&format!(
+                "release \"{name}\" uninstalled (history kept, revision {})\n",
+                o.release.revision
+            ));
+        } else {
+            s.push_str(&format!("release \"{name}\" uninstalled\n"));
+        }
+        out(&s);
+    }
+    Ok(())
+}

@@ -1,0 +1,83 @@
+//! `kpack upgrade NAME CHART`: upgrade a release to a chart and values (flags, then
+//! [`kpack::action::upgrade`], then the summary).
+
+use super::releases::{OpArgs, Progress, print_outcome};
+use super::target::TargetArgs;
+use super::{RenderArgs, ValuesArgs};
+use kpack::Result;
+use kpack::action::upgrade::{UpgradeOptions, ValuesMode, upgrade};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Release name.
+    pub name: String,
+    /// Chart: a directory or a .tgz archive.
+    pub chart: String,
+    #[command(flatten)]
+    pub source: super::ChartSourceArgs,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub op: OpArgs,
+    /// Install the release when it does not exist (or was uninstalled).
+    #[arg(short = 'i', long)]
+    pub install: bool,
+    /// With --install: create the release namespace when it does not exist.
+    #[arg(long = "create-namespace")]
+    pub create_namespace: bool,
+    /// On failure, roll back to the last deployed revision (implies --wait).
+    #[arg(long)]
+    pub atomic: bool,
+    /// Reuse the last revision's values (its chart defaults included) and merge the values
+    /// given over them.
+    #[arg(long = "reuse-values", conflicts_with_all = ["reset_values", "reset_then_reuse_values"])]
+    pub reuse_values: bool,
+    /// Use only the new chart's defaults and the values given.
+    #[arg(long = "reset-values", conflicts_with = "reset_then_reuse_values")]
+    pub reset_values: bool,
+    /// Use the new chart's defaults, then the last revision's user values, then the values given.
+    #[arg(long = "reset-then-reuse-values")]
+    pub reset_then_reuse_values: bool,
+    /// Keep at most this many revisions of the release (0: no limit).
+    #[arg(long = "history-max", value_name = "N", default_value_t = kpack::action::apply::DEFAULT_HISTORY_MAX)]
+    pub history_max: usize,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let chart = a.source.load(&a.chart)?;
+    let user = a.values.options().merge()?;
+    let conn = a.target.connect(a.op.lock_wait())?;
+    let mut op = a.op.options();
+    op.atomic = a.atomic;
+    op.history_max = a.history_max;
+    let values_mode = if a.reuse_values {
+        ValuesMode::Reuse
+    } else if a.reset_values {
+        ValuesMode::Reset
+    } else if a.reset_then_reuse_values {
+        ValuesMode::ResetThenReuse
+    } else {
+        ValuesMode::Default
+    };
+    let opts = UpgradeOptions {
+        name: a.name.clone(),
+        namespace: conn.namespace.clone(),
+        install: a.install,
+        create_namespace: a.create_namespace,
+        values_mode,
+        kube_version: super::releases::kube_version(&a.render)?,
+        api_versions: a.render.api_versions.clone(),
+        skip_schema_validation: a.render.skip_schema_validation,
+        op,
+    };
+    let mut progress = Progress::new(a.op.quiet);
+    let result = upgrade(conn.target.as_ref(), &chart, &user, &opts, &mut |e| {
+        progress.event(e)
+    });
+    progress.finish();
+    print_outcome(&result?, &a.op)
+}

@@ -1,0 +1,457 @@
+//! The cluster target: a Kubernetes API server reached through a kubeconfig (or the
+//! in-cluster service account). Owns [`KubeTarget`] and [`ConnectOptions`] and the waiting
+//! loop; the pieces live in [`kubeconfig`] (resolution and merging), [`discovery`]
+//! (kind → resource and scope), [`apply`] (server-side apply with field manager `kpack`,
+//! ownership checks, deletion), [`readiness`] (per-kind readiness) and [`store`] (release
+//! records as Secrets).
+//!
+//! The [`Target`] trait is synchronous; a `KubeTarget` holds its own tokio runtime and
+//! blocks on it, so callers need no async code.
+
+pub mod apply;
+pub mod discovery;
+pub mod kubeconfig;
+pub mod readiness;
+pub mod store;
+
+use crate::manifest::Document;
+use crate::release::Store;
+use crate::target::{ApplyOptions, ObjectRef, Readiness, Target};
+use crate::{Error, Result};
+use discovery::Discovery;
+use futures::stream::{self, StreamExt};
+use kube::Client;
+use readiness::State;
+use serde_json::Value as Json;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
+
+/// How to reach the cluster: the `--kubeconfig`, `--kube-context` and `-n/--namespace` flags.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// `--kubeconfig`: the only file used when set (no merging).
+    pub kubeconfig: Option<PathBuf>,
+    /// `--kube-context`: the context to use instead of `current-context`.
+    pub context: Option<String>,
+    /// `-n/--namespace`: defaults to the context's namespace, then `default`.
+    pub namespace: Option<String>,
+}
+
+/// A cluster reached through its API.
+pub struct KubeTarget {
+    rt: Arc<Runtime>,
+    client: Client,
+    discovery: Discovery,
+    server: String,
+    context: Option<String>,
+    namespace: String,
+    source: kubeconfig::Source,
+}
+
+impl KubeTarget {
+    /// Resolve the kubeconfig as kubectl does (see [`kubeconfig`]) and build a client. No
+    /// request is made yet: a cluster that cannot be reached, or that refuses the
+    /// credentials, is reported by the first operation.
+    pub fn connect(opts: &ConnectOptions) -> Result<KubeTarget> {
+        let resolved = kubeconfig::resolve(opts)?;
+        Self::from_resolved(resolved)
+    }
+
+    /// Build a target from an already resolved configuration.
+    pub fn from_resolved(resolved: kubeconfig::Resolved) -> Result<KubeTarget> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .thread_name("kpack-kube")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Io(format!("starting the cluster client runtime: {e}")))?;
+        let server = resolved.config.cluster_url.to_string();
+        let config = resolved.config;
+        let client = {
+            let _guard = rt.enter();
+            Client::try_from(config).map_err(|e| {
+                Error::Usage(format!(
+                    "{}: cannot build a client for {server}: {e}",
+                    resolved.source
+                ))
+            })?
+        };
+        Ok(KubeTarget {
+            rt: Arc::new(rt),
+            discovery: Discovery::new(client.clone()),
+            client,
+            server: server.trim_end_matches('/').to_string(),
+            context: resolved.context,
+            namespace: resolved.namespace,
+            source: resolved.source,
+        })
+    }
+
+    /// The namespace in effect (flag, else the context's, else `default`).
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The API server URL.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// The kubeconfig context in use, if any.
+    pub fn context(&self) -> Option<&str> {
+        self.context.as_deref()
+    }
+
+    /// Where the connection settings came from.
+    pub fn source(&self) -> &kubeconfig::Source {
+        &self.source
+    }
+
+    /// The release store of a namespace, as its concrete type.
+    pub fn secret_store(&self, namespace: &str) -> store::SecretStore {
+        store::SecretStore::new(self.client.clone(), self.rt.clone(), namespace)
+    }
+
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        block_on(&self.rt, f)
+    }
+
+    async fn states(&self, objects: &[ObjectRef]) -> Result<Vec<State>> {
+        self.discovery
+            .prefetch(objects.iter().map(|o| o.api_version.clone()))
+            .await?;
+        stream::iter(objects)
+            .map(|o| async move {
+                let Some(r) = self.discovery.lookup(&o.api_version, &o.kind).await? else {
+                    return Ok(State::Pending(format!(
+                        "the cluster does not serve {} {} yet",
+                        o.api_version, o.kind
+                    )));
+                };
+                Ok(
+                    match apply::get_json(&self.client, &r, o.namespace.as_deref(), &o.name).await?
+                    {
+                        Some(live) => readiness::assess(&o.api_version, &o.kind, &live),
+                        None => State::Pending("not found".into()),
+                    },
+                )
+            })
+            .buffered(apply::DEFAULT_CONCURRENCY)
+            .collect::<Vec<Result<State>>>()
+            .await
+            .into_iter()
+            .collect()
+    }
+}
+
+/// Block on `f` using `rt`. From inside a multi-threaded tokio runtime this moves off the
+/// worker first (`block_in_place`); inside a current-thread runtime it cannot be used.
+pub(crate) fn block_on<F: std::future::Future>(rt: &Runtime, f: F) -> F::Output {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::task::block_in_place(|| rt.block_on(f))
+    } else {
+        rt.block_on(f)
+    }
+}
+
+/// A kube-rs error as a kpack error: the API's own message and reason for API errors
+/// (with advice for 401/403), the cause chain for transport errors.
+pub fn remote_error(what: &str, e: kube::Error) -> Error {
+    match e {
+        kube::Error::Api(s) => {
+            let detail = match s.code {
+                401 => format!(
+                    "the cluster rejected kpack's credentials (401 {}): check the user of the kubeconfig context (expired or wrong token or certificate?)",
+                    if s.reason.is_empty() {
+                        "Unauthorized"
+                    } else {
+                        &s.reason
+                    }
+                ),
+                403 => format!("forbidden (403): {}", s.message),
+                code => {
+                    let reason = if s.reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}, ", s.reason)
+                    };
+                    format!("{} ({reason}HTTP {code})", s.message.trim())
+                }
+            };
+            Error::Remote(format!("{what}: {detail}"))
+        }
+        other => {
+            let mut msg = other.to_string();
+            let mut src = std::error::Error::source(&other);
+            while let Some(s) = src {
+                let t = s.to_string();
+                if !msg.contains(&t) {
+                    msg.push_str(": ");
+                    msg.push_str(&t);
+                }
+                src = s.source();
+            }
+            Error::Remote(format!("{what}: {msg}"))
+        }
+    }
+}
+
+/// `5s`, `1m30s`, `250ms`.
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    if s == 0 {
+        format!("{}ms", d.as_millis())
+    } else if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m{}s", s / 60, s % 60)
+    } else {
+        format!("{}h{}m{}s", s / 3600, s / 60 % 60, s % 60)
+    }
+}
+
+impl Target for KubeTarget {
+    fn describe(&self) -> String {
+        match &self.context {
+            Some(c) => format!("cluster {} (context {c})", self.server),
+            None => format!("cluster {} ({})", self.server, self.source),
+        }
+    }
+
+    fn store(&self, namespace: &str) -> Result<Box<dyn Store>> {
+        Ok(Box::new(self.secret_store(namespace)))
+    }
+
+    fn resolve(
+        &self,
+        docs: &[Document],
+        namespace: &str,
+        installs_crds: &[Document],
+    ) -> Result<Vec<ObjectRef>> {
+        self.discovery.remember_crds(installs_crds);
+        self.block_on(async {
+            self.discovery
+                .prefetch(docs.iter().map(|d| d.api_version().to_string()))
+                .await?;
+            let mut out = Vec::with_capacity(docs.len());
+            let mut unknown = Vec::new();
+            for d in docs {
+                match self.discovery.lookup(d.api_version(), d.kind()).await? {
+                    Some(r) => out.push(apply::object_ref(d, &r, namespace)),
+                    None => unknown.push(d),
+                }
+            }
+            if unknown.is_empty() {
+                Ok(out)
+            } else {
+                Err(apply::unknown_kinds_error(&self.discovery, &unknown).await)
+            }
+        })
+    }
+
+    fn apply(&self, docs: &[Document], opts: &ApplyOptions) -> Result<Vec<Json>> {
+        // CRDs among the objects define kinds later groups may use.
+        let crds: Vec<Document> = docs
+            .iter()
+            .filter(|d| discovery::is_crd(d.api_version(), d.kind()))
+            .cloned()
+            .collect();
+        self.discovery.remember_crds(&crds);
+        self.block_on(apply::apply_group(
+            &self.client,
+            &self.discovery,
+            docs,
+            opts,
+        ))
+    }
+
+    fn delete(&self, objects: &[ObjectRef]) -> Result<()> {
+        self.block_on(apply::delete_objects(
+            &self.client,
+            &self.discovery,
+            objects,
+        ))
+    }
+
+    fn existing(&self, objects: &[ObjectRef]) -> Result<Vec<Option<Json>>> {
+        self.block_on(async {
+            self.discovery
+                .prefetch(objects.iter().map(|o| o.api_version.clone()))
+                .await?;
+            // Kinds the cluster does not serve have no objects.
+            let mut probes = Vec::new();
+            let mut index = Vec::with_capacity(objects.len());
+            for o in objects {
+                match self.discovery.served(&o.api_version, &o.kind).await? {
+                    Some(r) => {
+                        index.push(Some(probes.len()));
+                        probes.push((r, o.namespace.clone(), o.name.clone()));
+                    }
+                    None => index.push(None),
+                }
+            }
+            let found =
+                apply::existing_metadata(&self.client, &probes, apply::DEFAULT_CONCURRENCY).await?;
+            Ok(index
+                .into_iter()
+                .map(|i| i.and_then(|i| found[i].clone()))
+                .collect())
+        })
+    }
+
+    fn default_namespace(&self) -> String {
+        self.namespace.clone()
+    }
+
+    fn capabilities(&self) -> Result<Option<crate::engine::Capabilities>> {
+        self.block_on(async {
+            let version_req = http::Request::get("/version")
+                .header(http::header::ACCEPT, "application/json")
+                .body(Vec::new())
+                .map_err(|e| Error::Remote(format!("GET /version: {e}")))?;
+            let (version, served) = futures::try_join!(
+                async {
+                    self.client
+                        .request::<Json>(version_req)
+                        .await
+                        .map_err(|e| remote_error("server version (GET /version)", e))
+                },
+                self.discovery.all()
+            )?;
+            let git = version["gitVersion"].as_str().unwrap_or_default();
+            let kube_version = crate::engine::KubeVersion::parse(git)
+                .or_else(|_| {
+                    let minor: String = version["minor"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect();
+                    crate::engine::KubeVersion::parse(&format!(
+                        "{}.{minor}",
+                        version["major"].as_str().unwrap_or_default()
+                    ))
+                })
+                .map_err(|e| {
+                    Error::Remote(format!("{}: unexpected server version: {e}", self.server))
+                })?;
+            let mut api_versions = Vec::new();
+            for (gv, resources) in &served.group_versions {
+                api_versions.push(gv.clone());
+                for r in resources.iter() {
+                    let gvk = format!("{gv}/{}", r.kind);
+                    if !api_versions.contains(&gvk) {
+                        api_versions.push(gvk);
+                    }
+                }
+            }
+            Ok(Some(crate::engine::Capabilities {
+                kube_version,
+                api_versions,
+            }))
+        })
+    }
+
+    fn all_namespaces_store(&self) -> Result<Box<dyn Store>> {
+        Ok(Box::new(store::SecretStore::all_namespaces(
+            self.client.clone(),
+            self.rt.clone(),
+        )))
+    }
+
+    fn get(&self, object: &ObjectRef) -> Result<Option<Json>> {
+        self.block_on(async {
+            match self
+                .discovery
+                .lookup(&object.api_version, &object.kind)
+                .await?
+            {
+                Some(r) => {
+                    apply::get_json(&self.client, &r, object.namespace.as_deref(), &object.name)
+                        .await
+                }
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn readiness(&self, objects: &[ObjectRef]) -> Result<Vec<Readiness>> {
+        let states = self.block_on(self.states(objects))?;
+        Ok(objects
+            .iter()
+            .zip(states)
+            .map(|(o, s)| Readiness {
+                object: o.clone(),
+                ready: s.is_ready(),
+                message: s.message().to_string(),
+            })
+            .collect())
+    }
+
+    fn wait(
+        &self,
+        objects: &[ObjectRef],
+        timeout: Duration,
+        progress: &mut dyn FnMut(&[Readiness]),
+    ) -> Result<()> {
+        let start = Instant::now();
+        let deadline = start + timeout;
+        let mut current: Vec<Readiness> = objects
+            .iter()
+            .map(|o| Readiness {
+                object: o.clone(),
+                ready: false,
+                message: "not checked yet".into(),
+            })
+            .collect();
+        let mut reported: Option<Vec<Readiness>> = None;
+        let mut delay = Duration::from_millis(200);
+        loop {
+            // Objects once ready are not asked about again.
+            let open: Vec<usize> = (0..objects.len()).filter(|&i| !current[i].ready).collect();
+            let refs: Vec<ObjectRef> = open.iter().map(|&i| objects[i].clone()).collect();
+            let states = self.block_on(self.states(&refs))?;
+            let mut failed = Vec::new();
+            for (&i, s) in open.iter().zip(&states) {
+                current[i].ready = s.is_ready();
+                current[i].message = s.message().to_string();
+                if let State::Failed(m) = s {
+                    failed.push(format!("  - {}: {m}", objects[i]));
+                }
+            }
+            if reported.as_ref() != Some(&current) {
+                progress(&current);
+                reported = Some(current.clone());
+            }
+            if !failed.is_empty() {
+                return Err(Error::Remote(format!(
+                    "{} object(s) failed while waiting for readiness:\n{}",
+                    failed.len(),
+                    failed.join("\n")
+                )));
+            }
+            let waiting: Vec<&Readiness> = current.iter().filter(|r| !r.ready).collect();
+            if waiting.is_empty() {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                let lines: Vec<String> = waiting
+                    .iter()
+                    .map(|r| format!("  - {}: {}", r.object, r.message))
+                    .collect();
+                return Err(Error::Remote(format!(
+                    "timed out after {} waiting for {} of {} object(s) to be ready:\n{}",
+                    human(timeout),
+                    waiting.len(),
+                    objects.len(),
+                    lines.join("\n")
+                )));
+            }
+            std::thread::sleep(delay.min(deadline - now));
+            delay = (delay * 3 / 2).min(Duration::from_secs(2));
+        }
+    }
+}
