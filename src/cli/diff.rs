@@ -267,7 +267,6 @@ pub struct PreviewArgs {
 }
 
 // Used by `install` and `upgrade` once they flatten `PreviewArgs` (see the module doc).
-#[allow(dead_code)]
 impl PreviewArgs {
     /// Whether a preview was asked for.
     pub fn wanted(&self) -> bool {

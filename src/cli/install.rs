@@ -1,7 +1,8 @@
 //! `kpack install NAME CHART`: install a chart as a new release (flags, then
 //! [`kpack::action::install`], then the summary).
 
-use super::releases::{OpArgs, Progress, print_outcome};
+use super::diff::PreviewArgs;
+use super::releases::{OpArgs, Progress, print_outcome, Output};
 use super::target::TargetArgs;
 use super::{RenderArgs, ValuesArgs};
 use kpack::Result;
@@ -23,6 +24,8 @@ pub struct Args {
     pub target: TargetArgs,
     #[command(flatten)]
     pub op: OpArgs,
+    #[command(flatten)]
+    pub preview: PreviewArgs,
     /// On failure, remove what the install applied and its record (implies --wait).
     #[arg(long)]
     pub atomic: bool,
@@ -50,6 +53,13 @@ pub fn run(a: Args) -> Result<()> {
         skip_schema_validation: a.render.skip_schema_validation,
         op,
     };
+    let to_stderr = a.op.output != Output::Table;
+    let proceed = a.preview.proceed(&opts.namespace, to_stderr, |o| {
+        kpack::action::diff::install(conn.target.as_ref(), &chart, &user, &opts, o)
+    })?;
+    if !proceed {
+        return Ok(());
+    }
     let mut progress = Progress::new(a.op.quiet);
     let result = install(conn.target.as_ref(), &chart, &user, &opts, &mut |e| {
         progress.event(e)

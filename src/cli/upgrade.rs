@@ -1,7 +1,8 @@
 //! `kpack upgrade NAME CHART`: upgrade a release to a chart and values (flags, then
 //! [`kpack::action::upgrade`], then the summary).
 
-use super::releases::{OpArgs, Progress, print_outcome};
+use super::diff::PreviewArgs;
+use super::releases::{OpArgs, Progress, print_outcome, Output};
 use super::target::TargetArgs;
 use super::{RenderArgs, ValuesArgs};
 use kpack::Result;
@@ -23,6 +24,8 @@ pub struct Args {
     pub target: TargetArgs,
     #[command(flatten)]
     pub op: OpArgs,
+    #[command(flatten)]
+    pub preview: PreviewArgs,
     /// Install the release when it does not exist (or was uninstalled).
     #[arg(short = 'i', long)]
     pub install: bool,
@@ -74,6 +77,13 @@ pub fn run(a: Args) -> Result<()> {
         skip_schema_validation: a.render.skip_schema_validation,
         op,
     };
+    let to_stderr = a.op.output != Output::Table;
+    let proceed = a.preview.proceed(&opts.namespace, to_stderr, |o| {
+        kpack::action::diff::upgrade(conn.target.as_ref(), &chart, &user, &opts, o)
+    })?;
+    if !proceed {
+        return Ok(());
+    }
     let mut progress = Progress::new(a.op.quiet);
     let result = upgrade(conn.target.as_ref(), &chart, &user, &opts, &mut |e| {
         progress.event(e)

@@ -5,6 +5,7 @@
 //! `1000000` never prints as `1e+06`), map keys become strings (as in Helm, which converts
 //! YAML to JSON), and key order is kept.
 
+pub mod emit;
 pub mod fast;
 
 use serde::Serialize;
@@ -93,7 +94,8 @@ use serde::Deserialize;
 /// Strings that YAML would read back as another type (`"yes"`, `"1.0"`, `"0777"`, `"null"`)
 /// are quoted.
 pub fn to_string<T: Serialize + ?Sized>(v: &T) -> Result<String, String> {
-    serde_norway::to_string(v).map_err(|e| e.to_string())
+    let json = serde_json::to_value(v).map_err(|e| e.to_string())?;
+    Ok(emit::to_yaml(&json))
 }
 
 /// Convert a YAML value to the JSON data model kpack uses everywhere.

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::Args;
 use super::value::{Dict, as_text, is_nil, value_from_json, value_to_json};
-use super::yaml_out;
+use crate::yaml::emit as yaml_out;
 
 fn json_arg(a: &Args) -> Result<Json, Error> {
     value_to_json(a.get(0)).map_err(|e| a.err(e.detail().unwrap_or("cannot convert value")))

@@ -24,7 +24,6 @@ pub mod printf;
 pub mod semver;
 mod strings;
 pub mod value;
-pub mod yaml_out;
 
 use minijinja::value::{Kwargs, Rest, Value};
 use minijinja::{Environment, Error, ErrorKind};

@@ -1,4 +1,4 @@
-//! The YAML emitter behind `toYaml`: JSON-model data to block-style YAML that reads back as
+//! kpack's YAML emitter (behind `toYaml`, `kpack show`, `get values`, diffs): JSON-model data to block-style YAML that reads back as
 //! the same data in both YAML 1.1 (Helm/kubectl's go-yaml) and YAML 1.2 (serde_norway)
 //! readers. Output matches what Helm's `toYaml` (go-yaml v2 / libyaml) prints:
 //!
