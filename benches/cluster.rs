@@ -128,6 +128,8 @@ struct Figures {
     what: String,
     wall: Duration,
     requests: BTreeMap<String, usize>,
+    /// Every request but the object PATCHes, as `METHOD path?query` (`KPACK_BENCH_VERBOSE`).
+    others: Vec<String>,
 }
 
 impl Figures {
@@ -141,10 +143,25 @@ fn measure(server: &ApiServer, what: &str, f: impl FnOnce()) -> Figures {
     let start = Instant::now();
     f();
     let wall = start.elapsed();
+    let others = server
+        .requests()
+        .iter()
+        .filter(|r| r.method != "PATCH")
+        .map(|r| {
+            format!(
+                "{} {}{}{}",
+                r.method,
+                r.path,
+                if r.query.is_empty() { "" } else { "?" },
+                r.query
+            )
+        })
+        .collect();
     Figures {
         what: what.to_string(),
         wall,
         requests: server.counts_by_method(),
+        others,
     }
 }
 
@@ -326,5 +343,13 @@ fn main() {
             f.total(),
             by.join(", ")
         );
+    }
+    if std::env::var_os("KPACK_BENCH_VERBOSE").is_some() {
+        for f in &figures {
+            println!("\n{} (requests other than object PATCHes):", f.what);
+            for r in &f.others {
+                println!("  {r}");
+            }
+        }
     }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Generate the render benchmark's charts: N templates, each making a Deployment, a Service
 and a ConfigMap with include, toYaml, nindent, quote and default. Writes the same chart as a
-kpack chart (Jinja) and a Helm chart (Go templates); Sherpack's copy is made from the Helm
-chart with `sherpack convert` by bench-render.sh.
+kpack chart (Jinja) a Helm chart (Go templates) and a Sherpack 0.4 pack (Jinja with Sherpack's
+conventions: Pack.yaml, `values`, `release`, `pack`, macros imported from `_helpers.j2`).
+All three render the same objects.
 
 usage: gen_charts.py OUT_DIR TEMPLATES
 """
@@ -153,6 +154,80 @@ data:
   {{- toYaml .Values.config | nindent 2 }}
 """
 
+SHERPACK_HELPERS = """{%- macro fullname(suffix) %}
+{{ (release.name ~ "-" ~ suffix) | trunc(63) | trimsuffix("-") }}
+{%- endmacro %}
+
+{%- macro labels() %}
+app.kubernetes.io/name: {{ pack.name }}
+app.kubernetes.io/instance: {{ release.name }}
+app.kubernetes.io/version: {{ pack.appVersion | quote }}
+app.kubernetes.io/managed-by: {{ "Sherpack" }}
+{%- endmacro %}
+"""
+
+SHERPACK_TEMPLATE = """{%- from "_helpers.j2" import fullname, labels -%}
+{%- set fullname = fullname("app-@N@") | trim %}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ fullname }}
+  labels:
+    {{- labels() | nindent(4) }}
+spec:
+  replicas: {{ (values.replicas or 1) }}
+  selector:
+    matchLabels:
+      app: {{ fullname | quote }}
+  template:
+    metadata:
+      labels:
+        app: {{ fullname | quote }}
+    spec:
+      containers:
+        - name: app
+          image: {{ (values.image.repository ~ ":" ~ (values.image.tag or pack.appVersion)) | quote }}
+          ports:
+            - containerPort: {{ values.port }}
+          resources:
+            {{- values.resources | toyaml | nindent(12) }}
+          env:
+            - name: MODE
+              value: {{ (values.mode or "prod") | quote }}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ fullname }}
+  labels:
+    {{- labels() | nindent(4) }}
+spec:
+  selector:
+    app: {{ fullname | quote }}
+  ports:
+    - port: 80
+      targetPort: {{ values.port }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ fullname }}
+  labels:
+    {{- labels() | nindent(4) }}
+data:
+  {{- values.config | toyaml | nindent(2) }}
+"""
+
+SHERPACK_PACK = """apiVersion: sherpack/v1
+kind: application
+
+metadata:
+  name: bench
+  version: 1.0.0
+  appVersion: "1.2.3"
+  description: Render benchmark ({n} templates, {objects} objects)
+"""
+
 CHART = """apiVersion: v2
 name: bench
 version: 1.0.0
@@ -169,14 +244,15 @@ def write(path, text):
 
 def main():
     out, n = sys.argv[1], int(sys.argv[2])
-    for flavour, helpers, template in (
-        ("kpack", KPACK_HELPERS, KPACK_TEMPLATE),
-        ("helm", HELM_HELPERS, HELM_TEMPLATE),
+    for flavour, helpers, template, meta, helpers_name in (
+        ("kpack", KPACK_HELPERS, KPACK_TEMPLATE, ("Chart.yaml", CHART), "_helpers.tpl"),
+        ("helm", HELM_HELPERS, HELM_TEMPLATE, ("Chart.yaml", CHART), "_helpers.tpl"),
+        ("sherpack", SHERPACK_HELPERS, SHERPACK_TEMPLATE, ("Pack.yaml", SHERPACK_PACK), "_helpers.j2"),
     ):
         root = os.path.join(out, flavour)
-        write(os.path.join(root, "Chart.yaml"), CHART.format(n=n, objects=3 * n))
+        write(os.path.join(root, meta[0]), meta[1].format(n=n, objects=3 * n))
         write(os.path.join(root, "values.yaml"), VALUES)
-        write(os.path.join(root, "templates", "_helpers.tpl"), helpers)
+        write(os.path.join(root, "templates", helpers_name), helpers)
         for i in range(n):
             write(os.path.join(root, "templates", f"app-{i:05d}.yaml"), template.replace("@N@", str(i)))
 

@@ -10,7 +10,9 @@ const MIN_PER_THREAD: usize = 16;
 
 /// Map `f` over `items` on up to as many threads as there are cores.
 pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) -> Result<Vec<R>> {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let threads = cores.min(items.len().div_ceil(MIN_PER_THREAD)).max(1);
     if threads == 1 {
         return items.iter().map(f).collect();
@@ -28,7 +30,10 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) 
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(Error::Template("a worker thread panicked".into()))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Template("a worker thread panicked".into())))
+            })
             .collect()
     });
     let mut out = Vec::with_capacity(items.len());

@@ -33,7 +33,10 @@ fn create_makes_a_chart_that_lints_and_renders() {
     // A second create into the same place is refused.
     let (ok, _, err) = run(&["create", chart_s]);
     assert!(!ok);
-    assert_eq!(err, format!("Error: {chart_s}: already exists and is not empty; choose another name\n"));
+    assert_eq!(
+        err,
+        format!("Error: {chart_s}: already exists and is not empty; choose another name\n")
+    );
 }
 
 #[test]
@@ -41,44 +44,84 @@ fn output_dir_is_written_only_when_the_whole_render_succeeds() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
     let out_s = out_dir.to_str().unwrap();
-    let (ok, _, _) = run(&["template", "x", "tests/fixtures/errors/required", "--output-dir", out_s]);
+    let (ok, _, _) = run(&[
+        "template",
+        "x",
+        "tests/fixtures/errors/required",
+        "--output-dir",
+        out_s,
+    ]);
     assert!(!ok);
     assert!(!out_dir.exists(), "a failed render must write nothing");
-    let (ok, stdout, err) = run(&["template", "rel", "tests/fixtures/umbrella", "--output-dir", out_s]);
+    let (ok, stdout, err) = run(&[
+        "template",
+        "rel",
+        "tests/fixtures/umbrella",
+        "--output-dir",
+        out_s,
+    ]);
     assert!(ok, "{err}");
     let mut lines: Vec<&str> = stdout.lines().collect();
     lines.sort();
     assert_eq!(lines.len(), 3, "{stdout}");
-    let svc = std::fs::read_to_string(out_dir.join("umbrella/charts/primary/templates/service.yaml")).unwrap();
+    let svc =
+        std::fs::read_to_string(out_dir.join("umbrella/charts/primary/templates/service.yaml"))
+            .unwrap();
     assert!(svc.starts_with("---\n# Source: umbrella/charts/primary/templates/service.yaml\napiVersion: v1\nkind: Service\n"), "{svc}");
 }
 
 #[test]
 fn values_from_standard_input() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kpack"))
-        .args(["template", "v", "tests/fixtures/layering", "-f", "-", "-s", "templates/values.yaml"])
+        .args([
+            "template",
+            "v",
+            "tests/fixtures/layering",
+            "-f",
+            "-",
+            "-s",
+            "templates/values.yaml",
+        ])
         .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"a: from-stdin\nnested:\n  x: 1\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a: from-stdin\nnested:\n  x: 1\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("\n  a: from-stdin\n"), "{text}");
-    assert!(text.contains("\n  nested:\n    x: 1\n    \"y\": default\n"), "{text}");
+    assert!(
+        text.contains("\n  nested:\n    x: 1\n    \"y\": default\n"),
+        "{text}"
+    );
 }
 
 #[test]
 fn show_values_and_chart() {
     let (ok, out, _) = run(&["show", "values", "tests/fixtures/types"]);
     assert!(ok);
-    assert_eq!(out, std::fs::read_to_string(root().join("tests/fixtures/types/values.yaml")).unwrap());
+    assert_eq!(
+        out,
+        std::fs::read_to_string(root().join("tests/fixtures/types/values.yaml")).unwrap()
+    );
     let (ok, out, _) = run(&["show", "chart", "tests/fixtures/types"]);
     assert!(ok);
-    assert_eq!(out, "apiVersion: v2\nname: types\nversion: 0.1.0\ndescription: Checks that rendered output is YAML-correct\n");
+    assert_eq!(
+        out,
+        "apiVersion: v2\nname: types\nversion: 0.1.0\ndescription: Checks that rendered output is YAML-correct\n"
+    );
 }
 
 #[test]
@@ -88,7 +131,12 @@ fn lint_reports_failures_with_exit_code() {
     assert!(out.contains("[ERROR] tests/fixtures/errors/required: template error in required/templates/ingress.yaml:7: ingress.host is required"), "{out}");
     assert_eq!(err, "Error: lint failed for 1 chart(s)\n");
     // The same chart passes once the value is given.
-    let (ok, out, _) = run(&["lint", "tests/fixtures/errors/required", "--set", "ingress.host=example.com"]);
+    let (ok, out, _) = run(&[
+        "lint",
+        "tests/fixtures/errors/required",
+        "--set",
+        "ingress.host=example.com",
+    ]);
     assert!(ok, "{out}");
 }
 

@@ -825,3 +825,34 @@ fn wrong_credentials_are_reported_clearly() {
     .fails();
     assert!(out.stderr.contains("401"), "{}", out.stderr);
 }
+
+#[test]
+fn crd_in_templates_installs_with_its_custom_resources() {
+    let env = Env::new();
+    env.server.set_crd_delay(Duration::from_millis(300));
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {kind: Widget, plural: widgets}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n";
+    let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec: {size: {{ Values.replicas }}}\n";
+    let chart = env.chart(
+        "web",
+        "1.0.0",
+        &[("cm.yaml", CM), ("crd.yaml", crd), ("widget.yaml", widget)],
+        VALUES,
+    );
+    env.kpack(&["install", "web", &chart]).ok();
+    assert_eq!(
+        env.server.get("widgets", Some("apps"), "w").unwrap()["spec"]["size"],
+        1
+    );
+    env.kpack(&["upgrade", "web", &chart, "--set", "replicas=4"])
+        .ok();
+    assert_eq!(
+        env.server.get("widgets", Some("apps"), "w").unwrap()["spec"]["size"],
+        4
+    );
+    env.kpack(&["uninstall", "web"]).ok();
+    assert!(
+        env.server
+            .get("customresourcedefinitions", None, "widgets.example.com")
+            .is_none()
+    );
+}

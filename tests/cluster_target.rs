@@ -351,6 +351,38 @@ fn wrong_token_is_a_clear_401() {
     assert!(server.requests().iter().all(|r| r.status == 401));
 }
 
+#[test]
+fn https_servers_get_tls_verified() {
+    // The stand-in speaks plain HTTP: an https:// server fails in the TLS handshake with
+    // an error (not a panic: a TLS provider is there), skip-verify or not.
+    let server = ApiServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    for extra in ["", "\n    insecure-skip-tls-verify: true"] {
+        let text = server
+            .kubeconfig_yaml("tls", None, &server.token())
+            .replace("server: http://", "server: https://")
+            .replace(
+                &format!("server: {}", server.url().replace("http://", "https://")),
+                &format!(
+                    "server: {}{extra}",
+                    server.url().replace("http://", "https://")
+                ),
+            );
+        let kc = write(dir.path(), "tls", &text);
+        let t = KubeTarget::connect(&ConnectOptions {
+            kubeconfig: Some(kc),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(t.server().starts_with("https://"));
+        let err = t
+            .get(&oref("v1", "Namespace", None, "default"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("connection to the API server failed"), "{err}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // discovery
 
@@ -448,6 +480,20 @@ fn crd_installed_by_the_same_release_is_accepted() {
     );
     let out = t.apply(std::slice::from_ref(&widget), &opts()).unwrap();
     assert_eq!(out[0]["metadata"]["labels"][LABEL_RELEASE], "web");
+    assert!(server.get("widgets", Some("apps"), "w1").is_some());
+}
+
+#[test]
+fn crd_among_the_objects_defines_its_kind() {
+    let (server, _dir, t) = setup();
+    let objs = vec![doc(CRD), doc(WIDGET)];
+    let refs = t.resolve(&objs, "apps", &[]).unwrap();
+    assert_eq!(
+        refs[1],
+        oref("example.com/v1", "Widget", Some("apps"), "w1")
+    );
+    t.apply(&objs[..1], &opts()).unwrap();
+    t.apply(&objs[1..], &opts()).unwrap();
     assert!(server.get("widgets", Some("apps"), "w1").is_some());
 }
 
@@ -554,7 +600,7 @@ fn existing_batches_lookups() {
         "apps/web"
     );
     assert_eq!(found[0].as_ref().unwrap()["kind"], "ConfigMap");
-    // One LIST for the two ConfigMaps, one GET for the lone Secret, discovery of the
+    // One LIST for the three ConfigMaps, one GET for the lone Secret, discovery of the
     // group-version nobody asked about before; nothing for the kind the cluster lacks.
     let mut paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
     paths.sort();
@@ -1299,4 +1345,37 @@ fn concurrent_creates_of_one_revision_exactly_one_wins() {
         .count();
     let stored = server.list("secrets", Some("apps")).len();
     assert_eq!(stored, 2 + parts, "only the winner's parts remain");
+}
+
+#[test]
+fn forbidden_list_falls_back_to_gets() {
+    // RBAC that allows get/patch but not list: existence is asked object by object.
+    let (server, _dir, t) = setup();
+    server.inject_error(
+        "GET",
+        "/api/v1/namespaces/apps/configmaps",
+        403,
+        "configmaps is forbidden: cannot list",
+        1,
+    );
+    let objs = docs(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c",
+    );
+    t.apply(&objs, &opts()).unwrap();
+    let gets: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.contains("/configmaps"))
+        .map(|r| format!("{} {}", r.status, r.path))
+        .collect();
+    assert_eq!(
+        gets,
+        [
+            "403 /api/v1/namespaces/apps/configmaps",
+            "404 /api/v1/namespaces/apps/configmaps/a",
+            "404 /api/v1/namespaces/apps/configmaps/b",
+            "404 /api/v1/namespaces/apps/configmaps/c"
+        ]
+    );
+    assert_eq!(server.list("configmaps", Some("apps")).len(), 3);
 }

@@ -11,14 +11,25 @@ use std::path::Path;
 
 fn opts() -> RenderOptions {
     RenderOptions {
-        release: Release { name: "rel".into(), namespace: "ns".into(), revision: 1, is_install: true, is_upgrade: false },
+        release: Release {
+            name: "rel".into(),
+            namespace: "ns".into(),
+            revision: 1,
+            is_install: true,
+            is_upgrade: false,
+        },
         capabilities: Capabilities::default(),
         skip_schema_validation: false,
     }
 }
 
 fn fixture(name: &str) -> Chart {
-    chart::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).expect("load fixture")
+    chart::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .expect("load fixture")
 }
 
 fn map(v: serde_json::Value) -> Map {
@@ -27,7 +38,10 @@ fn map(v: serde_json::Value) -> Map {
 
 /// A chart made in memory from (path, text) pairs.
 fn mem_chart(files: &[(&str, &str)]) -> Chart {
-    let files = files.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
+    let files = files
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
+        .collect();
     chart::load::from_files(files, "mem").expect("chart")
 }
 
@@ -48,7 +62,10 @@ fn err_text(r: kpack::Result<RenderOutput>) -> String {
 fn merge_rules() {
     let chart = mem_chart(&[
         ("Chart.yaml", CHART_YAML),
-        ("values.yaml", "a: 1\nm:\n  x: 1\n  y: 2\n  deep:\n    k: v\nlist: [1, 2]\ngone: here\nscalar: s\n"),
+        (
+            "values.yaml",
+            "a: 1\nm:\n  x: 1\n  y: 2\n  deep:\n    k: v\nlist: [1, 2]\ngone: here\nscalar: s\n",
+        ),
     ]);
     let user = map(json!({
         "m": {"y": 3, "z": 4, "deep": {"k": null}},
@@ -72,7 +89,10 @@ fn merge_rules() {
 
 #[test]
 fn merge_keeps_values_file_key_order() {
-    let chart = mem_chart(&[("Chart.yaml", CHART_YAML), ("values.yaml", "zeta: 1\nalpha: 2\nmid: 3\n")]);
+    let chart = mem_chart(&[
+        ("Chart.yaml", CHART_YAML),
+        ("values.yaml", "zeta: 1\nalpha: 2\nmid: 3\n"),
+    ]);
     let v = merge::coalesce(&chart, &map(json!({"beta": 0, "alpha": 5}))).unwrap();
     let keys: Vec<&String> = v.keys().collect();
     assert_eq!(keys, ["zeta", "alpha", "mid", "beta"]);
@@ -81,8 +101,14 @@ fn merge_keeps_values_file_key_order() {
 #[test]
 fn files_layer_in_order_and_keep_nulls_for_defaults() {
     let mut base = parse_values_text("a: 1\nb: {x: 1}\n", "one.yaml").unwrap();
-    merge::merge_maps(&mut base, parse_values_text("b: {y: 2}\nc: null\n", "two.yaml").unwrap());
-    assert_eq!(serde_json::Value::Object(base), json!({"a": 1, "b": {"x": 1, "y": 2}, "c": null}));
+    merge::merge_maps(
+        &mut base,
+        parse_values_text("b: {y: 2}\nc: null\n", "two.yaml").unwrap(),
+    );
+    assert_eq!(
+        serde_json::Value::Object(base),
+        json!({"a": 1, "b": {"x": 1, "y": 2}, "c": null})
+    );
 }
 
 #[test]
@@ -96,7 +122,10 @@ fn umbrella_subchart_scoping() {
     assert_eq!(v["primary"]["port"], json!(5433));
     assert_eq!(v["primary"]["storage"], json!("1Gi"));
     // Parent globals win; the subchart's own globals fill in.
-    assert_eq!(v["primary"]["global"], json!({"env": "prod", "region": "eu", "labels": {"team": "core"}}));
+    assert_eq!(
+        v["primary"]["global"],
+        json!({"env": "prod", "region": "eu", "labels": {"team": "core"}})
+    );
     // import-values: child/parent form and exports form; the parent's own value wins.
     assert_eq!(v["primaryConn"], json!({"host": "db.local", "user": "app"}));
     assert_eq!(v["cacheSize"], json!(128));
@@ -128,7 +157,10 @@ fn tags_and_conditions() {
 fn values_render_parse_round_trip() {
     let out = render(&fixture("types"), &Map::new(), &opts()).unwrap();
     let doc = &out.manifest.documents[0].object;
-    assert_eq!(doc["spec"]["asYaml"], serde_json::Value::Object(out.values.clone()));
+    assert_eq!(
+        doc["spec"]["asYaml"],
+        serde_json::Value::Object(out.values.clone())
+    );
     assert_eq!(doc["spec"]["enabled"], json!(true));
     assert_eq!(doc["spec"]["disabled"], json!(false));
     assert_eq!(doc["spec"]["nothing"], json!(null));
@@ -141,7 +173,14 @@ fn values_render_parse_round_trip() {
 #[test]
 fn undefined_nested_value_names_its_path() {
     let e = err_text(render_mem(
-        &[("Chart.yaml", CHART_YAML), ("values.yaml", "image:\n  tag: x\n"), ("templates/a.yaml", "kind: A\nimage: {{ Values.image.tagg }}\n")],
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("values.yaml", "image:\n  tag: x\n"),
+            (
+                "templates/a.yaml",
+                "kind: A\nimage: {{ Values.image.tagg }}\n",
+            ),
+        ],
         json!({}),
     ));
     assert_eq!(
@@ -153,7 +192,13 @@ fn undefined_nested_value_names_its_path() {
 #[test]
 fn required_names_template_and_line() {
     let e = err_text(render_mem(
-        &[("Chart.yaml", CHART_YAML), ("templates/a.yaml", "kind: A\n\nhost: {{ required(\"ingress.host is required\", Values.ingress) }}\n")],
+        &[
+            ("Chart.yaml", CHART_YAML),
+            (
+                "templates/a.yaml",
+                "kind: A\n\nhost: {{ required(\"ingress.host is required\", Values.ingress) }}\n",
+            ),
+        ],
         json!({}),
     ));
     assert!(
@@ -167,7 +212,10 @@ fn error_inside_include_names_both_places() {
     let e = err_text(render_mem(
         &[
             ("Chart.yaml", CHART_YAML),
-            ("templates/_h.tpl", "{% define \"t.x\" %}\nv: {{ Values.a.b }}\n{% enddefine %}\n"),
+            (
+                "templates/_h.tpl",
+                "{% define \"t.x\" %}\nv: {{ Values.a.b }}\n{% enddefine %}\n",
+            ),
             ("templates/a.yaml", "kind: A\n{{ include(\"t.x\") }}\n"),
         ],
         json!({}),
@@ -180,12 +228,20 @@ fn include_recursion_is_bounded() {
     let e = err_text(render_mem(
         &[
             ("Chart.yaml", CHART_YAML),
-            ("templates/_h.tpl", "{% define \"loop\" %}{{ include(\"loop\") }}{% enddefine %}\n"),
+            (
+                "templates/_h.tpl",
+                "{% define \"loop\" %}{{ include(\"loop\") }}{% enddefine %}\n",
+            ),
             ("templates/a.yaml", "kind: A\n{{ include(\"loop\") }}\n"),
         ],
         json!({}),
     ));
-    assert!(e.contains("templates nested more than 100 levels deep; does a named template include itself?"), "{e}");
+    assert!(
+        e.contains(
+            "templates nested more than 100 levels deep; does a named template include itself?"
+        ),
+        "{e}"
+    );
 }
 
 #[test]
@@ -215,17 +271,38 @@ fn include_context_rules() {
 #[test]
 fn invalid_yaml_output_is_reported_with_rendered_lines() {
     let e = err_text(render_mem(
-        &[("Chart.yaml", CHART_YAML), ("templates/a.yaml", "apiVersion: v1\nkind: A\nmetadata:\n  name: x\n bad: [\n")],
+        &[
+            ("Chart.yaml", CHART_YAML),
+            (
+                "templates/a.yaml",
+                "apiVersion: v1\nkind: A\nmetadata:\n  name: x\n bad: [\n",
+            ),
+        ],
         json!({}),
     ));
-    assert!(e.starts_with("t/templates/a.yaml: rendered document 1 is not valid YAML: "), "{e}");
+    assert!(
+        e.starts_with("t/templates/a.yaml: rendered document 1 is not valid YAML: "),
+        "{e}"
+    );
     assert!(e.contains("rendered text:"), "{e}");
 }
 
 #[test]
 fn missing_identity_fields_are_reported() {
-    let e = err_text(render_mem(&[("Chart.yaml", CHART_YAML), ("templates/a.yaml", "apiVersion: v1\nmetadata:\n  labels: {}\n")], json!({})));
-    assert_eq!(e, "t/templates/a.yaml (document 1): object has no kind, metadata.name");
+    let e = err_text(render_mem(
+        &[
+            ("Chart.yaml", CHART_YAML),
+            (
+                "templates/a.yaml",
+                "apiVersion: v1\nmetadata:\n  labels: {}\n",
+            ),
+        ],
+        json!({}),
+    ));
+    assert_eq!(
+        e,
+        "t/templates/a.yaml (document 1): object has no kind, metadata.name"
+    );
 }
 
 #[test]
@@ -244,12 +321,21 @@ fn install_order_and_hooks() {
     let kinds: Vec<&str> = out.manifest.documents.iter().map(|d| d.kind()).collect();
     assert_eq!(kinds, ["Namespace", "Service", "Deployment", "Widget"]);
     assert_eq!(out.manifest.hooks.len(), 1);
-    assert_eq!(out.manifest.hooks[0].hook_events(), Some(vec!["pre-install".to_string()]));
+    assert_eq!(
+        out.manifest.hooks[0].hook_events(),
+        Some(vec!["pre-install".to_string()])
+    );
 }
 
 #[test]
 fn kube_version_constraint() {
-    let files = [("Chart.yaml", "apiVersion: v2\nname: t\nversion: 0.1.0\nkubeVersion: \">=1.20.0-0 <1.30.0-0\"\n"), ("templates/a.yaml", "")];
+    let files = [
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: t\nversion: 0.1.0\nkubeVersion: \">=1.20.0-0 <1.30.0-0\"\n",
+        ),
+        ("templates/a.yaml", ""),
+    ];
     let e = err_text(render_mem(&files, json!({})));
     assert_eq!(
         e,

@@ -65,17 +65,57 @@ fn fast_parser_agrees_with_the_full_parser() {
     let corpus = corpus();
     let mut accepted = 0;
     let total = corpus.len();
-    for doc in corpus.iter().map(String::as_str).chain(TRICKY.iter().copied()) {
+    for doc in corpus
+        .iter()
+        .map(String::as_str)
+        .chain(TRICKY.iter().copied())
+    {
         let full = yaml::parse(doc);
         match (fast::parse(doc), full) {
             (Some(f), Ok(s)) => {
                 assert_eq!(f, s, "fast and full parsers differ on:\n{doc}");
                 accepted += 1;
             }
-            (Some(f), Err(e)) => panic!("fast parser accepted what the full parser rejects ({e}):\n{doc}\nfast gave {f}"),
+            (Some(f), Err(e)) => panic!(
+                "fast parser accepted what the full parser rejects ({e}):\n{doc}\nfast gave {f}"
+            ),
             (None, _) => {}
         }
     }
     assert!(total > 200, "corpus too small: {total}");
-    assert!(accepted * 100 >= total * 95, "fast parser accepted only {accepted} of {total} golden documents");
+    assert!(
+        accepted * 100 >= total * 95,
+        "fast parser accepted only {accepted} of {total} golden documents"
+    );
+}
+
+#[test]
+fn head_only_parse_keeps_identity_and_still_checks_everything() {
+    let doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: ns\n  uid: drop\n  annotations:\n    a: \"1\"\ndata:\n  k: v\n";
+    assert_eq!(
+        yaml::parse_head(doc).unwrap(),
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "ns", "annotations": {"a": "1"}}})
+    );
+    // Errors and duplicate keys in the parts not built are still reported.
+    assert!(yaml::parse_head("kind: A\ndata:\n  k: v\n  k: w\n").is_err());
+    assert!(yaml::parse_head("kind: A\ndata:\n  k: [unclosed\n").is_err());
+    // Every golden document: the head of the full parse equals the head-only parse.
+    for doc in corpus() {
+        let (Ok(full), Ok(head)) = (yaml::parse(&doc), yaml::parse_head(&doc)) else {
+            continue;
+        };
+        let mut want = full.clone();
+        if let serde_json::Value::Object(m) = &mut want {
+            m.retain(|k, _| matches!(k.as_str(), "apiVersion" | "kind" | "metadata"));
+            if let Some(serde_json::Value::Object(meta)) = m.get_mut("metadata") {
+                meta.retain(|k, _| {
+                    matches!(
+                        k.as_str(),
+                        "name" | "namespace" | "generateName" | "labels" | "annotations"
+                    )
+                });
+            }
+        }
+        assert_eq!(head, want, "head-only parse differs on:\n{doc}");
+    }
 }

@@ -56,7 +56,12 @@ pub struct OperationOptions {
     pub history_max: usize,
     /// Description of the new revision instead of the default one.
     pub description: Option<String>,
+    /// How many objects of one install-order group are applied at once (`--concurrency`).
+    pub concurrency: usize,
 }
+
+/// Objects of one group applied at once unless `--concurrency` says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 16;
 
 impl Default for OperationOptions {
     fn default() -> Self {
@@ -69,6 +74,7 @@ impl Default for OperationOptions {
             dry_run: None,
             history_max: DEFAULT_HISTORY_MAX,
             description: None,
+            concurrency: DEFAULT_CONCURRENCY,
         }
     }
 }
@@ -399,7 +405,7 @@ impl<'a> Session<'a> {
             owner: self.owner(),
             take_ownership: self.op.take_ownership,
             dry_run,
-            concurrency: 8,
+            concurrency: self.op.concurrency.max(1),
         }
     }
 

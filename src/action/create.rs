@@ -7,28 +7,52 @@ use std::path::Path;
 const FILES: &[(&str, &str)] = &[
     ("Chart.yaml", include_str!("starter/Chart.yaml")),
     ("values.yaml", include_str!("starter/values.yaml")),
-    ("values.schema.json", include_str!("starter/values.schema.json")),
+    (
+        "values.schema.json",
+        include_str!("starter/values.schema.json"),
+    ),
     (".kpackignore", include_str!("starter/kpackignore")),
-    ("templates/_helpers.tpl", include_str!("starter/templates/_helpers.tpl")),
-    ("templates/deployment.yaml", include_str!("starter/templates/deployment.yaml")),
-    ("templates/service.yaml", include_str!("starter/templates/service.yaml")),
-    ("templates/NOTES.txt", include_str!("starter/templates/NOTES.txt")),
+    (
+        "templates/_helpers.tpl",
+        include_str!("starter/templates/_helpers.tpl"),
+    ),
+    (
+        "templates/deployment.yaml",
+        include_str!("starter/templates/deployment.yaml"),
+    ),
+    (
+        "templates/service.yaml",
+        include_str!("starter/templates/service.yaml"),
+    ),
+    (
+        "templates/NOTES.txt",
+        include_str!("starter/templates/NOTES.txt"),
+    ),
 ];
 
 /// Write a starter chart named after the last component of `dir` into `dir`, which must
 /// not exist yet (or be empty). Returns the files written.
 pub fn create(dir: &Path) -> Result<Vec<String>> {
-    let name = dir
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::Usage(format!("{}: cannot take a chart name from this path", dir.display())))?;
+    let name = dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        Error::Usage(format!(
+            "{}: cannot take a chart name from this path",
+            dir.display()
+        ))
+    })?;
     if !crate::chart::metadata::valid_chart_name(name) {
         return Err(Error::Usage(format!(
             "chart name {name:?} is invalid: use lowercase letters, digits and '-', starting with a letter"
         )));
     }
-    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(Error::Usage(format!("{}: already exists and is not empty; choose another name", dir.display())));
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(Error::Usage(format!(
+            "{}: already exists and is not empty; choose another name",
+            dir.display()
+        )));
     }
     let mut written = Vec::new();
     for (rel, text) in FILES {
@@ -36,7 +60,8 @@ pub fn create(dir: &Path) -> Result<Vec<String>> {
         if let Some(p) = path.parent() {
             std::fs::create_dir_all(p).map_err(|e| Error::io(p.display(), e))?;
         }
-        std::fs::write(&path, text.replace("<CHARTNAME>", name)).map_err(|e| Error::io(path.display(), e))?;
+        std::fs::write(&path, text.replace("<CHARTNAME>", name))
+            .map_err(|e| Error::io(path.display(), e))?;
         written.push(rel.to_string());
     }
     Ok(written)

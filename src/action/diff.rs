@@ -506,7 +506,7 @@ fn dry_run(
         // Nothing is persisted: ownership is reported as a notice instead.
         take_ownership: true,
         dry_run: true,
-        concurrency: 8,
+        concurrency: crate::action::apply::DEFAULT_CONCURRENCY,
     };
     let mut out = Vec::with_capacity(pairs.len());
     let mut i = 0;

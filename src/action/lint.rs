@@ -51,12 +51,20 @@ pub struct Report {
 
 impl Report {
     fn push(&mut self, severity: Severity, what: impl Into<String>, message: impl Into<String>) {
-        self.findings.push(Finding { severity, what: what.into(), message: message.into() });
+        self.findings.push(Finding {
+            severity,
+            what: what.into(),
+            message: message.into(),
+        });
     }
 
     /// Whether the lint passes (`strict`: warnings fail too).
     pub fn passed(&self, strict: bool) -> bool {
-        let limit = if strict { Severity::Warning } else { Severity::Error };
+        let limit = if strict {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
         self.findings.iter().all(|f| f.severity < limit)
     }
 }
@@ -67,30 +75,58 @@ pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
     let origin = &chart.origin;
     let m = &chart.metadata;
     if m.api_version == "v1" {
-        r.push(Severity::Warning, format!("{origin}/Chart.yaml"), "apiVersion v1 is deprecated: use \"v2\"");
+        r.push(
+            Severity::Warning,
+            format!("{origin}/Chart.yaml"),
+            "apiVersion v1 is deprecated: use \"v2\"",
+        );
     }
     if m.description.is_empty() {
-        r.push(Severity::Info, format!("{origin}/Chart.yaml"), "add a description");
+        r.push(
+            Severity::Info,
+            format!("{origin}/Chart.yaml"),
+            "add a description",
+        );
     }
     if m.icon.is_empty() {
-        r.push(Severity::Info, format!("{origin}/Chart.yaml"), "icon is recommended");
+        r.push(
+            Severity::Info,
+            format!("{origin}/Chart.yaml"),
+            "icon is recommended",
+        );
     }
     if m.deprecated {
-        r.push(Severity::Warning, format!("{origin}/Chart.yaml"), "this chart is deprecated");
+        r.push(
+            Severity::Warning,
+            format!("{origin}/Chart.yaml"),
+            "this chart is deprecated",
+        );
     }
     if chart.values_source.is_empty() && !m.is_library() {
-        r.push(Severity::Warning, format!("{origin}/values.yaml"), "file does not exist: add one with the chart's defaults");
+        r.push(
+            Severity::Warning,
+            format!("{origin}/values.yaml"),
+            "file does not exist: add one with the chart's defaults",
+        );
     }
     if let Some(s) = &chart.schema
         && let Err(e) = crate::values::schema::check_schema(s, chart.name())
     {
-        r.push(Severity::Error, format!("{origin}/values.schema.json"), e.to_string());
+        r.push(
+            Severity::Error,
+            format!("{origin}/values.schema.json"),
+            e.to_string(),
+        );
     }
     if m.is_library() {
         return r;
     }
     if chart.templates.is_empty() {
-        r.push(Severity::Warning, format!("{origin}/templates/"), "directory does not exist or has no templates");
+        r.push(
+            Severity::Warning,
+            format!("{origin}/templates/"),
+            "directory does not exist or has no templates",
+        );
     }
     let out = match render(chart, user_values, opts) {
         Ok(o) => o,
@@ -100,7 +136,12 @@ pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
         }
     };
     let mut seen = HashSet::new();
-    for d in out.crds.iter().chain(&out.manifest.documents).chain(&out.manifest.hooks) {
+    for d in out
+        .crds
+        .iter()
+        .chain(&out.manifest.documents)
+        .chain(&out.manifest.hooks)
+    {
         let name = d.name();
         if !name.is_empty() && !valid_object_name(name) {
             r.push(
@@ -109,14 +150,30 @@ pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
                 format!("{}: metadata.name {name:?} is invalid: use lowercase letters, digits, '-' and '.', at most 253 characters, starting and ending with a letter or digit", d.kind()),
             );
         }
-        let key = (d.api_version().split('/').next().unwrap_or("").to_string(), d.kind().to_string(), d.namespace().unwrap_or("").to_string(), name.to_string());
+        let key = (
+            d.api_version().split('/').next().unwrap_or("").to_string(),
+            d.kind().to_string(),
+            d.namespace().unwrap_or("").to_string(),
+            name.to_string(),
+        );
         if !name.is_empty() && !seen.insert(key) {
-            r.push(Severity::Error, d.source.clone(), format!("object {} is rendered twice: names must be unique per kind and namespace", d.identity()));
+            r.push(
+                Severity::Error,
+                d.source.clone(),
+                format!(
+                    "object {} is rendered twice: names must be unique per kind and namespace",
+                    d.identity()
+                ),
+            );
         }
     }
     schema_findings(&mut r, &out, &opts.capabilities.kube_version);
     if out.manifest.documents.is_empty() && out.manifest.hooks.is_empty() {
-        r.push(Severity::Warning, origin.clone(), "rendering with these values produced no objects");
+        r.push(
+            Severity::Warning,
+            origin.clone(),
+            "rendering with these values produced no objects",
+        );
     }
     r
 }
@@ -124,9 +181,18 @@ pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
 /// Every rendered object against the Kubernetes schema of the target version: an error per
 /// violation, an INFO for a kind kpack has no schema for and for a version validated with
 /// another version's schema.
-fn schema_findings(r: &mut Report, out: &super::render::RenderOutput, version: &crate::engine::KubeVersion) {
+fn schema_findings(
+    r: &mut Report,
+    out: &super::render::RenderOutput,
+    version: &crate::engine::KubeVersion,
+) {
     use crate::manifest::kubeschema::{self, Outcome};
-    let docs: Vec<_> = out.crds.iter().chain(&out.manifest.documents).chain(&out.manifest.hooks).collect();
+    let docs: Vec<_> = out
+        .crds
+        .iter()
+        .chain(&out.manifest.documents)
+        .chain(&out.manifest.hooks)
+        .collect();
     if docs.is_empty() {
         return;
     }
@@ -138,7 +204,11 @@ fn schema_findings(r: &mut Report, out: &super::render::RenderOutput, version: &
         match kubeschema::check(d, version) {
             Outcome::Validated(violations) => {
                 for v in violations {
-                    r.push(Severity::Error, v.source, format!("{}: {}: {}", v.object, v.path, v.message));
+                    r.push(
+                        Severity::Error,
+                        v.source,
+                        format!("{}: {}: {}", v.object, v.path, v.message),
+                    );
                 }
             }
             Outcome::NoSchema(note) => {
@@ -155,7 +225,9 @@ pub fn valid_object_name(name: &str) -> bool {
     name.len() <= 253
         && name.split('.').all(|label| {
             !label.is_empty()
-                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })

@@ -40,6 +40,25 @@ pub struct RenderOutput {
 
 /// Run the pipeline.
 pub fn render(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Result<RenderOutput> {
+    render_mode(chart, user_values, opts, false)
+}
+
+/// Run the pipeline for printing documents as rendered: every document is checked, but
+/// its `object` holds only apiVersion, kind and metadata identity fields.
+pub fn render_for_print(
+    chart: &Chart,
+    user_values: &Map,
+    opts: &RenderOptions,
+) -> Result<RenderOutput> {
+    render_mode(chart, user_values, opts, true)
+}
+
+fn render_mode(
+    chart: &Chart,
+    user_values: &Map,
+    opts: &RenderOptions,
+    head_only: bool,
+) -> Result<RenderOutput> {
     check_kube_version(chart, &opts.capabilities)?;
     let processed = deps::process(chart, user_values)?;
     let values = deps::coalesce_with_imports(&processed, user_values)?;
@@ -54,7 +73,7 @@ pub fn render(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Result<
         )));
     }
     let rendered = engine::render(&processed, &values, &opts.release, &opts.capabilities)?;
-    let manifest = manifest::build(&rendered.templates)?;
+    let manifest = manifest::build_with(&rendered.templates, head_only)?;
     let crds = manifest::crds(&processed)?;
     Ok(RenderOutput {
         chart: processed,

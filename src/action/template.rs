@@ -37,7 +37,11 @@ pub fn selected<'a>(out: &'a RenderOutput, opts: &TemplateOptions) -> Result<Vec
         };
         let pat = glob::Pattern::new(&full)
             .map_err(|e| Error::Usage(format!("--show-only {pattern:?}: invalid pattern: {e}")))?;
-        let matched: Vec<&Document> = docs.iter().copied().filter(|d| pat.matches(&d.source)).collect();
+        let matched: Vec<&Document> = docs
+            .iter()
+            .copied()
+            .filter(|d| pat.matches(&d.source))
+            .collect();
         if matched.is_empty() {
             let exists = out.templates.iter().any(|t| pat.matches(&t.name));
             return Err(Error::Usage(if exists {

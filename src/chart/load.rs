@@ -79,11 +79,16 @@ fn walk(
     for entry in rd {
         let entry = entry.map_err(|e| Error::io(dir.display(), e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+        let rel = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
         let path = entry.path();
         // Follow links, as Helm does; a dangling link is an error naming it.
-        let meta = std::fs::metadata(&path)
-            .map_err(|e| Error::Chart(format!("{}: {e} (a broken symbolic link?)", path.display())))?;
+        let meta = std::fs::metadata(&path).map_err(|e| {
+            Error::Chart(format!("{}: {e} (a broken symbolic link?)", path.display()))
+        })?;
         if ignore.is_ignored(&rel, meta.is_dir()) {
             continue;
         }
@@ -116,7 +121,8 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> 
     let mut crds = Vec::new();
     let mut other = Vec::new();
     let mut readme = None;
-    let mut sub_dirs: indexmap::IndexMap<String, Vec<(String, Vec<u8>)>> = indexmap::IndexMap::new();
+    let mut sub_dirs: indexmap::IndexMap<String, Vec<(String, Vec<u8>)>> =
+        indexmap::IndexMap::new();
     let mut sub_archives = Vec::new();
 
     for (name, data) in files {
@@ -126,7 +132,10 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> 
         if let Some(rest) = name.strip_prefix("charts/") {
             match rest.split_once('/') {
                 Some((dir, inner)) => {
-                    sub_dirs.entry(dir.to_string()).or_default().push((inner.to_string(), data));
+                    sub_dirs
+                        .entry(dir.to_string())
+                        .or_default()
+                        .push((inner.to_string(), data));
                 }
                 None if rest.ends_with(".tgz") || rest.ends_with(".tar.gz") => {
                     sub_archives.push((name, data));

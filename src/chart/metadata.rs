@@ -24,7 +24,11 @@ pub struct Dependency {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// `import-values`: strings (`exports.X` form) or `{child, parent}` maps.
-    #[serde(default, rename = "import-values", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        rename = "import-values",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub import_values: Vec<serde_json::Value>,
     /// The name the subchart is known by in the parent (values key, template names).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,7 +63,11 @@ pub struct Metadata {
     #[serde(default, deserialize_with = "string_or_number")]
     pub version: String,
     /// Version of the application the chart deploys.
-    #[serde(default, skip_serializing_if = "String::is_empty", deserialize_with = "string_or_number")]
+    #[serde(
+        default,
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "string_or_number"
+    )]
     pub app_version: String,
     /// One-line description.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -165,7 +173,10 @@ impl Metadata {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!("{file}: invalid chart metadata:\n  - {}", problems.join("\n  - ")))
+            Err(format!(
+                "{file}: invalid chart metadata:\n  - {}",
+                problems.join("\n  - ")
+            ))
         }
     }
 }
@@ -174,7 +185,7 @@ impl Metadata {
 pub fn valid_chart_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == '.')
+        && name.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == '.'
+        })
 }

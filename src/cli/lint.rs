@@ -27,7 +27,13 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     let user = a.values.options().merge()?;
     let opts = RenderOptions {
-        release: Release { name: "release-name".into(), namespace: a.namespace.clone(), revision: 1, is_install: true, is_upgrade: false },
+        release: Release {
+            name: "release-name".into(),
+            namespace: a.namespace.clone(),
+            revision: 1,
+            is_install: true,
+            is_upgrade: false,
+        },
         capabilities: a.render.capabilities()?,
         skip_schema_validation: a.render.skip_schema_validation,
     };
@@ -49,11 +55,22 @@ pub fn run(a: Args) -> Result<()> {
         if !report.passed(a.strict) {
             failed += 1;
         }
-        let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).count();
-        let warnings = report.findings.iter().filter(|f| f.severity == Severity::Warning).count();
+        let errors = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        let warnings = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count();
         println!("{errors} error(s), {warnings} warning(s)\n");
     }
-    println!("{} chart(s) linted, {failed} chart(s) failed", a.charts.len());
+    println!(
+        "{} chart(s) linted, {failed} chart(s) failed",
+        a.charts.len()
+    );
     if failed > 0 {
         return Err(Error::Chart(format!("lint failed for {failed} chart(s)")));
     }

@@ -159,7 +159,12 @@ pub struct RenderArgs {
     #[arg(long = "kube-version", value_name = "VERSION")]
     pub kube_version: Option<String>,
     /// Extra API versions for Capabilities.APIVersions (group/version or group/version/Kind).
-    #[arg(short = 'a', long = "api-versions", value_name = "API", value_delimiter = ',')]
+    #[arg(
+        short = 'a',
+        long = "api-versions",
+        value_name = "API",
+        value_delimiter = ','
+    )]
     pub api_versions: Vec<String>,
     /// Skip validation against values.schema.json.
     #[arg(long = "skip-schema-validation")]
@@ -170,7 +175,8 @@ impl RenderArgs {
     /// The capabilities these flags describe.
     pub fn capabilities(&self) -> Result<Capabilities> {
         let kv = match &self.kube_version {
-            Some(v) => KubeVersion::parse(v).map_err(|e| kpack::Error::Usage(format!("--kube-version: {e}")))?,
+            Some(v) => KubeVersion::parse(v)
+                .map_err(|e| kpack::Error::Usage(format!("--kube-version: {e}")))?,
             None => KubeVersion::DEFAULT,
         };
         Ok(Capabilities::new(kv, &self.api_versions))

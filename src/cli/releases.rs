@@ -93,7 +93,7 @@ pub fn table(headers: &[&str], rows: Vec<Vec<String>>, status_column: Option<usi
     } else {
         t.enforce_styling();
     }
-    t.set_header(headers.iter().map(|h| Cell::new(h)).collect::<Vec<_>>());
+    t.set_header(headers.iter().map(Cell::new).collect::<Vec<_>>());
     for row in rows {
         let cells: Vec<Cell> = row
             .into_iter()
@@ -414,6 +414,9 @@ pub struct OpArgs {
     /// Print only warnings and the result, no progress.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// How many objects of one kind are applied at once (Helm applies one at a time).
+    #[arg(long, value_name = "N", default_value_t = kpack::action::apply::DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
+    pub concurrency: usize,
 }
 
 impl OpArgs {
@@ -428,6 +431,7 @@ impl OpArgs {
             dry_run: DryRunArg::mode(self.dry_run),
             history_max: kpack::action::apply::DEFAULT_HISTORY_MAX,
             description: self.description.clone(),
+            concurrency: self.concurrency,
         }
     }
 
@@ -467,6 +471,14 @@ pub fn print_outcome(o: &Outcome, a: &OpArgs) -> kpack::Result<()> {
             Ok(())
         }
         f => print_data(f, &masked(&o.release, a.show_secrets)),
+    }
+}
+
+/// `--concurrency`: 1 to 256.
+fn parse_concurrency(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=256).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a number from 1 to 256")),
     }
 }
 

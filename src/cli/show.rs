@@ -33,7 +33,10 @@ pub fn run(a: Args) -> Result<()> {
         What::Values => chart.values_source.clone(),
         What::Chart => meta,
         What::Readme => readme,
-        What::All => format!("{meta}---\n{}\n---\n{readme}", chart.values_source.trim_end()),
+        What::All => format!(
+            "{meta}---\n{}\n---\n{readme}",
+            chart.values_source.trim_end()
+        ),
     };
     print!("{text}");
     if !text.ends_with('\n') && !text.is_empty() {

@@ -2,7 +2,7 @@
 
 use super::output::Format;
 use super::{RenderArgs, ValuesArgs};
-use kpack::action::render::{RenderOptions, render};
+use kpack::action::render::{RenderOptions, render, render_for_print};
 use kpack::action::template::{self, TemplateOptions};
 use kpack::engine::Release;
 use kpack::{Error, Result};
@@ -54,12 +54,21 @@ pub fn run(a: Args) -> Result<()> {
         capabilities: a.render.capabilities()?,
         skip_schema_validation: a.render.skip_schema_validation,
     };
-    let out = render(&chart, &user, &opts)?;
-    let topts = TemplateOptions { include_crds: a.include_crds, show_only: a.show_only.clone() };
+    // YAML output prints documents as rendered: only their identity needs building.
+    let out = match a.output {
+        Format::Yaml => render_for_print(&chart, &user, &opts)?,
+        Format::Json => render(&chart, &user, &opts)?,
+    };
+    let topts = TemplateOptions {
+        include_crds: a.include_crds,
+        show_only: a.show_only.clone(),
+    };
     let docs = template::selected(&out, &topts)?;
     if let Some(dir) = &a.output_dir {
         if a.output == Format::Json {
-            return Err(Error::Usage("--output-dir writes YAML files; drop -o json".into()));
+            return Err(Error::Usage(
+                "--output-dir writes YAML files; drop -o json".into(),
+            ));
         }
         for p in template::write_output_dir(dir, &docs)? {
             println!("wrote {}", p.display());

@@ -2,7 +2,7 @@
 //! [`kpack::action::upgrade`], then the summary).
 
 use super::diff::PreviewArgs;
-use super::releases::{OpArgs, Progress, print_outcome, Output};
+use super::releases::{OpArgs, Output, Progress, print_outcome};
 use super::target::TargetArgs;
 use super::{RenderArgs, ValuesArgs};
 use kpack::Result;

@@ -14,7 +14,10 @@ pub fn run(a: Args) -> Result<()> {
     if a.short {
         println!("v{v}");
     } else {
-        println!("kpack v{v} (default Kubernetes version {})", kpack::engine::KubeVersion::DEFAULT.git_version());
+        println!(
+            "kpack v{v} (default Kubernetes version {})",
+            kpack::engine::KubeVersion::DEFAULT.git_version()
+        );
     }
     Ok(())
 }

@@ -73,7 +73,10 @@ pub fn extract(file: &str, source: &str) -> Result<(String, Vec<Define>), String
             let trimmed = inner.trim_start_matches([' ', '\t', '\n', '\r']);
             inner_start += inner.len() - trimmed.len();
             inner = trimmed;
-        } else if let Some(rest) = inner.strip_prefix("\r\n").or_else(|| inner.strip_prefix('\n')) {
+        } else if let Some(rest) = inner
+            .strip_prefix("\r\n")
+            .or_else(|| inner.strip_prefix('\n'))
+        {
             // trim_blocks: the newline after a block tag is not output.
             inner_start += inner.len() - rest.len();
             inner = rest;
@@ -94,7 +97,11 @@ pub fn extract(file: &str, source: &str) -> Result<(String, Vec<Define>), String
             padded.push_str("#}");
         }
         padded.push_str(inner);
-        defines.push(Define { name, file: file.to_string(), source: padded });
+        defines.push(Define {
+            name,
+            file: file.to_string(),
+            source: padded,
+        });
 
         // Replace the block by a comment covering the same lines (keeps later line numbers).
         let removed = &source[before.len() + pos..close_m.end()];
@@ -108,7 +115,10 @@ pub fn extract(file: &str, source: &str) -> Result<(String, Vec<Define>), String
         if &close[2] != "-" {
             // trim_blocks after `enddefine`.
             let rest = &source[pos..];
-            if let Some(r) = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n')) {
+            if let Some(r) = rest
+                .strip_prefix("\r\n")
+                .or_else(|| rest.strip_prefix('\n'))
+            {
                 body.push_str("{#\n#}");
                 pos += rest.len() - r.len();
             }
@@ -170,12 +180,19 @@ mod tests {
             "f.tpl:2: `define \"a\"` has no matching `enddefine`"
         );
         assert_eq!(
-            extract("f.tpl", "{% define \"a\" %}\n{% define \"b\" %}{% enddefine %}{% enddefine %}")
-                .unwrap_err(),
+            extract(
+                "f.tpl",
+                "{% define \"a\" %}\n{% define \"b\" %}{% enddefine %}{% enddefine %}"
+            )
+            .unwrap_err(),
             "f.tpl:2: `define` blocks cannot be nested (inside `define \"a\"`)"
         );
         assert_eq!(
-            extract("f.tpl", "{% define \"a\" %}{% enddefine %}\n{% enddefine %}").unwrap_err(),
+            extract(
+                "f.tpl",
+                "{% define \"a\" %}{% enddefine %}\n{% enddefine %}"
+            )
+            .unwrap_err(),
             "f.tpl:2: `enddefine` without a matching `define`"
         );
     }

@@ -22,10 +22,10 @@ use crate::values::Map;
 use crate::{Error, Result};
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, ErrorKind, State, UndefinedBehavior};
+use objects::to_value;
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use objects::to_value;
 
 /// How deep `include`/`tpl` may nest before the render stops (a template including itself).
 pub const MAX_INCLUDE_DEPTH: usize = 100;
@@ -58,7 +58,11 @@ pub struct KubeVersion {
 
 impl KubeVersion {
     /// The version kpack renders for when none is given.
-    pub const DEFAULT: KubeVersion = KubeVersion { major: 1, minor: 36, patch: 0 };
+    pub const DEFAULT: KubeVersion = KubeVersion {
+        major: 1,
+        minor: 36,
+        patch: 0,
+    };
 
     /// Parse `1.30`, `v1.30.2` or `1.30.2-gke.1` (the pre-release part is ignored).
     pub fn parse(s: &str) -> std::result::Result<Self, String> {
@@ -66,9 +70,22 @@ impl KubeVersion {
         let core = t.split(['-', '+']).next().unwrap_or("");
         let parts: Vec<&str> = core.split('.').collect();
         let num = |p: Option<&&str>| p.map(|x| x.parse::<u64>());
-        match (num(parts.first()), num(parts.get(1)), num(parts.get(2)), parts.len()) {
-            (Some(Ok(major)), Some(Ok(minor)), None, 2) => Ok(KubeVersion { major, minor, patch: 0 }),
-            (Some(Ok(major)), Some(Ok(minor)), Some(Ok(patch)), 3) => Ok(KubeVersion { major, minor, patch }),
+        match (
+            num(parts.first()),
+            num(parts.get(1)),
+            num(parts.get(2)),
+            parts.len(),
+        ) {
+            (Some(Ok(major)), Some(Ok(minor)), None, 2) => Ok(KubeVersion {
+                major,
+                minor,
+                patch: 0,
+            }),
+            (Some(Ok(major)), Some(Ok(minor)), Some(Ok(patch)), 3) => Ok(KubeVersion {
+                major,
+                minor,
+                patch,
+            }),
             _ => Err(format!(
                 "invalid Kubernetes version {s:?}: write it as MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. 1.30 or v1.30.2"
             )),
@@ -95,7 +112,10 @@ impl Capabilities {
     pub fn new(kube_version: KubeVersion, extra: &[String]) -> Self {
         let mut api_versions = objects::default_api_versions(kube_version.minor);
         api_versions.extend(extra.iter().cloned());
-        Capabilities { kube_version, api_versions }
+        Capabilities {
+            kube_version,
+            api_versions,
+        }
     }
 }
 
@@ -125,6 +145,9 @@ pub struct Rendered {
 
 thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// The context `include(name)` (no context argument) renders with, for the template
+    /// this thread is rendering: built once per template instead of once per call.
+    static DEFAULT_INCLUDE_CONTEXT: std::cell::RefCell<Option<Value>> = const { std::cell::RefCell::new(None) };
 }
 
 struct DepthGuard;
@@ -175,13 +198,18 @@ pub fn base_environment() -> Environment<'static> {
     env.set_debug(true);
     env.set_formatter(|out, state, value| {
         let write = |out: &mut minijinja::Output, s: &str| {
-            out.write_str(s).map_err(|_| minijinja::Error::from(ErrorKind::WriteFailure))
+            out.write_str(s)
+                .map_err(|_| minijinja::Error::from(ErrorKind::WriteFailure))
         };
         match value.kind() {
             ValueKind::None => write(out, "null"),
             ValueKind::Bool => write(out, if value.is_true() { "true" } else { "false" }),
             // Lists and maps print as JSON: valid YAML flow style that reads back the same.
-            ValueKind::Seq | ValueKind::Map if value.as_object().is_none_or(|o| o.downcast_ref::<objects::Files>().is_none()) => {
+            ValueKind::Seq | ValueKind::Map
+                if value
+                    .as_object()
+                    .is_none_or(|o| o.downcast_ref::<objects::Files>().is_none()) =>
+            {
                 let json = funcs::value_to_json(value)?;
                 write(out, &serde_json::to_string(&json).unwrap_or_default())
             }
@@ -219,16 +247,23 @@ fn add_include_and_tpl(env: &mut Environment<'static>, defines: DefineFiles) {
     let d2 = defines;
     env.add_function(
         "tpl",
-        move |state: &State, text: String, ctx: Option<Value>| -> std::result::Result<Value, minijinja::Error> {
+        move |state: &State,
+              text: String,
+              ctx: Option<Value>|
+              -> std::result::Result<Value, minijinja::Error> {
             let _g = DepthGuard::enter("tpl")?;
             let context = sub_context(state, ctx)?;
             let name = format!("tpl in {}", state.name());
-            state.env().render_named_str(&name, &text, context).map(Value::from).map_err(|e| {
-                minijinja::Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!("{NESTED}tpl failed:\n  {}", indent_more(&describe(&e, &d2))),
-                )
-            })
+            state
+                .env()
+                .render_named_str(&name, &text, context)
+                .map(Value::from)
+                .map_err(|e| {
+                    minijinja::Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("{NESTED}tpl failed:\n  {}", indent_more(&describe(&e, &d2))),
+                    )
+                })
         },
     );
 }
@@ -239,6 +274,11 @@ fn indent_more(s: &str) -> String {
 
 /// The context of an included template: the passed value's keys, `ctx`, `root`, `Template`.
 fn sub_context(state: &State, ctx: Option<Value>) -> std::result::Result<Value, minijinja::Error> {
+    if ctx.is_none()
+        && let Some(v) = DEFAULT_INCLUDE_CONTEXT.with(|c| c.borrow().clone())
+    {
+        return Ok(v);
+    }
     let root = state.lookup("root").unwrap_or_default();
     let ctx = ctx.unwrap_or_else(|| root.clone());
     let mut map: BTreeMap<String, Value> = BTreeMap::new();
@@ -275,7 +315,10 @@ fn describe(err: &minijinja::Error, defines: &HashMap<String, String>) -> String
     if let Some(nested) = detail.strip_prefix(NESTED) {
         return format!("{loc}: {nested}");
     }
-    let range = err.range().zip(err.template_source()).map(|(r, src)| widen_to_expression(src, r));
+    let range = err
+        .range()
+        .zip(err.template_source())
+        .map(|(r, src)| widen_to_expression(src, r));
     let expr = match (err.template_source(), &range) {
         (Some(src), Some(r)) if r.end <= src.len() => Some(src[r.clone()].trim().to_string()),
         _ => None,
@@ -285,7 +328,9 @@ fn describe(err: &minijinja::Error, defines: &HashMap<String, String>) -> String
             Some(e) => format!(
                 "undefined value: `{e}` is not set; set it in the values, or guard it with `{{% if … %}}` or `| default(…)`"
             ),
-            None => "undefined value; set it in the values, or guard it with `| default(…)`".to_string(),
+            None => {
+                "undefined value; set it in the values, or guard it with `| default(…)`".to_string()
+            }
         },
         ErrorKind::InvalidOperation if !detail.is_empty() => detail.to_string(),
         ErrorKind::SyntaxError => format!("syntax error: {detail}"),
@@ -339,10 +384,22 @@ fn excerpt(src: &str, line: usize, range: Option<std::ops::Range<usize>>) -> Str
     if let Some(r) = range {
         let line_start: usize = lines[..line - 1].iter().map(|l| l.len() + 1).sum();
         if r.start >= line_start && r.start <= line_start + lines[line - 1].len() {
-            let pad = if lines[line - 1].starts_with("#}") { 2 } else { 0 };
+            let pad = if lines[line - 1].starts_with("#}") {
+                2
+            } else {
+                0
+            };
             let col = src[line_start..r.start].chars().count().saturating_sub(pad);
-            let len = src[r.start..r.end.min(line_start + lines[line - 1].len())].chars().count().max(1);
-            out.push_str(&format!("    {:width$} | {}{}\n", "", " ".repeat(col), "^".repeat(len)));
+            let len = src[r.start..r.end.min(line_start + lines[line - 1].len())]
+                .chars()
+                .count()
+                .max(1);
+            out.push_str(&format!(
+                "    {:width$} | {}{}\n",
+                "",
+                " ".repeat(col),
+                "^".repeat(len)
+            ));
         }
     }
     out.truncate(out.trim_end().len());
@@ -357,18 +414,40 @@ struct Scope<'a> {
     fields: BTreeMap<String, Value>,
 }
 
-fn collect_scopes<'a>(chart: &'a Chart, prefix: String, values: &Map, common: &BTreeMap<String, Value>, out: &mut Vec<Scope<'a>>) {
+fn collect_scopes<'a>(
+    chart: &'a Chart,
+    prefix: String,
+    values: &Map,
+    common: &BTreeMap<String, Value>,
+    out: &mut Vec<Scope<'a>>,
+) {
     let mut root = common.clone();
-    root.insert("Values".into(), funcs::value_from_json(&serde_json::Value::Object(values.clone())));
+    root.insert(
+        "Values".into(),
+        funcs::value_from_json(&serde_json::Value::Object(values.clone())),
+    );
     root.insert("Chart".into(), objects::chart_value(&chart.metadata));
-    root.insert("Files".into(), Value::from_object(objects::Files::new(chart.files.clone())));
-    out.push(Scope { chart, prefix: prefix.clone(), fields: root });
+    root.insert(
+        "Files".into(),
+        Value::from_object(objects::Files::new(chart.files.clone())),
+    );
+    out.push(Scope {
+        chart,
+        prefix: prefix.clone(),
+        fields: root,
+    });
     for sub in &chart.subcharts {
         let sub_values = match values.get(sub.name()) {
             Some(serde_json::Value::Object(m)) => m.clone(),
             _ => Map::new(),
         };
-        collect_scopes(sub, format!("{prefix}/charts/{}", sub.name()), &sub_values, common, out);
+        collect_scopes(
+            sub,
+            format!("{prefix}/charts/{}", sub.name()),
+            &sub_values,
+            common,
+            out,
+        );
     }
 }
 
@@ -380,7 +459,12 @@ struct Unit {
 
 /// Render every template of a chart tree. `values` are the coalesced values of the top
 /// chart (each subchart's section holds its own values and `global`).
-pub fn render(chart: &Chart, values: &Map, release: &Release, caps: &Capabilities) -> Result<Rendered> {
+pub fn render(
+    chart: &Chart,
+    values: &Map,
+    release: &Release,
+    caps: &Capabilities,
+) -> Result<Rendered> {
     let mut common = BTreeMap::new();
     common.insert(
         "Release".to_string(),
@@ -415,7 +499,13 @@ pub fn render(chart: &Chart, values: &Map, release: &Release, caps: &Capabilitie
     common.insert("Capabilities".to_string(), Value::from(cap));
 
     let mut scopes = Vec::new();
-    collect_scopes(chart, chart.name().to_string(), values, &common, &mut scopes);
+    collect_scopes(
+        chart,
+        chart.name().to_string(),
+        values,
+        &common,
+        &mut scopes,
+    );
 
     // Lift named templates out of every file. Deeper charts first, so that a parent's
     // definition of a name replaces a subchart's.
@@ -468,16 +558,28 @@ pub fn render(chart: &Chart, values: &Map, release: &Release, caps: &Capabilitie
             "Template".into(),
             to_value(serde_json::json!({"Name": unit.name, "BasePath": base_path})),
         );
-        ctx.insert("root".into(), Value::from(ctx.clone()));
-        env.render_named_str(&unit.name, body, Value::from(ctx))
-            .map_err(|e| Error::Template(format!("template error in {}", describe(&e, &define_files))))
+        let root = Value::from(ctx.clone());
+        // What `include(name)` without a context sees: the root's fields, `root`, `ctx`.
+        let mut include_ctx = ctx.clone();
+        include_ctx.insert("ctx".into(), root.clone());
+        include_ctx.insert("root".into(), root.clone());
+        DEFAULT_INCLUDE_CONTEXT.with(|c| *c.borrow_mut() = Some(Value::from(include_ctx)));
+        ctx.insert("root".into(), root);
+        let result = env.render_named_str(&unit.name, body, Value::from(ctx));
+        DEFAULT_INCLUDE_CONTEXT.with(|c| *c.borrow_mut() = None);
+        result.map_err(|e| {
+            Error::Template(format!("template error in {}", describe(&e, &define_files)))
+        })
     };
 
     let outputs = crate::parallel::map(&units, &|u| render_one(*u))?;
     let templates = units
         .iter()
         .zip(outputs)
-        .map(|((u, _), content)| RenderedTemplate { name: u.name.clone(), content })
+        .map(|((u, _), content)| RenderedTemplate {
+            name: u.name.clone(),
+            content,
+        })
         .collect();
     let notes = match &notes_unit {
         Some((u, body)) => Some(render_one((u, body.as_str()))?),

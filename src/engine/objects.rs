@@ -17,7 +17,9 @@ pub struct Files {
 impl Files {
     /// Wrap a chart's files.
     pub fn new(files: Vec<File>) -> Self {
-        Files { files: Arc::new(files) }
+        Files {
+            files: Arc::new(files),
+        }
     }
 
     fn get(&self, name: &str) -> Option<&File> {
@@ -26,11 +28,21 @@ impl Files {
 
     fn glob(&self, pattern: &str) -> Result<Files, Error> {
         let pat = glob::Pattern::new(pattern).map_err(|e| {
-            Error::new(ErrorKind::InvalidOperation, format!("Files.Glob({pattern:?}): {e}"))
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!("Files.Glob({pattern:?}): {e}"),
+            )
         })?;
-        let opts = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
+        let opts = glob::MatchOptions {
+            require_literal_separator: true,
+            ..Default::default()
+        };
         Ok(Files::new(
-            self.files.iter().filter(|f| pat.matches_with(&f.name, opts)).cloned().collect(),
+            self.files
+                .iter()
+                .filter(|f| pat.matches_with(&f.name, opts))
+                .cloned()
+                .collect(),
         ))
     }
 
@@ -38,7 +50,10 @@ impl Files {
         let mut m = serde_json::Map::new();
         for f in self.files.iter() {
             let base = f.name.rsplit('/').next().unwrap_or(&f.name);
-            m.insert(base.to_string(), serde_json::Value::String(String::from_utf8_lossy(&f.data).into()));
+            m.insert(
+                base.to_string(),
+                serde_json::Value::String(String::from_utf8_lossy(&f.data).into()),
+            );
         }
         yaml_map(m)
     }
@@ -49,7 +64,9 @@ impl Files {
             let base = f.name.rsplit('/').next().unwrap_or(&f.name);
             m.insert(
                 base.to_string(),
-                serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(&f.data)),
+                serde_json::Value::String(
+                    base64::engine::general_purpose::STANDARD.encode(&f.data),
+                ),
             );
         }
         yaml_map(m)
@@ -60,15 +77,24 @@ fn yaml_map(m: serde_json::Map<String, serde_json::Value>) -> String {
     if m.is_empty() {
         return String::new();
     }
-    crate::yaml::to_string(&m).unwrap_or_default().trim_end_matches('\n').to_string()
+    crate::yaml::to_string(&m)
+        .unwrap_or_default()
+        .trim_end_matches('\n')
+        .to_string()
 }
 
 fn one_str<'a>(method: &str, args: &'a [Value]) -> Result<&'a str, Error> {
     match args {
         [v] => v.as_str().ok_or_else(|| {
-            Error::new(ErrorKind::InvalidOperation, format!("Files.{method} takes a file name (a string)"))
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!("Files.{method} takes a file name (a string)"),
+            )
         }),
-        _ => Err(Error::new(ErrorKind::InvalidOperation, format!("Files.{method} takes exactly one argument"))),
+        _ => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("Files.{method} takes exactly one argument"),
+        )),
     }
 }
 
@@ -83,18 +109,37 @@ impl Object for Files {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.files.iter().map(|f| Value::from(f.name.clone())).collect())
+        Enumerator::Values(
+            self.files
+                .iter()
+                .map(|f| Value::from(f.name.clone()))
+                .collect(),
+        )
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         match method {
             // A missing file is an empty string, as in Helm.
             "Get" => Ok(Value::from(
-                self.get(one_str(method, args)?).map(|f| String::from_utf8_lossy(&f.data).into_owned()).unwrap_or_default(),
+                self.get(one_str(method, args)?)
+                    .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+                    .unwrap_or_default(),
             )),
-            "GetBytes" => Ok(Value::from_bytes(self.get(one_str(method, args)?).map(|f| f.data.clone()).unwrap_or_default())),
+            "GetBytes" => Ok(Value::from_bytes(
+                self.get(one_str(method, args)?)
+                    .map(|f| f.data.clone())
+                    .unwrap_or_default(),
+            )),
             "Lines" => {
-                let text = self.get(one_str(method, args)?).map(|f| String::from_utf8_lossy(&f.data).into_owned()).unwrap_or_default();
+                let text = self
+                    .get(one_str(method, args)?)
+                    .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+                    .unwrap_or_default();
                 let mut lines: Vec<Value> = text.split('\n').map(Value::from).collect();
                 if text.ends_with('\n') {
                     lines.pop();
@@ -106,7 +151,9 @@ impl Object for Files {
             "AsSecrets" => Ok(Value::from(self.as_secrets())),
             _ => Err(Error::new(
                 ErrorKind::UnknownMethod,
-                format!("Files has no method {method:?} (it has Get, GetBytes, Glob, Lines, AsConfig, AsSecrets)"),
+                format!(
+                    "Files has no method {method:?} (it has Get, GetBytes, Glob, Lines, AsConfig, AsSecrets)"
+                ),
             )),
         }
     }
@@ -129,7 +176,12 @@ impl Object for ApiVersions {
         Enumerator::Seq(self.0.len())
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         match (method, args) {
             ("Has", [v]) => {
                 let want = v.as_str().unwrap_or_default();
@@ -153,11 +205,45 @@ pub fn default_api_versions(minor: u64) -> Vec<String> {
             v.push(format!("{gv}/{k}"));
         }
     };
-    add("v1", &["ConfigMap", "Endpoints", "Event", "LimitRange", "Namespace", "Node", "PersistentVolume", "PersistentVolumeClaim", "Pod", "PodTemplate", "ReplicationController", "ResourceQuota", "Secret", "Service", "ServiceAccount"]);
-    add("admissionregistration.k8s.io/v1", &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]);
+    add(
+        "v1",
+        &[
+            "ConfigMap",
+            "Endpoints",
+            "Event",
+            "LimitRange",
+            "Namespace",
+            "Node",
+            "PersistentVolume",
+            "PersistentVolumeClaim",
+            "Pod",
+            "PodTemplate",
+            "ReplicationController",
+            "ResourceQuota",
+            "Secret",
+            "Service",
+            "ServiceAccount",
+        ],
+    );
+    add(
+        "admissionregistration.k8s.io/v1",
+        &[
+            "MutatingWebhookConfiguration",
+            "ValidatingWebhookConfiguration",
+        ],
+    );
     add("apiextensions.k8s.io/v1", &["CustomResourceDefinition"]);
     add("apiregistration.k8s.io/v1", &["APIService"]);
-    add("apps/v1", &["ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"]);
+    add(
+        "apps/v1",
+        &[
+            "ControllerRevision",
+            "DaemonSet",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+        ],
+    );
     add("authentication.k8s.io/v1", &["TokenReview"]);
     add("authorization.k8s.io/v1", &["SubjectAccessReview"]);
     add("autoscaling/v1", &["HorizontalPodAutoscaler"]);
@@ -170,14 +256,26 @@ pub fn default_api_versions(minor: u64) -> Vec<String> {
     add("discovery.k8s.io/v1", &["EndpointSlice"]);
     add("events.k8s.io/v1", &["Event"]);
     if minor >= 29 {
-        add("flowcontrol.apiserver.k8s.io/v1", &["FlowSchema", "PriorityLevelConfiguration"]);
+        add(
+            "flowcontrol.apiserver.k8s.io/v1",
+            &["FlowSchema", "PriorityLevelConfiguration"],
+        );
     }
-    add("networking.k8s.io/v1", &["Ingress", "IngressClass", "NetworkPolicy"]);
+    add(
+        "networking.k8s.io/v1",
+        &["Ingress", "IngressClass", "NetworkPolicy"],
+    );
     add("node.k8s.io/v1", &["RuntimeClass"]);
     add("policy/v1", &["PodDisruptionBudget"]);
-    add("rbac.authorization.k8s.io/v1", &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]);
+    add(
+        "rbac.authorization.k8s.io/v1",
+        &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"],
+    );
     add("scheduling.k8s.io/v1", &["PriorityClass"]);
-    add("storage.k8s.io/v1", &["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"]);
+    add(
+        "storage.k8s.io/v1",
+        &["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"],
+    );
     v
 }
 
@@ -189,7 +287,14 @@ pub fn chart_value(m: &Metadata) -> Value {
     map.insert("Version".into(), s(&m.version));
     map.insert("AppVersion".into(), s(&m.app_version));
     map.insert("Description".into(), s(&m.description));
-    map.insert("Type".into(), s(if m.chart_type.is_empty() { "application" } else { &m.chart_type }));
+    map.insert(
+        "Type".into(),
+        s(if m.chart_type.is_empty() {
+            "application"
+        } else {
+            &m.chart_type
+        }),
+    );
     map.insert("KubeVersion".into(), s(&m.kube_version));
     map.insert("APIVersion".into(), s(&m.api_version));
     map.insert("Home".into(), s(&m.home));
@@ -197,9 +302,18 @@ pub fn chart_value(m: &Metadata) -> Value {
     map.insert("Deprecated".into(), serde_json::Value::Bool(m.deprecated));
     map.insert("Keywords".into(), serde_json::json!(m.keywords));
     map.insert("Sources".into(), serde_json::json!(m.sources));
-    map.insert("Maintainers".into(), serde_json::to_value(&m.maintainers).unwrap_or_default());
-    map.insert("Annotations".into(), serde_json::to_value(&m.annotations).unwrap_or_default());
-    map.insert("Dependencies".into(), serde_json::to_value(&m.dependencies).unwrap_or_default());
+    map.insert(
+        "Maintainers".into(),
+        serde_json::to_value(&m.maintainers).unwrap_or_default(),
+    );
+    map.insert(
+        "Annotations".into(),
+        serde_json::to_value(&m.annotations).unwrap_or_default(),
+    );
+    map.insert(
+        "Dependencies".into(),
+        serde_json::to_value(&m.dependencies).unwrap_or_default(),
+    );
     to_value(&map)
 }
 

@@ -23,7 +23,10 @@ pub struct Document {
 impl Document {
     /// `apiVersion` of the object.
     pub fn api_version(&self) -> &str {
-        self.object.get("apiVersion").and_then(Json::as_str).unwrap_or("")
+        self.object
+            .get("apiVersion")
+            .and_then(Json::as_str)
+            .unwrap_or("")
     }
     /// `kind` of the object.
     pub fn kind(&self) -> &str {
@@ -31,20 +34,36 @@ impl Document {
     }
     /// `metadata.name` of the object.
     pub fn name(&self) -> &str {
-        self.object.pointer("/metadata/name").and_then(Json::as_str).unwrap_or("")
+        self.object
+            .pointer("/metadata/name")
+            .and_then(Json::as_str)
+            .unwrap_or("")
     }
     /// `metadata.namespace` of the object, when set.
     pub fn namespace(&self) -> Option<&str> {
-        self.object.pointer("/metadata/namespace").and_then(Json::as_str)
+        self.object
+            .pointer("/metadata/namespace")
+            .and_then(Json::as_str)
     }
     /// An annotation's value.
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.object.get("metadata")?.get("annotations")?.get(key)?.as_str()
+        self.object
+            .get("metadata")?
+            .get("annotations")?
+            .get(key)?
+            .as_str()
     }
     /// The hook events this object runs at, if it is a hook.
     pub fn hook_events(&self) -> Option<Vec<String>> {
-        let a = self.annotation("kpack.io/hook").or_else(|| self.annotation("helm.sh/hook"))?;
-        Some(a.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        let a = self
+            .annotation("kpack.io/hook")
+            .or_else(|| self.annotation("helm.sh/hook"))?;
+        Some(
+            a.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        )
     }
     /// `Kind namespace/name` (or `Kind name`), for messages.
     pub fn identity(&self) -> String {
@@ -68,12 +87,23 @@ pub struct Manifest {
 /// comments) are dropped. Each document must be a YAML map with `apiVersion`, `kind` and
 /// `metadata.name`, or the error names the template, the document and the problem.
 pub fn split(t: &RenderedTemplate) -> Result<Vec<Document>> {
+    split_with(t, false)
+}
+
+/// [`split`], optionally building only each object's identity (see [`yaml::parse_head`]):
+/// for printing documents as rendered, where the rest of the object is not needed.
+pub fn split_with(t: &RenderedTemplate, head_only: bool) -> Result<Vec<Document>> {
     let mut out = Vec::new();
     for (i, text) in split_documents(&t.content).into_iter().enumerate() {
         if is_blank(text) {
             continue;
         }
-        let object = yaml::parse_fast(text).map_err(|e| {
+        let parsed = if head_only {
+            yaml::parse_head(text)
+        } else {
+            yaml::parse_fast(text)
+        };
+        let object = parsed.map_err(|e| {
             Error::Manifest(format!(
                 "{}: rendered document {} is not valid YAML: {}{}\n(run `kpack template` with `--show-only {}` and check the lines above)",
                 t.name,
@@ -86,7 +116,11 @@ pub fn split(t: &RenderedTemplate) -> Result<Vec<Document>> {
         if object.is_null() {
             continue;
         }
-        let doc = Document { source: t.name.clone(), text: text.trim_matches('\n').trim_end().to_string(), object };
+        let doc = Document {
+            source: t.name.clone(),
+            text: text.trim_matches('\n').trim_end().to_string(),
+            object,
+        };
         check_object(&doc, i + 1)?;
         out.push(doc);
     }
@@ -112,7 +146,10 @@ fn check_object(doc: &Document, index: usize) -> Result<()> {
         missing.push("metadata.name");
     }
     if !missing.is_empty() {
-        return Err(Error::Manifest(format!("{at}: object has no {}", missing.join(", "))));
+        return Err(Error::Manifest(format!(
+            "{at}: object has no {}",
+            missing.join(", ")
+        )));
     }
     Ok(())
 }
@@ -132,7 +169,10 @@ pub fn split_documents(s: &str) -> Vec<&str> {
     let mut pos = 0;
     for line in s.split_inclusive('\n') {
         let t = line.trim_end();
-        if t == "---" || (t.starts_with("--- ") && t[4..].trim_start().starts_with('#')) || t.starts_with("---\t") {
+        if t == "---"
+            || (t.starts_with("--- ") && t[4..].trim_start().starts_with('#'))
+            || t.starts_with("---\t")
+        {
             docs.push(&s[start..pos]);
             start = pos + line.len();
         }
@@ -143,14 +183,19 @@ pub fn split_documents(s: &str) -> Vec<&str> {
 }
 
 fn rendered_excerpt(text: &str, line: Option<usize>) -> String {
-    let Some(line) = line else { return String::new() };
+    let Some(line) = line else {
+        return String::new();
+    };
     let lines: Vec<&str> = text.lines().collect();
     let first = line.saturating_sub(3).max(1);
     let last = (line + 1).min(lines.len());
     let mut out = String::from("\nrendered text:\n");
     for n in first..=last {
         let mark = if n == line { ">" } else { " " };
-        out.push_str(&format!("  {mark} {n:>3} | {}\n", lines.get(n - 1).unwrap_or(&"")));
+        out.push_str(&format!(
+            "  {mark} {n:>3} | {}\n",
+            lines.get(n - 1).unwrap_or(&"")
+        ));
     }
     out.truncate(out.trim_end().len());
     out
@@ -159,8 +204,13 @@ fn rendered_excerpt(text: &str, line: Option<usize>) -> String {
 /// Build the manifest of a render: split every template, keep hooks apart, sort each
 /// group in install order (stable: same kind keeps template order).
 pub fn build(templates: &[RenderedTemplate]) -> Result<Manifest> {
+    build_with(templates, false)
+}
+
+/// [`build`], optionally with identity-only objects (see [`split_with`]).
+pub fn build_with(templates: &[RenderedTemplate], head_only: bool) -> Result<Manifest> {
     let mut m = Manifest::default();
-    for docs in crate::parallel::map(templates, &split)? {
+    for docs in crate::parallel::map(templates, &|t| split_with(t, head_only))? {
         for d in docs {
             if d.hook_events().is_some() {
                 m.hooks.push(d);
@@ -185,7 +235,10 @@ fn collect_crds(chart: &crate::chart::Chart, prefix: &str, out: &mut Vec<Documen
     for f in &chart.crds {
         let name = format!("{prefix}/{}", f.name);
         let text = String::from_utf8_lossy(&f.data).into_owned();
-        out.extend(split(&RenderedTemplate { name, content: text })?);
+        out.extend(split(&RenderedTemplate {
+            name,
+            content: text,
+        })?);
     }
     for sub in &chart.subcharts {
         collect_crds(sub, &format!("{prefix}/charts/{}", sub.name()), out)?;

@@ -72,7 +72,10 @@ fn resolve_aliases(chart: &Chart) -> Result<Chart> {
 fn disable(chart: &mut Chart, values: &Map, tags: &Map) {
     let deps = chart.metadata.dependencies.clone();
     chart.subcharts.retain(|sub| {
-        let Some(dep) = deps.iter().find(|d| d.alias.as_deref().unwrap_or(&d.name) == sub.name()) else {
+        let Some(dep) = deps
+            .iter()
+            .find(|d| d.alias.as_deref().unwrap_or(&d.name) == sub.name())
+        else {
             return true;
         };
         if let Some(cond) = &dep.condition {
@@ -82,7 +85,11 @@ fn disable(chart: &mut Chart, values: &Map, tags: &Map) {
                 }
             }
         }
-        let set: Vec<bool> = dep.tags.iter().filter_map(|t| tags.get(t).and_then(Value::as_bool)).collect();
+        let set: Vec<bool> = dep
+            .tags
+            .iter()
+            .filter_map(|t| tags.get(t).and_then(Value::as_bool))
+            .collect();
         set.is_empty() || set.iter().any(|b| *b)
     });
     for sub in &mut chart.subcharts {
@@ -156,7 +163,9 @@ fn set_path(dest: &mut Map, path: &str, v: Value) {
     }
     let mut cur = dest;
     for p in &parts[..parts.len() - 1] {
-        let e = cur.entry(p.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        let e = cur
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
         if !e.is_object() {
             *e = Value::Object(Map::new());
         }

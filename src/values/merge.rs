@@ -69,7 +69,10 @@ fn overlay(defaults: &Map, mut user: Map, path: &str) -> Map {
             Some(Value::Null) => {}
             Some(Value::Object(um)) => match dv {
                 Value::Object(dm) => {
-                    out.insert(k.clone(), Value::Object(overlay(dm, um, &format!("{path}.{k}"))));
+                    out.insert(
+                        k.clone(),
+                        Value::Object(overlay(dm, um, &format!("{path}.{k}"))),
+                    );
                 }
                 _ => {
                     out.insert(k.clone(), Value::Object(strip_nulls(um)));

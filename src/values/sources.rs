@@ -48,7 +48,9 @@ impl ValueOptions {
                 ("<stdin>".to_string(), s)
             } else {
                 let text = std::fs::read_to_string(f).map_err(|e| {
-                    Error::Values(format!("values file {f}: {e} (check the path given to -f/--values)"))
+                    Error::Values(format!(
+                        "values file {f}: {e} (check the path given to -f/--values)"
+                    ))
                 })?;
                 (f.clone(), text)
             };

@@ -11,18 +11,60 @@
 
 use serde_json::{Map, Value as Json};
 
+/// Which parts of a document to build (everything is always checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Build the whole document.
+    All,
+    /// Build only `apiVersion`, `kind` and `metadata` (see [`Keep::Meta`]).
+    Head,
+    /// Inside `metadata`: `name`, `namespace`, `generateName`, `labels`, `annotations`.
+    Meta,
+}
+
+impl Keep {
+    fn child(self, key: &str) -> Option<Keep> {
+        match self {
+            Keep::All => Some(Keep::All),
+            Keep::Head => match key {
+                "apiVersion" | "kind" => Some(Keep::All),
+                "metadata" => Some(Keep::Meta),
+                _ => None,
+            },
+            Keep::Meta => match key {
+                "name" | "namespace" | "generateName" | "labels" | "annotations" => Some(Keep::All),
+                _ => None,
+            },
+        }
+    }
+}
+
 /// Parse a document, or `None` when it is outside the subset.
 pub fn parse(src: &str) -> Option<Json> {
-    if src.contains('\r') || src.contains('\t') && src.lines().any(|l| l.trim_start_matches(' ').starts_with('\t')) {
+    parse_keep(src, Keep::All)
+}
+
+/// Parse a document building only what `keep` asks for; the rest is checked, not built
+/// (skipped parts are `null`). `None` when it is outside the subset.
+pub fn parse_keep(src: &str, keep: Keep) -> Option<Json> {
+    if src.contains('\r')
+        || src.contains('\t')
+            && src
+                .lines()
+                .any(|l| l.trim_start_matches(' ').starts_with('\t'))
+    {
         return None;
     }
-    let mut p = Parser { lines: src.split('\n').map(Line::new).collect(), pos: 0 };
+    let mut p = Parser {
+        lines: src.split('\n').map(Line::new).collect(),
+        pos: 0,
+    };
     p.skip_blank();
     if p.pos >= p.lines.len() {
         return Some(Json::Null);
     }
     let indent = p.lines[p.pos].indent;
-    let v = p.node(indent)?;
+    let v = p.node(indent, Some(keep))?;
     p.skip_blank();
     (p.pos >= p.lines.len()).then_some(v)
 }
@@ -38,7 +80,10 @@ struct Line<'a> {
 impl<'a> Line<'a> {
     fn new(raw: &'a str) -> Self {
         let text = raw.trim_start_matches(' ');
-        Line { indent: raw.len() - text.len(), text }
+        Line {
+            indent: raw.len() - text.len(),
+            text,
+        }
     }
     fn blank(&self) -> bool {
         let t = self.text.trim_end();
@@ -63,12 +108,12 @@ impl<'a> Parser<'a> {
     }
 
     /// The node starting at the current line, which has indentation `indent`.
-    fn node(&mut self, indent: usize) -> Option<Json> {
+    fn node(&mut self, indent: usize, keep: Option<Keep>) -> Option<Json> {
         let line = self.lines[self.pos];
         if is_seq_entry(line.text) {
-            self.seq(indent)
+            self.seq(indent, keep)
         } else if split_key(line.text)?.is_some() {
-            self.map(indent)
+            self.map(indent, keep)
         } else {
             // A lone scalar (or flow collection) on one line.
             self.pos += 1;
@@ -76,16 +121,20 @@ impl<'a> Parser<'a> {
             self.skip_blank();
             match self.lines.get(self.pos) {
                 Some(next) if next.indent > indent => None,
-                _ => Some(v),
+                _ => Some(if keep.is_some() { v } else { Json::Null }),
             }
         }
     }
 
-    fn map(&mut self, indent: usize) -> Option<Json> {
+    fn map(&mut self, indent: usize, keep: Option<Keep>) -> Option<Json> {
         let mut out = Map::new();
+        // Keys of a map that is not built, for the duplicate check.
+        let mut seen: Vec<String> = Vec::new();
         loop {
             self.skip_blank();
-            let Some(line) = self.lines.get(self.pos).copied() else { break };
+            let Some(line) = self.lines.get(self.pos).copied() else {
+                break;
+            };
             if line.indent < indent || line.indent == indent && is_seq_entry(line.text) {
                 break;
             }
@@ -94,20 +143,32 @@ impl<'a> Parser<'a> {
             }
             let (key, rest) = split_key(line.text)?.ok_or(()).ok()?;
             self.pos += 1;
-            let value = self.value_after(rest, indent, true)?;
+            let child = keep.and_then(|k| k.child(&key));
+            let value = self.value_after(rest, indent, true, child)?;
             // Duplicate keys are an error the full parser reports with its position.
-            if out.insert(key, value).is_some() {
+            if seen.contains(&key) || out.contains_key(&key) {
                 return None;
             }
+            if child.is_some() {
+                out.insert(key, value);
+            } else {
+                seen.push(key);
+            }
         }
-        Some(Json::Object(out))
+        Some(if keep.is_some() {
+            Json::Object(out)
+        } else {
+            Json::Null
+        })
     }
 
-    fn seq(&mut self, indent: usize) -> Option<Json> {
+    fn seq(&mut self, indent: usize, keep: Option<Keep>) -> Option<Json> {
         let mut out = Vec::new();
         loop {
             self.skip_blank();
-            let Some(line) = self.lines.get(self.pos).copied() else { break };
+            let Some(line) = self.lines.get(self.pos).copied() else {
+                break;
+            };
             if line.indent < indent {
                 break;
             }
@@ -118,26 +179,42 @@ impl<'a> Parser<'a> {
             let col = line.indent + (line.text.len() - after.len());
             if after.trim_end().is_empty() || after.starts_with('#') {
                 self.pos += 1;
-                out.push(self.nested(indent, false)?);
+                out.push(self.nested(indent, false, keep)?);
             } else if is_seq_entry(after) {
                 return None;
             } else if split_key(after)?.is_some() {
                 // `- key: value`: a map whose keys line up with `key`.
-                self.lines[self.pos] = Line { indent: col, text: after };
-                out.push(self.map(col)?);
+                self.lines[self.pos] = Line {
+                    indent: col,
+                    text: after,
+                };
+                out.push(self.map(col, keep)?);
             } else {
                 self.pos += 1;
-                out.push(self.value_after(after, indent, false)?);
+                out.push(self.value_after(after, indent, false, keep)?);
+            }
+            if keep.is_none() {
+                out.clear();
             }
         }
-        Some(Json::Array(out))
+        Some(if keep.is_some() {
+            Json::Array(out)
+        } else {
+            Json::Null
+        })
     }
 
     /// The value of a key or sequence entry whose inline text is `rest`.
-    fn value_after(&mut self, rest: &'a str, indent: usize, in_map: bool) -> Option<Json> {
+    fn value_after(
+        &mut self,
+        rest: &'a str,
+        indent: usize,
+        in_map: bool,
+        keep: Option<Keep>,
+    ) -> Option<Json> {
         let r = rest.trim_end();
         if r.is_empty() || r.starts_with('#') {
-            return self.nested(indent, in_map);
+            return self.nested(indent, in_map, keep);
         }
         if let Some(header) = r.strip_prefix('|') {
             return self.literal(header, indent);
@@ -147,17 +224,19 @@ impl<'a> Parser<'a> {
         self.skip_blank();
         match self.lines.get(self.pos) {
             Some(next) if next.indent > indent => None,
-            _ => Some(v),
+            _ => Some(if keep.is_some() { v } else { Json::Null }),
         }
     }
 
     /// A block node on the following lines, or null when there is none.
-    fn nested(&mut self, indent: usize, in_map: bool) -> Option<Json> {
+    fn nested(&mut self, indent: usize, in_map: bool, keep: Option<Keep>) -> Option<Json> {
         self.skip_blank();
         match self.lines.get(self.pos).copied() {
-            Some(next) if next.indent > indent => self.node(next.indent),
+            Some(next) if next.indent > indent => self.node(next.indent, keep),
             // `key:` followed by `- item` at the same indentation.
-            Some(next) if in_map && next.indent == indent && is_seq_entry(next.text) => self.seq(indent),
+            Some(next) if in_map && next.indent == indent && is_seq_entry(next.text) => {
+                self.seq(indent, keep)
+            }
             _ => Some(Json::Null),
         }
     }
@@ -240,7 +319,10 @@ impl<'a> Parser<'a> {
         }
         // Whitespace-only lines inside the body keep their spaces beyond the indentation;
         // a body line that is only spaces is ambiguous across parsers: leave it to libyaml.
-        if lines[..body_len].iter().any(|l| !l.is_empty() && l.trim().is_empty()) {
+        if lines[..body_len]
+            .iter()
+            .any(|l| !l.is_empty() && l.trim().is_empty())
+        {
             return None;
         }
         Some(Json::String(text))
@@ -260,10 +342,16 @@ fn split_key(t: &str) -> Option<Option<(String, &str)>> {
     let first = t.as_bytes().first().copied()?;
     match first {
         b'"' | b'\'' => {
-            let (key, used) = if first == b'"' { double_quoted(t)? } else { single_quoted(t)? };
+            let (key, used) = if first == b'"' {
+                double_quoted(t)?
+            } else {
+                single_quoted(t)?
+            };
             let rest = &t[used..];
             match rest.strip_prefix(':') {
-                Some(r) if r.is_empty() || r.starts_with(' ') => Some(Some((key, r.trim_start_matches(' ')))),
+                Some(r) if r.is_empty() || r.starts_with(' ') => {
+                    Some(Some((key, r.trim_start_matches(' '))))
+                }
                 _ => {
                     if rest.trim_start().is_empty() || rest.trim_start().starts_with('#') {
                         Some(None)
@@ -274,14 +362,19 @@ fn split_key(t: &str) -> Option<Option<(String, &str)>> {
             }
         }
         b'[' | b'{' => Some(None),
-        b'?' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b'|' | b'>' | b',' | b']' | b'}' | b':' => None,
+        b'?' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b'|' | b'>' | b',' | b']' | b'}'
+        | b':' => None,
         _ => {
             let idx = find_colon(t);
             match idx {
                 None => Some(None),
                 Some(i) => {
                     let key = &t[..i];
-                    if key.contains(" #") || key.contains('"') || key.contains('\'') || key.trim_end() != key {
+                    if key.contains(" #")
+                        || key.contains('"')
+                        || key.contains('\'')
+                        || key.trim_end() != key
+                    {
                         return None;
                     }
                     let rest = t[i + 1..].trim_start_matches(' ');
@@ -313,12 +406,21 @@ fn inline_value(t: &str) -> Option<Json> {
     let t = t.trim_end();
     match t.as_bytes().first()? {
         b'"' | b'\'' => {
-            let (s, used) = if t.starts_with('"') { double_quoted(t)? } else { single_quoted(t)? };
+            let (s, used) = if t.starts_with('"') {
+                double_quoted(t)?
+            } else {
+                single_quoted(t)?
+            };
             let rest = t[used..].trim_start();
-            (rest.is_empty() || rest.starts_with('#') && t[used..].starts_with(' ')).then_some(Json::String(s))
+            (rest.is_empty() || rest.starts_with('#') && t[used..].starts_with(' '))
+                .then_some(Json::String(s))
         }
         b'[' | b'{' => {
-            let mut f = Flow { s: t.as_bytes(), src: t, i: 0 };
+            let mut f = Flow {
+                s: t.as_bytes(),
+                src: t,
+                i: 0,
+            };
             let v = f.value()?;
             f.ws();
             let rest = &t[f.i..];
@@ -521,7 +623,11 @@ impl Flow<'_> {
                 let start = self.i;
                 while self.i < self.s.len() {
                     let c = self.s[self.i];
-                    if matches!(c, b',' | b']' | b'}' | b'[' | b'{') || c == b':' && (self.i + 1 >= self.s.len() || matches!(self.s[self.i + 1], b' ' | b',' | b']' | b'}')) {
+                    if matches!(c, b',' | b']' | b'}' | b'[' | b'{')
+                        || c == b':'
+                            && (self.i + 1 >= self.s.len()
+                                || matches!(self.s[self.i + 1], b' ' | b',' | b']' | b'}'))
+                    {
                         break;
                     }
                     if c == b'#' && self.i > start && self.s[self.i - 1] == b' ' {

@@ -78,6 +78,28 @@ pub fn parse_fast(s: &str) -> Result<Json, YamlError> {
     }
 }
 
+/// Like [`parse_fast`], but only `apiVersion`, `kind` and `metadata`'s identity fields
+/// (name, namespace, generateName, labels, annotations) are built; the whole document is
+/// still checked. For commands that print documents as rendered (`kpack template`).
+pub fn parse_head(s: &str) -> Result<Json, YamlError> {
+    if let Some(v) = fast::parse_keep(s, fast::Keep::Head) {
+        return Ok(v);
+    }
+    let mut v = parse(s)?;
+    if let Json::Object(m) = &mut v {
+        m.retain(|k, _| matches!(k.as_str(), "apiVersion" | "kind" | "metadata"));
+        if let Some(Json::Object(meta)) = m.get_mut("metadata") {
+            meta.retain(|k, _| {
+                matches!(
+                    k.as_str(),
+                    "name" | "namespace" | "generateName" | "labels" | "annotations"
+                )
+            });
+        }
+    }
+    Ok(v)
+}
+
 /// Parse every `---`-separated document of a YAML stream; empty documents are `null`.
 pub fn parse_all(s: &str) -> Result<Vec<Json>, YamlError> {
     let mut out = Vec::new();

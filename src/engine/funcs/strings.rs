@@ -518,7 +518,11 @@ pub fn clean(a: &Args) -> Result<Value, Error> {
 pub fn ext(a: &Args) -> Result<Value, Error> {
     let p = a.str(0);
     let last = p.rsplit('/').next().unwrap_or(&p);
-    Ok(last.rfind('.').map(|i| last[i..].to_string()).unwrap_or_default().into())
+    Ok(last
+        .rfind('.')
+        .map(|i| last[i..].to_string())
+        .unwrap_or_default()
+        .into())
 }
 
 /// `isAbs(path)`: whether the path starts with `/`.

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_CONCURRENCY: usize = 16;
 /// A collection with at least this many objects of a group is listed (metadata only)
 /// instead of asking for each object.
-const LIST_THRESHOLD: usize = 2;
+const LIST_THRESHOLD: usize = 3;
 /// How long a CRD applied by kpack may take to become Established.
 pub const CRD_ESTABLISH_TIMEOUT: Duration = Duration::from_secs(60);
 

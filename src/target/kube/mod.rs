@@ -183,6 +183,7 @@ pub fn remote_error(what: &str, e: kube::Error) -> Error {
             Error::Remote(format!("{what}: {detail}"))
         }
         other => {
+            let transport = matches!(other, kube::Error::Service(_) | kube::Error::HyperError(_));
             let mut msg = other.to_string();
             let mut src = std::error::Error::source(&other);
             while let Some(s) = src {
@@ -193,7 +194,13 @@ pub fn remote_error(what: &str, e: kube::Error) -> Error {
                 }
                 src = s.source();
             }
-            Error::Remote(format!("{what}: {msg}"))
+            if transport {
+                Error::Remote(format!(
+                    "{what}: connection to the API server failed: {msg}"
+                ))
+            } else {
+                Error::Remote(format!("{what}: {msg}"))
+            }
         }
     }
 }
@@ -230,7 +237,15 @@ impl Target for KubeTarget {
         namespace: &str,
         installs_crds: &[Document],
     ) -> Result<Vec<ObjectRef>> {
+        // CRDs of the release (from `crds/`, or among the objects themselves: install order
+        // puts them first) define kinds the cluster may not serve yet.
         self.discovery.remember_crds(installs_crds);
+        let own: Vec<Document> = docs
+            .iter()
+            .filter(|d| discovery::is_crd(d.api_version(), d.kind()))
+            .cloned()
+            .collect();
+        self.discovery.remember_crds(&own);
         self.block_on(async {
             self.discovery
                 .prefetch(docs.iter().map(|d| d.api_version().to_string()))
