@@ -856,3 +856,33 @@ fn crd_in_templates_installs_with_its_custom_resources() {
             .is_none()
     );
 }
+
+/// `lookup` reads live objects when rendering for a cluster, so a value generated on
+/// install (the usual "generate once" pattern) is kept on upgrade.
+#[test]
+fn lookup_reads_the_cluster_so_generated_values_survive_upgrades() {
+    let env = Env::new();
+    env.server.seed(
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "site", "namespace": "apps"}, "data": {"region": "eu-west"}}),
+        "someone-else",
+    );
+    let secret = "{% set existing = lookup(\"v1\", \"Secret\", Release.Namespace, \"pw\") %}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: pw\ndata:\n  password: {{ existing.data.password if existing else (randAlphaNum(16) | b64enc) }}\n";
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: info\ndata:\n  region: {{ lookup(\"v1\", \"ConfigMap\", Release.Namespace, \"site\").data.region | quote }}\n  missing: {{ lookup(\"v1\", \"ConfigMap\", Release.Namespace, \"nope\") | length | quote }}\n";
+    let chart = env.chart(
+        "pw",
+        "0.1.0",
+        &[("secret.yaml", secret), ("cm.yaml", cm)],
+        "",
+    );
+    env.kpack(&["install", "pw", &chart]).ok();
+    let info = env.server.get("configmaps", Some("apps"), "info").unwrap();
+    assert_eq!(info["data"], json!({"region": "eu-west", "missing": "0"}));
+    let first = env.server.get("secrets", Some("apps"), "pw").unwrap()["data"]["password"].clone();
+    assert!(first.as_str().is_some_and(|s| !s.is_empty()), "{first}");
+    env.kpack(&["upgrade", "pw", &chart]).ok();
+    let second = env.server.get("secrets", Some("apps"), "pw").unwrap()["data"]["password"].clone();
+    assert_eq!(
+        first, second,
+        "the generated password must survive the upgrade"
+    );
+}

@@ -51,6 +51,7 @@ pub fn capabilities(
         None => target.capabilities()?.unwrap_or_default(),
     };
     caps.api_versions.extend(extra.iter().cloned());
+    caps.lookup = target.lookup_fn();
     Ok(caps)
 }
 

@@ -98,13 +98,32 @@ impl KubeVersion {
     }
 }
 
+/// `lookup(apiVersion, kind, namespace, name)` against the target: the live object, or an
+/// empty map when it does not exist. Rendering without a target has none, and `lookup`
+/// then always returns an empty map (as `helm template` does).
+pub type LookupFn = Arc<
+    dyn Fn(&str, &str, &str, &str) -> std::result::Result<serde_json::Value, String> + Send + Sync,
+>;
+
 /// What the target cluster offers (`Capabilities`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Capabilities {
     /// The cluster's Kubernetes version.
     pub kube_version: KubeVersion,
     /// API versions served (`group/version` and `group/version/Kind`).
     pub api_versions: Vec<String>,
+    /// Reads live objects for the `lookup` helper, when rendering for a target.
+    pub lookup: Option<LookupFn>,
+}
+
+impl std::fmt::Debug for Capabilities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capabilities")
+            .field("kube_version", &self.kube_version)
+            .field("api_versions", &self.api_versions)
+            .field("lookup", &self.lookup.as_ref().map(|_| "target"))
+            .finish()
+    }
 }
 
 impl Capabilities {
@@ -115,6 +134,7 @@ impl Capabilities {
         Capabilities {
             kube_version,
             api_versions,
+            lookup: None,
         }
     }
 }
@@ -264,6 +284,28 @@ fn add_include_and_tpl(env: &mut Environment<'static>, defines: DefineFiles) {
                         format!("{NESTED}tpl failed:\n  {}", indent_more(&describe(&e, &d2))),
                     )
                 })
+        },
+    );
+}
+
+/// `lookup` reading live objects through the target (replaces the always-empty helper).
+fn add_lookup(env: &mut Environment<'static>, lookup: LookupFn) {
+    env.add_function(
+        "lookup",
+        move |api_version: String,
+              kind: String,
+              namespace: String,
+              name: String|
+              -> std::result::Result<Value, minijinja::Error> {
+            let found = lookup(&api_version, &kind, &namespace, &name).map_err(|e| {
+                minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!(
+                        "lookup({api_version:?}, {kind:?}, {namespace:?}, {name:?}) failed: {e}"
+                    ),
+                )
+            })?;
+            Ok(funcs::value_from_json(&found))
         },
     );
 }
@@ -540,6 +582,9 @@ pub fn render(
 
     let mut env = base_environment();
     add_include_and_tpl(&mut env, define_files.clone());
+    if let Some(lookup) = caps.lookup.clone() {
+        add_lookup(&mut env, lookup);
+    }
     for (name, source) in define_sources {
         env.add_template_owned(name, source)
             .map_err(|e| Error::Template(describe(&e, &define_files)))?;

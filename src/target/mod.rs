@@ -88,6 +88,11 @@ pub trait Target: Send + Sync {
     fn apply(&self, docs: &[Document], opts: &ApplyOptions) -> Result<Vec<Json>>;
     /// Delete objects (already ordered by the caller); missing ones are not an error.
     fn delete(&self, objects: &[ObjectRef]) -> Result<()>;
+    /// What the `lookup` template helper reads live objects with, when this target can
+    /// (the cluster target); `None` makes `lookup` return an empty map.
+    fn lookup_fn(&self) -> Option<crate::engine::LookupFn> {
+        None
+    }
     /// Live state of an object, `None` when absent.
     fn get(&self, object: &ObjectRef) -> Result<Option<Json>>;
     /// Readiness of objects now.

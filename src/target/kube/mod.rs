@@ -365,6 +365,7 @@ impl Target for KubeTarget {
             Ok(Some(crate::engine::Capabilities {
                 kube_version,
                 api_versions,
+                lookup: None,
             }))
         })
     }
@@ -374,6 +375,34 @@ impl Target for KubeTarget {
             self.client.clone(),
             self.rt.clone(),
         )))
+    }
+
+    fn lookup_fn(&self) -> Option<crate::engine::LookupFn> {
+        let (rt, client, discovery) =
+            (self.rt.clone(), self.client.clone(), self.discovery.clone());
+        Some(Arc::new(
+            move |api_version: &str, kind: &str, namespace: &str, name: &str| {
+                let empty = || Json::Object(serde_json::Map::new());
+                // Listing (an empty name) is not supported: an empty map, as for a missing object.
+                if name.is_empty() {
+                    return Ok(empty());
+                }
+                block_on(&rt, async {
+                    let Some(r) = discovery
+                        .lookup(api_version, kind)
+                        .await
+                        .map_err(|e| e.to_string())?
+                    else {
+                        return Ok(empty());
+                    };
+                    let ns = (!namespace.is_empty()).then_some(namespace);
+                    let found = apply::get_json(&client, &r, ns, name)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(found.unwrap_or_else(empty))
+                })
+            },
+        ))
     }
 
     fn get(&self, object: &ObjectRef) -> Result<Option<Json>> {
