@@ -81,6 +81,47 @@ pub(crate) fn render_for(
     render(chart, values, &opts)
 }
 
+/// What an install or upgrade applies from a render: its objects, its hooks (checked; none
+/// with `--no-hooks`), and the pending record of the new revision.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn prepare(
+    out: &RenderOutput,
+    name: &str,
+    namespace: &str,
+    revision: u64,
+    status: Status,
+    config: Map,
+    no_hooks: bool,
+    first_deployed: Option<String>,
+) -> Result<(
+    Vec<crate::manifest::Document>,
+    Vec<crate::manifest::Document>,
+    crate::release::Release,
+)> {
+    let docs = out.manifest.documents.clone();
+    let hook_docs = if no_hooks {
+        Vec::new()
+    } else {
+        out.manifest.hooks.clone()
+    };
+    hooks::validate(&hook_docs)?;
+    let record = new_record(
+        name,
+        namespace,
+        revision,
+        status,
+        chart_info(&out.chart),
+        config,
+        out.values.clone(),
+        &docs,
+        &out.manifest.hooks,
+        &out.crds,
+        out.notes.clone(),
+        first_deployed,
+    );
+    Ok((docs, hook_docs, record))
+}
+
 /// Install `chart` as a new release with the user's values.
 pub fn install(
     target: &dyn Target,
@@ -138,27 +179,16 @@ pub fn install(
         caps,
         opts.skip_schema_validation,
     )?;
-    let docs = out.manifest.documents.clone();
-    let hook_docs = if opts.op.no_hooks {
-        Vec::new()
-    } else {
-        out.manifest.hooks.clone()
-    };
-    hooks::validate(&hook_docs)?;
-    let mut record = new_record(
+    let (docs, hook_docs, mut record) = prepare(
+        &out,
         &opts.name,
         &opts.namespace,
         revision,
         Status::PendingInstall,
-        chart_info(&out.chart),
         out.user_values.clone(),
-        out.values.clone(),
-        &docs,
-        &out.manifest.hooks,
-        &out.crds,
-        out.notes.clone(),
+        opts.op.no_hooks,
         None,
-    );
+    )?;
     if client_dry {
         record.description = "Dry run complete".into();
         return Ok(s.outcome(record));

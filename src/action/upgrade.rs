@@ -9,11 +9,9 @@
 //! back to at once. `-i/--install` installs a release that does not exist (or was
 //! uninstalled).
 
-use super::apply::{
-    self, Deploy, DryRun, Event, OperationOptions, Outcome, Session, chart_info, new_record,
-};
-use super::hooks::{self, HookEvent};
-use super::install::{InstallOptions, capabilities, install, render_for};
+use super::apply::{self, Deploy, DryRun, Event, OperationOptions, Outcome, Session};
+use super::hooks::HookEvent;
+use super::install::{InstallOptions, capabilities, install, prepare, render_for};
 use super::rollback::{RollbackOptions, rollback};
 use crate::chart::Chart;
 use crate::engine::KubeVersion;
@@ -161,27 +159,16 @@ pub fn upgrade(
             caps,
             opts.skip_schema_validation,
         )?;
-        let docs = out.manifest.documents.clone();
-        let hook_docs = if opts.op.no_hooks {
-            Vec::new()
-        } else {
-            out.manifest.hooks.clone()
-        };
-        hooks::validate(&hook_docs)?;
-        let mut record = new_record(
+        let (docs, hook_docs, mut record) = prepare(
+            &out,
             &opts.name,
             &opts.namespace,
             revision,
             Status::PendingUpgrade,
-            chart_info(&out.chart),
             config,
-            out.values.clone(),
-            &docs,
-            &out.manifest.hooks,
-            &out.crds,
-            out.notes.clone(),
+            opts.op.no_hooks,
             Some(base.first_deployed.clone()),
-        );
+        )?;
         if opts.op.dry_run == Some(DryRun::Client) {
             record.description = "Dry run complete".into();
             return Ok(s.outcome(record));
