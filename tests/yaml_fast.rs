@@ -38,6 +38,7 @@ const TRICKY: &[&str] = &[
     "list:\n  -\n  - a\n  -   b\n",
     "empty: {}\nnone: []\nnull1: ~\nnull2:\nnum: 0x1F\noct: 0777\nf: 1.5\nneg: -3\nbig: 12345678901234567890\n",
     "ip: 10.244.0.0/16\ntime: 12:30\ndate: 2024-01-01\nver: v1.2\n",
+    "cpu: 100m\nmem: 128Mi\nexp: 1e3\nexp2: 1E-2\nhex: 0xff\nbin: 0b101\ninf: .inf\nninf: -.Inf\nnan: .NaN\nodd: 1.2.3\nlead: 01.5\nplus: +12\nund: 1_0\nhexish: 0xZZ\n",
     "- a\n- - nested\n",
     "k: >\n  folded\n  text\n",
     "anchors: &a {x: 1}\nref: *a\n",

@@ -452,6 +452,11 @@ fn resolve(s: &str) -> Option<Json> {
         "false" | "False" | "FALSE" => return Some(Json::Bool(false)),
         _ => {}
     }
+    // `- x` or a lone `-` where a scalar should be is a sequence entry in the wrong place:
+    // leave the error to the full parser.
+    if s == "-" || s.starts_with("- ") {
+        return None;
+    }
     let b = s.as_bytes();
     let first = b[0];
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
@@ -465,6 +470,12 @@ fn resolve(s: &str) -> Option<Json> {
         && (digits == "0" || !digits.starts_with('0'))
     {
         return s.parse::<i64>().ok().map(Json::from);
+    }
+    // A character no YAML number (decimal, hex, octal, binary, float, .inf, .nan) contains
+    // makes it a string: `100m`, `128Mi`, `10.244.0.0/16`, `12:30`, `v1`.
+    let numeric_char = |c: u8| c.is_ascii_hexdigit() || b".+-_xXoOiInN".contains(&c);
+    if !b.iter().all(|&c| numeric_char(c)) {
+        return Some(Json::String(s.to_string()));
     }
     // Anything else that could be a number: ask the full parser about this one scalar.
     match crate::yaml::parse(s) {
