@@ -96,6 +96,10 @@ const CASES: &[Case] = &[
         &["template", "x", "tests/fixtures/errors/required"],
     ),
     Case::fail(
+        "error-go-template-syntax",
+        &["template", "x", "tests/fixtures/errors/gotemplate"],
+    ),
+    Case::fail(
         "error-undefined-in-define",
         &["template", "x", "tests/fixtures/errors/undefined"],
     ),

@@ -382,8 +382,27 @@ fn describe(err: &minijinja::Error, defines: &HashMap<String, String>) -> String
     let mut out = format!("{loc}: {message}");
     if let (Some(src), Some(line)) = (err.template_source(), err.line()) {
         out.push_str(&excerpt(src, line, range));
+        if err.kind() == ErrorKind::SyntaxError
+            && src
+                .split('\n')
+                .nth(line - 1)
+                .is_some_and(looks_like_go_template)
+        {
+            out.push_str(GO_TEMPLATE_HINT);
+        }
     }
     out
+}
+
+const GO_TEMPLATE_HINT: &str = "\nhint: this looks like Helm's Go template syntax; kpack templates are Jinja: `{{ .Values.x }}` is `{{ Values.x }}`, `{{ include \"n\" . }}` is `{{ include(\"n\") }}`, `{{ if x }}…{{ end }}` is `{% if x %}…{% endif %}` (see docs/chart-authoring.md)";
+
+/// Whether a template line uses Go template constructs (`{{ .Values`, `{{ end }}`, ...).
+fn looks_like_go_template(line: &str) -> bool {
+    static GO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\{\{-?\s*(\.[A-Za-z$]|\$|end\s*-?\}\}|if\s|else\s*-?\}\}|range\s|with\s|include\s+"|template\s+"|define\s+")"#)
+            .expect("valid regex")
+    });
+    GO.is_match(line)
 }
 
 /// Minijinja points an undefined attribute at the `.attr` part; widen the span back over
