@@ -12,7 +12,7 @@ use kpack::action::install::{InstallOptions, install};
 pub struct Args {
     /// Release name.
     pub name: String,
-    /// Chart: a directory or a .tgz archive.
+    /// Chart: a directory, a .tgz archive, or oci://HOST/REPO/NAME (with --version).
     pub chart: String,
     #[command(flatten)]
     pub source: super::ChartSourceArgs,

@@ -19,7 +19,7 @@ pub struct Args {
     /// What to show.
     #[arg(value_enum)]
     pub what: What,
-    /// Chart: a directory or a .tgz archive.
+    /// Chart: a directory, a .tgz archive, or oci://HOST/REPO/NAME (with --version).
     pub chart: String,
     #[command(flatten)]
     pub source: super::ChartSourceArgs,

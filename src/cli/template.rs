@@ -12,7 +12,7 @@ use std::path::PathBuf;
 pub struct Args {
     /// Release name (Release.Name).
     pub name: String,
-    /// Chart: a directory or a .tgz archive.
+    /// Chart: a directory, a .tgz archive, or oci://HOST/REPO/NAME (with --version).
     pub chart: String,
     #[command(flatten)]
     pub source: super::ChartSourceArgs,
