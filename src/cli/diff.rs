@@ -13,7 +13,6 @@ use kpack::action::upgrade::{UpgradeOptions, ValuesMode};
 use kpack::diff::{self, DiffReport, Options};
 use kpack::{Error, Result};
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 
 /// Help text after the subcommands of `kpack diff`.
 const AFTER_HELP: &str = "\
@@ -79,8 +78,10 @@ pub struct DiffFlags {
 pub struct UpgradeArgs {
     /// Release name.
     pub name: String,
-    /// Chart: a directory or a .tgz archive.
-    pub chart: PathBuf,
+    /// Chart: a directory, a .tgz archive, or oci://HOST/REPO/NAME (with --version).
+    pub chart: String,
+    #[command(flatten)]
+    pub source: super::ChartSourceArgs,
     #[command(flatten)]
     pub values: ValuesArgs,
     #[command(flatten)]
@@ -172,7 +173,7 @@ fn report(mode: Mode, flags: &DiffFlags) -> Result<DiffReport> {
     let opts = |namespace: &str| Options::new(flags.context, namespace);
     match mode {
         Mode::Upgrade(a) => {
-            let chart = kpack::chart::load(&a.chart)?;
+            let chart = a.source.load(&a.chart)?;
             let user = a.values.options().merge()?;
             let conn = a.target.connect(None)?;
             let values_mode = if a.reuse_values {
