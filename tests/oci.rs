@@ -382,6 +382,42 @@ fn template_a_chart_pulled_from_a_registry() {
     let chart = kpack::chart::load_bytes(&pulled.bytes, &pulled.reference).unwrap();
     let out = render(&chart, "rel");
     assert!(out.contains("name: rel-web"), "{out}");
+
+    // The same through the binary: `template` and `show` take oci:// references.
+    let kpack = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kpack"))
+            .args(args)
+            .env("KPACK_CACHE_HOME", tmp.path().join("cli-cache"))
+            .env("DOCKER_CONFIG", tmp.path().join("cli-docker"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(
+            o.status.success(),
+            "kpack {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        text
+    };
+    let web = reg.url("charts/web");
+    let out = kpack(&[
+        "template",
+        "rel",
+        &web,
+        "--version",
+        "1.0.0",
+        "--plain-http",
+    ]);
+    assert_eq!(
+        out,
+        "---\n# Source: web/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rel-web\ndata:\n  version: \"1.0.0\"\n"
+    );
+    let meta = kpack(&["show", "chart", &web, "--version", "^1", "--plain-http"]);
+    assert_eq!(
+        meta,
+        "apiVersion: v2\nname: web\nversion: 1.0.0\ndescription: test chart web\n"
+    );
 }
 
 fn render(chart: &kpack::chart::Chart, release: &str) -> String {
