@@ -9,7 +9,7 @@ use super::target::TargetArgs;
 use super::{RenderArgs, ValuesArgs};
 use kpack::action::apply::OperationOptions;
 use kpack::action::diff as actions;
-use kpack::action::upgrade::{UpgradeOptions, ValuesMode};
+use kpack::action::upgrade::UpgradeOptions;
 use kpack::diff::{self, DiffReport, Options};
 use kpack::{Error, Result};
 use std::io::{BufRead, IsTerminal, Write};
@@ -91,16 +91,8 @@ pub struct UpgradeArgs {
     /// Show what installing would do when the release does not exist (or was uninstalled).
     #[arg(short = 'i', long)]
     pub install: bool,
-    /// Reuse the last revision's values (its chart defaults included) and merge the values
-    /// given over them.
-    #[arg(long = "reuse-values", conflicts_with_all = ["reset_values", "reset_then_reuse_values"])]
-    pub reuse_values: bool,
-    /// Use only the new chart's defaults and the values given.
-    #[arg(long = "reset-values", conflicts_with = "reset_then_reuse_values")]
-    pub reset_values: bool,
-    /// Use the new chart's defaults, then the last revision's user values, then the values given.
-    #[arg(long = "reset-then-reuse-values")]
-    pub reset_then_reuse_values: bool,
+    #[command(flatten)]
+    pub values_mode: super::upgrade::ValuesModeArgs,
     /// Compare as an upgrade with --take-ownership would apply (no ownership notices).
     #[arg(long = "take-ownership")]
     pub take_ownership: bool,
@@ -176,15 +168,7 @@ fn report(mode: Mode, flags: &DiffFlags) -> Result<DiffReport> {
             let chart = a.source.load(&a.chart)?;
             let user = a.values.options().merge()?;
             let conn = a.target.connect(None)?;
-            let values_mode = if a.reuse_values {
-                ValuesMode::Reuse
-            } else if a.reset_values {
-                ValuesMode::Reset
-            } else if a.reset_then_reuse_values {
-                ValuesMode::ResetThenReuse
-            } else {
-                ValuesMode::Default
-            };
+            let values_mode = a.values_mode.mode();
             let uopts = UpgradeOptions {
                 name: a.name.clone(),
                 namespace: conn.namespace.clone(),

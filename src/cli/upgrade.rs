@@ -35,16 +35,8 @@ pub struct Args {
     /// On failure, roll back to the last deployed revision (implies --wait).
     #[arg(long)]
     pub atomic: bool,
-    /// Reuse the last revision's values (its chart defaults included) and merge the values
-    /// given over them.
-    #[arg(long = "reuse-values", conflicts_with_all = ["reset_values", "reset_then_reuse_values"])]
-    pub reuse_values: bool,
-    /// Use only the new chart's defaults and the values given.
-    #[arg(long = "reset-values", conflicts_with = "reset_then_reuse_values")]
-    pub reset_values: bool,
-    /// Use the new chart's defaults, then the last revision's user values, then the values given.
-    #[arg(long = "reset-then-reuse-values")]
-    pub reset_then_reuse_values: bool,
+    #[command(flatten)]
+    pub values_mode: ValuesModeArgs,
     /// Keep at most this many revisions of the release (0: no limit).
     #[arg(long = "history-max", value_name = "N", default_value_t = kpack::action::apply::DEFAULT_HISTORY_MAX)]
     pub history_max: usize,
@@ -57,15 +49,7 @@ pub fn run(a: Args) -> Result<()> {
     let mut op = a.op.options();
     op.atomic = a.atomic;
     op.history_max = a.history_max;
-    let values_mode = if a.reuse_values {
-        ValuesMode::Reuse
-    } else if a.reset_values {
-        ValuesMode::Reset
-    } else if a.reset_then_reuse_values {
-        ValuesMode::ResetThenReuse
-    } else {
-        ValuesMode::Default
-    };
+    let values_mode = a.values_mode.mode();
     let opts = UpgradeOptions {
         name: a.name.clone(),
         namespace: conn.namespace.clone(),
@@ -90,4 +74,35 @@ pub fn run(a: Args) -> Result<()> {
     });
     progress.finish();
     print_outcome(&result?, &a.op)
+}
+
+/// How an upgrade treats the last revision's values (Helm's flags; none given: reuse the
+/// last user values when no values are given).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ValuesModeArgs {
+    /// Reuse the last revision's values (its chart defaults included) and merge the values
+    /// given over them.
+    #[arg(long = "reuse-values", conflicts_with_all = ["reset_values", "reset_then_reuse_values"])]
+    pub reuse_values: bool,
+    /// Use only the new chart's defaults and the values given.
+    #[arg(long = "reset-values", conflicts_with = "reset_then_reuse_values")]
+    pub reset_values: bool,
+    /// Use the new chart's defaults, then the last revision's user values, then the values given.
+    #[arg(long = "reset-then-reuse-values")]
+    pub reset_then_reuse_values: bool,
+}
+
+impl ValuesModeArgs {
+    /// The mode these flags select.
+    pub fn mode(&self) -> ValuesMode {
+        if self.reuse_values {
+            ValuesMode::Reuse
+        } else if self.reset_values {
+            ValuesMode::Reset
+        } else if self.reset_then_reuse_values {
+            ValuesMode::ResetThenReuse
+        } else {
+            ValuesMode::Default
+        }
+    }
 }
