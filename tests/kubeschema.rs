@@ -176,7 +176,7 @@ fn target_newer_than_every_schema_falls_back() {
 fn validate_api_lines() {
     let doc = kpack::manifest::Document {
         source: "web/templates/deployment.yaml".into(),
-        text: String::new(),
+        text: String::new().into(),
         object: json!({
             "apiVersion": "apps/v1",
             "kind": "Deployment",

@@ -438,7 +438,7 @@ fn render(chart: &kpack::chart::Chart, release: &str) -> String {
     out.manifest
         .documents
         .iter()
-        .map(|d| d.text.clone())
+        .map(|d| d.text.as_str())
         .collect::<Vec<_>>()
         .join("\n---\n")
 }

@@ -263,7 +263,7 @@ fn include_context_rules() {
     )
     .unwrap();
     assert_eq!(
-        out.templates[0].content,
+        &*out.templates[0].content,
         "apiVersion: v1\nkind: A\nmetadata:\n  name: x\na: hi world from rel\nb: hi world from rel\nc: n/n/world\nd: S\ne: world!\n"
     );
 }
@@ -362,7 +362,7 @@ fn capabilities_and_files_objects() {
     )
     .unwrap();
     assert_eq!(
-        out.templates[0].content,
+        &*out.templates[0].content,
         "apiVersion: v1\nkind: A\nmetadata:\n  name: x\nv: v1.36.0 36\nhas: true false\nget: \"a=1\\nb=2\\n\"\nlines: 2\ncfg:\n  app.conf: |\n    a=1\n    b=2\n  other.conf: |\n    c=3\nsec:\n  other.conf: Yz0zCg==\ntpl: t/templates/a.yaml t/templates\n"
     );
 }

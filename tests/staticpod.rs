@@ -324,7 +324,7 @@ fn files_kpack_does_not_own_are_never_taken_silently() {
     // The target itself refuses too, even when asked directly.
     let doc = kpack::manifest::Document {
         source: "x".into(),
-        text: String::new(),
+        text: String::new().into(),
         object: json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "pod-1"}}),
     };
     let opts = kpack::target::ApplyOptions {

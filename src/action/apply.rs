@@ -205,7 +205,7 @@ pub fn parse_manifest(text: &str) -> Result<Vec<Document>> {
         }
         out.push(Document {
             source,
-            text: body.trim_matches('\n').trim_end().to_string(),
+            text: body.trim_matches('\n').trim_end().into(),
             object,
         });
     }
@@ -264,10 +264,10 @@ pub fn stamp(doc: &Document, name: &str, namespace: &str) -> Document {
     }
     let text = yaml::to_string(&object)
         .map(|t| t.trim_end().to_string())
-        .unwrap_or_else(|_| doc.text.clone());
+        .unwrap_or_else(|_| doc.text.to_string());
     Document {
         source: doc.source.clone(),
-        text,
+        text: text.into(),
         object,
     }
 }
@@ -733,7 +733,7 @@ mod tests {
     fn doc(kind: &str, name: &str) -> Document {
         Document {
             source: "c/templates/x.yaml".into(),
-            text: format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}"),
+            text: format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}").into(),
             object: json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}),
         }
     }

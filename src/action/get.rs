@@ -61,7 +61,7 @@ pub fn mask_secrets(manifest: &str) -> String {
                 .map(|t| t.trim_end().to_string())
                 .unwrap_or_else(|_| format!("# {MASK}"))
         } else {
-            d.text.clone()
+            d.text.to_string()
         };
         out.push_str("---\n");
         if !d.source.is_empty() {

@@ -308,7 +308,7 @@ mod tests {
     fn hook(name: &str, ann: Json) -> Document {
         Document {
             source: "c/templates/h.yaml".into(),
-            text: String::new(),
+            text: String::new().into(),
             object: json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name, "annotations": ann}}),
         }
     }

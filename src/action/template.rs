@@ -66,15 +66,21 @@ pub fn selected<'a>(out: &'a RenderOutput, opts: &TemplateOptions) -> Result<Vec
 
 /// `---`-separated YAML, each document preceded by `# Source: …`.
 pub fn to_yaml(docs: &[&Document]) -> String {
-    let mut s = String::new();
+    let mut s = Vec::new();
+    write_yaml(docs, &mut s).expect("writing to memory");
+    String::from_utf8(s).expect("documents are text")
+}
+
+/// [`to_yaml`] written straight to `w` (no copy of the whole output in memory).
+pub fn write_yaml(docs: &[&Document], w: &mut impl std::io::Write) -> std::io::Result<()> {
     for d in docs {
-        s.push_str("---\n# Source: ");
-        s.push_str(&d.source);
-        s.push('\n');
-        s.push_str(&d.text);
-        s.push('\n');
+        w.write_all(b"---\n# Source: ")?;
+        w.write_all(d.source.as_bytes())?;
+        w.write_all(b"\n")?;
+        w.write_all(d.text.as_bytes())?;
+        w.write_all(b"\n")?;
     }
-    s
+    Ok(())
 }
 
 /// A `v1/List` of the objects, as pretty JSON.

@@ -5,7 +5,7 @@
 use super::ignore::Ignore;
 use super::{Chart, File, Metadata};
 use crate::{Error, Result, archive, yaml};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Load a chart from a directory or a `.tgz` archive on disk.
 pub fn load(path: &Path) -> Result<Chart> {
@@ -45,10 +45,14 @@ pub fn load_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
         )));
     }
     let ignore = read_ignore_file(dir)?;
-    let mut out = Vec::new();
-    walk(dir, "", &ignore, &mut out, 0)?;
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    let mut paths = Vec::new();
+    walk(dir, "", &ignore, &mut paths, 0)?;
+    paths.sort_by(|a, b| a.0.cmp(&b.0));
+    // Big charts have thousands of files: read them on every core.
+    crate::parallel::map(&paths, &|(rel, path): &(String, PathBuf)| {
+        let data = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+        Ok((rel.clone(), data))
+    })
 }
 
 fn read_ignore_file(dir: &Path) -> Result<Ignore> {
@@ -66,7 +70,7 @@ fn walk(
     dir: &Path,
     prefix: &str,
     ignore: &Ignore,
-    out: &mut Vec<(String, Vec<u8>)>,
+    out: &mut Vec<(String, PathBuf)>,
     depth: usize,
 ) -> Result<()> {
     if depth > 64 {
@@ -85,18 +89,25 @@ fn walk(
             format!("{prefix}/{name}")
         };
         let path = entry.path();
-        // Follow links, as Helm does; a dangling link is an error naming it.
-        let meta = std::fs::metadata(&path).map_err(|e| {
-            Error::Chart(format!("{}: {e} (a broken symbolic link?)", path.display()))
-        })?;
-        if ignore.is_ignored(&rel, meta.is_dir()) {
+        let kind = entry
+            .file_type()
+            .map_err(|e| Error::io(path.display(), e))?;
+        let (is_dir, is_file) = if kind.is_symlink() {
+            // Follow links, as Helm does; a dangling link is an error naming it.
+            let meta = std::fs::metadata(&path).map_err(|e| {
+                Error::Chart(format!("{}: {e} (a broken symbolic link?)", path.display()))
+            })?;
+            (meta.is_dir(), meta.is_file())
+        } else {
+            (kind.is_dir(), kind.is_file())
+        };
+        if ignore.is_ignored(&rel, is_dir) {
             continue;
         }
-        if meta.is_dir() {
+        if is_dir {
             walk(&path, &rel, ignore, out, depth + 1)?;
-        } else if meta.is_file() {
-            let data = std::fs::read(&path).map_err(|e| Error::io(path.display(), e))?;
-            out.push((rel, data));
+        } else if is_file {
+            out.push((rel, path));
         }
     }
     Ok(())
@@ -140,7 +151,10 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> 
                 None if rest.ends_with(".tgz") || rest.ends_with(".tar.gz") => {
                     sub_archives.push((name, data));
                 }
-                None => other.push(File { name, data }),
+                None => other.push(File {
+                    name,
+                    data: data.into(),
+                }),
             }
             continue;
         }
@@ -161,14 +175,28 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> 
                 })?;
                 schema = Some(v);
             }
-            "templates/NOTES.txt" => notes = Some(File { name, data }),
-            n if n.starts_with("templates/") => templates.push(File { name, data }),
-            n if n.starts_with("crds/") => crds.push(File { name, data }),
+            "templates/NOTES.txt" => {
+                notes = Some(File {
+                    name,
+                    data: data.into(),
+                })
+            }
+            n if n.starts_with("templates/") => templates.push(File {
+                name,
+                data: data.into(),
+            }),
+            n if n.starts_with("crds/") => crds.push(File {
+                name,
+                data: data.into(),
+            }),
             n => {
                 if n.eq_ignore_ascii_case("README.md") || n.eq_ignore_ascii_case("README") {
                     readme = Some(String::from_utf8_lossy(&data).into_owned());
                 }
-                other.push(File { name, data })
+                other.push(File {
+                    name,
+                    data: data.into(),
+                })
             }
         }
     }

@@ -16,8 +16,8 @@ use crate::values::Map;
 pub struct File {
     /// Path relative to the chart root, `/`-separated.
     pub name: String,
-    /// Raw content.
-    pub data: Vec<u8>,
+    /// Raw content (shared: cloning a chart tree does not copy file contents).
+    pub data: std::sync::Arc<[u8]>,
 }
 
 /// A loaded chart and its subcharts.

@@ -75,13 +75,15 @@ pub fn run(a: Args) -> Result<()> {
         }
         return Ok(());
     }
-    let text = match a.output {
-        Format::Yaml => template::to_yaml(&docs),
-        Format::Json => template::to_json(&docs),
-    };
     use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     // A closed pipe (`| head`) is not an error worth reporting.
-    let _ = stdout.write_all(text.as_bytes());
+    let _ = match a.output {
+        Format::Yaml => template::write_yaml(&docs, &mut stdout),
+        Format::Json => stdout.write_all(template::to_json(&docs).as_bytes()),
+    }
+    .and_then(|_| stdout.flush());
+    // The process ends here: freeing every rendered object one by one would only cost time.
+    std::mem::forget(out);
     Ok(())
 }

@@ -150,8 +150,8 @@ impl Default for Capabilities {
 pub struct RenderedTemplate {
     /// Full template name: `web/templates/deploy.yaml`, `web/charts/db/templates/x.yaml`.
     pub name: String,
-    /// The rendered text.
-    pub content: String,
+    /// The rendered text (shared with the documents split from it).
+    pub content: Arc<str>,
 }
 
 /// The result of rendering a chart tree.
@@ -172,7 +172,8 @@ thread_local! {
 
 struct DepthGuard;
 impl DepthGuard {
-    fn enter(what: &str) -> std::result::Result<DepthGuard, minijinja::Error> {
+    /// `what` names the call in the error; it is only built when the limit is hit.
+    fn enter(what: impl FnOnce() -> String) -> std::result::Result<DepthGuard, minijinja::Error> {
         let d = DEPTH.with(|c| {
             c.set(c.get() + 1);
             c.get()
@@ -182,7 +183,8 @@ impl DepthGuard {
             return Err(minijinja::Error::new(
                 ErrorKind::InvalidOperation,
                 format!(
-                    "{what}: templates nested more than {MAX_INCLUDE_DEPTH} levels deep; does a named template include itself?"
+                    "{}: templates nested more than {MAX_INCLUDE_DEPTH} levels deep; does a named template include itself?",
+                    what()
                 ),
             ));
         }
@@ -245,7 +247,7 @@ fn add_include_and_tpl(env: &mut Environment<'static>, defines: DefineFiles) {
     env.add_function(
         "include",
         move |state: &State, name: String, ctx: Option<Value>| -> std::result::Result<Value, minijinja::Error> {
-            let _g = DepthGuard::enter(&format!("include({name:?})"))?;
+            let _g = DepthGuard::enter(|| format!("include({name:?})"))?;
             let tmpl = state.env().get_template(&name).map_err(|_| {
                 minijinja::Error::new(
                     ErrorKind::InvalidOperation,
@@ -271,7 +273,7 @@ fn add_include_and_tpl(env: &mut Environment<'static>, defines: DefineFiles) {
               text: String,
               ctx: Option<Value>|
               -> std::result::Result<Value, minijinja::Error> {
-            let _g = DepthGuard::enter("tpl")?;
+            let _g = DepthGuard::enter(|| "tpl".into())?;
             let context = sub_context(state, ctx)?;
             let name = format!("tpl in {}", state.name());
             state
@@ -574,28 +576,36 @@ pub fn render(
     let mut define_sources: Vec<(String, String)> = Vec::new();
     let mut bodies: Vec<(Unit, String)> = Vec::new();
     let mut notes_unit = None;
-    for (i, scope) in scopes.iter().enumerate().rev() {
-        for t in &scope.chart.templates {
-            let name = format!("{}/{}", scope.prefix, t.name);
-            let text = std::str::from_utf8(&t.data)
-                .map_err(|_| Error::Template(format!("{name}: not valid UTF-8 text")))?;
-            let (body, defs) = defines::extract(&name, text).map_err(Error::Template)?;
-            for d in defs {
-                define_files.insert(d.name.clone(), d.file);
-                define_sources.push((d.name, d.source));
-            }
-            let base = t.name.rsplit('/').next().unwrap_or(&t.name);
-            if !base.starts_with('_') && !scope.chart.metadata.is_library() {
-                bodies.push((Unit { name, scope: i }, body));
-            }
+    // Every file of the tree, deepest charts first; split on every core (big charts have
+    // thousands of templates).
+    let files: Vec<(usize, &crate::chart::File)> = scopes
+        .iter()
+        .enumerate()
+        .rev()
+        .flat_map(|(i, scope)| scope.chart.templates.iter().map(move |t| (i, t)))
+        .collect();
+    let split = crate::parallel::map(&files, &|&(i, t)| {
+        let name = format!("{}/{}", scopes[i].prefix, t.name);
+        let text = std::str::from_utf8(&t.data)
+            .map_err(|_| Error::Template(format!("{name}: not valid UTF-8 text")))?;
+        let (body, defs) = defines::extract(&name, text).map_err(Error::Template)?;
+        Ok((name, body, defs))
+    })?;
+    for ((i, t), (name, body, defs)) in files.iter().zip(split) {
+        let scope = &scopes[*i];
+        for d in defs {
+            define_files.insert(d.name.clone(), d.file);
+            define_sources.push((d.name, d.source));
         }
-        if i == 0
-            && let Some(n) = &scope.chart.notes
-        {
-            let name = format!("{}/{}", scope.prefix, n.name);
-            let text = String::from_utf8_lossy(&n.data).into_owned();
-            notes_unit = Some((Unit { name, scope: 0 }, text));
+        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+        if !base.starts_with('_') && !scope.chart.metadata.is_library() {
+            bodies.push((Unit { name, scope: *i }, body));
         }
+    }
+    if let Some(n) = &scopes[0].chart.notes {
+        let name = format!("{}/{}", scopes[0].prefix, n.name);
+        let text = String::from_utf8_lossy(&n.data).into_owned();
+        notes_unit = Some((Unit { name, scope: 0 }, text));
     }
     let define_files: DefineFiles = Arc::new(define_files);
 
@@ -642,7 +652,7 @@ pub fn render(
         .zip(outputs)
         .map(|((u, _), content)| RenderedTemplate {
             name: u.name.clone(),
-            content,
+            content: content.into(),
         })
         .collect();
     let notes = match &notes_unit {

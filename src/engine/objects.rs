@@ -132,7 +132,7 @@ impl Object for Files {
             )),
             "GetBytes" => Ok(Value::from_bytes(
                 self.get(one_str(method, args)?)
-                    .map(|f| f.data.clone())
+                    .map(|f| f.data.to_vec())
                     .unwrap_or_default(),
             )),
             "Lines" => {

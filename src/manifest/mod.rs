@@ -8,6 +8,72 @@ pub mod order;
 use crate::engine::RenderedTemplate;
 use crate::{Error, Result, yaml};
 use serde_json::Value as Json;
+use std::sync::Arc;
+
+/// A document's text: a slice of its template's rendered output, shared with it rather
+/// than copied (a big chart's output is then held once). Reads as a `&str`.
+#[derive(Clone)]
+pub struct Text {
+    buf: Arc<str>,
+    start: usize,
+    end: usize,
+}
+
+impl Text {
+    /// `buf[range]`, sharing `buf`.
+    pub fn slice(buf: &Arc<str>, range: std::ops::Range<usize>) -> Self {
+        assert!(buf.is_char_boundary(range.start) && buf.is_char_boundary(range.end));
+        Text {
+            buf: buf.clone(),
+            start: range.start,
+            end: range.end,
+        }
+    }
+
+    /// The text as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.buf[self.start..self.end]
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        let buf: Arc<str> = s.into();
+        let end = buf.len();
+        Text { buf, start: 0, end }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text::from(s.to_string())
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One Kubernetes object of a manifest.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,7 +81,7 @@ pub struct Document {
     /// The template it came from (`web/templates/deploy.yaml`) or CRD file.
     pub source: String,
     /// The document's text as rendered (trimmed), printed verbatim by `kpack template`.
-    pub text: String,
+    pub text: Text,
     /// The parsed object.
     pub object: Json,
 }
@@ -116,9 +182,11 @@ pub fn split_with(t: &RenderedTemplate, head_only: bool) -> Result<Vec<Document>
         if object.is_null() {
             continue;
         }
+        let trimmed = text.trim_matches('\n').trim_end();
+        let start = trimmed.as_ptr() as usize - t.content.as_ptr() as usize;
         let doc = Document {
             source: t.name.clone(),
-            text: text.trim_matches('\n').trim_end().to_string(),
+            text: Text::slice(&t.content, start..start + trimmed.len()),
             object,
         };
         check_object(&doc, i + 1)?;
@@ -210,17 +278,32 @@ pub fn build(templates: &[RenderedTemplate]) -> Result<Manifest> {
 /// [`build`], optionally with identity-only objects (see [`split_with`]).
 pub fn build_with(templates: &[RenderedTemplate], head_only: bool) -> Result<Manifest> {
     let mut m = Manifest::default();
-    for docs in crate::parallel::map(templates, &|t| split_with(t, head_only))? {
-        for d in docs {
-            if d.hook_events().is_some() {
+    // Whether each document is a hook and its install rank are found on the worker
+    // threads, next to the parsing.
+    let split = |t: &RenderedTemplate| -> Result<Vec<(Document, bool, usize)>> {
+        Ok(split_with(t, head_only)?
+            .into_iter()
+            .map(|d| {
+                let hook = d.hook_events().is_some();
+                let rank = order::sort_rank(d.kind());
+                (d, hook, rank)
+            })
+            .collect())
+    };
+    let (mut doc_ranks, mut hook_ranks) = (Vec::new(), Vec::new());
+    for docs in crate::parallel::map(templates, &split)? {
+        for (d, hook, rank) in docs {
+            if hook {
                 m.hooks.push(d);
+                hook_ranks.push(rank);
             } else {
                 m.documents.push(d);
+                doc_ranks.push(rank);
             }
         }
     }
-    order::sort_install(&mut m.documents);
-    order::sort_install(&mut m.hooks);
+    order::sort_ranked(&mut m.documents, &doc_ranks);
+    order::sort_ranked(&mut m.hooks, &hook_ranks);
     Ok(m)
 }
 
@@ -234,11 +317,8 @@ pub fn crds(chart: &crate::chart::Chart) -> Result<Vec<Document>> {
 fn collect_crds(chart: &crate::chart::Chart, prefix: &str, out: &mut Vec<Document>) -> Result<()> {
     for f in &chart.crds {
         let name = format!("{prefix}/{}", f.name);
-        let text = String::from_utf8_lossy(&f.data).into_owned();
-        out.extend(split(&RenderedTemplate {
-            name,
-            content: text,
-        })?);
+        let content = String::from_utf8_lossy(&f.data).into();
+        out.extend(split(&RenderedTemplate { name, content })?);
     }
     for sub in &chart.subcharts {
         collect_crds(sub, &format!("{prefix}/charts/{}", sub.name()), out)?;

@@ -52,11 +52,34 @@ pub fn rank(kind: &str) -> Option<usize> {
 }
 
 /// Sort documents in install order, stably.
-pub fn sort_install(docs: &mut [Document]) {
-    docs.sort_by(|a, b| match (rank(a.kind()), rank(b.kind())) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.kind().cmp(b.kind()),
+pub fn sort_install(docs: &mut Vec<Document>) {
+    let ranks: Vec<usize> = docs.iter().map(|d| sort_rank(d.kind())).collect();
+    sort_ranked(docs, &ranks);
+}
+
+/// The sort key of a kind: its place in [`INSTALL_ORDER`], unknown kinds after all known.
+pub fn sort_rank(kind: &str) -> usize {
+    rank(kind).unwrap_or(INSTALL_ORDER.len())
+}
+
+/// [`sort_install`] with each document's [`sort_rank`] computed already (`ranks[i]` is
+/// that of `docs[i]`): unknown kinds are ordered by name, everything else by rank alone.
+pub fn sort_ranked(docs: &mut Vec<Document>, ranks: &[usize]) {
+    let unknown = INSTALL_ORDER.len();
+    let mut order: Vec<usize> = (0..docs.len()).collect();
+    order.sort_by(|&a, &b| {
+        ranks[a].cmp(&ranks[b]).then_with(|| {
+            if ranks[a] == unknown {
+                docs[a].kind().cmp(docs[b].kind())
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
     });
+    let mut slots: Vec<Option<Document>> = std::mem::take(docs).into_iter().map(Some).collect();
+    docs.extend(
+        order
+            .into_iter()
+            .map(|i| slots[i].take().expect("each index once")),
+    );
 }

@@ -149,7 +149,7 @@ pub trait Target: Send + Sync {
         let object = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}});
         let doc = Document {
             source: "--create-namespace".into(),
-            text: format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}"),
+            text: format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}").into(),
             object,
         };
         self.apply(

@@ -115,7 +115,7 @@ impl MemTarget {
     pub fn put(&self, object: Json) {
         let doc = Document {
             source: "test".into(),
-            text: String::new(),
+            text: String::new().into(),
             object: object.clone(),
         };
         let r = self.resolve_one(&doc, "default", &[]).expect("resolvable");
