@@ -7,10 +7,8 @@ mod cli;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::Parser;
-
 fn main() {
-    let args = cli::Cli::parse();
+    let args = cli::Cli::parse_args(std::env::args_os().collect());
     if let Err(e) = cli::run(args) {
         cli::output::print_error(&e);
         std::process::exit(e.exit_code());

@@ -39,9 +39,47 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// What `kpack template` does, in `kpack --help` and `kpack template --help`.
+const TEMPLATE_ABOUT: &str = "Render a chart's templates locally and print the manifests.";
+
+impl Cli {
+    /// Parse a command line, exiting with clap's message on bad input or `--help`.
+    ///
+    /// `kpack template`, the command scripts and CI run most, is parsed with only its own
+    /// definition: building the flags of every subcommand costs more than rendering a
+    /// small chart. Its help, usage and errors are the same either way (a test compares).
+    pub fn parse_args(args: Vec<std::ffi::OsString>) -> Cli {
+        match Self::parse_template_only(&args) {
+            Some(r) => r.unwrap_or_else(|e| e.exit()),
+            None => Cli::parse_from(args),
+        }
+    }
+
+    /// The fast path of [`Cli::parse_args`]: `None` when the command is not `template`.
+    fn parse_template_only(args: &[std::ffi::OsString]) -> Option<clap::error::Result<Cli>> {
+        use clap::FromArgMatches;
+        if args.get(1).is_none_or(|a| a != "template") {
+            return None;
+        }
+        // After the flags: flattened groups bring their own doc comments as `about`.
+        let sub = template::Args::augment_args(clap::Command::new("template"))
+            .about(TEMPLATE_ABOUT)
+            .long_about(None);
+        let cmd = clap::Command::new("kpack")
+            .subcommand_required(true)
+            .subcommand(sub);
+        Some(cmd.try_get_matches_from(args).and_then(|m| {
+            let (_, sub) = m.subcommand().expect("subcommand required");
+            Ok(Cli {
+                command: Command::Template(template::Args::from_arg_matches(sub)?),
+            })
+        }))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Render a chart's templates locally and print the manifests.
+    #[command(about = TEMPLATE_ABOUT)]
     Template(template::Args),
     /// Show a chart's values, Chart.yaml or README.
     Show(show::Args),
@@ -207,5 +245,94 @@ mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
         <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+
+    use super::Cli;
+    use clap::Parser;
+
+    /// The `template` fast path parses, helps and fails exactly as the full definition.
+    #[test]
+    fn template_fast_path_matches_the_full_command_line() {
+        let cases: &[&[&str]] = &[
+            &["template", "web", "./charts/web"],
+            &[
+                "template", "web", "./c", "-f", "a.yaml", "--values", "b.yaml", "--set", "a=1,b=2",
+            ],
+            &[
+                "template",
+                "web",
+                "./c",
+                "--set-string",
+                "x=1",
+                "--set-json",
+                "j={}",
+                "-n",
+                "ns",
+            ],
+            &[
+                "template",
+                "web",
+                "./c",
+                "-s",
+                "templates/a.yaml",
+                "--show-only",
+                "b",
+                "-o",
+                "json",
+            ],
+            &[
+                "template",
+                "web",
+                "./c",
+                "--kube-version",
+                "1.30",
+                "-a",
+                "x/v1",
+                "--is-upgrade",
+            ],
+            &[
+                "template",
+                "web",
+                "oci://r/c",
+                "--version",
+                "1.2.3",
+                "--plain-http",
+            ],
+            &[
+                "template",
+                "web",
+                "./c",
+                "--output-dir",
+                "out",
+                "--include-crds",
+            ],
+            &["template", "--help"],
+            &["template", "-h"],
+            &["template"],
+            &["template", "web"],
+            &["template", "web", "./c", "--nope"],
+            &["template", "web", "./c", "-o", "xml"],
+            &["template", "web", "./c", "--set"],
+            &["template", "web", "./c", "extra"],
+            &["template", "--version"],
+        ];
+        for case in cases {
+            let args: Vec<std::ffi::OsString> = std::iter::once("kpack")
+                .chain(case.iter().copied())
+                .map(Into::into)
+                .collect();
+            let full = Cli::try_parse_from(&args);
+            let fast = Cli::parse_template_only(&args).expect("template takes the fast path");
+            match (full, fast) {
+                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{case:?}"),
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.kind(), b.kind(), "{case:?}");
+                    assert_eq!(a.render().to_string(), b.render().to_string(), "{case:?}");
+                }
+                (a, b) => panic!("{case:?}: full {a:?}, fast {b:?}"),
+            }
+        }
+        let other: Vec<std::ffi::OsString> = ["kpack", "lint", "x"].map(Into::into).to_vec();
+        assert!(Cli::parse_template_only(&other).is_none());
     }
 }
