@@ -100,6 +100,11 @@ impl<'a> Args<'a> {
         value::str_arg(self.get(i))
     }
 
+    /// [`Args::str`], borrowing a string argument instead of copying it.
+    pub fn text(&self, i: usize) -> std::borrow::Cow<'a, str> {
+        value::str_ref(self.get(i))
+    }
+
     /// Argument `i` as an integer: integers, whole floats and integer strings are accepted.
     pub fn int(&self, i: usize) -> Result<i64, Error> {
         let v = self.get(i);
