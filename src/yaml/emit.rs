@@ -19,85 +19,289 @@
 //!
 //! Unlike go-yaml, long strings are never folded at 80 columns (folding changes nothing
 //! for a reader and makes diffs noisy).
+//!
+//! The emitter walks any data tree that implements [`Tree`]: [`to_yaml`] takes
+//! `serde_json` values, and the `toYaml` template helper passes template values straight
+//! to [`write_yaml`] without building JSON first. Both share every quoting decision.
+//! The hot path writes into one `String` with `push_str` (no `format!`), and a plain-safe
+//! ASCII string is classified with a byte scan before the full libyaml analysis.
 
+use std::borrow::Cow;
+use std::convert::Infallible;
 use std::sync::OnceLock;
 
 use regex::Regex;
 use serde_json::Value as Json;
 
+/// One node of a data tree as the emitter sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node<'a> {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer beyond `i64`.
+    UInt(u64),
+    /// A finite float.
+    Float(f64),
+    /// A string.
+    Str(Cow<'a, str>),
+    /// A list; its items come from [`Tree::for_each_item`].
+    Seq,
+    /// A map; its entries come from [`Tree::for_each_entry`].
+    Map,
+}
+
+/// A data tree the emitter can walk: JSON values, or template values in the engine.
+pub trait Tree: Sized {
+    /// Why a walk stopped (a cycle in template data, for instance).
+    type Error;
+
+    /// What this node is.
+    fn node(&self) -> Node<'_>;
+
+    /// Call `f` on every item of a [`Node::Seq`], in order.
+    fn for_each_item<F>(&self, f: F) -> Result<(), Self::Error>
+    where
+        F: FnMut(&Self) -> Result<(), Self::Error>;
+
+    /// Call `f` on every entry of a [`Node::Map`], in order.
+    fn for_each_entry<F>(&self, f: F) -> Result<(), Self::Error>
+    where
+        F: FnMut(&str, &Self) -> Result<(), Self::Error>;
+
+    /// Called before visiting a node `depth` levels below the root; an error stops the walk.
+    fn enter(_depth: usize) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+impl Tree for Json {
+    type Error = Infallible;
+
+    fn node(&self) -> Node<'_> {
+        match self {
+            Json::Null => Node::Null,
+            Json::Bool(b) => Node::Bool(*b),
+            Json::Number(n) => {
+                if let Some(i) = n.as_i64() {
+                    Node::Int(i)
+                } else if let Some(u) = n.as_u64() {
+                    Node::UInt(u)
+                } else {
+                    Node::Float(n.as_f64().unwrap_or(0.0))
+                }
+            }
+            Json::String(s) => Node::Str(Cow::Borrowed(s)),
+            Json::Array(_) => Node::Seq,
+            Json::Object(_) => Node::Map,
+        }
+    }
+
+    fn for_each_item<F>(&self, mut f: F) -> Result<(), Infallible>
+    where
+        F: FnMut(&Self) -> Result<(), Infallible>,
+    {
+        if let Json::Array(a) = self {
+            for x in a {
+                f(x)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn for_each_entry<F>(&self, mut f: F) -> Result<(), Infallible>
+    where
+        F: FnMut(&str, &Self) -> Result<(), Infallible>,
+    {
+        if let Json::Object(m) = self {
+            for (k, x) in m {
+                f(k, x)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Serialize data as block YAML, ending with a newline.
 pub fn to_yaml(v: &Json) -> String {
+    match write_yaml(v) {
+        Ok(s) => s,
+        Err(never) => match never {},
+    }
+}
+
+/// Serialize any [`Tree`] as block YAML, ending with a newline.
+pub fn write_yaml<T: Tree>(v: &T) -> Result<String, T::Error> {
     let mut out = String::new();
-    match v {
-        Json::Object(m) if !m.is_empty() => write_map(&mut out, m, 0, false),
-        Json::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0, false),
-        _ => {
-            out.push_str(&scalar(v, 2, false));
+    write_node(&mut out, v, 0, Ctx::Top, 0)?;
+    Ok(out)
+}
+
+/// Where a node is written, which decides its indentation.
+#[derive(Clone, Copy)]
+enum Ctx {
+    /// The whole document.
+    Top,
+    /// After `key:` of a map at the given indentation.
+    Value,
+    /// After `- ` of a list at the given indentation.
+    Item,
+}
+
+fn write_node<T: Tree>(
+    out: &mut String,
+    v: &T,
+    indent: usize,
+    ctx: Ctx,
+    depth: usize,
+) -> Result<(), T::Error> {
+    match v.node() {
+        Node::Map => {
+            let (indent, inline, lead, empty) = match ctx {
+                Ctx::Top => (0, false, "", "{}\n"),
+                Ctx::Value => (indent + 2, false, "\n", " {}\n"),
+                Ctx::Item => (indent + 2, true, "", "{}\n"),
+            };
+            write_map(out, v, indent, inline, lead, empty, depth)
+        }
+        Node::Seq => {
+            let (indent, inline, lead, empty) = match ctx {
+                Ctx::Top => (0, false, "", "[]\n"),
+                Ctx::Value => (indent, false, "\n", " []\n"),
+                Ctx::Item => (indent + 2, true, "", "[]\n"),
+            };
+            write_seq(out, v, indent, inline, lead, empty, depth)
+        }
+        scalar => {
+            let block_indent = match ctx {
+                Ctx::Top => 2,
+                Ctx::Value => {
+                    out.push(' ');
+                    indent + 2
+                }
+                Ctx::Item => indent + 2,
+            };
+            write_scalar(out, scalar, block_indent);
             out.push('\n');
+            Ok(())
         }
     }
-    out
 }
 
-fn write_map(out: &mut String, m: &serde_json::Map<String, Json>, indent: usize, inline: bool) {
-    for (i, (k, v)) in m.iter().enumerate() {
-        if i > 0 || !inline {
-            out.push_str(&" ".repeat(indent));
+/// The entries of a map at `indent`; `inline` when the first one goes on the current line
+/// (after `- `). `lead` is written before the first entry, `empty` instead of none.
+fn write_map<T: Tree>(
+    out: &mut String,
+    m: &T,
+    indent: usize,
+    inline: bool,
+    lead: &str,
+    empty: &str,
+    depth: usize,
+) -> Result<(), T::Error> {
+    let mut first = true;
+    m.for_each_entry(|k, v| {
+        T::enter(depth + 1)?;
+        if first {
+            out.push_str(lead);
         }
-        out.push_str(&string_scalar(k, indent + 2, true));
+        if !first || !inline {
+            push_spaces(out, indent);
+        }
+        first = false;
+        write_string(out, k, indent + 2, true);
         out.push(':');
-        match v {
-            Json::Object(c) if !c.is_empty() => {
-                out.push('\n');
-                write_map(out, c, indent + 2, false);
-            }
-            Json::Array(a) if !a.is_empty() => {
-                out.push('\n');
-                write_seq(out, a, indent, false);
-            }
-            _ => {
-                out.push(' ');
-                out.push_str(&scalar(v, indent + 2, false));
-                out.push('\n');
-            }
-        }
+        write_node(out, v, indent, Ctx::Value, depth + 1)
+    })?;
+    if first {
+        out.push_str(empty);
     }
+    Ok(())
 }
 
-fn write_seq(out: &mut String, a: &[Json], indent: usize, inline: bool) {
-    for (i, v) in a.iter().enumerate() {
-        if i > 0 || !inline {
-            out.push_str(&" ".repeat(indent));
+/// The items of a list at `indent`; see [`write_map`] for the other arguments.
+fn write_seq<T: Tree>(
+    out: &mut String,
+    a: &T,
+    indent: usize,
+    inline: bool,
+    lead: &str,
+    empty: &str,
+    depth: usize,
+) -> Result<(), T::Error> {
+    let mut first = true;
+    a.for_each_item(|v| {
+        T::enter(depth + 1)?;
+        if first {
+            out.push_str(lead);
         }
+        if !first || !inline {
+            push_spaces(out, indent);
+        }
+        first = false;
         out.push_str("- ");
-        match v {
-            Json::Object(c) if !c.is_empty() => write_map(out, c, indent + 2, true),
-            Json::Array(x) if !x.is_empty() => write_seq(out, x, indent + 2, true),
-            _ => {
-                out.push_str(&scalar(v, indent + 2, false));
-                out.push('\n');
-            }
+        write_node(out, v, indent, Ctx::Item, depth + 1)
+    })?;
+    if first {
+        out.push_str(empty);
+    }
+    Ok(())
+}
+
+/// Append `n` spaces.
+pub fn push_spaces(out: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > SPACES.len() {
+        out.push_str(SPACES);
+        n -= SPACES.len();
+    }
+    out.push_str(&SPACES[..n]);
+}
+
+/// Append the decimal digits of `n`.
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
     }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+/// Append `n` in decimal, with a `-` when negative.
+pub fn push_i64(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_u64(out, n.unsigned_abs());
 }
 
 /// A scalar (or empty container) in flow form; block scalars put their content at
 /// `block_indent`.
-fn scalar(v: &Json, block_indent: usize, key: bool) -> String {
+fn write_scalar(out: &mut String, v: Node<'_>, block_indent: usize) {
     match v {
-        Json::Null => "null".to_string(),
-        Json::Bool(b) => b.to_string(),
-        Json::Number(n) => {
-            if n.is_f64() {
-                let f = n.as_f64().unwrap_or(0.0);
-                format!("{f:?}")
-            } else {
-                n.to_string()
-            }
+        Node::Null => out.push_str("null"),
+        Node::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        Node::Int(i) => push_i64(out, i),
+        Node::UInt(u) => push_u64(out, u),
+        Node::Float(f) => {
+            use std::fmt::Write as _;
+            // Rare in charts; `{:?}` always keeps a `.` or an exponent.
+            let _ = write!(out, "{f:?}");
         }
-        Json::String(s) => string_scalar(s, block_indent, key),
-        Json::Array(_) => "[]".to_string(),
-        Json::Object(_) => "{}".to_string(),
+        Node::Str(s) => write_string(out, &s, block_indent, false),
+        Node::Seq => out.push_str("[]"),
+        Node::Map => out.push_str("{}"),
     }
 }
 
@@ -109,18 +313,31 @@ enum Style {
     Literal,
 }
 
-fn string_scalar(s: &str, block_indent: usize, key: bool) -> String {
+/// Append a string scalar in the style a reader needs to get the same string back.
+fn write_string(out: &mut String, s: &str, block_indent: usize, key: bool) {
     match choose_style(s, key) {
-        Style::Plain => s.to_string(),
-        Style::Single => format!("'{}'", s.replace('\'', "''")),
-        Style::Double => double_quoted(s),
-        Style::Literal => literal(s, block_indent),
+        Style::Plain => out.push_str(s),
+        Style::Single => {
+            out.push('\'');
+            let mut parts = s.split('\'');
+            out.push_str(parts.next().unwrap_or_default());
+            for part in parts {
+                out.push_str("''");
+                out.push_str(part);
+            }
+            out.push('\'');
+        }
+        Style::Double => push_double_quoted(out, s),
+        Style::Literal => push_literal(out, s, block_indent),
     }
 }
 
 fn choose_style(s: &str, key: bool) -> Style {
     if s.is_empty() || resolves_to_non_string(s) {
         return Style::Double;
+    }
+    if let Some(style) = printable_ascii_style(s) {
+        return style;
     }
     let a = analyze(s);
     if s.contains('\n') {
@@ -137,6 +354,33 @@ fn choose_style(s: &str, key: bool) -> Style {
     } else {
         Style::Double
     }
+}
+
+/// The style of a non-empty string of printable ASCII without spaces (most names, labels,
+/// images and quantities), by a byte scan: what [`analyze`] would decide, since such a
+/// string has no breaks, no special characters and no leading or trailing space, so only
+/// block indicators rule plain style out. `None` for any other string.
+fn printable_ascii_style(s: &str) -> Option<Style> {
+    let b = s.as_bytes();
+    if !b.iter().all(|c| (0x21..=0x7E).contains(c)) {
+        return None;
+    }
+    let indicator = s.starts_with("---")
+        || s.starts_with("...")
+        || match b[0] {
+            b'#' | b',' | b'[' | b']' | b'{' | b'}' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
+            | b'"' | b'%' | b'@' | b'`' => true,
+            // Followed by whitespace only when nothing follows.
+            b'?' | b':' | b'-' => b.len() == 1,
+            _ => false,
+        }
+        // A `:` is followed by whitespace only at the end; `#` is never preceded by it.
+        || (b.len() > 1 && b[b.len() - 1] == b':');
+    Some(if indicator {
+        Style::Single
+    } else {
+        Style::Plain
+    })
 }
 
 struct Analysis {
@@ -162,8 +406,6 @@ fn is_blank_or_break(c: Option<char>) -> bool {
 
 /// libyaml's scalar analysis for block context (`yaml_emitter_analyze_scalar`).
 fn analyze(s: &str) -> Analysis {
-    let chars: Vec<char> = s.chars().collect();
-    let n = chars.len();
     let mut block_indicators = s.starts_with("---") || s.starts_with("...");
     let mut special = false;
     let mut line_breaks = false;
@@ -172,10 +414,12 @@ fn analyze(s: &str) -> Analysis {
     let (mut break_space, mut space_break) = (false, false);
     let (mut previous_space, mut previous_break) = (false, false);
     let mut preceded_by_ws = true;
-    for (i, &c) in chars.iter().enumerate() {
-        let first = i == 0;
-        let last = i + 1 == n;
-        let followed_by_ws = is_blank_or_break(chars.get(i + 1).copied());
+    let mut chars = s.chars().peekable();
+    let mut first = true;
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let last = next.is_none();
+        let followed_by_ws = is_blank_or_break(next);
         if first {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
@@ -213,6 +457,7 @@ fn analyze(s: &str) -> Analysis {
             previous_break = false;
         }
         preceded_by_ws = is_blank_or_break(Some(c));
+        first = false;
     }
     let mut plain = !(leading_space || leading_break || trailing_space || trailing_break);
     let mut single = true;
@@ -237,7 +482,46 @@ fn analyze(s: &str) -> Analysis {
 }
 
 /// Would a YAML 1.1 or 1.2 reader type this plain scalar as something other than a string?
+///
+/// Decided by the first byte for most strings; only strings that could be numbers,
+/// sexagesimals or timestamps reach the full pattern ([`resolves_by_pattern`]).
 fn resolves_to_non_string(s: &str) -> bool {
+    let b = s.as_bytes();
+    let Some(&first) = b.first() else {
+        return false;
+    };
+    match first {
+        // Only the null and boolean words start with a letter.
+        b'a'..=b'z' | b'A'..=b'Z' => is_null_or_bool_word(b),
+        b'~' => s == "~",
+        b'<' => s == "<<",
+        b'=' => s == "=",
+        b'0'..=b'9' | b'-' | b'+' | b'.' => {
+            // A timestamp only needs its date prefix to match.
+            let maybe_date = first.is_ascii_digit() && b.len() >= 8 && b[4] == b'-';
+            // Every other number form uses only these bytes.
+            let numeric = |c: &u8| {
+                matches!(c, b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' | b'x' | b'X' | b'o' | b'O'
+                    | b'i' | b'I' | b'n' | b'N' | b'_' | b'.' | b':' | b'+' | b'-')
+            };
+            (maybe_date || b.iter().all(numeric)) && resolves_by_pattern(s)
+        }
+        _ => false,
+    }
+}
+
+/// `null`, `y`, `yes`, `n`, `no`, `true`, `false`, `on`, `off` in lower, title or upper case.
+fn is_null_or_bool_word(b: &[u8]) -> bool {
+    const WORDS: [&[u8]; 9] = [
+        b"null", b"y", b"yes", b"n", b"no", b"true", b"false", b"on", b"off",
+    ];
+    b.len() <= 5
+        && WORDS.iter().any(|w| b.eq_ignore_ascii_case(w))
+        && (b[1..].iter().all(u8::is_ascii_lowercase) || b.iter().all(u8::is_ascii_uppercase))
+}
+
+/// The full YAML 1.1 / 1.2 resolution pattern behind [`resolves_to_non_string`].
+fn resolves_by_pattern(s: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
         Regex::new(concat!(
@@ -268,59 +552,85 @@ fn resolves_to_non_string(s: &str) -> bool {
 /// A double-quoted scalar with libyaml's escapes.
 pub fn double_quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\0' => out.push_str("\\0"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\u{b}' => out.push_str("\\v"),
-            '\u{c}' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
-            '\u{1b}' => out.push_str("\\e"),
-            '\u{85}' => out.push_str("\\N"),
-            '\u{a0}' => out.push_str("\\_"),
-            '\u{2028}' => out.push_str("\\L"),
-            '\u{2029}' => out.push_str("\\P"),
-            c if is_printable(c) => out.push(c),
-            c if (c as u32) <= 0xFF => out.push_str(&format!("\\x{:02X}", c as u32)),
-            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push_str(&format!("\\U{:08X}", c as u32)),
-        }
-    }
-    out.push('"');
+    push_double_quoted(&mut out, s);
     out
 }
 
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Append `\x`, `\u` or `\U` and `digits` upper-case hex digits of `u`.
+fn push_hex_escape(out: &mut String, prefix: &str, u: u32, digits: u32) {
+    out.push_str(prefix);
+    for i in (0..digits).rev() {
+        out.push(HEX_UPPER[((u >> (4 * i)) & 0xF) as usize] as char);
+    }
+}
+
+fn push_double_quoted(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let esc = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\0' => "\\0",
+            '\u{7}' => "\\a",
+            '\u{8}' => "\\b",
+            '\t' => "\\t",
+            '\n' => "\\n",
+            '\u{b}' => "\\v",
+            '\u{c}' => "\\f",
+            '\r' => "\\r",
+            '\u{1b}' => "\\e",
+            '\u{85}' => "\\N",
+            '\u{a0}' => "\\_",
+            '\u{2028}' => "\\L",
+            '\u{2029}' => "\\P",
+            c if is_printable(c) => continue,
+            _ => "",
+        };
+        out.push_str(&s[start..i]);
+        start = i + c.len_utf8();
+        if esc.is_empty() {
+            let u = c as u32;
+            if u <= 0xFF {
+                push_hex_escape(out, "\\x", u, 2);
+            } else if u <= 0xFFFF {
+                push_hex_escape(out, "\\u", u, 4);
+            } else {
+                push_hex_escape(out, "\\U", u, 8);
+            }
+        } else {
+            out.push_str(esc);
+        }
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
 /// A literal block scalar: header, then every line at `indent` (empty lines stay empty).
-fn literal(s: &str, indent: usize) -> String {
-    let mut header = String::from("|");
+fn push_literal(out: &mut String, s: &str, indent: usize) {
+    out.push('|');
     if s.starts_with([' ', '\n']) {
-        header.push('2');
+        out.push('2');
     }
     let body = if let Some(stripped) = s.strip_suffix('\n') {
         if stripped.ends_with('\n') || stripped.is_empty() {
-            header.push('+');
+            out.push('+');
         }
         stripped
     } else {
-        header.push('-');
+        out.push('-');
         s
     };
-    let pad = " ".repeat(indent);
-    let mut out = header;
     for line in body.split('\n') {
         out.push('\n');
         if !line.is_empty() {
-            out.push_str(&pad);
+            push_spaces(out, indent);
             out.push_str(line);
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -349,5 +659,263 @@ mod tests {
             to_yaml(&v),
             "a:\n  b:\n  - 1\n  - c: d\n    e: []\n  - - 2\n    - 3\nf: {}\n"
         );
+    }
+
+    /// Strings that exercise every branch of the classification.
+    fn samples() -> Vec<String> {
+        let mut v: Vec<String> = [
+            "",
+            "a",
+            "-",
+            "--",
+            "---",
+            "---x",
+            "...",
+            "..",
+            ".",
+            "?",
+            "?x",
+            ":",
+            ":x",
+            "x:",
+            "x:y",
+            "x: y",
+            "#x",
+            "x#y",
+            "x #y",
+            "-x",
+            "- x",
+            "*x",
+            "&x",
+            "!x",
+            "|x",
+            ">x",
+            "'x",
+            "\"x",
+            "%x",
+            "@x",
+            "`x",
+            ",x",
+            "[x",
+            "]x",
+            "{x",
+            "}x",
+            "x,y",
+            "x[y]",
+            "x{y}",
+            "~",
+            "~x",
+            "<<",
+            "<",
+            "=",
+            "==",
+            "y",
+            "Y",
+            "yes",
+            "Yes",
+            "YES",
+            "yES",
+            "n",
+            "N",
+            "no",
+            "No",
+            "NO",
+            "true",
+            "True",
+            "TRUE",
+            "tRUE",
+            "false",
+            "False",
+            "FALSE",
+            "on",
+            "On",
+            "ON",
+            "off",
+            "Off",
+            "OFF",
+            "null",
+            "Null",
+            "NULL",
+            "nulls",
+            "yess",
+            "0",
+            "00",
+            "0777",
+            "0x1F",
+            "0X1f",
+            "0xg",
+            "0o17",
+            "0o18",
+            "0b101",
+            "0b102",
+            "1_000",
+            "_1",
+            "1.0",
+            "1.",
+            ".5",
+            "-.5",
+            "+1",
+            "-1",
+            "+",
+            "1e3",
+            "1E+3",
+            "1e",
+            "e1",
+            ".inf",
+            "-.Inf",
+            "+.INF",
+            ".nan",
+            ".NaN",
+            "-.nan",
+            "inf",
+            "nan",
+            "12:30",
+            "1:2:3",
+            "12:60",
+            "1:30.5",
+            "2024-01-02",
+            "2024-1-2",
+            "2024-01-02T10:00:00Z",
+            "2024-01-02 x",
+            "2024-01-02x",
+            "20240102",
+            "1234-5",
+            "100m",
+            "128Mi",
+            "1Gi",
+            "0.5Gi",
+            "8080",
+            "v1.2.3",
+            "1.2.3",
+            "10.0.0.1",
+            "1-2",
+            "1+2",
+            "0xDEADbeef",
+            "hello world",
+            " lead",
+            "trail ",
+            "a  b",
+            "a\tb",
+            "a\nb",
+            "a\n",
+            "a\n\n",
+            "\n",
+            "\na",
+            " \na",
+            "a \nb",
+            "a\n b",
+            "a\r\nb",
+            "caf\u{e9}",
+            "\u{a0}x",
+            "x\u{85}y",
+            "\u{2028}",
+            "\u{feff}x",
+            "\u{1F600}",
+            "\u{7f}",
+            "\u{1}",
+            "\u{1b}[0m",
+            "a'b",
+            "'",
+            "a\"b",
+            "a\\b",
+            "registry.example.com/app:1.0",
+            "http://x:80/a#b",
+            "--port=80",
+            "key=value",
+            "a/b",
+            "_x",
+            "/x",
+            "$x",
+            "^x",
+            "(x)",
+            "x;y",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every printable ASCII character alone, first, last and in the middle.
+        for c in (0x20u8..0x7F).map(char::from) {
+            v.push(c.to_string());
+            v.push(format!("{c}ab"));
+            v.push(format!("ab{c}"));
+            v.push(format!("a{c}b"));
+            v.push(format!("1{c}2"));
+        }
+        v
+    }
+
+    /// The classification before the fast paths, kept as the reference.
+    fn reference_style(s: &str, key: bool) -> Style {
+        if s.is_empty() || resolves_by_pattern(s) {
+            return Style::Double;
+        }
+        let a = analyze(s);
+        if s.contains('\n') {
+            return if !key && a.block_allowed {
+                Style::Literal
+            } else {
+                Style::Double
+            };
+        }
+        if a.plain_allowed {
+            Style::Plain
+        } else if a.single_allowed {
+            Style::Single
+        } else {
+            Style::Double
+        }
+    }
+
+    #[test]
+    fn fast_classification_matches_reference() {
+        for s in samples() {
+            assert_eq!(
+                resolves_to_non_string(&s),
+                resolves_by_pattern(&s),
+                "resolves {s:?}"
+            );
+            for key in [false, true] {
+                assert_eq!(
+                    choose_style(&s, key),
+                    reference_style(&s, key),
+                    "style {s:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn scalars() {
+        let y = |v: Json| to_yaml(&v);
+        assert_eq!(y(json!(null)), "null\n");
+        assert_eq!(y(json!(true)), "true\n");
+        assert_eq!(y(json!(-42)), "-42\n");
+        assert_eq!(y(json!(i64::MIN)), "-9223372036854775808\n");
+        assert_eq!(y(json!(u64::MAX)), "18446744073709551615\n");
+        assert_eq!(y(json!(2.0)), "2.0\n");
+        assert_eq!(y(json!(1e16)), "1e16\n");
+        assert_eq!(y(json!("")), "\"\"\n");
+        assert_eq!(y(json!("yes")), "\"yes\"\n");
+        assert_eq!(y(json!("a'b c: d")), "'a''b c: d'\n");
+        assert_eq!(
+            y(json!("a\u{1}\u{263a}\u{feff}")),
+            "\"a\\x01\u{263a}\\uFEFF\"\n"
+        );
+        assert_eq!(y(json!("x\u{10FFFE}")), "x\u{10FFFE}\n");
+        assert_eq!(y(json!(" a\nb\n")), "|2\n   a\n  b\n");
+        assert_eq!(y(json!({"k": "a\n\nb\n\n"})), "k: |+\n  a\n\n  b\n\n");
+        assert_eq!(y(json!([])), "[]\n");
+        assert_eq!(y(json!({})), "{}\n");
+        assert_eq!(y(json!([[], {}, [[]]])), "- []\n- {}\n- - []\n");
+    }
+
+    #[test]
+    fn deep_indentation() {
+        let mut v = json!("x");
+        for _ in 0..40 {
+            v = json!({ "k": v });
+        }
+        let out = to_yaml(&v);
+        assert!(out.ends_with(&format!("{}k: x\n", " ".repeat(78))));
     }
 }

@@ -16,7 +16,7 @@ use super::value::{self, Dict, go_string, is_nil};
 /// `dict k1 v1 k2 v2...` (keys as strings; a missing last value is `""`), plus any
 /// keyword arguments.
 pub fn dict(a: &Args, kwargs: Option<Kwargs>) -> Result<Value, Error> {
-    let mut map = IndexMap::new();
+    let mut map = IndexMap::with_capacity(a.len().div_ceil(2));
     for pair in a.vals.chunks(2) {
         let v = pair.get(1).cloned().unwrap_or(Value::from(""));
         map.insert(go_string(&pair[0]), v);

@@ -4,6 +4,10 @@
 //!
 //! As in Helm, the `from*` parsers do not fail the render on bad input: `fromYaml` and
 //! `fromJson` return `{"Error": message}`, the `*Array` forms `[message]`.
+//!
+//! `toYaml`, `toJson` and `toRawJson` write template values directly (through the YAML
+//! emitter's `Tree` walk) rather than converting them to `serde_json` first; their output is
+//! the same as for the converted value.
 
 use base64::Engine;
 use indexmap::IndexMap;
@@ -14,15 +18,20 @@ use sha2::{Digest, Sha256};
 
 use super::Args;
 use super::value::{Dict, as_text, is_nil, value_from_json, value_to_json};
-use crate::yaml::emit as yaml_out;
+use crate::yaml::emit::{self as yaml_out, Node, Tree};
 
 fn json_arg(a: &Args) -> Result<Json, Error> {
     value_to_json(a.get(0)).map_err(|e| a.err(e.detail().unwrap_or("cannot convert value")))
 }
 
-/// Helm's `toYaml`: block YAML without the final newline.
+fn walk_err(a: &Args, e: Error) -> Error {
+    a.err(e.detail().unwrap_or("cannot convert value"))
+}
+
+/// Helm's `toYaml`: block YAML without the final newline. The value is written directly,
+/// not through JSON; the output is what [`yaml_out::to_yaml`] prints for its JSON form.
 pub fn to_yaml(a: &Args) -> Result<Value, Error> {
-    let out = yaml_out::to_yaml(&json_arg(a)?);
+    let out = yaml_out::write_yaml(a.get(0)).map_err(|e| walk_err(a, e))?;
     Ok(out.strip_suffix('\n').unwrap_or(&out).into())
 }
 
@@ -74,6 +83,98 @@ fn json_kind(j: &Json) -> &'static str {
     }
 }
 
+/// Compact JSON of a value, byte for byte what `serde_json` prints for its
+/// [`value_to_json`] form; with `html`, `<`, `>`, `&`, U+2028 and U+2029 in strings are
+/// escaped as Go's json.Marshal does.
+fn write_json<T: Tree<Error = Error>>(
+    out: &mut String,
+    v: &T,
+    html: bool,
+    depth: usize,
+) -> Result<(), Error> {
+    match v.node() {
+        Node::Null => out.push_str("null"),
+        Node::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        Node::Int(i) => yaml_out::push_i64(out, i),
+        Node::UInt(u) => yaml_out::push_u64(out, u),
+        Node::Float(f) => out.push_str(&serde_json::to_string(&f).unwrap_or_default()),
+        Node::Str(s) => push_json_str(out, &s, html),
+        Node::Seq => {
+            out.push('[');
+            let mut first = true;
+            v.for_each_item(|x| {
+                T::enter(depth + 1)?;
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                write_json(out, x, html, depth + 1)
+            })?;
+            out.push(']');
+        }
+        Node::Map => {
+            out.push('{');
+            let mut first = true;
+            v.for_each_entry(|k, x| {
+                T::enter(depth + 1)?;
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                push_json_str(out, k, html);
+                out.push(':');
+                write_json(out, x, html, depth + 1)
+            })?;
+            out.push('}');
+        }
+    }
+    Ok(())
+}
+
+/// A JSON string literal with `serde_json`'s escapes (plus the HTML ones with `html`).
+fn push_json_str(out: &mut String, s: &str, html: bool) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let esc: &str = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\u{8}' => "\\b",
+            '\u{c}' => "\\f",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\0'..='\u{1f}' => "",
+            '<' if html => "\\u003c",
+            '>' if html => "\\u003e",
+            '&' if html => "\\u0026",
+            '\u{2028}' if html => "\\u2028",
+            '\u{2029}' if html => "\\u2029",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        start = i + c.len_utf8();
+        if esc.is_empty() {
+            let b = c as usize;
+            out.push_str("\\u00");
+            out.push(HEX[b >> 4] as char);
+            out.push(HEX[b & 0xF] as char);
+        } else {
+            out.push_str(esc);
+        }
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+fn json_string(a: &Args, html: bool) -> Result<Value, Error> {
+    let mut out = String::new();
+    write_json(&mut out, a.get(0), html, 0).map_err(|e| walk_err(a, e))?;
+    Ok(out.into())
+}
+
 /// Go's json.Marshal escapes `<`, `>`, `&` (and U+2028/U+2029) for safe embedding in HTML.
 fn html_escape(s: String) -> String {
     if !s.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
@@ -87,9 +188,7 @@ fn html_escape(s: String) -> String {
 }
 
 pub fn to_json(a: &Args) -> Result<Value, Error> {
-    let j = json_arg(a)?;
-    let s = serde_json::to_string(&j).map_err(|e| a.err(e))?;
-    Ok(html_escape(s).into())
+    json_string(a, true)
 }
 
 pub fn to_pretty_json(a: &Args) -> Result<Value, Error> {
@@ -100,8 +199,7 @@ pub fn to_pretty_json(a: &Args) -> Result<Value, Error> {
 
 /// `toJson` without HTML escaping.
 pub fn to_raw_json(a: &Args) -> Result<Value, Error> {
-    let j = json_arg(a)?;
-    Ok(serde_json::to_string(&j).map_err(|e| a.err(e))?.into())
+    json_string(a, false)
 }
 
 pub fn from_json(a: &Args) -> Result<Value, Error> {
@@ -192,4 +290,161 @@ pub fn rand_alpha(a: &Args) -> Result<Value, Error> {
 
 pub fn rand_numeric(a: &Args) -> Result<Value, Error> {
     random_string(a, DIGITS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Data that exercises quoting, nesting, numbers and every kind of template value.
+    fn tricky_json() -> Json {
+        let parts = [
+            json!({
+                "plain": "hello", "yes": "yes", "Yes": "Yes", "on": "on", "y": "y",
+                "octal": "0777", "float": "1.0", "null": "null", "tilde": "~", "empty": "",
+                "date": "2024-01-02", "time": "12:30", "hex": "0x1F", "under": "1_000",
+                "dash": "- x", "colon": "a: b", "hash": "a #b", "lead": " x", "trail": "x "
+            }),
+            json!({
+                "quote": "it's", "dq": "say \"hi\"", "backslash": "a\\b", "tab": "a\tb",
+                "ctrl": "a\u{1}b\u{7f}", "bom": "\u{feff}x", "ls": "a\u{2028}b", "nbsp": "\u{a0}",
+                "nel": "x\u{85}", "unicode": "caf\u{e9} \u{65e5}\u{672c} \u{1F600}",
+                "html": "<a href='x'>&</a>"
+            }),
+            json!({
+                "multi": "line1\nline2", "multi_nl": "line1\nline2\n", "multi_keep": "a\n\n",
+                "multi_lead": "  indented\nx", "multi_trail_space": "a \nb", "multi_tab": "a\n\tb",
+                "only_nl": "\n", "crlf": "a\r\nb"
+            }),
+            json!({
+                "int": 42, "neg": -7, "zero": 0, "big": 9_007_199_254_740_993_i64,
+                "min": i64::MIN, "umax": u64::MAX, "f": 2.5, "whole": 2.0, "tiny": 1e-7,
+                "huge": 1e300, "negf": -0.5, "t": true, "fa": false, "nil": null
+            }),
+            json!({
+                "empty_map": {}, "empty_list": [],
+                "nested_empty": {"a": {}, "b": [], "c": [{}, []]},
+                "list": [1, "two", null, [3, [4, []]], {"k": "v", "l": [{"m": {}}]}, "- x", ""],
+                "deep": {"a": {"b": {"c": {"d": ["e", {"f": "g\nh"}]}}}}
+            }),
+            json!({
+                "keys": {"": 1, "yes": 2, "a: b": 3, "- x": 4, "multi\nline": 5, "0777": 6,
+                         "#": 7, "x'y": 8, "\u{e9}": 9, " sp": 10, "tab\t": 11}
+            }),
+        ];
+        let mut all = serde_json::Map::new();
+        for p in parts {
+            if let Json::Object(m) = p {
+                all.extend(m);
+            }
+        }
+        Json::Object(all)
+    }
+
+    fn yaml_via_json(v: &Value) -> String {
+        let out = yaml_out::to_yaml(&value_to_json(v).unwrap());
+        out.strip_suffix('\n').unwrap_or(&out).to_string()
+    }
+
+    fn json_via_serde(v: &Value, html: bool) -> String {
+        let s = serde_json::to_string(&value_to_json(v).unwrap()).unwrap();
+        if html { html_escape(s) } else { s }
+    }
+
+    fn call(f: fn(&Args) -> Result<Value, Error>, v: &Value) -> Result<String, Error> {
+        let vals = [v.clone()];
+        let out = f(&Args {
+            name: "toYaml",
+            vals: &vals,
+        })?;
+        Ok(out.as_str().unwrap().to_string())
+    }
+
+    fn samples() -> Vec<Value> {
+        let j = tricky_json();
+        let mut out = vec![
+            // Maps as the engine builds them (mutable dicts) and as minijinja does.
+            value_from_json(&j),
+            Value::from(minijinja::value::Serde(&j)),
+            Value::UNDEFINED,
+            Value::from(()),
+            Value::from(f64::NAN),
+            Value::from(f64::INFINITY),
+            Value::from(-0.0),
+            Value::from(u64::MAX),
+            Value::from(i128::MAX),
+            Value::from(7_i128),
+            Value::from_bytes(vec![b'a', 0xff, b'\n', b'b']),
+            Value::from(vec![Value::UNDEFINED, Value::from(f64::NAN)]),
+            Value::from_pairs([
+                (Value::from(1), Value::from("int key")),
+                (Value::from("1"), Value::from("string key, same text")),
+                (Value::from(true), Value::from("bool key")),
+                (Value::from("z"), Value::from("z")),
+            ]),
+            Value::from_pairs([(Value::from(2.5), Value::from(1))]),
+            Value::make_iterable(|| vec![Value::from(1), Value::from("yes")].into_iter()),
+            Value::from_function(|| "x".to_string()),
+        ];
+        for (_, x) in j.as_object().unwrap() {
+            out.push(value_from_json(x));
+            out.push(Value::from(minijinja::value::Serde(x)));
+        }
+        out
+    }
+
+    #[test]
+    fn to_yaml_matches_the_json_emitter() {
+        for v in samples() {
+            assert_eq!(call(to_yaml, &v).unwrap(), yaml_via_json(&v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn to_json_matches_serde_json() {
+        for v in samples() {
+            assert_eq!(
+                call(to_json, &v).unwrap(),
+                json_via_serde(&v, true),
+                "{v:?}"
+            );
+            assert_eq!(
+                call(to_raw_json, &v).unwrap(),
+                json_via_serde(&v, false),
+                "{v:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_strings_escape_like_serde_json() {
+        for c in (0u32..0x300).chain([0x2028, 0x2029, 0xfeff, 0x1F600]) {
+            let s = format!("a{}b", char::from_u32(c).unwrap());
+            let mut out = String::new();
+            push_json_str(&mut out, &s, false);
+            assert_eq!(out, serde_json::to_string(&s).unwrap(), "{c:#x}");
+            let mut out = String::new();
+            push_json_str(&mut out, &s, true);
+            assert_eq!(
+                out,
+                html_escape(serde_json::to_string(&s).unwrap()),
+                "{c:#x}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_map_that_contains_itself_is_an_error() {
+        let d = Dict::value(IndexMap::new());
+        d.downcast_object_ref::<Dict>()
+            .unwrap()
+            .insert("self".into(), d.clone());
+        for f in [to_yaml, to_json, to_raw_json] {
+            let err = call(f, &d).unwrap_err();
+            assert!(err.to_string().contains("nested too deeply"), "{err}");
+        }
+        // Break the cycle so the test does not leak it.
+        d.downcast_object_ref::<Dict>().unwrap().remove("self");
+    }
 }

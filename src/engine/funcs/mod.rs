@@ -25,7 +25,7 @@ pub mod semver;
 mod strings;
 pub mod value;
 
-use minijinja::value::{Kwargs, Rest, Value};
+use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind};
 
 pub use value::{Dict, value_from_json, value_to_json};
@@ -98,6 +98,11 @@ impl<'a> Args<'a> {
     /// Argument `i` as a string (nil is `""`, other values print as Go's `%v`).
     pub fn str(&self, i: usize) -> String {
         value::str_arg(self.get(i))
+    }
+
+    /// [`Args::str`], borrowing a string argument instead of copying it.
+    pub fn text(&self, i: usize) -> std::borrow::Cow<'a, str> {
+        value::str_ref(self.get(i))
     }
 
     /// Argument `i` as an integer: integers, whole floats and integer strings are accepted.
@@ -321,28 +326,36 @@ pub fn register(env: &mut Environment<'static>) {
             subject,
             f,
         } = helper;
-        env.add_function(name, move |args: Rest<Value>| {
-            call(name, min, max, f, &args.0)
-        });
+        // Arguments are borrowed as minijinja passes them (a filter's piped value first),
+        // and only copied when the helper wants them in another order.
+        env.add_function(name, move |args: &[Value]| call(name, min, max, f, args));
         if subject == Subject::None {
             continue;
         }
-        env.add_filter(name, move |piped: Value, args: Rest<Value>| {
-            let mut vals = args.0;
-            match subject {
-                Subject::First => vals.insert(0, piped),
-                Subject::Second => vals.insert(vals.len().min(1), piped),
-                _ => vals.push(piped),
+        env.add_filter(name, move |args: &[Value]| match (subject, args) {
+            (Subject::First, _) | (_, [_]) | (_, []) => call(name, min, max, f, args),
+            (Subject::Second, [piped, first, rest @ ..]) => {
+                let mut vals = Vec::with_capacity(args.len());
+                vals.push(first.clone());
+                vals.push(piped.clone());
+                vals.extend_from_slice(rest);
+                call(name, min, max, f, &vals)
             }
-            call(name, min, max, f, &vals)
+            (_, [piped, x]) => call(name, min, max, f, &[x.clone(), piped.clone()]),
+            (_, [piped, rest @ ..]) => {
+                let mut vals = Vec::with_capacity(args.len());
+                vals.extend_from_slice(rest);
+                vals.push(piped.clone());
+                call(name, min, max, f, &vals)
+            }
         });
     }
     // `dict` also accepts minijinja-style keyword arguments: dict("a", 1, b=2).
-    env.add_function("dict", |args: Rest<Value>, kwargs: Kwargs| {
+    env.add_function("dict", |args: &[Value], kwargs: Kwargs| {
         dicts::dict(
             &Args {
                 name: "dict",
-                vals: &args.0,
+                vals: args,
             },
             Some(kwargs),
         )

@@ -10,7 +10,7 @@ use minijinja::Value;
 
 use super::value::{self, Num, go_v, is_nil, num};
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone, Copy, PartialEq)]
 struct Spec {
     plus: bool,
     minus: bool,
@@ -23,31 +23,36 @@ struct Spec {
 
 /// Format like Go's `fmt.Sprintf(format, args...)`.
 pub fn sprintf(format: &str, args: &[Value]) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = format.chars().collect();
+    let mut out = String::with_capacity(format.len() + 16);
+    let b = format.as_bytes();
     let mut i = 0;
     let mut next_arg = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        i += 1;
-        if c != '%' {
-            out.push(c);
-            continue;
+    while i < b.len() {
+        // Text up to the next `%` is copied as it is.
+        let text_end = b[i..]
+            .iter()
+            .position(|&c| c == b'%')
+            .map_or(b.len(), |p| i + p);
+        out.push_str(&format[i..text_end]);
+        if text_end == b.len() {
+            break;
         }
+        // Everything up to the verb is ASCII, so `i` stays on a character boundary.
+        i = text_end + 1;
         let mut spec = Spec::default();
-        while i < chars.len() {
-            match chars[i] {
-                '+' => spec.plus = true,
-                '-' => spec.minus = true,
-                '#' => spec.sharp = true,
-                '0' => spec.zero = true,
-                ' ' => spec.space = true,
+        while i < b.len() {
+            match b[i] {
+                b'+' => spec.plus = true,
+                b'-' => spec.minus = true,
+                b'#' => spec.sharp = true,
+                b'0' => spec.zero = true,
+                b' ' => spec.space = true,
                 _ => break,
             }
             i += 1;
         }
         // width
-        if i < chars.len() && chars[i] == '*' {
+        if i < b.len() && b[i] == b'*' {
             i += 1;
             match args.get(next_arg).and_then(num) {
                 Some(Num::I(w)) => {
@@ -61,17 +66,17 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             next_arg += 1;
         } else {
             let start = i;
-            while i < chars.len() && chars[i].is_ascii_digit() {
+            while i < b.len() && b[i].is_ascii_digit() {
                 i += 1;
             }
             if i > start {
-                spec.width = chars[start..i].iter().collect::<String>().parse().ok();
+                spec.width = format[start..i].parse().ok();
             }
         }
         // precision
-        if i < chars.len() && chars[i] == '.' {
+        if i < b.len() && b[i] == b'.' {
             i += 1;
-            if i < chars.len() && chars[i] == '*' {
+            if i < b.len() && b[i] == b'*' {
                 i += 1;
                 match args.get(next_arg).and_then(num) {
                     Some(Num::I(p)) if p >= 0 => spec.prec = Some(p as usize),
@@ -80,32 +85,31 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                 next_arg += 1;
             } else {
                 let start = i;
-                while i < chars.len() && chars[i].is_ascii_digit() {
+                while i < b.len() && b[i].is_ascii_digit() {
                     i += 1;
                 }
-                spec.prec = Some(
-                    chars[start..i]
-                        .iter()
-                        .collect::<String>()
-                        .parse()
-                        .unwrap_or(0),
-                );
+                spec.prec = Some(format[start..i].parse().unwrap_or(0));
             }
         }
-        let Some(&verb) = chars.get(i) else {
+        let Some(verb) = format[i..].chars().next() else {
             out.push_str("%!(NOVERB)");
             break;
         };
-        i += 1;
+        i += verb.len_utf8();
         if verb == '%' {
             out.push('%');
             continue;
         }
         let Some(arg) = args.get(next_arg) else {
-            out.push_str(&format!("%!{verb}(MISSING)"));
+            out.push_str("%!");
+            out.push(verb);
+            out.push_str("(MISSING)");
             continue;
         };
         next_arg += 1;
+        if spec == Spec::default() && push_plain(&mut out, verb, arg) {
+            continue;
+        }
         out.push_str(&format_one(verb, spec, arg));
     }
     if next_arg < args.len() {
@@ -113,6 +117,22 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         out.push_str(&format!("%!(EXTRA {})", extra.join(", ")));
     }
     out
+}
+
+/// The common verbs without flags, width or precision, written straight to `out`: `%s` of
+/// anything, `%v` of a string, `%d` and `%v` of an integer. `false` for anything else (then
+/// [`format_one`] formats it, with the same result for these).
+fn push_plain(out: &mut String, verb: char, v: &Value) -> bool {
+    match verb {
+        's' => out.push_str(&value::go_str(v)),
+        'v' | 'd' => match (v.as_str(), num(v)) {
+            (Some(s), _) if verb == 'v' => out.push_str(s),
+            (_, Some(Num::I(i))) => crate::yaml::emit::push_i64(out, i),
+            _ => return false,
+        },
+        _ => return false,
+    }
+    true
 }
 
 /// `type=value`, as in Go's error markers (`<nil>` for nil).
@@ -310,26 +330,52 @@ fn format_float_spec(f: f64, verb: char, spec: Spec) -> String {
 /// Go's `strconv.Quote`: a double-quoted string with Go escapes.
 pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    push_go_quote(&mut out, s);
+    out
+}
+
+/// Append [`go_quote`] of `s`; runs of characters that need no escape are copied whole.
+pub fn push_go_quote(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if is_printable(c) => out.push(c),
-            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let esc = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\u{7}' => "\\a",
+            '\u{8}' => "\\b",
+            '\u{c}' => "\\f",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\u{b}' => "\\v",
+            ' '..='~' => continue,
+            c if is_printable(c) => continue,
+            _ => "",
+        };
+        out.push_str(&s[start..i]);
+        start = i + c.len_utf8();
+        if !esc.is_empty() {
+            out.push_str(esc);
+            continue;
+        }
+        let u = c as u32;
+        let (prefix, digits) = if u < 0x80 {
+            ("\\x", 2)
+        } else if u < 0x10000 {
+            ("\\u", 4)
+        } else {
+            ("\\U", 8)
+        };
+        out.push_str(prefix);
+        for k in (0..digits).rev() {
+            out.push(HEX[((u >> (4 * k)) & 0xF) as usize] as char);
         }
     }
+    out.push_str(&s[start..]);
     out.push('"');
-    out
 }
 
 /// Approximates Go's `strconv.IsPrint`.

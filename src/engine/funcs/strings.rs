@@ -12,9 +12,20 @@ use regex::Regex;
 
 use super::value::{self, Dict, go_string, is_nil};
 use super::{Args, printf};
+use crate::yaml::emit::push_spaces;
+
+/// A helper's string result: the argument itself when the result is all of a (plain)
+/// string argument, so nothing is copied; a new string otherwise.
+fn string_result(arg: &Value, s: &str) -> Value {
+    match arg.as_str() {
+        Some(whole) if whole.len() == s.len() && !arg.is_safe() => arg.clone(),
+        _ => Value::from(s),
+    }
+}
 
 pub fn trim(a: &Args) -> Result<Value, Error> {
-    Ok(a.str(0).trim().into())
+    let s = a.text(0);
+    Ok(string_result(a.get(0), s.trim()))
 }
 
 pub fn trim_all(a: &Args) -> Result<Value, Error> {
@@ -23,13 +34,13 @@ pub fn trim_all(a: &Args) -> Result<Value, Error> {
 }
 
 pub fn trim_prefix(a: &Args) -> Result<Value, Error> {
-    let (p, s) = (a.str(0), a.str(1));
-    Ok(s.strip_prefix(p.as_str()).unwrap_or(&s).into())
+    let (p, s) = (a.text(0), a.text(1));
+    Ok(string_result(a.get(1), s.strip_prefix(&*p).unwrap_or(&s)))
 }
 
 pub fn trim_suffix(a: &Args) -> Result<Value, Error> {
-    let (p, s) = (a.str(0), a.str(1));
-    Ok(s.strip_suffix(p.as_str()).unwrap_or(&s).into())
+    let (p, s) = (a.text(0), a.text(1));
+    Ok(string_result(a.get(1), s.strip_suffix(&*p).unwrap_or(&s)))
 }
 
 pub fn upper(a: &Args) -> Result<Value, Error> {
@@ -98,20 +109,29 @@ pub fn nospace(a: &Args) -> Result<Value, Error> {
 /// sprig's `trunc n s`: keep the first n characters, or with a negative n the last -n.
 pub fn trunc(a: &Args) -> Result<Value, Error> {
     let n = a.int(0)?;
-    let chars: Vec<char> = a.str(1).chars().collect();
-    let len = chars.len() as i64;
-    let out: String = if n < 0 {
-        if len + n > 0 {
-            chars[(len + n) as usize..].iter().collect()
-        } else {
-            chars.iter().collect()
-        }
-    } else if len > n {
-        chars[..n as usize].iter().collect()
-    } else {
-        chars.iter().collect()
+    let s = a.text(1);
+    // The byte offset of character `i`, if the string has more than `i` characters.
+    let char_start = |i: u64| {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| s.char_indices().nth(i))
     };
-    Ok(out.into())
+    let out: &str = if n < 0 {
+        let len = s.chars().count() as i64;
+        match char_start((len + n).max(0) as u64) {
+            Some((start, _)) if len + n > 0 => &s[start..],
+            _ => &s,
+        }
+    } else if s.len() as u64 <= n as u64 {
+        // No more characters than bytes: nothing to cut.
+        &s
+    } else {
+        match char_start(n as u64) {
+            Some((end, _)) => &s[..end],
+            None => &s,
+        }
+    };
+    Ok(string_result(a.get(1), out))
 }
 
 /// sprig's `abbrev width s`: cut to `width` characters ending in `...` (width < 4 is a no-op).
@@ -141,13 +161,14 @@ pub fn has_suffix(a: &Args) -> Result<Value, Error> {
 
 /// Go-quote every non-nil argument (`%q`), joined by spaces.
 pub fn quote(a: &Args) -> Result<Value, Error> {
-    Ok(a.vals
-        .iter()
-        .filter(|v| !is_nil(v))
-        .map(|v| printf::go_quote(&go_string(v)))
-        .collect::<Vec<_>>()
-        .join(" ")
-        .into())
+    let mut out = String::new();
+    for v in a.vals.iter().filter(|v| !is_nil(v)) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        printf::push_go_quote(&mut out, &value::go_str(v));
+    }
+    Ok(out.into())
 }
 
 /// Wrap every non-nil argument in single quotes (no escaping), joined by spaces.
@@ -311,30 +332,42 @@ pub fn to_string(a: &Args) -> Result<Value, Error> {
     Ok(go_string(a.get(0)).into())
 }
 
-fn pad(a: &Args) -> Result<String, Error> {
+/// `indent n s` with `lead` first: every line of s, the first included, after n spaces.
+fn indented(a: &Args, lead: &str) -> Result<Value, Error> {
     let n = a.int(0)?;
     if n < 0 {
         return Err(a.err("negative indent"));
     }
-    Ok(" ".repeat(n as usize))
+    let pad = n as usize;
+    let s = a.text(1);
+    let b = s.as_bytes();
+    let lines = b.iter().filter(|&&c| c == b'\n').count() + 1;
+    let mut out = String::with_capacity(lead.len() + s.len() + lines.saturating_mul(pad));
+    out.push_str(lead);
+    push_spaces(&mut out, pad);
+    let mut start = 0;
+    while let Some(p) = b[start..].iter().position(|&c| c == b'\n') {
+        let end = start + p + 1;
+        out.push_str(&s[start..end]);
+        push_spaces(&mut out, pad);
+        start = end;
+    }
+    out.push_str(&s[start..]);
+    Ok(out.into())
 }
 
 /// Helm's `indent n s`: prefix every line, the first included, with n spaces.
 pub fn indent(a: &Args) -> Result<Value, Error> {
-    let pad = pad(a)?;
-    let s = a.str(1);
-    Ok(format!("{pad}{}", s.replace('\n', &format!("\n{pad}"))).into())
+    indented(a, "")
 }
 
 /// `nindent n s`: a newline, then `indent n s`.
 pub fn nindent(a: &Args) -> Result<Value, Error> {
-    let pad = pad(a)?;
-    let s = a.str(1);
-    Ok(format!("\n{pad}{}", s.replace('\n', &format!("\n{pad}"))).into())
+    indented(a, "\n")
 }
 
 pub fn printf(a: &Args) -> Result<Value, Error> {
-    Ok(printf::sprintf(&a.str(0), &a.vals[1..]).into())
+    Ok(printf::sprintf(&a.text(0), &a.vals[1..]).into())
 }
 
 /// Go's `fmt.Sprint`: operands as `%v`, with a space between two operands when neither is
@@ -444,7 +477,81 @@ pub fn regex_split(a: &Args) -> Result<Value, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::words;
+    use super::*;
+
+    fn run(f: fn(&Args) -> Result<Value, Error>, vals: &[Value]) -> Value {
+        f(&Args { name: "t", vals }).unwrap()
+    }
+
+    #[test]
+    fn trunc_counts_characters() {
+        // The implementation before borrowing, as the reference.
+        fn reference(n: i64, s: &str) -> String {
+            let chars: Vec<char> = s.chars().collect();
+            let len = chars.len() as i64;
+            if n < 0 {
+                if len + n > 0 {
+                    chars[(len + n) as usize..].iter().collect()
+                } else {
+                    s.to_string()
+                }
+            } else if len > n {
+                chars[..n as usize].iter().collect()
+            } else {
+                s.to_string()
+            }
+        }
+        for s in [
+            "",
+            "a",
+            "abc",
+            "h\u{e9}llo",
+            "\u{65e5}\u{672c}\u{8a9e}",
+            "a\u{1F600}b",
+        ] {
+            for n in -8..8 {
+                let got = run(trunc, &[Value::from(n), Value::from(s)]);
+                assert_eq!(
+                    got.as_str(),
+                    Some(reference(n, s).as_str()),
+                    "trunc({n}, {s:?})"
+                );
+            }
+        }
+        // Non-strings are printed first; the result is always a string.
+        let got = run(trunc, &[Value::from(2), Value::from(12345)]);
+        assert_eq!(got.as_str(), Some("12"));
+        let got = run(trunc, &[Value::from(9), Value::from(12345)]);
+        assert_eq!(got.as_str(), Some("12345"));
+    }
+
+    #[test]
+    fn indent_every_line() {
+        for s in ["", "a", "a\n", "\n", "a\nb", "a\n\nb\n"] {
+            for n in [0, 1, 4, 70, 130] {
+                let pad = " ".repeat(n);
+                let want = format!("{pad}{}", s.replace('\n', &format!("\n{pad}")));
+                let got = run(indent, &[Value::from(n), Value::from(s)]);
+                assert_eq!(got.as_str(), Some(want.as_str()));
+                let got = run(nindent, &[Value::from(n), Value::from(s)]);
+                assert_eq!(got.as_str(), Some(format!("\n{want}").as_str()));
+            }
+        }
+    }
+
+    #[test]
+    fn quote_escapes_like_go() {
+        let got = run(
+            quote,
+            &[Value::from("a\"b\\c\u{1}\u{7f}\u{e9}\u{ad}\u{1F600}\n")],
+        );
+        assert_eq!(
+            got.as_str(),
+            Some("\"a\\\"b\\\\c\\x01\\x7f\u{e9}\\u00ad\u{1F600}\\n\"")
+        );
+        let got = run(quote, &[Value::from("x"), Value::from(()), Value::from(2)]);
+        assert_eq!(got.as_str(), Some("\"x\" \"2\""));
+    }
 
     #[test]
     fn splits_words() {

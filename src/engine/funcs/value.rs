@@ -1,8 +1,10 @@
 //! Go-flavoured value semantics shared by every helper: the mutable [`Dict`] that `dict`,
 //! `set`, `merge`... build and modify in place, conversion between template values and the
-//! JSON data model, and Go's notions of emptiness, kinds, `%v` printing and numeric casts
+//! JSON data model (and the [`Tree`] walk that lets `toYaml`/`toJson` write template values
+//! without converting them), and Go's notions of emptiness, kinds, `%v` printing and numeric casts
 //! (sprig's `strval`, `toInt64`, `toFloat64`, `empty`, `kindOf`, `typeOf`).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -10,6 +12,8 @@ use indexmap::IndexMap;
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value, ValueKind};
 use minijinja::{Error, ErrorKind};
 use serde_json::Value as Json;
+
+use crate::yaml::emit::{Node, Tree};
 
 /// Deepest nesting `to_json`/`deep_copy` follow before giving up (guards against cycles built
 /// with `set $d "self" $d`).
@@ -127,10 +131,7 @@ pub fn value_to_json(v: &Value) -> Result<Json, Error> {
 
 fn to_json_at(v: &Value, depth: usize) -> Result<Json, Error> {
     if depth > MAX_DEPTH {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            "value is nested too deeply (does a map contain itself?)",
-        ));
+        return Err(too_deep());
     }
     Ok(match v.kind() {
         ValueKind::Undefined | ValueKind::None | ValueKind::Invalid => Json::Null,
@@ -162,6 +163,100 @@ fn to_json_at(v: &Value, depth: usize) -> Result<Json, Error> {
         }
         _ => Json::String(v.to_string()),
     })
+}
+
+/// Template values walk like their [`value_to_json`] form, without building it: `toYaml`
+/// and `toJson` write them directly. Undefined is null, non-finite floats are null, map
+/// keys are strings (a later duplicate replaces the value of the first, as in a JSON
+/// object), and nesting beyond [`MAX_DEPTH`] is an error (a map that contains itself).
+impl Tree for Value {
+    type Error = Error;
+
+    fn node(&self) -> Node<'_> {
+        match self.kind() {
+            ValueKind::Undefined | ValueKind::None | ValueKind::Invalid => Node::Null,
+            ValueKind::Bool => Node::Bool(self.is_true()),
+            ValueKind::Number => match num(self) {
+                Some(Num::I(i)) => Node::Int(i),
+                Some(Num::F(f)) if f.is_finite() => Node::Float(f),
+                Some(Num::F(_)) => Node::Null,
+                None => match u64::try_from(self.clone()) {
+                    Ok(u) => Node::UInt(u),
+                    Err(_) => Node::Str(Cow::Owned(self.to_string())),
+                },
+            },
+            ValueKind::String | ValueKind::Bytes => Node::Str(text(self)),
+            ValueKind::Seq | ValueKind::Iterable => Node::Seq,
+            ValueKind::Map => Node::Map,
+            _ => Node::Str(Cow::Owned(self.to_string())),
+        }
+    }
+
+    fn for_each_item<F>(&self, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(&Self) -> Result<(), Error>,
+    {
+        if let Ok(items) = self.try_iter() {
+            for x in items {
+                f(&x)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn for_each_entry<F>(&self, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(&str, &Self) -> Result<(), Error>,
+    {
+        if let Some(d) = self.downcast_object_ref::<Dict>() {
+            // Copy the entries out (cheap: short keys stay inline, values are shared) so
+            // the lock is not held while a nested value, maybe this map, is walked.
+            let entries: Vec<(Value, Value)> = d
+                .lock()
+                .iter()
+                .map(|(k, x)| (Value::from(k.as_str()), x.clone()))
+                .collect();
+            for (k, x) in &entries {
+                f(k.as_str().unwrap_or_default(), x)?;
+            }
+            return Ok(());
+        }
+        let Some(pairs) = self.as_object().and_then(|o| o.try_iter_pairs()) else {
+            return Ok(());
+        };
+        let pairs: Vec<(Value, Value)> = pairs.collect();
+        if pairs.iter().all(|(k, _)| k.as_str().is_some()) {
+            // Distinct string keys (the common case): walk them as they are.
+            for (k, x) in &pairs {
+                f(k.as_str().unwrap_or_default(), x)?;
+            }
+            return Ok(());
+        }
+        // A key that is not a string may print like another key: merge them as a JSON
+        // object would (first position, last value).
+        let mut merged: IndexMap<String, Value> = IndexMap::new();
+        for (k, x) in pairs {
+            merged.insert(go_string(&k), x);
+        }
+        for (k, x) in &merged {
+            f(k, x)?;
+        }
+        Ok(())
+    }
+
+    fn enter(depth: usize) -> Result<(), Error> {
+        if depth > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        Ok(())
+    }
+}
+
+fn too_deep() -> Error {
+    Error::new(
+        ErrorKind::InvalidOperation,
+        "value is nested too deeply (does a map contain itself?)",
+    )
 }
 
 /// Copy a value deeply; every map in the copy is a fresh [`Dict`].
@@ -222,6 +317,35 @@ pub fn as_text(v: &Value) -> String {
             .as_bytes()
             .map(|b| String::from_utf8_lossy(b).into_owned())
             .unwrap_or_default(),
+    }
+}
+
+/// The raw text of a string or bytes value, borrowed when it can be (lossy for invalid
+/// UTF-8); empty for anything else.
+pub fn text(v: &Value) -> Cow<'_, str> {
+    match v.as_str() {
+        Some(s) => Cow::Borrowed(s),
+        None => v
+            .as_bytes()
+            .map(String::from_utf8_lossy)
+            .unwrap_or(Cow::Borrowed("")),
+    }
+}
+
+/// [`go_string`] without copying a string.
+pub fn go_str(v: &Value) -> Cow<'_, str> {
+    match v.kind() {
+        ValueKind::String | ValueKind::Bytes => text(v),
+        _ => Cow::Owned(go_v(v)),
+    }
+}
+
+/// [`str_arg`] without copying a string argument.
+pub fn str_ref(v: &Value) -> Cow<'_, str> {
+    if is_nil(v) {
+        Cow::Borrowed("")
+    } else {
+        go_str(v)
     }
 }
 
