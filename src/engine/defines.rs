@@ -28,10 +28,14 @@ static CLOSE: LazyLock<regex::Regex> =
 
 /// Split a template file into its remaining body and the named templates it defines.
 /// Whitespace markers behave as in Jinja: `-%}` after `define` trims the body's leading
-/// whitespace, `{%-` before `enddefine` trims its trailing whitespace.
-pub fn extract(file: &str, source: &str) -> Result<(String, Vec<Define>), String> {
+/// whitespace, `{%-` before `enddefine` trims its trailing whitespace. A file without
+/// definitions is its own body (borrowed, not copied).
+pub fn extract<'a>(
+    file: &str,
+    source: &'a str,
+) -> Result<(std::borrow::Cow<'a, str>, Vec<Define>), String> {
     if !source.contains("define") {
-        return Ok((source.to_string(), Vec::new()));
+        return Ok((source.into(), Vec::new()));
     }
     let mut body = String::with_capacity(source.len());
     let mut defines = Vec::new();
@@ -142,7 +146,7 @@ pub fn extract(file: &str, source: &str) -> Result<(String, Vec<Define>), String
             line_of(&body, stray.start())
         ));
     }
-    Ok((body, defines))
+    Ok((body.into(), defines))
 }
 
 /// 1-based line number of a byte offset.

@@ -325,22 +325,61 @@ fn sub_context(state: &State, ctx: Option<Value>) -> std::result::Result<Value, 
     }
     let root = state.lookup("root").unwrap_or_default();
     let ctx = ctx.unwrap_or_else(|| root.clone());
-    let mut map: BTreeMap<String, Value> = BTreeMap::new();
-    if ctx.kind() == ValueKind::Map {
-        for key in ctx.try_iter()? {
-            if let Some(k) = key.as_str() {
-                map.insert(k.to_string(), ctx.get_item(&key)?);
+    Ok(Value::from_object(IncludeContext {
+        ctx,
+        root,
+        template: state.lookup("Template"),
+    }))
+}
+
+/// The variables of an included template, read through to the passed value instead of
+/// copied out of it: `ctx` and `root` first, then the passed map's keys, then `Template`.
+#[derive(Debug)]
+struct IncludeContext {
+    ctx: Value,
+    root: Value,
+    template: Option<Value>,
+}
+
+impl minijinja::value::Object for IncludeContext {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "ctx" => Some(self.ctx.clone()),
+            "root" => Some(self.root.clone()),
+            name => {
+                let own = (self.ctx.kind() == ValueKind::Map)
+                    .then(|| self.ctx.get_item(key).ok())
+                    .flatten()
+                    .filter(|v| !v.is_undefined());
+                match own {
+                    Some(v) => Some(v),
+                    None if name == "Template" => self.template.clone(),
+                    None => None,
+                }
             }
         }
     }
-    map.insert("ctx".into(), ctx);
-    map.insert("root".into(), root);
-    if !map.contains_key("Template")
-        && let Some(t) = state.lookup("Template")
-    {
-        map.insert("Template".into(), t);
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        let mut keys: Vec<Value> = Vec::new();
+        if self.ctx.kind() == ValueKind::Map
+            && let Ok(iter) = self.ctx.try_iter()
+        {
+            keys.extend(iter.filter(|k| k.as_str().is_some_and(|k| k != "ctx" && k != "root")));
+        }
+        let has_template = keys.iter().any(|k| k.as_str() == Some("Template"));
+        keys.push(Value::from("ctx"));
+        keys.push(Value::from("root"));
+        if !has_template && self.template.is_some() {
+            keys.push(Value::from("Template"));
+        }
+        keys.sort();
+        minijinja::value::Enumerator::Values(keys)
     }
-    Ok(Value::from(map))
 }
 
 /// Describe a template error for a person: `file:line: message`, then the source lines
@@ -574,7 +613,7 @@ pub fn render(
     // definition of a name replaces a subchart's.
     let mut define_files: HashMap<String, String> = HashMap::new();
     let mut define_sources: Vec<(String, String)> = Vec::new();
-    let mut bodies: Vec<(Unit, String)> = Vec::new();
+    let mut bodies: Vec<(Unit, std::borrow::Cow<str>)> = Vec::new();
     let mut notes_unit = None;
     // Every file of the tree, deepest charts first; split on every core (big charts have
     // thousands of templates).
@@ -618,7 +657,7 @@ pub fn render(
         env.add_template_owned(name, source)
             .map_err(|e| Error::Template(describe(&e, &define_files)))?;
     }
-    let mut units: Vec<(&Unit, &str)> = bodies.iter().map(|(u, b)| (u, b.as_str())).collect();
+    let mut units: Vec<(&Unit, &str)> = bodies.iter().map(|(u, b)| (u, &**b)).collect();
     units.sort_by(|a, b| a.0.name.cmp(&b.0.name));
 
     // Each template is compiled, rendered and dropped: keeping thousands of compiled
