@@ -165,9 +165,6 @@ pub struct Rendered {
 
 thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
-    /// The context `include(name)` (no context argument) renders with, for the template
-    /// this thread is rendering: built once per template instead of once per call.
-    static DEFAULT_INCLUDE_CONTEXT: std::cell::RefCell<Option<Value>> = const { std::cell::RefCell::new(None) };
 }
 
 struct DepthGuard;
@@ -318,37 +315,35 @@ fn indent_more(s: &str) -> String {
 
 /// The context of an included template: the passed value's keys, `ctx`, `root`, `Template`.
 fn sub_context(state: &State, ctx: Option<Value>) -> std::result::Result<Value, minijinja::Error> {
-    if ctx.is_none()
-        && let Some(v) = DEFAULT_INCLUDE_CONTEXT.with(|c| c.borrow().clone())
-    {
-        return Ok(v);
-    }
     let root = state.lookup("root").unwrap_or_default();
     let ctx = ctx.unwrap_or_else(|| root.clone());
-    Ok(Value::from_object(IncludeContext {
+    Ok(Value::from_object(Variables {
         ctx,
         root,
+        expose_ctx: true,
         template: state.lookup("Template"),
     }))
 }
 
-/// The variables of an included template, read through to the passed value instead of
-/// copied out of it: `ctx` and `root` first, then the passed map's keys, then `Template`.
+/// The variables a template renders with, read through to a value instead of copied out
+/// of it: `root` (and `ctx`, the value itself, in included templates) first, then the
+/// value's keys, then `Template` when the value has none.
 #[derive(Debug)]
-struct IncludeContext {
+struct Variables {
     ctx: Value,
     root: Value,
+    expose_ctx: bool,
     template: Option<Value>,
 }
 
-impl minijinja::value::Object for IncludeContext {
+impl minijinja::value::Object for Variables {
     fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
         minijinja::value::ObjectRepr::Map
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
-            "ctx" => Some(self.ctx.clone()),
+            "ctx" if self.expose_ctx => Some(self.ctx.clone()),
             "root" => Some(self.root.clone()),
             name => {
                 let own = (self.ctx.kind() == ValueKind::Map)
@@ -369,10 +364,15 @@ impl minijinja::value::Object for IncludeContext {
         if self.ctx.kind() == ValueKind::Map
             && let Ok(iter) = self.ctx.try_iter()
         {
-            keys.extend(iter.filter(|k| k.as_str().is_some_and(|k| k != "ctx" && k != "root")));
+            keys.extend(iter.filter(|k| {
+                k.as_str()
+                    .is_some_and(|k| !(k == "ctx" && self.expose_ctx) && k != "root")
+            }));
         }
         let has_template = keys.iter().any(|k| k.as_str() == Some("Template"));
-        keys.push(Value::from("ctx"));
+        if self.expose_ctx {
+            keys.push(Value::from("ctx"));
+        }
         keys.push(Value::from("root"));
         if !has_template && self.template.is_some() {
             keys.push(Value::from("Template"));
@@ -513,7 +513,36 @@ struct Scope<'a> {
     chart: &'a Chart,
     prefix: String,
     /// The root context's fields (Values, Release, Chart, Capabilities, Files).
-    fields: BTreeMap<String, Value>,
+    fields: Arc<BTreeMap<String, Value>>,
+}
+
+/// A template's root context (Helm's `$`): its chart's fields plus `Template`.
+#[derive(Debug)]
+struct RootFields {
+    fields: Arc<BTreeMap<String, Value>>,
+    template: Value,
+}
+
+impl minijinja::value::Object for RootFields {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "Template" => Some(self.template.clone()),
+            name => self.fields.get(name).cloned(),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        let mut keys: Vec<&str> = self.fields.keys().map(String::as_str).collect();
+        if !self.fields.contains_key("Template") {
+            keys.push("Template");
+        }
+        keys.sort_unstable();
+        minijinja::value::Enumerator::Values(keys.into_iter().map(Value::from).collect())
+    }
 }
 
 fn collect_scopes<'a>(
@@ -536,7 +565,7 @@ fn collect_scopes<'a>(
     out.push(Scope {
         chart,
         prefix: prefix.clone(),
-        fields: root,
+        fields: Arc::new(root),
     });
     for sub in &chart.subcharts {
         let sub_values = match values.get(sub.name()) {
@@ -666,20 +695,22 @@ pub fn render(
     let render_one = |(unit, body): (&Unit, &str)| -> Result<String> {
         let scope = &scopes[unit.scope];
         let base_path = unit.name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        let mut ctx = scope.fields.clone();
-        ctx.insert(
-            "Template".into(),
-            to_value(serde_json::json!({"Name": unit.name, "BasePath": base_path})),
-        );
-        let root = Value::from(ctx.clone());
-        // What `include(name)` without a context sees: the root's fields, `root`, `ctx`.
-        let mut include_ctx = ctx.clone();
-        include_ctx.insert("ctx".into(), root.clone());
-        include_ctx.insert("root".into(), root.clone());
-        DEFAULT_INCLUDE_CONTEXT.with(|c| *c.borrow_mut() = Some(Value::from(include_ctx)));
-        ctx.insert("root".into(), root);
-        let result = env.render_named_str(&unit.name, body, Value::from(ctx));
-        DEFAULT_INCLUDE_CONTEXT.with(|c| *c.borrow_mut() = None);
+        let template = Value::from_object(indexmap::IndexMap::<Value, Value>::from([
+            (Value::from("Name"), Value::from(unit.name.as_str())),
+            (Value::from("BasePath"), Value::from(base_path)),
+        ]));
+        // Helm's `$`: the scope's fields and `Template`.
+        let root = Value::from_object(RootFields {
+            fields: scope.fields.clone(),
+            template,
+        });
+        let vars = Variables {
+            ctx: root.clone(),
+            root,
+            expose_ctx: false,
+            template: None,
+        };
+        let result = env.render_named_str(&unit.name, body, Value::from_object(vars));
         result.map_err(|e| {
             Error::Template(format!("template error in {}", describe(&e, &define_files)))
         })
