@@ -8,12 +8,13 @@
 //! not obvious are handed to it one by one. Plain keys must be strings or plain decimal
 //! integers (the full parser would turn `~`, `True` or `0x10` into other JSON keys).
 //!
-//! The text is read in one pass that splits lines and notes where each line's first `: `
-//! and comment are, so plain keys and scalars are found without reading them again. Only
-//! the parts a caller asks for (see [`Keep`]) are built; the rest is checked just as
-//! thoroughly (indentation, scalars, escapes, duplicate keys) by the same code in its
-//! checking [`Mode`], which builds nothing and allocates nothing: keys are borrowed from
-//! the text (only quoted keys with escapes are copied) and scalars are checked, not typed.
+//! The parser reads the text a line at a time; each line is scanned once (eight bytes at a
+//! time), when it is reached, and the scan notes where the line's first `: ` and comment
+//! are, so plain keys and scalars are found without reading them again. Only the parts a
+//! caller asks for (see [`Keep`]) are built; the rest is checked just as thoroughly
+//! (indentation, scalars, escapes, duplicate keys) by the same code in its checking
+//! [`Mode`], which builds no JSON: keys are borrowed from the text (only quoted keys with
+//! escapes are copied) onto one stack per document, and scalars are checked, not typed.
 //!
 //! The rule it is held to (tests/yaml_fast.rs): whenever it returns a value, the full
 //! parser returns the same value for the same text.
@@ -59,19 +60,23 @@ pub fn parse(src: &str) -> Option<Json> {
 /// (skipped parts are `null`). `None` when it is outside the subset.
 pub fn parse_keep(src: &str, keep: Keep) -> Option<Json> {
     let mut p = Parser {
-        lines: split_lines(src)?,
-        pos: 0,
+        src,
+        line: Line::EMPTY,
+        next: 0,
+        eof: false,
+        bad: false,
         keys: Vec::with_capacity(16),
         values: Vec::new(),
     };
+    p.advance();
     p.skip_blank();
-    if p.pos >= p.lines.len() {
-        return Some(Json::Null);
-    }
-    let indent = p.lines[p.pos].indent;
-    let v = p.node::<Build>(indent, keep)?;
+    let v = match p.peek() {
+        None => Json::Null,
+        Some(line) => p.node::<Build>(line.indent, keep)?,
+    };
     p.skip_blank();
-    (p.pos >= p.lines.len()).then_some(v)
+    // Lines the scanner refused end the text early: `bad` tells.
+    (p.eof && !p.bad).then_some(v)
 }
 
 /// Whether the structural functions build what they read as JSON ([`Build`]) or only
@@ -141,6 +146,17 @@ struct Line<'a> {
 }
 
 impl<'a> Line<'a> {
+    const EMPTY: Line<'static> = Line {
+        indent: 0,
+        text: "",
+        trail: 0,
+        colon: NONE,
+        colon2: NONE,
+        hash: NONE,
+        blank: true,
+        tab: false,
+    };
+
     /// The same line from byte `k` of `text` on (after `- `, which has no `:` or `#`),
     /// at column `indent`.
     #[inline(always)]
@@ -268,70 +284,73 @@ impl Scan {
     }
 }
 
-/// The lines of `src` (split at `\n`, as `str::split` does) with their `: ` and comment
-/// offsets, in one pass that also rejects what libyaml reads differently from a plain
-/// `\n`-separated text: CR, control characters, DEL, C1 controls, Unicode line breaks,
-/// byte order marks, U+FFFE/U+FFFF, and tabs in indentation.
-fn split_lines(src: &str) -> Option<Vec<Line<'_>>> {
+/// The line of `src` from byte `start` (lines split at `\n`, as `str::split` does) with
+/// its `: ` and comment offsets, and where the next one starts; `None` for what libyaml
+/// reads differently from a plain `\n`-separated text: CR, control characters, DEL, C1
+/// controls, Unicode line breaks, byte order marks, U+FFFE/U+FFFF, and tabs in
+/// indentation.
+#[inline(always)]
+fn scan_line(src: &str, start: usize) -> Option<(Line<'_>, usize)> {
     let b = src.as_bytes();
     let n = b.len();
-    let mut lines = Vec::with_capacity(n / 16 + 2);
-    let mut start = 0;
-    loop {
-        let text_start = skip_spaces(b, start);
-        let mut s = Scan {
-            text_start,
-            colon: NONE,
-            colon2: NONE,
-            hash: NONE,
-            tab: false,
-        };
-        let mut i = text_start;
-        let end = 'line: loop {
-            let Some(chunk) = b.get(i..i + 8) else {
-                while i < n {
-                    if s.stop(b, i)? {
-                        break 'line i;
-                    }
-                    i += 1;
+    let text_start = skip_spaces(b, start);
+    let mut s = Scan {
+        text_start,
+        colon: NONE,
+        colon2: NONE,
+        hash: NONE,
+        tab: false,
+    };
+    let mut i = text_start;
+    let end = 'line: loop {
+        let Some(chunk) = b.get(i..i + 8) else {
+            while i < n {
+                if s.stop(b, i)? {
+                    break 'line i;
                 }
-                break n;
-            };
-            let mut m = stops(u64::from_le_bytes(chunk.try_into().unwrap()));
-            while m != 0 {
-                let j = i + (m.trailing_zeros() / 8) as usize;
-                if s.stop(b, j)? {
-                    break 'line j;
-                }
-                m &= m - 1;
+                i += 1;
             }
-            i += 8;
+            break n;
         };
-        let mut text_end = end;
-        while text_end > text_start && b[text_end - 1] == b' ' {
-            text_end -= 1;
+        let mut m = stops(u64::from_le_bytes(chunk.try_into().unwrap()));
+        while m != 0 {
+            let j = i + (m.trailing_zeros() / 8) as usize;
+            if s.stop(b, j)? {
+                break 'line j;
+            }
+            m &= m - 1;
         }
-        let text = &src[text_start..text_end];
-        lines.push(Line {
-            indent: text_start - start,
-            text,
-            trail: (end - text_end) as u32,
-            colon: s.colon,
-            colon2: s.colon2,
-            hash: s.hash,
-            blank: text.is_empty() || s.hash == 0,
-            tab: s.tab,
-        });
-        if end >= n {
-            return Some(lines);
-        }
-        start = end + 1;
+        i += 8;
+    };
+    let mut text_end = end;
+    while text_end > text_start && b[text_end - 1] == b' ' {
+        text_end -= 1;
     }
+    let text = &src[text_start..text_end];
+    let line = Line {
+        indent: text_start - start,
+        text,
+        trail: (end - text_end) as u32,
+        colon: s.colon,
+        colon2: s.colon2,
+        hash: s.hash,
+        blank: text.is_empty() || s.hash == 0,
+        tab: s.tab,
+    };
+    Some((line, end + 1))
 }
 
+/// Reads the text a line at a time (each line is scanned once, when reached).
 struct Parser<'a> {
-    lines: Vec<Line<'a>>,
-    pos: usize,
+    src: &'a str,
+    /// The current line, unless `eof`.
+    line: Line<'a>,
+    /// Where the line after it starts (past the end: there is none).
+    next: usize,
+    /// No more lines.
+    eof: bool,
+    /// The scanner found what the subset leaves to libyaml (and so ended the text).
+    bad: bool,
     /// Keys of the maps being read (each pushes its keys and pops them when it ends), for
     /// the duplicate check and for building them at their exact size.
     keys: Vec<Cow<'a, str>>,
@@ -375,30 +394,61 @@ fn has_duplicates_slow(keys: &mut [Cow<'_, str>]) -> bool {
 type Entry<'a> = (Cow<'a, str>, &'a str, Plain);
 
 impl<'a> Parser<'a> {
+    /// Go to the next line.
+    fn advance(&mut self) {
+        if self.next > self.src.len() {
+            self.eof = true;
+            return;
+        }
+        match scan_line(self.src, self.next) {
+            Some((line, next)) => {
+                self.line = line;
+                self.next = next;
+            }
+            None => {
+                self.eof = true;
+                self.bad = true;
+            }
+        }
+    }
+
+    /// The current line, if any.
+    #[inline(always)]
+    fn peek(&self) -> Option<Line<'a>> {
+        (!self.eof).then_some(self.line)
+    }
+
     #[inline(always)]
     fn skip_blank(&mut self) {
-        while self.pos < self.lines.len() && self.lines[self.pos].blank {
-            self.pos += 1;
+        while !self.eof && self.line.blank {
+            self.advance();
         }
     }
 
     /// The node starting at the current line, which has indentation `indent`. `keep` is
     /// what to build of it (in [`Build`] mode).
     fn node<M: Mode>(&mut self, indent: usize, keep: Keep) -> Option<M::V> {
-        let line = self.lines[self.pos];
+        let line = self.line;
         if line.tab {
             return None;
         }
+        // A key line starts a map (a plain key ends at the first `: `, unless a comment
+        // comes first; what is wrong with the key, the map finds).
+        let is_key = match line.text.as_bytes()[0] {
+            b'"' | b'\'' => split_key(&line)?.is_some(),
+            b'[' | b'{' => false,
+            _ => line.colon < line.hash,
+        };
         if is_seq_entry(line.text) {
             self.seq::<M>(indent, false)
-        } else if split_key(&line)?.is_some() {
+        } else if is_key {
             self.map::<M>(indent, keep)
         } else {
             // A lone scalar (or flow collection) on one line.
-            self.pos += 1;
-            let v = inline_value(line.text, line.scalar_end(), M::BUILD)?;
+            self.advance();
+            let v = inline_value::<M>(line.text, line.scalar_end())?;
             self.end_inline(indent)?;
-            Some(M::wrap(v))
+            Some(v)
         }
     }
 
@@ -407,7 +457,7 @@ impl<'a> Parser<'a> {
     #[inline(always)]
     fn end_inline(&mut self, indent: usize) -> Option<()> {
         self.skip_blank();
-        match self.lines.get(self.pos) {
+        match self.peek() {
             Some(next) if next.indent > indent => None,
             _ => Some(()),
         }
@@ -419,15 +469,15 @@ impl<'a> Parser<'a> {
     #[inline(always)]
     fn map_entry(&mut self, indent: usize) -> Option<Option<Entry<'a>>> {
         self.skip_blank();
-        let line = self.lines.get(self.pos)?;
+        let line = self.peek()?;
         if line.indent < indent || line.indent == indent && is_seq_entry(line.text) {
             return None;
         }
         if line.indent > indent || line.tab {
             return Some(None);
         }
-        let entry = split_key(line).flatten();
-        self.pos += 1;
+        let entry = split_key(&line).flatten();
+        self.advance();
         Some(entry)
     }
 
@@ -491,7 +541,7 @@ impl<'a> Parser<'a> {
         let base = self.values.len();
         loop {
             self.skip_blank();
-            let Some(line) = self.lines.get(self.pos).copied() else {
+            let Some(line) = self.peek() else {
                 break;
             };
             if line.indent < indent {
@@ -511,17 +561,17 @@ impl<'a> Parser<'a> {
             let after = line.from(k, col);
             let item = match after.text.as_bytes().first() {
                 None | Some(b'#') => {
-                    self.pos += 1;
+                    self.advance();
                     self.nested::<M>(indent, false, Keep::All)?
                 }
                 _ if is_seq_entry(after.text) => return None,
                 _ => {
                     if split_key(&after)?.is_some() {
                         // `- key: value`: a map whose keys line up with `key`.
-                        self.lines[self.pos] = after;
+                        self.line = after;
                         self.map::<M>(col, Keep::All)?
                     } else {
-                        self.pos += 1;
+                        self.advance();
                         let plain = after.scalar_end();
                         self.value_after::<M>(after.text, plain, indent, false, Keep::All)?
                     }
@@ -539,6 +589,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The value of a key or sequence entry whose inline text is `rest`.
+    #[inline(always)]
     fn value_after<M: Mode>(
         &mut self,
         rest: &'a str,
@@ -549,11 +600,18 @@ impl<'a> Parser<'a> {
     ) -> Option<M::V> {
         match rest.as_bytes().first() {
             None | Some(b'#') => self.nested::<M>(indent, in_map, keep),
-            Some(b'|') => Some(M::wrap(self.literal(&rest[1..], indent, M::BUILD)?)),
+            Some(b'|') => {
+                let text = self.literal(&rest[1..], indent, M::BUILD)?;
+                Some(if M::BUILD {
+                    M::wrap(Json::String(text))
+                } else {
+                    M::null()
+                })
+            }
             _ => {
-                let v = inline_value(rest, plain, M::BUILD)?;
+                let v = inline_value::<M>(rest, plain)?;
                 self.end_inline(indent)?;
-                Some(M::wrap(v))
+                Some(v)
             }
         }
     }
@@ -561,7 +619,7 @@ impl<'a> Parser<'a> {
     /// A block node on the following lines, or null when there is none.
     fn nested<M: Mode>(&mut self, indent: usize, in_map: bool, keep: Keep) -> Option<M::V> {
         self.skip_blank();
-        match self.lines.get(self.pos) {
+        match self.peek() {
             Some(next) if next.indent > indent => self.node::<M>(next.indent, keep),
             // `key:` followed by `- item` at the same indentation.
             Some(next) if in_map && next.indent == indent && is_seq_entry(next.text) => {
@@ -571,9 +629,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A literal block scalar; `header` is what follows `|`. Checked always, built (as a
-    /// string) when `build`, else null.
-    fn literal(&mut self, header: &str, indent: usize, build: bool) -> Option<Json> {
+    /// A literal block scalar; `header` is what follows `|`. Checked always, its text
+    /// built when `build` (else empty).
+    fn literal(&mut self, header: &str, indent: usize, build: bool) -> Option<String> {
         let chomp = match header {
             "" => Chomp::Clip,
             "-" => Chomp::Strip,
@@ -581,73 +639,75 @@ impl<'a> Parser<'a> {
             h if h.starts_with('#') || h.starts_with(" #") => Chomp::Clip,
             _ => return None,
         };
-        let n = self.lines.len();
-        // Content indentation: that of the first line with text.
-        let mut first = self.pos;
-        while first < n && self.lines[first].text.is_empty() {
-            first += 1;
+        // Content indentation: that of the first line with text. Empty lines before it
+        // must not have spaces beyond it (they would be text to libyaml).
+        let mut leading = 0;
+        let mut leading_indent = 0;
+        while let Some(l) = self.peek().filter(|l| l.text.is_empty()) {
+            leading += 1;
+            leading_indent = leading_indent.max(l.indent);
+            self.advance();
         }
-        let ci = match self.lines.get(first) {
+        let ci = match self.peek() {
             Some(l) if l.indent > indent => l.indent,
             _ => {
                 // Empty block scalar. With `|+` the empty lines would be its text.
                 if matches!(chomp, Chomp::Keep) {
                     return None;
                 }
-                return Some(if build {
-                    Json::String(String::new())
-                } else {
-                    Json::Null
-                });
+                return Some(String::new());
             }
         };
+        if leading_indent > ci {
+            return None;
+        }
         // The block: every following line that is empty or indented at least `ci`.
-        // `last` is its last line with text.
-        let start = self.pos;
-        let mut end = start;
-        let mut last = first;
-        while end < n {
-            let l = self.lines[end];
+        let mut text = String::new();
+        if build {
+            text.extend(std::iter::repeat_n('\n', leading));
+        }
+        // Empty lines since the last line with text.
+        let mut empty = 0;
+        let mut first = true;
+        while let Some(l) = self.peek() {
             if l.text.is_empty() {
                 // Spaces beyond the indentation on an otherwise empty line are text to
                 // libyaml: leave such blocks to it.
                 if l.indent > ci {
                     return None;
                 }
+                empty += 1;
             } else if l.indent < ci {
                 break;
             } else {
-                last = end;
+                if build {
+                    if !first {
+                        text.push('\n');
+                    }
+                    text.extend(std::iter::repeat_n('\n', empty));
+                    text.extend(std::iter::repeat_n(' ', l.indent - ci));
+                    text.push_str(l.text);
+                    text.extend(std::iter::repeat_n(' ', l.trail as usize));
+                }
+                first = false;
+                empty = 0;
             }
-            end += 1;
+            self.advance();
         }
         // The last line of the source has no newline after it.
-        let at_eof = end == n;
-        self.pos = end;
-        if matches!(chomp, Chomp::Keep) && at_eof {
+        if matches!(chomp, Chomp::Keep) && self.eof {
             return None;
         }
         if !build {
-            return Some(Json::Null);
-        }
-        let mut text = String::new();
-        for (k, l) in self.lines[start..=last].iter().enumerate() {
-            if k > 0 {
-                text.push('\n');
-            }
-            if !l.text.is_empty() {
-                text.extend(std::iter::repeat_n(' ', l.indent - ci));
-                text.push_str(l.text);
-                text.extend(std::iter::repeat_n(' ', l.trail as usize));
-            }
+            return Some(text);
         }
         match chomp {
             Chomp::Strip => {}
             Chomp::Clip => text.push('\n'),
-            // Each line after `last` in the block is one more newline.
-            Chomp::Keep => text.extend(std::iter::repeat_n('\n', end - last)),
+            // Each empty line after the last with text is one more newline.
+            Chomp::Keep => text.extend(std::iter::repeat_n('\n', empty + 1)),
         }
-        Some(Json::String(text))
+        Some(text)
     }
 }
 
@@ -732,13 +792,23 @@ fn plain_key_ok(key: &str) -> bool {
 }
 
 /// A value written on one line (no trailing spaces): quoted or plain scalar, or a flow
-/// collection. `plain` is what is known of it as a plain scalar. Built when `build`, else
-/// checked and null.
+/// collection. `plain` is what is known of it as a plain scalar.
 #[inline(always)]
-fn inline_value(t: &str, plain: Plain, build: bool) -> Option<Json> {
-    match t.as_bytes().first()? {
-        b'"' | b'\'' => quoted_value(t, build),
-        b'[' | b'{' => flow_value(t, build),
+fn inline_value<M: Mode>(t: &str, plain: Plain) -> Option<M::V> {
+    let first = *t.as_bytes().first()?;
+    match first {
+        b'"' | b'\'' => {
+            let (s, used) = quoted(t, M::BUILD)?;
+            if !after_scalar(&t[used..]) {
+                return None;
+            }
+            Some(if M::BUILD {
+                M::wrap(Json::String(s.into_owned()))
+            } else {
+                M::null()
+            })
+        }
+        b'[' | b'{' => flow_value(t, M::BUILD).map(M::wrap),
         b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b'|' | b'>' | b'?' | b',' | b']' | b'}' => None,
         _ => {
             let end = match plain {
@@ -746,24 +816,20 @@ fn inline_value(t: &str, plain: Plain, build: bool) -> Option<Json> {
                 Plain::End(end) => end.min(t.len()),
                 Plain::Scan => plain_end(t)?,
             };
-            resolve(trim_end_sp(&t[..end]), build)
+            let s = trim_end_sp(&t[..end]);
+            if M::BUILD {
+                type_plain(s).map(M::wrap)
+            } else {
+                (!is_dash_entry(s)).then(M::null)
+            }
         }
     }
 }
 
-/// A quoted scalar that is the whole value (but for a comment).
-fn quoted_value(t: &str, build: bool) -> Option<Json> {
-    let (s, used) = quoted(t, build)?;
-    let rest = &t[used..];
+/// Whether what follows a quoted scalar on its line is nothing or a comment.
+fn after_scalar(rest: &str) -> bool {
     let r = rest.trim_start_matches(' ');
-    if !(r.is_empty() || r.starts_with('#') && rest.starts_with(' ')) {
-        return None;
-    }
-    Some(if build {
-        Json::String(s.into_owned())
-    } else {
-        Json::Null
-    })
+    r.is_empty() || r.starts_with('#') && rest.starts_with(' ')
 }
 
 /// A flow collection that is the whole value (but for a comment).
