@@ -405,3 +405,63 @@ fn head_only_parse_keeps_identity_and_still_checks_everything() {
         assert_eq!(head, want, "head-only parse differs on:\n{doc}");
     }
 }
+
+/// The line-by-line splitter `split_documents` replaced, as the reference.
+fn split_documents_reference(s: &str) -> Vec<&str> {
+    let mut docs = Vec::new();
+    let mut start = 0;
+    let mut pos = 0;
+    for line in s.split_inclusive('\n') {
+        let t = line.trim_end();
+        if t == "---"
+            || (t.starts_with("--- ") && t[4..].trim_start().starts_with('#'))
+            || t.starts_with("---\t")
+        {
+            docs.push(&s[start..pos]);
+            start = pos + line.len();
+        }
+        pos += line.len();
+    }
+    docs.push(&s[start..]);
+    docs
+}
+
+#[test]
+fn documents_split_at_separator_lines_only() {
+    let cases = [
+        "",
+        "---",
+        "---\n",
+        "a: 1\n---\nb: 2",
+        "a\n--- # comment\nb\n---",
+        "---\t\n",
+        "---\tx\na",
+        "--- a\n",
+        "x\n---\r\ny",
+        "\n---",
+        "a---\n---x\n ---\n----\n",
+        "\u{e9}\n---\n\u{e9}",
+        "---\n---\n",
+        "k: |\n  ---\n---\n",
+        "a\n---   \nb\n---\u{3000}\nc",
+    ];
+    for s in cases {
+        assert_eq!(split_documents(s), split_documents_reference(s), "{s:?}");
+    }
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden");
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(text) = std::fs::read_to_string(&p) {
+                assert_eq!(
+                    split_documents(&text),
+                    split_documents_reference(&text),
+                    "{p:?}"
+                );
+            }
+        }
+    }
+}
