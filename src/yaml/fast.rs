@@ -61,6 +61,7 @@ pub fn parse(src: &str) -> Option<Json> {
 pub fn parse_keep(src: &str, keep: Keep) -> Option<Json> {
     let mut p = Parser {
         src,
+        stops: stop_bytes(src.as_bytes()),
         line: Line::EMPTY,
         next: 0,
         eof: false,
@@ -195,22 +196,14 @@ enum Plain {
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// The high bit of each byte of `w` that is zero, and maybe of some bytes above one (a
-/// borrow spills upwards): never one below the lowest zero byte.
-fn zero_bytes(w: u64) -> u64 {
-    w.wrapping_sub(ONES) & !w & HIGHS
-}
-
-/// The high bit of each byte of `w` that is `:`, `#` or not printable ASCII (a control
-/// character, line feed, tab, DEL or part of a multi-byte character), and maybe of some
-/// other bytes above such a byte: the line scanner looks at each.
-fn stops(w: u64) -> u64 {
-    // Bytes < 0x20 (borrow), >= 0x80, or 0x7f (carry).
-    ((w.wrapping_sub(ONES * 0x20) & !w) | w | w.wrapping_add(ONES)) & HIGHS
-        | zero_bytes(w ^ (ONES * u64::from(b':')))
-        | zero_bytes(w ^ (ONES * u64::from(b'#')))
+/// 1 for each byte of `src` the line scanner looks at (`:`, `#`, and what is not
+/// printable ASCII: line feeds, tabs, control characters, DEL, bytes of multi-byte
+/// characters), else 0. A plain map over bytes, which the compiler vectorizes.
+fn stop_bytes(src: &[u8]) -> Vec<u8> {
+    src.iter()
+        .map(|&c| u8::from((c.wrapping_sub(0x20) >= 0x5f) | (c == b':') | (c == b'#')))
+        .collect()
 }
 
 /// Index of the first byte from `i` on that is not a space, or `b.len()`.
@@ -238,8 +231,8 @@ struct Scan {
 }
 
 impl Scan {
-    /// Look at byte `i` (flagged by [`stops`]): `Some(true)` at the line end, `None` for
-    /// what the subset leaves to libyaml.
+    /// Look at byte `i` (flagged by [`stop_bytes`]): `Some(true)` at the line end, `None`
+    /// for what the subset leaves to libyaml.
     #[inline(always)]
     fn stop(&mut self, b: &[u8], i: usize) -> Option<bool> {
         match b[i] {
@@ -275,7 +268,7 @@ impl Scan {
             {
                 return None;
             }
-            // Other characters, and printable ASCII flagged along with a stop.
+            // Other characters.
             0x20..=0x7e | 0x80.. => {}
             // CR, other control characters, DEL.
             _ => return None,
@@ -290,7 +283,7 @@ impl Scan {
 /// controls, Unicode line breaks, byte order marks, U+FFFE/U+FFFF, and tabs in
 /// indentation.
 #[inline(always)]
-fn scan_line(src: &str, start: usize) -> Option<(Line<'_>, usize)> {
+fn scan_line<'a>(src: &'a str, stops: &[u8], start: usize) -> Option<(Line<'a>, usize)> {
     let b = src.as_bytes();
     let n = b.len();
     let text_start = skip_spaces(b, start);
@@ -303,16 +296,17 @@ fn scan_line(src: &str, start: usize) -> Option<(Line<'_>, usize)> {
     };
     let mut i = text_start;
     let end = 'line: loop {
-        let Some(chunk) = b.get(i..i + 8) else {
+        let Some(chunk) = stops.get(i..i + 8) else {
             while i < n {
-                if s.stop(b, i)? {
+                if stops[i] != 0 && s.stop(b, i)? {
                     break 'line i;
                 }
                 i += 1;
             }
             break n;
         };
-        let mut m = stops(u64::from_le_bytes(chunk.try_into().unwrap()));
+        // Eight flags (0 or 1) at a time.
+        let mut m = u64::from_le_bytes(chunk.try_into().unwrap());
         while m != 0 {
             let j = i + (m.trailing_zeros() / 8) as usize;
             if s.stop(b, j)? {
@@ -343,6 +337,8 @@ fn scan_line(src: &str, start: usize) -> Option<(Line<'_>, usize)> {
 /// Reads the text a line at a time (each line is scanned once, when reached).
 struct Parser<'a> {
     src: &'a str,
+    /// [`stop_bytes`] of `src`.
+    stops: Vec<u8>,
     /// The current line, unless `eof`.
     line: Line<'a>,
     /// Where the line after it starts (past the end: there is none).
@@ -400,7 +396,7 @@ impl<'a> Parser<'a> {
             self.eof = true;
             return;
         }
-        match scan_line(self.src, self.next) {
+        match scan_line(self.src, &self.stops, self.next) {
             Some((line, next)) => {
                 self.line = line;
                 self.next = next;
