@@ -59,35 +59,320 @@ const TRICKY: &[&str] = &[
     "just a scalar\n",
     "",
     "# only a comment\n",
+    // Scalars that are special alone on a line but text after a key or `- `.
+    "k: ---\n",
+    "k: ...\n",
+    "- ---\n",
+    "k: [---, ...]\n",
+    // Plain keys the full parser types: `~`, `True`, `0x10` and `-0` are other JSON keys.
+    "~: a\n",
+    "0x10: a\n",
+    "True: a\n",
+    "1.0: a\n",
+    "1: a\n404: b\n",
+    "-0: a\n",
+    "null: a\n",
+    "-: a\n",
+    // Tabs: separators to libyaml, so only literal block text may have them.
+    "k:\tvalue\n",
+    "k: a\t#c\n",
+    "-\tx\n",
+    "k: \"a\tb\"\n",
+    "k: |\n  a\tb\n",
+    "k:\n\tj: 1\n",
+    // Unicode whitespace is text; Unicode line breaks and control characters are not.
+    "k: a\u{3000}\n",
+    "k: a\u{a0}\n",
+    "- \u{3000}\n",
+    "k: |\n  a\n  \u{3000}\n",
+    "k: a\u{2028}b\n",
+    "k: \"a\u{85}b\"\n",
+    "k: a\u{1}b\n",
+    "k: a\u{7f}b\n",
+    "k: \u{feff}a\n",
+    "\u{feff}k: a\n",
+    "k: \"\u{9f}\"\n",
+    // Literal blocks: empty ones, and lines with only spaces.
+    "k: |+\n\nnext: 1\n",
+    "k: |\n\nnext: 1\n",
+    "k: |-\n\n\nnext: 1\n",
+    "k: |\n    \nnext: 1\n",
+    "k: |-\n   \n",
+    "k: |\n  a\n   \n",
+    "k: |\n  a\n   \nnext: 1\n",
+    "k: |+\n  a\n   \nnext: 1\n",
+    "k: |\n  a\n \n",
+    "k: |\n \n  a\n",
+    "k: |\n  a\n   \n  b\n",
+    "k: |+\n  a\n\n\nnext: 1\n",
+    "k: | # comment\n  a\n",
+    "k: |2\n  a\n",
+    "k: |\n    a\n  b\n",
+    "- |\n  a\n- |-\n  b\n",
+    // Escapes.
+    "k: \"\\x+1\"\n",
+    "k: \"\\x41\\u00e9\\U0001F600\\N\\_\\L\\P\\e\\ \\/\"\n",
+    "k: \"\\ud800\"\n",
+    "k: \"\\q\"\n",
+    "k: 'a''b'''\n",
+    "a:\n  b: 1\n c: 2\n",
+    // A list at the indentation of its key, then more keys.
+    "a:\n- x\n- y\nb: 1\nc:\n- z\n",
+    "a:\n  b:\n  - x\n  c: 1\n",
+    "a:\n- x\n b: 1\n",
+    "a:\n- x\n  b: 1\n",
+    "a:\n- x\nb: 1\n- y\n",
+    "- x\nb: 1\n",
+    // Where keys and plain scalars end: `: `, comments, quotes.
+    "a\"b: 1\nit's: 2\n",
+    "\"a: b\": c: d\n",
+    "\"a: b\": c\n'd: e': f # g: h\n",
+    "\"a #b\": x # c\n",
+    "k: \"a: b\" # c: d\n",
+    "k: 'a #b' # c\n",
+    "k: v # a: b\n",
+    "k: a:b\nj: x:\n",
+    "k: a :\n",
+    "k: a:  # c\n",
+    "a:b: c\n",
+    "k: #\nj: a #\n",
+    "#c\nk: v\n",
+    "k: v\n#c\n  #c2\n",
+    "k:    \n  j: 1\n",
+    "- a: b: c\n",
+    "- a # b: c\n",
+    "- 'q': v: w\n",
+    "- a:b\n- c #: d\n",
+    "k: [a: b]\n",
+    "\u{43a}\u{43b}\u{44e}\u{447}: \u{437}\u{43d}\u{430}\u{447}\u{435}\u{43d}\u{438}\u{435}\n",
+    "k: \u{e9}:x\n\u{e9}: \u{fc} # \u{f6}: x\n",
+    "k: a\u{2029}b\n",
+    "k: |\n  a\u{85}b\n",
 ];
+
+/// Documents for the head-only mode: what is not kept must still be checked as thoroughly.
+const HEAD_TRICKY: &[&str] = &[
+    // Duplicate keys, in kept and skipped parts, spelled plain or quoted.
+    "apiVersion: v1\nkind: A\nmetadata:\n  name: x\nspec:\n  a: 1\n  b: 2\n  a: 3\n",
+    "apiVersion: v1\nkind: A\nmetadata:\n  name: x\nspec:\n  list:\n    - a: 1\n      a: 2\n",
+    "apiVersion: v1\nkind: A\nmetadata:\n  name: x\nspec:\n  list:\n    - b: 1\n    - b: 2\n",
+    "kind: A\nspec:\n  a: 1\n  \"a\": 2\n",
+    "kind: A\nspec:\n  'a': 1\n  \"a\": 2\n",
+    "kind: A\nspec:\n  \"a\\x41\": 1\n  aA: 2\n",
+    "kind: A\nspec:\n  \"a\\x41\": 1\n  aB: 2\n",
+    "kind: A\nspec:\n  'it''s': 1\n  \"it's\": 2\n",
+    "kind: A\nspec:\n  a:\n    b: 1\n  c:\n    b: 2\n",
+    "kind: A\nmetadata:\n  name: x\n  uid: 1\n  uid: 2\n",
+    "kind: A\nmetadata:\n  name: x\n  name: y\n",
+    "kind: A\nmetadata:\n  name: x\n  \"name\": y\n",
+    "kind: A\nmetadata:\n  name: x\nkind: B\n",
+    "kind: A\nspec: 1\nspec: 2\n",
+    "kind: A\nspec: 1\n'spec': 2\n",
+    // Indentation.
+    "kind: A\nspec:\n  a: 1\n   b: 2\n",
+    "kind: A\nspec:\n  a: 1\n b: 2\n",
+    "kind: A\nspec:\n  - a\n   - b\n",
+    "kind: A\nspec:\n  - a: 1\n     b: 2\n",
+    "kind: A\nspec:\n  - a: 1\n   b: 2\n",
+    "kind: A\nspec:\n  a:\n  - x\n  - y\n  b: 1\n",
+    "kind: A\nspec:\n    a: 1\n  b: 2\n",
+    // Multi-line plain scalars.
+    "kind: A\nspec:\n  a: first\n    continued\n",
+    "kind: A\nspec:\n  - first\n    continued\n",
+    "kind: A\nspec:\n  a: first\n\n    continued\n",
+    "kind: A\nspec: first\n  continued\n",
+    // Keys and values with `#`.
+    "kind: A\nspec:\n  a#b: 1\n  c: d#e\n  'x #y': 2\n  f: g # comment\n",
+    "kind: A\nspec:\n  a #b: 1\n",
+    "kind: A\nspec:\n  a: #comment\n    b: 1\n",
+    // Number-like scalars.
+    "kind: A\nspec:\n  a: 1.5\n  b: 0x1F\n  c: +1\n  d: .inf\n  e: 1e3\n  f: ---\n  g: ...\n  h: 0o17\n  i: 1_000\n  j: -.5\n",
+    "kind: A\nspec:\n  - 1.5\n  - 0x1F\n  - [1.5, 0x1F, ---, +1]\n  - {a: 1.5, b: 0x1F}\n",
+    "kind: A\nspec:\n  0x10: a\n",
+    "kind: A\nspec:\n  ~: a\n",
+    "kind: A\nspec:\n  1: a\n  \"1\": b\n",
+    // `-` edge cases.
+    "kind: A\nspec:\n  - \n  -\n  - - x\n",
+    "kind: A\nspec:\n  -\n  - a\n",
+    "kind: A\nspec:\n  a: - x\n",
+    "kind: A\nspec:\n  a: -\n",
+    "kind: A\nspec:\n  -x: 1\n",
+    "kind: A\nspec:\n  - -x\n  - -1\n",
+    "kind: A\nspec:\n  - # c\n    a: 1\n",
+    "kind: A\nspec:\n  -   a: 1\n      b: 2\n",
+    "kind: A\nspec:\n  - a: 1\n    b: 2\n  - c\n",
+    "kind: A\nspec:\n  - a: 1\n    a: 2\n",
+    "kind: A\nspec:\n- a\n- b\n",
+    "kind: A\nspec:\n- a\n - b\n",
+    // Literal blocks.
+    "kind: A\nspec:\n  s: |\n    line\n      more\n\n    x: y\n    - z\n    # not a comment\n  t: 1\n",
+    "kind: A\nspec:\n  s: |+\n    a\n\n",
+    "kind: A\nspec:\n  s: |+\n    a\n\n  t: 1\n",
+    "kind: A\nspec:\n  s: |\n    a\n     \n  t: 1\n",
+    "kind: A\nspec:\n  s: |2\n    a\n",
+    "kind: A\nspec:\n  s: |\n    a\n   b\n",
+    "kind: A\nspec:\n  s: |\n  t: 1\n",
+    "kind: A\nspec:\n  s: |\n    a\n  s: |\n    b\n",
+    "kind: A\nspec:\n  - |\n    a\n  - |-\n    b\n",
+    "kind: A\nspec:\n  s: >\n    folded\n",
+    // Only parts that are not kept.
+    "spec:\n  a: 1\n",
+    "data:\n  k: v\n  k: w\n",
+    "foo: bar\n",
+    "- a\n- b\n",
+    "- a: 1\n  kind: x\n",
+    "scalar\n",
+    "kind: A\nmetadata: [a, b]\n",
+    "kind: A\nmetadata: x\n",
+    // Quoted keys with escapes, kept and not.
+    "\"a\\tb\": 1\n\"\\u00e9\": 2\n",
+    "kind: A\nmetadata:\n  labels:\n    \"a\\u0041\": x\n    'b''c': y\n    \"\": z\n",
+    "kind: A\nspec:\n  \"a\\u0041\": x\n  'b''c': y\n  \"\": z\n",
+    "kind: A\nspec:\n  \"a\\q\": x\n",
+    "kind: A\nspec:\n  \"a\":b\n",
+    // Flow collections.
+    "kind: A\nspec:\n  f: {a: 1, a: 2}\n",
+    "kind: A\nspec:\n  f: {a: 1, \"a\": 2}\n",
+    "kind: A\nspec:\n  f: [1, {b: [c, d]}, 'e', \"f\\n\"]\n",
+    "kind: A\nspec:\n  f: [a, b\n",
+    "kind: A\nspec:\n  f: {a: 1} x\n",
+    "kind: A\nspec:\n  f: {1: a}\n",
+    "kind: A\nspec:\n  f: {}\n  g: []\n",
+    // Bad scalars.
+    "kind: A\nspec:\n  a: \"\\q\"\n",
+    "kind: A\nspec:\n  a: \"\\x+1\"\n",
+    "kind: A\nspec:\n  a: 'unterminated\n",
+    "kind: A\nspec:\n  a: \"x\" y\n",
+    "kind: A\nspec:\n  a: b: c\n",
+    "kind: A\nspec:\n  a: &x 1\n",
+    "kind: A\nspec:\n  a: :\n",
+    // Tabs, control characters, CR.
+    "kind: A\nspec:\n  a:\tb\n",
+    "kind: A\nspec:\n\ta: b\n",
+    "kind: A\nspec:\n  s: |\n    a\tb\n",
+    "kind: A\nspec:\n  a: \"x\u{1}\"\n",
+    "kind: A\nspec:\n  a: x\r\n",
+];
+
+/// Maps with many keys (the duplicate check sorts those), with and without a duplicate.
+fn big_maps() -> Vec<String> {
+    let mut out = Vec::new();
+    for n in [5, 16, 17, 40] {
+        let keys: String = (0..n).map(|i| format!("  key{i}: {i}\n")).collect();
+        out.push(format!("kind: A\nspec:\n{keys}"));
+        out.push(format!("kind: A\nspec:\n{keys}  key{}: again\n", n / 2));
+        out.push(format!("kind: A\nspec:\n{keys}  \"key{}\": again\n", n - 1));
+        out.push(format!(
+            "kind: A\nspec:\n  - x: 1\n{}",
+            keys.replace("  ", "    ")
+        ));
+        out.push(format!("kind: A\nmetadata:\n  name: a\n{keys}  name: b\n"));
+    }
+    out
+}
+
+/// `:` and `#` at every place in the 8-byte words the line scanner reads.
+fn scanner_edges() -> Vec<String> {
+    let mut out = Vec::new();
+    for n in 0..20 {
+        let (a, b) = ("a".repeat(n + 1), "b".repeat(n));
+        out.push(format!("{a}: {b}x\n{b}y: {a}:{b}\n"));
+        out.push(format!("{a}: {b}x: c\n"));
+        out.push(format!("{a}: {b}x #c: d\n- {a}\n"));
+        out.push(format!("- {a}: {b}x #c: d\n  {b}y:\n"));
+        out.push(format!("k: {a} #{b}\n{a}{b}: z\n{b}k:"));
+        out.push(format!("{a}: |\n  {b}: x #\n  # {a}\n"));
+    }
+    out
+}
+
+/// What `kpack::yaml::parse_head` keeps of a full parse.
+fn head_of(full: &serde_json::Value) -> serde_json::Value {
+    let mut want = full.clone();
+    if let serde_json::Value::Object(m) = &mut want {
+        m.retain(|k, _| matches!(k.as_str(), "apiVersion" | "kind" | "metadata"));
+        if let Some(serde_json::Value::Object(meta)) = m.get_mut("metadata") {
+            meta.retain(|k, _| {
+                matches!(
+                    k.as_str(),
+                    "name" | "namespace" | "generateName" | "labels" | "annotations"
+                )
+            });
+        }
+    }
+    want
+}
+
+/// Checks one document in both modes against the full parser; whether the fast parser
+/// took it (the two modes must judge every document alike).
+fn check(doc: &str) -> bool {
+    let full = yaml::parse(doc);
+    let all = match (fast::parse(doc), &full) {
+        (Some(f), Ok(s)) => {
+            assert_eq!(&f, s, "fast and full parsers differ on:\n{doc:?}");
+            true
+        }
+        (Some(f), Err(e)) => panic!(
+            "fast parser accepted what the full parser rejects ({e}):\n{doc:?}\nfast gave {f}"
+        ),
+        (None, _) => false,
+    };
+    let head = match (fast::parse_keep(doc, fast::Keep::Head), &full) {
+        (Some(h), Ok(s)) => {
+            assert_eq!(h, head_of(s), "head-only parse differs on:\n{doc:?}");
+            true
+        }
+        (Some(h), Err(e)) => panic!(
+            "head-only parse accepted what the full parser rejects ({e}):\n{doc:?}\nfast gave {h}"
+        ),
+        (None, _) => false,
+    };
+    assert_eq!(all, head, "the two modes judge differently:\n{doc:?}");
+    all
+}
 
 #[test]
 fn fast_parser_agrees_with_the_full_parser() {
     let corpus = corpus();
-    let mut accepted = 0;
     let total = corpus.len();
-    for doc in corpus
-        .iter()
-        .map(String::as_str)
-        .chain(TRICKY.iter().copied())
-    {
-        let full = yaml::parse(doc);
-        match (fast::parse(doc), full) {
-            (Some(f), Ok(s)) => {
-                assert_eq!(f, s, "fast and full parsers differ on:\n{doc}");
-                accepted += 1;
-            }
-            (Some(f), Err(e)) => panic!(
-                "fast parser accepted what the full parser rejects ({e}):\n{doc}\nfast gave {f}"
-            ),
-            (None, _) => {}
-        }
+    let accepted = corpus.iter().filter(|doc| check(doc)).count();
+    for doc in TRICKY.iter().chain(HEAD_TRICKY) {
+        check(doc);
+    }
+    for doc in big_maps() {
+        check(&doc);
+    }
+    for doc in scanner_edges() {
+        // All in the subset: taken exactly when valid.
+        assert_eq!(check(&doc), yaml::parse(&doc).is_ok(), "{doc:?}");
     }
     assert!(total > 200, "corpus too small: {total}");
     assert!(
         accepted * 100 >= total * 95,
         "fast parser accepted only {accepted} of {total} golden documents"
     );
+}
+
+#[test]
+fn fast_parser_takes_the_common_cases_itself() {
+    // Not falling back is the point: these are read by the fast parser, in both modes.
+    let docs = [
+        "kind: A\nspec:\n  a: 1.5\n  b: 0x1F\n  c: ---\n  d: [1.5, +1]\n",
+        "kind: A\nspec:\n  \"a\\u0041\": x\n  'b''c': y\n",
+        "kind: A\nmetadata:\n  labels:\n    \"a\\u0041\": x\n    'b''c': y\n",
+        "kind: A\nspec:\n  s: |\n    line\n      more\n\n    x: y\n  t: |-\n    z\n",
+        "kind: A\nspec:\n  - a: 1\n    b: [x, {y: z}]\n  -\n  - c\n",
+        "kind: A\nspec:\n  a#b: 1\n  c: d#e # comment\n",
+        "k: a\u{3000}\nj: \u{e9}\u{4e2d}\n",
+        "k: |\n  a\tb\n",
+    ];
+    for doc in docs
+        .iter()
+        .map(|s| s.to_string())
+        .chain(big_maps().into_iter().step_by(5))
+    {
+        assert!(check(&doc), "fell back on:\n{doc:?}");
+    }
 }
 
 #[test]
@@ -118,5 +403,65 @@ fn head_only_parse_keeps_identity_and_still_checks_everything() {
             }
         }
         assert_eq!(head, want, "head-only parse differs on:\n{doc}");
+    }
+}
+
+/// The line-by-line splitter `split_documents` replaced, as the reference.
+fn split_documents_reference(s: &str) -> Vec<&str> {
+    let mut docs = Vec::new();
+    let mut start = 0;
+    let mut pos = 0;
+    for line in s.split_inclusive('\n') {
+        let t = line.trim_end();
+        if t == "---"
+            || (t.starts_with("--- ") && t[4..].trim_start().starts_with('#'))
+            || t.starts_with("---\t")
+        {
+            docs.push(&s[start..pos]);
+            start = pos + line.len();
+        }
+        pos += line.len();
+    }
+    docs.push(&s[start..]);
+    docs
+}
+
+#[test]
+fn documents_split_at_separator_lines_only() {
+    let cases = [
+        "",
+        "---",
+        "---\n",
+        "a: 1\n---\nb: 2",
+        "a\n--- # comment\nb\n---",
+        "---\t\n",
+        "---\tx\na",
+        "--- a\n",
+        "x\n---\r\ny",
+        "\n---",
+        "a---\n---x\n ---\n----\n",
+        "\u{e9}\n---\n\u{e9}",
+        "---\n---\n",
+        "k: |\n  ---\n---\n",
+        "a\n---   \nb\n---\u{3000}\nc",
+    ];
+    for s in cases {
+        assert_eq!(split_documents(s), split_documents_reference(s), "{s:?}");
+    }
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden");
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(text) = std::fs::read_to_string(&p) {
+                assert_eq!(
+                    split_documents(&text),
+                    split_documents_reference(&text),
+                    "{p:?}"
+                );
+            }
+        }
     }
 }

@@ -234,20 +234,34 @@ fn is_blank(text: &str) -> bool {
 pub fn split_documents(s: &str) -> Vec<&str> {
     let mut docs = Vec::new();
     let mut start = 0;
-    let mut pos = 0;
-    for line in s.split_inclusive('\n') {
-        let t = line.trim_end();
-        if t == "---"
-            || (t.starts_with("--- ") && t[4..].trim_start().starts_with('#'))
-            || t.starts_with("---\t")
-        {
+    // Only a line that starts with `---` can be one: go from one such line to the next.
+    let mut line = if s.starts_with("---") {
+        Some(0)
+    } else {
+        s.find("\n---").map(|i| i + 1)
+    };
+    while let Some(pos) = line {
+        let end = s[pos..].find('\n').map_or(s.len(), |i| pos + i + 1);
+        if is_separator(&s[pos..end]) {
             docs.push(&s[start..pos]);
-            start = pos + line.len();
+            start = end;
         }
-        pos += line.len();
+        line = if s.as_bytes()[end - 1] == b'\n' {
+            s[end - 1..].find("\n---").map(|i| end + i)
+        } else {
+            None
+        };
     }
     docs.push(&s[start..]);
     docs
+}
+
+/// Whether a line (with its line end) separates documents.
+fn is_separator(line: &str) -> bool {
+    let t = line.trim_end();
+    t == "---"
+        || (t.starts_with("--- ") && t[4..].trim_start().starts_with('#'))
+        || t.starts_with("---\t")
 }
 
 fn rendered_excerpt(text: &str, line: Option<usize>) -> String {

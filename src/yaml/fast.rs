@@ -2,14 +2,25 @@
 //! and sequences, plain, single- and double-quoted scalars, literal block scalars (`|`,
 //! `|-`, `|+`) and single-line flow collections. It returns `None` for anything outside
 //! that subset (anchors, aliases, tags, folded scalars, multi-line plain or flow scalars,
-//! complex keys, tabs in indentation, CR line ends ...), and the caller then uses the full
-//! YAML library. Plain scalars are typed exactly as `serde_norway` types them (YAML 1.2
-//! core schema); the ones that are not obvious are handed to it one by one.
+//! complex keys, tabs outside literal block text, CR line ends, control characters,
+//! Unicode line breaks ...), and the caller then uses the full YAML library. Plain scalars
+//! are typed exactly as `serde_norway` types them (YAML 1.2 core schema); the ones that are
+//! not obvious are handed to it one by one. Plain keys must be strings or plain decimal
+//! integers (the full parser would turn `~`, `True` or `0x10` into other JSON keys).
+//!
+//! The parser reads the text a line at a time; each line is scanned once (eight bytes at a
+//! time), when it is reached, and the scan notes where the line's first `: ` and comment
+//! are, so plain keys and scalars are found without reading them again. Only the parts a
+//! caller asks for (see [`Keep`]) are built; the rest is checked just as thoroughly
+//! (indentation, scalars, escapes, duplicate keys) by the same code in its checking
+//! [`Mode`], which builds no JSON: keys are borrowed from the text (only quoted keys with
+//! escapes are copied) onto one stack per document, and scalars are checked, not typed.
 //!
 //! The rule it is held to (tests/yaml_fast.rs): whenever it returns a value, the full
 //! parser returns the same value for the same text.
 
 use serde_json::{Map, Value as Json};
+use std::borrow::Cow;
 
 /// Which parts of a document to build (everything is always checked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +34,7 @@ pub enum Keep {
 }
 
 impl Keep {
+    /// What to build of the value of `key` in a map built with `self`; `None`: nothing.
     fn child(self, key: &str) -> Option<Keep> {
         match self {
             Keep::All => Some(Keep::All),
@@ -47,285 +59,651 @@ pub fn parse(src: &str) -> Option<Json> {
 /// Parse a document building only what `keep` asks for; the rest is checked, not built
 /// (skipped parts are `null`). `None` when it is outside the subset.
 pub fn parse_keep(src: &str, keep: Keep) -> Option<Json> {
-    if src.contains('\r')
-        || src.contains('\t')
-            && src
-                .lines()
-                .any(|l| l.trim_start_matches(' ').starts_with('\t'))
-    {
-        return None;
-    }
     let mut p = Parser {
-        lines: src.split('\n').map(Line::new).collect(),
-        pos: 0,
+        src,
+        stops: stop_bytes(src.as_bytes()),
+        line: Line::EMPTY,
+        next: 0,
+        eof: false,
+        bad: false,
+        keys: Vec::with_capacity(16),
+        values: Vec::new(),
+    };
+    p.advance();
+    p.skip_blank();
+    let v = match p.peek() {
+        None => Json::Null,
+        Some(line) => p.node::<Build>(line.indent, keep)?,
     };
     p.skip_blank();
-    if p.pos >= p.lines.len() {
-        return Some(Json::Null);
-    }
-    let indent = p.lines[p.pos].indent;
-    let v = p.node(indent, Some(keep))?;
-    p.skip_blank();
-    (p.pos >= p.lines.len()).then_some(v)
+    // Lines the scanner refused end the text early: `bad` tells.
+    (p.eof && !p.bad).then_some(v)
 }
+
+/// Whether the structural functions build what they read as JSON ([`Build`]) or only
+/// check it ([`Check`]); one code for both, compiled twice.
+trait Mode {
+    /// What a node gives: `Json`, or `()` when only checked.
+    type V;
+    const BUILD: bool;
+    /// `null`, or nothing when not built.
+    fn null() -> Self::V;
+    /// A value built, or nothing when not built (`v` is then a stand-in).
+    fn wrap(v: Json) -> Self::V;
+    fn unwrap(v: Self::V) -> Json;
+}
+
+struct Build;
+
+impl Mode for Build {
+    type V = Json;
+    const BUILD: bool = true;
+    fn null() -> Json {
+        Json::Null
+    }
+    fn wrap(v: Json) -> Json {
+        v
+    }
+    fn unwrap(v: Json) -> Json {
+        v
+    }
+}
+
+struct Check;
+
+impl Mode for Check {
+    type V = ();
+    const BUILD: bool = false;
+    fn null() {}
+    fn wrap(_: Json) {}
+    fn unwrap(_: ()) -> Json {
+        Json::Null
+    }
+}
+
+/// "None" for the offsets of [`Line`].
+const NONE: u32 = u32::MAX;
 
 #[derive(Clone, Copy)]
 struct Line<'a> {
     /// Column of the first character of `text`.
     indent: usize,
-    /// The line from `indent` on.
+    /// The line from `indent` on, without trailing spaces.
     text: &'a str,
+    /// How many spaces ended the line (text of literal block scalars).
+    trail: u32,
+    /// Offset in `text` of the first `:` followed by a space or the line end, or NONE.
+    /// Quotes are not looked at: this is only used for plain keys and scalars.
+    colon: u32,
+    /// Offset of the second such `:`, or NONE.
+    colon2: u32,
+    /// Offset of the first `#` that starts a comment (at the start or after a space; quotes
+    /// not looked at), or NONE.
+    hash: u32,
+    /// Empty, only spaces, or a comment.
+    blank: bool,
+    /// Has a tab (allowed only in literal block text).
+    tab: bool,
 }
 
 impl<'a> Line<'a> {
-    fn new(raw: &'a str) -> Self {
-        let text = raw.trim_start_matches(' ');
+    const EMPTY: Line<'static> = Line {
+        indent: 0,
+        text: "",
+        trail: 0,
+        colon: NONE,
+        colon2: NONE,
+        hash: NONE,
+        blank: true,
+        tab: false,
+    };
+
+    /// The same line from byte `k` of `text` on (after `- `, which has no `:` or `#`),
+    /// at column `indent`.
+    #[inline(always)]
+    fn from(&self, k: usize, indent: usize) -> Line<'a> {
+        let shift = |x: u32| if x == NONE { NONE } else { x - k as u32 };
         Line {
-            indent: raw.len() - text.len(),
-            text,
+            indent,
+            text: &self.text[k..],
+            colon: shift(self.colon),
+            colon2: shift(self.colon2),
+            hash: shift(self.hash),
+            ..*self
         }
     }
-    fn blank(&self) -> bool {
-        let t = self.text.trim_end();
-        t.is_empty() || t.starts_with('#')
+
+    /// Where a plain scalar that is the whole line ends, when the line is not a key.
+    #[inline(always)]
+    fn scalar_end(&self) -> Plain {
+        if self.colon < self.hash {
+            Plain::Scan
+        } else {
+            Plain::End(self.hash as usize)
+        }
     }
 }
 
-struct Parser<'a> {
-    lines: Vec<Line<'a>>,
-    pos: usize,
+/// What is known of a plain scalar from its line's [`Line`] offsets.
+#[derive(Clone, Copy)]
+enum Plain {
+    /// It has a `: `: not a scalar.
+    Bad,
+    /// It ends (at a comment or the line end) at this offset, or the text's end if sooner.
+    End(usize),
+    /// Unknown: read it.
+    Scan,
 }
 
-fn is_seq_entry(t: &str) -> bool {
-    t == "-" || t.starts_with("- ") || t.trim_end() == "-"
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// 1 for each byte of `src` the line scanner looks at (`:`, `#`, and what is not
+/// printable ASCII: line feeds, tabs, control characters, DEL, bytes of multi-byte
+/// characters), else 0. A plain map over bytes, which the compiler vectorizes.
+fn stop_bytes(src: &[u8]) -> Vec<u8> {
+    src.iter()
+        .map(|&c| u8::from((c.wrapping_sub(0x20) >= 0x5f) | (c == b':') | (c == b'#')))
+        .collect()
 }
+
+/// Index of the first byte from `i` on that is not a space, or `b.len()`.
+fn skip_spaces(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap()) ^ (ONES * u64::from(b' '));
+        if w != 0 {
+            return i + (w.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i] == b' ' {
+        i += 1;
+    }
+    i
+}
+
+/// What the line scanner has seen of the current line.
+struct Scan {
+    text_start: usize,
+    colon: u32,
+    colon2: u32,
+    hash: u32,
+    tab: bool,
+}
+
+impl Scan {
+    /// Look at byte `i` (flagged by [`stop_bytes`]): `Some(true)` at the line end, `None`
+    /// for what the subset leaves to libyaml.
+    #[inline(always)]
+    fn stop(&mut self, b: &[u8], i: usize) -> Option<bool> {
+        match b[i] {
+            b'\n' => return Some(true),
+            b':' => {
+                if self.colon2 == NONE && matches!(b.get(i + 1), None | Some(b' ' | b'\n')) {
+                    let at = (i - self.text_start) as u32;
+                    if self.colon == NONE {
+                        self.colon = at;
+                    } else {
+                        self.colon2 = at;
+                    }
+                }
+            }
+            b'#' => {
+                if self.hash == NONE && (i == self.text_start || b[i - 1] == b' ') {
+                    self.hash = (i - self.text_start) as u32;
+                }
+            }
+            b'\t' => {
+                if i == self.text_start {
+                    // In the indentation.
+                    return None;
+                }
+                self.tab = true;
+            }
+            // C1 controls (NEL is a line break to libyaml), U+2028/U+2029 (line breaks),
+            // byte order marks, U+FFFE/U+FFFF.
+            0xc2 if (0x80..=0x9f).contains(&b[i + 1]) => return None,
+            0xe2 if b[i + 1] == 0x80 && matches!(b[i + 2], 0xa8 | 0xa9) => return None,
+            0xef if b[i + 1] == 0xbb && b[i + 2] == 0xbf
+                || b[i + 1] == 0xbf && b[i + 2] >= 0xbe =>
+            {
+                return None;
+            }
+            // Other characters.
+            0x20..=0x7e | 0x80.. => {}
+            // CR, other control characters, DEL.
+            _ => return None,
+        }
+        Some(false)
+    }
+}
+
+/// The line of `src` from byte `start` (lines split at `\n`, as `str::split` does) with
+/// its `: ` and comment offsets, and where the next one starts; `None` for what libyaml
+/// reads differently from a plain `\n`-separated text: CR, control characters, DEL, C1
+/// controls, Unicode line breaks, byte order marks, U+FFFE/U+FFFF, and tabs in
+/// indentation.
+#[inline(always)]
+fn scan_line<'a>(src: &'a str, stops: &[u8], start: usize) -> Option<(Line<'a>, usize)> {
+    let b = src.as_bytes();
+    let n = b.len();
+    let text_start = skip_spaces(b, start);
+    let mut s = Scan {
+        text_start,
+        colon: NONE,
+        colon2: NONE,
+        hash: NONE,
+        tab: false,
+    };
+    let mut i = text_start;
+    let end = 'line: loop {
+        let Some(chunk) = stops.get(i..i + 8) else {
+            while i < n {
+                if stops[i] != 0 && s.stop(b, i)? {
+                    break 'line i;
+                }
+                i += 1;
+            }
+            break n;
+        };
+        // Eight flags (0 or 1) at a time.
+        let mut m = u64::from_le_bytes(chunk.try_into().unwrap());
+        while m != 0 {
+            let j = i + (m.trailing_zeros() / 8) as usize;
+            if s.stop(b, j)? {
+                break 'line j;
+            }
+            m &= m - 1;
+        }
+        i += 8;
+    };
+    let mut text_end = end;
+    while text_end > text_start && b[text_end - 1] == b' ' {
+        text_end -= 1;
+    }
+    let text = &src[text_start..text_end];
+    let line = Line {
+        indent: text_start - start,
+        text,
+        trail: (end - text_end) as u32,
+        colon: s.colon,
+        colon2: s.colon2,
+        hash: s.hash,
+        blank: text.is_empty() || s.hash == 0,
+        tab: s.tab,
+    };
+    Some((line, end + 1))
+}
+
+/// Reads the text a line at a time (each line is scanned once, when reached).
+struct Parser<'a> {
+    src: &'a str,
+    /// [`stop_bytes`] of `src`.
+    stops: Vec<u8>,
+    /// The current line, unless `eof`.
+    line: Line<'a>,
+    /// Where the line after it starts (past the end: there is none).
+    next: usize,
+    /// No more lines.
+    eof: bool,
+    /// The scanner found what the subset leaves to libyaml (and so ended the text).
+    bad: bool,
+    /// Keys of the maps being read (each pushes its keys and pops them when it ends), for
+    /// the duplicate check and for building them at their exact size.
+    keys: Vec<Cow<'a, str>>,
+    /// Values of the maps and sequences being built, likewise.
+    values: Vec<Json>,
+}
+
+#[inline(always)]
+fn is_seq_entry(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.first() == Some(&b'-') && (b.len() == 1 || b[1] == b' ')
+}
+
+#[inline(always)]
+fn trim_end_sp(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut n = b.len();
+    while n > 0 && b[n - 1] == b' ' {
+        n -= 1;
+    }
+    &s[..n]
+}
+
+/// Whether `keys` holds the same key twice (it may reorder them).
+#[inline(always)]
+fn has_duplicates(keys: &mut [Cow<'_, str>]) -> bool {
+    keys.len() > 1 && has_duplicates_slow(keys)
+}
+
+fn has_duplicates_slow(keys: &mut [Cow<'_, str>]) -> bool {
+    if keys.len() <= 16 {
+        (1..keys.len()).any(|i| keys[..i].contains(&keys[i]))
+    } else {
+        keys.sort_unstable();
+        keys.windows(2).any(|w| w[0] == w[1])
+    }
+}
+
+/// A map key line split: the key, the value's text and what is known of it as a plain
+/// scalar.
+type Entry<'a> = (Cow<'a, str>, &'a str, Plain);
 
 impl<'a> Parser<'a> {
-    fn skip_blank(&mut self) {
-        while self.pos < self.lines.len() && self.lines[self.pos].blank() {
-            self.pos += 1;
+    /// Go to the next line.
+    fn advance(&mut self) {
+        if self.next > self.src.len() {
+            self.eof = true;
+            return;
+        }
+        match scan_line(self.src, &self.stops, self.next) {
+            Some((line, next)) => {
+                self.line = line;
+                self.next = next;
+            }
+            None => {
+                self.eof = true;
+                self.bad = true;
+            }
         }
     }
 
-    /// The node starting at the current line, which has indentation `indent`.
-    fn node(&mut self, indent: usize, keep: Option<Keep>) -> Option<Json> {
-        let line = self.lines[self.pos];
+    /// The current line, if any.
+    #[inline(always)]
+    fn peek(&self) -> Option<Line<'a>> {
+        (!self.eof).then_some(self.line)
+    }
+
+    #[inline(always)]
+    fn skip_blank(&mut self) {
+        while !self.eof && self.line.blank {
+            self.advance();
+        }
+    }
+
+    /// The node starting at the current line, which has indentation `indent`. `keep` is
+    /// what to build of it (in [`Build`] mode).
+    fn node<M: Mode>(&mut self, indent: usize, keep: Keep) -> Option<M::V> {
+        let line = self.line;
+        if line.tab {
+            return None;
+        }
+        // A key line starts a map (a plain key ends at the first `: `, unless a comment
+        // comes first; what is wrong with the key, the map finds).
+        let is_key = match line.text.as_bytes()[0] {
+            b'"' | b'\'' => split_key(&line)?.is_some(),
+            b'[' | b'{' => false,
+            _ => line.colon < line.hash,
+        };
         if is_seq_entry(line.text) {
-            self.seq(indent, keep)
-        } else if split_key(line.text)?.is_some() {
-            self.map(indent, keep)
+            self.seq::<M>(indent, false)
+        } else if is_key {
+            self.map::<M>(indent, keep)
         } else {
             // A lone scalar (or flow collection) on one line.
-            self.pos += 1;
-            let v = inline_value(line.text)?;
-            self.skip_blank();
-            match self.lines.get(self.pos) {
-                Some(next) if next.indent > indent => None,
-                _ => Some(if keep.is_some() { v } else { Json::Null }),
-            }
+            self.advance();
+            let v = inline_value::<M>(line.text, line.scalar_end())?;
+            self.end_inline(indent)?;
+            Some(v)
         }
     }
 
-    fn map(&mut self, indent: usize, keep: Option<Keep>) -> Option<Json> {
-        let mut out = Map::new();
-        // Keys of a map that is not built, for the duplicate check.
-        let mut seen: Vec<String> = Vec::new();
-        loop {
-            self.skip_blank();
-            let Some(line) = self.lines.get(self.pos).copied() else {
-                break;
-            };
-            if line.indent < indent || line.indent == indent && is_seq_entry(line.text) {
-                break;
+    /// After a value written on one line: a more indented line would continue a
+    /// multi-line scalar.
+    #[inline(always)]
+    fn end_inline(&mut self, indent: usize) -> Option<()> {
+        self.skip_blank();
+        match self.peek() {
+            Some(next) if next.indent > indent => None,
+            _ => Some(()),
+        }
+    }
+
+    /// The next entry of a block map at `indent`, the line read: `None` at the map's end,
+    /// `Some(None)` when the line is outside the subset or wrongly indented.
+    #[allow(clippy::option_option)]
+    #[inline(always)]
+    fn map_entry(&mut self, indent: usize) -> Option<Option<Entry<'a>>> {
+        self.skip_blank();
+        let line = self.peek()?;
+        if line.indent < indent || line.indent == indent && is_seq_entry(line.text) {
+            return None;
+        }
+        if line.indent > indent || line.tab {
+            return Some(None);
+        }
+        let entry = split_key(&line).flatten();
+        self.advance();
+        Some(entry)
+    }
+
+    fn map<M: Mode>(&mut self, indent: usize, keep: Keep) -> Option<M::V> {
+        let base = self.keys.len();
+        if !M::BUILD {
+            while let Some(entry) = self.map_entry(indent) {
+                let (key, rest, plain) = entry?;
+                self.value_after::<Check>(rest, plain, indent, true, Keep::All)?;
+                self.keys.push(key);
             }
-            if line.indent > indent {
-                return None;
-            }
-            let (key, rest) = split_key(line.text)?.ok_or(()).ok()?;
-            self.pos += 1;
-            let child = keep.and_then(|k| k.child(&key));
-            let value = self.value_after(rest, indent, true, child)?;
             // Duplicate keys are an error the full parser reports with its position.
-            if seen.contains(&key) || out.contains_key(&key) {
+            if has_duplicates(&mut self.keys[base..]) {
                 return None;
             }
-            if child.is_some() {
-                out.insert(key, value);
-            } else {
-                seen.push(key);
-            }
+            self.keys.truncate(base);
+            return Some(M::null());
         }
-        Some(if keep.is_some() {
-            Json::Object(out)
-        } else {
-            Json::Null
-        })
+        if keep == Keep::All {
+            // Built at its exact size; the map finds duplicate keys.
+            let values_base = self.values.len();
+            while let Some(entry) = self.map_entry(indent) {
+                let (key, rest, plain) = entry?;
+                let value = self.value_after::<Build>(rest, plain, indent, true, Keep::All)?;
+                self.keys.push(key);
+                self.values.push(value);
+            }
+            let mut out = Map::with_capacity(self.keys.len() - base);
+            let keys = self.keys.drain(base..);
+            for (k, v) in keys.zip(self.values.drain(values_base..)) {
+                if out.insert(k.into_owned(), v).is_some() {
+                    return None;
+                }
+            }
+            return Some(M::wrap(Json::Object(out)));
+        }
+        // Some keys are built (`Keep::Head`, `Keep::Meta`), the others only checked.
+        let mut out = Map::with_capacity(if keep == Keep::Head { 3 } else { 5 });
+        while let Some(entry) = self.map_entry(indent) {
+            let (key, rest, plain) = entry?;
+            match keep.child(&key) {
+                Some(child) => {
+                    let value = self.value_after::<Build>(rest, plain, indent, true, child)?;
+                    out.insert(key.to_string(), value);
+                }
+                None => self.value_after::<Check>(rest, plain, indent, true, Keep::All)?,
+            }
+            self.keys.push(key);
+        }
+        if has_duplicates(&mut self.keys[base..]) {
+            return None;
+        }
+        self.keys.truncate(base);
+        Some(M::wrap(Json::Object(out)))
     }
 
-    fn seq(&mut self, indent: usize, keep: Option<Keep>) -> Option<Json> {
-        let mut out = Vec::new();
+    /// A block sequence at `indent`; `in_map` when it is the value of a map key at the
+    /// same indentation (which a key line at `indent` then continues). Built whole or
+    /// not at all (`Keep::Head` and `Keep::Meta` select map keys).
+    fn seq<M: Mode>(&mut self, indent: usize, in_map: bool) -> Option<M::V> {
+        let base = self.values.len();
         loop {
             self.skip_blank();
-            let Some(line) = self.lines.get(self.pos).copied() else {
+            let Some(line) = self.peek() else {
                 break;
             };
             if line.indent < indent {
                 break;
             }
-            if line.indent > indent || !is_seq_entry(line.text) {
+            if line.indent > indent || line.tab {
                 return None;
             }
-            let after = line.text[1..].trim_start_matches(' ');
-            let col = line.indent + (line.text.len() - after.len());
-            if after.trim_end().is_empty() || after.starts_with('#') {
-                self.pos += 1;
-                out.push(self.nested(indent, false, keep)?);
-            } else if is_seq_entry(after) {
+            if !is_seq_entry(line.text) {
+                if in_map {
+                    break;
+                }
                 return None;
-            } else if split_key(after)?.is_some() {
-                // `- key: value`: a map whose keys line up with `key`.
-                self.lines[self.pos] = Line {
-                    indent: col,
-                    text: after,
-                };
-                out.push(self.map(col, keep)?);
-            } else {
-                self.pos += 1;
-                out.push(self.value_after(after, indent, false, keep)?);
             }
-            if keep.is_none() {
-                out.clear();
+            let k = 1 + line.text[1..].bytes().take_while(|&c| c == b' ').count();
+            let col = line.indent + k;
+            let after = line.from(k, col);
+            let item = match after.text.as_bytes().first() {
+                None | Some(b'#') => {
+                    self.advance();
+                    self.nested::<M>(indent, false, Keep::All)?
+                }
+                _ if is_seq_entry(after.text) => return None,
+                _ => {
+                    if split_key(&after)?.is_some() {
+                        // `- key: value`: a map whose keys line up with `key`.
+                        self.line = after;
+                        self.map::<M>(col, Keep::All)?
+                    } else {
+                        self.advance();
+                        let plain = after.scalar_end();
+                        self.value_after::<M>(after.text, plain, indent, false, Keep::All)?
+                    }
+                }
+            };
+            if M::BUILD {
+                self.values.push(M::unwrap(item));
             }
         }
-        Some(if keep.is_some() {
-            Json::Array(out)
+        if M::BUILD {
+            Some(M::wrap(Json::Array(self.values.drain(base..).collect())))
         } else {
-            Json::Null
-        })
+            Some(M::null())
+        }
     }
 
     /// The value of a key or sequence entry whose inline text is `rest`.
-    fn value_after(
+    #[inline(always)]
+    fn value_after<M: Mode>(
         &mut self,
         rest: &'a str,
+        plain: Plain,
         indent: usize,
         in_map: bool,
-        keep: Option<Keep>,
-    ) -> Option<Json> {
-        let r = rest.trim_end();
-        if r.is_empty() || r.starts_with('#') {
-            return self.nested(indent, in_map, keep);
-        }
-        if let Some(header) = r.strip_prefix('|') {
-            return self.literal(header, indent);
-        }
-        let v = inline_value(r)?;
-        // A more indented line after an inline value would continue a multi-line scalar.
-        self.skip_blank();
-        match self.lines.get(self.pos) {
-            Some(next) if next.indent > indent => None,
-            _ => Some(if keep.is_some() { v } else { Json::Null }),
+        keep: Keep,
+    ) -> Option<M::V> {
+        match rest.as_bytes().first() {
+            None | Some(b'#') => self.nested::<M>(indent, in_map, keep),
+            Some(b'|') => {
+                let text = self.literal(&rest[1..], indent, M::BUILD)?;
+                Some(if M::BUILD {
+                    M::wrap(Json::String(text))
+                } else {
+                    M::null()
+                })
+            }
+            _ => {
+                let v = inline_value::<M>(rest, plain)?;
+                self.end_inline(indent)?;
+                Some(v)
+            }
         }
     }
 
     /// A block node on the following lines, or null when there is none.
-    fn nested(&mut self, indent: usize, in_map: bool, keep: Option<Keep>) -> Option<Json> {
+    fn nested<M: Mode>(&mut self, indent: usize, in_map: bool, keep: Keep) -> Option<M::V> {
         self.skip_blank();
-        match self.lines.get(self.pos).copied() {
-            Some(next) if next.indent > indent => self.node(next.indent, keep),
+        match self.peek() {
+            Some(next) if next.indent > indent => self.node::<M>(next.indent, keep),
             // `key:` followed by `- item` at the same indentation.
             Some(next) if in_map && next.indent == indent && is_seq_entry(next.text) => {
-                self.seq(indent, keep)
+                self.seq::<M>(indent, true)
             }
-            _ => Some(Json::Null),
+            _ => Some(M::null()),
         }
     }
 
-    /// A literal block scalar; `header` is what follows `|`.
-    fn literal(&mut self, header: &str, indent: usize) -> Option<Json> {
-        let chomp = match header.trim_end() {
+    /// A literal block scalar; `header` is what follows `|`. Checked always, its text
+    /// built when `build` (else empty).
+    fn literal(&mut self, header: &str, indent: usize, build: bool) -> Option<String> {
+        let chomp = match header {
             "" => Chomp::Clip,
             "-" => Chomp::Strip,
             "+" => Chomp::Keep,
             h if h.starts_with('#') || h.starts_with(" #") => Chomp::Clip,
             _ => return None,
         };
-        // Content indentation: that of the first non-empty line.
-        let mut content_indent = None;
-        let mut i = self.pos;
-        while i < self.lines.len() {
-            if !self.lines[i].text.is_empty() {
-                content_indent = Some(self.lines[i].indent);
-                break;
-            }
-            i += 1;
+        // Content indentation: that of the first line with text. Empty lines before it
+        // must not have spaces beyond it (they would be text to libyaml).
+        let mut leading = 0;
+        let mut leading_indent = 0;
+        while let Some(l) = self.peek().filter(|l| l.text.is_empty()) {
+            leading += 1;
+            leading_indent = leading_indent.max(l.indent);
+            self.advance();
         }
-        let mut text = String::new();
-        let ci = match content_indent {
-            Some(ci) if ci > indent => ci,
+        let ci = match self.peek() {
+            Some(l) if l.indent > indent => l.indent,
             _ => {
-                // Empty block scalar.
-                return Some(Json::String(String::new()));
-            }
-        };
-        let mut end = self.pos;
-        let mut lines: Vec<String> = Vec::new();
-        while end < self.lines.len() {
-            let l = self.lines[end];
-            if l.text.is_empty() {
-                // An empty (or spaces-only) line belongs to the scalar.
-                lines.push(" ".repeat(l.indent.saturating_sub(ci)));
-                end += 1;
-                continue;
-            }
-            if l.indent < ci {
-                break;
-            }
-            lines.push(format!("{}{}", " ".repeat(l.indent - ci), l.text));
-            end += 1;
-        }
-        // The last line of the source has no newline after it.
-        let at_eof = end == self.lines.len();
-        self.pos = end;
-        // Trailing empty lines.
-        let mut body_len = lines.len();
-        while body_len > 0 && lines[body_len - 1].trim().is_empty() {
-            body_len -= 1;
-        }
-        for (n, l) in lines[..body_len].iter().enumerate() {
-            if n > 0 {
-                text.push('\n');
-            }
-            text.push_str(l);
-        }
-        let trailing = lines.len() - body_len;
-        match chomp {
-            Chomp::Strip => {}
-            Chomp::Clip => {
-                if body_len > 0 {
-                    text.push('\n');
-                }
-            }
-            Chomp::Keep => {
-                // Each collected line ended with a newline, except a final line at EOF.
-                let newlines = if at_eof { trailing } else { trailing + 1 };
-                if body_len > 0 {
-                    text.push_str(&"\n".repeat(newlines.max(1)));
-                }
-                if at_eof {
+                // Empty block scalar. With `|+` the empty lines would be its text.
+                if matches!(chomp, Chomp::Keep) {
                     return None;
                 }
+                return Some(String::new());
             }
-        }
-        // Whitespace-only lines inside the body keep their spaces beyond the indentation;
-        // a body line that is only spaces is ambiguous across parsers: leave it to libyaml.
-        if lines[..body_len]
-            .iter()
-            .any(|l| !l.is_empty() && l.trim().is_empty())
-        {
+        };
+        if leading_indent > ci {
             return None;
         }
-        Some(Json::String(text))
+        // The block: every following line that is empty or indented at least `ci`.
+        let mut text = String::new();
+        if build {
+            text.extend(std::iter::repeat_n('\n', leading));
+        }
+        // Empty lines since the last line with text.
+        let mut empty = 0;
+        let mut first = true;
+        while let Some(l) = self.peek() {
+            if l.text.is_empty() {
+                // Spaces beyond the indentation on an otherwise empty line are text to
+                // libyaml: leave such blocks to it.
+                if l.indent > ci {
+                    return None;
+                }
+                empty += 1;
+            } else if l.indent < ci {
+                break;
+            } else {
+                if build {
+                    if !first {
+                        text.push('\n');
+                    }
+                    text.extend(std::iter::repeat_n('\n', empty));
+                    text.extend(std::iter::repeat_n(' ', l.indent - ci));
+                    text.push_str(l.text);
+                    text.extend(std::iter::repeat_n(' ', l.trail as usize));
+                }
+                first = false;
+                empty = 0;
+            }
+            self.advance();
+        }
+        // The last line of the source has no newline after it.
+        if matches!(chomp, Chomp::Keep) && self.eof {
+            return None;
+        }
+        if !build {
+            return Some(text);
+        }
+        match chomp {
+            Chomp::Strip => {}
+            Chomp::Clip => text.push('\n'),
+            // Each empty line after the last with text is one more newline.
+            Chomp::Keep => text.extend(std::iter::repeat_n('\n', empty + 1)),
+        }
+        Some(text)
     }
 }
 
@@ -335,236 +713,395 @@ enum Chomp {
     Keep,
 }
 
-/// Split `key: rest` (or `key:` at the end). `Some(None)`: the line is not a map entry;
-/// `None`: it is outside the subset.
-#[allow(clippy::type_complexity)]
-fn split_key(t: &str) -> Option<Option<(String, &str)>> {
-    let first = t.as_bytes().first().copied()?;
-    match first {
-        b'"' | b'\'' => {
-            let (key, used) = if first == b'"' {
-                double_quoted(t)?
-            } else {
-                single_quoted(t)?
-            };
-            let rest = &t[used..];
-            match rest.strip_prefix(':') {
-                Some(r) if r.is_empty() || r.starts_with(' ') => {
-                    Some(Some((key, r.trim_start_matches(' '))))
-                }
-                _ => {
-                    if rest.trim_start().is_empty() || rest.trim_start().starts_with('#') {
-                        Some(None)
-                    } else {
-                        None
-                    }
-                }
-            }
-        }
+/// Split a `key: rest` (or `key:`) line. `Some(None)`: the line is not a map entry;
+/// `None`: it is outside the subset. The key is borrowed unless it is a quoted key with
+/// escapes.
+#[allow(clippy::option_option)]
+#[inline(always)]
+fn split_key<'a>(line: &Line<'a>) -> Option<Option<Entry<'a>>> {
+    let t = line.text;
+    match *t.as_bytes().first()? {
+        b'"' | b'\'' => split_quoted_key(t),
         b'[' | b'{' => Some(None),
         b'?' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b'|' | b'>' | b',' | b']' | b'}'
         | b':' => None,
         _ => {
-            let idx = find_colon(t);
-            match idx {
-                None => Some(None),
-                Some(i) => {
-                    let key = &t[..i];
-                    if key.contains(" #")
-                        || key.contains('"')
-                        || key.contains('\'')
-                        || key.trim_end() != key
-                    {
-                        return None;
-                    }
-                    let rest = t[i + 1..].trim_start_matches(' ');
-                    Some(Some((key.to_string(), rest)))
-                }
+            // A plain key ends at the first `: ` (or final `:`), unless a comment starts
+            // first.
+            if line.colon >= line.hash {
+                return Some(None);
             }
-        }
-    }
-}
-
-/// Position of the `:` that ends a plain key (followed by a space or the end of the line).
-fn find_colon(t: &str) -> Option<usize> {
-    let b = t.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'#' && i > 0 && b[i - 1] == b' ' {
-            return None;
-        }
-        if b[i] == b':' && (i + 1 == b.len() || b[i + 1] == b' ') {
-            return Some(i);
-        }
-        i += 1;
-    }
-    None
-}
-
-/// A value written on one line: quoted or plain scalar, or a flow collection.
-fn inline_value(t: &str) -> Option<Json> {
-    let t = t.trim_end();
-    match t.as_bytes().first()? {
-        b'"' | b'\'' => {
-            let (s, used) = if t.starts_with('"') {
-                double_quoted(t)?
-            } else {
-                single_quoted(t)?
-            };
-            let rest = t[used..].trim_start();
-            (rest.is_empty() || rest.starts_with('#') && t[used..].starts_with(' '))
-                .then_some(Json::String(s))
-        }
-        b'[' | b'{' => {
-            let mut f = Flow {
-                s: t.as_bytes(),
-                src: t,
-                i: 0,
-            };
-            let v = f.value()?;
-            f.ws();
-            let rest = &t[f.i..];
-            (rest.is_empty() || rest.starts_with('#') && t[..f.i].ends_with(' ')).then_some(v)
-        }
-        b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b'|' | b'>' | b'?' | b',' | b']' | b'}' => None,
-        _ => {
-            let plain = strip_comment(t);
-            if find_colon(plain).is_some() || plain.contains(": ") {
+            let colon = line.colon as usize;
+            let key = &t[..colon];
+            if key.ends_with(' ') || !plain_key_ok(key) {
                 return None;
             }
-            resolve(plain)
+            let b = t.as_bytes();
+            let mut v = colon + 1;
+            while v < b.len() && b[v] == b' ' {
+                v += 1;
+            }
+            // A plain value ends at the comment, and must not have a `: ` of its own.
+            let plain = if line.colon2 < line.hash {
+                Plain::Bad
+            } else {
+                Plain::End((line.hash as usize).saturating_sub(v))
+            };
+            Some(Some((Cow::Borrowed(key), &t[v..], plain)))
         }
     }
 }
 
-fn strip_comment(t: &str) -> &str {
-    match t.find(" #") {
-        Some(i) => t[..i].trim_end(),
-        None => t,
+/// [`split_key`] for a line that starts with a quote.
+#[allow(clippy::option_option)]
+fn split_quoted_key(t: &str) -> Option<Option<Entry<'_>>> {
+    let (key, used) = quoted(t, true)?;
+    let rest = &t[used..];
+    match rest.strip_prefix(':') {
+        Some(r) if r.is_empty() || r.starts_with(' ') => {
+            Some(Some((key, r.trim_start_matches(' '), Plain::Scan)))
+        }
+        _ => {
+            let r = rest.trim_start_matches(' ');
+            if r.is_empty() || r.starts_with('#') {
+                Some(None)
+            } else {
+                None
+            }
+        }
     }
 }
 
-/// Type a plain scalar as the YAML 1.2 core schema (and serde_norway) does.
-fn resolve(s: &str) -> Option<Json> {
-    match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Some(Json::Null),
-        "true" | "True" | "TRUE" => return Some(Json::Bool(true)),
-        "false" | "False" | "FALSE" => return Some(Json::Bool(false)),
-        _ => {}
+/// Whether a plain key reads as the same JSON key in the full parser: a string, or a
+/// decimal integer written the way it prints.
+#[inline(always)]
+fn plain_key_ok(key: &str) -> bool {
+    match key.as_bytes()[0] {
+        b'a'..=b'e' | b'g'..=b'm' | b'o'..=b's' | b'u'..=b'z' => true,
+        b'A'..=b'E' | b'G'..=b'M' | b'O'..=b'S' | b'U'..=b'Z' => true,
+        _ => match classify(key) {
+            Some(Kind::Str) => true,
+            Some(Kind::Int(_)) => key.as_bytes()[0].is_ascii_digit(),
+            _ => false,
+        },
     }
-    // `- x` or a lone `-` where a scalar should be is a sequence entry in the wrong place:
-    // leave the error to the full parser.
-    if s == "-" || s.starts_with("- ") {
-        return None;
+}
+
+/// A value written on one line (no trailing spaces): quoted or plain scalar, or a flow
+/// collection. `plain` is what is known of it as a plain scalar.
+#[inline(always)]
+fn inline_value<M: Mode>(t: &str, plain: Plain) -> Option<M::V> {
+    let first = *t.as_bytes().first()?;
+    match first {
+        b'"' | b'\'' => {
+            let (s, used) = quoted(t, M::BUILD)?;
+            if !after_scalar(&t[used..]) {
+                return None;
+            }
+            Some(if M::BUILD {
+                M::wrap(Json::String(s.into_owned()))
+            } else {
+                M::null()
+            })
+        }
+        b'[' | b'{' => flow_value(t, M::BUILD).map(M::wrap),
+        b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b'|' | b'>' | b'?' | b',' | b']' | b'}' => None,
+        _ => {
+            let end = match plain {
+                Plain::Bad => return None,
+                Plain::End(end) => end.min(t.len()),
+                Plain::Scan => plain_end(t)?,
+            };
+            let s = trim_end_sp(&t[..end]);
+            if M::BUILD {
+                type_plain(s).map(M::wrap)
+            } else {
+                (!is_dash_entry(s)).then(M::null)
+            }
+        }
     }
+}
+
+/// Whether what follows a quoted scalar on its line is nothing or a comment.
+fn after_scalar(rest: &str) -> bool {
+    let r = rest.trim_start_matches(' ');
+    r.is_empty() || r.starts_with('#') && rest.starts_with(' ')
+}
+
+/// A flow collection that is the whole value (but for a comment).
+fn flow_value(t: &str, build: bool) -> Option<Json> {
+    let mut f = Flow {
+        s: t.as_bytes(),
+        src: t,
+        i: 0,
+        build,
+    };
+    let v = f.value()?;
+    f.ws();
+    let rest = &t[f.i..];
+    (rest.is_empty() || rest.starts_with('#') && t[..f.i].ends_with(' ')).then_some(v)
+}
+
+/// Where a plain scalar ends (at a comment), `None` when it has a `: ` (or ends with `:`)
+/// and so is not one.
+fn plain_end(t: &str) -> Option<usize> {
+    let b = t.as_bytes();
+    for i in 0..b.len() {
+        match b[i] {
+            b':' if i + 1 == b.len() || b[i + 1] == b' ' => return None,
+            b'#' if i > 0 && b[i - 1] == b' ' => return Some(i),
+            _ => {}
+        }
+    }
+    Some(b.len())
+}
+
+/// How the YAML 1.2 core schema (and serde_norway) types a plain scalar, as far as can be
+/// told without parsing a number.
+enum Kind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str,
+    /// Could be a number (`1.5`, `0x1F`, `+1`, `.inf`): only the full parser knows.
+    Number,
+}
+
+/// A lone `-` or `- x` where a scalar should be is a sequence entry in the wrong place:
+/// not a plain scalar (the full parser reports the error).
+#[inline(always)]
+fn is_dash_entry(s: &str) -> bool {
+    s == "-" || s.starts_with("- ")
+}
+
+/// Type a plain scalar; `None` when it is not one.
+fn classify(s: &str) -> Option<Kind> {
     let b = s.as_bytes();
-    let first = b[0];
-    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
-        return Some(Json::String(s.to_string()));
-    }
-    // Decimal integers without leading zeros that fit an i64.
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    if !digits.is_empty()
-        && digits.len() <= 18
-        && digits.bytes().all(|c| c.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'))
-    {
-        return s.parse::<i64>().ok().map(Json::from);
-    }
-    // A character no YAML number (decimal, hex, octal, binary, float, .inf, .nan) contains
-    // makes it a string: `100m`, `128Mi`, `10.244.0.0/16`, `12:30`, `v1`.
-    let numeric_char = |c: u8| c.is_ascii_hexdigit() || b".+-_xXoOiInN".contains(&c);
-    if !b.iter().all(|&c| numeric_char(c)) {
-        return Some(Json::String(s.to_string()));
-    }
-    // Anything else that could be a number: ask the full parser about this one scalar.
-    match crate::yaml::parse(s) {
-        Ok(v @ (Json::Null | Json::Bool(_) | Json::Number(_) | Json::String(_))) => Some(v),
-        _ => None,
+    let Some(&first) = b.first() else {
+        return Some(Kind::Null);
+    };
+    match first {
+        b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' => Some(match s {
+            "~" | "null" | "Null" | "NULL" => Kind::Null,
+            "true" | "True" | "TRUE" => Kind::Bool(true),
+            "false" | "False" | "FALSE" => Kind::Bool(false),
+            _ => Kind::Str,
+        }),
+        b'0'..=b'9' | b'-' | b'+' | b'.' => {
+            if is_dash_entry(s) {
+                return None;
+            }
+            // Document markers when alone on a line, but text after a key or `- `.
+            if s == "---" || s == "..." {
+                return Some(Kind::Str);
+            }
+            // Decimal integers without leading zeros that fit an i64.
+            let digits = s.strip_prefix('-').unwrap_or(s).as_bytes();
+            if !digits.is_empty()
+                && digits.len() <= 18
+                && (digits == b"0" || digits[0] != b'0')
+                && digits.iter().all(u8::is_ascii_digit)
+            {
+                let n = digits
+                    .iter()
+                    .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'));
+                return Some(Kind::Int(if first == b'-' { -n } else { n }));
+            }
+            // A character no YAML number (decimal, hex, octal, binary, float, .inf, .nan)
+            // contains makes it a string: `100m`, `128Mi`, `10.244.0.0/16`, `12:30`, `v1`.
+            let numeric_char = |c: &u8| c.is_ascii_hexdigit() || b".+-_xXoOiInN".contains(c);
+            Some(if b.iter().all(numeric_char) {
+                Kind::Number
+            } else {
+                Kind::Str
+            })
+        }
+        _ => Some(Kind::Str),
     }
 }
 
-/// A double-quoted scalar at the start of `t`: (value, bytes used). Single line only.
-fn double_quoted(t: &str) -> Option<(String, usize)> {
+/// Type a plain scalar as the YAML 1.2 core schema (and serde_norway) does; when not
+/// `build`, only check it is one (null).
+#[inline(always)]
+fn resolve(s: &str, build: bool) -> Option<Json> {
+    if build {
+        type_plain(s)
+    } else {
+        (!is_dash_entry(s)).then_some(Json::Null)
+    }
+}
+
+/// [`resolve`] building the value.
+fn type_plain(s: &str) -> Option<Json> {
+    Some(match classify(s)? {
+        Kind::Null => Json::Null,
+        Kind::Bool(b) => Json::Bool(b),
+        Kind::Int(n) => Json::from(n),
+        Kind::Str => Json::String(s.to_string()),
+        // Anything else that could be a number: ask the full parser about this one scalar.
+        Kind::Number => match crate::yaml::parse(s) {
+            Ok(v @ (Json::Null | Json::Bool(_) | Json::Number(_) | Json::String(_))) => v,
+            _ => return None,
+        },
+    })
+}
+
+/// A quoted scalar at the start of `t` (single line only): its value and the bytes used.
+/// The value is borrowed when it has no escapes; when not `build`, escaped values are
+/// only checked (and empty).
+fn quoted(t: &str, build: bool) -> Option<(Cow<'_, str>, usize)> {
+    if t.as_bytes()[0] == b'"' {
+        double_quoted(t, build)
+    } else {
+        single_quoted(t, build)
+    }
+}
+
+fn double_quoted(t: &str, build: bool) -> Option<(Cow<'_, str>, usize)> {
+    let b = t.as_bytes();
+    let mut i = 1;
+    // Plain text up to the closing quote or the first escape.
+    while i < b.len() && b[i] != b'"' && b[i] != b'\\' {
+        i += 1;
+    }
+    if *b.get(i)? == b'"' {
+        return Some((Cow::Borrowed(&t[1..i]), i + 1));
+    }
     let mut out = String::new();
-    let mut chars = t.char_indices().skip(1);
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return Some((out, i + 1)),
+    if build {
+        out.push_str(&t[1..i]);
+    }
+    let mut chars = t[i..].char_indices().map(|(j, c)| (i + j, c));
+    while let Some((j, c)) = chars.next() {
+        let c = match c {
+            '"' => return Some((Cow::Owned(out), j + 1)),
             '\\' => {
                 let (_, e) = chars.next()?;
                 match e {
-                    '\\' => out.push('\\'),
-                    '"' => out.push('"'),
-                    '/' => out.push('/'),
-                    'n' => out.push('\n'),
-                    't' => out.push('\t'),
-                    'r' => out.push('\r'),
-                    '0' => out.push('\0'),
-                    'a' => out.push('\u{7}'),
-                    'b' => out.push('\u{8}'),
-                    'e' => out.push('\u{1b}'),
-                    'f' => out.push('\u{c}'),
-                    'v' => out.push('\u{b}'),
-                    ' ' => out.push(' '),
-                    'N' => out.push('\u{85}'),
-                    '_' => out.push('\u{a0}'),
-                    'L' => out.push('\u{2028}'),
-                    'P' => out.push('\u{2029}'),
+                    '\\' => '\\',
+                    '"' => '"',
+                    '/' => '/',
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    '0' => '\0',
+                    'a' => '\u{7}',
+                    'b' => '\u{8}',
+                    'e' => '\u{1b}',
+                    'f' => '\u{c}',
+                    'v' => '\u{b}',
+                    ' ' => ' ',
+                    'N' => '\u{85}',
+                    '_' => '\u{a0}',
+                    'L' => '\u{2028}',
+                    'P' => '\u{2029}',
                     'x' | 'u' | 'U' => {
-                        let n = match e {
+                        let digits = match e {
                             'x' => 2,
                             'u' => 4,
                             _ => 8,
                         };
-                        let mut hex = String::new();
-                        for _ in 0..n {
-                            hex.push(chars.next()?.1);
+                        let mut code = 0u32;
+                        for _ in 0..digits {
+                            code = code * 16 + chars.next()?.1.to_digit(16)?;
                         }
-                        out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                        char::from_u32(code)?
                     }
                     _ => return None,
                 }
             }
-            c => out.push(c),
+            c => c,
+        };
+        if build {
+            out.push(c);
         }
     }
     None
 }
 
-/// A single-quoted scalar at the start of `t`: (value, bytes used). Single line only.
-fn single_quoted(t: &str) -> Option<(String, usize)> {
-    let mut out = String::new();
+fn single_quoted(t: &str, build: bool) -> Option<(Cow<'_, str>, usize)> {
     let b = t.as_bytes();
     let mut i = 1;
     let mut start = 1;
+    let mut out: Option<String> = None;
     while i < b.len() {
         if b[i] == b'\'' {
-            out.push_str(&t[start..i]);
             if b.get(i + 1) == Some(&b'\'') {
-                out.push('\'');
+                // `''` is one quote.
+                if build {
+                    let s = out.get_or_insert_with(String::new);
+                    s.push_str(&t[start..=i]);
+                }
                 i += 2;
                 start = i;
                 continue;
             }
-            return Some((out, i + 1));
+            let value = match out {
+                Some(mut s) => {
+                    s.push_str(&t[start..i]);
+                    Cow::Owned(s)
+                }
+                None if build || start == 1 => Cow::Borrowed(&t[start..i]),
+                None => Cow::Borrowed(""),
+            };
+            return Some((value, i + 1));
         }
         i += 1;
     }
     None
 }
 
-/// A single-line flow collection.
+/// A single-line flow collection, built when `build`, else checked (and null).
 struct Flow<'a> {
     s: &'a [u8],
     src: &'a str,
     i: usize,
+    build: bool,
 }
 
-impl Flow<'_> {
+impl<'a> Flow<'a> {
     fn ws(&mut self) {
         while self.i < self.s.len() && self.s[self.i] == b' ' {
             self.i += 1;
+        }
+    }
+
+    /// A plain scalar: up to a flow indicator or a `:` that separates a value.
+    fn plain(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        while self.i < self.s.len() {
+            let c = self.s[self.i];
+            if matches!(c, b',' | b']' | b'}' | b'[' | b'{')
+                || c == b':'
+                    && (self.i + 1 >= self.s.len()
+                        || matches!(self.s[self.i + 1], b' ' | b',' | b']' | b'}'))
+            {
+                break;
+            }
+            if c == b'#' && self.i > start && self.s[self.i - 1] == b' ' {
+                return None;
+            }
+            self.i += 1;
+        }
+        let text = trim_end_sp(&self.src[start..self.i]);
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// A key of a flow map: a quoted scalar or a plain one that is a string.
+    fn key(&mut self) -> Option<Cow<'a, str>> {
+        match *self.s.get(self.i)? {
+            b'"' | b'\'' => {
+                let (s, used) = quoted(&self.src[self.i..], true)?;
+                self.i += used;
+                Some(s)
+            }
+            b'[' | b'{' | b'&' | b'*' | b'!' | b'?' | b'#' | b'|' | b'>' | b'@' | b'`' | b'%' => {
+                None
+            }
+            _ => {
+                let s = self.plain()?;
+                matches!(classify(s)?, Kind::Str).then_some(Cow::Borrowed(s))
+            }
         }
     }
 
@@ -578,9 +1115,16 @@ impl Flow<'_> {
                     self.ws();
                     if self.s.get(self.i) == Some(&b']') {
                         self.i += 1;
-                        return Some(Json::Array(out));
+                        return Some(if self.build {
+                            Json::Array(out)
+                        } else {
+                            Json::Null
+                        });
                     }
-                    out.push(self.value()?);
+                    let v = self.value()?;
+                    if self.build {
+                        out.push(v);
+                    }
                     self.ws();
                     match *self.s.get(self.i)? {
                         b',' => self.i += 1,
@@ -592,24 +1136,34 @@ impl Flow<'_> {
             b'{' => {
                 self.i += 1;
                 let mut out = Map::new();
+                // Keys of a map not built, for the duplicate check.
+                let mut seen: Vec<Cow<'a, str>> = Vec::new();
                 loop {
                     self.ws();
                     if self.s.get(self.i) == Some(&b'}') {
                         self.i += 1;
-                        return Some(Json::Object(out));
+                        if has_duplicates(&mut seen) {
+                            return None;
+                        }
+                        return Some(if self.build {
+                            Json::Object(out)
+                        } else {
+                            Json::Null
+                        });
                     }
-                    let key = match self.value()? {
-                        Json::String(s) => s,
-                        _ => return None,
-                    };
+                    let key = self.key()?;
                     self.ws();
                     if self.s.get(self.i) != Some(&b':') {
                         return None;
                     }
                     self.i += 1;
                     let v = self.value()?;
-                    if out.insert(key, v).is_some() {
-                        return None;
+                    if self.build {
+                        if out.insert(key.into_owned(), v).is_some() {
+                            return None;
+                        }
+                    } else {
+                        seen.push(key);
                     }
                     self.ws();
                     match *self.s.get(self.i)? {
@@ -619,38 +1173,19 @@ impl Flow<'_> {
                     }
                 }
             }
-            b'"' => {
-                let (s, used) = double_quoted(&self.src[self.i..])?;
+            b'"' | b'\'' => {
+                let (s, used) = quoted(&self.src[self.i..], self.build)?;
                 self.i += used;
-                Some(Json::String(s))
-            }
-            b'\'' => {
-                let (s, used) = single_quoted(&self.src[self.i..])?;
-                self.i += used;
-                Some(Json::String(s))
+                Some(if self.build {
+                    Json::String(s.into_owned())
+                } else {
+                    Json::Null
+                })
             }
             b'&' | b'*' | b'!' | b'?' | b'#' | b'|' | b'>' | b'@' | b'`' | b'%' => None,
             _ => {
-                let start = self.i;
-                while self.i < self.s.len() {
-                    let c = self.s[self.i];
-                    if matches!(c, b',' | b']' | b'}' | b'[' | b'{')
-                        || c == b':'
-                            && (self.i + 1 >= self.s.len()
-                                || matches!(self.s[self.i + 1], b' ' | b',' | b']' | b'}'))
-                    {
-                        break;
-                    }
-                    if c == b'#' && self.i > start && self.s[self.i - 1] == b' ' {
-                        return None;
-                    }
-                    self.i += 1;
-                }
-                let text = self.src[start..self.i].trim_end();
-                if text.is_empty() {
-                    return None;
-                }
-                resolve(text)
+                let text = self.plain()?;
+                resolve(text, self.build)
             }
         }
     }
