@@ -244,15 +244,6 @@ fn key(r: &ObjectRef) -> (String, String, Option<String>, String) {
     )
 }
 
-fn rank_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    match (order::rank(a), order::rank(b)) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.cmp(b),
-    }
-}
-
 /// Compare two sets of objects. The result lists the new set's objects in install order,
 /// then the objects only the old set has in reverse install order (the order an upgrade
 /// applies and prunes), unchanged ones included. When a set names an object twice, the
@@ -273,7 +264,7 @@ pub fn diff_items(old: &[Item], new: &[Item], opts: &Options) -> Vec<ObjectDiff>
             }
         }
     }
-    new_order.sort_by(|a, b| rank_cmp(&a.object.kind, &b.object.kind));
+    new_order.sort_by(|a, b| order::kind_cmp(&a.object.kind, &b.object.kind));
     let mut out = Vec::new();
     for n in &new_order {
         let o = old_by_key.get(&key(&n.object)).map(|i| &i.value);
@@ -287,7 +278,7 @@ pub fn diff_items(old: &[Item], new: &[Item], opts: &Options) -> Vec<ObjectDiff>
             gone.push(old_by_key[&k]);
         }
     }
-    gone.sort_by(|a, b| rank_cmp(&a.object.kind, &b.object.kind));
+    gone.sort_by(|a, b| order::kind_cmp(&a.object.kind, &b.object.kind));
     gone.reverse();
     for g in gone {
         out.push(diff_pair(&g.object, Some(&g.value), None, opts));

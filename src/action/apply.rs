@@ -298,14 +298,7 @@ pub fn with_suffix(e: Error, suffix: &str) -> Error {
 /// Indices of `docs` in reverse install order (uninstall and prune order).
 fn reverse_install_order(docs: &[Document]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..docs.len()).collect();
-    idx.sort_by(
-        |&a, &b| match (order::rank(docs[a].kind()), order::rank(docs[b].kind())) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => docs[a].kind().cmp(docs[b].kind()),
-        },
-    );
+    idx.sort_by(|&a, &b| order::kind_cmp(docs[a].kind(), docs[b].kind()));
     idx.reverse();
     idx
 }

@@ -151,10 +151,7 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> 
                 None if rest.ends_with(".tgz") || rest.ends_with(".tar.gz") => {
                     sub_archives.push((name, data));
                 }
-                None => other.push(File {
-                    name,
-                    data: data.into(),
-                }),
+                None => other.push(File::new(name, data)),
             }
             continue;
         }
@@ -175,28 +172,14 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> 
                 })?;
                 schema = Some(v);
             }
-            "templates/NOTES.txt" => {
-                notes = Some(File {
-                    name,
-                    data: data.into(),
-                })
-            }
-            n if n.starts_with("templates/") => templates.push(File {
-                name,
-                data: data.into(),
-            }),
-            n if n.starts_with("crds/") => crds.push(File {
-                name,
-                data: data.into(),
-            }),
+            "templates/NOTES.txt" => notes = Some(File::new(name, data)),
+            n if n.starts_with("templates/") => templates.push(File::new(name, data)),
+            n if n.starts_with("crds/") => crds.push(File::new(name, data)),
             n => {
                 if n.eq_ignore_ascii_case("README.md") || n.eq_ignore_ascii_case("README") {
                     readme = Some(String::from_utf8_lossy(&data).into_owned());
                 }
-                other.push(File {
-                    name,
-                    data: data.into(),
-                })
+                other.push(File::new(name, data))
             }
         }
     }

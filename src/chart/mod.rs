@@ -20,6 +20,16 @@ pub struct File {
     pub data: std::sync::Arc<[u8]>,
 }
 
+impl File {
+    /// A file named `name` (relative to the chart root) holding `data`.
+    pub fn new(name: String, data: Vec<u8>) -> File {
+        File {
+            name,
+            data: data.into(),
+        }
+    }
+}
+
 /// A loaded chart and its subcharts.
 #[derive(Debug, Clone)]
 pub struct Chart {

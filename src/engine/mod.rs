@@ -643,7 +643,6 @@ pub fn render(
     let mut define_files: HashMap<String, String> = HashMap::new();
     let mut define_sources: Vec<(String, String)> = Vec::new();
     let mut bodies: Vec<(Unit, std::borrow::Cow<str>)> = Vec::new();
-    let mut notes_unit = None;
     // Every file of the tree, deepest charts first; split on every core (big charts have
     // thousands of templates).
     let files: Vec<(usize, &crate::chart::File)> = scopes
@@ -670,11 +669,11 @@ pub fn render(
             bodies.push((Unit { name, scope: *i }, body));
         }
     }
-    if let Some(n) = &scopes[0].chart.notes {
+    let notes_unit = scopes[0].chart.notes.as_ref().map(|n| {
         let name = format!("{}/{}", scopes[0].prefix, n.name);
         let text = String::from_utf8_lossy(&n.data).into_owned();
-        notes_unit = Some((Unit { name, scope: 0 }, text));
-    }
+        (Unit { name, scope: 0 }, text)
+    });
     let define_files: DefineFiles = Arc::new(define_files);
 
     let mut env = base_environment();

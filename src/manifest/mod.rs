@@ -20,13 +20,16 @@ pub struct Text {
 }
 
 impl Text {
-    /// `buf[range]`, sharing `buf`.
-    pub fn slice(buf: &Arc<str>, range: std::ops::Range<usize>) -> Self {
-        assert!(buf.is_char_boundary(range.start) && buf.is_char_boundary(range.end));
+    /// `part`, a slice of `buf`, sharing `buf`.
+    pub fn within(buf: &Arc<str>, part: &str) -> Self {
+        let start = (part.as_ptr() as usize)
+            .checked_sub(buf.as_ptr() as usize)
+            .filter(|s| s + part.len() <= buf.len())
+            .expect("part is a slice of buf");
         Text {
             buf: buf.clone(),
-            start: range.start,
-            end: range.end,
+            start,
+            end: start + part.len(),
         }
     }
 
@@ -182,11 +185,9 @@ pub fn split_with(t: &RenderedTemplate, head_only: bool) -> Result<Vec<Document>
         if object.is_null() {
             continue;
         }
-        let trimmed = text.trim_matches('\n').trim_end();
-        let start = trimmed.as_ptr() as usize - t.content.as_ptr() as usize;
         let doc = Document {
             source: t.name.clone(),
-            text: Text::slice(&t.content, start..start + trimmed.len()),
+            text: Text::within(&t.content, text.trim_matches('\n').trim_end()),
             object,
         };
         check_object(&doc, i + 1)?;

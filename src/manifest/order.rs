@@ -51,30 +51,38 @@ pub fn rank(kind: &str) -> Option<usize> {
     INSTALL_ORDER.iter().position(|k| *k == kind)
 }
 
-/// Sort documents in install order, stably.
-pub fn sort_install(docs: &mut Vec<Document>) {
-    let ranks: Vec<usize> = docs.iter().map(|d| sort_rank(d.kind())).collect();
-    sort_ranked(docs, &ranks);
-}
-
 /// The sort key of a kind: its place in [`INSTALL_ORDER`], unknown kinds after all known.
 pub fn sort_rank(kind: &str) -> usize {
     rank(kind).unwrap_or(INSTALL_ORDER.len())
 }
 
-/// [`sort_install`] with each document's [`sort_rank`] computed already (`ranks[i]` is
-/// that of `docs[i]`): unknown kinds are ordered by name, everything else by rank alone.
+/// Install order of two kinds: by [`sort_rank`], unknown kinds by name.
+pub fn kind_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    compare_ranked(sort_rank(a), sort_rank(b), || a.cmp(b))
+}
+
+/// [`kind_cmp`] with both ranks known: `names` (comparing the kind names) is only called
+/// when both are unknown kinds.
+fn compare_ranked(
+    ra: usize,
+    rb: usize,
+    names: impl FnOnce() -> std::cmp::Ordering,
+) -> std::cmp::Ordering {
+    ra.cmp(&rb).then_with(|| {
+        if ra == INSTALL_ORDER.len() {
+            names()
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    })
+}
+
+/// Sort documents in install order, stably, with each document's [`sort_rank`] computed
+/// already (`ranks[i]` is that of `docs[i]`).
 pub fn sort_ranked(docs: &mut Vec<Document>, ranks: &[usize]) {
-    let unknown = INSTALL_ORDER.len();
     let mut order: Vec<usize> = (0..docs.len()).collect();
     order.sort_by(|&a, &b| {
-        ranks[a].cmp(&ranks[b]).then_with(|| {
-            if ranks[a] == unknown {
-                docs[a].kind().cmp(docs[b].kind())
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        })
+        compare_ranked(ranks[a], ranks[b], || docs[a].kind().cmp(docs[b].kind()))
     });
     let mut slots: Vec<Option<Document>> = std::mem::take(docs).into_iter().map(Some).collect();
     docs.extend(

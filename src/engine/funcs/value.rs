@@ -311,13 +311,7 @@ pub fn is_empty(v: &Value) -> bool {
 
 /// The raw text of a string or bytes value (lossy for invalid UTF-8).
 pub fn as_text(v: &Value) -> String {
-    match v.as_str() {
-        Some(s) => s.to_string(),
-        None => v
-            .as_bytes()
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .unwrap_or_default(),
-    }
+    text(v).into_owned()
 }
 
 /// The raw text of a string or bytes value, borrowed when it can be (lossy for invalid
@@ -409,20 +403,13 @@ fn go_v_at(v: &Value, depth: usize) -> String {
 
 /// sprig's `strval`: strings as they are, everything else as Go's `%v` (nil is `<nil>`).
 pub fn go_string(v: &Value) -> String {
-    match v.kind() {
-        ValueKind::String | ValueKind::Bytes => as_text(v),
-        _ => go_v(v),
-    }
+    go_str(v).into_owned()
 }
 
 /// A string argument of a string helper: nil and undefined are `""`, anything else as
 /// [`go_string`].
 pub fn str_arg(v: &Value) -> String {
-    if is_nil(v) {
-        String::new()
-    } else {
-        go_string(v)
-    }
+    str_ref(v).into_owned()
 }
 
 /// Go reflect kind name (`kindOf`): `string`, `bool`, `int64`, `float64`, `slice`, `map`,
