@@ -7,8 +7,6 @@
 //! and each body is compiled behind a comment of as many newlines as precede it, so the
 //! line numbers in errors are the file's own.
 
-use std::sync::LazyLock;
-
 /// A named template lifted out of a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Define {
@@ -20,11 +18,71 @@ pub struct Define {
     pub source: String,
 }
 
-static OPEN: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r#"\{%(-?)\s*define\s+"([^"]+)"\s*(-?)%\}"#).expect("valid regex")
-});
-static CLOSE: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(r"\{%(-?)\s*enddefine\s*(-?)%\}").expect("valid regex"));
+/// A `{% define "name" %}` or `{% enddefine %}` tag found in a source.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Tag<'a> {
+    /// Byte range of the whole tag.
+    start: usize,
+    end: usize,
+    /// `{%-`: trims the whitespace before the tag.
+    trim_before: bool,
+    /// The name of a `define` (empty for `enddefine`).
+    name: &'a str,
+    /// `-%}`: trims the whitespace after the tag.
+    trim_after: bool,
+}
+
+/// The first `{%-? define "NAME" -?%}` (`define`) or `{%-? enddefine -?%}` tag at or after
+/// `from`, whitespace as Unicode defines it. Scanned by hand: the equivalent regular
+/// expressions took longer to compile than a small chart takes to render.
+fn find_tag(source: &str, from: usize, define: bool) -> Option<Tag<'_>> {
+    let mut at = from;
+    while let Some(found) = source[at..].find("{%") {
+        let start = at + found;
+        at = start + 2;
+        let rest = &source[at..];
+        let (trim_before, rest) = match rest.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let rest = rest.trim_start();
+        let (name, rest) = if define {
+            let Some(r) = rest.strip_prefix("define") else {
+                continue;
+            };
+            let after = r.trim_start();
+            if after.len() == r.len() {
+                continue;
+            }
+            let Some(quoted) = after.strip_prefix('"') else {
+                continue;
+            };
+            let Some(len) = quoted.find('"').filter(|&n| n > 0) else {
+                continue;
+            };
+            (&quoted[..len], quoted[len + 1..].trim_start())
+        } else {
+            let Some(r) = rest.strip_prefix("enddefine") else {
+                continue;
+            };
+            ("", r.trim_start())
+        };
+        let (trim_after, rest) = match rest.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        if let Some(r) = rest.strip_prefix("%}") {
+            return Some(Tag {
+                start,
+                end: source.len() - r.len(),
+                trim_before,
+                name,
+                trim_after,
+            });
+        }
+    }
+    None
+}
 
 /// Split a template file into its remaining body and the named templates it defines.
 /// Whitespace markers behave as in Jinja: `-%}` after `define` trims the body's leading
@@ -40,27 +98,25 @@ pub fn extract<'a>(
     let mut body = String::with_capacity(source.len());
     let mut defines = Vec::new();
     let mut pos = 0;
-    while let Some(open) = OPEN.captures_at(source, pos) {
-        let whole = open.get(0).expect("match");
-        let name = open[2].to_string();
-        let close = CLOSE.captures_at(source, whole.end()).ok_or_else(|| {
+    while let Some(open) = find_tag(source, pos, true) {
+        let name = open.name.to_string();
+        let close = find_tag(source, open.end, false).ok_or_else(|| {
             format!(
                 "{file}:{}: `define \"{name}\"` has no matching `enddefine`",
-                line_of(source, whole.start())
+                line_of(source, open.start)
             )
         })?;
-        let close_m = close.get(0).expect("match");
-        if let Some(nested) = OPEN.find_at(source, whole.end())
-            && nested.start() < close_m.start()
+        if let Some(nested) = find_tag(source, open.end, true)
+            && nested.start < close.start
         {
             return Err(format!(
                 "{file}:{}: `define` blocks cannot be nested (inside `define \"{name}\"`)",
-                line_of(source, nested.start())
+                line_of(source, nested.start)
             ));
         }
         // Text before the block, with `{%-` trimming what precedes it.
-        let mut before = &source[pos..whole.start()];
-        if &open[1] == "-" {
+        let mut before = &source[pos..open.start];
+        if open.trim_before {
             before = before.trim_end_matches([' ', '\t', '\n', '\r']);
             // Keep the newlines that were trimmed as comment lines below.
         } else {
@@ -71,9 +127,9 @@ pub fn extract<'a>(
             }
         }
         body.push_str(before);
-        let mut inner = &source[whole.end()..close_m.start()];
-        let mut inner_start = whole.end();
-        if &open[3] == "-" {
+        let mut inner = &source[open.end..close.start];
+        let mut inner_start = open.end;
+        if open.trim_after {
             let trimmed = inner.trim_start_matches([' ', '\t', '\n', '\r']);
             inner_start += inner.len() - trimmed.len();
             inner = trimmed;
@@ -85,7 +141,7 @@ pub fn extract<'a>(
             inner_start += inner.len() - rest.len();
             inner = rest;
         }
-        if &close[1] == "-" {
+        if close.trim_before {
             inner = inner.trim_end_matches([' ', '\t', '\n', '\r']);
         } else {
             let stripped = inner.trim_end_matches([' ', '\t']);
@@ -108,15 +164,15 @@ pub fn extract<'a>(
         });
 
         // Replace the block by a comment covering the same lines (keeps later line numbers).
-        let removed = &source[before.len() + pos..close_m.end()];
+        let removed = &source[before.len() + pos..close.end];
         let newlines = removed.matches('\n').count();
         if newlines > 0 {
             body.push_str("{#");
             body.extend(std::iter::repeat_n('\n', newlines));
             body.push_str("#}");
         }
-        pos = close_m.end();
-        if &close[2] != "-" {
+        pos = close.end;
+        if !close.trim_after {
             // trim_blocks after `enddefine`.
             let rest = &source[pos..];
             if let Some(r) = rest
@@ -140,10 +196,10 @@ pub fn extract<'a>(
         }
     }
     body.push_str(&source[pos..]);
-    if let Some(stray) = CLOSE.find(&body) {
+    if let Some(stray) = find_tag(&body, 0, false) {
         return Err(format!(
             "{file}:{}: `enddefine` without a matching `define`",
-            line_of(&body, stray.start())
+            line_of(&body, stray.start)
         ));
     }
     Ok((body.into(), defines))
@@ -157,6 +213,53 @@ pub fn line_of(source: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The regular expressions `find_tag` was written from: its reference.
+    fn reference(source: &str, from: usize, define: bool) -> Option<Tag<'_>> {
+        let re = if define {
+            regex::Regex::new(r#"\{%(-?)\s*define\s+"([^"]+)"\s*(-?)%\}"#)
+        } else {
+            regex::Regex::new(r"\{%(-?)\s*enddefine()\s*(-?)%\}")
+        }
+        .unwrap();
+        re.captures_at(source, from).map(|c| Tag {
+            start: c.get(0).unwrap().start(),
+            end: c.get(0).unwrap().end(),
+            trim_before: &c[1] == "-",
+            name: c.get(2).unwrap().as_str(),
+            trim_after: &c[3] == "-",
+        })
+    }
+
+    #[test]
+    fn tag_scanner_matches_the_regex() {
+        let sources = [
+            r#"{% define "a" %}x{% enddefine %}"#,
+            r#"{%-define "a"-%}{%-enddefine-%}"#,
+            "{%-\n\u{a0} define\t\"a b.c\"\u{2003}-%}x{%\u{85}enddefine\n%}",
+            r#"{%define "a" %}{% define"a" %}{% define "" %}{% define "a %}"#,
+            r#"{% {% define "a" %}{%- - define "b" %}{% define "c" - -%}{% define "d" % }"#,
+            r#"{% enddefine -%}{% enddefinex %}{%enddefine%}{% end define %}{%- enddefine"#,
+            r#"{{ define "a" }}{% defined "a" %}{% define "a"b" %}{% define "é☃" %}"#,
+            r#"{% define "a
+b" %}{% define "x" %}"#,
+            "{",
+            "{%",
+            "{%-",
+            "",
+        ];
+        for src in sources {
+            for define in [true, false] {
+                for from in (0..=src.len()).filter(|&i| src.is_char_boundary(i)) {
+                    assert_eq!(
+                        find_tag(src, from, define),
+                        reference(src, from, define),
+                        "{src:?} from {from}, define {define}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn lifts_blocks_and_keeps_lines() {

@@ -28,9 +28,7 @@
 
 use std::borrow::Cow;
 use std::convert::Infallible;
-use std::sync::OnceLock;
 
-use regex::Regex;
 use serde_json::Value as Json;
 
 /// One node of a data tree as the emitter sees it.
@@ -520,33 +518,117 @@ fn is_null_or_bool_word(b: &[u8]) -> bool {
         && (b[1..].iter().all(u8::is_ascii_lowercase) || b.iter().all(u8::is_ascii_uppercase))
 }
 
-/// The full YAML 1.1 / 1.2 resolution pattern behind [`resolves_to_non_string`].
+/// The full YAML 1.1 / 1.2 resolution rules behind [`resolves_to_non_string`]: null and
+/// boolean words, `<<` and `=`, integers (decimal with underscores, `0x`, `0o`, `0b`),
+/// floats (with exponent, `.inf`, `.nan`), sexagesimals (`1:30:00`) and anything that
+/// starts with a date (`2024-1-31`, `2024-01-31T10:00`). Written out by hand: compiling the
+/// equivalent regular expression cost more than rendering a small chart (the tests keep
+/// that expression and compare).
 fn resolves_by_pattern(s: &str) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| {
-        Regex::new(concat!(
-            r"^(?:",
-            // null
-            r"~|null|Null|NULL",
-            // YAML 1.1 and 1.2 booleans
-            r"|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF",
-            // integers: decimal (with leading zeros = 1.1 octal), 0x, 0o, 0b, underscores
-            r"|[-+]?[0-9][0-9_]*",
-            r"|[-+]?0[xX][0-9a-fA-F_]+|[-+]?0[oO][0-7_]+|[-+]?0[bB][01_]+",
-            // floats
-            r"|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?",
-            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
-            // YAML 1.1 sexagesimal numbers
-            r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?",
-            // merge key and value key
-            r"|<<|=",
-            r")$",
-            // timestamps (dates, date-times)
-            r"|^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:$|[Tt \t])",
-        ))
-        .expect("static regex")
-    });
-    re.is_match(s)
+    const WORDS: &[&[u8]] = &[
+        b"~", b"null", b"Null", b"NULL", b"y", b"Y", b"yes", b"Yes", b"YES", b"n", b"N", b"no",
+        b"No", b"NO", b"true", b"True", b"TRUE", b"false", b"False", b"FALSE", b"on", b"On", b"ON",
+        b"off", b"Off", b"OFF", b"<<", b"=", b".nan", b".NaN", b".NAN",
+    ];
+    let b = s.as_bytes();
+    if starts_with_date(b) || (!b.is_empty() && WORDS.contains(&b)) {
+        return true;
+    }
+    let rest = match b.first() {
+        Some(b'-' | b'+') => &b[1..],
+        _ => b,
+    };
+    if matches!(rest, b".inf" | b".Inf" | b".INF") {
+        return true;
+    }
+    let all = |digits: &[u8], ok: fn(&u8) -> bool| {
+        !digits.is_empty() && digits.iter().all(|c| ok(c) || *c == b'_')
+    };
+    match rest {
+        [b'0', b'x' | b'X', digits @ ..] if all(digits, u8::is_ascii_hexdigit) => return true,
+        [b'0', b'o' | b'O', digits @ ..] if all(digits, |c| (b'0'..=b'7').contains(c)) => {
+            return true;
+        }
+        [b'0', b'b' | b'B', digits @ ..] if all(digits, |c| matches!(c, b'0' | b'1')) => {
+            return true;
+        }
+        _ => {}
+    }
+    is_decimal(rest)
+}
+
+/// An unsigned decimal integer, float or sexagesimal number, in YAML 1.1 or 1.2 spelling.
+fn is_decimal(b: &[u8]) -> bool {
+    let digits = |from: usize, underscores: bool| {
+        from + b[from..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit() || (underscores && **c == b'_'))
+            .count()
+    };
+    let mut i;
+    match b.first() {
+        // `.5`, `.5e3`: the digits after a leading point take no underscores.
+        Some(b'.') => {
+            i = digits(1, false);
+            if i == 1 {
+                return false;
+            }
+        }
+        Some(c) if c.is_ascii_digit() => {
+            i = digits(1, true);
+            if b.get(i) == Some(&b':') {
+                // Sexagesimal: `:` and one digit or two with the first at most 5, repeated,
+                // then an optional fraction.
+                while b.get(i) == Some(&b':') {
+                    let n = digits(i + 1, false) - (i + 1);
+                    if !(n == 1 || n == 2 && b[i + 1] <= b'5') {
+                        return false;
+                    }
+                    i += 1 + n;
+                }
+                if b.get(i) == Some(&b'.') {
+                    i = digits(i + 1, true);
+                }
+                return i == b.len();
+            }
+            if b.get(i) == Some(&b'.') {
+                i = digits(i + 1, true);
+            }
+        }
+        _ => return false,
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let end = digits(i, false);
+        if end == i {
+            return false;
+        }
+        i = end;
+    }
+    i == b.len()
+}
+
+/// `NNNN-N-N` or `NNNN-NN-NN`, alone or followed by `T`, `t`, a space or a tab.
+fn starts_with_date(b: &[u8]) -> bool {
+    let run = |from: usize| {
+        b[from.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    if run(0) != 4 || b.get(4) != Some(&b'-') {
+        return false;
+    }
+    let month = run(5);
+    if !(1..=2).contains(&month) || b.get(5 + month) != Some(&b'-') {
+        return false;
+    }
+    let at = 6 + month;
+    let day = run(at);
+    (1..=2).contains(&day) && matches!(b.get(at + day), None | Some(b'T' | b't' | b' ' | b'\t'))
 }
 
 /// A double-quoted scalar with libyaml's escapes.
@@ -635,6 +717,37 @@ fn push_literal(out: &mut String, s: &str, indent: usize) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::OnceLock;
+
+    use regex::Regex;
+
+    /// The regular expression `resolves_by_pattern` was written from, kept as its reference.
+    fn pattern_regex() -> &'static Regex {
+        static RE: OnceLock<Regex> = OnceLock::new();
+        RE.get_or_init(|| {
+            Regex::new(concat!(
+            r"^(?:",
+            // null
+            r"~|null|Null|NULL",
+            // YAML 1.1 and 1.2 booleans
+            r"|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF",
+            // integers: decimal (with leading zeros = 1.1 octal), 0x, 0o, 0b, underscores
+            r"|[-+]?[0-9][0-9_]*",
+            r"|[-+]?0[xX][0-9a-fA-F_]+|[-+]?0[oO][0-7_]+|[-+]?0[bB][01_]+",
+            // floats
+            r"|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?",
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+            // YAML 1.1 sexagesimal numbers
+            r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?",
+            // merge key and value key
+            r"|<<|=",
+            r")$",
+            // timestamps (dates, date-times)
+            r"|^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:$|[Tt \t])",
+        ))
+            .expect("static regex")
+        })
+    }
     use super::*;
     use serde_json::json;
 
@@ -846,7 +959,7 @@ mod tests {
 
     /// The classification before the fast paths, kept as the reference.
     fn reference_style(s: &str, key: bool) -> Style {
-        if s.is_empty() || resolves_by_pattern(s) {
+        if s.is_empty() || pattern_regex().is_match(s) {
             return Style::Double;
         }
         let a = analyze(s);
@@ -866,12 +979,85 @@ mod tests {
         }
     }
 
+    /// Every string of up to four characters over the bytes that matter to the pattern,
+    /// plus longer numbers and dates, resolve as the regular expression says.
+    #[test]
+    fn hand_written_pattern_matches_the_regex() {
+        const ALPHABET: &[u8] = b"019_.:-+eExXoObBTt <=~aniIfNl";
+        let mut checked = 0;
+        let mut buf = Vec::new();
+        for len in 0..=4u32 {
+            for mut n in 0..ALPHABET.len().pow(len) {
+                buf.clear();
+                for _ in 0..len {
+                    buf.push(ALPHABET[n % ALPHABET.len()]);
+                    n /= ALPHABET.len();
+                }
+                let s = std::str::from_utf8(&buf).unwrap();
+                assert_eq!(resolves_by_pattern(s), pattern_regex().is_match(s), "{s:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 732_541);
+        let longer = [
+            "2024-01-31",
+            "2024-1-1",
+            "2024-1-1T10:00",
+            "2024-01-31 x",
+            "2024-01-31\tx",
+            "2024-001-31",
+            "2024-01-311",
+            "202-01-31",
+            "20245-01-31",
+            "2024-01-31x",
+            "2024-01-",
+            "1:30:00",
+            "1:30:00.5",
+            "-1:2:3",
+            "1:60",
+            "1:5:",
+            "190:20:30.15",
+            "1_000:59",
+            "1.5e10",
+            "1.5e+10",
+            ".5E-3",
+            "1.e5",
+            "1_000.000_1",
+            "._5",
+            "1e",
+            "1e+",
+            "0x_1F",
+            "0o17",
+            "0o8",
+            "0b101",
+            "0b12",
+            "+.inf",
+            "-.Inf",
+            "+.nan",
+            "123456789012345678901",
+            "-0",
+            "+0.",
+            "1__",
+            "1.2.3",
+            "0x",
+            "NaN",
+            ".Nan",
+            "yes ",
+            "Yes",
+            "yEs",
+            "<<<",
+        ];
+        for s in longer {
+            assert_eq!(resolves_by_pattern(s), pattern_regex().is_match(s), "{s:?}");
+        }
+    }
+
     #[test]
     fn fast_classification_matches_reference() {
         for s in samples() {
             assert_eq!(
                 resolves_to_non_string(&s),
-                resolves_by_pattern(&s),
+                pattern_regex().is_match(&s),
                 "resolves {s:?}"
             );
             for key in [false, true] {
