@@ -29,7 +29,8 @@ pub enum Keep {
     All,
     /// Build only `apiVersion`, `kind` and `metadata` (see [`Keep::Meta`]).
     Head,
-    /// Inside `metadata`: `name`, `namespace`, `generateName`, `labels`, `annotations`.
+    /// Inside `metadata`: `name`, `namespace`, `generateName`, `annotations` (not `labels`:
+    /// nothing that prints documents as rendered needs them, and they are most of the memory).
     Meta,
 }
 
@@ -44,7 +45,7 @@ impl Keep {
                 _ => None,
             },
             Keep::Meta => match key {
-                "name" | "namespace" | "generateName" | "labels" | "annotations" => Some(Keep::All),
+                "name" | "namespace" | "generateName" | "annotations" => Some(Keep::All),
                 _ => None,
             },
         }
@@ -511,7 +512,9 @@ impl<'a> Parser<'a> {
             return Some(M::wrap(Json::Object(out)));
         }
         // Some keys are built (`Keep::Head`, `Keep::Meta`), the others only checked.
-        let mut out = Map::with_capacity(if keep == Keep::Head { 3 } else { 5 });
+        // Room for the usual keys: apiVersion, kind, metadata; name, namespace. Thousands of
+        // documents are held until printed, so spare entries (104 bytes each) add up.
+        let mut out = Map::with_capacity(if keep == Keep::Head { 3 } else { 2 });
         while let Some(entry) = self.map_entry(indent) {
             let (key, rest, plain) = entry?;
             match keep.child(&key) {

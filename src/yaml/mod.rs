@@ -79,7 +79,7 @@ pub fn parse_fast(s: &str) -> Result<Json, YamlError> {
 }
 
 /// Like [`parse_fast`], but only `apiVersion`, `kind` and `metadata`'s identity fields
-/// (name, namespace, generateName, labels, annotations) are built; the whole document is
+/// (name, namespace, generateName, annotations) are built; the whole document is
 /// still checked. For commands that print documents as rendered (`kpack template`).
 pub fn parse_head(s: &str) -> Result<Json, YamlError> {
     if let Some(v) = fast::parse_keep(s, fast::Keep::Head) {
@@ -92,7 +92,7 @@ pub fn parse_head(s: &str) -> Result<Json, YamlError> {
             meta.retain(|k, _| {
                 matches!(
                     k.as_str(),
-                    "name" | "namespace" | "generateName" | "labels" | "annotations"
+                    "name" | "namespace" | "generateName" | "annotations"
                 )
             });
         }
