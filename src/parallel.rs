@@ -1,88 +1,75 @@
-//! A small ordered parallel map over a slice, on scoped threads (one per core, each with a
-//! large stack because template rendering recurses). Used for reading chart files,
-//! splitting out named templates, rendering templates and parsing their output. Results
-//! keep the input order, and the first error in input order is returned.
+//! A small ordered parallel map over a slice, on one pool of worker threads (one per core,
+//! each with a large stack because template rendering recurses) that lives for the whole
+//! process. Used for reading chart files, splitting out named templates, rendering
+//! templates and parsing their output. Results keep the input order, and the first error
+//! in input order is returned.
 //!
-//! Items are handed out in small blocks from a shared counter rather than as one fixed
-//! share per thread: a thread that finishes its block takes the next one, so one slow
-//! template does not leave the other cores idle.
+//! The pool is rayon's: it hands out work adaptively (a core that finishes early takes
+//! over part of another's share), and because its threads outlive each call, memory a
+//! phase frees is reused by the next one instead of being stranded with exited threads.
 
 use crate::{Error, Result};
+use rayon::prelude::*;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// How many items a thread should have at least before another thread is worth starting.
+/// How many items a thread should have at least before another thread is worth using.
 const MIN_PER_THREAD: usize = 16;
 
-/// The most items handed out at once; smaller inputs get smaller blocks (about eight per
-/// thread) so that the work still spreads evenly.
-const MAX_BLOCK: usize = 64;
+/// Stack of each worker: rendering recurses through includes and nested values.
+const STACK_SIZE: usize = 64 << 20;
+
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(STACK_SIZE)
+            .thread_name(|i| format!("kpack-worker-{i}"))
+            .build()
+            .expect("start the worker threads")
+    })
+}
 
 /// Map `f` over `items` on up to as many threads as there are cores.
 pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) -> Result<Vec<R>> {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    let threads = cores.min(items.len().div_ceil(MIN_PER_THREAD)).max(1);
-    if threads == 1 {
+    if cores == 1 || items.len() < 2 * MIN_PER_THREAD {
         return items.iter().map(f).collect();
     }
-    let block = (items.len() / (threads * 8)).clamp(1, MAX_BLOCK);
-    let blocks: Vec<&[T]> = items.chunks(block).collect();
-    let next = AtomicUsize::new(0);
-    // The lowest block that failed: blocks after it need not be rendered.
+    // The lowest index that failed: items after it need not be done.
     let failed = AtomicUsize::new(usize::MAX);
-    let work = || {
-        let mut done: Vec<(usize, Result<Vec<R>>)> = Vec::new();
-        loop {
-            let b = next.fetch_add(1, Ordering::Relaxed);
-            if b >= blocks.len() || b > failed.load(Ordering::Relaxed) {
-                return done;
-            }
-            let out = blocks[b].iter().map(f).collect::<Result<Vec<R>>>();
-            if out.is_err() {
-                failed.fetch_min(b, Ordering::Relaxed);
-            }
-            done.push((b, out));
-        }
-    };
-    let per_thread: Vec<Vec<(usize, Result<Vec<R>>)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(64 << 20)
-                    .spawn_scoped(s, work)
-                    .expect("spawn worker thread")
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    vec![(0, Err(Error::Template("a worker thread panicked".into())))]
+    let run = || {
+        pool().install(|| {
+            items
+                .par_iter()
+                .enumerate()
+                .with_min_len(MIN_PER_THREAD / 4)
+                .map(|(i, item)| {
+                    if i > failed.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let out = f(item);
+                    if out.is_err() {
+                        failed.fetch_min(i, Ordering::Relaxed);
+                    }
+                    Some(out)
                 })
-            })
-            .collect()
-    });
-    // Blocks are taken in order and every block before a failed one was finished, so
-    // the failure in the lowest block is the first error in input order.
-    let mut slots: Vec<Option<Vec<R>>> =
-        std::iter::repeat_with(|| None).take(blocks.len()).collect();
-    let mut first_error: Option<(usize, Error)> = None;
-    for (b, out) in per_thread.into_iter().flatten() {
-        match out {
-            Ok(v) => slots[b] = Some(v),
-            Err(e) if first_error.as_ref().is_none_or(|(fb, _)| b < *fb) => {
-                first_error = Some((b, e))
-            }
-            Err(_) => {}
-        }
-    }
-    if let Some((_, e)) = first_error {
-        return Err(e);
-    }
+                .collect::<Vec<Option<Result<R>>>>()
+        })
+    };
+    // A panic is reported by the panic hook where it happened; the caller gets an error.
+    let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .map_err(|_| Error::Template("a worker thread panicked".into()))?;
+    // Only items after a failed one are skipped, so the first error comes before any gap.
     let mut out = Vec::with_capacity(items.len());
-    for slot in slots {
-        out.extend(slot.expect("every block is rendered when none failed"));
+    for r in results {
+        match r {
+            Some(Ok(v)) => out.push(v),
+            Some(Err(e)) => return Err(e),
+            None => unreachable!("an item was skipped without an earlier failure"),
+        }
     }
     Ok(out)
 }
@@ -121,5 +108,21 @@ mod tests {
                 Error::Template(format!("item {bad}")).to_string()
             );
         }
+    }
+
+    #[test]
+    fn a_panic_becomes_an_error() {
+        let items: Vec<usize> = (0..100).collect();
+        let err = map(&items, &|&i| {
+            if i == 50 {
+                panic!("boom");
+            }
+            Ok(i)
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            Error::Template("a worker thread panicked".into()).to_string()
+        );
     }
 }
