@@ -103,16 +103,15 @@ impl Document {
     }
     /// `metadata.name` of the object.
     pub fn name(&self) -> &str {
-        self.object
-            .pointer("/metadata/name")
-            .and_then(Json::as_str)
-            .unwrap_or("")
+        self.metadata("name").and_then(Json::as_str).unwrap_or("")
     }
     /// `metadata.namespace` of the object, when set.
     pub fn namespace(&self) -> Option<&str> {
-        self.object
-            .pointer("/metadata/namespace")
-            .and_then(Json::as_str)
+        self.metadata("namespace").and_then(Json::as_str)
+    }
+    /// A field of `metadata` (looked up directly: `Json::pointer` copies each path segment).
+    fn metadata(&self, field: &str) -> Option<&Json> {
+        self.object.get("metadata")?.get(field)
     }
     /// An annotation's value.
     pub fn annotation(&self, key: &str) -> Option<&str> {
@@ -197,10 +196,11 @@ pub fn split_with(t: &RenderedTemplate, head_only: bool) -> Result<Vec<Document>
 }
 
 fn check_object(doc: &Document, index: usize) -> Result<()> {
-    let at = format!("{} (document {index})", doc.source);
+    let at = || format!("{} (document {index})", doc.source);
     if !doc.object.is_object() {
         return Err(Error::Manifest(format!(
-            "{at}: a Kubernetes object must be a YAML map, found {}",
+            "{}: a Kubernetes object must be a YAML map, found {}",
+            at(),
             crate::values::merge::kind_name(&doc.object)
         )));
     }
@@ -211,12 +211,13 @@ fn check_object(doc: &Document, index: usize) -> Result<()> {
     if doc.kind().is_empty() {
         missing.push("kind");
     }
-    if doc.name().is_empty() && doc.object.pointer("/metadata/generateName").is_none() {
+    if doc.name().is_empty() && doc.metadata("generateName").is_none() {
         missing.push("metadata.name");
     }
     if !missing.is_empty() {
         return Err(Error::Manifest(format!(
-            "{at}: object has no {}",
+            "{}: object has no {}",
+            at(),
             missing.join(", ")
         )));
     }
