@@ -221,6 +221,8 @@ pub fn base_environment() -> Environment<'static> {
                 .map_err(|_| minijinja::Error::from(ErrorKind::WriteFailure))
         };
         match value.kind() {
+            // Nothing is escaped (see above): a string is written as it is.
+            ValueKind::String if let Some(s) = value.as_str() => write(out, s),
             ValueKind::None => write(out, "null"),
             ValueKind::Bool => write(out, if value.is_true() { "true" } else { "false" }),
             // Lists and maps print as JSON: valid YAML flow style that reads back the same.

@@ -237,10 +237,12 @@ pub fn split_documents(s: &str) -> Vec<&str> {
     let mut docs = Vec::new();
     let mut start = 0;
     // Only a line that starts with `---` can be one: go from one such line to the next.
+    let next = memchr::memmem::Finder::new("\n---");
+    let find = |from: usize| next.find(&s.as_bytes()[from..]).map(|i| from + i);
     let mut line = if s.starts_with("---") {
         Some(0)
     } else {
-        s.find("\n---").map(|i| i + 1)
+        find(0).map(|i| i + 1)
     };
     while let Some(pos) = line {
         let end = s[pos..].find('\n').map_or(s.len(), |i| pos + i + 1);
@@ -249,7 +251,7 @@ pub fn split_documents(s: &str) -> Vec<&str> {
             start = end;
         }
         line = if s.as_bytes()[end - 1] == b'\n' {
-            s[end - 1..].find("\n---").map(|i| end + i)
+            find(end - 1).map(|i| i + 1)
         } else {
             None
         };

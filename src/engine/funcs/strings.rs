@@ -340,17 +340,16 @@ fn indented(a: &Args, lead: &str) -> Result<Value, Error> {
     }
     let pad = n as usize;
     let s = a.text(1);
-    let b = s.as_bytes();
-    let lines = b.iter().filter(|&&c| c == b'\n').count() + 1;
+    let newlines = memchr::memchr_iter(b'\n', s.as_bytes());
+    let lines = newlines.clone().count() + 1;
     let mut out = String::with_capacity(lead.len() + s.len() + lines.saturating_mul(pad));
     out.push_str(lead);
     push_spaces(&mut out, pad);
     let mut start = 0;
-    while let Some(p) = b[start..].iter().position(|&c| c == b'\n') {
-        let end = start + p + 1;
-        out.push_str(&s[start..end]);
+    for p in newlines {
+        out.push_str(&s[start..=p]);
         push_spaces(&mut out, pad);
-        start = end;
+        start = p + 1;
     }
     out.push_str(&s[start..]);
     Ok(out.into())
