@@ -717,13 +717,14 @@ pub fn render(
         })
     };
 
-    let outputs = crate::parallel::map(&units, &|u| render_one(*u))?;
+    // Each output becomes shared text on the thread that rendered it.
+    let outputs = crate::parallel::map(&units, &|u| render_one(*u).map(Arc::<str>::from))?;
     let templates = units
         .iter()
         .zip(outputs)
         .map(|((u, _), content)| RenderedTemplate {
             name: u.name.clone(),
-            content: content.into(),
+            content,
         })
         .collect();
     let notes = match &notes_unit {
