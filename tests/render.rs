@@ -366,3 +366,27 @@ fn capabilities_and_files_objects() {
         "apiVersion: v1\nkind: A\nmetadata:\n  name: x\nv: v1.36.0 36\nhas: true false\nget: \"a=1\\nb=2\\n\"\nlines: 2\ncfg:\n  app.conf: |\n    a=1\n    b=2\n  other.conf: |\n    c=3\nsec:\n  other.conf: Yz0zCg==\ntpl: t/templates/a.yaml t/templates\n"
     );
 }
+
+#[test]
+fn names_passed_to_include_shadow_helpers_and_helpers_resolve_everywhere() {
+    let out = render_mem(
+        &[
+            ("Chart.yaml", CHART_YAML),
+            (
+                "templates/_h.tpl",
+                "{% define \"t.x\" %}{{ quote }}/{{ upper(\"b\") }}/{{ \"c\" | quote }}{% enddefine %}",
+            ),
+            (
+                "templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ quote(\"a\") }}\ndata:\n  x: {{ include(\"t.x\", dict(\"quote\", \"mine\")) | quote }}\n  y: {{ tpl(\"{{ quote }}{{ lower(Values.u) }}\", dict(\"quote\", 1, \"Values\", Values)) }}\n",
+            ),
+            ("values.yaml", "u: UP\n"),
+        ],
+        json!({}),
+    )
+    .unwrap();
+    assert_eq!(
+        &*out.templates[0].content,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\"\ndata:\n  x: \"mine/B/\\\"c\\\"\"\n  y: 1up\n"
+    );
+}

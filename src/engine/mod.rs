@@ -241,8 +241,13 @@ pub fn base_environment() -> Environment<'static> {
     env
 }
 
-fn add_include_and_tpl(env: &mut Environment<'static>, defines: DefineFiles) {
+fn add_include_and_tpl(
+    env: &mut Environment<'static>,
+    defines: DefineFiles,
+    globals: &GlobalsCell,
+) {
     let d1 = defines.clone();
+    let g1 = globals.clone();
     env.add_function(
         "include",
         move |state: &State, name: String, ctx: Option<Value>| -> std::result::Result<Value, minijinja::Error> {
@@ -255,7 +260,7 @@ fn add_include_and_tpl(env: &mut Environment<'static>, defines: DefineFiles) {
                     ),
                 )
             })?;
-            let context = sub_context(state, ctx)?;
+            let context = sub_context(state, ctx, &g1)?;
             // A named template's trailing newlines are never wanted where it is included.
             tmpl.render(context).map(|s| Value::from(s.trim_end_matches('\n'))).map_err(|e| {
                 minijinja::Error::new(
@@ -266,6 +271,7 @@ fn add_include_and_tpl(env: &mut Environment<'static>, defines: DefineFiles) {
         },
     );
     let d2 = defines;
+    let g2 = globals.clone();
     env.add_function(
         "tpl",
         move |state: &State,
@@ -273,7 +279,7 @@ fn add_include_and_tpl(env: &mut Environment<'static>, defines: DefineFiles) {
               ctx: Option<Value>|
               -> std::result::Result<Value, minijinja::Error> {
             let _g = DepthGuard::enter(|| "tpl".into())?;
-            let context = sub_context(state, ctx)?;
+            let context = sub_context(state, ctx, &g2)?;
             let name = format!("tpl in {}", state.name());
             state
                 .env()
@@ -316,7 +322,11 @@ fn indent_more(s: &str) -> String {
 }
 
 /// The context of an included template: the passed value's keys, `ctx`, `root`, `Template`.
-fn sub_context(state: &State, ctx: Option<Value>) -> std::result::Result<Value, minijinja::Error> {
+fn sub_context(
+    state: &State,
+    ctx: Option<Value>,
+    globals: &GlobalsCell,
+) -> std::result::Result<Value, minijinja::Error> {
     let root = state.lookup("root").unwrap_or_default();
     let ctx = ctx.unwrap_or_else(|| root.clone());
     Ok(Value::from_object(Variables {
@@ -324,18 +334,30 @@ fn sub_context(state: &State, ctx: Option<Value>) -> std::result::Result<Value, 
         root,
         expose_ctx: true,
         template: state.lookup("Template"),
+        globals: globals.get().cloned().unwrap_or_default(),
     }))
 }
 
+/// The environment's globals (the helper functions), in a hash table: minijinja looks a
+/// name up in every context before its own globals (a sorted tree of some 150 names), so
+/// answering from the context saves a tree search on every helper call.
+type Globals = Arc<rustc_hash::FxHashMap<String, Value>>;
+
+/// [`Globals`], filled in once the environment is complete (`include` and `tpl` are
+/// registered before that and read it when they run).
+type GlobalsCell = Arc<std::sync::OnceLock<Globals>>;
+
 /// The variables a template renders with, read through to a value instead of copied out
 /// of it: `root` (and `ctx`, the value itself, in included templates) first, then the
-/// value's keys, then `Template` when the value has none.
+/// value's keys, then `Template` when the value has none, then the environment's globals
+/// (which minijinja would find next anyway; see [`Globals`]).
 #[derive(Debug)]
 struct Variables {
     ctx: Value,
     root: Value,
     expose_ctx: bool,
     template: Option<Value>,
+    globals: Globals,
 }
 
 impl minijinja::value::Object for Variables {
@@ -348,14 +370,17 @@ impl minijinja::value::Object for Variables {
             "ctx" if self.expose_ctx => Some(self.ctx.clone()),
             "root" => Some(self.root.clone()),
             name => {
-                let own = (self.ctx.kind() == ValueKind::Map)
-                    .then(|| self.ctx.get_item(key).ok())
-                    .flatten()
-                    .filter(|v| !v.is_undefined());
+                let own = match self.ctx.downcast_object_ref::<RootFields>() {
+                    Some(fields) => fields.get(name),
+                    None => (self.ctx.kind() == ValueKind::Map)
+                        .then(|| self.ctx.get_item(key).ok())
+                        .flatten()
+                        .filter(|v| !v.is_undefined()),
+                };
                 match own {
                     Some(v) => Some(v),
                     None if name == "Template" => self.template.clone(),
-                    None => None,
+                    None => self.globals.get(name).cloned(),
                 }
             }
         }
@@ -525,16 +550,22 @@ struct RootFields {
     template: Value,
 }
 
+impl RootFields {
+    fn get(&self, name: &str) -> Option<Value> {
+        match name {
+            "Template" => Some(self.template.clone()),
+            name => self.fields.get(name).cloned(),
+        }
+    }
+}
+
 impl minijinja::value::Object for RootFields {
     fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
         minijinja::value::ObjectRepr::Map
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match key.as_str()? {
-            "Template" => Some(self.template.clone()),
-            name => self.fields.get(name).cloned(),
-        }
+        self.get(key.as_str()?)
     }
 
     fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
@@ -679,10 +710,15 @@ pub fn render(
     let define_files: DefineFiles = Arc::new(define_files);
 
     let mut env = base_environment();
-    add_include_and_tpl(&mut env, define_files.clone());
+    let globals_cell = GlobalsCell::default();
+    add_include_and_tpl(&mut env, define_files.clone(), &globals_cell);
     if let Some(lookup) = caps.lookup.clone() {
         add_lookup(&mut env, lookup);
     }
+    let globals: Globals = Arc::new(env.globals().map(|(k, v)| (k.to_string(), v)).collect());
+    globals_cell
+        .set(globals.clone())
+        .expect("globals are set once per render");
     for (name, source) in define_sources {
         env.add_template_owned(name, source)
             .map_err(|e| Error::Template(describe(&e, &define_files)))?;
@@ -710,6 +746,7 @@ pub fn render(
             root,
             expose_ctx: false,
             template: None,
+            globals: globals.clone(),
         };
         let result = env.render_named_str(&unit.name, body, Value::from_object(vars));
         result.map_err(|e| {
