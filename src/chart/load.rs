@@ -46,7 +46,7 @@ pub fn load_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     }
     let ignore = read_ignore_file(dir)?;
     let mut paths = Vec::new();
-    walk(dir, "", &ignore, &mut paths, 0)?;
+    walk(dir, "", false, &ignore, &mut paths, 0)?;
     paths.sort_by(|a, b| a.0.cmp(&b.0));
     // Big charts have thousands of files: read them on every core.
     crate::parallel::map(&paths, &|(rel, exact): &(String, Option<PathBuf>)| {
@@ -96,9 +96,12 @@ fn read_ignore_file(dir: &Path) -> Result<Ignore> {
     Ok(Ignore::empty())
 }
 
+/// Collect the files under `dir` as (path relative to the chart, exact path when a name
+/// on the way is not UTF-8 and the relative path, made readable, no longer leads there).
 fn walk(
     dir: &Path,
     prefix: &str,
+    lossy: bool,
     ignore: &Ignore,
     out: &mut Vec<(String, Option<PathBuf>)>,
     depth: usize,
@@ -114,6 +117,7 @@ fn walk(
         let entry = entry.map_err(|e| Error::io(dir.display(), e))?;
         let file_name = entry.file_name();
         let name = file_name.to_string_lossy();
+        let lossy = lossy || file_name.to_str().is_none();
         let rel = if prefix.is_empty() {
             name.into_owned()
         } else {
@@ -136,10 +140,9 @@ fn walk(
             continue;
         }
         if is_dir {
-            walk(&entry.path(), &rel, ignore, out, depth + 1)?;
+            walk(&entry.path(), &rel, lossy, ignore, out, depth + 1)?;
         } else if is_file {
-            // A name that is not UTF-8 is read from its exact path, not the lossy `rel`.
-            let exact = file_name.to_str().is_none().then(|| entry.path());
+            let exact = lossy.then(|| entry.path());
             out.push((rel, exact));
         }
     }
@@ -310,7 +313,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn reads_a_file_whose_name_is_not_utf8() {
+    fn reads_files_whose_names_are_not_utf8() {
         use std::os::unix::ffi::OsStrExt;
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
@@ -320,7 +323,14 @@ mod tests {
         .unwrap();
         let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
         std::fs::write(dir.path().join(name), "latin-1 name").unwrap();
+        let sub = dir.path().join(std::ffi::OsStr::from_bytes(b"d\xe9"));
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("in.txt"), "inside").unwrap();
         let files = load_dir_files(dir.path()).unwrap();
+        assert_eq!(
+            files[2],
+            ("d\u{fffd}/in.txt".to_string(), b"inside".to_vec())
+        );
         assert_eq!(
             files[1],
             ("caf\u{fffd}.txt".to_string(), b"latin-1 name".to_vec())
