@@ -339,7 +339,7 @@ fn sub_context(
 }
 
 /// The environment's globals (the helper functions), in a hash table: minijinja looks a
-/// name up in every context before its own globals (a sorted tree of some 150 names), so
+/// name up in every context before its own globals (a sorted tree of over 130 names), so
 /// answering from the context saves a tree search on every helper call.
 type Globals = Arc<rustc_hash::FxHashMap<String, Value>>;
 
