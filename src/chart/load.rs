@@ -6,6 +6,7 @@ use super::ignore::Ignore;
 use super::{Chart, File, Metadata};
 use crate::{Error, Result, archive, yaml};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Load a chart from a directory or a `.tgz` archive on disk.
 pub fn load(path: &Path) -> Result<Chart> {
@@ -25,7 +26,8 @@ pub fn load(path: &Path) -> Result<Chart> {
 
 /// Load a chart from a directory.
 pub fn load_dir(dir: &Path) -> Result<Chart> {
-    let files = load_dir_files(dir)?;
+    // Read straight into shared buffers: the chart keeps them without another copy.
+    let files: Vec<(String, Arc<[u8]>)> = read_dir_files(dir)?;
     from_files(files, &dir.display().to_string())
 }
 
@@ -38,6 +40,16 @@ pub fn load_bytes(bytes: &[u8], origin: &str) -> Result<Chart> {
 /// Every file of a chart directory that `.kpackignore` (or `.helmignore`) does not exclude,
 /// as `(relative path, bytes)` sorted by path.
 pub fn load_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    read_dir_files(dir)
+}
+
+/// File contents as a chart is built from: owned bytes (`Vec<u8>`, for files that are
+/// edited before use) or shared bytes (`Arc<[u8]>`, kept by the chart as they are).
+pub trait Bytes: AsRef<[u8]> + From<Vec<u8>> + for<'a> From<&'a [u8]> + Into<Arc<[u8]>> {}
+impl<T: AsRef<[u8]> + From<Vec<u8>> + for<'a> From<&'a [u8]> + Into<Arc<[u8]>>> Bytes for T {}
+
+/// [`load_dir_files`], with the contents in whichever form the caller keeps.
+fn read_dir_files<D: Bytes + Send>(dir: &Path) -> Result<Vec<(String, D)>> {
     if !dir.join("Chart.yaml").is_file() {
         return Err(Error::Chart(format!(
             "{}: no Chart.yaml here; is this a chart directory? (`kpack create NAME` makes one)",
@@ -47,7 +59,7 @@ pub fn load_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let ignore = read_ignore_file(dir)?;
     let mut paths = Vec::new();
     walk(dir, "", false, &ignore, &mut paths, 0)?;
-    paths.sort_by(|a, b| a.0.cmp(&b.0));
+    paths.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     // Big charts have thousands of files: read them on every core.
     crate::parallel::map(&paths, &|(rel, exact): &(String, Option<PathBuf>)| {
         let path = exact.clone().unwrap_or_else(|| dir.join(rel));
@@ -60,7 +72,7 @@ pub fn load_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
 /// one read into a reused buffer usually gets them whole (`std::fs::read` spends a
 /// `statx` call per file on the size, which is a fifth of the cost of loading a chart of
 /// thousands of templates).
-fn read_small_file(path: &Path) -> std::io::Result<Vec<u8>> {
+fn read_small_file<D: Bytes>(path: &Path) -> std::io::Result<D> {
     use std::io::Read;
     thread_local! {
         static BUF: std::cell::RefCell<Box<[u8]>> = std::cell::RefCell::new(vec![0; 64 << 10].into());
@@ -70,7 +82,7 @@ fn read_small_file(path: &Path) -> std::io::Result<Vec<u8>> {
         let mut len = 0;
         loop {
             match file.read(&mut buf[len..]) {
-                Ok(0) => return Ok(buf[..len].to_vec()),
+                Ok(0) => return Ok(D::from(&buf[..len])),
                 Ok(n) => len += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -79,7 +91,7 @@ fn read_small_file(path: &Path) -> std::io::Result<Vec<u8>> {
                 // Bigger than the buffer: read the rest the ordinary way.
                 let mut data = buf[..len].to_vec();
                 file.read_to_end(&mut data)?;
-                return Ok(data);
+                return Ok(data.into());
             }
         }
     })
@@ -151,16 +163,16 @@ fn walk(
 
 /// Build a chart from its files (paths relative to the chart root). `origin` names the chart
 /// in messages. Subcharts under `charts/` (directories or `.tgz` archives) are loaded too.
-pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> {
+pub fn from_files<D: Bytes>(files: Vec<(String, D)>, origin: &str) -> Result<Chart> {
     // A chart's own ignore file also applies inside archives and subchart directories.
     let ignore = files
         .iter()
         .find(|(n, _)| n == ".kpackignore")
         .or_else(|| files.iter().find(|(n, _)| n == ".helmignore"))
-        .map(|(_, d)| Ignore::parse(&String::from_utf8_lossy(d)))
+        .map(|(_, d)| Ignore::parse(&String::from_utf8_lossy(d.as_ref())))
         .unwrap_or_else(Ignore::empty);
 
-    let mut metadata_src: Option<Vec<u8>> = None;
+    let mut metadata_src: Option<D> = None;
     let mut values_source = String::new();
     let mut schema = None;
     let mut templates = Vec::new();
@@ -168,8 +180,7 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> 
     let mut crds = Vec::new();
     let mut other = Vec::new();
     let mut readme = None;
-    let mut sub_dirs: indexmap::IndexMap<String, Vec<(String, Vec<u8>)>> =
-        indexmap::IndexMap::new();
+    let mut sub_dirs: indexmap::IndexMap<String, Vec<(String, D)>> = indexmap::IndexMap::new();
     let mut sub_archives = Vec::new();
 
     for (name, data) in files {
@@ -194,12 +205,14 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> 
         match name.as_str() {
             "Chart.yaml" => metadata_src = Some(data),
             "values.yaml" => {
-                values_source = String::from_utf8(data).map_err(|_| {
-                    Error::Values(format!("{origin}/values.yaml: not valid UTF-8 text"))
-                })?
+                values_source = std::str::from_utf8(data.as_ref())
+                    .map_err(|_| {
+                        Error::Values(format!("{origin}/values.yaml: not valid UTF-8 text"))
+                    })?
+                    .to_owned()
             }
             "values.schema.json" => {
-                let v: serde_json::Value = serde_json::from_slice(&data).map_err(|e| {
+                let v: serde_json::Value = serde_json::from_slice(data.as_ref()).map_err(|e| {
                     Error::Values(format!(
                         "{origin}/values.schema.json:{}:{}: invalid JSON: {e}",
                         e.line(),
@@ -213,7 +226,7 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> 
             n if n.starts_with("crds/") => crds.push(File::new(name, data)),
             n => {
                 if n.eq_ignore_ascii_case("README.md") || n.eq_ignore_ascii_case("README") {
-                    readme = Some(String::from_utf8_lossy(&data).into_owned());
+                    readme = Some(String::from_utf8_lossy(data.as_ref()).into_owned());
                 }
                 other.push(File::new(name, data))
             }
@@ -225,7 +238,7 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> 
             "{origin}: no Chart.yaml; is this a chart? (`kpack create NAME` makes one)"
         )));
     };
-    let meta_text = String::from_utf8_lossy(&meta_bytes);
+    let meta_text = String::from_utf8_lossy(meta_bytes.as_ref());
     let metadata: Metadata = yaml::from_str(&meta_text)
         .map_err(|e| Error::Chart(e.at(&format!("{origin}/Chart.yaml"))))?;
     metadata
@@ -257,7 +270,8 @@ pub fn from_files(files: Vec<(String, Vec<u8>)>, origin: &str) -> Result<Chart> 
     }
     for (name, data) in sub_archives {
         let sub_origin = format!("{origin}/{name}");
-        let (_, files) = archive::read_chart_tgz(&data, &sub_origin, &archive::Limits::default())?;
+        let (_, files) =
+            archive::read_chart_tgz(data.as_ref(), &sub_origin, &archive::Limits::default())?;
         subcharts.push(from_files(files, &sub_origin)?);
     }
     subcharts.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));

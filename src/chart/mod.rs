@@ -22,7 +22,7 @@ pub struct File {
 
 impl File {
     /// A file named `name` (relative to the chart root) holding `data`.
-    pub fn new(name: String, data: Vec<u8>) -> File {
+    pub fn new(name: String, data: impl Into<std::sync::Arc<[u8]>>) -> File {
         File {
             name,
             data: data.into(),
