@@ -6,7 +6,7 @@
 //! [`Dict`] (every map a helper creates, and the context when built with
 //! `value_from_json`), and return it; other maps are copied, changed, and the copy returned.
 
-use indexmap::IndexMap;
+use super::value::DictMap;
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Error, Value};
 
@@ -16,7 +16,7 @@ use super::value::{self, Dict, go_string, is_nil};
 /// `dict k1 v1 k2 v2...` (keys as strings; a missing last value is `""`), plus any
 /// keyword arguments.
 pub fn dict(a: &Args, kwargs: Option<Kwargs>) -> Result<Value, Error> {
-    let mut map = IndexMap::with_capacity(a.len().div_ceil(2));
+    let mut map = DictMap::with_capacity_and_hasher(a.len().div_ceil(2), Default::default());
     for pair in a.vals.chunks(2) {
         let v = pair.get(1).cloned().unwrap_or(Value::from(""));
         map.insert(go_string(&pair[0]), v);
@@ -31,7 +31,7 @@ pub fn dict(a: &Args, kwargs: Option<Kwargs>) -> Result<Value, Error> {
 }
 
 /// The entries of map argument `i` (nil is empty; a non-map is an error).
-fn entries(a: &Args, i: usize) -> Result<IndexMap<String, Value>, Error> {
+fn entries(a: &Args, i: usize) -> Result<DictMap, Error> {
     Ok(a.map(i)?.into_iter().collect())
 }
 
@@ -116,7 +116,7 @@ pub fn values(a: &Args) -> Result<Value, Error> {
 /// `pick d k...`: a new map with only the listed keys that exist (in argument order).
 pub fn pick(a: &Args) -> Result<Value, Error> {
     let src = entries(a, 0)?;
-    let mut out = IndexMap::new();
+    let mut out = DictMap::default();
     for i in 1..a.len() {
         let k = a.str(i);
         if let Some(v) = src.get(&k) {
@@ -140,11 +140,7 @@ pub fn omit(a: &Args) -> Result<Value, Error> {
 /// Deep-merge `src` into `dst`. Maps on both sides merge recursively; otherwise with
 /// `overwrite` a non-null src value replaces dst's, and without it src only fills keys
 /// dst lacks or holds as null.
-fn merge_into(
-    dst: &mut IndexMap<String, Value>,
-    src: &[(String, Value)],
-    overwrite: bool,
-) -> Result<(), Error> {
+fn merge_into(dst: &mut DictMap, src: &[(String, Value)], overwrite: bool) -> Result<(), Error> {
     for (k, sv) in src {
         let existing = dst.get(k).cloned();
         match existing {
@@ -176,7 +172,7 @@ fn merge_values(dst: &Value, src: &Value, overwrite: bool) -> Result<Value, Erro
         }
         return Ok(dst.clone());
     }
-    let mut map: IndexMap<String, Value> = value::map_items(dst)
+    let mut map: DictMap = value::map_items(dst)
         .unwrap_or_default()
         .into_iter()
         .collect();
@@ -190,7 +186,7 @@ fn merge_all(a: &Args, overwrite: bool) -> Result<Value, Error> {
     }
     let mut dst = a.get(0).clone();
     if is_nil(&dst) {
-        dst = Dict::value(IndexMap::new());
+        dst = Dict::value(DictMap::default());
     }
     for src in &a.vals[1..] {
         if is_nil(src) {
@@ -218,5 +214,5 @@ pub fn deep_copy(a: &Args) -> Result<Value, Error> {
 /// Helm's `lookup apiVersion kind namespace name`: always an empty map, as when Helm
 /// renders without a cluster (`helm template`).
 pub fn lookup(_a: &Args) -> Result<Value, Error> {
-    Ok(Dict::value(IndexMap::new()))
+    Ok(Dict::value(DictMap::default()))
 }

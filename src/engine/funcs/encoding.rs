@@ -9,8 +9,8 @@
 //! emitter's `Tree` walk) rather than converting them to `serde_json` first; their output is
 //! the same as for the converted value.
 
+use super::value::DictMap;
 use base64::Engine;
-use indexmap::IndexMap;
 use minijinja::{Error, Value};
 use serde_json::Value as Json;
 use sha1::Sha1;
@@ -36,7 +36,7 @@ pub fn to_yaml(a: &Args) -> Result<Value, Error> {
 }
 
 fn error_map(msg: String) -> Value {
-    let mut m = IndexMap::new();
+    let mut m = DictMap::default();
     m.insert("Error".to_string(), Value::from(msg));
     Dict::value(m)
 }
@@ -50,7 +50,7 @@ fn first_doc(s: &str) -> Result<Json, String> {
 
 pub fn from_yaml(a: &Args) -> Result<Value, Error> {
     Ok(match first_doc(&a.str(0)) {
-        Ok(Json::Null) => Dict::value(IndexMap::new()),
+        Ok(Json::Null) => Dict::value(DictMap::default()),
         Ok(j @ Json::Object(_)) => value_from_json(&j),
         Ok(other) => error_map(format!(
             "error unmarshaling JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
@@ -204,7 +204,7 @@ pub fn to_raw_json(a: &Args) -> Result<Value, Error> {
 
 pub fn from_json(a: &Args) -> Result<Value, Error> {
     Ok(match serde_json::from_str::<Json>(&a.str(0)) {
-        Ok(Json::Null) => Dict::value(IndexMap::new()),
+        Ok(Json::Null) => Dict::value(DictMap::default()),
         Ok(j @ Json::Object(_)) => value_from_json(&j),
         Ok(other) => error_map(format!(
             "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
@@ -436,7 +436,7 @@ mod tests {
 
     #[test]
     fn a_map_that_contains_itself_is_an_error() {
-        let d = Dict::value(IndexMap::new());
+        let d = Dict::value(DictMap::default());
         d.downcast_object_ref::<Dict>()
             .unwrap()
             .insert("self".into(), d.clone());

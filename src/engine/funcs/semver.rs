@@ -17,7 +17,7 @@
 use std::cmp::Ordering;
 use std::sync::OnceLock;
 
-use indexmap::IndexMap;
+use super::value::DictMap;
 use minijinja::{Error, Value};
 use regex::Regex;
 
@@ -351,7 +351,7 @@ pub fn semver_compare_fn(a: &Args) -> Result<Value, Error> {
 pub fn semver_fn(a: &Args) -> Result<Value, Error> {
     let s = a.str(0);
     let v = Version::parse(&s).map_err(|e| a.err(e))?;
-    let mut m = IndexMap::new();
+    let mut m = DictMap::default();
     m.insert("Major".to_string(), Value::from(v.major));
     m.insert("Minor".to_string(), Value::from(v.minor));
     m.insert("Patch".to_string(), Value::from(v.patch));

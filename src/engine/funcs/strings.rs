@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use indexmap::IndexMap;
+use super::value::DictMap;
 use minijinja::{Error, Value};
 use regex::Regex;
 
@@ -286,7 +286,7 @@ fn go_split(sep: &str, s: &str) -> Vec<String> {
 /// sprig's `split sep s`: a map `{_0: .., _1: ..}`.
 pub fn split(a: &Args) -> Result<Value, Error> {
     let parts = go_split(&a.str(0), &a.str(1));
-    let map: IndexMap<String, Value> = parts
+    let map: DictMap = parts
         .into_iter()
         .enumerate()
         .map(|(i, p)| (format!("_{i}"), Value::from(p)))

@@ -25,9 +25,14 @@ const MAX_DEPTH: usize = 512;
 /// Every map a helper creates is a `Dict`; a map that came from elsewhere (a template
 /// literal, a context built without [`value_from_json`]) is immutable, and the mutating
 /// helpers then return a changed copy instead.
+/// The entries of a [`Dict`], in insertion order. Hashed with FxHash: templates look keys
+/// up on every `Values.x.y`, and SipHash's resistance to crafted keys buys nothing for a
+/// chart's own values.
+pub type DictMap = IndexMap<String, Value, rustc_hash::FxBuildHasher>;
+
 #[derive(Default)]
 pub struct Dict {
-    map: Mutex<IndexMap<String, Value>>,
+    map: Mutex<DictMap>,
 }
 
 impl fmt::Debug for Dict {
@@ -40,13 +45,13 @@ impl fmt::Debug for Dict {
 
 impl Dict {
     /// Wrap a map as a template value.
-    pub fn value(map: IndexMap<String, Value>) -> Value {
+    pub fn value(map: DictMap) -> Value {
         Value::from_object(Dict {
             map: Mutex::new(map),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, IndexMap<String, Value>> {
+    fn lock(&self) -> MutexGuard<'_, DictMap> {
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -66,7 +71,7 @@ impl Dict {
     }
 
     /// A copy of the current entries.
-    pub fn snapshot(&self) -> IndexMap<String, Value> {
+    pub fn snapshot(&self) -> DictMap {
         self.lock().clone()
     }
 }
@@ -234,7 +239,7 @@ impl Tree for Value {
         }
         // A key that is not a string may print like another key: merge them as a JSON
         // object would (first position, last value).
-        let mut merged: IndexMap<String, Value> = IndexMap::new();
+        let mut merged: DictMap = DictMap::default();
         for (k, x) in pairs {
             merged.insert(go_string(&k), x);
         }
