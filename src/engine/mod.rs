@@ -540,13 +540,17 @@ struct Scope<'a> {
     chart: &'a Chart,
     prefix: String,
     /// The root context's fields (Values, Release, Chart, Capabilities, Files).
-    fields: Arc<BTreeMap<String, Value>>,
+    fields: Fields,
 }
+
+/// A scope's root fields, in a hash table: every `Values.…` in every template starts with
+/// a lookup here.
+type Fields = Arc<rustc_hash::FxHashMap<String, Value>>;
 
 /// A template's root context (Helm's `$`): its chart's fields plus `Template`.
 #[derive(Debug)]
 struct RootFields {
-    fields: Arc<BTreeMap<String, Value>>,
+    fields: Fields,
     template: Value,
 }
 
@@ -598,7 +602,7 @@ fn collect_scopes<'a>(
     out.push(Scope {
         chart,
         prefix: prefix.clone(),
-        fields: Arc::new(root),
+        fields: Arc::new(root.into_iter().collect()),
     });
     for sub in &chart.subcharts {
         let sub_values = match values.get(sub.name()) {
