@@ -525,13 +525,11 @@ fn is_null_or_bool_word(b: &[u8]) -> bool {
 /// equivalent regular expression cost more than rendering a small chart (the tests keep
 /// that expression and compare).
 fn resolves_by_pattern(s: &str) -> bool {
-    const WORDS: &[&[u8]] = &[
-        b"~", b"null", b"Null", b"NULL", b"y", b"Y", b"yes", b"Yes", b"YES", b"n", b"N", b"no",
-        b"No", b"NO", b"true", b"True", b"TRUE", b"false", b"False", b"FALSE", b"on", b"On", b"ON",
-        b"off", b"Off", b"OFF", b"<<", b"=", b".nan", b".NaN", b".NAN",
-    ];
     let b = s.as_bytes();
-    if starts_with_date(b) || (!b.is_empty() && WORDS.contains(&b)) {
+    if starts_with_date(b)
+        || is_null_or_bool_word(b)
+        || matches!(b, b"~" | b"<<" | b"=" | b".nan" | b".NaN" | b".NAN")
+    {
         return true;
     }
     let rest = match b.first() {

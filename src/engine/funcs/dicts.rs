@@ -6,12 +6,11 @@
 //! [`Dict`] (every map a helper creates, and the context when built with
 //! `value_from_json`), and return it; other maps are copied, changed, and the copy returned.
 
-use super::value::DictMap;
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Error, Value};
 
 use super::Args;
-use super::value::{self, Dict, go_string, is_nil};
+use super::value::{self, Dict, DictMap, go_string, is_nil};
 
 /// `dict k1 v1 k2 v2...` (keys as strings; a missing last value is `""`), plus any
 /// keyword arguments.

@@ -9,7 +9,6 @@
 //! emitter's `Tree` walk) rather than converting them to `serde_json` first; their output is
 //! the same as for the converted value.
 
-use super::value::DictMap;
 use base64::Engine;
 use minijinja::{Error, Value};
 use serde_json::Value as Json;
@@ -17,7 +16,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use super::Args;
-use super::value::{Dict, as_text, is_nil, value_from_json, value_to_json};
+use super::value::{Dict, DictMap, as_text, is_nil, value_from_json, value_to_json};
 use crate::yaml::emit::{self as yaml_out, Node, Tree};
 
 fn json_arg(a: &Args) -> Result<Json, Error> {

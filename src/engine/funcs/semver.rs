@@ -17,12 +17,11 @@
 use std::cmp::Ordering;
 use std::sync::OnceLock;
 
-use super::value::DictMap;
 use minijinja::{Error, Value};
 use regex::Regex;
 
 use super::Args;
-use super::value::Dict;
+use super::value::{Dict, DictMap};
 
 /// A parsed version.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,11 +6,10 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::value::DictMap;
 use minijinja::{Error, Value};
 use regex::Regex;
 
-use super::value::{self, Dict, go_string, is_nil};
+use super::value::{self, Dict, DictMap, go_string, is_nil};
 use super::{Args, printf};
 use crate::yaml::emit::push_spaces;
 
