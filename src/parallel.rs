@@ -32,10 +32,9 @@ fn pool() -> &'static rayon::ThreadPool {
 
 /// Map `f` over `items` on up to as many threads as there are cores.
 pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) -> Result<Vec<R>> {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    if cores == 1 || items.len() < 2 * MIN_PER_THREAD {
+    // The pool counted the cores once, when it started (`available_parallelism` reads
+    // cgroup files on every call).
+    if items.len() < 2 * MIN_PER_THREAD || pool().current_num_threads() == 1 {
         return items.iter().map(f).collect();
     }
     // The lowest index that failed: items after it need not be done.

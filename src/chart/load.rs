@@ -298,20 +298,26 @@ pub fn from_files<D: Bytes>(files: Vec<(String, D)>, origin: &str) -> Result<Cha
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads_files_of_any_size_whole() {
+    /// A directory holding only a minimal Chart.yaml.
+    fn chart_dir() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("Chart.yaml"),
             "apiVersion: v2\nname: a\nversion: 1.0.0\n",
         )
         .unwrap();
+        dir
+    }
+
+    #[test]
+    fn reads_files_of_any_size_whole() {
+        let dir = chart_dir();
         std::fs::create_dir(dir.path().join("files")).unwrap();
         // Empty, exactly one buffer, one byte over, and several buffers.
         let sizes = [0, 64 << 10, (64 << 10) + 1, 300_001];
+        let content = |size: usize| -> Vec<u8> { (0..size).map(|n| (n % 251) as u8).collect() };
         for (i, size) in sizes.iter().enumerate() {
-            let data: Vec<u8> = (0..*size).map(|n| (n % 251) as u8).collect();
-            std::fs::write(dir.path().join(format!("files/f{i}")), &data).unwrap();
+            std::fs::write(dir.path().join(format!("files/f{i}")), content(*size)).unwrap();
         }
         let files = load_dir_files(dir.path()).unwrap();
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
@@ -320,8 +326,7 @@ mod tests {
             ["Chart.yaml", "files/f0", "files/f1", "files/f2", "files/f3"]
         );
         for (i, size) in sizes.iter().enumerate() {
-            let data: Vec<u8> = (0..*size).map(|n| (n % 251) as u8).collect();
-            assert!(files[i + 1].1 == data, "files/f{i}: {size} bytes");
+            assert!(files[i + 1].1 == content(*size), "files/f{i}: {size} bytes");
         }
     }
 
@@ -329,12 +334,7 @@ mod tests {
     #[test]
     fn reads_files_whose_names_are_not_utf8() {
         use std::os::unix::ffi::OsStrExt;
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("Chart.yaml"),
-            "apiVersion: v2\nname: a\nversion: 1.0.0\n",
-        )
-        .unwrap();
+        let dir = chart_dir();
         let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
         std::fs::write(dir.path().join(name), "latin-1 name").unwrap();
         let sub = dir.path().join(std::ffi::OsStr::from_bytes(b"d\xe9"));
