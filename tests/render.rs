@@ -2,7 +2,7 @@
 //! (globals, aliases, conditions, tags, import-values), the values → render → parse round
 //! trip, and template errors with exact messages.
 
-use kpack::action::render::{RenderOptions, RenderOutput, render};
+use kpack::action::render::{RenderOptions, RenderOutput, render, render_for_print};
 use kpack::chart::{self, Chart};
 use kpack::engine::{Capabilities, Release};
 use kpack::values::{Map, merge, sources::parse_values_text};
@@ -324,6 +324,72 @@ fn install_order_and_hooks() {
     assert_eq!(
         out.manifest.hooks[0].hook_events(),
         Some(vec!["pre-install".to_string()])
+    );
+}
+
+/// A render for printing puts the same texts in the same order, hooks apart, as a full
+/// render, and holds no parsed objects; a bad document still fails it.
+#[test]
+fn print_render_orders_text_like_a_full_render_and_keeps_no_objects() {
+    let files = [
+        ("Chart.yaml", CHART_YAML),
+        (
+            "templates/a.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    kpack.io/hook: post-install\n",
+        ),
+        (
+            "templates/b.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n",
+        ),
+    ];
+    let chart = mem_chart(&files);
+    let full = render(&chart, &Map::new(), &opts()).unwrap();
+    let print = render_for_print(&chart, &Map::new(), &opts()).unwrap();
+    let texts = |docs: &[kpack::manifest::Document]| -> Vec<(String, String)> {
+        docs.iter()
+            .map(|d| (d.source.clone(), d.text.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        texts(&print.manifest.documents),
+        [
+            (
+                "t/templates/b.yaml",
+                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n"
+            ),
+            (
+                "t/templates/b.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c"
+            ),
+            (
+                "t/templates/a.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d"
+            ),
+        ]
+        .map(|(s, t)| (s.to_string(), t.to_string()))
+    );
+    assert_eq!(
+        texts(&print.manifest.documents),
+        texts(&full.manifest.documents)
+    );
+    assert_eq!(texts(&print.manifest.hooks), texts(&full.manifest.hooks));
+    assert_eq!(print.manifest.hooks.len(), 1);
+    let all = print.manifest.documents.iter().chain(&print.manifest.hooks);
+    assert!(all.map(|d| &d.object).all(serde_json::Value::is_null));
+    assert!(full.manifest.documents.iter().all(|d| d.object.is_object()));
+
+    let bad = mem_chart(&[
+        ("Chart.yaml", CHART_YAML),
+        (
+            "templates/x.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n",
+        ),
+    ]);
+    assert_eq!(
+        render_for_print(&bad, &Map::new(), &opts())
+            .unwrap_err()
+            .to_string(),
+        render(&bad, &Map::new(), &opts()).unwrap_err().to_string()
     );
 }
 

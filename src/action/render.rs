@@ -43,8 +43,8 @@ pub fn render(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Result<
     render_mode(chart, user_values, opts, false)
 }
 
-/// Run the pipeline for printing documents as rendered: every document is checked, but
-/// its `object` holds only apiVersion, kind and metadata identity fields.
+/// Run the pipeline for printing documents as rendered: every document is checked and
+/// put in install order, but keeps only its source and text (`object` is `Null`).
 pub fn render_for_print(
     chart: &Chart,
     user_values: &Map,
@@ -57,7 +57,7 @@ fn render_mode(
     chart: &Chart,
     user_values: &Map,
     opts: &RenderOptions,
-    head_only: bool,
+    text_only: bool,
 ) -> Result<RenderOutput> {
     check_kube_version(chart, &opts.capabilities)?;
     let processed = deps::process(chart, user_values)?;
@@ -73,7 +73,7 @@ fn render_mode(
         )));
     }
     let rendered = engine::render(&processed, &values, &opts.release, &opts.capabilities)?;
-    let manifest = manifest::build_with(&rendered.templates, head_only)?;
+    let manifest = manifest::build_with(&rendered.templates, text_only)?;
     let crds = manifest::crds(&processed)?;
     Ok(RenderOutput {
         chart: processed,

@@ -85,7 +85,7 @@ pub struct Document {
     pub source: String,
     /// The document's text as rendered (trimmed), printed verbatim by `kpack template`.
     pub text: Text,
-    /// The parsed object.
+    /// The parsed object (`Null` in a render for printing, see [`build_with`]).
     pub object: Json,
 }
 
@@ -293,17 +293,23 @@ pub fn build(templates: &[RenderedTemplate]) -> Result<Manifest> {
     build_with(templates, false)
 }
 
-/// [`build`], optionally with identity-only objects (see [`split_with`]).
-pub fn build_with(templates: &[RenderedTemplate], head_only: bool) -> Result<Manifest> {
+/// [`build`] for printing documents as rendered (`text_only`): every document is parsed
+/// and checked, its identity orders it and tells hooks apart, and then its `object` is
+/// dropped (left `Null`): printing needs only the source and text, and a big chart's
+/// parsed identities would be most of the memory a render holds.
+pub fn build_with(templates: &[RenderedTemplate], text_only: bool) -> Result<Manifest> {
     let mut m = Manifest::default();
     // Whether each document is a hook and its install rank are found on the worker
     // threads, next to the parsing.
     let split = |t: &RenderedTemplate| -> Result<Vec<(Document, bool, usize)>> {
-        Ok(split_with(t, head_only)?
+        Ok(split_with(t, text_only)?
             .into_iter()
-            .map(|d| {
+            .map(|mut d| {
                 let hook = d.hook_events().is_some();
                 let rank = order::sort_rank(d.kind());
+                if text_only {
+                    d.object = Json::Null;
+                }
                 (d, hook, rank)
             })
             .collect())
