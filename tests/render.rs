@@ -335,11 +335,11 @@ fn print_render_orders_text_like_a_full_render_and_keeps_no_objects() {
         ("Chart.yaml", CHART_YAML),
         (
             "templates/a.yaml",
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    kpack.io/hook: post-install\n",
+            "apiVersion: x/v1\nkind: Zebra\nmetadata:\n  name: z\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    kpack.io/hook: post-install\n",
         ),
         (
             "templates/b.yaml",
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\napiVersion: x/v1\nkind: Aardvark\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n",
         ),
     ];
     let chart = mem_chart(&files);
@@ -364,6 +364,15 @@ fn print_render_orders_text_like_a_full_render_and_keeps_no_objects() {
             (
                 "t/templates/a.yaml",
                 "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d"
+            ),
+            // Kinds Helm does not know come last, by kind name, not in template order.
+            (
+                "t/templates/b.yaml",
+                "apiVersion: x/v1\nkind: Aardvark\nmetadata:\n  name: a"
+            ),
+            (
+                "t/templates/a.yaml",
+                "apiVersion: x/v1\nkind: Zebra\nmetadata:\n  name: z"
             ),
         ]
         .map(|(s, t)| (s.to_string(), t.to_string()))

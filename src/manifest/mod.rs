@@ -301,12 +301,12 @@ pub fn build_with(templates: &[RenderedTemplate], text_only: bool) -> Result<Man
     let mut m = Manifest::default();
     // Whether each document is a hook and its install rank are found on the worker
     // threads, next to the parsing.
-    let split = |t: &RenderedTemplate| -> Result<Vec<(Document, bool, usize)>> {
+    let split = |t: &RenderedTemplate| -> Result<Vec<(Document, bool, order::Rank)>> {
         Ok(split_with(t, text_only)?
             .into_iter()
             .map(|mut d| {
                 let hook = d.hook_events().is_some();
-                let rank = order::sort_rank(d.kind());
+                let rank = order::Rank::of(d.kind());
                 if text_only {
                     d.object = Json::Null;
                 }

@@ -51,43 +51,74 @@ pub fn rank(kind: &str) -> Option<usize> {
     INSTALL_ORDER.iter().position(|k| *k == kind)
 }
 
-/// The sort key of a kind: its place in [`INSTALL_ORDER`], unknown kinds after all known.
-pub fn sort_rank(kind: &str) -> usize {
-    rank(kind).unwrap_or(INSTALL_ORDER.len())
-}
-
-/// Install order of two kinds: by [`sort_rank`], unknown kinds by name.
+/// Install order of two kinds: by their place in [`INSTALL_ORDER`]; kinds not in it come
+/// after all that are, by name.
 pub fn kind_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    compare_ranked(sort_rank(a), sort_rank(b), || a.cmp(b))
+    Rank::of(a).cmp(&Rank::of(b))
 }
 
-/// [`kind_cmp`] with both ranks known: `names` (comparing the kind names) is only called
-/// when both are unknown kinds.
-fn compare_ranked(
-    ra: usize,
-    rb: usize,
-    names: impl FnOnce() -> std::cmp::Ordering,
-) -> std::cmp::Ordering {
-    ra.cmp(&rb).then_with(|| {
-        if ra == INSTALL_ORDER.len() {
-            names()
-        } else {
-            std::cmp::Ordering::Equal
+/// A kind's place in install order, as a sort key ([`kind_cmp`] compares these): its
+/// position in [`INSTALL_ORDER`], or for a kind not in it one past the end and its name.
+/// It can be computed where the document is parsed, so that sorting needs nothing else
+/// of the document.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rank(usize, Option<Box<str>>);
+
+impl Rank {
+    /// The key of `kind`.
+    pub fn of(kind: &str) -> Rank {
+        match rank(kind) {
+            Some(r) => Rank(r, None),
+            None => Rank(INSTALL_ORDER.len(), Some(kind.into())),
         }
-    })
+    }
 }
 
-/// Sort documents in install order, stably, with each document's [`sort_rank`] computed
+/// Sort documents in install order, stably, with each document's [`Rank`] computed
 /// already (`ranks[i]` is that of `docs[i]`).
-pub fn sort_ranked(docs: &mut Vec<Document>, ranks: &[usize]) {
+pub fn sort_ranked(docs: &mut Vec<Document>, ranks: &[Rank]) {
     let mut order: Vec<usize> = (0..docs.len()).collect();
-    order.sort_by(|&a, &b| {
-        compare_ranked(ranks[a], ranks[b], || docs[a].kind().cmp(docs[b].kind()))
-    });
+    order.sort_by(|&a, &b| ranks[a].cmp(&ranks[b]));
     let mut slots: Vec<Option<Document>> = std::mem::take(docs).into_iter().map(Some).collect();
     docs.extend(
         order
             .into_iter()
             .map(|i| slots[i].take().expect("each index once")),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_sort_in_helm_order_then_unknown_by_name() {
+        let mut kinds = [
+            "Zebra",
+            "Deployment",
+            "Aardvark",
+            "Namespace",
+            "ValidatingWebhookConfiguration",
+            "ConfigMap",
+            "Service",
+            "Widget",
+        ];
+        kinds.sort_by(|a, b| kind_cmp(a, b));
+        assert_eq!(
+            kinds,
+            [
+                "Namespace",
+                "ConfigMap",
+                "Service",
+                "Deployment",
+                "ValidatingWebhookConfiguration",
+                "Aardvark",
+                "Widget",
+                "Zebra"
+            ]
+        );
+        assert_eq!(Rank::of("Secret"), Rank::of("Secret"));
+        assert!(Rank::of("Secret") < Rank::of("ConfigMap"));
+        assert!(Rank::of("MutatingWebhookConfiguration") < Rank::of("AAA"));
+    }
 }
