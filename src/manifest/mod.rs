@@ -89,17 +89,31 @@ pub struct Document {
     pub object: Json,
 }
 
+/// A field of a JSON map. An object's own maps (its top level, `metadata`, most
+/// annotations) have a handful of keys: comparing them is cheaper than hashing the key
+/// (serde_json's maps hash with SipHash), and identity fields are read several times for
+/// every document of a render.
+fn field<'a>(v: &'a Json, key: &str) -> Option<&'a Json> {
+    let map = v.as_object()?;
+    if map.len() <= 8 {
+        map.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
+}
+
 impl Document {
     /// `apiVersion` of the object.
     pub fn api_version(&self) -> &str {
-        self.object
-            .get("apiVersion")
+        field(&self.object, "apiVersion")
             .and_then(Json::as_str)
             .unwrap_or("")
     }
     /// `kind` of the object.
     pub fn kind(&self) -> &str {
-        self.object.get("kind").and_then(Json::as_str).unwrap_or("")
+        field(&self.object, "kind")
+            .and_then(Json::as_str)
+            .unwrap_or("")
     }
     /// `metadata.name` of the object.
     pub fn name(&self) -> &str {
@@ -110,28 +124,30 @@ impl Document {
         self.metadata("namespace").and_then(Json::as_str)
     }
     /// A field of `metadata` (looked up directly: `Json::pointer` copies each path segment).
-    fn metadata(&self, field: &str) -> Option<&Json> {
-        self.object.get("metadata")?.get(field)
+    fn metadata(&self, name: &str) -> Option<&Json> {
+        field(field(&self.object, "metadata")?, name)
     }
     /// An annotation's value.
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.object
-            .get("metadata")?
-            .get("annotations")?
-            .get(key)?
-            .as_str()
+        field(self.metadata("annotations")?, key)?.as_str()
+    }
+    /// Whether this object is a hook (see [`Document::hook_events`]).
+    pub fn is_hook(&self) -> bool {
+        self.hook_annotation().is_some()
     }
     /// The hook events this object runs at, if it is a hook.
     pub fn hook_events(&self) -> Option<Vec<String>> {
-        let a = self
-            .annotation("kpack.io/hook")
-            .or_else(|| self.annotation("helm.sh/hook"))?;
+        let a = self.hook_annotation()?;
         Some(
             a.split(',')
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect(),
         )
+    }
+    fn hook_annotation(&self) -> Option<&str> {
+        self.annotation("kpack.io/hook")
+            .or_else(|| self.annotation("helm.sh/hook"))
     }
     /// `Kind namespace/name` (or `Kind name`), for messages.
     pub fn identity(&self) -> String {
@@ -305,7 +321,7 @@ pub fn build_with(templates: &[RenderedTemplate], text_only: bool) -> Result<Man
         Ok(split_with(t, text_only)?
             .into_iter()
             .map(|mut d| {
-                let hook = d.hook_events().is_some();
+                let hook = d.is_hook();
                 let rank = order::Rank::of(d.kind());
                 if text_only {
                     d.object = Json::Null;

@@ -159,7 +159,7 @@ impl StaticPodTarget {
     }
 
     fn check_doc(doc: &Document) -> Result<()> {
-        if doc.hook_events().is_some() {
+        if doc.is_hook() {
             return Err(Error::Manifest(format!(
                 "{} (from {}) is a hook: the static-pod target runs no hooks (a static pod cannot run to completion); remove the hook annotation or install the chart on a cluster",
                 doc.identity(),
