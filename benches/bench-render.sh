@@ -54,7 +54,7 @@ for templates in 40 3400; do
   objects=$((templates * 3))
   dir=$work/$templates
   python3 "$here/gen_charts.py" "$dir" "$templates"
-  runs=$(( templates > 100 ? 5 : 21 ))
+  runs=$(( templates > 100 ? 11 : 101 ))
   echo "== $objects objects ($templates templates), median of $runs runs"
   measure kpack "$runs" "$objects" "$kpack" template bench "$dir/kpack"
   [ -x "$sherpack" ] && [ -d "$dir/sherpack" ] && measure sherpack "$runs" "$objects" "$sherpack" template bench "$dir/sherpack"
