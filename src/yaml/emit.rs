@@ -715,9 +715,10 @@ fn push_literal(out: &mut String, s: &str, indent: usize) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::OnceLock;
-
+    use super::*;
     use regex::Regex;
+    use serde_json::json;
+    use std::sync::OnceLock;
 
     /// The regular expression `resolves_by_pattern` was written from, kept as its reference.
     fn pattern_regex() -> &'static Regex {
@@ -746,8 +747,6 @@ mod tests {
             .expect("static regex")
         })
     }
-    use super::*;
-    use serde_json::json;
 
     #[test]
     fn styles() {

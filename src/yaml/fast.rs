@@ -30,7 +30,7 @@ pub enum Keep {
     /// Build only `apiVersion`, `kind` and `metadata` (see [`Keep::Meta`]).
     Head,
     /// Inside `metadata`: `name`, `namespace`, `generateName`, `annotations` (not `labels`:
-    /// nothing that prints documents as rendered needs them, and they are most of the memory).
+    /// nothing that prints documents as rendered needs them, and they are most of the map).
     Meta,
 }
 
@@ -512,8 +512,8 @@ impl<'a> Parser<'a> {
             return Some(M::wrap(Json::Object(out)));
         }
         // Some keys are built (`Keep::Head`, `Keep::Meta`), the others only checked.
-        // Room for the usual keys: apiVersion, kind, metadata; name, namespace. Thousands of
-        // documents are held until printed, so spare entries (104 bytes each) add up.
+        // Room for the usual keys: apiVersion, kind, metadata; name, namespace (a map with
+        // more grows).
         let mut out = Map::with_capacity(if keep == Keep::Head { 3 } else { 2 });
         while let Some(entry) = self.map_entry(indent) {
             let (key, rest, plain) = entry?;

@@ -19,17 +19,17 @@ use crate::yaml::emit::{Node, Tree};
 /// with `set $d "self" $d`).
 const MAX_DEPTH: usize = 512;
 
+/// The entries of a [`Dict`], in insertion order. Hashed with FxHash: templates look keys
+/// up on every `Values.x.y`, and SipHash's resistance to crafted keys buys nothing for a
+/// chart's own values.
+pub type DictMap = IndexMap<String, Value, rustc_hash::FxBuildHasher>;
+
 /// A string-keyed map that keeps insertion order and can be changed in place, like the
 /// `map[string]interface{}` Helm templates mutate with `set`, `unset`, `merge`...
 ///
 /// Every map a helper creates is a `Dict`; a map that came from elsewhere (a template
 /// literal, a context built without [`value_from_json`]) is immutable, and the mutating
 /// helpers then return a changed copy instead.
-/// The entries of a [`Dict`], in insertion order. Hashed with FxHash: templates look keys
-/// up on every `Values.x.y`, and SipHash's resistance to crafted keys buys nothing for a
-/// chart's own values.
-pub type DictMap = IndexMap<String, Value, rustc_hash::FxBuildHasher>;
-
 #[derive(Default)]
 pub struct Dict {
     map: Mutex<DictMap>,
