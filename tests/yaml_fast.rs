@@ -382,6 +382,17 @@ fn head_only_parse_keeps_identity_and_still_checks_everything() {
         yaml::parse_head(doc).unwrap(),
         serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "ns", "annotations": {"a": "1"}}})
     );
+    // A document outside the fast subset (an anchor) is parsed in full and cut to the same
+    // head.
+    let anchored = "apiVersion: v1\nkind: ConfigMap\nmetadata: &m\n  name: x\n  uid: drop\n  labels:\n    drop: \"too\"\ndata: *m\n";
+    assert_eq!(
+        yaml::fast::parse_keep(anchored, yaml::fast::Keep::Head),
+        None
+    );
+    assert_eq!(
+        yaml::parse_head(anchored).unwrap(),
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})
+    );
     // Errors and duplicate keys in the parts not built are still reported.
     assert!(yaml::parse_head("kind: A\ndata:\n  k: v\n  k: w\n").is_err());
     assert!(yaml::parse_head("kind: A\ndata:\n  k: [unclosed\n").is_err());

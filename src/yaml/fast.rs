@@ -50,6 +50,23 @@ impl Keep {
             },
         }
     }
+
+    /// Drop from a value parsed in full what parsing with `self` would not have built, so
+    /// that a document outside the fast subset gives the same value.
+    pub fn prune(self, v: &mut Json) {
+        if self == Keep::All {
+            return;
+        }
+        if let Json::Object(m) = v {
+            m.retain(|k, child| match self.child(k) {
+                Some(keep) => {
+                    keep.prune(child);
+                    true
+                }
+                None => false,
+            });
+        }
+    }
 }
 
 /// Parse a document, or `None` when it is outside the subset.

@@ -86,17 +86,7 @@ pub fn parse_head(s: &str) -> Result<Json, YamlError> {
         return Ok(v);
     }
     let mut v = parse(s)?;
-    if let Json::Object(m) = &mut v {
-        m.retain(|k, _| matches!(k.as_str(), "apiVersion" | "kind" | "metadata"));
-        if let Some(Json::Object(meta)) = m.get_mut("metadata") {
-            meta.retain(|k, _| {
-                matches!(
-                    k.as_str(),
-                    "name" | "namespace" | "generateName" | "annotations"
-                )
-            });
-        }
-    }
+    fast::Keep::Head.prune(&mut v);
     Ok(v)
 }
 
