@@ -142,6 +142,43 @@ fn umbrella_subchart_scoping() {
 }
 
 #[test]
+fn every_subchart_gets_a_global_map_even_when_no_chart_sets_one() {
+    // Helm gives every subchart `global` (empty when nobody sets it), so subchart
+    // templates read `.Values.global.x` with a default and no guard.
+    let files = [
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: top\nversion: 0.1.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
+        ),
+        ("values.yaml", "sub:\n  port: 1\n"),
+        (
+            "charts/sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
+        ("charts/sub/values.yaml", "port: 0\n"),
+        (
+            "charts/sub/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  registry: {{ Values.global.registry | default(\"docker.io\") | quote }}\n",
+        ),
+    ];
+    let out = render_mem(&files, json!({})).unwrap();
+    assert_eq!(
+        out.manifest.documents[0].object["data"],
+        json!({"registry": "docker.io"})
+    );
+    let v = serde_json::Value::Object(out.values.clone());
+    assert_eq!(v["sub"], json!({"port": 1, "global": {}}));
+    // The top chart gets no `global` it was not given, as in Helm.
+    assert!(v.get("global").is_none());
+    // A parent's globals still arrive.
+    let out = render_mem(&files, json!({"global": {"registry": "r.example"}})).unwrap();
+    assert_eq!(
+        out.manifest.documents[0].object["data"],
+        json!({"registry": "r.example"})
+    );
+}
+
+#[test]
 fn tags_and_conditions() {
     let user = map(json!({"tags": {"backend": false}, "replica": {"enabled": true}}));
     let out = render(&fixture("umbrella"), &user, &opts()).unwrap();

@@ -4,7 +4,7 @@
 //! - [`coalesce`]: user values over chart defaults (maps merge deeply, scalars and lists
 //!   replace, a user `null` deletes the default), then each subchart: its section
 //!   (by name or alias) over its own defaults, with the parent's `global` copied in
-//!   (parent globals win).
+//!   (parent globals win; every subchart has a `global` map).
 //!
 //! Key order: a chart's defaults keep the order of its `values.yaml`; keys only the user
 //! gave follow, in the order given.
@@ -110,24 +110,25 @@ fn strip_nulls(m: Map) -> Map {
 }
 
 /// Copy the parent's `global` into a subchart section; the parent's globals win, the
-/// subchart's own globals fill in what the parent does not set.
+/// subchart's own globals fill in what the parent does not set. Every subchart gets a
+/// `global` map, empty when nobody sets one, as in Helm: subchart templates rely on
+/// `Values.global.x | default(…)` working without any globals.
 fn copy_globals(parent: &Map, section: &mut Map) {
-    let Some(Value::Object(pg)) = parent.get(GLOBAL) else {
-        return;
-    };
     let mut g = match section.shift_remove(GLOBAL) {
         Some(Value::Object(m)) => m,
         _ => Map::new(),
     };
-    for (k, v) in pg {
-        match (g.get_mut(k), v) {
-            (Some(Value::Object(sub)), Value::Object(pv)) => {
-                let mut merged = pv.clone();
-                fill_missing(&mut merged, sub);
-                *sub = merged;
-            }
-            _ => {
-                g.insert(k.clone(), v.clone());
+    if let Some(Value::Object(pg)) = parent.get(GLOBAL) {
+        for (k, v) in pg {
+            match (g.get_mut(k), v) {
+                (Some(Value::Object(sub)), Value::Object(pv)) => {
+                    let mut merged = pv.clone();
+                    fill_missing(&mut merged, sub);
+                    *sub = merged;
+                }
+                _ => {
+                    g.insert(k.clone(), v.clone());
+                }
             }
         }
     }
