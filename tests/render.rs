@@ -178,6 +178,88 @@ fn every_subchart_gets_a_global_map_even_when_no_chart_sets_one() {
     );
 }
 
+/// A parent with one subchart: the parent's values say `flag: false` for it, the
+/// subchart's own default is `flag: true`.
+const NULLS_TREE: [(&str, &str); 4] = [
+    (
+        "Chart.yaml",
+        "apiVersion: v2\nname: top\nversion: 0.1.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
+    ),
+    ("values.yaml", "a: 1\nsub:\n  flag: false\n"),
+    (
+        "charts/sub/Chart.yaml",
+        "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+    ),
+    ("charts/sub/values.yaml", "flag: true\nkeep: 1\n"),
+];
+
+#[test]
+fn a_user_null_for_a_subchart_value_deletes_the_subchart_default_too() {
+    // Helm carries the user's null down to the subchart: `--set sub.flag=null` leaves no
+    // flag at all, not the subchart's own `true` (the opposite of what the parent said).
+    let v = merge::coalesce(
+        &mem_chart(&NULLS_TREE),
+        &map(json!({"sub": {"flag": null, "newk": null}})),
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::Value::Object(v),
+        json!({"a": 1, "sub": {"keep": 1, "newk": null, "global": {}}})
+    );
+    // A null for the whole section leaves the subchart its own defaults.
+    let v = merge::coalesce(&mem_chart(&NULLS_TREE), &map(json!({"sub": null}))).unwrap();
+    assert_eq!(
+        serde_json::Value::Object(v),
+        json!({"a": 1, "sub": {"flag": true, "keep": 1, "global": {}}})
+    );
+}
+
+#[test]
+fn a_null_with_nothing_to_delete_stays_null_at_any_depth() {
+    // As in Helm: only a default can be deleted; a null the user gives for a key no chart
+    // sets stays null, nested or not.
+    let v = merge::coalesce(
+        &mem_chart(&NULLS_TREE),
+        &map(json!({"top": null, "newmap": {"a": null, "b": 1}, "a": {"x": null}})),
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::Value::Object(v),
+        json!({
+            "a": {"x": null},
+            "sub": {"flag": false, "keep": 1, "global": {}},
+            "top": null,
+            "newmap": {"a": null, "b": 1},
+        })
+    );
+}
+
+#[test]
+fn imported_values_rank_as_the_parents_defaults() {
+    let chart = kpack::values::deps::process(&fixture("umbrella"), &Map::new()).unwrap();
+    let coalesce = |user: serde_json::Value| {
+        serde_json::Value::Object(
+            kpack::values::deps::coalesce_with_imports(&chart, &map(user)).unwrap(),
+        )
+    };
+    // A user null deletes an imported key, whether the parent also sets it (cacheSize)
+    // or only the import does (cacheTtl).
+    let v = coalesce(json!({"cacheSize": null, "cacheTtl": null}));
+    assert!(v.get("cacheSize").is_none(), "{v}");
+    assert!(v.get("cacheTtl").is_none(), "{v}");
+    let v = coalesce(json!({"primaryConn": {"user": null}}));
+    assert_eq!(v["primaryConn"], json!({"host": "db.local"}));
+    // Imports are read from the child's defaults: overriding the child's value changes
+    // the child, not what the parent imported (Helm's order).
+    let v = coalesce(json!({"primary": {"connection": {"host": "h2"}}}));
+    assert_eq!(v["primary"]["connection"]["host"], json!("h2"));
+    assert_eq!(v["primaryConn"], json!({"host": "db.local", "user": "app"}));
+    // The user's own value for the imported key wins.
+    let v = coalesce(json!({"primaryConn": {"host": "h3"}, "cacheTtl": 5}));
+    assert_eq!(v["primaryConn"], json!({"host": "h3", "user": "app"}));
+    assert_eq!(v["cacheTtl"], json!(5));
+}
+
 #[test]
 fn tags_and_conditions() {
     let user = map(json!({"tags": {"backend": false}, "replica": {"enabled": true}}));

@@ -8,8 +8,9 @@
 //! disabled when at least one of its tags is set under `tags:` and none of those set is
 //! true. Subcharts under `charts/` that `Chart.yaml` does not list are always enabled.
 //! Imports: `exports.X` form (`- X`) merges the child's `exports.X` map into the parent's
-//! root; `{child: a.b, parent: c}` copies the child's `a.b` to the parent's `c`. The
-//! parent's own values win over imported ones.
+//! root; `{child: a.b, parent: c}` copies the child's `a.b` to the parent's `c`. Imports
+//! are read from the child's defaults and rank as the parent's defaults: the parent's own
+//! values and then the user's win over them.
 
 use super::merge::{coalesce, lookup};
 use super::{Map, Value};
@@ -101,40 +102,70 @@ fn disable(chart: &mut Chart, values: &Map, tags: &Map) {
     }
 }
 
-/// Coalesce values for a processed tree and apply `import-values`, children first.
+/// Coalesce the user's values over a processed tree, with `import-values` applied as Helm
+/// applies them: what a parent imports is read from its children's default values (after
+/// the children's own imports) and joins the parent's defaults, under the parent's own
+/// values. The user's values then apply over everything: `--set` on a child's value does
+/// not change what its parent imported, and `--set key=null` deletes an imported key like
+/// any other default.
 pub fn coalesce_with_imports(chart: &Chart, user: &Map) -> Result<Map> {
-    let mut values = coalesce(chart, user)?;
-    import(chart, &mut values)?;
-    Ok(values)
+    if !has_imports(chart) {
+        return coalesce(chart, user);
+    }
+    let mut tree = chart.clone();
+    import_into_defaults(&mut tree)?;
+    coalesce(&tree, user)
 }
 
-fn import(chart: &Chart, values: &mut Map) -> Result<()> {
-    for sub in &chart.subcharts {
-        if let Some(Value::Object(m)) = values.get_mut(sub.name()) {
-            import(sub, m)?;
-        }
+fn has_imports(chart: &Chart) -> bool {
+    chart
+        .metadata
+        .dependencies
+        .iter()
+        .any(|d| !d.import_values.is_empty())
+        || chart.subcharts.iter().any(has_imports)
+}
+
+/// Put what each chart of the tree imports into its defaults, children first.
+fn import_into_defaults(chart: &mut Chart) -> Result<()> {
+    for sub in &mut chart.subcharts {
+        import_into_defaults(sub)?;
     }
+    let defaults = coalesce(chart, &Map::new())?;
+    let imported = imported_values(chart, &defaults);
+    if !imported.is_empty() {
+        // The parent's own values win over what is imported.
+        let own = std::mem::take(&mut chart.values);
+        chart.values = imported;
+        super::merge::merge_maps(&mut chart.values, own);
+    }
+    Ok(())
+}
+
+/// What `chart` imports from its enabled children, given the tree's coalesced `values`.
+fn imported_values(chart: &Chart, values: &Map) -> Map {
     let mut imported = Map::new();
     for dep in &chart.metadata.dependencies {
         let name = dep.alias.as_deref().unwrap_or(&dep.name);
         if !chart.subcharts.iter().any(|s| s.name() == name) {
             continue;
         }
+        let empty = Map::new();
         let child = match values.get(name) {
-            Some(Value::Object(m)) => m.clone(),
-            _ => Map::new(),
+            Some(Value::Object(m)) => m,
+            _ => &empty,
         };
         for iv in &dep.import_values {
             match iv {
                 Value::String(key) => {
-                    if let Some(Value::Object(exp)) = lookup(&child, &format!("exports.{key}")) {
+                    if let Some(Value::Object(exp)) = lookup(child, &format!("exports.{key}")) {
                         super::merge::merge_maps(&mut imported, exp.clone());
                     }
                 }
                 Value::Object(m) => {
                     let c = m.get("child").and_then(Value::as_str).unwrap_or("");
                     let p = m.get("parent").and_then(Value::as_str).unwrap_or("");
-                    if let Some(v) = lookup(&child, c) {
+                    if let Some(v) = lookup(child, c) {
                         let mut nested = Map::new();
                         set_path(&mut nested, p, v.clone());
                         super::merge::merge_maps(&mut imported, nested);
@@ -144,13 +175,7 @@ fn import(chart: &Chart, values: &mut Map) -> Result<()> {
             }
         }
     }
-    if !imported.is_empty() {
-        // The parent's own values win over what is imported.
-        let own = std::mem::take(values);
-        *values = imported;
-        super::merge::merge_maps(values, own);
-    }
-    Ok(())
+    imported
 }
 
 fn set_path(dest: &mut Map, path: &str, v: Value) {

@@ -2,7 +2,8 @@
 //! - [`merge_maps`]: how `-f` files layer over each other (deep merge, later wins, nulls kept
 //!   so that they can delete defaults later);
 //! - [`coalesce`]: user values over chart defaults (maps merge deeply, scalars and lists
-//!   replace, a user `null` deletes the default), then each subchart: its section
+//!   replace, a user `null` deletes the default and otherwise stays null; in a subchart's
+//!   section it stays, to delete the subchart's own default), then each subchart: its section
 //!   (by name or alias) over its own defaults, with the parent's `global` copied in
 //!   (parent globals win; every subchart has a `global` map).
 //!
@@ -38,7 +39,13 @@ pub fn coalesce(chart: &Chart, user: &Map) -> Result<Map> {
 }
 
 fn coalesce_into(chart: &Chart, dest: &mut Map, path: &str) -> Result<()> {
-    let merged = overlay(&chart.values, std::mem::take(dest), path);
+    let subcharts: Vec<&str> = chart.subcharts.iter().map(Chart::name).collect();
+    let merged = overlay(
+        &chart.values,
+        std::mem::take(dest),
+        Nulls::Delete,
+        &subcharts,
+    );
     *dest = merged;
     for sub in &chart.subcharts {
         let name = sub.name().to_string();
@@ -60,22 +67,36 @@ fn coalesce_into(chart: &Chart, dest: &mut Map, path: &str) -> Result<()> {
     Ok(())
 }
 
-/// User values over defaults: the defaults' key order first, then user-only keys.
-fn overlay(defaults: &Map, mut user: Map, path: &str) -> Map {
+/// What a user `null` over a default does.
+#[derive(Clone, Copy, PartialEq)]
+enum Nulls {
+    /// Deletes the default (a chart's own values).
+    Delete,
+    /// Stays, to delete the subchart's own default when the subchart is coalesced (a
+    /// subchart's section in its parent's values).
+    Keep,
+}
+
+/// User values over defaults: the defaults' key order first, then user-only keys. The
+/// sections of `subcharts` (at the top level only) are overlaid keeping the user's nulls:
+/// `--set sub.x=null` must delete `x` from the subchart's own defaults too, not only from
+/// what the parent's values say for it, as in Helm.
+fn overlay(defaults: &Map, mut user: Map, nulls: Nulls, subcharts: &[&str]) -> Map {
     let mut out = Map::with_capacity(defaults.len() + user.len());
     for (k, dv) in defaults {
         match user.shift_remove(k) {
-            // A user null deletes the default.
-            Some(Value::Null) => {}
+            Some(Value::Null) if nulls == Nulls::Delete => {}
             Some(Value::Object(um)) => match dv {
                 Value::Object(dm) => {
-                    out.insert(
-                        k.clone(),
-                        Value::Object(overlay(dm, um, &format!("{path}.{k}"))),
-                    );
+                    let nulls = if subcharts.contains(&k.as_str()) {
+                        Nulls::Keep
+                    } else {
+                        nulls
+                    };
+                    out.insert(k.clone(), Value::Object(overlay(dm, um, nulls, &[])));
                 }
                 _ => {
-                    out.insert(k.clone(), Value::Object(strip_nulls(um)));
+                    out.insert(k.clone(), Value::Object(um));
                 }
             },
             Some(uv) => {
@@ -86,27 +107,9 @@ fn overlay(defaults: &Map, mut user: Map, path: &str) -> Map {
             }
         }
     }
-    for (k, uv) in user {
-        // A null for a key without a default has nothing to delete; keep it as null, as Helm does.
-        let v = match uv {
-            Value::Object(m) => Value::Object(strip_nulls(m)),
-            v => v,
-        };
-        out.insert(k, v);
-    }
+    // A null without a default has nothing to delete; it stays null, as in Helm.
+    out.extend(user);
     out
-}
-
-/// Inside a user map that has no default to merge with, nested nulls delete nothing:
-/// they are dropped so that templates do not see them as set.
-fn strip_nulls(m: Map) -> Map {
-    m.into_iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| match v {
-            Value::Object(inner) => (k, Value::Object(strip_nulls(inner))),
-            v => (k, v),
-        })
-        .collect()
 }
 
 /// Copy the parent's `global` into a subchart section; the parent's globals win, the
