@@ -261,6 +261,37 @@ fn imported_values_rank_as_the_parents_defaults() {
 }
 
 #[test]
+fn files_glob_reads_patterns_as_helm_does() {
+    let tpl = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  all: {% for p in Files.Glob(\"**.txt\") %}{{ p }};{% endfor %}\n\n  one: {% for p in Files.Glob(\"files/*\") %}{{ p }};{% endfor %}\n\n  alt: {% for p in Files.Glob(\"{conf,files}/[a-c].{conf,yaml}\") %}{{ p }};{% endfor %}\n";
+    let files = [
+        ("Chart.yaml", CHART_YAML),
+        ("files/a.yaml", "k: v\n"),
+        ("files/lines.txt", "x\n"),
+        ("files/sub/s.txt", "s"),
+        ("conf/c.conf", "c"),
+        ("templates/cm.yaml", tpl),
+    ];
+    let out = render_mem(&files, json!({})).unwrap();
+    assert_eq!(
+        out.manifest.documents[0].object["data"],
+        json!({
+            "all": "files/lines.txt;files/sub/s.txt;",
+            "one": "files/a.yaml;files/lines.txt;",
+            "alt": "conf/c.conf;files/a.yaml;",
+        })
+    );
+    let bad = [
+        ("Chart.yaml", CHART_YAML),
+        ("templates/cm.yaml", "x: {{ Files.Glob(\"files/[ab\") }}\n"),
+    ];
+    let e = err_text(render_mem(&bad, json!({})));
+    assert!(
+        e.contains("Files.Glob(\"files/[ab\"): '[' is never closed by ']'"),
+        "{e}"
+    );
+}
+
+#[test]
 fn tags_and_conditions() {
     let user = map(json!({"tags": {"backend": false}, "replica": {"enabled": true}}));
     let out = render(&fixture("umbrella"), &user, &opts()).unwrap();

@@ -15,6 +15,7 @@
 
 pub mod defines;
 pub mod funcs;
+mod glob;
 pub mod objects;
 
 use crate::chart::Chart;

@@ -27,20 +27,16 @@ impl Files {
     }
 
     fn glob(&self, pattern: &str) -> Result<Files, Error> {
-        let pat = glob::Pattern::new(pattern).map_err(|e| {
+        let pat = super::glob::compile(pattern).map_err(|e| {
             Error::new(
                 ErrorKind::InvalidOperation,
                 format!("Files.Glob({pattern:?}): {e}"),
             )
         })?;
-        let opts = glob::MatchOptions {
-            require_literal_separator: true,
-            ..Default::default()
-        };
         Ok(Files::new(
             self.files
                 .iter()
-                .filter(|f| pat.matches_with(&f.name, opts))
+                .filter(|f| pat.is_match(&f.name))
                 .cloned()
                 .collect(),
         ))
