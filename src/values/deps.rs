@@ -117,19 +117,27 @@ pub fn coalesce_with_imports(chart: &Chart, user: &Map) -> Result<Map> {
     coalesce(&tree, user)
 }
 
-fn has_imports(chart: &Chart) -> bool {
+/// Whether `chart` itself declares `import-values`.
+fn imports_here(chart: &Chart) -> bool {
     chart
         .metadata
         .dependencies
         .iter()
         .any(|d| !d.import_values.is_empty())
-        || chart.subcharts.iter().any(has_imports)
+}
+
+fn has_imports(chart: &Chart) -> bool {
+    imports_here(chart) || chart.subcharts.iter().any(has_imports)
 }
 
 /// Put what each chart of the tree imports into its defaults, children first.
 fn import_into_defaults(chart: &mut Chart) -> Result<()> {
     for sub in &mut chart.subcharts {
         import_into_defaults(sub)?;
+    }
+    // Coalescing a subtree costs its whole size: only charts that import need it.
+    if !imports_here(chart) {
+        return Ok(());
     }
     let defaults = coalesce(chart, &Map::new())?;
     let imported = imported_values(chart, &defaults);
@@ -145,12 +153,12 @@ fn import_into_defaults(chart: &mut Chart) -> Result<()> {
 /// What `chart` imports from its enabled children, given the tree's coalesced `values`.
 fn imported_values(chart: &Chart, values: &Map) -> Map {
     let mut imported = Map::new();
+    let empty = Map::new();
     for dep in &chart.metadata.dependencies {
         let name = dep.alias.as_deref().unwrap_or(&dep.name);
         if !chart.subcharts.iter().any(|s| s.name() == name) {
             continue;
         }
-        let empty = Map::new();
         let child = match values.get(name) {
             Some(Value::Object(m)) => m,
             _ => &empty,
