@@ -15,6 +15,7 @@ pub mod oci;
 pub mod parallel;
 pub mod release;
 pub mod target;
+pub mod tls;
 pub mod values;
 pub mod yaml;
 

@@ -69,6 +69,7 @@ impl Options {
     }
 
     fn client(&self) -> Client {
+        crate::tls::install_crypto_provider();
         Client::new(ClientConfig {
             protocol: if self.plain_http {
                 ClientProtocol::Http

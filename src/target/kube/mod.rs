@@ -69,6 +69,7 @@ impl KubeTarget {
             .map_err(|e| Error::Io(format!("starting the cluster client runtime: {e}")))?;
         let server = resolved.config.cluster_url.to_string();
         let config = resolved.config;
+        crate::tls::install_crypto_provider();
         let client = {
             let _guard = rt.enter();
             Client::try_from(config).map_err(|e| {
