@@ -314,10 +314,9 @@ pub fn build(templates: &[RenderedTemplate]) -> Result<Manifest> {
 /// dropped (left `Null`): printing needs only the source and text, and a big chart's
 /// parsed identities would be most of the memory a render holds.
 pub fn build_with(templates: &[RenderedTemplate], text_only: bool) -> Result<Manifest> {
-    let mut m = Manifest::default();
     // Whether each document is a hook and its install rank are found on the worker
-    // threads, next to the parsing.
-    let split = |t: &RenderedTemplate| -> Result<Vec<(Document, bool, order::Rank)>> {
+    // threads, next to the parsing. Each is an `Option` so that it can be moved out once.
+    let split = |t: &RenderedTemplate| -> Result<Vec<Option<(Document, bool, order::Rank)>>> {
         Ok(split_with(t, text_only)?
             .into_iter()
             .map(|mut d| {
@@ -326,25 +325,45 @@ pub fn build_with(templates: &[RenderedTemplate], text_only: bool) -> Result<Man
                 if text_only {
                     d.object = Json::Null;
                 }
-                (d, hook, rank)
+                Some((d, hook, rank))
             })
             .collect())
     };
-    let (mut doc_ranks, mut hook_ranks) = (Vec::new(), Vec::new());
-    for docs in crate::parallel::map(templates, &split)? {
-        for (d, hook, rank) in docs {
-            if hook {
-                m.hooks.push(d);
-                hook_ranks.push(rank);
-            } else {
-                m.documents.push(d);
-                doc_ranks.push(rank);
-            }
+    let mut split = crate::parallel::map(templates, &split)?;
+    // Sort positions (template, document), not documents, then move every document once
+    // into a vector of its final size: a big chart then holds its documents once, not
+    // two or three times over while vectors grow and sorting shuffles them.
+    let (mut docs, mut hooks) = (Vec::new(), Vec::new());
+    for (t, list) in split.iter().enumerate() {
+        for (i, item) in list.iter().enumerate() {
+            let (_, hook, _) = item.as_ref().expect("nothing is taken yet");
+            let at = (t as u32, i as u32);
+            if *hook { hooks.push(at) } else { docs.push(at) }
         }
     }
-    order::sort_ranked(&mut m.documents, &doc_ranks);
-    order::sort_ranked(&mut m.hooks, &hook_ranks);
-    Ok(m)
+    let rank = |&(t, i): &(u32, u32)| {
+        &split[t as usize][i as usize]
+            .as_ref()
+            .expect("nothing is taken yet")
+            .2
+    };
+    // Stable: documents of one kind keep template order.
+    docs.sort_by(|a, b| rank(a).cmp(rank(b)));
+    hooks.sort_by(|a, b| rank(a).cmp(rank(b)));
+    let mut take = |at: Vec<(u32, u32)>| -> Vec<Document> {
+        at.into_iter()
+            .map(|(t, i)| {
+                split[t as usize][i as usize]
+                    .take()
+                    .expect("each position once")
+                    .0
+            })
+            .collect()
+    };
+    Ok(Manifest {
+        documents: take(docs),
+        hooks: take(hooks),
+    })
 }
 
 /// CRD files of a chart tree (`crds/`), parsed; they are never templated.

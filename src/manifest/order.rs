@@ -2,8 +2,6 @@
 //! before the workloads that use them. Uninstall runs the reverse. Kinds not in the list
 //! come last, alphabetically by kind; within a kind the template order is kept.
 
-use super::Document;
-
 /// Kinds in the order Helm installs them.
 pub const INSTALL_ORDER: &[&str] = &[
     "PriorityClass",
@@ -78,19 +76,6 @@ impl Rank {
             None => (INSTALL_ORDER.len(), Some(kind)),
         }
     }
-}
-
-/// Sort documents in install order, stably, with each document's [`Rank`] computed
-/// already (`ranks[i]` is that of `docs[i]`).
-pub fn sort_ranked(docs: &mut Vec<Document>, ranks: &[Rank]) {
-    let mut order: Vec<usize> = (0..docs.len()).collect();
-    order.sort_by(|&a, &b| ranks[a].cmp(&ranks[b]));
-    let mut slots: Vec<Option<Document>> = std::mem::take(docs).into_iter().map(Some).collect();
-    docs.extend(
-        order
-            .into_iter()
-            .map(|i| slots[i].take().expect("each index once")),
-    );
 }
 
 #[cfg(test)]
