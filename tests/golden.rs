@@ -44,6 +44,17 @@ const CASES: &[Case] = &[
             "data",
         ],
     ),
+    // Patterns as Helm's `filepath.Match` reads them: `*` stays within one directory.
+    Case::ok(
+        "umbrella-show-only-pattern",
+        &[
+            "template",
+            "rel",
+            "tests/fixtures/umbrella",
+            "-s",
+            "charts/*/templates/*.yaml",
+        ],
+    ),
     Case::ok(
         "umbrella-json",
         &[
@@ -152,6 +163,16 @@ const CASES: &[Case] = &[
             "tests/fixtures/types",
             "-s",
             "templates/nope.yaml",
+        ],
+    ),
+    Case::fail(
+        "error-show-only-star-stays-in-a-directory",
+        &[
+            "template",
+            "rel",
+            "tests/fixtures/umbrella",
+            "-s",
+            "charts/*",
         ],
     ),
     Case::fail(

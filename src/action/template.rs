@@ -3,6 +3,7 @@
 //! succeeded).
 
 use super::render::RenderOutput;
+use crate::chart::ignore::GoPattern;
 use crate::manifest::Document;
 use crate::{Error, Result};
 use std::path::Path;
@@ -12,7 +13,8 @@ use std::path::Path;
 pub struct TemplateOptions {
     /// Print CRDs from `crds/` first.
     pub include_crds: bool,
-    /// Only these templates (`templates/x.yaml`, `CHART/templates/x.yaml`, or globs).
+    /// Only these templates (`templates/x.yaml`, `CHART/templates/x.yaml`, or patterns as
+    /// Helm reads them, with Go's `filepath.Match`: `*` does not cross `/`).
     pub show_only: Vec<String>,
 }
 
@@ -35,7 +37,7 @@ pub fn selected<'a>(out: &'a RenderOutput, opts: &TemplateOptions) -> Result<Vec
         } else {
             format!("{chart}/{pattern}")
         };
-        let pat = glob::Pattern::new(&full)
+        let pat = GoPattern::new(&full)
             .map_err(|e| Error::Usage(format!("--show-only {pattern:?}: invalid pattern: {e}")))?;
         let matched: Vec<&Document> = docs
             .iter()

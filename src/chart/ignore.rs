@@ -149,6 +149,26 @@ impl Ignore {
     }
 }
 
+/// One Go `filepath.Match` pattern, the syntax of `.helmignore` rules and of Helm's
+/// `--show-only`: `*` and `?` never match `/`, `[a-z]`/`[^a-z]` classes, `\` escapes. As in
+/// `.kpackignore`, `**` as a whole path component also matches any number of directories.
+#[derive(Debug, Clone)]
+pub struct GoPattern(Pattern);
+
+impl GoPattern {
+    /// Compile `pattern`; the error says what is wrong with it.
+    pub fn new(pattern: &str) -> std::result::Result<Self, String> {
+        Pattern::new(&go_to_glob(pattern))
+            .map(GoPattern)
+            .map_err(|e| e.msg.to_string())
+    }
+
+    /// Whether the whole of `path` (`/`-separated) matches.
+    pub fn matches(&self, path: &str) -> bool {
+        self.0.matches_with(path, MATCH)
+    }
+}
+
 /// Translate Go `filepath.Match` syntax (what `.helmignore` uses) to the `glob` crate's:
 /// `\c` escapes become `[c]` (or plain `c`), and a class `[^...]` becomes `[!...]`.
 fn go_to_glob(rule: &str) -> String {

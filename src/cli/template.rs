@@ -23,7 +23,8 @@ pub struct Args {
     /// Namespace (Release.Namespace).
     #[arg(short = 'n', long, default_value = "default")]
     pub namespace: String,
-    /// Only print the output of these templates (repeatable; e.g. templates/deployment.yaml).
+    /// Only print the output of these templates (repeatable; e.g. templates/deployment.yaml,
+    /// or a pattern as Helm reads it: charts/*/templates/*.yaml, where * stays in one directory).
     #[arg(short = 's', long = "show-only", value_name = "TEMPLATE")]
     pub show_only: Vec<String>,
     /// Write each template's output to a file under DIR instead of printing.
