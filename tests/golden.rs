@@ -67,6 +67,27 @@ const CASES: &[Case] = &[
             "tags.backend=false",
         ],
     ),
+    // Hooks print after the objects; Helm's --skip-tests and --no-hooks leave them out.
+    Case::ok("hooks", &["template", "h", "tests/fixtures/hooks"]),
+    Case::ok(
+        "hooks-skip-tests",
+        &["template", "h", "tests/fixtures/hooks", "--skip-tests"],
+    ),
+    Case::ok(
+        "hooks-no-hooks",
+        &["template", "h", "tests/fixtures/hooks", "--no-hooks"],
+    ),
+    Case::ok(
+        "hooks-skip-tests-json",
+        &[
+            "template",
+            "h",
+            "tests/fixtures/hooks",
+            "--skip-tests",
+            "-o",
+            "json",
+        ],
+    ),
     Case::ok("types", &["template", "t", "tests/fixtures/types"]),
     Case::ok(
         "layering",

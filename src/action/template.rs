@@ -16,16 +16,34 @@ pub struct TemplateOptions {
     /// Only these templates (`templates/x.yaml`, `CHART/templates/x.yaml`, or patterns as
     /// Helm reads them, with Go's `filepath.Match`: `*` does not cross `/`).
     pub show_only: Vec<String>,
+    /// Leave hooks out (Helm's `--no-hooks`).
+    pub no_hooks: bool,
+    /// Leave test hooks out (Helm's `--skip-tests`): hooks that run at `test` (or its old
+    /// name `test-success`).
+    pub skip_tests: bool,
 }
 
-/// The documents to print, in order: CRDs (if asked), objects, hooks.
+/// Whether a hook runs at `helm test` / `kpack test` time.
+fn is_test_hook(d: &Document) -> bool {
+    d.hook_events()
+        .is_some_and(|events| events.iter().any(|e| e == "test" || e == "test-success"))
+}
+
+/// The documents to print, in order: CRDs (if asked), objects, hooks (unless left out).
 pub fn selected<'a>(out: &'a RenderOutput, opts: &TemplateOptions) -> Result<Vec<&'a Document>> {
     let mut docs: Vec<&Document> = Vec::new();
     if opts.include_crds {
         docs.extend(out.crds.iter());
     }
     docs.extend(out.manifest.documents.iter());
-    docs.extend(out.manifest.hooks.iter());
+    if !opts.no_hooks {
+        docs.extend(
+            out.manifest
+                .hooks
+                .iter()
+                .filter(|h| !(opts.skip_tests && is_test_hook(h))),
+        );
+    }
     if opts.show_only.is_empty() {
         return Ok(docs);
     }

@@ -33,6 +33,12 @@ pub struct Args {
     /// Print the CRDs of crds/ directories first.
     #[arg(long = "include-crds")]
     pub include_crds: bool,
+    /// Leave hooks out of the output.
+    #[arg(long = "no-hooks")]
+    pub no_hooks: bool,
+    /// Leave test hooks (helm.sh/hook: test) out of the output.
+    #[arg(long = "skip-tests")]
+    pub skip_tests: bool,
     /// Render as an upgrade (Release.IsUpgrade true, IsInstall false).
     #[arg(long = "is-upgrade")]
     pub is_upgrade: bool,
@@ -63,6 +69,8 @@ pub fn run(a: Args) -> Result<()> {
     let topts = TemplateOptions {
         include_crds: a.include_crds,
         show_only: a.show_only.clone(),
+        no_hooks: a.no_hooks,
+        skip_tests: a.skip_tests,
     };
     let docs = template::selected(&out, &topts)?;
     if let Some(dir) = &a.output_dir {

@@ -310,8 +310,8 @@ pub fn build(templates: &[RenderedTemplate]) -> Result<Manifest> {
 }
 
 /// [`build`] for printing documents as rendered (`text_only`): every document is parsed
-/// and checked, its identity orders it and tells hooks apart, and then its `object` is
-/// dropped (left `Null`): printing needs only the source and text, and a big chart's
+/// and checked, its identity orders it and tells hooks apart, and then the `object` of
+/// every document that is not a hook is dropped (left `Null`): printing needs only the source and text, and a big chart's
 /// parsed identities would be most of the memory a render holds.
 pub fn build_with(templates: &[RenderedTemplate], text_only: bool) -> Result<Manifest> {
     // Whether each document is a hook and its install rank are found on the worker
@@ -322,7 +322,9 @@ pub fn build_with(templates: &[RenderedTemplate], text_only: bool) -> Result<Man
             .map(|mut d| {
                 let hook = d.is_hook();
                 let rank = order::Rank::of(d.kind());
-                if text_only {
+                // Hooks keep their object: which events they run at decides whether
+                // `--skip-tests` prints them.
+                if text_only && !hook {
                     d.object = Json::Null;
                 }
                 Some((d, hook, rank))
