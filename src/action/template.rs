@@ -23,7 +23,7 @@ pub struct TemplateOptions {
     pub skip_tests: bool,
 }
 
-/// Whether a hook runs at `helm test` / `kpack test` time.
+/// Whether a hook runs at the `test` event (what `helm test` runs).
 fn is_test_hook(d: &Document) -> bool {
     d.hook_events()
         .is_some_and(|events| events.iter().any(|e| e == "test" || e == "test-success"))

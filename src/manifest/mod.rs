@@ -311,8 +311,8 @@ pub fn build(templates: &[RenderedTemplate]) -> Result<Manifest> {
 
 /// [`build`] for printing documents as rendered (`text_only`): every document is parsed
 /// and checked, its identity orders it and tells hooks apart, and then the `object` of
-/// every document that is not a hook is dropped (left `Null`): printing needs only the source and text, and a big chart's
-/// parsed identities would be most of the memory a render holds.
+/// every document but a hook is dropped (left `Null`): printing needs only the source and
+/// text, and a big chart's parsed identities would be most of the memory a render holds.
 pub fn build_with(templates: &[RenderedTemplate], text_only: bool) -> Result<Manifest> {
     // Whether each document is a hook and its install rank are found on the worker
     // threads, next to the parsing. Each is an `Option` so that it can be moved out once.
