@@ -68,6 +68,39 @@ fn output_dir_is_written_only_when_the_whole_render_succeeds() {
         std::fs::read_to_string(out_dir.join("umbrella/charts/primary/templates/service.yaml"))
             .unwrap();
     assert!(svc.starts_with("---\n# Source: umbrella/charts/primary/templates/service.yaml\napiVersion: v1\nkind: Service\n"), "{svc}");
+
+    // --release-name puts the files under DIR/NAME, as Helm does.
+    let (ok, stdout, err) = run(&[
+        "template",
+        "rel",
+        "tests/fixtures/umbrella",
+        "--output-dir",
+        out_s,
+        "--release-name",
+    ]);
+    assert!(ok, "{err}");
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(&format!("wrote {out_s}/rel/umbrella/")),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("rel/umbrella/charts/primary/templates/service.yaml"))
+            .unwrap(),
+        svc
+    );
+    // It means nothing without --output-dir.
+    let (ok, _, err) = run(&[
+        "template",
+        "rel",
+        "tests/fixtures/umbrella",
+        "--release-name",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("the following required arguments were not provided:\n  --output-dir <DIR>"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -30,6 +30,9 @@ pub struct Args {
     /// Write each template's output to a file under DIR instead of printing.
     #[arg(long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+    /// With --output-dir: write under DIR/NAME (the release name), as Helm does.
+    #[arg(long = "release-name", requires = "output_dir")]
+    pub release_name: bool,
     /// Print the CRDs of crds/ directories first.
     #[arg(long = "include-crds")]
     pub include_crds: bool,
@@ -79,7 +82,12 @@ pub fn run(a: Args) -> Result<()> {
                 "--output-dir writes YAML files; drop -o json".into(),
             ));
         }
-        for p in template::write_output_dir(dir, &docs)? {
+        let dir = if a.release_name {
+            dir.join(&a.name)
+        } else {
+            dir.clone()
+        };
+        for p in template::write_output_dir(&dir, &docs)? {
             println!("wrote {}", p.display());
         }
         return Ok(());
