@@ -619,3 +619,54 @@ fn names_passed_to_include_shadow_helpers_and_helpers_resolve_everywhere() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\"\ndata:\n  x: \"mine/B/\\\"c\\\"\"\n  y: 1up\n"
     );
 }
+
+/// `include` of a template file's full name renders that whole file with the given
+/// context, newlines kept and its defines left out: the `checksum/config` idiom gives the
+/// hash helm v4.3.1 gives for the same chart (c79b012d…).
+#[test]
+fn include_renders_a_whole_template_file_like_helm() {
+    let out = render_mem(
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: ck\nversion: 0.1.0\n"),
+            ("values.yaml", "greeting: hi\n"),
+            (
+                "templates/configmap.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Release.Name }}-cfg\ndata:\n  greeting: {{ Values.greeting }}\n",
+            ),
+            (
+                "templates/deploy.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ Release.Name }}\n  annotations:\n    checksum/config: {{ include(Template.BasePath ~ \"/configmap.yaml\", root) | sha256sum }}\n    mixed: {{ include(\"ck/templates/_mixed.tpl\", dict(\"who\", \"you\")) | tojson }}\n",
+            ),
+            (
+                "templates/_mixed.tpl",
+                "{% define \"ck.name\" %}ck{% enddefine %}hello {{ who }}\n",
+            ),
+        ],
+        json!({}),
+    )
+    .unwrap();
+    let deploy = out
+        .manifest
+        .documents
+        .iter()
+        .find(|d| d.kind() == "Deployment")
+        .unwrap();
+    assert_eq!(
+        deploy.text.to_string(),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: rel\n  annotations:\n    checksum/config: c79b012da8d589f9af2de27d41abfb4dba9f570c1af543f8c1a84f277476a55b\n    mixed: \"hello you\\n\""
+    );
+    let e = err_text(render_mem(
+        &[
+            ("Chart.yaml", CHART_YAML),
+            (
+                "templates/a.yaml",
+                "x: {{ include(\"t/templates/nope.yaml\") }}\n",
+            ),
+        ],
+        json!({}),
+    ));
+    assert!(
+        e.contains("include: no template named \"t/templates/nope.yaml\"; define it with {% define \"t/templates/nope.yaml\" %} … {% enddefine %} in a templates/_helpers.tpl file, or name a template file (CHART/templates/FILE)"),
+        "{e}"
+    );
+}

@@ -201,6 +201,10 @@ const NESTED: &str = "\u{1}nested\u{1}";
 /// Which file each named template was defined in.
 type DefineFiles = Arc<HashMap<String, String>>;
 
+/// Every template file of the tree by its full name (`web/templates/configmap.yaml`):
+/// `include` renders a whole file too, as Helm's does (the `checksum/config` idiom).
+type TemplateFiles = Arc<rustc_hash::FxHashMap<Arc<str>, Arc<[u8]>>>;
+
 /// Build the environment every chart is rendered with: helpers, syntax, formatter.
 /// `include`/`tpl` are added by [`render`], which knows where named templates live.
 pub fn base_environment() -> Environment<'static> {
@@ -245,6 +249,7 @@ pub fn base_environment() -> Environment<'static> {
 fn add_include_and_tpl(
     env: &mut Environment<'static>,
     defines: DefineFiles,
+    files: TemplateFiles,
     globals: &GlobalsCell,
 ) {
     let d1 = defines.clone();
@@ -253,22 +258,34 @@ fn add_include_and_tpl(
         "include",
         move |state: &State, name: String, ctx: Option<Value>| -> std::result::Result<Value, minijinja::Error> {
             let _g = DepthGuard::enter(|| format!("include({name:?})"))?;
-            let tmpl = state.env().get_template(&name).map_err(|_| {
-                minijinja::Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!(
-                        "include: no template named {name:?}; define it with {{% define \"{name}\" %}} … {{% enddefine %}} in a templates/_helpers.tpl file"
-                    ),
-                )
-            })?;
             let context = sub_context(state, ctx, &g1)?;
-            // A named template's trailing newlines are never wanted where it is included.
-            tmpl.render(context).map(|s| Value::from(s.trim_end_matches('\n'))).map_err(|e| {
+            let failed = |e: minijinja::Error| {
                 minijinja::Error::new(
                     ErrorKind::InvalidOperation,
                     format!("{NESTED}include({name:?}) failed:\n  {}", indent_more(&describe(&e, &d1))),
                 )
-            })
+            };
+            if let Ok(tmpl) = state.env().get_template(&name) {
+                // A named template's trailing newlines are never wanted where it is included.
+                return tmpl.render(context).map(|s| Value::from(s.trim_end_matches('\n'))).map_err(failed);
+            }
+            let Some(data) = files.get(name.as_str()) else {
+                return Err(minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!(
+                        "include: no template named {name:?}; define it with {{% define \"{name}\" %}} … {{% enddefine %}} in a templates/_helpers.tpl file, or name a template file (CHART/templates/FILE)"
+                    ),
+                ));
+            };
+            // A whole template file, without the defines it holds (they are named templates
+            // of their own already), kept as rendered, newlines and all: `sha256sum` of it
+            // (the `checksum/config` idiom) then gives what Helm's gives.
+            let text = std::str::from_utf8(data).map_err(|_| {
+                minijinja::Error::new(ErrorKind::InvalidOperation, format!("include: {name} is not valid UTF-8 text"))
+            })?;
+            let (body, _) = defines::extract(&name, text)
+                .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e))?;
+            state.env().render_named_str(&name, &body, context).map(Value::from).map_err(failed)
         },
     );
     let d2 = defines;
@@ -694,10 +711,15 @@ pub fn render(
         let text = std::str::from_utf8(&t.data)
             .map_err(|_| Error::Template(format!("{name}: not valid UTF-8 text")))?;
         let (body, defs) = defines::extract(&name, text).map_err(Error::Template)?;
-        Ok((name, body, defs))
+        // The key `include` finds the whole file by (made here, on every core).
+        let key = Arc::<str>::from(name.as_str());
+        Ok((name, key, body, defs))
     })?;
-    for ((i, t), (name, body, defs)) in files.iter().zip(split) {
+    let mut template_files = rustc_hash::FxHashMap::default();
+    template_files.reserve(files.len());
+    for ((i, t), (name, key, body, defs)) in files.iter().zip(split) {
         let scope = &scopes[*i];
+        template_files.insert(key, t.data.clone());
         for d in defs {
             define_files.insert(d.name.clone(), d.file);
             define_sources.push((d.name, d.source));
@@ -716,7 +738,12 @@ pub fn render(
 
     let mut env = base_environment();
     let globals_cell = GlobalsCell::default();
-    add_include_and_tpl(&mut env, define_files.clone(), &globals_cell);
+    add_include_and_tpl(
+        &mut env,
+        define_files.clone(),
+        Arc::new(template_files),
+        &globals_cell,
+    );
     if let Some(lookup) = caps.lookup.clone() {
         add_lookup(&mut env, lookup);
     }
