@@ -1133,3 +1133,84 @@ fn docs_list_every_helper() {
         "helpers missing from docs/helpers.md: {missing:?}"
     );
 }
+
+/// sprig helpers beyond the issue's list that charts use, with the exact output helm
+/// v4.3.1 gives for the same calls (Go-template forms in the comments).
+#[test]
+fn more_sprig_helpers_match_helm() {
+    check_all(&[
+        // sha512sum "hello"
+        (
+            r#"{{ sha512sum("hello") }}"#,
+            none(),
+            "9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043",
+        ),
+        // adler32sum "hello"
+        (r#"{{ "hello" | adler32sum }}"#, none(), "103547413"),
+        // round 123.555555 3 / round 2.5 0 / round 2.4 0 0.4
+        (r#"{{ round(123.555555, 3) }}"#, none(), "123.556"),
+        (r#"{{ round(2.5, 0) | toString }}"#, none(), "3"),
+        (r#"{{ round(2.4, 0, 0.4) | toString }}"#, none(), "2"),
+        (r#"{{ 1.25 | round(1) }}"#, none(), "1.3"),
+        // deepEqual (dict "a" 1) (dict "a" 1) / (list 1 2) (list 1 3)
+        (
+            r#"{{ deepEqual(dict("a", 1), dict("a", 1)) }} {{ deepEqual(list(1, 2), list(1, 3)) }} {{ deepEqual(1, 1.0) }}"#,
+            none(),
+            "true false false",
+        ),
+        // pluck "a" (dict "a" 1) (dict "b" 2) (dict "a" 3) | toJson
+        (
+            r#"{{ pluck("a", dict("a", 1), dict("b", 2), dict("a", 3)) | toJson }}"#,
+            none(),
+            "[1,3]",
+        ),
+        (r#"{{ tuple(1, "a") | toJson }}"#, none(), r#"[1,"a"]"#),
+        // slice (list 1 2 3 4) 1 3 / ... 2 / no bounds
+        (
+            r#"{{ slice(list(1, 2, 3, 4), 1, 3) | toJson }} {{ list(1, 2, 3, 4) | slice(2) | toJson }} {{ slice(list(1, 2, 3, 4)) | toJson }}"#,
+            none(),
+            "[2,3] [3,4] [1,2,3,4]",
+        ),
+        // all 1 "a" true / all 1 "" true / any 0 "" "x" / any 0 "" false
+        (
+            r#"{{ all(1, "a", true) }} {{ all(1, "", true) }} {{ any(0, "", "x") }} {{ any(0, "", false) }}"#,
+            none(),
+            "true false true false",
+        ),
+        // randBytes 3 | len / randAscii 5 | len
+        (
+            r#"{{ randBytes(3) | len }} {{ randAscii(5) | len }} {{ randBytes(16) | regexMatch("^[A-Za-z0-9+/]{22}==$") }}"#,
+            none(),
+            "4 5 true",
+        ),
+        (
+            r#"{{ randAscii(200) | regexMatch("^[ -~]{200}$") }}"#,
+            none(),
+            "true",
+        ),
+        // mustToYaml / mustAppend / mustMerge / mustToJson / mustRegexReplaceAll
+        (r#"{{ mustToYaml(dict("a", 1)) }}"#, none(), "a: 1"),
+        (r#"{{ mustAppend(list(1), 2) | toJson }}"#, none(), "[1,2]"),
+        (
+            r#"{{ mustMerge(dict("a", 1), dict("b", 2)) | toJson }}"#,
+            none(),
+            r#"{"a":1,"b":2}"#,
+        ),
+        (r#"{{ mustToJson(dict("a", 1)) }}"#, none(), r#"{"a":1}"#),
+        (
+            r#"{{ mustRegexReplaceAll("a", "banana", "o") }}"#,
+            none(),
+            "bonono",
+        ),
+    ]);
+    let e = render(r#"{{ slice(list(1, 2), 1, 5) }}"#, &none()).unwrap_err();
+    assert_eq!(
+        e.detail(),
+        Some("slice: slice bounds out of range [1:5] with length 2")
+    );
+    let e = render(r#"{{ mustFirst(5) }}"#, &none()).unwrap_err();
+    assert_eq!(
+        e.detail(),
+        Some("mustFirst: cannot find first on type int64")
+    );
+}

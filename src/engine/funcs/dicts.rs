@@ -215,3 +215,15 @@ pub fn deep_copy(a: &Args) -> Result<Value, Error> {
 pub fn lookup(_a: &Args) -> Result<Value, Error> {
     Ok(Dict::value(DictMap::default()))
 }
+
+/// sprig's `pluck`: the value of `key` in each map that has it, in argument order.
+pub fn pluck(a: &Args) -> Result<Value, Error> {
+    let key = a.str(0);
+    let mut out = Vec::new();
+    for i in 1..a.len() {
+        if let Some((_, v)) = a.map(i)?.into_iter().find(|(k, _)| *k == key) {
+            out.push(v);
+        }
+    }
+    Ok(Value::from(out))
+}

@@ -13,7 +13,7 @@ use base64::Engine;
 use minijinja::{Error, Value};
 use serde_json::Value as Json;
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha512};
 
 use super::Args;
 use super::value::{Dict, DictMap, as_text, is_nil, value_from_json, value_to_json};
@@ -256,6 +256,17 @@ pub fn sha256sum(a: &Args) -> Result<Value, Error> {
     Ok(hex::encode(Sha256::digest(bytes_arg(a))).into())
 }
 
+pub fn sha512sum(a: &Args) -> Result<Value, Error> {
+    Ok(hex::encode(Sha512::digest(bytes_arg(a))).into())
+}
+
+/// sprig's `adler32sum`: the Adler-32 checksum, in decimal.
+pub fn adler32sum(a: &Args) -> Result<Value, Error> {
+    let mut h = adler2::Adler32::new();
+    h.write_slice(&bytes_arg(a));
+    Ok(h.checksum().to_string().into())
+}
+
 pub fn sha1sum(a: &Args) -> Result<Value, Error> {
     Ok(hex::encode(Sha1::digest(bytes_arg(a))).into())
 }
@@ -273,6 +284,24 @@ fn random_string(a: &Args, alphabet: &[u8]) -> Result<Value, Error> {
         .map(|_| alphabet[rand::random_range(0..alphabet.len())] as char)
         .collect();
     Ok(s.into())
+}
+
+/// sprig's `randAscii`: printable ASCII, space to `~`.
+pub fn rand_ascii(a: &Args) -> Result<Value, Error> {
+    let printable: Vec<u8> = (b' '..=b'~').collect();
+    random_string(a, &printable)
+}
+
+/// sprig's `randBytes`: `n` random bytes, base64-encoded.
+pub fn rand_bytes(a: &Args) -> Result<Value, Error> {
+    let n = a.int(0)?;
+    if !(0..=1_000_000).contains(&n) {
+        return Err(a.err(format!("length {n} out of range")));
+    }
+    let bytes: Vec<u8> = (0..n).map(|_| rand::random::<u8>()).collect();
+    Ok(base64::engine::general_purpose::STANDARD
+        .encode(bytes)
+        .into())
 }
 
 const ALPHA: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";

@@ -22,6 +22,24 @@ fn items(a: &Args, i: usize, what: &str) -> Result<Vec<Value>, Error> {
         .ok_or_else(|| a.err(format!("cannot find {what} on type {}", value::kind_of(v))))
 }
 
+/// sprig's `slice`: items `start` (default 0) up to `end` (default the length).
+pub fn slice(a: &Args) -> Result<Value, Error> {
+    let l = items(a, 0, "slice")?;
+    let start = if a.len() > 1 { a.int(1)? } else { 0 };
+    let end = if a.len() > 2 {
+        a.int(2)?
+    } else {
+        l.len() as i64
+    };
+    if start < 0 || end < start || end > l.len() as i64 {
+        return Err(a.err(format!(
+            "slice bounds out of range [{start}:{end}] with length {}",
+            l.len()
+        )));
+    }
+    Ok(Value::from(l[start as usize..end as usize].to_vec()))
+}
+
 pub fn first(a: &Args) -> Result<Value, Error> {
     Ok(items(a, 0, "first")?
         .into_iter()

@@ -156,3 +156,21 @@ pub fn type_is(a: &Args) -> Result<Value, Error> {
         };
     Ok(yes.into())
 }
+
+/// sprig's `all`: whether every argument is non-empty (true for none).
+pub fn all(a: &Args) -> Result<Value, Error> {
+    Ok(a.vals.iter().all(|v| !is_empty(v)).into())
+}
+
+/// sprig's `any`: whether some argument is non-empty.
+pub fn any(a: &Args) -> Result<Value, Error> {
+    Ok(a.vals.iter().any(|v| !is_empty(v)).into())
+}
+
+/// sprig's `deepEqual` (Go's `reflect.DeepEqual` on values from YAML): same structure, same
+/// types (`1` and `1.0` differ) and same contents; maps compare regardless of key order.
+pub fn deep_equal(a: &Args) -> Result<Value, Error> {
+    let x = value::value_to_json(a.get(0))?;
+    let y = value::value_to_json(a.get(1))?;
+    Ok((x == y).into())
+}

@@ -110,6 +110,21 @@ pub fn floor(a: &Args) -> Result<Value, Error> {
     Ok(cast_f64(a.get(0)).floor().into())
 }
 
+/// sprig's `round(x, places, roundOn=0.5)`: up when the part below the last kept digit is
+/// at least `roundOn`, otherwise down.
+pub fn round(a: &Args) -> Result<Value, Error> {
+    let places = a.int(1)?;
+    let round_on = if a.len() > 2 { cast_f64(a.get(2)) } else { 0.5 };
+    let pow = 10f64.powi(places.clamp(-308, 308) as i32);
+    let digit = pow * cast_f64(a.get(0));
+    let rounded = if digit.fract() >= round_on {
+        digit.ceil()
+    } else {
+        digit.floor()
+    };
+    Ok((rounded / pow).into())
+}
+
 pub fn ceil(a: &Args) -> Result<Value, Error> {
     Ok(cast_f64(a.get(0)).ceil().into())
 }

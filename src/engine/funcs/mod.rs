@@ -9,7 +9,7 @@
 //! (`name | trimSuffix("-")` is `trimSuffix("-", name)`). A few helpers whose Helm pipeline
 //! form would be a type error take the piped value where it makes sense instead: the map or
 //! list for `set`, `unset`, `hasKey`, `get`, `pick`, `omit`, `append`, `prepend`, `without`,
-//! `index` (first argument), and the string for `regexFindAll`, `regexReplaceAll`,
+//! `index`, `slice` and the number for `round` (first argument), and the string for `regexFindAll`, `regexReplaceAll`,
 //! `regexReplaceAllLiteral`, `regexSplit` and the time for `dateInZone` (second argument).
 //! The table in [`helpers`] is the single source of truth for names, arities and subject
 //! positions; `docs/helpers.md` documents each entry and `tests/helpers.rs` checks both.
@@ -162,7 +162,7 @@ pub fn helpers() -> Vec<Helper> {
         subject,
         f,
     };
-    vec![
+    let mut table = vec![
         // --- strings -------------------------------------------------------------------
         h("trim", 1, 1, Last, strings::trim),
         h("trimAll", 2, 2, Last, strings::trim_all),
@@ -233,6 +233,9 @@ pub fn helpers() -> Vec<Helper> {
         h("kindIs", 2, 2, Last, logic::kind_is),
         h("typeOf", 1, 1, Last, logic::type_of),
         h("typeIs", 2, 2, Last, logic::type_is),
+        h("all", 0, MANY, Last, logic::all),
+        h("any", 0, MANY, Last, logic::any),
+        h("deepEqual", 2, 2, Last, logic::deep_equal),
         // --- numbers -------------------------------------------------------------------
         h("int", 1, 1, Last, math::int),
         h("int64", 1, 1, Last, math::int),
@@ -252,11 +255,13 @@ pub fn helpers() -> Vec<Helper> {
         h("divf", 2, 2, Last, math::divf),
         h("floor", 1, 1, Last, math::floor),
         h("ceil", 1, 1, Last, math::ceil),
+        h("round", 2, 3, First, math::round),
         h("until", 1, 1, Last, math::until),
         h("untilStep", 3, 3, Last, math::until_step),
         h("seq", 0, 3, Last, math::seq),
         // --- lists ---------------------------------------------------------------------
         h("list", 0, MANY, Last, lists::list),
+        h("tuple", 0, MANY, Last, lists::list),
         h("first", 1, 1, Last, lists::first),
         h("last", 1, 1, Last, lists::last),
         h("rest", 1, 1, Last, lists::rest),
@@ -272,6 +277,7 @@ pub fn helpers() -> Vec<Helper> {
         h("sortAlpha", 1, 1, Last, lists::sort_alpha),
         h("index", 1, MANY, First, lists::index),
         h("len", 1, 1, Last, lists::len),
+        h("slice", 1, 3, First, lists::slice),
         // --- dicts ---------------------------------------------------------------------
         h("hasKey", 2, 2, First, dicts::has_key),
         h("get", 2, 2, First, dicts::get),
@@ -285,6 +291,7 @@ pub fn helpers() -> Vec<Helper> {
         h("merge", 1, MANY, Last, dicts::merge),
         h("mergeOverwrite", 1, MANY, Last, dicts::merge_overwrite),
         h("deepCopy", 1, 1, Last, dicts::deep_copy),
+        h("pluck", 1, MANY, Last, dicts::pluck),
         h("lookup", 4, 4, NoFilter, dicts::lookup),
         // --- encoding, hashing, random -------------------------------------------------
         h("toYaml", 1, 1, Last, encoding::to_yaml),
@@ -299,24 +306,70 @@ pub fn helpers() -> Vec<Helper> {
         h("b64dec", 1, 1, Last, encoding::b64dec),
         h("sha256sum", 1, 1, Last, encoding::sha256sum),
         h("sha1sum", 1, 1, Last, encoding::sha1sum),
+        h("sha512sum", 1, 1, Last, encoding::sha512sum),
+        h("adler32sum", 1, 1, Last, encoding::adler32sum),
         h("uuidv4", 0, 0, NoFilter, encoding::uuidv4),
         h("randAlphaNum", 1, 1, Last, encoding::rand_alpha_num),
         h("randAlpha", 1, 1, Last, encoding::rand_alpha),
         h("randNumeric", 1, 1, Last, encoding::rand_numeric),
+        h("randAscii", 1, 1, Last, encoding::rand_ascii),
+        h("randBytes", 1, 1, Last, encoding::rand_bytes),
         // --- versions and dates --------------------------------------------------------
         h("semver", 1, 1, Last, semver::semver_fn),
         h("semverCompare", 2, 2, Last, semver::semver_compare_fn),
         h("now", 0, 0, NoFilter, dates::now),
         h("date", 2, 2, Last, dates::date),
         h("dateInZone", 3, 3, Second, dates::date_in_zone),
-    ]
+    ];
+    // sprig's `must…` variants return an error where the plain ones would panic; kpack's
+    // helpers always return errors, so each is its plain helper under another name.
+    for &(must, plain) in MUST {
+        let helper = *table
+            .iter()
+            .find(|h| h.name == plain)
+            .expect("every must variant names a helper");
+        table.push(Helper {
+            name: must,
+            ..helper
+        });
+    }
+    table
 }
+
+/// sprig's (and Helm's `mustToYaml`) error-returning variants, and the helper each one is.
+const MUST: &[(&str, &str)] = &[
+    ("mustAppend", "append"),
+    ("mustPrepend", "prepend"),
+    ("mustFirst", "first"),
+    ("mustLast", "last"),
+    ("mustRest", "rest"),
+    ("mustInitial", "initial"),
+    ("mustReverse", "reverse"),
+    ("mustUniq", "uniq"),
+    ("mustWithout", "without"),
+    ("mustHas", "has"),
+    ("mustCompact", "compact"),
+    ("mustSlice", "slice"),
+    ("mustMerge", "merge"),
+    ("mustMergeOverwrite", "mergeOverwrite"),
+    ("mustDeepCopy", "deepCopy"),
+    ("mustToJson", "toJson"),
+    ("mustToPrettyJson", "toPrettyJson"),
+    ("mustToRawJson", "toRawJson"),
+    ("mustToYaml", "toYaml"),
+    ("mustRegexMatch", "regexMatch"),
+    ("mustRegexFind", "regexFind"),
+    ("mustRegexFindAll", "regexFindAll"),
+    ("mustRegexReplaceAll", "regexReplaceAll"),
+    ("mustRegexReplaceAllLiteral", "regexReplaceAllLiteral"),
+    ("mustRegexSplit", "regexSplit"),
+];
 
 /// Register every helper on the environment, as a function and (where it has a subject)
 /// as a filter; see the module documentation for the argument-order rule. Helpers replace
 /// minijinja builtins of the same name (`default`, `indent`, `replace`, `trim`, `first`,
 /// `last`, `join`, `int`, `list`, `dict`, `lower`, `upper`, `title`, `split`, `reverse`,
-/// `min`, `max`...), so templates get Helm's semantics.
+/// `min`, `max`, `round`, `slice`...), so templates get Helm's semantics.
 pub fn register(env: &mut Environment<'static>) {
     for helper in helpers() {
         let Helper {
