@@ -181,7 +181,7 @@ impl DepthGuard {
             return Err(minijinja::Error::new(
                 ErrorKind::InvalidOperation,
                 format!(
-                    "{}: templates nested more than {MAX_INCLUDE_DEPTH} levels deep; does a named template include itself?",
+                    "{TOO_DEEP}{}: templates nested more than {MAX_INCLUDE_DEPTH} levels deep; does a named template include itself?",
                     what()
                 ),
             ));
@@ -197,6 +197,11 @@ impl Drop for DepthGuard {
 
 /// Marker that starts the detail of an error raised by `include`/`tpl` around a nested one.
 const NESTED: &str = "\u{1}nested\u{1}";
+
+/// Marker that starts the detail of the nesting-limit error. `include` and `tpl` pass that
+/// error on as it is instead of wrapping it, so a template that includes itself is reported
+/// once, where the limit was hit, not as a hundred nested "include failed" lines.
+const TOO_DEEP: &str = "\u{1}too deep\u{1}";
 
 /// Which file each named template was defined in.
 type DefineFiles = Arc<HashMap<String, String>>;
@@ -260,6 +265,9 @@ fn add_include_and_tpl(
             let _g = DepthGuard::enter(|| format!("include({name:?})"))?;
             let context = sub_context(state, ctx, &g1)?;
             let failed = |e: minijinja::Error| {
+                if is_too_deep(&e) {
+                    return e;
+                }
                 minijinja::Error::new(
                     ErrorKind::InvalidOperation,
                     format!("{NESTED}include({name:?}) failed:\n  {}", indent_more(&describe(&e, &d1))),
@@ -304,6 +312,9 @@ fn add_include_and_tpl(
                 .render_named_str(&name, &text, context)
                 .map(Value::from)
                 .map_err(|e| {
+                    if is_too_deep(&e) {
+                        return e;
+                    }
                     minijinja::Error::new(
                         ErrorKind::InvalidOperation,
                         format!("{NESTED}tpl failed:\n  {}", indent_more(&describe(&e, &d2))),
@@ -333,6 +344,11 @@ fn add_lookup(env: &mut Environment<'static>, lookup: LookupFn) {
             Ok(funcs::value_from_json(&found))
         },
     );
+}
+
+/// Whether `e` is the nesting-limit error (see [`TOO_DEEP`]).
+fn is_too_deep(e: &minijinja::Error) -> bool {
+    e.detail().is_some_and(|d| d.starts_with(TOO_DEEP))
 }
 
 fn indent_more(s: &str) -> String {
@@ -440,6 +456,7 @@ fn describe(err: &minijinja::Error, defines: &HashMap<String, String>) -> String
         None => format!("{file}{within}"),
     };
     let detail = err.detail().unwrap_or("");
+    let detail = detail.strip_prefix(TOO_DEEP).unwrap_or(detail);
     if let Some(nested) = detail.strip_prefix(NESTED) {
         return format!("{loc}: {nested}");
     }
