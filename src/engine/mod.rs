@@ -264,15 +264,7 @@ fn add_include_and_tpl(
         move |state: &State, name: String, ctx: Option<Value>| -> std::result::Result<Value, minijinja::Error> {
             let _g = DepthGuard::enter(|| format!("include({name:?})"))?;
             let context = sub_context(state, ctx, &g1)?;
-            let failed = |e: minijinja::Error| {
-                if is_too_deep(&e) {
-                    return e;
-                }
-                minijinja::Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!("{NESTED}include({name:?}) failed:\n  {}", indent_more(&describe(&e, &d1))),
-                )
-            };
+            let failed = |e| nested_failure(&format!("include({name:?})"), e, &d1);
             if let Ok(tmpl) = state.env().get_template(&name) {
                 // A named template's trailing newlines are never wanted where it is included.
                 return tmpl.render(context).map(|s| Value::from(s.trim_end_matches('\n'))).map_err(failed);
@@ -311,15 +303,7 @@ fn add_include_and_tpl(
                 .env()
                 .render_named_str(&name, &text, context)
                 .map(Value::from)
-                .map_err(|e| {
-                    if is_too_deep(&e) {
-                        return e;
-                    }
-                    minijinja::Error::new(
-                        ErrorKind::InvalidOperation,
-                        format!("{NESTED}tpl failed:\n  {}", indent_more(&describe(&e, &d2))),
-                    )
-                })
+                .map_err(|e| nested_failure("tpl", e, &d2))
         },
     );
 }
@@ -346,9 +330,24 @@ fn add_lookup(env: &mut Environment<'static>, lookup: LookupFn) {
     );
 }
 
-/// Whether `e` is the nesting-limit error (see [`TOO_DEEP`]).
-fn is_too_deep(e: &minijinja::Error) -> bool {
-    e.detail().is_some_and(|d| d.starts_with(TOO_DEEP))
+/// The error `call` (`include(...)`, `tpl`) reports when the template it rendered failed
+/// with `e`: `e` described inside it, or `e` itself when it is the nesting-limit error
+/// (see [`TOO_DEEP`]).
+fn nested_failure(
+    call: &str,
+    e: minijinja::Error,
+    defines: &HashMap<String, String>,
+) -> minijinja::Error {
+    if e.detail().is_some_and(|d| d.starts_with(TOO_DEEP)) {
+        return e;
+    }
+    minijinja::Error::new(
+        ErrorKind::InvalidOperation,
+        format!(
+            "{NESTED}{call} failed:\n  {}",
+            indent_more(&describe(&e, defines))
+        ),
+    )
 }
 
 fn indent_more(s: &str) -> String {

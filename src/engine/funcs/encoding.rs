@@ -275,12 +275,17 @@ pub fn uuidv4(_a: &Args) -> Result<Value, Error> {
     Ok(uuid::Uuid::new_v4().to_string().into())
 }
 
-fn random_string(a: &Args, alphabet: &[u8]) -> Result<Value, Error> {
+/// The length argument of the random generators (0 to 1,000,000).
+fn random_length(a: &Args) -> Result<usize, Error> {
     let n = a.int(0)?;
     if !(0..=1_000_000).contains(&n) {
         return Err(a.err(format!("length {n} out of range")));
     }
-    let s: String = (0..n)
+    Ok(n as usize)
+}
+
+fn random_string(a: &Args, alphabet: &[u8]) -> Result<Value, Error> {
+    let s: String = (0..random_length(a)?)
         .map(|_| alphabet[rand::random_range(0..alphabet.len())] as char)
         .collect();
     Ok(s.into())
@@ -294,11 +299,9 @@ pub fn rand_ascii(a: &Args) -> Result<Value, Error> {
 
 /// sprig's `randBytes`: `n` random bytes, base64-encoded.
 pub fn rand_bytes(a: &Args) -> Result<Value, Error> {
-    let n = a.int(0)?;
-    if !(0..=1_000_000).contains(&n) {
-        return Err(a.err(format!("length {n} out of range")));
-    }
-    let bytes: Vec<u8> = (0..n).map(|_| rand::random::<u8>()).collect();
+    let bytes: Vec<u8> = (0..random_length(a)?)
+        .map(|_| rand::random::<u8>())
+        .collect();
     Ok(base64::engine::general_purpose::STANDARD
         .encode(bytes)
         .into())

@@ -9,8 +9,9 @@
 //! (`name | trimSuffix("-")` is `trimSuffix("-", name)`). A few helpers whose Helm pipeline
 //! form would be a type error take the piped value where it makes sense instead: the map or
 //! list for `set`, `unset`, `hasKey`, `get`, `pick`, `omit`, `append`, `prepend`, `without`,
-//! `index`, `slice` and the number for `round` (first argument), and the string for `regexFindAll`, `regexReplaceAll`,
-//! `regexReplaceAllLiteral`, `regexSplit` and the time for `dateInZone` (second argument).
+//! `index`, `slice` and the number for `round` (first argument), and the string for
+//! `regexFindAll`, `regexReplaceAll`, `regexReplaceAllLiteral`, `regexSplit` and the time for
+//! `dateInZone` (second argument).
 //! The table in [`helpers`] is the single source of truth for names, arities and subject
 //! positions; `docs/helpers.md` documents each entry and `tests/helpers.rs` checks both.
 
