@@ -1,5 +1,5 @@
 //! Benchmark of the cluster target: install and upgrade of a 500-object release against the
-//! in-process kube-apiserver stand-in (`tests/support/apiserver`), reporting wall time and
+//! in-process kube-apiserver stand-in (`tests/it/support/apiserver`), reporting wall time and
 //! the API requests the stand-in counted.
 //!
 //! Two views:
@@ -11,7 +11,7 @@
 //! `cargo bench --bench cluster`; `KPACK_BENCH_LATENCY_MS` sets the stand-in's per-request
 //! latency (default 2 ms, a nearby API server), `KPACK_BENCH_OBJECTS` the object count.
 
-#[path = "../tests/support/apiserver/mod.rs"]
+#[path = "../tests/it/support/apiserver/mod.rs"]
 mod apiserver;
 
 use apiserver::ApiServer;
@@ -20,8 +20,8 @@ use kpack::action::install::{InstallOptions, install};
 use kpack::action::upgrade::{UpgradeOptions, upgrade};
 use kpack::manifest::Document;
 use kpack::release::{ChartInfo, Release, Status};
-use kpack::target::kube::{ConnectOptions, KubeTarget};
-use kpack::target::{ApplyOptions, Target};
+use kpack::targets::kube::{ConnectOptions, KubeTarget};
+use kpack::targets::{ApplyOptions, Target};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};

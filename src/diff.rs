@@ -10,7 +10,7 @@
 //! in [`crate::action::diff`]; this module knows nothing of targets or releases.
 
 use crate::manifest::{Document, order};
-use crate::target::{ANNOTATION_OWNER, LABEL_RELEASE, ObjectRef, api_group};
+use crate::targets::{ANNOTATION_OWNER, LABEL_RELEASE, ObjectRef, api_group};
 use base64::Engine as _;
 use owo_colors::OwoColorize;
 use serde::Serialize;

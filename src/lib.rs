@@ -14,7 +14,7 @@ pub mod manifest;
 pub mod oci;
 pub mod parallel;
 pub mod release;
-pub mod target;
+pub mod targets;
 pub mod tls;
 pub mod values;
 pub mod yaml;

@@ -9,7 +9,7 @@
 use super::hooks::{self, HookEvent};
 use crate::manifest::{self, Document, order};
 use crate::release::{ChartInfo, Release, Status, Store, history, lock};
-use crate::target::{
+use crate::targets::{
     ANNOTATION_KEEP, ANNOTATION_OWNER, ApplyOptions, KEEP, LABEL_RELEASE, ObjectRef, Readiness,
     Target,
 };

@@ -26,7 +26,7 @@ use crate::chart::Chart;
 use crate::diff::{self, DiffReport, Item, Mode, Options};
 use crate::manifest::Document;
 use crate::release::{Release, Status, Store, history, lock};
-use crate::target::{ApplyOptions, ObjectRef, Target};
+use crate::targets::{ApplyOptions, ObjectRef, Target};
 use crate::values::Map;
 use crate::{Error, Result};
 use serde_json::Value as Json;

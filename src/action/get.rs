@@ -4,7 +4,7 @@
 
 use super::apply::parse_manifest;
 use crate::release::{Release, history};
-use crate::target::Target;
+use crate::targets::Target;
 use crate::{Error, Result, yaml};
 use serde_json::Value as Json;
 

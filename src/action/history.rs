@@ -2,7 +2,7 @@
 //! UPDATED, STATUS, CHART, APP VERSION, DESCRIPTION.
 
 use crate::release::{Release, history};
-use crate::target::Target;
+use crate::targets::Target;
 use crate::{Error, Result};
 use serde::Serialize;
 

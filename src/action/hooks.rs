@@ -11,7 +11,7 @@
 
 use super::apply::{Event, Session};
 use crate::manifest::{Document, order};
-use crate::target::ObjectRef;
+use crate::targets::ObjectRef;
 use crate::{Error, Result};
 use serde_json::Value as Json;
 use std::time::{Duration, Instant};

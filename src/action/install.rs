@@ -14,7 +14,7 @@ use super::render::{RenderOptions, RenderOutput, render};
 use crate::chart::Chart;
 use crate::engine::{Capabilities, KubeVersion, Release as RenderRelease};
 use crate::release::{Status, history, lock};
-use crate::target::Target;
+use crate::targets::Target;
 use crate::values::Map;
 use crate::{Error, Result};
 

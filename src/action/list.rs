@@ -4,7 +4,7 @@
 //! failed; a pending release is a lock worth seeing); `--all` lists every status.
 
 use crate::release::{Release, Status};
-use crate::target::Target;
+use crate::targets::Target;
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 use crate::Result;
 use crate::release::lock::{self, Recovered};
 use crate::release::{Release, history};
-use crate::target::Target;
+use crate::targets::Target;
 
 /// What `recover` did, and what the release looks like now.
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@
 use super::apply::{self, Deploy, DryRun, Event, OperationOptions, Outcome, Session};
 use super::hooks::{self, HookEvent};
 use crate::release::{Status, history, lock};
-use crate::target::Target;
+use crate::targets::Target;
 use crate::{Error, Result};
 
 /// Options of a rollback.

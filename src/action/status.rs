@@ -4,7 +4,7 @@
 use super::apply::parse_manifest;
 use crate::Result;
 use crate::release::{Release, Status};
-use crate::target::{Readiness, Target};
+use crate::targets::{Readiness, Target};
 
 /// A release and its objects.
 #[derive(Debug, Clone)]

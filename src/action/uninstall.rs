@@ -8,7 +8,7 @@
 use super::apply::{self, DryRun, Event, OperationOptions, Outcome, Session};
 use super::hooks::{self, HookEvent};
 use crate::release::{Status, history, lock};
-use crate::target::Target;
+use crate::targets::Target;
 use crate::{Error, Result};
 
 /// Options of an uninstall.

@@ -16,7 +16,7 @@ use super::rollback::{RollbackOptions, rollback};
 use crate::chart::Chart;
 use crate::engine::KubeVersion;
 use crate::release::{Release, Status, history, lock};
-use crate::target::Target;
+use crate::targets::Target;
 use crate::values::{Map, merge::merge_maps};
 use crate::{Error, Result};
 

@@ -8,7 +8,7 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use indicatif::{ProgressBar, ProgressStyle};
 use kpack::action::apply::{Action, DryRun, Event, Outcome};
 use kpack::release::Release;
-use kpack::target::Readiness;
+use kpack::targets::Readiness;
 use owo_colors::OwoColorize;
 use serde::Serialize;
 use std::io::{IsTerminal, Write};

@@ -2,9 +2,9 @@
 //! (`--kubeconfig`, `--kube-context`, `-n`) or a kubelet's static-pod directory
 //! (`--static-pods DIR`, `--state-dir DIR`), and how they become a `Box<dyn Target>`.
 
-use kpack::target::Target;
-use kpack::target::kube::{ConnectOptions, KubeTarget};
-use kpack::target::staticpod::{LockMode, StaticPodTarget};
+use kpack::targets::Target;
+use kpack::targets::kube::{ConnectOptions, KubeTarget};
+use kpack::targets::staticpod::{LockMode, StaticPodTarget};
 use kpack::{Error, Result};
 use std::path::PathBuf;
 use std::time::Duration;

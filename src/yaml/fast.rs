@@ -16,7 +16,7 @@
 //! [`Mode`], which builds no JSON: keys are borrowed from the text (only quoted keys with
 //! escapes are copied) onto one stack per document, and scalars are checked, not typed.
 //!
-//! The rule it is held to (tests/yaml_fast.rs): whenever it returns a value, the full
+//! The rule it is held to (tests/it/yaml_fast.rs): whenever it returns a value, the full
 //! parser returns the same value for the same text.
 
 use serde_json::{Map, Value as Json};

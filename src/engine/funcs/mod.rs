@@ -13,7 +13,7 @@
 //! `regexFindAll`, `regexReplaceAll`, `regexReplaceAllLiteral`, `regexSplit` and the time for
 //! `dateInZone` (second argument).
 //! The table in [`helpers`] is the single source of truth for names, arities and subject
-//! positions; `docs/helpers.md` documents each entry and `tests/helpers.rs` checks both.
+//! positions; `docs/helpers.md` documents each entry and `tests/it/helpers.rs` checks both.
 
 mod dates;
 mod dicts;

@@ -16,7 +16,7 @@ pub mod store;
 
 use crate::manifest::Document;
 use crate::release::Store;
-use crate::target::{ApplyOptions, ObjectRef, Readiness, Target};
+use crate::targets::{ApplyOptions, ObjectRef, Readiness, Target};
 use crate::{Error, Result};
 use discovery::Discovery;
 use futures::stream::{self, StreamExt};

@@ -209,7 +209,7 @@ impl SecretStore {
     async fn post(&self, body: &Json) -> Result<(), kube::Error> {
         let pp = PostParams {
             dry_run: false,
-            field_manager: Some(crate::target::FIELD_MANAGER.into()),
+            field_manager: Some(crate::targets::FIELD_MANAGER.into()),
         };
         let data = serde_json::to_vec(body).map_err(kube::Error::SerdeError)?;
         let req = Request::new(self.url())
@@ -406,7 +406,7 @@ impl SecretStore {
             body["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
             let pp = PostParams {
                 dry_run: false,
-                field_manager: Some(crate::target::FIELD_MANAGER.into()),
+                field_manager: Some(crate::targets::FIELD_MANAGER.into()),
             };
             let data = serde_json::to_vec(&body).map_err(|e| StoreError::Other(e.to_string()))?;
             let req = Request::new(self.url())

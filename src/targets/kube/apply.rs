@@ -14,7 +14,7 @@
 use super::discovery::{Discovery, Resource, is_crd};
 use super::{readiness, remote_error};
 use crate::manifest::Document;
-use crate::target::{ANNOTATION_OWNER, ApplyOptions, FIELD_MANAGER, LABEL_RELEASE, ObjectRef};
+use crate::targets::{ANNOTATION_OWNER, ApplyOptions, FIELD_MANAGER, LABEL_RELEASE, ObjectRef};
 use crate::{Error, Result};
 use futures::stream::{self, StreamExt};
 use kube::Client;
@@ -519,7 +519,7 @@ pub async fn apply_group(
     if !opts.dry_run {
         for (p, live) in items.iter().zip(&out) {
             if is_crd(&p.reference.api_version, &p.reference.kind) {
-                let r = crate::target::kube::discovery::crd_resources(live);
+                let r = crate::targets::kube::discovery::crd_resources(live);
                 if let Some(first) = r.first() {
                     wait_crd_served(client, disc, first).await?;
                 }
@@ -534,7 +534,7 @@ pub async fn apply_group(
 pub async fn delete_objects(
     client: &Client,
     disc: &Discovery,
-    objects: &[crate::target::ObjectRef],
+    objects: &[crate::targets::ObjectRef],
 ) -> Result<()> {
     disc.prefetch(objects.iter().map(|o| o.api_version.clone()))
         .await?;
