@@ -6,7 +6,7 @@
 //! Regenerate after an intended change with
 //! `KPACK_UPDATE_GOLDEN=1 cargo test --test charts_control_plane` and review `git diff golden/`.
 
-mod support;
+use crate::support;
 
 use support::golden::{Case, check_cases, kpack};
 

@@ -1,7 +1,7 @@
 //! End-to-end tests of the `kpack` binary for what golden cases cannot show: files written
 //! (`create`, `--output-dir`), standard input, and commands other than `template`.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

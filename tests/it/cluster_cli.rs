@@ -4,7 +4,7 @@
 //! concurrent operations on one release; recovery of a lock left by a killed run; records
 //! over 1 MiB; `--dry-run=server`; ownership and `--take-ownership`; unknown kinds.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use std::path::{Path, PathBuf};

@@ -2,12 +2,12 @@
 //! stand-in: kubeconfig resolution, discovery, server-side apply and ownership, deletion,
 //! readiness and waiting, and release records in Secrets.
 
-mod support;
+use crate::support;
 
 use kpack::manifest::Document;
 use kpack::release::{ChartInfo, Release, Status, Store, StoreError};
-use kpack::target::kube::{ConnectOptions, KubeTarget, kubeconfig};
-use kpack::target::{ANNOTATION_OWNER, ApplyOptions, LABEL_RELEASE, ObjectRef, Target};
+use kpack::targets::kube::{ConnectOptions, KubeTarget, kubeconfig};
+use kpack::targets::{ANNOTATION_OWNER, ApplyOptions, LABEL_RELEASE, ObjectRef, Target};
 use serde_json::json;
 use std::path::Path;
 use std::sync::{Arc, Mutex};

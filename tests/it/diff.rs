@@ -1,12 +1,12 @@
 //! `kpack diff` and the `--diff` preview: every mode (upgrade, install, rollback, revision,
 //! drift) through the action layer against the in-memory target and store
-//! (`tests/support/memtarget.rs`), with golden text and JSON renderings under
+//! (`tests/it/support/memtarget.rs`), with golden text and JSON renderings under
 //! `golden/diff/`; Secret masking in text and JSON; no-change runs; that a diff changes
 //! nothing. Then through the binary: static pods in a temp directory and a cluster (the
 //! kube-apiserver stand-in, where the server-side dry run keeps server defaults out of the
 //! diff), with goldens and `--detailed-exitcode` exit codes.
 
-mod support;
+use crate::support;
 
 use kpack::action::apply::{Event, OperationOptions};
 use kpack::action::diff as d;
@@ -14,7 +14,7 @@ use kpack::action::install::{InstallOptions, install};
 use kpack::action::upgrade::{UpgradeOptions, ValuesMode, upgrade};
 use kpack::chart::{self, Chart};
 use kpack::diff::{Change, DiffReport, Options, render_json, render_text};
-use kpack::target::Target;
+use kpack::targets::Target;
 use kpack::values::Map;
 use serde_json::{Value as Json, json};
 use std::path::Path;
@@ -665,8 +665,8 @@ const CLUSTER_CHART: &[(&str, &str)] = &[
 
 #[test]
 fn cluster_cli_golden_with_server_side_dry_run() {
-    use kpack::target::ObjectRef;
-    use kpack::target::kube::{ConnectOptions, KubeTarget};
+    use kpack::targets::ObjectRef;
+    use kpack::targets::kube::{ConnectOptions, KubeTarget};
     use support::apiserver::ApiServer;
 
     let server = ApiServer::start();

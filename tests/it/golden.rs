@@ -3,7 +3,7 @@
 //! `golden/<case>.txt`. Regenerate after an intended change with
 //! `KPACK_UPDATE_GOLDEN=1 cargo test --test golden` and review the diff with `git diff golden/`.
 
-mod support;
+use crate::support;
 
 use support::golden::{Case, check_cases};
 

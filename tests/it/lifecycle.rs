@@ -1,10 +1,10 @@
 //! Release lifecycle logic through the action layer against the in-memory target and store
-//! (`tests/support/memtarget.rs`): install, upgrade (values modes, pruning, kept objects),
+//! (`tests/it/support/memtarget.rs`): install, upgrade (values modes, pruning, kept objects),
 //! rollback, uninstall, history and its pruning, hooks (order, weights, delete policies,
 //! failures), locks (busy, dead, recover, races), ownership, `--atomic`, dry runs, status,
 //! list and get.
 
-mod support;
+use crate::support;
 
 use kpack::action::apply::{Action, DryRun, Event, OperationOptions, Outcome};
 use kpack::action::install::{InstallOptions, install};
@@ -15,7 +15,7 @@ use kpack::action::{get, history, list, recover, status};
 use kpack::chart::{self, Chart};
 use kpack::release::lock::{self, Recovered};
 use kpack::release::{Lock, Release, Status};
-use kpack::target::Target;
+use kpack::targets::Target;
 use kpack::values::Map;
 use serde_json::{Value as Json, json};
 use std::time::Duration;
@@ -1306,7 +1306,7 @@ fn invalid_release_names_are_refused() {
 /// records in Secrets, server-side apply, pruning, rollback, uninstall.
 #[test]
 fn lifecycle_on_the_cluster_stand_in() {
-    use kpack::target::kube::{ConnectOptions, KubeTarget};
+    use kpack::targets::kube::{ConnectOptions, KubeTarget};
     let server = support::apiserver::ApiServer::start();
     server.set_auto_ready(true);
     server.create_namespace(NS);

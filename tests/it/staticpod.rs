@@ -5,8 +5,6 @@
 //! leaves every file old or new and the release recoverable) and concurrent runs on one
 //! directory (never interleaved).
 
-mod support;
-
 use kpack::action::apply::{Event, OperationOptions};
 use kpack::action::install::{InstallOptions, install};
 use kpack::action::rollback::{RollbackOptions, rollback};
@@ -14,8 +12,8 @@ use kpack::action::uninstall::{UninstallOptions, uninstall};
 use kpack::action::upgrade::{UpgradeOptions, upgrade};
 use kpack::chart::{self, Chart};
 use kpack::release::Status;
-use kpack::target::Target;
-use kpack::target::staticpod::{LockMode, StaticPodTarget};
+use kpack::targets::Target;
+use kpack::targets::staticpod::{LockMode, StaticPodTarget};
 use kpack::values::Map;
 use serde_json::{Value as Json, json};
 use std::fs;
@@ -327,7 +325,7 @@ fn files_kpack_does_not_own_are_never_taken_silently() {
         text: String::new().into(),
         object: json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "pod-1"}}),
     };
-    let opts = kpack::target::ApplyOptions {
+    let opts = kpack::targets::ApplyOptions {
         namespace: NS.into(),
         owner: "kube-system/cp".into(),
         ..Default::default()

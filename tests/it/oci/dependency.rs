@@ -1,10 +1,10 @@
 //! Dependency update/build/list against a real registry (OCI) and a file:// chart: ranges
 //! resolved, Chart.lock written, `build` restoring exactly the lock (from the cache when the
 //! registry copy was tampered with), tampering refused with a fresh cache. Included by
-//! `tests/oci.rs`.
+//! `tests/it/oci/mod.rs`.
 
-use super::registry::Registry;
 use super::{chart_files, chart_tgz, options, render, write_dir};
+use crate::support::registry::Registry;
 use kpack::chart::dependency;
 use kpack::oci::{self, Options};
 

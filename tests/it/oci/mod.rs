@@ -1,21 +1,15 @@
-//! OCI registry tests against a real `docker-registry` (see `support/registry.rs`): push,
+//! OCI registry tests against a real `docker-registry` (see `tests/it/support/registry.rs`): push,
 //! pull, the digest cache, tampering, auth (htpasswd) and login/logout, rendering a chart
 //! pulled from a registry, and dependency update/build from OCI and file:// repositories.
 //! Without docker-registry installed these tests skip loudly, except under CI.
 
-#[path = "support/registry.rs"]
-mod registry;
-
-// Dependency update/build against the registry. Needs `pub mod dependency;` in
-// src/chart/mod.rs; enable by uncommenting the two lines below.
-#[path = "support/oci_dependency.rs"]
-mod oci_dependency;
+mod dependency;
 
 use std::path::Path;
 
+use crate::support::registry::{self, Registry};
 use kpack::archive::{self, Limits};
 use kpack::oci::{self, Auth, Options};
-use registry::Registry;
 
 fn chart_files(name: &str, version: &str, extra: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
     let mut files = vec![

@@ -11,7 +11,7 @@
 
 use kpack::manifest::Document;
 use kpack::release::{Release, Store, StoreError};
-use kpack::target::{ANNOTATION_OWNER, ApplyOptions, ObjectRef, Readiness, Target, api_group};
+use kpack::targets::{ANNOTATION_OWNER, ApplyOptions, ObjectRef, Readiness, Target, api_group};
 use kpack::{Error, Result};
 use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet};

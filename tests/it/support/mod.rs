@@ -4,3 +4,4 @@
 pub mod apiserver;
 pub mod golden;
 pub mod memtarget;
+pub mod registry;

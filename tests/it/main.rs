@@ -1,0 +1,20 @@
+//! kpack's integration tests, one binary with a module per area (as cargo and ripgrep
+//! do): the support code (golden files, the API stand-in, the in-memory target, the
+//! registry helper) is compiled once instead of once per test file.
+
+mod support;
+
+mod charts_addons;
+mod charts_control_plane;
+mod cli;
+mod cluster_cli;
+mod cluster_target;
+mod diff;
+mod golden;
+mod helpers;
+mod kubeschema;
+mod lifecycle;
+mod oci;
+mod render;
+mod staticpod;
+mod yaml_fast;
