@@ -102,7 +102,7 @@ impl Constraint {
     /// Parse a constraint; the error names the text and what is wrong.
     pub fn parse(text: &str) -> Result<Self> {
         let bad = |why: String| {
-            Error::Usage(format!(
+            Error::usage(format!(
                 "invalid version constraint {text:?}: {why} (examples: 1.2.3, ^1.2.0, ~1.2, >=1.0.0 <2.0.0, 1.x)"
             ))
         };
