@@ -67,13 +67,24 @@ fn render_mode(
     }
     if processed.metadata.is_library() {
         return Err(Error::chart(format!(
-            "{}: chart {:?} is a library chart (type: library): it holds definitions for other charts and cannot be rendered or installed on its own",
+            "library charts are not installable: {} (chart {:?}, type: library) holds definitions for other charts and cannot be rendered or installed on its own",
             processed.origin,
             processed.name()
         )));
     }
     let rendered = engine::render(&processed, &values, &opts.release, &opts.capabilities)?;
-    let manifest = manifest::build_with(&rendered.templates, text_only)?;
+    let manifest = if processed.metadata.is_kpack() {
+        manifest::build_with(&rendered.templates, text_only)?
+    } else {
+        // A Helm chart's documents are split and ordered as Helm does it; what only
+        // prints (a document of comments) is not an object to install.
+        let (mut documents, hooks) =
+            manifest::helm::sort_manifests(&rendered.templates, text_only)?;
+        if !text_only {
+            documents.retain(|d| !d.kind().is_empty());
+        }
+        Manifest { documents, hooks }
+    };
     let crds = manifest::crds(&processed)?;
     Ok(RenderOutput {
         chart: processed,

@@ -129,3 +129,116 @@ pub fn write_output_dir(dir: &Path, docs: &[&Document]) -> Result<Vec<std::path:
     }
     Ok(written)
 }
+
+/// What `helm template` prints for a Helm chart, exactly: CRDs (if asked) and objects,
+/// trimmed as one text, then hooks; `--show-only` re-splits that text and keeps the
+/// documents whose `# Source:` path (without the chart name) matches a pattern, in the
+/// order of the patterns.
+pub fn helm_text(out: &RenderOutput, opts: &TemplateOptions) -> Result<String> {
+    use std::fmt::Write;
+    let mut manifest = String::new();
+    if opts.include_crds {
+        for d in &out.crds {
+            let _ = write!(manifest, "---\n# Source: {}\n{}\n", d.source, d.text);
+        }
+    }
+    for d in &out.manifest.documents {
+        let _ = write!(manifest, "---\n# Source: {}\n{}\n", d.source, d.text);
+    }
+    let mut text = String::with_capacity(manifest.len() + 64);
+    text.push_str(manifest.trim());
+    text.push('\n');
+    if !opts.no_hooks {
+        for h in &out.manifest.hooks {
+            if opts.skip_tests && is_test_hook(h) {
+                continue;
+            }
+            let _ = write!(text, "---\n# Source: {}\n{}\n", h.source, h.text);
+        }
+    }
+    if opts.show_only.is_empty() {
+        return Ok(text);
+    }
+    let docs = crate::manifest::helm::split_manifests(&text);
+    let mut shown = String::new();
+    for pattern in &opts.show_only {
+        let pat = GoPattern::new(pattern)
+            .map_err(|e| Error::usage(format!("--show-only {pattern:?}: invalid pattern: {e}")))?;
+        let mut missing = true;
+        for d in &docs {
+            let Some(path) = source_path(d) else {
+                continue;
+            };
+            if pat.matches(path) {
+                shown.push_str("---\n");
+                shown.push_str(d);
+                shown.push('\n');
+                missing = false;
+            }
+        }
+        if missing {
+            return Err(Error::usage(format!(
+                "could not find template {pattern} in chart"
+            )));
+        }
+    }
+    Ok(shown)
+}
+
+/// The template path of a printed document (`# Source: CHART/PATH`): `PATH`.
+fn source_path(doc: &str) -> Option<&str> {
+    let at = doc.find("# Source: ")?;
+    let rest = &doc[at + "# Source: ".len()..];
+    let slash = rest.find('/')?;
+    if slash == 0 || rest[..slash].contains('\n') {
+        return None;
+    }
+    let path = &rest[slash + 1..];
+    let end = path.find(['\n', '\r']).unwrap_or(path.len());
+    (end > 0).then(|| &path[..end])
+}
+
+/// `helm template --output-dir` for a Helm chart: every document is appended to
+/// `DIR/<its source>` as `---\n# Source: …\n<document>\n` (the first one creates the
+/// file); returns the files in the order they were written to, once per document, as helm
+/// prints them.
+pub fn helm_write_output_dir(
+    dir: &Path,
+    out: &RenderOutput,
+    opts: &TemplateOptions,
+) -> Result<Vec<std::path::PathBuf>> {
+    use std::io::Write;
+    let mut docs: Vec<&Document> = Vec::new();
+    if opts.include_crds {
+        docs.extend(out.crds.iter());
+    }
+    docs.extend(out.manifest.documents.iter());
+    if !opts.no_hooks {
+        docs.extend(
+            out.manifest
+                .hooks
+                .iter()
+                .filter(|h| !(opts.skip_tests && is_test_hook(h))),
+        );
+    }
+    let mut written: Vec<std::path::PathBuf> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for d in docs {
+        let path = dir.join(&d.source);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent.display(), e))?;
+        }
+        let append = !seen.insert(path.clone());
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(&path)
+            .map_err(|e| Error::io(path.display(), e))?;
+        write!(f, "---\n# Source: {}\n{}\n", d.source, d.text)
+            .map_err(|e| Error::io(path.display(), e))?;
+        written.push(path);
+    }
+    Ok(written)
+}

@@ -2,6 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `apiVersion` of a kpack chart: its templates are Jinja. Helm's `v1` and `v2` mark
+/// Helm charts, whose templates are Go templates. helm refuses this value ("unsupported
+/// chart version"), so a kpack chart never reaches helm's template parser.
+pub const KPACK_API_VERSION: &str = "kpack/v1";
+
 /// A chart dependency as declared in `Chart.yaml`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -114,6 +119,12 @@ fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D:
 }
 
 impl Metadata {
+    /// Whether this is a kpack chart (`apiVersion: kpack/v1`: Jinja templates) rather than
+    /// a Helm chart (`v1`/`v2`: Go templates).
+    pub fn is_kpack(&self) -> bool {
+        self.api_version == KPACK_API_VERSION
+    }
+
     /// Whether this is a library chart (templates are definitions only).
     pub fn is_library(&self) -> bool {
         self.chart_type == "library"
@@ -124,10 +135,12 @@ impl Metadata {
     pub fn validate(&self, file: &str) -> Result<(), String> {
         let mut problems = Vec::new();
         if self.api_version.is_empty() {
-            problems.push("apiVersion is required (use \"v2\")".to_string());
-        } else if self.api_version != "v2" && self.api_version != "v1" {
             problems.push(format!(
-                "apiVersion {:?} is not supported (use \"v2\")",
+                "apiVersion is required (\"{KPACK_API_VERSION}\" for a kpack chart of Jinja templates, \"v2\" for a Helm chart of Go templates)"
+            ));
+        } else if !matches!(self.api_version.as_str(), "v2" | "v1" | KPACK_API_VERSION) {
+            problems.push(format!(
+                "apiVersion {:?} is not supported (\"{KPACK_API_VERSION}\" for a kpack chart of Jinja templates, \"v2\" for a Helm chart of Go templates)",
                 self.api_version
             ));
         }

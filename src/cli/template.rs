@@ -75,6 +75,28 @@ pub fn run(a: Args) -> Result<()> {
         no_hooks: a.no_hooks,
         skip_tests: a.skip_tests,
     };
+    if !out.chart.metadata.is_kpack() && a.output == Format::Yaml {
+        // A Helm chart prints exactly what `helm template` prints.
+        if let Some(dir) = &a.output_dir {
+            let dir = if a.release_name {
+                dir.join(&a.name)
+            } else {
+                dir.clone()
+            };
+            for p in template::helm_write_output_dir(&dir, &out, &topts)? {
+                println!("wrote {}", p.display());
+            }
+            return Ok(());
+        }
+        let text = template::helm_text(&out, &topts)?;
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush());
+        std::mem::forget(out);
+        return Ok(());
+    }
     let docs = template::selected(&out, &topts)?;
     if let Some(dir) = &a.output_dir {
         if a.output == Format::Json {

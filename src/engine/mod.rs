@@ -16,6 +16,8 @@
 pub mod defines;
 pub mod funcs;
 mod glob;
+pub mod gotmpl;
+pub mod helm;
 pub mod objects;
 
 use crate::chart::Chart;
@@ -27,6 +29,9 @@ use objects::to_value;
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+
+/// The work a template file may take before its render stops (steps of the Go executor).
+pub const DEFAULT_MAX_STEPS: u64 = 50_000_000;
 
 /// How deep `include`/`tpl` may nest before the render stops (a template including itself).
 pub const MAX_INCLUDE_DEPTH: usize = 100;
@@ -115,6 +120,9 @@ pub struct Capabilities {
     pub api_versions: Vec<String>,
     /// Reads live objects for the `lookup` helper, when rendering for a target.
     pub lookup: Option<LookupFn>,
+    /// What Helm charts see as `Capabilities.APIVersions` when it differs from
+    /// `api_versions`: without a cluster, helm's built-in list plus `--api-versions`.
+    pub go_api_versions: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for Capabilities {
@@ -132,10 +140,16 @@ impl Capabilities {
     pub fn new(kube_version: KubeVersion, extra: &[String]) -> Self {
         let mut api_versions = objects::default_api_versions(kube_version.minor);
         api_versions.extend(extra.iter().cloned());
+        let mut go: Vec<String> = objects::HELM_DEFAULT_API_VERSIONS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        go.extend(extra.iter().cloned());
         Capabilities {
             kube_version,
             api_versions,
             lookup: None,
+            go_api_versions: Some(go),
         }
     }
 }
@@ -527,7 +541,7 @@ fn widen_to_expression(src: &str, r: std::ops::Range<usize>) -> std::ops::Range<
 }
 
 /// Two lines of context before the failing line, with a caret line under the expression.
-fn excerpt(src: &str, line: usize, range: Option<std::ops::Range<usize>>) -> String {
+pub(crate) fn excerpt(src: &str, line: usize, range: Option<std::ops::Range<usize>>) -> String {
     let lines: Vec<&str> = src.split('\n').collect();
     if line == 0 || line > lines.len() {
         return String::new();
@@ -667,6 +681,9 @@ pub fn render(
     release: &Release,
     caps: &Capabilities,
 ) -> Result<Rendered> {
+    if !chart.metadata.is_kpack() {
+        return helm::render(chart, values, release, caps, DEFAULT_MAX_STEPS);
+    }
     let mut common = BTreeMap::new();
     common.insert(
         "Release".to_string(),

@@ -94,6 +94,58 @@ fn one_str<'a>(method: &str, args: &'a [Value]) -> Result<&'a str, Error> {
     }
 }
 
+impl Files {
+    /// The text of a file (empty when there is none), as Helm's `Files.Get`.
+    pub fn get_text(&self, name: &str) -> String {
+        self.get(name)
+            .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Call a method by name with its arguments (`Get`, `GetBytes`, `Glob`, `Lines`,
+    /// `AsConfig`, `AsSecrets`): what both engines run.
+    pub fn invoke(&self, method: &str, args: &[Value]) -> Result<Value, String> {
+        let name = || -> Result<String, String> {
+            match args {
+                [v] => Ok(v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| crate::engine::funcs::value::go_string(v))),
+                _ => Err(format!("Files.{method} takes exactly one argument")),
+            }
+        };
+        Ok(match method {
+            // A missing file is an empty string, as in Helm.
+            "Get" => Value::from(self.get_text(&name()?)),
+            "GetBytes" => Value::from_bytes(
+                self.get(&name()?)
+                    .map(|f| f.data.to_vec())
+                    .unwrap_or_default(),
+            ),
+            "Lines" => {
+                let text = self.get_text(&name()?);
+                let mut lines: Vec<Value> = text.split('\n').map(Value::from).collect();
+                if text.ends_with('\n') {
+                    lines.pop();
+                }
+                Value::from(lines)
+            }
+            "Glob" => Value::from_object(self.glob(&name()?).map_err(|e| {
+                e.detail()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| e.to_string())
+            })?),
+            "AsConfig" => Value::from(self.as_config()),
+            "AsSecrets" => Value::from(self.as_secrets()),
+            _ => {
+                return Err(format!(
+                    "Files has no method {method:?} (it has Get, GetBytes, Glob, Lines, AsConfig, AsSecrets)"
+                ));
+            }
+        })
+    }
+}
+
 impl Object for Files {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Map
@@ -119,45 +171,128 @@ impl Object for Files {
         method: &str,
         args: &[Value],
     ) -> Result<Value, Error> {
-        match method {
-            // A missing file is an empty string, as in Helm.
-            "Get" => Ok(Value::from(
-                self.get(one_str(method, args)?)
-                    .map(|f| String::from_utf8_lossy(&f.data).into_owned())
-                    .unwrap_or_default(),
-            )),
-            "GetBytes" => Ok(Value::from_bytes(
-                self.get(one_str(method, args)?)
-                    .map(|f| f.data.to_vec())
-                    .unwrap_or_default(),
-            )),
-            "Lines" => {
-                let text = self
-                    .get(one_str(method, args)?)
-                    .map(|f| String::from_utf8_lossy(&f.data).into_owned())
-                    .unwrap_or_default();
-                let mut lines: Vec<Value> = text.split('\n').map(Value::from).collect();
-                if text.ends_with('\n') {
-                    lines.pop();
-                }
-                Ok(Value::from(lines))
-            }
-            "Glob" => Ok(Value::from_object(self.glob(one_str(method, args)?)?)),
-            "AsConfig" => Ok(Value::from(self.as_config())),
-            "AsSecrets" => Ok(Value::from(self.as_secrets())),
-            _ => Err(Error::new(
+        if !matches!(
+            method,
+            "Get" | "GetBytes" | "Glob" | "Lines" | "AsConfig" | "AsSecrets"
+        ) {
+            return Err(Error::new(
                 ErrorKind::UnknownMethod,
                 format!(
                     "Files has no method {method:?} (it has Get, GetBytes, Glob, Lines, AsConfig, AsSecrets)"
                 ),
-            )),
+            ));
         }
+        if !matches!(method, "AsConfig" | "AsSecrets") {
+            one_str(method, args)?;
+        }
+        self.invoke(method, args)
+            .map_err(|e| Error::new(ErrorKind::InvalidOperation, e))
     }
 }
 
 /// The API versions the target cluster serves, for `Capabilities.APIVersions.Has`.
 #[derive(Debug, Clone)]
 pub struct ApiVersions(pub Arc<Vec<String>>);
+
+impl ApiVersions {
+    /// Whether the cluster serves `gv` (`group/version` or `group/version/Kind`).
+    pub fn has(&self, gv: &str) -> bool {
+        self.0.iter().any(|a| a == gv)
+    }
+}
+
+/// `Capabilities.KubeVersion` of a Go template: a map of `Version`, `Major`, `Minor` and
+/// `GitVersion` that prints as its version (Go's `String` method).
+#[derive(Debug, Clone)]
+pub struct KubeVersionObj {
+    /// `v1.33.0`.
+    pub version: String,
+    /// `1`.
+    pub major: String,
+    /// `33`.
+    pub minor: String,
+}
+
+impl Object for KubeVersionObj {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(Value::from(match key.as_str()? {
+            "Version" | "GitVersion" => self.version.as_str(),
+            "Major" => self.major.as_str(),
+            "Minor" => self.minor.as_str(),
+            _ => return None,
+        }))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["Major", "Minor", "Version"])
+    }
+}
+
+/// The API versions helm v4.3.1 reports when it renders without a cluster (its built-in
+/// list, whatever `--kube-version` says); `--api-versions` adds to these.
+pub const HELM_DEFAULT_API_VERSIONS: &[&str] = &[
+    "v1",
+    "admissionregistration.k8s.io/v1",
+    "admissionregistration.k8s.io/v1alpha1",
+    "admissionregistration.k8s.io/v1beta1",
+    "internal.apiserver.k8s.io/v1alpha1",
+    "apps/v1",
+    "apps/v1beta1",
+    "apps/v1beta2",
+    "authentication.k8s.io/v1",
+    "authentication.k8s.io/v1alpha1",
+    "authentication.k8s.io/v1beta1",
+    "authorization.k8s.io/v1",
+    "authorization.k8s.io/v1beta1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "batch/v1",
+    "batch/v1beta1",
+    "certificates.k8s.io/v1",
+    "certificates.k8s.io/v1beta1",
+    "certificates.k8s.io/v1alpha1",
+    "coordination.k8s.io/v1alpha2",
+    "coordination.k8s.io/v1beta1",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "discovery.k8s.io/v1beta1",
+    "events.k8s.io/v1",
+    "events.k8s.io/v1beta1",
+    "extensions/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1beta2",
+    "flowcontrol.apiserver.k8s.io/v1beta3",
+    "lifecycle.k8s.io/v1alpha1",
+    "networking.k8s.io/v1",
+    "networking.k8s.io/v1beta1",
+    "node.k8s.io/v1",
+    "node.k8s.io/v1alpha1",
+    "node.k8s.io/v1beta1",
+    "policy/v1",
+    "policy/v1beta1",
+    "rbac.authorization.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1beta1",
+    "rbac.authorization.k8s.io/v1alpha1",
+    "resource.k8s.io/v1",
+    "resource.k8s.io/v1beta2",
+    "resource.k8s.io/v1beta1",
+    "resource.k8s.io/v1alpha3",
+    "scheduling.k8s.io/v1alpha3",
+    "scheduling.k8s.io/v1beta1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1beta1",
+    "storage.k8s.io/v1",
+    "storage.k8s.io/v1alpha1",
+    "storagemigration.k8s.io/v1",
+    "storagemigration.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1",
+];
 
 impl Object for ApiVersions {
     fn repr(self: &Arc<Self>) -> ObjectRepr {

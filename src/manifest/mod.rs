@@ -2,6 +2,7 @@
 //! (apiVersion, kind, namespace, name) and its source template; sorted in Helm's install
 //! order; hooks (`kpack.io/hook` or Helm's `helm.sh/hook` annotation) kept apart.
 
+pub mod helm;
 pub mod kubeschema;
 pub mod order;
 

@@ -370,6 +370,7 @@ impl Target for KubeTarget {
                 kube_version,
                 api_versions,
                 lookup: None,
+                go_api_versions: None,
             }))
         })
     }

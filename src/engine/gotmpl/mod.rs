@@ -1,0 +1,71 @@
+//! Go's text/template as Helm runs it: [`lex`] and [`parse`] turn a template into a tree,
+//! [`exec`] runs it over template values with Go's semantics, [`builtins`] holds Go's
+//! builtin functions; the shared helper table (`engine::funcs`) supplies sprig's and
+//! Helm's. [`render`] renders the Go charts of a chart tree as Helm's engine does:
+//!
+//! - Every template of the tree (library charts: only their `_` files) is parsed into one
+//!   set, deepest charts first and, at one depth, names in reverse order, so that a later
+//!   (shallower) definition of a named template replaces an earlier one, as in Helm.
+//! - Templates are executed one by one in that order, with the chart's root object (`$`:
+//!   `Values`, `Release`, `Chart`, `Capabilities`, `Files`, `Template`, `Subcharts`) shared
+//!   by the chart's templates, so that what one template `set`s the next one sees.
+//! - `<no value>` is removed from every output, as Helm does.
+
+pub mod builtins;
+pub mod exec;
+pub mod lex;
+pub mod parse;
+
+use std::sync::Arc;
+
+pub use exec::{ExecError, Host, NoHost, Templates};
+
+/// A parse error described as kpack describes errors: `file:line: message` and the source
+/// lines around it.
+pub fn describe_parse_error(file: &str, source: &str, e: &parse::ParseError) -> String {
+    let (line, col) = parse::line_col(source, e.pos);
+    format!(
+        "{file}:{line}:{col}: {}{}",
+        e.message,
+        super::excerpt(source, line, Some(e.pos..e.pos + 1))
+    )
+}
+
+/// An execution error described for a person: Go's message, then the source lines around
+/// the innermost failing action.
+pub fn describe_exec_error(e: &ExecError) -> String {
+    let mut out = match &e.user {
+        // `required`/`fail`: Helm prints only the message, at the outermost action.
+        Some(msg) => {
+            let loc = e
+                .message
+                .strip_prefix("template: ")
+                .and_then(|m| m.split(": ").next())
+                .unwrap_or("");
+            format!("execution error at ({loc}): {msg}")
+        }
+        None => e
+            .message
+            .strip_prefix("template: ")
+            .unwrap_or(&e.message)
+            .to_string(),
+    };
+    if let Some(o) = &e.origin {
+        let (line, _) = parse::line_col(&o.source, o.pos);
+        let end = o.source[o.pos..]
+            .find(|c: char| c.is_whitespace() || c == '}' || c == '|' || c == ')')
+            .map_or(o.source.len(), |n| o.pos + n.max(1));
+        out.push_str(&format!("\n  in {}:{line}", o.file));
+        out.push_str(&super::excerpt(&o.source, line, Some(o.pos..end)));
+    }
+    out
+}
+
+/// Parse one source into trees (its own and its defines), as the file `name`.
+pub fn parse_source(name: &str, source: Arc<str>) -> Result<parse::Parsed, String> {
+    parse::parse(name, source.clone(), &exec::has_function)
+        .map_err(|e| describe_parse_error(name, &source, &e))
+}
+
+#[cfg(test)]
+mod tests;

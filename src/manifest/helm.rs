@@ -1,0 +1,118 @@
+//! Helm's own handling of a Helm chart's rendered templates (helm v4's releaseutil for
+//! v1/v2 charts), so that `kpack template` prints what `helm template` prints:
+//!
+//! - A template's text is split at `(?:^|\s*\n)---\s*` (so a `---` glued to the next line
+//!   still separates); each document loses its leading whitespace and keeps its trailing
+//!   whitespace, except where the separator took it; blank documents are dropped, but a
+//!   document of comments only is kept (an object with no kind).
+//! - Templates are taken in name order, documents in file order; hooks (`helm.sh/hook`)
+//!   go apart, a hook of an unknown event is dropped; both lists are then sorted, stably,
+//!   in install order by kind (unknown kinds last, by kind name).
+
+use super::{Document, Text, order};
+use crate::engine::RenderedTemplate;
+use crate::{Error, Result, yaml};
+use serde_json::Value as Json;
+use std::sync::LazyLock;
+
+/// The hook events Helm knows.
+const EVENTS: &[&str] = &[
+    "pre-install",
+    "post-install",
+    "pre-delete",
+    "post-delete",
+    "pre-upgrade",
+    "post-upgrade",
+    "pre-rollback",
+    "post-rollback",
+    "test",
+    "test-success",
+];
+
+static SEP: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*").expect("valid regex")
+});
+
+/// Split a template's text into documents as helm v4 does for v1/v2 charts.
+pub fn split_manifests(text: &str) -> Vec<&str> {
+    let text = text.trim_start();
+    SEP.split(text)
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| d.trim_start())
+        .collect()
+}
+
+/// The documents of a render, sorted as Helm sorts them: objects and hooks. With
+/// `head_only`, each document's object holds only its identity (enough to print it).
+pub fn sort_manifests(
+    templates: &[RenderedTemplate],
+    head_only: bool,
+) -> Result<(Vec<Document>, Vec<Document>)> {
+    let mut sorted: Vec<&RenderedTemplate> = templates.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let per_template = crate::parallel::map(&sorted, &|t: &&RenderedTemplate| {
+        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+        if base.starts_with('_') || t.content.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for d in split_manifests(&t.content) {
+            let parsed = if head_only {
+                yaml::parse_head(d)
+            } else {
+                yaml::parse_fast(d)
+            };
+            let object = parsed.map_err(|e| {
+                Error::manifest(format!(
+                    "YAML parse error on {}: {e}\n(run `kpack template` with `--show-only {}` and check the document)",
+                    t.name,
+                    t.name.split_once('/').map(|(_, r)| r).unwrap_or(&t.name)
+                ))
+            })?;
+            let object = if object.is_object() {
+                object
+            } else {
+                Json::Object(Default::default())
+            };
+            out.push(Document {
+                source: t.name.clone(),
+                text: Text::within(&t.content, d),
+                object,
+            });
+        }
+        Ok(out)
+    })?;
+    let (mut docs, mut hooks) = (Vec::new(), Vec::new());
+    for d in per_template.into_iter().flatten() {
+        match d.annotation("helm.sh/hook") {
+            None => docs.push(d),
+            Some(h) => {
+                let known = h
+                    .split(',')
+                    .all(|e| EVENTS.contains(&e.trim().to_ascii_lowercase().as_str()));
+                if known {
+                    hooks.push(d);
+                }
+            }
+        }
+    }
+    let key = |d: &Document| order::Rank::of(d.kind());
+    docs.sort_by_key(key);
+    hooks.sort_by_key(key);
+    Ok((docs, hooks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_as_helm() {
+        assert_eq!(
+            split_manifests("\n\na: 1\n  \n---\nb: 2\n---c: 3\n\n"),
+            vec!["a: 1", "b: 2", "c: 3\n\n"]
+        );
+        assert_eq!(split_manifests("# only\n"), vec!["# only\n"]);
+        assert_eq!(split_manifests("---\n---\n"), Vec::<&str>::new());
+    }
+}
