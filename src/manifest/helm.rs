@@ -1,10 +1,10 @@
 //! Helm's own handling of a Helm chart's rendered templates (helm v4's releaseutil for
 //! v1/v2 charts), so that `kpack template` prints what `helm template` prints:
 //!
-//! - A template's text is split at `(?:^|\s*\n)---\s*` (so a `---` glued to the next line
-//!   still separates); each document loses its leading whitespace and keeps its trailing
-//!   whitespace, except where the separator took it; blank documents are dropped, but a
-//!   document of comments only is kept (an object with no kind).
+//! - A template's text is split at every line that starts with `---` (so a `---` glued to
+//!   the next line still separates); each document loses its leading whitespace and keeps
+//!   its trailing whitespace; blank documents are dropped, but a document of comments only
+//!   is kept (an object with no kind).
 //! - Templates are taken in name order, documents in file order; hooks (`helm.sh/hook`)
 //!   go apart, a hook of an unknown event is dropped; both lists are then sorted, stably,
 //!   in install order by kind (unknown kinds last, by kind name).
@@ -13,7 +13,6 @@ use super::{Document, Text, order};
 use crate::engine::RenderedTemplate;
 use crate::{Error, Result, yaml};
 use serde_json::Value as Json;
-use std::sync::LazyLock;
 
 /// The hook events Helm knows.
 const EVENTS: &[&str] = &[
@@ -29,17 +28,33 @@ const EVENTS: &[&str] = &[
     "test-success",
 ];
 
-static SEP: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*").expect("valid regex")
-});
-
-/// Split a template's text into documents as helm v4 does for v1/v2 charts.
+/// Split a template's text into documents as helm v4.3.1 does for v1/v2 charts: at every
+/// line that starts with `---` (even `---kind: x`, glued by a trimming action), each
+/// document without its leading whitespace, blank documents dropped.
 pub fn split_manifests(text: &str) -> Vec<&str> {
     let text = text.trim_start();
-    SEP.split(text)
-        .filter(|d| !d.trim().is_empty())
-        .map(|d| d.trim_start())
-        .collect()
+    let mut docs = Vec::new();
+    let mut start = 0;
+    let b = text.as_bytes();
+    let mut line = 0;
+    loop {
+        if b[line..].starts_with(b"---") {
+            let d = &text[start..line];
+            if !d.trim().is_empty() {
+                docs.push(d.trim_start());
+            }
+            start = line + 3;
+        }
+        match memchr::memchr(b'\n', &b[line..]) {
+            Some(i) => line += i + 1,
+            None => break,
+        }
+    }
+    let d = &text[start..];
+    if !d.trim().is_empty() {
+        docs.push(d.trim_start());
+    }
+    docs
 }
 
 /// The documents of a render, sorted as Helm sorts them: objects and hooks. With
@@ -108,10 +123,13 @@ mod tests {
 
     #[test]
     fn splits_as_helm() {
+        // What helm v4.3.1 printed for these (trailing whitespace kept, `---` glued to
+        // content still separates, an indented `---` does not).
         assert_eq!(
-            split_manifests("\n\na: 1\n  \n---\nb: 2\n---c: 3\n\n"),
-            vec!["a: 1", "b: 2", "c: 3\n\n"]
+            split_manifests("\n\na: 1\n  \n---\nb: 2\n---c: 3\n\n--- # x\nd: 4\n  ---\n"),
+            vec!["a: 1\n  \n", "b: 2\n", "c: 3\n\n", "# x\nd: 4\n  ---\n"]
         );
+        assert_eq!(split_manifests("a: 1\n----\n"), vec!["a: 1\n", "-\n"]);
         assert_eq!(split_manifests("# only\n"), vec!["# only\n"]);
         assert_eq!(split_manifests("---\n---\n"), Vec::<&str>::new());
     }

@@ -1004,6 +1004,14 @@ impl<'t> Frame<'_, '_, 't> {
                         ))
                     })?;
                     check_args(name, vals, h.min, h.max)?;
+                    // Go's maps have no order: what writes one out writes its keys sorted.
+                    let sorted;
+                    let vals = if SERIALIZERS.contains(&name) {
+                        sorted = vals.iter().map(sorted_maps).collect::<Vec<_>>();
+                        &sorted[..]
+                    } else {
+                        vals
+                    };
                     (h.f)(&Args { name: h.name, vals }).map_err(|e| plain(minijinja_message(&e)))
                 }
             },
@@ -1108,6 +1116,48 @@ fn check_args(name: &str, vals: &[Value], min: usize, max: usize) -> R<()> {
         )));
     }
     Ok(())
+}
+
+/// Helpers that write maps out: Go's maps have no order, so their keys come out sorted.
+const SERIALIZERS: &[&str] = &[
+    "toYaml",
+    "mustToYaml",
+    "toYamlPretty",
+    "toJson",
+    "mustToJson",
+    "toPrettyJson",
+    "mustToPrettyJson",
+    "toRawJson",
+    "mustToRawJson",
+    "toToml",
+];
+
+/// A copy of a value whose maps list their keys in sorted order (the value itself when it
+/// holds no map).
+fn sorted_maps(v: &Value) -> Value {
+    match v.kind() {
+        ValueKind::Map => {
+            let mut items = value::map_items(v).unwrap_or_default();
+            items.sort_by(|a, b| a.0.cmp(&b.0));
+            funcs::Dict::value(
+                items
+                    .into_iter()
+                    .map(|(k, x)| (k, sorted_maps(&x)))
+                    .collect(),
+            )
+        }
+        ValueKind::Seq => {
+            let items = value::list_items(v).unwrap_or_default();
+            if items
+                .iter()
+                .all(|x| !matches!(x.kind(), ValueKind::Map | ValueKind::Seq))
+            {
+                return v.clone();
+            }
+            Value::from(items.iter().map(sorted_maps).collect::<Vec<_>>())
+        }
+        _ => v.clone(),
+    }
 }
 
 /// Helm's `required`: nil or `""` fails with the message.

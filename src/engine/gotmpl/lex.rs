@@ -513,7 +513,6 @@ mod tests {
                 (Text, "a"),
                 (LeftDelim, "{{"),
                 (Field, ".X"),
-                (Space, " "),
                 (RightDelim, "}}"),
                 (Text, "b"),
                 (Text, "d"),

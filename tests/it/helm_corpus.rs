@@ -1,0 +1,192 @@
+//! The Helm corpus: every chart of `../shared/helm-corpus/charts` (or
+//! `$KPACK_TEST_HELM_CORPUS/charts`) rendered as
+//! `kpack template rel CHART -n corpus --kube-version 1.33.0`, through the library, and
+//! compared with what helm v4.3.1 printed in two runs (`expected/a`, `expected/b`): byte
+//! equality on every line where the two runs agree, the same line count where they differ
+//! (passwords, keys and certificates generated anew on every run). A chart helm refuses
+//! (`.err`) must be refused with the same message.
+//!
+//! Charts that do not match yet are listed in `tests/fixtures/helm-corpus-known-failures.txt`
+//! with the reason; the test fails when an unlisted chart fails and when a listed chart
+//! passes (so that the list only shrinks).
+
+use kpack::action::render::{RenderOptions, render_for_print};
+use kpack::action::template::{TemplateOptions, helm_text};
+use kpack::engine::{Capabilities, KubeVersion, Release};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const KNOWN: &str = "tests/fixtures/helm-corpus-known-failures.txt";
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("KPACK_TEST_HELM_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/helm-corpus"));
+    dir.join("charts").is_dir().then_some(dir)
+}
+
+/// `SET/CHART` of every corpus chart.
+fn charts(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for set in std::fs::read_dir(dir.join("charts")).unwrap() {
+        let set = set.unwrap();
+        for chart in std::fs::read_dir(set.path()).unwrap() {
+            let chart = chart.unwrap();
+            out.push(format!(
+                "{}/{}",
+                set.file_name().to_string_lossy(),
+                chart.file_name().to_string_lossy()
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// What kpack prints for a chart, or its error message.
+pub fn render(chart_dir: &Path) -> Result<String, String> {
+    let chart = kpack::chart::load(chart_dir).map_err(|e| e.to_string())?;
+    let opts = RenderOptions {
+        release: Release {
+            name: "rel".into(),
+            namespace: "corpus".into(),
+            revision: 1,
+            is_install: true,
+            is_upgrade: false,
+        },
+        capabilities: Capabilities::new(KubeVersion::parse("1.33.0").unwrap(), &[]),
+        skip_schema_validation: false,
+    };
+    let out = render_for_print(&chart, &Default::default(), &opts).map_err(|e| e.to_string())?;
+    helm_text(&out, &TemplateOptions::default()).map_err(|e| e.to_string())
+}
+
+/// Compare kpack's output with helm's two runs; `None` when they match.
+fn compare(got: &str, a: &str, b: &str) -> Option<String> {
+    if got == a || got == b {
+        return None;
+    }
+    let (g, a, b): (Vec<&str>, Vec<&str>, Vec<&str>) = (
+        got.split('\n').collect(),
+        a.split('\n').collect(),
+        b.split('\n').collect(),
+    );
+    if g.len() != a.len() || a.len() != b.len() {
+        // Find the first line that differs, for the reason.
+        let first = g
+            .iter()
+            .zip(a.iter())
+            .position(|(x, y)| x != y)
+            .unwrap_or(g.len().min(a.len()));
+        return Some(format!(
+            "{} lines, helm printed {}; first difference at line {}: kpack {:?}, helm {:?}",
+            g.len(),
+            a.len(),
+            first + 1,
+            g.get(first).unwrap_or(&""),
+            a.get(first).unwrap_or(&"")
+        ));
+    }
+    for i in 0..g.len() {
+        if a[i] == b[i] && g[i] != a[i] {
+            return Some(format!("line {}: kpack {:?}, helm {:?}", i + 1, g[i], a[i]));
+        }
+    }
+    None
+}
+
+fn check(dir: &Path, chart: &str) -> Option<String> {
+    let expected = |run: &str, ext: &str| {
+        std::fs::read_to_string(
+            dir.join("expected")
+                .join(run)
+                .join(format!("{chart}.{ext}")),
+        )
+        .ok()
+    };
+    let got = render(&dir.join("charts").join(chart));
+    if let Some(err) = expected("a", "err") {
+        let want = err.trim().trim_start_matches("Error: ").to_string();
+        return match got {
+            Ok(_) => Some(format!("helm refused it ({want}), kpack rendered it")),
+            Err(e) if e.contains(&want) => None,
+            Err(e) => Some(format!("refused with {e:?}, helm: {want:?}")),
+        };
+    }
+    let (Some(a), Some(b)) = (expected("a", "yaml"), expected("b", "yaml")) else {
+        return Some("no expected output".into());
+    };
+    match got {
+        Err(e) => Some(format!("error: {}", e.lines().next().unwrap_or(""))),
+        Ok(text) => compare(&text, &a, &b),
+    }
+}
+
+fn known_failures() -> BTreeMap<String, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(KNOWN);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once(char::is_whitespace) {
+            Some((c, r)) => (c.to_string(), r.trim().to_string()),
+            None => (l.to_string(), String::new()),
+        })
+        .collect()
+}
+
+#[test]
+fn corpus_renders_as_helm() {
+    let Some(dir) = corpus_dir() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the Helm corpus is missing: set KPACK_TEST_HELM_CORPUS or put it at ../shared/helm-corpus"
+        );
+        eprintln!(
+            "\n*** SKIPPED corpus_renders_as_helm: no Helm corpus at ../shared/helm-corpus (set KPACK_TEST_HELM_CORPUS) ***\n"
+        );
+        return;
+    };
+    let charts = charts(&dir);
+    let started = std::time::Instant::now();
+    let results: Vec<(String, Option<String>)> = charts
+        .par_iter()
+        .map(|c| (c.clone(), check(&dir, c)))
+        .collect();
+    let elapsed = started.elapsed();
+    let known = known_failures();
+    let mut problems = Vec::new();
+    let mut matched = 0;
+    for (chart, failure) in &results {
+        match (failure, known.get(chart)) {
+            (None, None) => matched += 1,
+            (None, Some(_)) => {
+                matched += 1;
+                problems.push(format!("{chart} now matches helm: remove it from {KNOWN}"));
+            }
+            (Some(_), Some(_)) => {}
+            (Some(why), None) => problems.push(format!("{chart} does not match helm: {why}")),
+        }
+    }
+    for chart in known.keys() {
+        if !charts.contains(chart) {
+            problems.push(format!(
+                "{chart} is listed in {KNOWN} but is not in the corpus"
+            ));
+        }
+    }
+    if std::env::var_os("KPACK_CORPUS_REPORT").is_some() {
+        for (chart, failure) in &results {
+            if let Some(why) = failure {
+                println!("{chart}  {why}");
+            }
+        }
+    }
+    eprintln!(
+        "helm corpus: {matched} of {} charts match helm ({:.1}s)",
+        charts.len(),
+        elapsed.as_secs_f64()
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
