@@ -153,7 +153,7 @@ fn show_values_and_chart() {
     assert!(ok);
     assert_eq!(
         out,
-        "apiVersion: v2\nname: types\nversion: 0.1.0\ndescription: Checks that rendered output is YAML-correct\n"
+        "apiVersion: kpack/v1\nname: types\nversion: 0.1.0\ndescription: Checks that rendered output is YAML-correct\n"
     );
 }
 

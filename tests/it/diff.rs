@@ -77,7 +77,7 @@ fn chart_files(version: &str) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = vec![
         (
             "Chart.yaml".into(),
-            format!("apiVersion: v2\nname: web\nversion: {version}\n").into_bytes(),
+            format!("apiVersion: kpack/v1\nname: web\nversion: {version}\n").into_bytes(),
         ),
         ("values.yaml".into(), VALUES.as_bytes().to_vec()),
     ];
@@ -465,7 +465,7 @@ fn static_pods_cli_golden_and_exit_codes() {
     write_files(
         &c,
         &[
-            ("Chart.yaml", "apiVersion: v2\nname: cp\nversion: 1.0.0\n"),
+            ("Chart.yaml", "apiVersion: kpack/v1\nname: cp\nversion: 1.0.0\n"),
             ("values.yaml", "image: etcd:3.5\nextra: true\n"),
             ("templates/pods.yaml", POD),
         ],
@@ -592,7 +592,7 @@ fn static_pods_diff_takes_no_lock_and_writes_nothing() {
     write_files(
         &c,
         &[
-            ("Chart.yaml", "apiVersion: v2\nname: cp\nversion: 1.0.0\n"),
+            ("Chart.yaml", "apiVersion: kpack/v1\nname: cp\nversion: 1.0.0\n"),
             ("values.yaml", "image: etcd:3.5\nextra: false\n"),
             ("templates/pods.yaml", POD),
         ],
@@ -652,7 +652,7 @@ fn static_pods_diff_takes_no_lock_and_writes_nothing() {
 }
 
 const CLUSTER_CHART: &[(&str, &str)] = &[
-    ("Chart.yaml", "apiVersion: v2\nname: shop\nversion: 2.0.0\n"),
+    ("Chart.yaml", "apiVersion: kpack/v1\nname: shop\nversion: 2.0.0\n"),
     (
         "values.yaml",
         "replicas: 1\ngreeting: hello\npassword: hunter2\n",

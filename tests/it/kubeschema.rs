@@ -44,7 +44,7 @@ fn mem_chart(files: &[(&str, &str)]) -> Chart {
 }
 
 const CHART_YAML: &str =
-    "apiVersion: v2\nname: t\nversion: 0.1.0\ndescription: d\nicon: https://example.com/i.png\n";
+    "apiVersion: kpack/v1\nname: t\nversion: 0.1.0\ndescription: d\nicon: https://example.com/i.png\n";
 
 /// Findings as `SEVERITY what: message` lines.
 fn lines(findings: &[Finding]) -> Vec<String> {

@@ -49,7 +49,7 @@ fn render_mem(files: &[(&str, &str)], user: serde_json::Value) -> kpack::Result<
     render(&mem_chart(files), &map(user), &opts())
 }
 
-const CHART_YAML: &str = "apiVersion: v2\nname: t\nversion: 0.1.0\n";
+const CHART_YAML: &str = "apiVersion: kpack/v1\nname: t\nversion: 0.1.0\n";
 
 fn err_text(r: kpack::Result<RenderOutput>) -> String {
     match r {
@@ -148,12 +148,12 @@ fn every_subchart_gets_a_global_map_even_when_no_chart_sets_one() {
     let files = [
         (
             "Chart.yaml",
-            "apiVersion: v2\nname: top\nversion: 0.1.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
+            "apiVersion: kpack/v1\nname: top\nversion: 0.1.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
         ),
         ("values.yaml", "sub:\n  port: 1\n"),
         (
             "charts/sub/Chart.yaml",
-            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+            "apiVersion: kpack/v1\nname: sub\nversion: 0.1.0\n",
         ),
         ("charts/sub/values.yaml", "port: 0\n"),
         (
@@ -183,12 +183,12 @@ fn every_subchart_gets_a_global_map_even_when_no_chart_sets_one() {
 const NULLS_TREE: [(&str, &str); 4] = [
     (
         "Chart.yaml",
-        "apiVersion: v2\nname: top\nversion: 0.1.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
+        "apiVersion: kpack/v1\nname: top\nversion: 0.1.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
     ),
     ("values.yaml", "a: 1\nsub:\n  flag: false\n"),
     (
         "charts/sub/Chart.yaml",
-        "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        "apiVersion: kpack/v1\nname: sub\nversion: 0.1.0\n",
     ),
     ("charts/sub/values.yaml", "flag: true\nkeep: 1\n"),
 ];
@@ -560,7 +560,7 @@ fn kube_version_constraint() {
     let files = [
         (
             "Chart.yaml",
-            "apiVersion: v2\nname: t\nversion: 0.1.0\nkubeVersion: \">=1.20.0-0 <1.30.0-0\"\n",
+            "apiVersion: kpack/v1\nname: t\nversion: 0.1.0\nkubeVersion: \">=1.20.0-0 <1.30.0-0\"\n",
         ),
         ("templates/a.yaml", ""),
     ];
@@ -626,7 +626,7 @@ fn names_passed_to_include_shadow_helpers_and_helpers_resolve_everywhere() {
 fn include_renders_a_whole_template_file_like_helm() {
     let out = render_mem(
         &[
-            ("Chart.yaml", "apiVersion: v2\nname: ck\nversion: 0.1.0\n"),
+            ("Chart.yaml", "apiVersion: kpack/v1\nname: ck\nversion: 0.1.0\n"),
             ("values.yaml", "greeting: hi\n"),
             (
                 "templates/configmap.yaml",

@@ -30,7 +30,7 @@ fn write_chart(dir: &Path, count: usize, padding: usize, extra: &[(&str, &str)])
     fs::create_dir_all(c.join("templates")).unwrap();
     fs::write(
         c.join("Chart.yaml"),
-        "apiVersion: v2\nname: pods\nversion: 0.1.0\nappVersion: \"1.0\"\n",
+        "apiVersion: kpack/v1\nname: pods\nversion: 0.1.0\nappVersion: \"1.0\"\n",
     )
     .unwrap();
     fs::write(

@@ -15,7 +15,7 @@ fn chart_files(name: &str, version: &str, extra: &[(&str, &str)]) -> Vec<(String
     let mut files = vec![
         (
             "Chart.yaml".to_string(),
-            format!("apiVersion: v2\nname: {name}\nversion: {version}\ndescription: test chart {name}\n")
+            format!("apiVersion: kpack/v1\nname: {name}\nversion: {version}\ndescription: test chart {name}\n")
                 .into_bytes(),
         ),
         (
@@ -410,7 +410,7 @@ fn template_a_chart_pulled_from_a_registry() {
     let meta = kpack(&["show", "chart", &web, "--version", "^1", "--plain-http"]);
     assert_eq!(
         meta,
-        "apiVersion: v2\nname: web\nversion: 1.0.0\ndescription: test chart web\n"
+        "apiVersion: kpack/v1\nname: web\nversion: 1.0.0\ndescription: test chart web\n"
     );
 }
 
