@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Limits};
 use crate::chart::Metadata;
-use crate::oci::{self, OciRef, cache, reference, version::Constraint};
+use crate::oci::{self, OciRef, cache, reference};
+use crate::version::{self, Version};
 use crate::{Error, Result};
 
 /// File name of the lock file, next to `Chart.yaml`.
@@ -176,7 +177,7 @@ fn resolve_one(
     if repo.is_empty() {
         return Ok(None);
     }
-    let constraint = Constraint::parse(if dep.version.trim().is_empty() {
+    let constraint = version::constraint(if dep.version.trim().is_empty() {
         "*"
     } else {
         &dep.version
@@ -184,7 +185,7 @@ fn resolve_one(
     .map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
     if repo.starts_with("file://") {
         let (meta, bytes) = package_file_dep(chart_dir, &dep.name, repo)?;
-        let v = semver::Version::parse(&meta.version).map_err(|e| {
+        let v = Version::parse_strict(&meta.version).map_err(|e| {
             Error::chart(format!(
                 "dependency {:?}: {repo} has version {:?}, which is not SemVer ({e})",
                 dep.name, meta.version
@@ -274,7 +275,7 @@ fn archives_of(charts: &Path, name: &str) -> Vec<PathBuf> {
                 .strip_prefix(name)?
                 .strip_prefix('-')?
                 .strip_suffix(".tgz")?;
-            semver::Version::parse(v).ok()?;
+            Version::parse_strict(v).ok()?;
             Some(e.path())
         })
         .collect();
@@ -454,7 +455,7 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
     let charts = chart_dir.join("charts");
     let mut out = Vec::new();
     for dep in &meta.dependencies {
-        let constraint = Constraint::parse(if dep.version.trim().is_empty() {
+        let constraint = version::Constraints::parse(if dep.version.trim().is_empty() {
             "*"
         } else {
             &dep.version
@@ -489,7 +490,7 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
 fn archive_status(
     path: &Path,
     dep: &crate::chart::Dependency,
-    constraint: Option<&Constraint>,
+    constraint: Option<&version::Constraints>,
     locked: Option<&Locked>,
 ) -> String {
     let Ok(bytes) = std::fs::read(path) else {
@@ -509,7 +510,7 @@ fn archive_status(
     if meta.name != dep.name {
         return "misnamed".into();
     }
-    let Ok(v) = semver::Version::parse(&meta.version) else {
+    let Ok(v) = Version::parse_strict(&meta.version) else {
         return "invalid version".into();
     };
     if constraint.is_some_and(|c| !c.matches(&v)) {
