@@ -10,6 +10,7 @@ pub mod chart;
 pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod keys;
 pub mod manifest;
 pub mod oci;
 pub mod parallel;

@@ -55,9 +55,54 @@ pub struct Status {
     pub version: String,
     /// Repository from `Chart.yaml`.
     pub repository: String,
-    /// `ok`, `missing`, `unpacked`, `wrong version`, `misnamed`, `too many matches`,
-    /// `invalid archive`, or `locked digest differs`.
-    pub status: String,
+    /// What `charts/` holds for it.
+    pub status: DepState,
+}
+
+/// The state of one dependency in `charts/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepState {
+    /// One archive of the right chart, in range, matching the lock.
+    Ok,
+    /// Nothing for it in `charts/`.
+    Missing,
+    /// An unpacked directory instead of an archive.
+    Unpacked,
+    /// The archive's version is outside the range.
+    WrongVersion,
+    /// The archive holds another chart.
+    Misnamed,
+    /// Several archives could be it.
+    TooManyMatches,
+    /// The archive cannot be read.
+    InvalidArchive,
+    /// The archive's version is not SemVer 2.
+    InvalidVersion,
+    /// The archive is the locked version but not the locked bytes.
+    LockedDigestDiffers,
+}
+
+impl DepState {
+    /// How `kpack dependency list` shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepState::Ok => "ok",
+            DepState::Missing => "missing",
+            DepState::Unpacked => "unpacked",
+            DepState::WrongVersion => "wrong version",
+            DepState::Misnamed => "misnamed",
+            DepState::TooManyMatches => "too many matches",
+            DepState::InvalidArchive => "invalid archive",
+            DepState::InvalidVersion => "invalid version",
+            DepState::LockedDigestDiffers => "locked digest differs",
+        }
+    }
+}
+
+impl std::fmt::Display for DepState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What `update` or `build` did for one dependency.
@@ -470,12 +515,12 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
             [] => {
                 let dir = charts.join(&dep.name);
                 if dir.join("Chart.yaml").is_file() {
-                    "unpacked".to_string()
+                    DepState::Unpacked
                 } else {
-                    "missing".to_string()
+                    DepState::Missing
                 }
             }
-            _ => "too many matches".to_string(),
+            _ => DepState::TooManyMatches,
         };
         out.push(Status {
             name: dep.name.clone(),
@@ -492,38 +537,38 @@ fn archive_status(
     dep: &crate::chart::Dependency,
     constraint: Option<&version::Constraints>,
     locked: Option<&Locked>,
-) -> String {
+) -> DepState {
     let Ok(bytes) = std::fs::read(path) else {
-        return "invalid archive".into();
+        return DepState::InvalidArchive;
     };
     let origin = path.display().to_string();
     let Ok((_, files)) = archive::read_chart_tgz(&bytes, &origin, &Limits::default()) else {
-        return "invalid archive".into();
+        return DepState::InvalidArchive;
     };
     let Some(meta) = files
         .iter()
         .find(|(p, _)| p == "Chart.yaml")
         .and_then(|(_, d)| crate::yaml::from_str::<Metadata>(&String::from_utf8_lossy(d)).ok())
     else {
-        return "invalid archive".into();
+        return DepState::InvalidArchive;
     };
     if meta.name != dep.name {
-        return "misnamed".into();
+        return DepState::Misnamed;
     }
     let Ok(v) = Version::parse_strict(&meta.version) else {
-        return "invalid version".into();
+        return DepState::InvalidVersion;
     };
     if constraint.is_some_and(|c| !c.matches(&v)) {
-        return "wrong version".into();
+        return DepState::WrongVersion;
     }
     if let Some(l) = locked
         && !l.digest.is_empty()
         && l.version == meta.version
         && l.digest != cache::sha256_digest(&bytes)
     {
-        return "locked digest differs".into();
+        return DepState::LockedDigestDiffers;
     }
-    "ok".into()
+    DepState::Ok
 }
 
 #[cfg(test)]
@@ -570,8 +615,8 @@ mod tests {
         let o = opts(t);
 
         let st = list(&app).unwrap();
-        assert_eq!(st[0].status, "missing");
-        assert_eq!(st[1].status, "missing");
+        assert_eq!(st[0].status, DepState::Missing);
+        assert_eq!(st[1].status, DepState::Missing);
         let e = update(&app, &o).unwrap_err().to_string();
         assert!(e.contains("\"local\" has no repository"), "{e}");
         assert!(
@@ -598,7 +643,7 @@ mod tests {
             "{lock_text}"
         );
         assert!(lock_text.contains(&fetched[0].locked.digest), "{lock_text}");
-        assert_eq!(list(&app).unwrap()[0].status, "ok");
+        assert_eq!(list(&app).unwrap()[0].status, DepState::Ok);
 
         // Updating again is a no-op (reproducible packaging: same digest).
         let again = update(&app, &o).unwrap();
@@ -682,7 +727,11 @@ mod tests {
         std::fs::create_dir_all(app.join("charts")).unwrap();
         std::fs::write(app.join("charts/a-2.0.0.tgz"), a).unwrap();
         chart(&app.join("charts/b"), "b", "1.0.0", "");
-        let st: Vec<String> = list(&app).unwrap().into_iter().map(|s| s.status).collect();
+        let st: Vec<&str> = list(&app)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.status.as_str())
+            .collect();
         assert_eq!(st, ["wrong version", "unpacked", "missing"]);
     }
 }
