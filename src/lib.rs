@@ -17,6 +17,7 @@ pub mod release;
 pub mod targets;
 pub mod tls;
 pub mod values;
+pub mod version;
 pub mod yaml;
 
 pub use error::{Error, Result};

@@ -103,7 +103,7 @@ pub fn parse(doc: &Document) -> Result<Hook> {
     for e in &events {
         if !HookEvent::ALL.iter().any(|h| h.as_str() == e) && !OTHER_EVENTS.contains(&e.as_str()) {
             let known: Vec<&str> = HookEvent::ALL.iter().map(|h| h.as_str()).collect();
-            return Err(Error::Manifest(format!(
+            return Err(Error::manifest(format!(
                 "{} (from {}): unknown hook event {e:?}; known events: {}",
                 doc.identity(),
                 doc.source,
@@ -114,7 +114,7 @@ pub fn parse(doc: &Document) -> Result<Hook> {
     let weight = match annotation(doc, "hook-weight") {
         None => 0,
         Some(w) => w.trim().parse().map_err(|_| {
-            Error::Manifest(format!(
+            Error::manifest(format!(
                 "{} (from {}): hook-weight {w:?} is not an integer",
                 doc.identity(),
                 doc.source
@@ -129,7 +129,7 @@ pub fn parse(doc: &Document) -> Result<Hook> {
                 "hook-succeeded" => DeletePolicy::HookSucceeded,
                 "hook-failed" => DeletePolicy::HookFailed,
                 other => {
-                    return Err(Error::Manifest(format!(
+                    return Err(Error::manifest(format!(
                         "{} (from {}): unknown hook-delete-policy {other:?}; use before-hook-creation, hook-succeeded or hook-failed",
                         doc.identity(),
                         doc.source
@@ -259,7 +259,7 @@ pub(crate) fn run(session: &mut Session<'_>, hooks: &[Document], event: HookEven
             session.emit(Event::Deleted(vec![r.clone()]));
         }
         if let Err(why) = outcome {
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "{} hook {r} failed: {why}",
                 event.as_str()
             )));
@@ -280,7 +280,7 @@ fn delete_previous(session: &mut Session<'_>, r: &ObjectRef) -> Result<()> {
             let who = other
                 .map(|o| format!("owned by release {o}"))
                 .unwrap_or_else(|| "not managed by kpack".into());
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "hook {r} exists and is {who}; kpack never replaces an object silently: pass --take-ownership to replace it"
             )));
         }
@@ -290,7 +290,7 @@ fn delete_previous(session: &mut Session<'_>, r: &ObjectRef) -> Result<()> {
     let deadline = Instant::now() + session.op.timeout;
     while session.target.get(r)?.is_some() {
         if Instant::now() >= deadline {
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "hook {r}: the previous run's object was not deleted within {}s",
                 session.op.timeout.as_secs()
             )));

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Limits};
 use crate::chart::Metadata;
-use crate::oci::{self, OciRef, cache, reference, version::Constraint};
+use crate::oci::{self, OciRef, cache, reference};
+use crate::version::{self, Version};
 use crate::{Error, Result};
 
 /// File name of the lock file, next to `Chart.yaml`.
@@ -74,7 +75,7 @@ fn read_metadata(chart_dir: &Path) -> Result<Metadata> {
     let p = chart_dir.join("Chart.yaml");
     let text = std::fs::read_to_string(&p).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            Error::Chart(format!(
+            Error::chart(format!(
                 "{}: no Chart.yaml here; is this a chart directory?",
                 chart_dir.display()
             ))
@@ -82,7 +83,7 @@ fn read_metadata(chart_dir: &Path) -> Result<Metadata> {
             Error::io(p.display(), e)
         }
     })?;
-    crate::yaml::from_str(&text).map_err(|e| Error::Chart(e.at(&p.display().to_string())))
+    crate::yaml::from_str(&text).map_err(|e| Error::chart(e.at(&p.display().to_string())))
 }
 
 /// Digest of the dependency requests (name, version, repository, alias), in order.
@@ -113,13 +114,13 @@ pub fn read_lock(chart_dir: &Path) -> Result<Option<Lock>> {
     };
     crate::yaml::from_str(&text)
         .map(Some)
-        .map_err(|e| Error::Chart(e.at(&p.display().to_string())))
+        .map_err(|e| Error::chart(e.at(&p.display().to_string())))
 }
 
 fn write_lock(chart_dir: &Path, lock: &Lock) -> Result<PathBuf> {
     let p = chart_dir.join(LOCK_FILE);
     let body = crate::yaml::to_string(lock)
-        .map_err(|e| Error::Chart(format!("{}: cannot encode: {e}", p.display())))?;
+        .map_err(|e| Error::chart(format!("{}: cannot encode: {e}", p.display())))?;
     std::fs::write(&p, body).map_err(|e| Error::io(p.display(), e))?;
     Ok(p)
 }
@@ -143,14 +144,14 @@ fn package_file_dep(
 ) -> Result<(Metadata, Vec<u8>)> {
     let dir = file_repo_dir(chart_dir, repository).expect("caller checked file://");
     if !dir.join("Chart.yaml").is_file() {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "dependency {dep_name:?}: {repository} ({}) is not a chart directory (no Chart.yaml)",
             dir.display()
         )));
     }
     let meta = read_metadata(&dir)?;
     if meta.name != dep_name {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "dependency {dep_name:?}: {repository} holds chart {:?}, not {dep_name:?}",
             meta.name
         )));
@@ -161,7 +162,7 @@ fn package_file_dep(
 }
 
 fn unsupported_repo(name: &str, repository: &str) -> Error {
-    Error::Usage(format!(
+    Error::usage(format!(
         "dependency {name:?}: repository {repository:?} is not supported; use oci://HOST/REPO (the chart is REPO/{name}) or file://PATH (a chart directory)"
     ))
 }
@@ -176,7 +177,7 @@ fn resolve_one(
     if repo.is_empty() {
         return Ok(None);
     }
-    let constraint = Constraint::parse(if dep.version.trim().is_empty() {
+    let constraint = version::constraint(if dep.version.trim().is_empty() {
         "*"
     } else {
         &dep.version
@@ -184,14 +185,14 @@ fn resolve_one(
     .map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
     if repo.starts_with("file://") {
         let (meta, bytes) = package_file_dep(chart_dir, &dep.name, repo)?;
-        let v = semver::Version::parse(&meta.version).map_err(|e| {
-            Error::Chart(format!(
+        let v = Version::parse_strict(&meta.version).map_err(|e| {
+            Error::chart(format!(
                 "dependency {:?}: {repo} has version {:?}, which is not SemVer ({e})",
                 dep.name, meta.version
             ))
         })?;
         if !constraint.matches(&v) {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "dependency {:?}: {repo} is at version {v}, which does not satisfy {:?}",
                 dep.name,
                 constraint.as_str()
@@ -209,7 +210,7 @@ fn resolve_one(
         let base =
             OciRef::parse(repo).map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
         if base.tag.is_some() || base.digest.is_some() {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "dependency {:?}: repository {repo} must not carry a tag or digest; put the version in `version:`",
                 dep.name
             )));
@@ -218,7 +219,7 @@ fn resolve_one(
         let pulled = oci::pull(&chart_ref.to_string(), Some(constraint.as_str()), opts)
             .map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
         if pulled.name != dep.name {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "dependency {:?}: {} holds chart {:?}",
                 dep.name, pulled.reference, pulled.name
             )));
@@ -250,7 +251,7 @@ fn local_version(charts: &Path, name: &str) -> Result<String> {
         let v = f[name.len() + 1..f.len() - 4].to_string();
         return Ok(v);
     }
-    Err(Error::Chart(format!(
+    Err(Error::chart(format!(
         "dependency {name:?} has no repository and is not in {}: add `repository: oci://HOST/REPO` or `file://PATH` to it in Chart.yaml, or put the chart in {}",
         charts.display(),
         charts.join(name).display()
@@ -274,7 +275,7 @@ fn archives_of(charts: &Path, name: &str) -> Vec<PathBuf> {
                 .strip_prefix(name)?
                 .strip_prefix('-')?
                 .strip_suffix(".tgz")?;
-            semver::Version::parse(v).ok()?;
+            Version::parse_strict(v).ok()?;
             Some(e.path())
         })
         .collect();
@@ -365,13 +366,13 @@ pub fn build(chart_dir: &Path, opts: &oci::Options) -> Result<Vec<Fetched>> {
     let meta = read_metadata(chart_dir)?;
     let lock_path = chart_dir.join(LOCK_FILE);
     let Some(lock) = read_lock(chart_dir)? else {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{}: not found; run `kpack dependency update` to resolve the dependencies and write it",
             lock_path.display()
         )));
     };
     if lock.digest != requests_digest(&meta) {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{} is out of sync with the dependencies in Chart.yaml; run `kpack dependency update`",
             lock_path.display()
         )));
@@ -395,7 +396,7 @@ pub fn build(chart_dir: &Path, opts: &oci::Options) -> Result<Vec<Fetched>> {
             let (m, bytes) = package_file_dep(chart_dir, &locked.name, &locked.repository)?;
             let digest = cache::sha256_digest(&bytes);
             if m.version != locked.version || digest != locked.digest {
-                return Err(Error::Chart(format!(
+                return Err(Error::chart(format!(
                     "dependency {:?}: {} changed since {LOCK_FILE} was written (now version {} with digest {digest}; locked {} with {}); run `kpack dependency update`",
                     locked.name, locked.repository, m.version, locked.version, locked.digest
                 )));
@@ -454,7 +455,7 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
     let charts = chart_dir.join("charts");
     let mut out = Vec::new();
     for dep in &meta.dependencies {
-        let constraint = Constraint::parse(if dep.version.trim().is_empty() {
+        let constraint = version::Constraints::parse(if dep.version.trim().is_empty() {
             "*"
         } else {
             &dep.version
@@ -489,7 +490,7 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
 fn archive_status(
     path: &Path,
     dep: &crate::chart::Dependency,
-    constraint: Option<&Constraint>,
+    constraint: Option<&version::Constraints>,
     locked: Option<&Locked>,
 ) -> String {
     let Ok(bytes) = std::fs::read(path) else {
@@ -509,7 +510,7 @@ fn archive_status(
     if meta.name != dep.name {
         return "misnamed".into();
     }
-    let Ok(v) = semver::Version::parse(&meta.version) else {
+    let Ok(v) = Version::parse_strict(&meta.version) else {
         return "invalid version".into();
     };
     if constraint.is_some_and(|c| !c.matches(&v)) {

@@ -46,12 +46,12 @@ pub enum Output {
 pub fn print_data<T: Serialize + ?Sized>(format: Output, data: &T) -> kpack::Result<()> {
     let text = match format {
         Output::Json => {
-            let mut s =
-                serde_json::to_string_pretty(data).map_err(|e| kpack::Error::Io(e.to_string()))?;
+            let mut s = serde_json::to_string_pretty(data)
+                .map_err(|e| kpack::Error::io_message(e.to_string()))?;
             s.push('\n');
             s
         }
-        _ => kpack::yaml::to_string(data).map_err(kpack::Error::Io)?,
+        _ => kpack::yaml::to_string(data).map_err(kpack::Error::io_message)?,
     };
     out(&text);
     Ok(())
@@ -185,7 +185,7 @@ pub fn kube_version(r: &super::RenderArgs) -> kpack::Result<Option<kpack::engine
         .as_deref()
         .map(|v| {
             kpack::engine::KubeVersion::parse(v)
-                .map_err(|e| kpack::Error::Usage(format!("--kube-version: {e}")))
+                .map_err(|e| kpack::Error::usage(format!("--kube-version: {e}")))
         })
         .transpose()
 }

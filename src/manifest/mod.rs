@@ -188,7 +188,7 @@ pub fn split_with(t: &RenderedTemplate, head_only: bool) -> Result<Vec<Document>
             yaml::parse_fast(text)
         };
         let object = parsed.map_err(|e| {
-            Error::Manifest(format!(
+            Error::manifest(format!(
                 "{}: rendered document {} is not valid YAML: {}{}\n(run `kpack template` with `--show-only {}` and check the lines above)",
                 t.name,
                 i + 1,
@@ -214,7 +214,7 @@ pub fn split_with(t: &RenderedTemplate, head_only: bool) -> Result<Vec<Document>
 fn check_object(doc: &Document, index: usize) -> Result<()> {
     let at = || format!("{} (document {index})", doc.source);
     if !doc.object.is_object() {
-        return Err(Error::Manifest(format!(
+        return Err(Error::manifest(format!(
             "{}: a Kubernetes object must be a YAML map, found {}",
             at(),
             crate::values::merge::kind_name(&doc.object)
@@ -231,7 +231,7 @@ fn check_object(doc: &Document, index: usize) -> Result<()> {
         missing.push("metadata.name");
     }
     if !missing.is_empty() {
-        return Err(Error::Manifest(format!(
+        return Err(Error::manifest(format!(
             "{}: object has no {}",
             at(),
             missing.join(", ")

@@ -128,7 +128,7 @@ pub trait Target: Send + Sync {
     /// A store reading the releases of every namespace (`kpack list -A`). Default: an
     /// error saying the target cannot.
     fn all_namespaces_store(&self) -> Result<Box<dyn Store>> {
-        Err(crate::Error::Usage(format!(
+        Err(crate::Error::usage(format!(
             "listing releases of all namespaces is not supported by {}",
             self.describe()
         )))
