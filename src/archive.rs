@@ -341,7 +341,7 @@ pub fn package(dir: &std::path::Path, opts: &PackageOptions) -> Result<Packaged>
     let mut files = crate::chart::load::load_dir_files(dir)?;
     let origin = dir.display().to_string();
     if let Some(v) = &opts.version {
-        semver::Version::parse(v).map_err(|e| {
+        crate::version::Version::parse_strict(v).map_err(|e| {
             Error::usage(format!(
                 "--version {v:?} is not a SemVer 2 version ({e}); write it as MAJOR.MINOR.PATCH"
             ))

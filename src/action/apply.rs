@@ -17,8 +17,7 @@ use crate::{Error, Result, yaml};
 use serde_json::Value as Json;
 use std::time::Duration;
 
-/// Helm's annotation that keeps an object, honoured like [`ANNOTATION_KEEP`].
-pub const HELM_RESOURCE_POLICY: &str = "helm.sh/resource-policy";
+pub use crate::keys::HELM_RESOURCE_POLICY;
 
 /// Default `--timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);

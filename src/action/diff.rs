@@ -24,7 +24,7 @@ use super::install::{InstallOptions, capabilities, render_for};
 use super::upgrade::{UpgradeOptions, upgrade_values};
 use crate::chart::Chart;
 use crate::diff::{self, DiffReport, Item, Mode, Options};
-use crate::manifest::Document;
+use crate::manifest::{Document, HookEvent};
 use crate::release::{Release, Status, Store, history, lock};
 use crate::targets::{ApplyOptions, ObjectRef, Target};
 use crate::values::Map;
@@ -411,14 +411,14 @@ impl Plan<'_> {
             }
         }
         let events = match self.mode {
-            Mode::Install => ["pre-install", "post-install"],
-            Mode::Rollback => ["pre-rollback", "post-rollback"],
-            _ => ["pre-upgrade", "post-upgrade"],
+            Mode::Install => [HookEvent::PreInstall, HookEvent::PostInstall],
+            Mode::Rollback => [HookEvent::PreRollback, HookEvent::PostRollback],
+            _ => [HookEvent::PreUpgrade, HookEvent::PostUpgrade],
         };
         let mut runs = Vec::new();
         for h in self.hooks {
             for e in h.hook_events().unwrap_or_default() {
-                if events.contains(&e.as_str()) {
+                if events.contains(&e) {
                     runs.push(format!("{e} {}", h.identity()));
                 }
             }

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Limits};
 use crate::chart::Metadata;
-use crate::oci::{self, OciRef, cache, reference, version::Constraint};
+use crate::oci::{self, OciRef, cache, reference};
+use crate::version::{self, Version};
 use crate::{Error, Result};
 
 /// File name of the lock file, next to `Chart.yaml`.
@@ -54,9 +55,54 @@ pub struct Status {
     pub version: String,
     /// Repository from `Chart.yaml`.
     pub repository: String,
-    /// `ok`, `missing`, `unpacked`, `wrong version`, `misnamed`, `too many matches`,
-    /// `invalid archive`, or `locked digest differs`.
-    pub status: String,
+    /// What `charts/` holds for it.
+    pub status: DepState,
+}
+
+/// The state of one dependency in `charts/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepState {
+    /// One archive of the right chart, in range, matching the lock.
+    Ok,
+    /// Nothing for it in `charts/`.
+    Missing,
+    /// An unpacked directory instead of an archive.
+    Unpacked,
+    /// The archive's version is outside the range.
+    WrongVersion,
+    /// The archive holds another chart.
+    Misnamed,
+    /// Several archives could be it.
+    TooManyMatches,
+    /// The archive cannot be read.
+    InvalidArchive,
+    /// The archive's version is not SemVer 2.
+    InvalidVersion,
+    /// The archive is the locked version but not the locked bytes.
+    LockedDigestDiffers,
+}
+
+impl DepState {
+    /// How `kpack dependency list` shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepState::Ok => "ok",
+            DepState::Missing => "missing",
+            DepState::Unpacked => "unpacked",
+            DepState::WrongVersion => "wrong version",
+            DepState::Misnamed => "misnamed",
+            DepState::TooManyMatches => "too many matches",
+            DepState::InvalidArchive => "invalid archive",
+            DepState::InvalidVersion => "invalid version",
+            DepState::LockedDigestDiffers => "locked digest differs",
+        }
+    }
+}
+
+impl std::fmt::Display for DepState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What `update` or `build` did for one dependency.
@@ -176,7 +222,7 @@ fn resolve_one(
     if repo.is_empty() {
         return Ok(None);
     }
-    let constraint = Constraint::parse(if dep.version.trim().is_empty() {
+    let constraint = version::constraint(if dep.version.trim().is_empty() {
         "*"
     } else {
         &dep.version
@@ -184,7 +230,7 @@ fn resolve_one(
     .map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
     if repo.starts_with("file://") {
         let (meta, bytes) = package_file_dep(chart_dir, &dep.name, repo)?;
-        let v = semver::Version::parse(&meta.version).map_err(|e| {
+        let v = Version::parse_strict(&meta.version).map_err(|e| {
             Error::chart(format!(
                 "dependency {:?}: {repo} has version {:?}, which is not SemVer ({e})",
                 dep.name, meta.version
@@ -274,7 +320,7 @@ fn archives_of(charts: &Path, name: &str) -> Vec<PathBuf> {
                 .strip_prefix(name)?
                 .strip_prefix('-')?
                 .strip_suffix(".tgz")?;
-            semver::Version::parse(v).ok()?;
+            Version::parse_strict(v).ok()?;
             Some(e.path())
         })
         .collect();
@@ -454,7 +500,7 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
     let charts = chart_dir.join("charts");
     let mut out = Vec::new();
     for dep in &meta.dependencies {
-        let constraint = Constraint::parse(if dep.version.trim().is_empty() {
+        let constraint = version::Constraints::parse(if dep.version.trim().is_empty() {
             "*"
         } else {
             &dep.version
@@ -469,12 +515,12 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
             [] => {
                 let dir = charts.join(&dep.name);
                 if dir.join("Chart.yaml").is_file() {
-                    "unpacked".to_string()
+                    DepState::Unpacked
                 } else {
-                    "missing".to_string()
+                    DepState::Missing
                 }
             }
-            _ => "too many matches".to_string(),
+            _ => DepState::TooManyMatches,
         };
         out.push(Status {
             name: dep.name.clone(),
@@ -489,40 +535,40 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
 fn archive_status(
     path: &Path,
     dep: &crate::chart::Dependency,
-    constraint: Option<&Constraint>,
+    constraint: Option<&version::Constraints>,
     locked: Option<&Locked>,
-) -> String {
+) -> DepState {
     let Ok(bytes) = std::fs::read(path) else {
-        return "invalid archive".into();
+        return DepState::InvalidArchive;
     };
     let origin = path.display().to_string();
     let Ok((_, files)) = archive::read_chart_tgz(&bytes, &origin, &Limits::default()) else {
-        return "invalid archive".into();
+        return DepState::InvalidArchive;
     };
     let Some(meta) = files
         .iter()
         .find(|(p, _)| p == "Chart.yaml")
         .and_then(|(_, d)| crate::yaml::from_str::<Metadata>(&String::from_utf8_lossy(d)).ok())
     else {
-        return "invalid archive".into();
+        return DepState::InvalidArchive;
     };
     if meta.name != dep.name {
-        return "misnamed".into();
+        return DepState::Misnamed;
     }
-    let Ok(v) = semver::Version::parse(&meta.version) else {
-        return "invalid version".into();
+    let Ok(v) = Version::parse_strict(&meta.version) else {
+        return DepState::InvalidVersion;
     };
     if constraint.is_some_and(|c| !c.matches(&v)) {
-        return "wrong version".into();
+        return DepState::WrongVersion;
     }
     if let Some(l) = locked
         && !l.digest.is_empty()
         && l.version == meta.version
         && l.digest != cache::sha256_digest(&bytes)
     {
-        return "locked digest differs".into();
+        return DepState::LockedDigestDiffers;
     }
-    "ok".into()
+    DepState::Ok
 }
 
 #[cfg(test)]
@@ -569,8 +615,8 @@ mod tests {
         let o = opts(t);
 
         let st = list(&app).unwrap();
-        assert_eq!(st[0].status, "missing");
-        assert_eq!(st[1].status, "missing");
+        assert_eq!(st[0].status, DepState::Missing);
+        assert_eq!(st[1].status, DepState::Missing);
         let e = update(&app, &o).unwrap_err().to_string();
         assert!(e.contains("\"local\" has no repository"), "{e}");
         assert!(
@@ -597,7 +643,7 @@ mod tests {
             "{lock_text}"
         );
         assert!(lock_text.contains(&fetched[0].locked.digest), "{lock_text}");
-        assert_eq!(list(&app).unwrap()[0].status, "ok");
+        assert_eq!(list(&app).unwrap()[0].status, DepState::Ok);
 
         // Updating again is a no-op (reproducible packaging: same digest).
         let again = update(&app, &o).unwrap();
@@ -681,7 +727,11 @@ mod tests {
         std::fs::create_dir_all(app.join("charts")).unwrap();
         std::fs::write(app.join("charts/a-2.0.0.tgz"), a).unwrap();
         chart(&app.join("charts/b"), "b", "1.0.0", "");
-        let st: Vec<String> = list(&app).unwrap().into_iter().map(|s| s.status).collect();
+        let st: Vec<&str> = list(&app)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.status.as_str())
+            .collect();
         assert_eq!(st, ["wrong version", "unpacked", "missing"]);
     }
 }

@@ -48,7 +48,7 @@ pub fn run(a: Args) -> Result<()> {
         }
         let missing: Vec<String> = dependency::list(dir)?
             .into_iter()
-            .filter(|s| s.status == "missing")
+            .filter(|s| s.status == kpack::chart::dependency::DepState::Missing)
             .map(|s| s.name)
             .collect();
         if !missing.is_empty() {
