@@ -46,6 +46,11 @@ fn resolve_aliases(chart: &Chart) -> Result<Chart> {
                 chart.origin, dep.name, chart.origin
             ))
         })?;
+        // As in Helm: an entry whose version range the chart under charts/ does not
+        // satisfy is ignored (with its alias); the chart then stays under its own name.
+        if !version_fits(&dep.version, &chart.subcharts[idx].metadata.version) {
+            continue;
+        }
         used[idx] = true;
         let mut sub = resolve_aliases(&chart.subcharts[idx])?;
         if let Some(alias) = &dep.alias {
@@ -67,6 +72,21 @@ fn resolve_aliases(chart: &Chart) -> Result<Chart> {
     }
     out.subcharts = subs;
     Ok(out)
+}
+
+/// Helm's `IsCompatibleRange`: whether `version` satisfies the range `constraint` (an
+/// empty range admits any version; one that does not parse admits none).
+fn version_fits(constraint: &str, version: &str) -> bool {
+    if constraint.trim().is_empty() {
+        return true;
+    }
+    match (
+        crate::version::Constraints::parse(constraint),
+        crate::version::Version::parse(version),
+    ) {
+        (Ok(c), Ok(v)) => c.matches(&v),
+        _ => false,
+    }
 }
 
 /// Remove disabled subcharts, recursively. `values` are the chart's coalesced values.
