@@ -244,8 +244,7 @@ pub fn parse_all(scopes: &[Scope], go: &dyn Fn(&Chart) -> bool) -> Result<(Templ
     let parsed = crate::parallel::map(&files, &|(name, _, data, _)| {
         let text = std::str::from_utf8(data)
             .map_err(|_| Error::template(format!("{name}: not valid UTF-8 text")))?;
-        gotmpl::parse_source(name, Arc::from(text))
-            .map_err(|e| Error::template(format!("template error in {e}")))
+        gotmpl::parse_source(name, Arc::from(text)).map_err(Error::template)
     })?;
     let mut set = Templates::default();
     let mut units = Vec::new();

@@ -465,7 +465,10 @@ fn static_pods_cli_golden_and_exit_codes() {
     write_files(
         &c,
         &[
-            ("Chart.yaml", "apiVersion: kpack/v1\nname: cp\nversion: 1.0.0\n"),
+            (
+                "Chart.yaml",
+                "apiVersion: kpack/v1\nname: cp\nversion: 1.0.0\n",
+            ),
             ("values.yaml", "image: etcd:3.5\nextra: true\n"),
             ("templates/pods.yaml", POD),
         ],
@@ -592,7 +595,10 @@ fn static_pods_diff_takes_no_lock_and_writes_nothing() {
     write_files(
         &c,
         &[
-            ("Chart.yaml", "apiVersion: kpack/v1\nname: cp\nversion: 1.0.0\n"),
+            (
+                "Chart.yaml",
+                "apiVersion: kpack/v1\nname: cp\nversion: 1.0.0\n",
+            ),
             ("values.yaml", "image: etcd:3.5\nextra: false\n"),
             ("templates/pods.yaml", POD),
         ],
@@ -652,7 +658,10 @@ fn static_pods_diff_takes_no_lock_and_writes_nothing() {
 }
 
 const CLUSTER_CHART: &[(&str, &str)] = &[
-    ("Chart.yaml", "apiVersion: kpack/v1\nname: shop\nversion: 2.0.0\n"),
+    (
+        "Chart.yaml",
+        "apiVersion: kpack/v1\nname: shop\nversion: 2.0.0\n",
+    ),
     (
         "values.yaml",
         "replicas: 1\ngreeting: hello\npassword: hunter2\n",

@@ -43,8 +43,7 @@ fn mem_chart(files: &[(&str, &str)]) -> Chart {
     chart::load::from_files(files, "mem").expect("chart")
 }
 
-const CHART_YAML: &str =
-    "apiVersion: kpack/v1\nname: t\nversion: 0.1.0\ndescription: d\nicon: https://example.com/i.png\n";
+const CHART_YAML: &str = "apiVersion: kpack/v1\nname: t\nversion: 0.1.0\ndescription: d\nicon: https://example.com/i.png\n";
 
 /// Findings as `SEVERITY what: message` lines.
 fn lines(findings: &[Finding]) -> Vec<String> {

@@ -24,8 +24,9 @@ use support::memtarget::MemTarget;
 const NS: &str = "ns";
 
 fn chart_files(version: &str, values: &str, extra: &[(&str, &str)]) -> Chart {
-    let chart_yaml =
-        format!("apiVersion: kpack/v1\nname: web\nversion: {version}\nappVersion: \"1.{version}\"\n");
+    let chart_yaml = format!(
+        "apiVersion: kpack/v1\nname: web\nversion: {version}\nappVersion: \"1.{version}\"\n"
+    );
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("Chart.yaml".into(), chart_yaml.into_bytes()),
         ("values.yaml".into(), values.as_bytes().to_vec()),

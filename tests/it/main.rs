@@ -12,6 +12,7 @@ mod cluster_cli;
 mod cluster_target;
 mod diff;
 mod golden;
+mod gotmpl;
 mod helm_corpus;
 mod helpers;
 mod kubeschema;

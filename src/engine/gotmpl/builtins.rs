@@ -196,6 +196,20 @@ fn basic(v: &Value) -> Basic {
 
 const BAD_COMPARISON: &str = "incompatible types for comparison";
 
+/// Go's error for comparing `a` and `b` of different kinds, with their types.
+fn bad_comparison(a: &Value, b: &Value) -> String {
+    format!("{BAD_COMPARISON}: {} and {}", go_type(a), go_type(b))
+}
+
+/// The Go type a template value stands for in comparison errors (integers are `int`, the
+/// type of integer constants and of `len`).
+fn go_type(v: &Value) -> &'static str {
+    match basic(v) {
+        Basic::Int => "int",
+        _ => value::type_of(v),
+    }
+}
+
 fn eq(vals: &[Value]) -> Result<Value, String> {
     let Some(a) = vals.first() else {
         return Err("wrong number of args for eq: want at least 1 got 0".into());
@@ -208,7 +222,7 @@ fn eq(vals: &[Value]) -> Result<Value, String> {
         let k2 = basic(b);
         let truth = if k1 != k2 {
             if k1 != Basic::Nil && k2 != Basic::Nil {
-                return Err(BAD_COMPARISON.into());
+                return Err(bad_comparison(a, b));
             }
             false
         } else {
@@ -248,7 +262,7 @@ fn lt(a: &Value, b: &Value) -> Result<bool, String> {
         }
     }
     if k1 != k2 {
-        return Err(BAD_COMPARISON.into());
+        return Err(bad_comparison(a, b));
     }
     match k1 {
         Basic::Bool => Err("invalid type for comparison".into()),
@@ -343,15 +357,24 @@ mod tests {
         assert_eq!(eq(&[v("a"), v("b")]).unwrap(), v(false));
         assert_eq!(eq(&[Value::UNDEFINED, v("b")]).unwrap(), v(false));
         assert_eq!(eq(&[Value::UNDEFINED, Value::from(())]).unwrap(), v(true));
-        assert_eq!(eq(&[v(1), v(1.0)]).unwrap_err(), BAD_COMPARISON);
-        assert_eq!(eq(&[v(1), v("1")]).unwrap_err(), BAD_COMPARISON);
+        assert_eq!(
+            eq(&[v(1), v(1.0)]).unwrap_err(),
+            "incompatible types for comparison: int and float64"
+        );
+        assert_eq!(
+            eq(&[v(1), v("1")]).unwrap_err(),
+            "incompatible types for comparison: int and string"
+        );
         assert!(lt(&v(1), &v(2)).unwrap());
         assert!(lt(&v("a"), &v("b")).unwrap());
         assert_eq!(
             lt(&Value::UNDEFINED, &v(2)).unwrap_err(),
             "invalid type for comparison"
         );
-        assert_eq!(lt(&v(1.5), &v(2)).unwrap_err(), BAD_COMPARISON);
+        assert_eq!(
+            lt(&v(1.5), &v(2)).unwrap_err(),
+            "incompatible types for comparison: float64 and int"
+        );
     }
 
     #[test]

@@ -424,7 +424,7 @@ impl<'h> Exec<'h> {
             tree,
             vars: vec![("$", data.clone())],
             at: 0,
-            context: String::new(),
+            context: Ctx::None,
         };
         let r = frame.walk_list(&data, &tree.root, out);
         self.depth -= 1;
@@ -453,8 +453,33 @@ struct Frame<'e, 'h, 't> {
     vars: Vec<(&'t str, Value)>,
     /// The node being evaluated, for errors.
     at: usize,
-    /// Its text, for errors (`at <…>`).
-    context: String,
+    /// The node, whose text errors show (`at <…>`).
+    context: Ctx<'t>,
+}
+
+/// The node being evaluated, kept by reference: its text is only made for an error.
+#[derive(Clone, Copy)]
+enum Ctx<'t> {
+    None,
+    Action(&'t Pipe),
+    Pipe(&'t Pipe),
+    Cmd(&'t Command),
+    Arg(&'t Arg),
+    Template(&'t str, Option<&'t Pipe>),
+}
+
+impl std::fmt::Display for Ctx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ctx::None => Ok(()),
+            Ctx::Action(p) => write!(f, "{{{{{p}}}}}"),
+            Ctx::Pipe(p) => write!(f, "{p}"),
+            Ctx::Cmd(c) => write!(f, "{c}"),
+            Ctx::Arg(a) => write!(f, "{a}"),
+            Ctx::Template(name, None) => write!(f, "{{{{template {}}}}}", go_quote(name)),
+            Ctx::Template(name, Some(p)) => write!(f, "{{{{template {} {p}}}}}", go_quote(name)),
+        }
+    }
 }
 
 impl<'t> Frame<'_, '_, 't> {
@@ -471,9 +496,9 @@ impl<'t> Frame<'_, '_, 't> {
         Ok(())
     }
 
-    fn at(&mut self, pos: usize, context: impl FnOnce() -> String) {
+    fn at(&mut self, pos: usize, context: Ctx<'t>) {
         self.at = pos;
-        self.context = context();
+        self.context = context;
     }
 
     /// An error at the current node, in Go's form.
@@ -482,9 +507,7 @@ impl<'t> Frame<'_, '_, 't> {
         ExecError {
             message: format!(
                 "template: {}:{line}:{col}: executing {:?} at <{}>: {msg}",
-                self.tree.file,
-                &*self.tree.name,
-                self.context.replace('%', "%%")
+                self.tree.file, &*self.tree.name, self.context
             ),
             origin: Some(Origin {
                 file: self.tree.file.clone(),
@@ -526,7 +549,7 @@ impl<'t> Frame<'_, '_, 't> {
             Node::Action(pipe) => {
                 let v = self.pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
-                    self.at(pipe.pos, || pipe.to_string());
+                    self.at(pipe.pos, Ctx::Action(pipe));
                     print_value(&v, out);
                 }
             }
@@ -536,7 +559,7 @@ impl<'t> Frame<'_, '_, 't> {
             Node::Break(_) => return Ok(Flow::Break),
             Node::Continue(_) => return Ok(Flow::Continue),
             Node::Template { pos, name, pipe } => {
-                self.at(*pos, || format!("template {}", go_quote(name)));
+                self.at(*pos, Ctx::Template(name, pipe.as_ref()));
                 let Some(tree) = self.ex.find(name) else {
                     return Err(self.error(format!("template {} not defined", go_quote(name))));
                 };
@@ -544,11 +567,9 @@ impl<'t> Frame<'_, '_, 't> {
                     Some(p) => self.pipeline(dot, p)?,
                     None => Value::UNDEFINED,
                 };
-                self.at(*pos, || format!("template {}", go_quote(name)));
-                if let Err(e) = self.ex.run(&tree, data, out) {
-                    // Go reports errors inside a called template as they are.
-                    return Err(e);
-                }
+                self.at(*pos, Ctx::Template(name, pipe.as_ref()));
+                // Go reports errors inside a called template as they are.
+                self.ex.run(&tree, data, out)?;
             }
         }
         Ok(Flow::Normal)
@@ -640,7 +661,7 @@ impl<'t> Frame<'_, '_, 't> {
             ValueKind::Number if v.is_integer() => {
                 let n = i64::try_from(v.clone()).unwrap_or(0);
                 if decl.len() > 1 {
-                    self.at(c.pipe.pos, || c.pipe.to_string());
+                    self.at(c.pipe.pos, Ctx::Pipe(&c.pipe));
                     return Err(self.error(format!(
                         "can't use {n} to iterate over more than one variable"
                     )));
@@ -658,12 +679,8 @@ impl<'t> Frame<'_, '_, 't> {
                 }
             }
             ValueKind::Undefined | ValueKind::None => {}
-            ValueKind::String | ValueKind::Bytes => {
-                self.at(c.pos, || format!("range {}", c.pipe));
-                return Err(self.error(format!("range can't iterate over {}", value::go_v(&v))));
-            }
+            // Reported at the last node the pipeline evaluated, as Go does.
             _ => {
-                self.at(c.pos, || format!("range {}", c.pipe));
                 return Err(self.error(format!("range can't iterate over {}", value::go_v(&v))));
             }
         }
@@ -705,7 +722,7 @@ impl<'t> Frame<'_, '_, 't> {
         let value = value.unwrap_or(Value::UNDEFINED);
         for name in &pipe.decl {
             if pipe.is_assign {
-                self.at(pipe.pos, || pipe.to_string());
+                self.at(pipe.pos, Ctx::Pipe(pipe));
                 self.set_var(name, value.clone())?;
             } else {
                 self.vars.push((name, value.clone()));
@@ -717,7 +734,7 @@ impl<'t> Frame<'_, '_, 't> {
     fn not_a_function(&mut self, cmd: &'t Command, fin: &Option<Value>) -> R<()> {
         if cmd.args.len() > 1 || fin.is_some() {
             let first = &cmd.args[0];
-            self.at(first.pos(), || first.to_string());
+            self.at(first.pos(), Ctx::Arg(first));
             return Err(self.error(format!("can't give argument to non-function {first}")));
         }
         Ok(())
@@ -728,25 +745,25 @@ impl<'t> Frame<'_, '_, 't> {
         let first = &cmd.args[0];
         match first {
             Arg::Field { pos, idents } => {
-                self.at(*pos, || first.to_string());
+                self.at(*pos, Ctx::Arg(first));
                 self.field_chain(dot, dot.clone(), first, idents, &cmd.args[1..], fin, false)
             }
             Arg::Chain { pos, node, fields } => {
-                self.at(*pos, || first.to_string());
+                self.at(*pos, Ctx::Arg(first));
+                // Errors of the fields are reported at the last node evaluated, as in Go.
                 let recv = self.arg(dot, node)?;
-                self.at(*pos, || first.to_string());
                 self.field_chain(dot, recv, first, fields, &cmd.args[1..], fin, false)
             }
             Arg::Ident(pos, name) => {
-                self.at(*pos, || cmd.to_string());
-                self.call(dot, name, *pos, Some(cmd), &cmd.args[1..], fin)
+                self.at(*pos, Ctx::Cmd(cmd));
+                self.call(dot, name, *pos, Ctx::Cmd(cmd), &cmd.args[1..], fin)
             }
             Arg::Pipe(_, p) => {
                 self.not_a_function(cmd, &fin)?;
                 self.pipeline(dot, p)
             }
             Arg::Variable { pos, name, fields } => {
-                self.at(*pos, || first.to_string());
+                self.at(*pos, Ctx::Arg(first));
                 let v = self.var(name)?;
                 if fields.is_empty() {
                     self.not_a_function(cmd, &fin)?;
@@ -756,7 +773,7 @@ impl<'t> Frame<'_, '_, 't> {
             }
             _ => {
                 self.not_a_function(cmd, &fin)?;
-                self.at(first.pos(), || first.to_string());
+                self.at(first.pos(), Ctx::Arg(first));
                 match first {
                     Arg::Bool(_, b) => Ok(Value::from(*b)),
                     Arg::Dot(_) => Ok(dot.clone()),
@@ -784,7 +801,7 @@ impl<'t> Frame<'_, '_, 't> {
     /// An argument's value.
     fn arg(&mut self, dot: &Value, a: &'t Arg) -> R<Value> {
         self.step()?;
-        self.at(a.pos(), || a.to_string());
+        self.at(a.pos(), Ctx::Arg(a));
         match a {
             Arg::Dot(_) => Ok(dot.clone()),
             Arg::Nil(_) => Ok(Value::from(())),
@@ -800,13 +817,11 @@ impl<'t> Frame<'_, '_, 't> {
             }
             Arg::Pipe(_, p) => self.pipeline(dot, p),
             Arg::Ident(pos, name) => {
-                let cmd_text = name.to_string();
-                self.at(*pos, || cmd_text);
-                self.call(dot, name, *pos, None, &[], None)
+                self.at(*pos, Ctx::Arg(a));
+                self.call(dot, name, *pos, Ctx::Arg(a), &[], None)
             }
             Arg::Chain { node, fields, .. } => {
                 let recv = self.arg(dot, node)?;
-                self.at(a.pos(), || a.to_string());
                 self.field_chain(dot, recv, a, fields, &[], None, false)
             }
             Arg::Bool(_, b) => Ok(Value::from(*b)),
@@ -851,7 +866,6 @@ impl<'t> Frame<'_, '_, 't> {
         recv: Value,
         boxed: bool,
     ) -> R<Value> {
-        self.at(node.pos(), || node.to_string());
         if recv.is_undefined() {
             return Ok(Value::UNDEFINED);
         }
@@ -912,7 +926,7 @@ impl<'t> Frame<'_, '_, 't> {
         if let Some(f) = fin {
             vals.push(f);
         }
-        self.at(node.pos(), || node.to_string());
+        self.at(node.pos(), Ctx::Arg(node));
         let want = if matches!(name, "AsConfig" | "AsSecrets") {
             0
         } else {
@@ -939,7 +953,7 @@ impl<'t> Frame<'_, '_, 't> {
         dot: &Value,
         name: &str,
         pos: usize,
-        cmd: Option<&'t Command>,
+        node: Ctx<'t>,
         args: &'t [Arg],
         fin: Option<Value>,
     ) -> R<Value> {
@@ -970,13 +984,12 @@ impl<'t> Frame<'_, '_, 't> {
         if let Some(f) = fin {
             vals.push(f);
         }
-        // Errors of the call are reported at the whole command, as Go does.
-        self.at(pos, || match cmd {
-            Some(c) => c.to_string(),
-            None => name.to_string(),
-        });
         let r = self.call_inner(name, &vals);
-        r.map_err(|e| self.call_error(name, e))
+        r.map_err(|e| {
+            // Go reports a failed call at its command (or identifier).
+            self.at(pos, node);
+            self.call_error(name, e)
+        })
     }
 
     fn call_inner(&mut self, name: &str, vals: &[Value]) -> R<Value> {

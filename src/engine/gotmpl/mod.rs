@@ -23,9 +23,9 @@ pub use exec::{ExecError, Host, NoHost, Templates};
 /// A parse error described as kpack describes errors: `file:line: message` and the source
 /// lines around it.
 pub fn describe_parse_error(file: &str, source: &str, e: &parse::ParseError) -> String {
-    let (line, col) = parse::line_col(source, e.pos);
+    let (line, _) = parse::line_col(source, e.pos);
     format!(
-        "{file}:{line}:{col}: {}{}",
+        "parse error at ({file}:{line}): {}{}",
         e.message,
         super::excerpt(source, line, Some(e.pos..e.pos + 1))
     )

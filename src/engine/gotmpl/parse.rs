@@ -316,7 +316,7 @@ struct Parser<'a, 'f> {
 
 /// What ended a list of items.
 enum End {
-    End(usize),
+    End(#[allow(dead_code)] usize),
     Else(usize),
 }
 
@@ -581,20 +581,23 @@ impl<'a> Parser<'a, '_> {
         Ok(Item::Node(Node::Range(self.control(pos, "range", None)?)))
     }
 
-    fn template_name(&mut self, context: &str) -> PResult<String> {
+    /// The quoted name of `template`/`block`, and where it is (the node's position in Go).
+    fn template_name(&mut self, context: &str) -> PResult<(String, usize)> {
         let t = self.next_non_space();
         match t.kind {
-            Kind::String | Kind::RawString => unquote(t.text).map_err(|m| ParseError {
-                message: m,
-                pos: t.pos,
-            }),
+            Kind::String | Kind::RawString => {
+                unquote(t.text).map(|n| (n, t.pos)).map_err(|m| ParseError {
+                    message: m,
+                    pos: t.pos,
+                })
+            }
             _ => self.unexpected(t, context),
         }
     }
 
-    fn template_control(&mut self, pos: usize) -> PResult<Item> {
+    fn template_control(&mut self, _pos: usize) -> PResult<Item> {
         let context = "template clause";
-        let name = self.template_name(context)?;
+        let (name, pos) = self.template_name(context)?;
         let pipe = if self.next_non_space().kind != Kind::RightDelim {
             self.backup();
             Some(self.pipeline(context, Kind::RightDelim)?)
@@ -609,9 +612,9 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// `{{block "name" pipeline}} body {{end}}`: defines `name` and runs it here.
-    fn block(&mut self, pos: usize) -> PResult<Item> {
+    fn block(&mut self, _pos: usize) -> PResult<Item> {
         let context = "block clause";
-        let name = self.template_name(context)?;
+        let (name, pos) = self.template_name(context)?;
         let pipe = self.pipeline(context, Kind::RightDelim)?;
         let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
         let (list, end) = self.item_list()?;
@@ -851,7 +854,7 @@ impl<'a> Parser<'a, '_> {
 
 enum Item {
     Node(Node),
-    End(usize),
+    End(#[allow(dead_code)] usize),
     Else(usize),
 }
 
