@@ -207,17 +207,31 @@ pub struct RenderArgs {
     /// Skip validation against values.schema.json.
     #[arg(long = "skip-schema-validation")]
     pub skip_schema_validation: bool,
+    /// The work one template may take before rendering stops with an error (a loop that
+    /// does not end); raise it for a template that legitimately does more.
+    #[arg(long = "max-render-steps", value_name = "STEPS", default_value_t = kpack::engine::DEFAULT_MAX_STEPS)]
+    pub max_render_steps: u64,
 }
 
 impl RenderArgs {
-    /// The capabilities these flags describe.
+    /// The capabilities these flags describe (and the render budget they set, which every
+    /// render of the command then uses).
     pub fn capabilities(&self) -> Result<Capabilities> {
-        let kv = match &self.kube_version {
-            Some(v) => KubeVersion::parse(v)
-                .map_err(|e| kpack::Error::usage(format!("--kube-version: {e}")))?,
-            None => KubeVersion::DEFAULT,
+        kpack::engine::set_max_render_steps(self.max_render_steps);
+        let (kv, given) = match &self.kube_version {
+            Some(v) => (
+                KubeVersion::parse(v)
+                    .map_err(|e| kpack::Error::usage(format!("--kube-version: {e}")))?,
+                true,
+            ),
+            None => (KubeVersion::DEFAULT, false),
         };
-        Ok(Capabilities::new(kv, &self.api_versions))
+        let mut caps = Capabilities::new(kv, &self.api_versions);
+        if !given {
+            // Helm charts see what helm renders for without --kube-version.
+            caps.go_kube_version = Some(KubeVersion::HELM_DEFAULT);
+        }
+        Ok(caps)
     }
 }
 

@@ -45,7 +45,7 @@ pub fn scopes<'a>(
         "Revision": release.revision,
         "Service": "Helm",
     }));
-    let kv = &caps.kube_version;
+    let kv = caps.go_kube_version.as_ref().unwrap_or(&caps.kube_version);
     let apis = caps
         .go_api_versions
         .clone()

@@ -30,8 +30,23 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-/// The work a template file may take before its render stops (steps of the Go executor).
+/// The work a template file may take before its render stops: steps of the Go executor,
+/// instructions ("fuel") of minijinja. Generous: the biggest corpus template takes well
+/// under a hundredth of it; what exceeds it is a loop that does not end in practice.
 pub const DEFAULT_MAX_STEPS: u64 = 50_000_000;
+
+static MAX_STEPS: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(DEFAULT_MAX_STEPS);
+
+/// The render budget of every template file from now on (`--max-render-steps`).
+pub fn set_max_render_steps(steps: u64) {
+    MAX_STEPS.store(steps.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The render budget of a template file.
+pub fn max_render_steps() -> u64 {
+    MAX_STEPS.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// How deep `include`/`tpl` may nest before the render stops (a template including itself).
 pub const MAX_INCLUDE_DEPTH: usize = 100;
@@ -67,6 +82,13 @@ impl KubeVersion {
     pub const DEFAULT: KubeVersion = KubeVersion {
         major: 1,
         minor: 36,
+        patch: 0,
+    };
+
+    /// The version helm v4.3.1 renders for when none is given (what Helm charts see).
+    pub const HELM_DEFAULT: KubeVersion = KubeVersion {
+        major: 1,
+        minor: 37,
         patch: 0,
     };
 
@@ -123,6 +145,9 @@ pub struct Capabilities {
     /// What Helm charts see as `Capabilities.APIVersions` when it differs from
     /// `api_versions`: without a cluster, helm's built-in list plus `--api-versions`.
     pub go_api_versions: Option<Vec<String>>,
+    /// The Kubernetes version Helm charts see when it differs from `kube_version`: helm's
+    /// default when none was given.
+    pub go_kube_version: Option<KubeVersion>,
 }
 
 impl std::fmt::Debug for Capabilities {
@@ -150,6 +175,7 @@ impl Capabilities {
             api_versions,
             lookup: None,
             go_api_versions: Some(go),
+            go_kube_version: None,
         }
     }
 }
@@ -237,6 +263,7 @@ pub fn base_environment() -> Environment<'static> {
             .expect("valid syntax config"),
     );
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    env.set_fuel(Some(max_render_steps()));
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.set_debug(true);
     env.set_formatter(|out, state, value| {
@@ -492,6 +519,10 @@ fn describe(err: &minijinja::Error, defines: &HashMap<String, String>) -> String
         },
         ErrorKind::InvalidOperation if !detail.is_empty() => detail.to_string(),
         ErrorKind::SyntaxError => format!("syntax error: {detail}"),
+        ErrorKind::OutOfFuel => format!(
+            "render budget of {} steps exceeded (a loop that does not end?); raise it with --max-render-steps",
+            max_render_steps()
+        ),
         kind if detail.is_empty() => kind.to_string(),
         kind => format!("{kind}: {detail}"),
     };
@@ -682,7 +713,7 @@ pub fn render(
     caps: &Capabilities,
 ) -> Result<Rendered> {
     if !chart.metadata.is_kpack() {
-        return helm::render(chart, values, release, caps, DEFAULT_MAX_STEPS);
+        return helm::render(chart, values, release, caps, max_render_steps());
     }
     let mut common = BTreeMap::new();
     common.insert(

@@ -182,3 +182,24 @@ fn version_and_completion() {
     assert!(ok);
     assert!(out.contains("_kpack()"), "{}", &out[..out.len().min(200)]);
 }
+
+/// A template that loops (nearly) forever stops at the render budget, in both engines,
+/// naming the template and line; `--max-render-steps` sets the budget.
+#[test]
+fn runaway_templates_stop_at_the_render_budget() {
+    for (chart, at) in [
+        ("runaway", "runaway/templates/loop.yaml:6"),
+        ("runaway-go", "runaway-go/templates/loop.yaml:6:38"),
+    ] {
+        let path = format!("tests/fixtures/errors/{chart}");
+        let (ok, _, err) = run(&["template", "x", &path, "--max-render-steps", "5000"]);
+        assert!(!ok, "{chart} rendered");
+        assert!(
+            err.starts_with(&format!("Error: template error in {at}"))
+                && err.contains(
+                    "render budget of 5000 steps exceeded (a loop that does not end?); raise it with --max-render-steps"
+                ),
+            "{chart}: {err}"
+        );
+    }
+}

@@ -65,6 +65,11 @@ pub struct Helper {
 /// `max` of a variadic helper.
 pub const MANY: usize = usize::MAX;
 
+/// The longest string a helper builds (`repeat`, `indent`, `printf` widths) and a
+/// template's output may reach: what is longer is a mistake, refused rather than
+/// exhausting memory.
+pub const MAX_STRING: usize = 256 << 20;
+
 static UNDEFINED: Value = Value::UNDEFINED;
 
 /// The arguments of one helper call, in Helm order, with the helper's name for messages.

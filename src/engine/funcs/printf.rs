@@ -55,7 +55,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         if i < b.len() && b[i] == b'*' {
             i += 1;
             match args.get(next_arg).and_then(num) {
-                Some(Num::I(w)) => {
+                Some(Num::I(w)) if w.unsigned_abs() <= super::MAX_STRING as u64 => {
                     if w < 0 {
                         spec.minus = true;
                     }
@@ -72,6 +72,11 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             if i > start {
                 spec.width = format[start..i].parse().ok();
             }
+            // A width no output could hold: Go's "bad width" marker, not a huge string.
+            if spec.width.is_some_and(|w| w > super::MAX_STRING) {
+                spec.width = None;
+                out.push_str("%!(BADWIDTH)");
+            }
         }
         // precision
         if i < b.len() && b[i] == b'.' {
@@ -79,7 +84,9 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             if i < b.len() && b[i] == b'*' {
                 i += 1;
                 match args.get(next_arg).and_then(num) {
-                    Some(Num::I(p)) if p >= 0 => spec.prec = Some(p as usize),
+                    Some(Num::I(p)) if p >= 0 && p as u64 <= super::MAX_STRING as u64 => {
+                        spec.prec = Some(p as usize)
+                    }
                     _ => out.push_str("%!(BADPREC)"),
                 }
                 next_arg += 1;
@@ -89,6 +96,10 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                     i += 1;
                 }
                 spec.prec = Some(format[start..i].parse().unwrap_or(0));
+                if spec.prec.is_some_and(|p| p > super::MAX_STRING) {
+                    spec.prec = None;
+                    out.push_str("%!(BADPREC)");
+                }
             }
         }
         let Some(verb) = format[i..].chars().next() else {

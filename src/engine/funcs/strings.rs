@@ -77,7 +77,15 @@ pub fn repeat(a: &Args) -> Result<Value, Error> {
     if n < 0 {
         return Err(a.err("negative repeat count"));
     }
-    Ok(a.str(1).repeat(n as usize).into())
+    let s = a.text(1);
+    if (n as u128) * (s.len() as u128) > super::MAX_STRING as u128 {
+        return Err(a.err(format!(
+            "{n} copies of a {}-byte string exceed the {} MiB a string may hold",
+            s.len(),
+            super::MAX_STRING >> 20
+        )));
+    }
+    Ok(s.repeat(n as usize).into())
 }
 
 /// sprig's `substr start end s`: a negative start means 0, a negative or too large end
@@ -341,6 +349,12 @@ fn indented(a: &Args, lead: &str) -> Result<Value, Error> {
     let s = a.text(1);
     let newlines = memchr::memchr_iter(b'\n', s.as_bytes());
     let lines = newlines.clone().count() + 1;
+    if (lines as u128) * (pad as u128) + s.len() as u128 > super::MAX_STRING as u128 {
+        return Err(a.err(format!(
+            "indenting {lines} lines by {pad} exceeds the {} MiB a string may hold",
+            super::MAX_STRING >> 20
+        )));
+    }
     let mut out = String::with_capacity(lead.len() + s.len() + lines.saturating_mul(pad));
     out.push_str(lead);
     push_spaces(&mut out, pad);

@@ -487,7 +487,7 @@ impl<'t> Frame<'_, '_, 't> {
         self.ex.steps += 1;
         if self.ex.steps > self.ex.max_steps {
             let mut e = self.error(format!(
-                "render budget of {} steps exceeded (a template that loops too long?); raise it with --max-render-steps",
+                "render budget of {} steps exceeded (a loop that does not end?); raise it with --max-render-steps",
                 self.ex.max_steps
             ));
             e.budget = true;
@@ -544,6 +544,14 @@ impl<'t> Frame<'_, '_, 't> {
 
     fn walk(&mut self, dot: &Value, node: &'t Node, out: &mut String) -> R<Flow> {
         self.step()?;
+        if out.len() > funcs::MAX_STRING {
+            let mut e = self.error(format!(
+                "the output exceeds {} MiB (a loop that does not end?)",
+                funcs::MAX_STRING >> 20
+            ));
+            e.budget = true;
+            return Err(e);
+        }
         match node {
             Node::Text(t) => out.push_str(t),
             Node::Action(pipe) => {

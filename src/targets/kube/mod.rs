@@ -371,6 +371,7 @@ impl Target for KubeTarget {
                 api_versions,
                 lookup: None,
                 go_api_versions: None,
+                go_kube_version: None,
             }))
         })
     }
