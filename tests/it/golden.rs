@@ -8,6 +8,16 @@ use crate::support;
 use support::golden::{Case, check_cases};
 
 const CASES: &[Case] = &[
+    // Mixed trees: a kpack chart whose Jinja templates include defines of a Helm library
+    // chart, with a Helm subchart including a Jinja define; and the other way round.
+    Case::ok(
+        "mixed-kpack-top",
+        &["template", "rel", "tests/fixtures/mixed/kpack-top"],
+    ),
+    Case::ok(
+        "mixed-helm-top",
+        &["template", "rel", "tests/fixtures/mixed/helm-top"],
+    ),
     Case::ok(
         "umbrella-defaults",
         &["template", "rel", "tests/fixtures/umbrella"],
