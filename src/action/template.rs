@@ -138,8 +138,8 @@ pub fn helm_text(out: &RenderOutput, opts: &TemplateOptions) -> Result<String> {
     use std::fmt::Write;
     let mut manifest = String::new();
     if opts.include_crds {
-        for d in &out.crds {
-            let _ = write!(manifest, "---\n# Source: {}\n{}\n", d.source, d.text);
+        for (source, text) in helm_crds(&out.chart) {
+            let _ = write!(manifest, "---\n# Source: {source}\n{text}\n");
         }
     }
     for d in &out.manifest.documents {
@@ -185,6 +185,34 @@ pub fn helm_text(out: &RenderOutput, opts: &TemplateOptions) -> Result<String> {
     Ok(shown)
 }
 
+/// The CRD files of a Helm chart tree as helm prints them: as written, with their full
+/// path, each chart's before its dependencies', `.yaml`, `.yml` and `.json` files only.
+fn helm_crds(chart: &crate::chart::Chart) -> Vec<(String, std::borrow::Cow<'_, str>)> {
+    fn collect<'a>(
+        chart: &'a crate::chart::Chart,
+        prefix: &str,
+        out: &mut Vec<(String, std::borrow::Cow<'a, str>)>,
+    ) {
+        for f in &chart.crds {
+            if [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|e| f.name.ends_with(e))
+            {
+                out.push((
+                    format!("{prefix}/{}", f.name),
+                    String::from_utf8_lossy(&f.data),
+                ));
+            }
+        }
+        for sub in &chart.subcharts {
+            collect(sub, &format!("{prefix}/charts/{}", sub.name()), out);
+        }
+    }
+    let mut out = Vec::new();
+    collect(chart, chart.name(), &mut out);
+    out
+}
+
 /// The template path of a printed document (`# Source: CHART/PATH`): `PATH`.
 fn source_path(doc: &str) -> Option<&str> {
     let at = doc.find("# Source: ")?;
@@ -208,23 +236,32 @@ pub fn helm_write_output_dir(
     opts: &TemplateOptions,
 ) -> Result<Vec<std::path::PathBuf>> {
     use std::io::Write;
-    let mut docs: Vec<&Document> = Vec::new();
-    if opts.include_crds {
-        docs.extend(out.crds.iter());
-    }
-    docs.extend(out.manifest.documents.iter());
+    let mut docs: Vec<(&str, &str)> = Vec::new();
+    let crds = if opts.include_crds {
+        helm_crds(&out.chart)
+    } else {
+        Vec::new()
+    };
+    docs.extend(crds.iter().map(|(s, t)| (s.as_str(), &**t)));
+    docs.extend(
+        out.manifest
+            .documents
+            .iter()
+            .map(|d| (d.source.as_str(), &*d.text)),
+    );
     if !opts.no_hooks {
         docs.extend(
             out.manifest
                 .hooks
                 .iter()
-                .filter(|h| !(opts.skip_tests && is_test_hook(h))),
+                .filter(|h| !(opts.skip_tests && is_test_hook(h)))
+                .map(|d| (d.source.as_str(), &*d.text)),
         );
     }
     let mut written: Vec<std::path::PathBuf> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for d in docs {
-        let path = dir.join(&d.source);
+    for (source, text) in docs {
+        let path = dir.join(source);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent.display(), e))?;
         }
@@ -236,8 +273,7 @@ pub fn helm_write_output_dir(
             .truncate(!append)
             .open(&path)
             .map_err(|e| Error::io(path.display(), e))?;
-        write!(f, "---\n# Source: {}\n{}\n", d.source, d.text)
-            .map_err(|e| Error::io(path.display(), e))?;
+        write!(f, "---\n# Source: {source}\n{text}\n").map_err(|e| Error::io(path.display(), e))?;
         written.push(path);
     }
     Ok(written)

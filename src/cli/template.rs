@@ -86,6 +86,8 @@ pub fn run(a: Args) -> Result<()> {
             for p in template::helm_write_output_dir(&dir, &out, &topts)? {
                 println!("wrote {}", p.display());
             }
+            // helm then prints its (empty) manifest text: one empty line.
+            println!();
             return Ok(());
         }
         let text = template::helm_text(&out, &topts)?;

@@ -214,8 +214,18 @@ pub struct KubeVersionObj {
 }
 
 impl Object for KubeVersionObj {
+    /// A plain object (a Go struct): sprig's `toString`, `quote`... print it as Go's `%v`
+    /// prints the struct, `{v1.33.0 v1.33.0 1 33}`, while `{{ }}` prints its version.
     fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Map
+        ObjectRepr::Plain
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{{{} {} {} {}}}",
+            self.version, self.version, self.major, self.minor
+        )
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {

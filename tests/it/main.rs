@@ -14,6 +14,7 @@ mod diff;
 mod golden;
 mod gotmpl;
 mod helm_corpus;
+mod helm_template;
 mod helpers;
 mod kubeschema;
 mod lifecycle;

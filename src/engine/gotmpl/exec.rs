@@ -885,6 +885,13 @@ impl<'t> Frame<'_, '_, 't> {
             return Ok(r);
         }
         let has_args = !args.is_empty() || fin.is_some();
+        // A field of one of Helm's structs (`Capabilities.KubeVersion.Version`).
+        if recv.kind() == ValueKind::Plain
+            && !has_args
+            && let Some(x) = recv.get_attr(name).ok().filter(|x| !x.is_undefined())
+        {
+            return Ok(x);
+        }
         if recv.kind() == ValueKind::Map {
             if has_args {
                 return Err(self.error(format!("{name} is not a method but has arguments")));

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Regenerate tests/fixtures/helm/expected/ with helm: what `helm template` prints for the
+fixture chart tests/fixtures/helm/demo under each set of flags in CASES.
+
+Usage: python3 scripts/helm-template-cases.py [HELM]   (default: helm on PATH, or /opt/kt/bin/helm)
+
+Each case writes expected/NAME.txt: helm's standard output (or "ERROR\\n" and its standard
+error when it failed); with --output-dir, the directory is OUT (replaced by the literal
+`OUT` in what helm prints) and every file written under it follows, sorted by path, as
+"=== FILE path" and its content. tests/it/helm_template.rs runs kpack with the same flags
+and compares.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHART = "tests/fixtures/helm/demo"
+EXPECTED = os.path.join(ROOT, "tests", "fixtures", "helm", "expected")
+
+# (name, arguments after `template`); "OUT" stands for a fresh output directory.
+CASES = [
+    ("defaults", ["rel", CHART]),
+    ("namespace-versions", ["rel", CHART, "-n", "other", "--kube-version", "1.29.3",
+                            "--api-versions", "example.com/v1"]),
+    ("crds-skip-tests", ["rel", CHART, "--include-crds", "--skip-tests"]),
+    ("no-hooks", ["rel", CHART, "--no-hooks"]),
+    ("show-only", ["rel", CHART, "--show-only", "templates/multi.yaml",
+                   "--show-only", "charts/sub/templates/sub.yaml"]),
+    ("show-only-pattern", ["rel", CHART, "-s", "templates/*.yaml"]),
+    ("show-only-missing", ["rel", CHART, "-s", "templates/nope.yaml"]),
+    ("set-values", ["rel", CHART, "--set", "replicas=5,sub.greeting=hello"]),
+    ("output-dir", ["rel", CHART, "--output-dir", "OUT", "--include-crds"]),
+    ("output-dir-release-name", ["rel", CHART, "--output-dir", "OUT", "--release-name"]),
+]
+
+
+def run(helm, args):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        argv = [helm, "template"] + [out if a == "OUT" else a for a in args]
+        p = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+        if p.returncode != 0:
+            return "ERROR\n" + p.stderr
+        text = p.stdout.replace(out, "OUT")
+        if "OUT" in args:
+            for dirpath, _, files in sorted(os.walk(out)):
+                for f in sorted(files):
+                    path = os.path.join(dirpath, f)
+                    text += f"=== FILE {os.path.relpath(path, out)}\n" + open(path).read()
+        return text
+
+
+def main():
+    helm = sys.argv[1] if len(sys.argv) > 1 else (shutil.which("helm") or "/opt/kt/bin/helm")
+    os.makedirs(EXPECTED, exist_ok=True)
+    for name, args in CASES:
+        with open(os.path.join(EXPECTED, name + ".txt"), "w") as f:
+            f.write(run(helm, args))
+    print(f"{len(CASES)} cases written to {os.path.relpath(EXPECTED, ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+//! `kpack template` of a Helm chart prints what `helm template` prints, flag for flag:
+//! each case of `tests/fixtures/helm/expected/` (written by `scripts/helm-template-cases.py`
+//! from helm v4.3.1's output for the fixture chart `tests/fixtures/helm/demo`) is run with
+//! the kpack binary and compared byte for byte: standard output, the files `--output-dir`
+//! writes, and for a failing case the error message.
+
+use crate::support::golden::kpack;
+
+const CHART: &str = "tests/fixtures/helm/demo";
+
+/// The cases of scripts/helm-template-cases.py ("OUT" stands for an output directory).
+const CASES: &[(&str, &[&str])] = &[
+    ("defaults", &["rel", CHART]),
+    (
+        "namespace-versions",
+        &[
+            "rel",
+            CHART,
+            "-n",
+            "other",
+            "--kube-version",
+            "1.29.3",
+            "--api-versions",
+            "example.com/v1",
+        ],
+    ),
+    (
+        "crds-skip-tests",
+        &["rel", CHART, "--include-crds", "--skip-tests"],
+    ),
+    ("no-hooks", &["rel", CHART, "--no-hooks"]),
+    (
+        "show-only",
+        &[
+            "rel",
+            CHART,
+            "--show-only",
+            "templates/multi.yaml",
+            "--show-only",
+            "charts/sub/templates/sub.yaml",
+        ],
+    ),
+    (
+        "show-only-pattern",
+        &["rel", CHART, "-s", "templates/*.yaml"],
+    ),
+    (
+        "show-only-missing",
+        &["rel", CHART, "-s", "templates/nope.yaml"],
+    ),
+    (
+        "set-values",
+        &["rel", CHART, "--set", "replicas=5,sub.greeting=hello"],
+    ),
+    (
+        "output-dir",
+        &["rel", CHART, "--output-dir", "OUT", "--include-crds"],
+    ),
+    (
+        "output-dir-release-name",
+        &["rel", CHART, "--output-dir", "OUT", "--release-name"],
+    ),
+];
+
+fn files_under(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn helm_charts_print_as_helm_template_prints_them() {
+    let mut failures = Vec::new();
+    for (name, args) in CASES {
+        let want = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/helm/expected/{name}.txt",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let out_dir = tmp.path().join("out");
+        let out_s = out_dir.to_str().unwrap().to_string();
+        let mut argv = vec!["template"];
+        argv.extend(
+            args.iter()
+                .map(|a| if *a == "OUT" { out_s.as_str() } else { a }),
+        );
+        let out = kpack(&argv);
+        let stdout = String::from_utf8_lossy(&out.stdout).replace(&out_s, "OUT");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        if let Some(helm_err) = want.strip_prefix("ERROR\n") {
+            let line = helm_err
+                .lines()
+                .find(|l| l.starts_with("Error: "))
+                .unwrap_or(helm_err);
+            if out.status.success() || !stderr.contains(line) {
+                failures.push(format!(
+                    "{name}: helm failed with {line:?}; kpack: {}\n{stderr}",
+                    out.status
+                ));
+            }
+            continue;
+        }
+        let mut got = stdout;
+        if args.contains(&"OUT") {
+            for (path, content) in files_under(&out_dir) {
+                got.push_str(&format!("=== FILE {path}\n{content}"));
+            }
+        }
+        if got != want {
+            failures.push(format!(
+                "{name}: kpack {argv:?} printed\n{got}\n--- helm printed\n{want}\n{stderr}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
