@@ -10,6 +10,7 @@ pub mod hooks;
 pub mod install;
 pub mod lint;
 pub mod list;
+pub mod package;
 pub mod recover;
 pub mod render;
 pub mod rollback;

@@ -235,7 +235,7 @@ pub struct ChartSourceArgs {
 impl ChartSourceArgs {
     /// Load `chart` (a path or an oci:// reference).
     pub fn load(&self, chart: &str) -> Result<kpack::chart::Chart> {
-        kpack::oci::load_chart(chart, self.version.as_deref(), &self.registry.options())
+        kpack::source::load(chart, self.version.as_deref(), &self.registry.options())
     }
 }
 
