@@ -7,7 +7,7 @@ use kpack::action::package::{self, PackageOptions};
 use kpack::chart::dependency;
 use kpack::{Error, Result};
 
-use super::registry::RegistryArgs;
+use super::args::RegistryArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
