@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod create;
 pub mod diff;
+pub mod execute;
 pub mod get;
 pub mod history;
 pub mod hooks;
@@ -11,6 +12,7 @@ pub mod install;
 pub mod lint;
 pub mod list;
 pub mod package;
+pub mod plan;
 pub mod recover;
 pub mod render;
 pub mod rollback;
