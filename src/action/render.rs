@@ -85,7 +85,12 @@ fn render_mode(
         }
         Manifest { documents, hooks }
     };
-    let crds = manifest::crds(&processed)?;
+    // Printing a Helm chart prints its CRD files as written: no need to parse them.
+    let crds = if text_only && !processed.metadata.is_kpack() {
+        Vec::new()
+    } else {
+        manifest::crds(&processed)?
+    };
     Ok(RenderOutput {
         chart: processed,
         user_values: user_values.clone(),

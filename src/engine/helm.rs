@@ -4,7 +4,7 @@
 //! and the execution of the Go charts of a tree.
 
 use super::gotmpl::{self, Host, Templates, exec};
-use super::objects::{self, ApiVersions, Files, KubeVersionObj};
+use super::objects::{ApiVersions, Files, KubeVersionObj};
 use super::{Capabilities, Release, RenderedTemplate};
 use crate::chart::{Chart, Metadata};
 use crate::engine::funcs::{Dict, value_from_json};
@@ -117,7 +117,6 @@ fn collect<'a>(
         .into_iter()
         .collect(),
     );
-    let index = out.len();
     out.push(Scope {
         chart,
         prefix: prefix.clone(),
@@ -141,7 +140,6 @@ fn collect<'a>(
         );
         subs.insert(sub.name().to_string(), sub_root);
     }
-    let _ = index;
     root
 }
 
@@ -342,6 +340,5 @@ pub fn render(
     };
     let (mut templates, notes) = execute(&scopes, Arc::new(set), &units, &host, max_steps)?;
     templates.sort_by(|a, b| a.name.cmp(&b.name));
-    let _ = objects::HELM_DEFAULT_API_VERSIONS;
     Ok(super::Rendered { templates, notes })
 }

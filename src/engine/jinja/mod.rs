@@ -703,8 +703,13 @@ pub(crate) fn render_jinja(
         });
     let define_files: DefineFiles = Arc::new(define_files);
 
-    // The Helm charts of the tree, parsed as Helm's engine parses them.
-    let go_scopes = super::helm::scopes(chart, values, release, caps);
+    // The Helm charts of the tree, parsed as Helm's engine parses them (none in a tree of
+    // kpack charts only).
+    let go_scopes = if scopes.iter().any(|s| !s.chart.metadata.is_kpack()) {
+        super::helm::scopes(chart, values, release, caps)
+    } else {
+        Vec::new()
+    };
     let (go_set, go_units) = super::helm::parse_all(&go_scopes, &|c| !c.metadata.is_kpack())?;
     let go_set = Arc::new(go_set);
     let go_cell = GoCell::default();
