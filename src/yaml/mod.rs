@@ -1,12 +1,18 @@
-//! The one place kpack touches a YAML library (`serde_norway`, the maintained fork of
-//! `serde_yaml`). Everything else calls these functions, so the library can be swapped here.
+//! The one place kpack touches a YAML library. Everything else calls these functions, so
+//! the libraries can be swapped here.
 //!
-//! Values are typed once, here: YAML integers become JSON integers (never floats, so
-//! `1000000` never prints as `1e+06`), map keys become strings (as in Helm, which converts
-//! YAML to JSON), and key order is kept.
+//! - Values (a chart's `values.yaml`, `-f` files, `fromYaml`) are read as Helm reads them,
+//!   YAML 1.1 typed by goyaml.v2's rules, numbers as float64 ([`helm`], [`v2`]), with
+//!   `libyaml-safer` (a safe port of libyaml, the parser goyaml.v2 was ported from).
+//! - Rendered manifests and kpack's own files (`Chart.yaml`, records) are read with
+//!   `serde_norway` (the maintained fork of `serde_yaml`): YAML integers become JSON
+//!   integers, map keys strings, key order is kept; [`fast`] parses most manifests faster.
+//! - [`emit`] writes kpack's YAML; [`goyaml`] writes what Helm's `toYaml` writes.
 
 pub mod emit;
 pub mod fast;
+pub mod helm;
+pub mod v2;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -38,6 +44,12 @@ impl YamlError {
         }
     }
 
+    /// The same error in a text that starts `lines` lines earlier (a document of a stream).
+    pub fn shifted(mut self, lines: usize) -> Self {
+        self.line = self.line.map(|l| l + lines);
+        self
+    }
+
     /// `file:line:col: invalid YAML: message`, for error reports.
     pub fn at(&self, file: &str) -> String {
         match (self.line, self.column) {
@@ -67,6 +79,12 @@ pub fn from_str<T: DeserializeOwned>(s: &str) -> Result<T, YamlError> {
 pub fn parse(s: &str) -> Result<Json, YamlError> {
     let v: serde_norway::Value = serde_norway::from_str(s).map_err(YamlError::from_lib)?;
     to_json(v)
+}
+
+/// Parse a values file as Helm does: YAML 1.1, numbers as floats, `---`-separated
+/// documents merged (see [`helm`]).
+pub fn parse_values(s: &str) -> Result<serde_json::Map<String, Json>, YamlError> {
+    helm::parse_values(s)
 }
 
 /// Parse one document of a rendered manifest: the fast subset parser when the document is

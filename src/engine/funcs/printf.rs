@@ -211,10 +211,11 @@ fn format_int(i: i128, verb: char, spec: Spec) -> String {
 
 /// The decimal digits and exponent of |f|: `digits` without trailing zeros (at least "0"),
 /// value = 0.d1d2d3... × 10^(exp+1). `prec` = significant digits, or shortest when None.
-fn decimal_digits(f: f64, prec: Option<usize>) -> (Vec<u8>, i32) {
-    let s = match prec {
-        None => format!("{:e}", f.abs()),
-        Some(p) => format!("{:.*e}", p.saturating_sub(1), f.abs()),
+fn decimal_digits(f: f64, prec: Option<usize>, bits32: bool) -> (Vec<u8>, i32) {
+    let s = match (prec, bits32) {
+        (None, false) => format!("{:e}", f.abs()),
+        (None, true) => format!("{:e}", (f as f32).abs()),
+        (Some(p), _) => format!("{:.*e}", p.saturating_sub(1), f.abs()),
     };
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
@@ -269,6 +270,18 @@ fn fmt_f(digits: &[u8], exp: i32, decimals: usize) -> String {
 /// Format |f| and its sign like Go's `strconv.FormatFloat(f, verb, prec, 64)` for verbs
 /// `e E f F g G` (`prec` None = shortest); `v` is `g`. Infinities are `+Inf`/`-Inf`.
 pub fn format_float(f: f64, verb: char, prec: Option<usize>) -> String {
+    format_float_bits(f, verb, prec, false)
+}
+
+/// Go's `strconv.FormatFloat(f, 'g', -1, 32)`: the shortest form that reads back as the
+/// same float32 (how `sigs.k8s.io/yaml` prints a float map key).
+pub fn format_float32_shortest(f: f32) -> String {
+    format_float_bits(f64::from(f), 'g', None, true)
+}
+
+/// [`format_float`] for a float64 (`bits32` false) or a float32 (`f` rounded to float32).
+fn format_float_bits(f: f64, verb: char, prec: Option<usize>, bits32: bool) -> String {
+    let f = if bits32 { f64::from(f as f32) } else { f };
     if f.is_nan() {
         return "NaN".to_string();
     }
@@ -290,7 +303,7 @@ pub fn format_float(f: f64, verb: char, prec: Option<usize>) -> String {
             let upper = verb == 'G';
             let shortest = prec.is_none();
             let p = prec.map(|p| p.max(1));
-            let (digits, exp) = decimal_digits(f, p);
+            let (digits, exp) = decimal_digits(f, p, bits32);
             let nd = digits.len() as i32;
             let dp = exp + 1;
             let mut eprec = p.map(|p| p as i32).unwrap_or(nd);

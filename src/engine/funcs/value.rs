@@ -128,6 +128,36 @@ pub fn value_from_json(json: &Json) -> Value {
     }
 }
 
+/// [`value_from_json`] for the Jinja engine: whole floats become integers. Values files
+/// hold every number as a float, as Helm reads them; kpack (Jinja) charts print integers
+/// as integers (`3`, `1000000`, never `3.0` or `1e+06`), so a whole float from values is
+/// an integer there. Floats with a fraction, and whole floats beyond ±2⁵³ (which a float
+/// cannot hold exactly anyway), stay floats.
+pub fn value_from_json_ints(json: &Json) -> Value {
+    match json {
+        Json::Number(n) if !n.is_i64() && !n.is_u64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() == 0.0 && f.abs() <= MAX_EXACT {
+                Value::from(f as i64)
+            } else {
+                Value::from(f)
+            }
+        }
+        Json::Array(items) => {
+            Value::from(items.iter().map(value_from_json_ints).collect::<Vec<_>>())
+        }
+        Json::Object(map) => Dict::value(
+            map.iter()
+                .map(|(k, v)| (k.clone(), value_from_json_ints(v)))
+                .collect(),
+        ),
+        other => value_from_json(other),
+    }
+}
+
+/// 2⁵³: every whole float up to this magnitude is an exact integer.
+const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
+
 /// Convert a template value to JSON data. Undefined is `null`; map keys become strings;
 /// floats that JSON cannot hold (NaN, infinities) become `null`.
 pub fn value_to_json(v: &Value) -> Result<Json, Error> {
