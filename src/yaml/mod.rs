@@ -11,6 +11,7 @@
 
 pub mod emit;
 pub mod fast;
+pub mod goyaml;
 pub mod helm;
 pub mod v2;
 

@@ -18,6 +18,7 @@
 mod dates;
 mod dicts;
 mod encoding;
+pub mod gojson;
 mod lists;
 mod logic;
 mod math;
@@ -333,6 +334,52 @@ pub fn helpers() -> Vec<Helper> {
             name: must,
             ..helper
         });
+    }
+    table
+}
+
+/// The helper table as the Go engine uses it: [`helpers`], with Helm's exact behaviour
+/// where kpack's Jinja helpers deliberately differ (see `docs/helpers.md`): `toYaml` is
+/// goyaml.v2's (sorted keys, folded lines, nothing printed for a value JSON cannot hold,
+/// which `mustToYaml` reports), `toJson` sorts keys and spells floats as Go does, and the
+/// parsers give float64 numbers.
+pub fn go_helpers() -> Vec<Helper> {
+    use Subject::Last;
+    let h = |name, f: HelperFn| Helper {
+        name,
+        min: 1,
+        max: 1,
+        subject: Last,
+        f,
+    };
+    let overrides = [
+        h("toYaml", encoding::go::to_yaml),
+        h("mustToYaml", encoding::go::must_to_yaml),
+        h("toJson", encoding::go::to_json),
+        h("mustToJson", encoding::go::must_to_json),
+        h("toRawJson", encoding::go::to_raw_json),
+        h("mustToRawJson", encoding::go::must_to_raw_json),
+        h("toPrettyJson", encoding::go::to_pretty_json),
+        h("mustToPrettyJson", encoding::go::must_to_pretty_json),
+        h("fromYaml", encoding::go::from_yaml),
+        h("fromYamlArray", encoding::go::from_yaml_array),
+        h("fromJson", encoding::go::from_json),
+        h("fromJsonArray", encoding::go::from_json_array),
+    ];
+    let mut table = helpers();
+    // `dict` takes keyword arguments in Jinja, so it is registered apart there.
+    table.push(Helper {
+        name: "dict",
+        min: 0,
+        max: MANY,
+        subject: Subject::None,
+        f: |a| dicts::dict(a, None),
+    });
+    for over in overrides {
+        match table.iter_mut().find(|x| x.name == over.name) {
+            Some(slot) => *slot = over,
+            None => table.push(over),
+        }
     }
     table
 }

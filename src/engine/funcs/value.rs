@@ -399,6 +399,18 @@ pub fn map_items(v: &Value) -> Option<Vec<(String, Value)>> {
     Some(pairs.map(|(k, x)| (go_string(&k), x)).collect())
 }
 
+/// What Go's text/template prints for a pipeline's value (`{{ .Values.x }}`): nil is
+/// `<no value>` (which Helm then removes from the output), anything else is `fmt.Sprint`
+/// of it ([`go_v`]: `1e+06`, `[a b]`, `map[k:v]`). The Go engine prints every action with
+/// this.
+pub fn go_print(v: &Value) -> String {
+    if is_nil(v) {
+        "<no value>".to_string()
+    } else {
+        go_v(v)
+    }
+}
+
 /// Go's `%v` formatting of a value: nil is `<nil>`, lists `[a b]`, maps `map[k:v]` with
 /// sorted keys, floats in Go's shortest `%g` form (`1e+06`, `0.5`).
 pub fn go_v(v: &Value) -> String {
