@@ -325,3 +325,85 @@ fn check(table: &str) {
 fn to_yaml_matches_helm() {
     check("toyaml");
 }
+
+/// `../shared/helm-corpus`, looked for beside the repository or one of its parents (a git
+/// worktree sits deeper).
+fn corpus_dir() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    root.ancestors()
+        .map(|d| d.join("shared/helm-corpus"))
+        .find(|d| d.join("charts").is_dir())
+        .unwrap_or_else(|| {
+            panic!(
+                "the helm corpus (shared/helm-corpus) is not beside {}: it holds the expected output",
+                root.display()
+            )
+        })
+}
+
+/// Every values.yaml of the corpus, read as kpack reads a values file and printed with the
+/// Go engine's `toYaml`, gives exactly the text helm printed for `toYaml .Values` (its
+/// SHA-256 in tests/fixtures/helm-parity/corpus-toyaml.json, written by
+/// scripts/helm-parity-corpus.py).
+#[test]
+fn corpus_values_to_yaml_matches_helm() {
+    use sha2::{Digest, Sha256};
+    #[derive(Deserialize)]
+    struct Want {
+        sha256: Option<String>,
+        len: Option<usize>,
+        error: Option<String>,
+    }
+    let corpus = corpus_dir();
+    let want: BTreeMap<String, Want> = serde_json::from_str(
+        &fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/helm-parity/corpus-toyaml.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(want.len() > 300, "the corpus table lists every values.yaml");
+    let to_yaml = go_helpers()
+        .into_iter()
+        .find(|h| h.name == "mustToYaml")
+        .unwrap();
+    let mut failures = Vec::new();
+    for (rel, w) in &want {
+        let text = fs::read_to_string(corpus.join(rel)).unwrap();
+        let got = parse_values_text(&text, rel)
+            .map_err(|e| e.to_string())
+            .and_then(|m| {
+                let v = value_from_json(&serde_json::Value::Object(m));
+                (to_yaml.f)(&Args {
+                    name: "mustToYaml",
+                    vals: &[v],
+                })
+                .map_err(|e| e.to_string())
+            });
+        match (got, &w.error) {
+            (Ok(out), None) => {
+                let out = out.as_str().unwrap_or_default().to_string();
+                let sum = hex::encode(Sha256::digest(out.as_bytes()));
+                if Some(&sum) != w.sha256.as_ref() {
+                    failures.push(format!(
+                        "{rel}: toYaml differs ({} bytes, helm printed {:?})",
+                        out.len(),
+                        w.len
+                    ));
+                }
+            }
+            (Err(e), None) => failures.push(format!("{rel}: kpack failed where helm did not: {e}")),
+            (Ok(_), Some(e)) => {
+                failures.push(format!("{rel}: helm failed ({e}) where kpack did not"))
+            }
+            (Err(_), Some(_)) => {}
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} file(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
