@@ -367,6 +367,30 @@ pub fn go_helpers() -> Vec<Helper> {
         h("fromJsonArray", encoding::go::from_json_array),
     ];
     let mut table = helpers();
+    // Go's fmt exactly (kpack's printf is lenient with `%s` and `%d`).
+    let fmt_rows = [
+        Helper {
+            name: "printf",
+            min: 1,
+            max: MANY,
+            subject: Last,
+            f: |a| Ok(printf::go_sprintf(&a.text(0), &a.vals[1..]).into()),
+        },
+        Helper {
+            name: "print",
+            min: 0,
+            max: MANY,
+            subject: Last,
+            f: |a| Ok(printf::go_sprint(a.vals).into()),
+        },
+        Helper {
+            name: "println",
+            min: 0,
+            max: MANY,
+            subject: Last,
+            f: |a| Ok(printf::go_sprintln(a.vals).into()),
+        },
+    ];
     // `dict` takes keyword arguments in Jinja, so it is registered apart there.
     table.push(Helper {
         name: "dict",
@@ -375,7 +399,7 @@ pub fn go_helpers() -> Vec<Helper> {
         subject: Subject::None,
         f: |a| dicts::dict(a, None),
     });
-    for over in overrides {
+    for over in overrides.into_iter().chain(fmt_rows) {
         match table.iter_mut().find(|x| x.name == over.name) {
             Some(slot) => *slot = over,
             None => table.push(over),

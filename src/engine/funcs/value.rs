@@ -414,37 +414,10 @@ pub fn go_print(v: &Value) -> String {
 /// Go's `%v` formatting of a value: nil is `<nil>`, lists `[a b]`, maps `map[k:v]` with
 /// sorted keys, floats in Go's shortest `%g` form (`1e+06`, `0.5`).
 pub fn go_v(v: &Value) -> String {
-    go_v_at(v, 0)
-}
-
-fn go_v_at(v: &Value, depth: usize) -> String {
-    if depth > MAX_DEPTH {
-        return "...".to_string();
-    }
     match v.kind() {
-        ValueKind::Undefined | ValueKind::None => "<nil>".to_string(),
-        ValueKind::Bool => v.is_true().to_string(),
-        ValueKind::Number => match num(v) {
-            Some(Num::I(i)) => i.to_string(),
-            Some(Num::F(f)) => super::printf::format_float(f, 'g', None),
-            None => v.to_string(),
-        },
         ValueKind::String | ValueKind::Bytes => as_text(v),
-        ValueKind::Seq | ValueKind::Iterable => {
-            let items = list_items(v).unwrap_or_default();
-            let parts: Vec<String> = items.iter().map(|x| go_v_at(x, depth + 1)).collect();
-            format!("[{}]", parts.join(" "))
-        }
-        ValueKind::Map => {
-            let mut items = map_items(v).unwrap_or_default();
-            items.sort_by(|a, b| a.0.cmp(&b.0));
-            let parts: Vec<String> = items
-                .iter()
-                .map(|(k, x)| format!("{k}:{}", go_v_at(x, depth + 1)))
-                .collect();
-            format!("map[{}]", parts.join(" "))
-        }
-        _ => v.to_string(),
+        ValueKind::Undefined | ValueKind::None => "<nil>".to_string(),
+        _ => super::printf::go_format_v(v),
     }
 }
 
