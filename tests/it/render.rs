@@ -673,3 +673,61 @@ fn include_renders_a_whole_template_file_like_helm() {
         "{e}"
     );
 }
+
+/// A parent with default globals and one declared subchart that prints its globals.
+const GLOBALS_TREE: [(&str, &str); 4] = [
+    (
+        "Chart.yaml",
+        "apiVersion: v2\nname: g\nversion: 0.1.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
+    ),
+    (
+        "values.yaml",
+        "global:\n  region: eu\n  zone: a\n  nested: {x: 1, w: 2}\nsub:\n  global:\n    subonly: s\n",
+    ),
+    (
+        "charts/sub/Chart.yaml",
+        "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+    ),
+    (
+        "charts/sub/values.yaml",
+        "global:\n  region: sub-default\n  own: o\n",
+    ),
+];
+
+#[test]
+fn a_user_null_for_a_global_keeps_the_parents_default_in_subcharts() {
+    // Expected globals as helm v4.3.1 rendered this tree (helm template with the same
+    // --set flags): a null removes the global from the parent only; subcharts keep the
+    // parent's default, and a parent global still wins over a subchart's own null.
+    let globals = |user: serde_json::Value| {
+        let v = merge::coalesce(&mem_chart(&GLOBALS_TREE), &map(user)).unwrap();
+        let sub = v["sub"]["global"].clone();
+        (
+            v.get("global").cloned().unwrap_or(serde_json::Value::Null),
+            sub,
+        )
+    };
+    let all_sub = json!({"nested": {"x": 1.0, "w": 2.0}, "own": "o", "region": "eu", "subonly": "s", "zone": "a"});
+    let (parent, sub) = globals(json!({"global": {"region": null}}));
+    assert_eq!(parent, json!({"zone": "a", "nested": {"x": 1.0, "w": 2.0}}));
+    assert_eq!(sub, all_sub);
+    let (parent, sub) = globals(json!({"global": {"nested": {"x": null}}}));
+    assert_eq!(
+        parent,
+        json!({"region": "eu", "zone": "a", "nested": {"w": 2.0}})
+    );
+    assert_eq!(sub, all_sub);
+    let (parent, sub) = globals(json!({"global": null}));
+    assert_eq!(parent, json!(null));
+    assert_eq!(sub, all_sub);
+    let (parent, sub) = globals(json!({"global": {"zone": null, "new": null}}));
+    assert_eq!(
+        parent,
+        json!({"region": "eu", "nested": {"x": 1.0, "w": 2.0}, "new": null})
+    );
+    let mut with_new = all_sub.clone();
+    with_new["new"] = json!(null);
+    assert_eq!(sub, with_new);
+    let (_, sub) = globals(json!({"sub": {"global": {"region": null}}}));
+    assert_eq!(sub, all_sub);
+}
