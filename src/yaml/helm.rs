@@ -56,6 +56,7 @@ pub fn parse_values(text: &str) -> Result<Map<String, Json>, YamlError> {
                 return Err(YamlError {
                     line: Some(start_line + 1),
                     column: None,
+                    go: None,
                     message: format!(
                         "a values document must be a map of keys to values, not {}",
                         kind(&other)
@@ -108,6 +109,7 @@ fn split_documents(text: &str) -> Result<Vec<(usize, &str)>, YamlError> {
                 return Err(YamlError {
                     line: Some(line_no + 1),
                     column: Some(4),
+                    go: None,
                     message: format!(
                         "invalid document separator `---{rest}`: only a comment may follow `---` on its line (put the content on the next line)"
                     ),
@@ -149,6 +151,8 @@ enum Frame {
 enum Key {
     Str(String),
     Merge(Mark),
+    /// A key Helm cannot convert to a string; reported with its value, as Helm does.
+    Bad(Fail, Mark),
 }
 
 type Mark = libyaml_safer::Mark;
@@ -171,7 +175,7 @@ impl Stats {
 struct Anchored {
     value: Json,
     /// The map key this node makes, when it is a scalar.
-    key: Option<Result<String, String>>,
+    key: Option<Result<String, Fail>>,
     stats: Stats,
 }
 
@@ -185,20 +189,67 @@ struct Builder {
     total: Stats,
 }
 
-fn err_at(mark: Mark, message: impl Into<String>) -> YamlError {
+/// An error found while building the value: `fail` is what Helm reports (after `error
+/// converting YAML to JSON: `), kpack's message adds `hint` (what to do).
+fn err_at(mark: Mark, fail: Fail) -> YamlError {
+    let message = if fail.hint.is_empty() {
+        fail.go.trim_start_matches("yaml: ").to_string()
+    } else {
+        format!("{} ({})", fail.go.trim_start_matches("yaml: "), fail.hint)
+    };
     YamlError {
         line: Some(mark.line as usize + 1),
         column: Some(mark.column as usize + 1),
-        message: message.into(),
+        message,
+        go: Some(fail.go),
     }
 }
 
+/// A list or map where a key stands.
+fn collection_key() -> Fail {
+    yaml_fail("invalid map key", "a list or map cannot be a map key")
+}
+
+/// Helm's error text and kpack's advice.
+#[derive(Debug, Clone)]
+struct Fail {
+    go: String,
+    hint: String,
+}
+
+fn fail(go: impl Into<String>, hint: impl Into<String>) -> Fail {
+    Fail {
+        go: go.into(),
+        hint: hint.into(),
+    }
+}
+
+/// A goyaml.v2 decoding error (`yaml: ...`).
+fn yaml_fail(go: impl std::fmt::Display, hint: impl Into<String>) -> Fail {
+    fail(format!("yaml: {go}"), hint)
+}
+
+/// A parser or scanner error, with the line goyaml.v2 reports: a scanner error's 1-based
+/// line, a parser error's 0-based one (as goyaml.v2 prints them), none on the first line.
 fn lib_err(e: libyaml_safer::Error) -> YamlError {
     let mark = e.problem_mark();
     let message = e.problem().to_string();
+    let line = |m: Option<libyaml_safer::Mark>| m.map_or(0, |m| m.line as usize);
+    let scanner = e.kind() == libyaml_safer::ErrorKind::Scanner;
+    let go_line = if line(mark) != 0 {
+        line(mark) + usize::from(scanner)
+    } else {
+        line(e.context_mark())
+    };
+    let where_ = if go_line != 0 {
+        format!("line {go_line}: ")
+    } else {
+        String::new()
+    };
     YamlError {
         line: mark.map(|m| m.line as usize + 1),
         column: mark.map(|m| m.column as usize + 1),
+        go: Some(format!("yaml: {where_}{message}")),
         message,
     }
 }
@@ -263,7 +314,12 @@ impl Builder {
                         Some(Frame::Map {
                             map, anchor, stats, ..
                         }) => (Json::Object(map), anchor, stats),
-                        None => return Err(err_at(start_mark, "unbalanced collection end")),
+                        None => {
+                            return Err(err_at(
+                                start_mark,
+                                yaml_fail("unbalanced collection end", ""),
+                            ));
+                        }
                     };
                     if let Some(a) = &anchor {
                         self.open.retain(|o| o != a);
@@ -284,15 +340,15 @@ impl Builder {
 
     fn open(&mut self, mark: Mark, anchor: Option<&str>) -> Result<(), YamlError> {
         if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
-            return Err(err_at(
-                mark,
-                "a list or map cannot be a map key (Helm refuses it: invalid map key)",
-            ));
+            return Err(err_at(mark, collection_key()));
         }
         if self.stack.len() >= MAX_DEPTH {
             return Err(err_at(
                 mark,
-                format!("lists and maps are nested more than {MAX_DEPTH} levels deep"),
+                yaml_fail(
+                    format!("lists and maps are nested more than {MAX_DEPTH} levels deep"),
+                    "",
+                ),
             ));
         }
         if let Some(a) = anchor {
@@ -303,12 +359,15 @@ impl Builder {
 
     fn alias(&mut self, name: &str, mark: Mark) -> Result<(), YamlError> {
         let Some(a) = self.anchors.get(name) else {
-            let msg = if self.open.iter().any(|o| o == name) {
-                format!("anchor '{name}' value contains itself")
+            let f = if self.open.iter().any(|o| o == name) {
+                yaml_fail(format!("anchor '{name}' value contains itself"), "")
             } else {
-                format!("unknown anchor '{name}' referenced (define `&{name}` before `*{name}`)")
+                yaml_fail(
+                    format!("unknown anchor '{name}' referenced"),
+                    format!("define `&{name}` before `*{name}`"),
+                )
             };
-            return Err(err_at(mark, msg));
+            return Err(err_at(mark, f));
         };
         // Every node of the target is decoded again, inside the alias.
         let stats = Stats {
@@ -319,7 +378,10 @@ impl Builder {
         if excessive_aliasing(self.total) {
             return Err(err_at(
                 mark,
-                "document contains excessive aliasing (aliases expand to too much data)",
+                yaml_fail(
+                    "document contains excessive aliasing",
+                    "its aliases expand to too much data",
+                ),
             ));
         }
         if let Some(Frame::Map {
@@ -329,12 +391,7 @@ impl Builder {
             let k = match &a.key {
                 Some(Ok(k)) => Key::Str(k.clone()),
                 Some(Err(e)) => return Err(err_at(mark, e.clone())),
-                None => {
-                    return Err(err_at(
-                        mark,
-                        "a list or map cannot be a map key (Helm refuses it: invalid map key)",
-                    ));
-                }
+                None => return Err(err_at(mark, collection_key())),
             };
             *key = Some(k);
             self.add_stats(stats);
@@ -379,7 +436,7 @@ impl Builder {
                 let k = match key {
                     None => Key::Merge(mark),
                     Some(Ok(k)) => Key::Str(k),
-                    Some(Err(e)) => return Err(err_at(mark, e)),
+                    Some(Err(e)) => Key::Bad(e, mark),
                 };
                 if let Some(Frame::Map { key, stats: s, .. }) = self.stack.last_mut() {
                     *key = Some(k);
@@ -442,13 +499,42 @@ impl Builder {
                         Ok(())
                     }
                     Some(Key::Merge(at)) => merge_into(map, value, at),
-                    None => Err(err_at(
-                        mark,
-                        "a list or map cannot be a map key (Helm refuses it: invalid map key)",
-                    )),
+                    Some(Key::Bad(mut f, at)) => {
+                        f.go = format!("{}, value: {}", f.go, go_syntax(&value));
+                        Err(err_at(at, f))
+                    }
+                    None => Err(err_at(mark, collection_key())),
                 }
             }
         }
+    }
+}
+
+/// A decoded value as Go's `%+#v` prints it inside Helm's key error (`"x"`, `1`,
+/// `[]interface {}{...}`).
+fn go_syntax(v: &Json) -> String {
+    match v {
+        Json::Null => "<nil>".into(),
+        Json::Bool(b) => b.to_string(),
+        Json::Number(n) => {
+            crate::engine::funcs::printf::format_float(n.as_f64().unwrap_or(0.0), 'g', None)
+        }
+        Json::String(s) => crate::engine::funcs::printf::go_quote(s),
+        Json::Array(items) => format!(
+            "[]interface {{}}{{{}}}",
+            items.iter().map(go_syntax).collect::<Vec<_>>().join(", ")
+        ),
+        Json::Object(m) => format!(
+            "map[interface {{}}]interface {{}}{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!(
+                    "{}:{}",
+                    crate::engine::funcs::printf::go_quote(k),
+                    go_syntax(v)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -476,7 +562,10 @@ fn merge_into(map: &mut Map<String, Json>, value: Json, at: Mark) -> Result<(), 
     let bad = || {
         err_at(
             at,
-            "map merge requires map or sequence of maps as the value (`<<: *anchor` or `<<: [*a, *b]`)",
+            yaml_fail(
+                "map merge requires map or sequence of maps as the value",
+                "`<<: *anchor` or `<<: [*a, *b]`",
+            ),
         )
     };
     match value {
@@ -505,7 +594,7 @@ fn merge_into(map: &mut Map<String, Json>, value: Json, at: Mark) -> Result<(), 
 
 /// What a scalar is, given its tag and whether it is plain; an error for a tag it cannot
 /// have (`!!int abc`).
-fn type_scalar(tag: Option<&str>, text: &str, plain: bool) -> Result<Scalar, String> {
+fn type_scalar(tag: Option<&str>, text: &str, plain: bool) -> Result<Scalar, Fail> {
     match tag {
         None if plain => Ok(v2::resolve(text)),
         None | Some(TAG_STR) | Some(TAG_BINARY) => Ok(Scalar::Str),
@@ -523,10 +612,13 @@ fn type_scalar(tag: Option<&str>, text: &str, plain: bool) -> Result<Scalar, Str
             if ok {
                 Ok(r)
             } else {
-                Err(format!(
-                    "cannot decode {} `{text}` as a {} (remove the tag or fix the value)",
-                    short_tag(&r),
-                    t.replace("tag:yaml.org,2002:", "!!")
+                Err(yaml_fail(
+                    format!(
+                        "cannot decode {} `{text}` as a {}",
+                        short_tag(&r),
+                        t.replace("tag:yaml.org,2002:", "!!")
+                    ),
+                    "remove the tag or fix the value",
                 ))
             }
         }
@@ -547,7 +639,7 @@ fn short_tag(s: &Scalar) -> &'static str {
 }
 
 /// A scalar value as Helm holds it after the JSON round trip: numbers are floats.
-fn scalar_json(s: &Scalar, text: &str, tag: Option<&str>) -> Result<Json, String> {
+fn scalar_json(s: &Scalar, text: &str, tag: Option<&str>) -> Result<Json, Fail> {
     let f = match *s {
         Scalar::Null => return Ok(Json::Null),
         Scalar::Bool(b) => return Ok(Json::Bool(b)),
@@ -561,22 +653,25 @@ fn scalar_json(s: &Scalar, text: &str, tag: Option<&str>) -> Result<Json, String
         Scalar::Uint(u) => u as f64,
         Scalar::Float(f) => f,
     };
-    serde_json::Number::from_f64(f).map(Json::Number).ok_or_else(|| {
-        let shown = if f.is_nan() {
-            "NaN"
-        } else if f > 0.0 {
-            "+Inf"
-        } else {
-            "-Inf"
-        };
-        format!(
-            "{shown} is not a value JSON can hold, so Helm refuses it (json: unsupported value: {shown}); quote it to keep it as a string"
-        )
-    })
+    serde_json::Number::from_f64(f)
+        .map(Json::Number)
+        .ok_or_else(|| {
+            let shown = if f.is_nan() {
+                "NaN"
+            } else if f > 0.0 {
+                "+Inf"
+            } else {
+                "-Inf"
+            };
+            fail(
+                format!("json: unsupported value: {shown}"),
+                "JSON cannot hold it, so Helm refuses it; quote it to keep it as a string",
+            )
+        })
 }
 
 /// The string a scalar map key becomes (sigs.k8s.io/yaml's key conversion).
-fn key_string(s: &Scalar, text: String, tag: Option<&str>) -> Result<String, String> {
+fn key_string(s: &Scalar, text: String, tag: Option<&str>) -> Result<String, Fail> {
     Ok(match *s {
         Scalar::Str | Scalar::Timestamp | Scalar::Merge => match tag {
             Some(TAG_BINARY) => decode_binary(&text)?,
@@ -586,13 +681,18 @@ fn key_string(s: &Scalar, text: String, tag: Option<&str>) -> Result<String, Str
         Scalar::Int(i) => i.to_string(),
         Scalar::Float(f) => float32_key(f),
         Scalar::Null => {
-            return Err(format!(
-                "a null map key (`{text}:`) is not supported (Helm: unsupported map key of type <nil>); quote it"
+            return Err(fail(
+                "unsupported map key of type: %!s(<nil>), key: <nil>",
+                format!("a null map key (`{text}:`); quote it"),
             ));
         }
         Scalar::Uint(_) => {
-            return Err(format!(
-                "the map key {text} is an integer beyond int64, which Helm does not support (unsupported map key of type uint64); quote it"
+            return Err(fail(
+                format!(
+                    "unsupported map key of type: uint64, key: {:#x}",
+                    text.parse::<u64>().unwrap_or(0)
+                ),
+                format!("the map key {text} is an integer beyond int64; quote it"),
             ));
         }
     })
@@ -612,12 +712,17 @@ fn float32_key(f: f64) -> String {
 
 /// `!!binary`: base64 (line breaks and spaces allowed) to text; bytes that are not UTF-8
 /// become U+FFFD, as in Helm's JSON step.
-fn decode_binary(text: &str) -> Result<String, String> {
+fn decode_binary(text: &str) -> Result<String, Fail> {
     use base64::Engine;
     let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(clean)
-        .map_err(|e| format!("!!binary value is not base64: {e}"))?;
+        .map_err(|e| {
+            yaml_fail(
+                format!("!!binary value contains invalid base64 data: {e}"),
+                "",
+            )
+        })?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -28,6 +28,10 @@ pub struct YamlError {
     pub column: Option<usize>,
     /// The parser's message, without location.
     pub message: String,
+    /// What Helm's YAML reading (`sigs.k8s.io/yaml`) reports for this error after
+    /// `error converting YAML to JSON: ` (`yaml: line 1: did not find expected node
+    /// content`), when known: the text `fromYaml` puts under `Error`.
+    pub go: Option<String>,
 }
 
 impl YamlError {
@@ -42,6 +46,7 @@ impl YamlError {
             line: loc.as_ref().map(|l| l.line()),
             column: loc.as_ref().map(|l| l.column()),
             message,
+            go: None,
         }
     }
 
@@ -163,6 +168,7 @@ fn to_json(v: serde_norway::Value) -> Result<Json, YamlError> {
                         return Err(YamlError {
                             line: None,
                             column: None,
+                            go: None,
                             message: format!(
                                 "unsupported map key {:?}: keys must be strings, numbers or booleans",
                                 other

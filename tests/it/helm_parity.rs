@@ -290,11 +290,18 @@ fn operand(
             cur
         }
         Tok::Open => {
-            let v = pipeline(toks, pos, values, helpers)?;
+            let mut v = pipeline(toks, pos, values, helpers)?;
             if toks.get(*pos) != Some(&Tok::Close) {
                 return Err("missing )".into());
             }
             *pos += 1;
+            // `(pipeline).field`
+            if let Some(Tok::Field(path)) = toks.get(*pos) {
+                for p in path {
+                    v = v.get_attr(p).unwrap_or(Value::UNDEFINED);
+                }
+                *pos += 1;
+            }
             v
         }
         other => return Err(format!("unexpected {other:?}")),
@@ -413,4 +420,9 @@ fn corpus_values_to_yaml_matches_helm() {
 #[test]
 fn printing_matches_helm() {
     check("printf");
+}
+
+#[test]
+fn json_and_parsers_match_helm() {
+    check("json");
 }

@@ -77,8 +77,10 @@ fn error_map(msg: String) -> Value {
 /// The first document of a YAML stream, as Helm's `sigs.k8s.io/yaml.Unmarshal` reads it.
 fn first_doc(s: &str) -> Result<Json, String> {
     crate::yaml::helm::parse_document(s).map_err(|e| {
-        let line = e.line.map(|l| format!("line {l}: ")).unwrap_or_default();
-        format!("error converting YAML to JSON: yaml: {line}{}", e.message)
+        let detail =
+            e.go.clone()
+                .unwrap_or_else(|| format!("yaml: {}", e.message));
+        format!("error converting YAML to JSON: {detail}")
     })
 }
 
@@ -161,14 +163,44 @@ pub fn to_raw_json(a: &Args) -> Result<Value, Error> {
     to_json_mode(a, Mode::Kpack, false, false, true)
 }
 
-/// Go's `json.Unmarshal` of the first argument.
+/// Go's `json.Unmarshal` of the first argument, with `encoding/json`'s messages for the
+/// common errors (a truncated document, an unexpected character).
 fn parse_json(s: &str) -> Result<Json, String> {
-    serde_json::from_str::<Json>(s).map_err(|e| e.to_string())
+    serde_json::from_str::<Json>(s).map_err(|e| {
+        if e.classify() == serde_json::error::Category::Eof {
+            return "unexpected end of JSON input".to_string();
+        }
+        let at = s
+            .lines()
+            .nth(e.line().saturating_sub(1))
+            .and_then(|l| l.chars().nth(e.column().saturating_sub(1)));
+        match at {
+            Some(c) if e.classify() == serde_json::error::Category::Syntax => {
+                format!(
+                    "invalid character {} looking for beginning of value",
+                    go_quote_char(c)
+                )
+            }
+            _ => e.to_string(),
+        }
+    })
+}
+
+/// A character as Go's `encoding/json` quotes it in messages (`'x'`, `'\\n'`).
+fn go_quote_char(c: char) -> String {
+    match c {
+        '\'' => "'\\''".to_string(),
+        '"' => "'\"'".to_string(),
+        c if c.is_control() => format!("{:?}", c).replace('"', "'"),
+        c => format!("'{c}'"),
+    }
 }
 
 /// `fromJson`: a map, `{}` for `null`, `{"Error": ...}` otherwise.
 pub fn from_json_mode(a: &Args, mode: Mode) -> Result<Value, Error> {
     Ok(match parse_json(&a.str(0)) {
+        // Helm's fromJson decodes into a nil map, which prints as `null`.
+        Ok(Json::Null) if mode == Mode::Go => Value::from(()),
         Ok(Json::Null) => Dict::value(DictMap::default()),
         Ok(j @ Json::Object(_)) => mode.value(&as_go_numbers(j, mode)),
         Ok(other) => error_map(format!(
