@@ -426,3 +426,8 @@ fn printing_matches_helm() {
 fn json_and_parsers_match_helm() {
     check("json");
 }
+
+#[test]
+fn to_toml_matches_helm() {
+    check("toml");
+}

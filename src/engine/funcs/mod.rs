@@ -19,6 +19,7 @@ mod dates;
 mod dicts;
 mod encoding;
 pub mod gojson;
+mod gotoml;
 mod lists;
 mod logic;
 mod math;
@@ -365,6 +366,7 @@ pub fn go_helpers() -> Vec<Helper> {
         h("fromYamlArray", encoding::go::from_yaml_array),
         h("fromJson", encoding::go::from_json),
         h("fromJsonArray", encoding::go::from_json_array),
+        h("toToml", |a| Ok(gotoml::to_toml(a.get(0)).into())),
     ];
     let mut table = helpers();
     // Go's fmt exactly (kpack's printf is lenient with `%s` and `%d`).
