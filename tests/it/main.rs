@@ -15,6 +15,7 @@ mod helpers;
 mod kubeschema;
 mod lifecycle;
 mod oci;
+mod real_cluster;
 mod render;
 mod staticpod;
 mod yaml_fast;
