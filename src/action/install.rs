@@ -207,9 +207,8 @@ pub fn install(
     s.check_ownership(&objects)?;
 
     if opts.op.dry_run == Some(DryRun::Server) {
-        s.plan_apply(&crds)?;
+        s.create_absent_crds(&crds, true)?;
         s.plan_apply(&objects)?;
-        s.apply_ordered(&crds, true)?;
         s.apply_ordered(&objects, true)?;
         let stale = s.stale(&previous, &objects);
         s.delete_objects(&stale, true)?;

@@ -16,6 +16,8 @@ mod kubeschema;
 mod lifecycle;
 mod oci;
 mod real_cluster;
+mod real_cluster_cli;
+mod real_cluster_diff;
 mod render;
 mod staticpod;
 mod yaml_fast;

@@ -51,9 +51,10 @@ fn control_plane_runs_controllers_scheduler_and_kubelet() {
     }
     let condition = |name: &str, kind: &str| {
         ns.get("jobs", name).is_some_and(|j| {
-            j["status"]["conditions"]
-                .as_array()
-                .is_some_and(|cs| cs.iter().any(|c| c["type"] == kind && c["status"] == "True"))
+            j["status"]["conditions"].as_array().is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == kind && c["status"] == "True")
+            })
         })
     };
     ns.wait_for("Job once complete", 60, || condition("once", "Complete"));
@@ -95,7 +96,10 @@ fn supervised_child() {
 
 /// The processes whose command line is exactly `args`.
 fn pids_of(args: &[&str]) -> Vec<u32> {
-    let want: Vec<u8> = args.iter().flat_map(|a| [a.as_bytes(), b"\0"].concat()).collect();
+    let want: Vec<u8> = args
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
     std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
@@ -108,7 +112,11 @@ fn pids_of(args: &[&str]) -> Vec<u32> {
 fn support_servers_stop_when_the_test_process_dies() {
     let tmp = tempfile::tempdir().unwrap();
     // A unique duration doubles as a marker to find the server process.
-    let secs = format!("{}.{}", 4000 + std::process::id() % 1000, std::process::id());
+    let secs = format!(
+        "{}.{}",
+        4000 + std::process::id() % 1000,
+        std::process::id()
+    );
     let marker = tmp.path().join(&secs);
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["--ignored", "--exact", "real_cluster::supervised_child"])
@@ -128,5 +136,9 @@ fn support_servers_stop_when_the_test_process_dies() {
     let gone = poll(Duration::from_secs(10), || {
         (!Path::new(&format!("/proc/{}", server[0])).exists()).then_some(())
     });
-    assert!(gone.is_some(), "server {} outlived its test process", server[0]);
+    assert!(
+        gone.is_some(),
+        "server {} outlived its test process",
+        server[0]
+    );
 }

@@ -91,7 +91,10 @@ fn k8s_binary(dir: &Path, name: &str) -> Result<PathBuf, String> {
         if plain.is_file() {
             return Ok(plain);
         }
-        return Err(format!("{} has neither {name}.xz nor {name}", dir.display()));
+        return Err(format!(
+            "{} has neither {name}.xz nor {name}",
+            dir.display()
+        ));
     }
     let out_dir = target_tmp().join("k8s-bin");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
@@ -596,7 +599,10 @@ impl Cluster {
             .uri(path)
             .header("content-type", content_type)
             .header("accept", "application/json")
-            .body(body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default())
+            .body(
+                body.map(|b| serde_json::to_vec(b).unwrap())
+                    .unwrap_or_default(),
+            )
             .unwrap();
         match self.rt.block_on(self.client.request_text(req)) {
             Ok(t) => Ok(Some(serde_json::from_str(&t).unwrap_or(Json::Null))),
@@ -666,7 +672,13 @@ impl Cluster {
         );
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = dir.path().join("kubeconfig");
-        pki::kubeconfig(&kubeconfig, &self.url, &self.ca.cert, &self.admin, Some(&ns));
+        pki::kubeconfig(
+            &kubeconfig,
+            &self.url,
+            &self.ca.cert,
+            &self.admin,
+            Some(&ns),
+        );
         Ns {
             cluster: self,
             name: ns,
@@ -745,7 +757,7 @@ pub fn api_prefix(plural: &str) -> &'static str {
             "/apis/rbac.authorization.k8s.io/v1"
         }
         "ingresses" | "networkpolicies" => "/apis/networking.k8s.io/v1",
-        "widgets" | "gadgets" => "/apis/example.com/v1",
+        "widgets" | "gadgets" | "sprockets" => "/apis/example.com/v1",
         _ => "/api/v1",
     }
 }
@@ -848,11 +860,7 @@ impl Ns<'_> {
 
     /// The objects of a kind in this namespace.
     pub fn list(&self, plural: &str) -> Vec<Json> {
-        let path = format!(
-            "{}/namespaces/{}/{plural}",
-            api_prefix(plural),
-            self.name
-        );
+        let path = format!("{}/namespaces/{}/{plural}", api_prefix(plural), self.name);
         self.cluster.get_path(&path).map_or_else(Vec::new, |l| {
             l["items"].as_array().cloned().unwrap_or_default()
         })
@@ -928,7 +936,13 @@ impl Ns<'_> {
     }
 
     /// A chart directory `NAME-VERSION` with these templates and values; returns its path.
-    pub fn chart(&self, name: &str, version: &str, templates: &[(&str, &str)], values: &str) -> String {
+    pub fn chart(
+        &self,
+        name: &str,
+        version: &str,
+        templates: &[(&str, &str)],
+        values: &str,
+    ) -> String {
         let dir = self.dir.path().join(format!("{name}-{version}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("templates")).unwrap();

@@ -66,7 +66,8 @@ async fn register(client: &Client, node: &str) -> Result<(), String> {
         Err(e) => return Err(format!("registering node {node}: {e}")),
     }
     let t = now();
-    let capacity = json!({"cpu": "64", "memory": "256Gi", "pods": "1000", "ephemeral-storage": "1000Gi"});
+    let capacity =
+        json!({"cpu": "64", "memory": "256Gi", "pods": "1000", "ephemeral-storage": "1000Gi"});
     let cond = |kind: &str, status: &str, reason: &str| {
         json!({"type": kind, "status": status, "reason": reason, "message": "kpack test kubelet",
                "lastHeartbeatTime": t, "lastTransitionTime": t})
@@ -181,11 +182,23 @@ fn desired(pod: &Json) -> (&'static str, bool, Json) {
     let always = spec["restartPolicy"].as_str().unwrap_or("Always") == "Always";
     let t = now();
     if fails && always {
-        ("Running", false, json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off restarting failed container"}}))
+        (
+            "Running",
+            false,
+            json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off restarting failed container"}}),
+        )
     } else if fails {
-        ("Failed", false, json!({"terminated": {"exitCode": 1, "reason": "Error", "startedAt": t, "finishedAt": t}}))
+        (
+            "Failed",
+            false,
+            json!({"terminated": {"exitCode": 1, "reason": "Error", "startedAt": t, "finishedAt": t}}),
+        )
     } else if job {
-        ("Succeeded", false, json!({"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": t, "finishedAt": t}}))
+        (
+            "Succeeded",
+            false,
+            json!({"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": t, "finishedAt": t}}),
+        )
     } else {
         ("Running", true, json!({"running": {"startedAt": t}}))
     }
