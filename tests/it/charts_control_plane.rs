@@ -344,7 +344,9 @@ fn control_plane_notes_warn_on_insecure_setups() {
     .unwrap();
     let moved = notes(vec![f.display().to_string()], "1.30");
     assert!(
-        moved.contains("(under /srv/pki), and\nthe kubeconfigs from /srv/kcm.conf and /srv/sched.conf;"),
+        moved.contains(
+            "(under /srv/pki), and\nthe kubeconfigs from /srv/kcm.conf and /srv/sched.conf;"
+        ),
         "{moved}"
     );
     assert!(
