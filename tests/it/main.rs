@@ -19,6 +19,7 @@ mod real_cluster;
 mod real_cluster_boot;
 mod real_cluster_cli;
 mod real_cluster_diff;
+mod real_cluster_faults;
 mod render;
 mod staticpod;
 mod yaml_fast;

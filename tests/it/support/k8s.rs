@@ -22,8 +22,8 @@
 //! nothing worth a graceful stop, and kube-apiserver's graceful stop hangs while etcd
 //! stops beside it; the test
 //! `support_servers_stop_when_the_test_process_dies` proves it with a SIGKILLed process).
-//! etcd's supervisor then deletes the run directory (`target/tmp/k8s-run/<pid>/`: PKI,
-//! data, logs); set `KPACK_TEST_KEEP=1` to keep it for a post-mortem. Run directories of
+//! The shared cluster's etcd supervisor then deletes the run directory
+//! (`target/tmp/k8s-run/<pid>/`: PKI, data, logs of every cluster of the run); set `KPACK_TEST_KEEP=1` to keep it for a post-mortem. Run directories of
 //! dead processes are removed at the next start as well.
 //!
 //! Two identities: kpack runs as `kpack-test-admin` (system:masters), the only user the
@@ -280,8 +280,9 @@ pub struct Cluster {
     pub admin_kubeconfig: PathBuf,
     pub etcd: Proc,
     pub apiserver: Proc,
-    pub controller_manager: Proc,
-    pub scheduler: Proc,
+    /// The controller-manager and scheduler (absent on a [`Cluster::start_private`] one).
+    pub controller_manager: Option<Proc>,
+    pub scheduler: Option<Proc>,
     pub node: String,
     audit_log: PathBuf,
     rt: tokio::runtime::Runtime,
@@ -300,7 +301,7 @@ pub fn cluster() -> Option<&'static Cluster> {
             return None;
         }
     };
-    match CLUSTER.get_or_init(|| Cluster::start(tools)) {
+    match CLUSTER.get_or_init(|| Cluster::start(tools, "shared", true)) {
         Ok(c) => Some(c),
         Err(e) => panic!("the test control plane did not start: {e}"),
     }
@@ -372,11 +373,24 @@ pub fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T>
 const AUDIT_POLICY: &str = "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n  users: [kpack-test-admin]\n- level: None\n";
 
 impl Cluster {
-    fn start(tools: &Tools) -> Result<Cluster, String> {
+    /// A control plane of the test's own: etcd and kube-apiserver only (no controllers,
+    /// no kubelet), for the fault tests that stop its apiserver. Stopped when dropped.
+    pub fn start_private(name: &str) -> Option<Cluster> {
+        match tools() {
+            Ok(t) => Some(Cluster::start(t, name, false).unwrap_or_else(|e| panic!("{e}"))),
+            Err(why) => {
+                skip(&why);
+                None
+            }
+        }
+    }
+
+    fn start(tools: &Tools, name: &str, full: bool) -> Result<Cluster, String> {
         let started = Instant::now();
         let root = target_tmp().join("k8s-run");
         clean_stale_runs(&root);
-        let dir = root.join(std::process::id().to_string());
+        let run = root.join(std::process::id().to_string());
+        let dir = run.join(name);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let pki_dir = dir.join("pki");
@@ -458,7 +472,7 @@ impl Cluster {
             ]
             .to_vec(),
             &dir.join("etcd.log"),
-            Some(&dir),
+            full.then_some(run.as_path()),
         );
         let policy = dir.join("audit-policy.yaml");
         std::fs::write(&policy, AUDIT_POLICY).unwrap();
@@ -512,43 +526,49 @@ impl Cluster {
         pki::kubeconfig(&cm_conf, &url, &ca.cert, &cm, None);
         let sched_conf = dir.join("scheduler.conf");
         pki::kubeconfig(&sched_conf, &url, &ca.cert, &sched, None);
-        let controller_manager = Proc::start(
-            "kube-controller-manager",
-            &tools.controller_manager,
-            vec![
-                format!("--kubeconfig={}", s(&cm_conf)),
-                format!("--authentication-kubeconfig={}", s(&cm_conf)),
-                format!("--authorization-kubeconfig={}", s(&cm_conf)),
-                "--bind-address=127.0.0.1".into(),
-                format!("--secure-port={cm_port}"),
-                format!("--service-account-private-key-file={}", s(&sa_key)),
-                format!("--root-ca-file={}", s(&ca.cert)),
-                format!("--cluster-signing-cert-file={}", s(&ca.cert)),
-                format!("--cluster-signing-key-file={}", s(&ca.key)),
-                "--use-service-account-credentials=true".into(),
-                "--leader-elect=false".into(),
-                "--profiling=false".into(),
-            ],
-            &dir.join("kube-controller-manager.log"),
-            None,
-        );
-        let scheduler = Proc::start(
-            "kube-scheduler",
-            &tools.scheduler,
-            vec![
-                format!("--kubeconfig={}", s(&sched_conf)),
-                format!("--authentication-kubeconfig={}", s(&sched_conf)),
-                format!("--authorization-kubeconfig={}", s(&sched_conf)),
-                "--bind-address=127.0.0.1".into(),
-                format!("--secure-port={sched_port}"),
-                "--leader-elect=false".into(),
-                "--profiling=false".into(),
-            ],
-            &dir.join("kube-scheduler.log"),
-            None,
-        );
+        let controller_manager = full.then(|| {
+            Proc::start(
+                "kube-controller-manager",
+                &tools.controller_manager,
+                vec![
+                    format!("--kubeconfig={}", s(&cm_conf)),
+                    format!("--authentication-kubeconfig={}", s(&cm_conf)),
+                    format!("--authorization-kubeconfig={}", s(&cm_conf)),
+                    "--bind-address=127.0.0.1".into(),
+                    format!("--secure-port={cm_port}"),
+                    format!("--service-account-private-key-file={}", s(&sa_key)),
+                    format!("--root-ca-file={}", s(&ca.cert)),
+                    format!("--cluster-signing-cert-file={}", s(&ca.cert)),
+                    format!("--cluster-signing-key-file={}", s(&ca.key)),
+                    "--use-service-account-credentials=true".into(),
+                    "--leader-elect=false".into(),
+                    "--profiling=false".into(),
+                ],
+                &dir.join("kube-controller-manager.log"),
+                None,
+            )
+        });
+        let scheduler = full.then(|| {
+            Proc::start(
+                "kube-scheduler",
+                &tools.scheduler,
+                vec![
+                    format!("--kubeconfig={}", s(&sched_conf)),
+                    format!("--authentication-kubeconfig={}", s(&sched_conf)),
+                    format!("--authorization-kubeconfig={}", s(&sched_conf)),
+                    "--bind-address=127.0.0.1".into(),
+                    format!("--secure-port={sched_port}"),
+                    "--leader-elect=false".into(),
+                    "--profiling=false".into(),
+                ],
+                &dir.join("kube-scheduler.log"),
+                None,
+            )
+        });
         let node = "kpack-node".to_string();
-        kubelet::start(&rt, client.clone(), &node)?;
+        if full {
+            kubelet::start(&rt, client.clone(), &node)?;
+        }
         let admin_kubeconfig = dir.join("admin.conf");
         pki::kubeconfig(&admin_kubeconfig, &url, &ca.cert, &admin, None);
         let c = Cluster {
@@ -664,12 +684,14 @@ impl Cluster {
             Ok(_) => {}
             Err(e) => panic!("namespace {ns} (is the name used by two tests?): {e}"),
         }
-        let sa = format!("/api/v1/namespaces/{ns}/serviceaccounts/default");
-        assert!(
-            poll(Duration::from_secs(60), || self.get_path(&sa)).is_some(),
-            "no default ServiceAccount in {ns}: is kube-controller-manager running?\n{}",
-            self.controller_manager.log_tail(20)
-        );
+        if let Some(kcm) = &self.controller_manager {
+            let sa = format!("/api/v1/namespaces/{ns}/serviceaccounts/default");
+            assert!(
+                poll(Duration::from_secs(60), || self.get_path(&sa)).is_some(),
+                "no default ServiceAccount in {ns}: is kube-controller-manager running?\n{}",
+                kcm.log_tail(20)
+            );
+        }
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = dir.path().join("kubeconfig");
         pki::kubeconfig(
@@ -712,6 +734,23 @@ impl Cluster {
                 code: e["responseStatus"]["code"].as_u64().unwrap_or(0) as u16,
             })
             .collect()
+    }
+}
+
+impl Drop for Cluster {
+    /// Stop what this cluster started (a private one; the shared one lives in a static and
+    /// is stopped by its supervisors when the process ends).
+    fn drop(&mut self) {
+        for p in [&self.scheduler, &self.controller_manager]
+            .into_iter()
+            .flatten()
+            .chain([&self.apiserver, &self.etcd])
+        {
+            p.stop();
+        }
+        if std::env::var_os("KPACK_TEST_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
