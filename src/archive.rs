@@ -13,6 +13,7 @@ use flate2::read::GzDecoder;
 use flate2::{Compression, GzBuilder};
 use tar::{Archive, Builder, EntryType, Header};
 
+use crate::error::Reason;
 use crate::{Error, Result};
 
 /// Modification time written into every archive entry (the Unix epoch), so packaging is
@@ -58,7 +59,7 @@ impl<R: Read> Read for Capped<R> {
             let mut probe = [0u8; 1];
             return match self.inner.read(&mut probe)? {
                 0 => Ok(0),
-                _ => Err(io::Error::other(CAP_MESSAGE)),
+                _ => Err(io::Error::other(CapReached)),
             };
         }
         let max = buf
@@ -70,24 +71,34 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
-const CAP_MESSAGE: &str = "decompressed archive is larger than the size limit";
+/// The error [`Capped`] fails with, found again by type (not by message) when reporting.
+#[derive(Debug)]
+struct CapReached;
+
+impl std::fmt::Display for CapReached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("decompressed archive is larger than the size limit")
+    }
+}
+
+impl std::error::Error for CapReached {}
 
 /// Split an archive path into clean components, refusing absolute paths, `..`, backslashes
 /// and non-UTF-8 names. `.` and empty components are dropped.
 fn clean_components(raw: &[u8], origin: &str) -> Result<Vec<String>> {
     let text = std::str::from_utf8(raw).map_err(|_| {
-        Error::Chart(format!(
+        Error::chart(format!(
             "{origin}: archive entry {:?} has a name that is not UTF-8",
             String::from_utf8_lossy(raw)
         ))
     })?;
     if text.starts_with('/') {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{origin}: archive entry {text:?} has an absolute path; refusing to read it"
         )));
     }
     if text.contains('\\') {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{origin}: archive entry {text:?} contains a backslash; refusing to read it"
         )));
     }
@@ -96,7 +107,7 @@ fn clean_components(raw: &[u8], origin: &str) -> Result<Vec<String>> {
         match part {
             "" | "." => {}
             ".." => {
-                return Err(Error::Chart(format!(
+                return Err(Error::chart(format!(
                     "{origin}: archive entry {text:?} points outside the chart (`..`); refusing to read it"
                 )));
             }
@@ -111,10 +122,10 @@ fn clean_components(raw: &[u8], origin: &str) -> Result<Vec<String>> {
 /// Returns the name of the archive's single top-level directory and its regular files as
 /// (path relative to that directory, bytes), sorted by path. Refuses absolute paths, `..`,
 /// links, devices and fifos, files outside one top-level directory, duplicate files and
-/// archives over `limits`, with an [`Error::Chart`] naming `origin` and the entry.
+/// archives over `limits`, with an [`Kind::Chart`](crate::error::Kind::Chart) naming `origin` and the entry.
 pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(String, ChartFiles)> {
     if bytes.len() < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{origin}: not a gzip-compressed chart archive (.tgz)"
         )));
     }
@@ -129,13 +140,14 @@ pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(St
     };
     let mut archive = Archive::new(reader);
     let stream_err = |e: io::Error| {
-        if e.to_string().contains(CAP_MESSAGE) {
-            Error::Chart(format!(
-                "{origin}: {CAP_MESSAGE} ({} bytes of files); refusing to read it",
+        if e.get_ref().is_some_and(|inner| inner.is::<CapReached>()) {
+            Error::chart(format!(
+                "{origin}: {CapReached} ({} bytes of files); refusing to read it",
                 limits.max_total_bytes
             ))
+            .with_reason(Reason::LimitExceeded)
         } else {
-            Error::Chart(format!("{origin}: corrupt chart archive: {e}"))
+            Error::chart(format!("{origin}: corrupt chart archive: {e}"))
         }
     };
 
@@ -147,10 +159,11 @@ pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(St
         let mut entry = entry.map_err(stream_err)?;
         count += 1;
         if count > limits.max_entries {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "{origin}: archive has more than {} entries; refusing to read it",
                 limits.max_entries
-            )));
+            ))
+            .with_reason(Reason::LimitExceeded));
         }
         let kind = entry.header().entry_type();
         let raw_path = entry.path_bytes().into_owned();
@@ -164,17 +177,17 @@ pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(St
                     .link_name_bytes()
                     .map(|t| String::from_utf8_lossy(&t).into_owned())
                     .unwrap_or_default();
-                return Err(Error::Chart(format!(
+                return Err(Error::chart(format!(
                     "{origin}: archive entry {shown:?} is a link (to {target:?}); charts may not contain links"
                 )));
             }
             EntryType::Char | EntryType::Block | EntryType::Fifo => {
-                return Err(Error::Chart(format!(
+                return Err(Error::chart(format!(
                     "{origin}: archive entry {shown:?} is a device or fifo; charts may contain only regular files"
                 )));
             }
             other => {
-                return Err(Error::Chart(format!(
+                return Err(Error::chart(format!(
                     "{origin}: archive entry {shown:?} has unsupported type {other:?}; charts may contain only regular files"
                 )));
             }
@@ -187,7 +200,7 @@ pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(St
         match &top {
             None => top = Some(first.clone()),
             Some(t) if t != first => {
-                return Err(Error::Chart(format!(
+                return Err(Error::chart(format!(
                     "{origin}: archive entry {shown:?} is outside the chart directory {t:?}; a chart archive holds exactly one top-level directory"
                 )));
             }
@@ -197,23 +210,25 @@ pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(St
             continue;
         }
         if parts.len() < 2 {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "{origin}: archive entry {shown:?} is a file at the top level; a chart archive holds its files inside one top-level directory"
             )));
         }
         let size = entry.size();
         if size > limits.max_file_bytes {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "{origin}: archive entry {shown:?} is {size} bytes, over the limit of {} bytes per file; refusing to read it",
                 limits.max_file_bytes
-            )));
+            ))
+            .with_reason(Reason::LimitExceeded));
         }
         total = total.saturating_add(size);
         if total > limits.max_total_bytes {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "{origin}: files in the archive exceed {} bytes in all (at entry {shown:?}); refusing to read it",
                 limits.max_total_bytes
-            )));
+            ))
+            .with_reason(Reason::LimitExceeded));
         }
         let mut data = Vec::with_capacity(size as usize);
         (&mut entry)
@@ -221,20 +236,20 @@ pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(St
             .read_to_end(&mut data)
             .map_err(stream_err)?;
         if data.len() as u64 != size {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "{origin}: archive entry {shown:?} is truncated ({} of {size} bytes)",
                 data.len()
             )));
         }
         let rel = parts[1..].join("/");
         if files.insert(rel, data).is_some() {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "{origin}: archive entry {shown:?} appears more than once"
             )));
         }
     }
     let Some(top) = top else {
-        return Err(Error::Chart(format!("{origin}: chart archive is empty")));
+        return Err(Error::chart(format!("{origin}: chart archive is empty")));
     };
     Ok((top, files.into_iter().collect()))
 }
@@ -251,7 +266,7 @@ pub fn extract_chart_tgz(
     let (top, files) = read_chart_tgz(bytes, origin, limits)?;
     let root = dest.join(&top);
     if root.symlink_metadata().is_ok() {
-        return Err(Error::Io(format!(
+        return Err(Error::io_message(format!(
             "{}: already exists; remove it or unpack elsewhere",
             root.display()
         )));
@@ -326,8 +341,8 @@ pub fn package(dir: &std::path::Path, opts: &PackageOptions) -> Result<Packaged>
     let mut files = crate::chart::load::load_dir_files(dir)?;
     let origin = dir.display().to_string();
     if let Some(v) = &opts.version {
-        semver::Version::parse(v).map_err(|e| {
-            Error::Usage(format!(
+        crate::version::Version::parse_strict(v).map_err(|e| {
+            Error::usage(format!(
                 "--version {v:?} is not a SemVer 2 version ({e}); write it as MAJOR.MINOR.PATCH"
             ))
         })?;
@@ -336,9 +351,9 @@ pub fn package(dir: &std::path::Path, opts: &PackageOptions) -> Result<Packaged>
         let entry = files
             .iter_mut()
             .find(|(p, _)| p == "Chart.yaml")
-            .ok_or_else(|| Error::Chart(format!("{origin}: no Chart.yaml")))?;
+            .ok_or_else(|| Error::chart(format!("{origin}: no Chart.yaml")))?;
         let mut text = String::from_utf8(entry.1.clone())
-            .map_err(|_| Error::Chart(format!("{origin}/Chart.yaml: not UTF-8 text")))?;
+            .map_err(|_| Error::chart(format!("{origin}/Chart.yaml: not UTF-8 text")))?;
         if let Some(v) = &opts.version {
             text = set_top_level(&text, "version", v);
         }
@@ -378,7 +393,7 @@ fn base_header(kind: EntryType, mode: u32, size: u64) -> Header {
 /// duplicates).
 pub fn write_chart_tgz(top: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
     if top.is_empty() || top.contains(['/', '\\']) || top == "." || top == ".." {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "invalid chart directory name {top:?} for an archive"
         )));
     }
@@ -392,7 +407,7 @@ pub fn write_chart_tgz(top: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>
                 .iter()
                 .any(|p| p.is_empty() || *p == "." || *p == "..")
         {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "{top}: cannot archive file with path {path:?}: it must be relative, `/`-separated, without `.` or `..`"
             )));
         }
@@ -400,13 +415,13 @@ pub fn write_chart_tgz(top: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>
             dirs.insert(parts[..i].join("/"));
         }
         if sorted.insert(path.clone(), data.as_slice()).is_some() {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "{top}: file {path:?} given twice to the archive writer"
             )));
         }
     }
     if let Some(clash) = dirs.iter().find(|d| sorted.contains_key(*d)) {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{top}: {clash:?} is given both as a file and as a directory"
         )));
     }
@@ -426,7 +441,7 @@ pub fn write_chart_tgz(top: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>
         .operating_system(255)
         .write(Vec::new(), Compression::default());
     let mut builder = Builder::new(gz);
-    let io_err = |e: io::Error| Error::Chart(format!("{top}: writing chart archive: {e}"));
+    let io_err = |e: io::Error| Error::chart(format!("{top}: writing chart archive: {e}"));
     for (path, data) in entries {
         match data {
             None => {
@@ -721,9 +736,9 @@ mod tests {
             max_entries: 10,
             ..Limits::default()
         };
-        let e = read_chart_tgz(&tgz, "o.tgz", &small)
-            .unwrap_err()
-            .to_string();
+        let err = read_chart_tgz(&tgz, "o.tgz", &small).unwrap_err();
+        assert_eq!(err.reason(), Some(Reason::LimitExceeded), "{err}");
+        let e = err.to_string();
         assert!(e.contains("more than 10 entries"), "{e}");
 
         let big = vec![(String::from("big"), vec![0u8; 1 << 20])];
@@ -773,9 +788,9 @@ mod tests {
         let mut gz = GzBuilder::new().write(Vec::new(), Compression::fast());
         gz.write_all(&tar).unwrap();
         let tgz = gz.finish().unwrap();
-        let e = read_chart_tgz(&tgz, "bomb.tgz", &tiny)
-            .unwrap_err()
-            .to_string();
+        let err = read_chart_tgz(&tgz, "bomb.tgz", &tiny).unwrap_err();
+        assert_eq!(err.reason(), Some(Reason::LimitExceeded), "{err}");
+        let e = err.to_string();
         assert!(e.contains("bomb.tgz") && e.contains("size limit"), "{e}");
     }
 }

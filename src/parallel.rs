@@ -60,7 +60,7 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) 
     };
     // A panic is reported by the panic hook where it happened; the caller gets an error.
     let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-        .map_err(|_| Error::Template("a worker thread panicked".into()))?;
+        .map_err(|_| Error::template("a worker thread panicked"))?;
     // Only items after a failed one are skipped, so the first error comes before any gap.
     let mut out = Vec::with_capacity(items.len());
     for r in results {
@@ -96,7 +96,7 @@ mod tests {
                     if i > bad {
                         std::thread::yield_now();
                     }
-                    Err(Error::Template(format!("item {i}")))
+                    Err(Error::template(format!("item {i}")))
                 } else {
                     Ok(i)
                 }
@@ -104,7 +104,7 @@ mod tests {
             .unwrap_err();
             assert_eq!(
                 err.to_string(),
-                Error::Template(format!("item {bad}")).to_string()
+                Error::template(format!("item {bad}")).to_string()
             );
         }
     }
@@ -121,7 +121,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            Error::Template("a worker thread panicked".into()).to_string()
+            Error::template("a worker thread panicked").to_string()
         );
     }
 }

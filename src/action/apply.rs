@@ -17,8 +17,7 @@ use crate::{Error, Result, yaml};
 use serde_json::Value as Json;
 use std::time::Duration;
 
-/// Helm's annotation that keeps an object, honoured like [`ANNOTATION_KEEP`].
-pub const HELM_RESOURCE_POLICY: &str = "helm.sh/resource-policy";
+pub use crate::keys::HELM_RESOURCE_POLICY;
 
 /// Default `--timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -162,7 +161,7 @@ pub fn validate_name(name: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Usage(format!(
+        Err(Error::usage(format!(
             "invalid release name {name:?}: use at most 53 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
         )))
     }
@@ -199,7 +198,7 @@ pub fn parse_manifest(text: &str) -> Result<Vec<Document>> {
             continue;
         }
         let object = yaml::parse(body)
-            .map_err(|e| Error::Manifest(format!("stored manifest, document {}: {e}", i + 1)))?;
+            .map_err(|e| Error::manifest(format!("stored manifest, document {}: {e}", i + 1)))?;
         if object.is_null() {
             continue;
         }
@@ -279,19 +278,6 @@ pub fn chart_info(chart: &crate::chart::Chart) -> ChartInfo {
         version: chart.metadata.version.clone(),
         app_version: chart.metadata.app_version.clone(),
         description: chart.metadata.description.clone(),
-    }
-}
-
-/// Keep a variant's kind, add text after its message.
-pub fn with_suffix(e: Error, suffix: &str) -> Error {
-    match e {
-        Error::Chart(m) => Error::Chart(m + suffix),
-        Error::Values(m) => Error::Values(m + suffix),
-        Error::Template(m) => Error::Template(m + suffix),
-        Error::Manifest(m) => Error::Manifest(m + suffix),
-        Error::Io(m) => Error::Io(m + suffix),
-        Error::Remote(m) => Error::Remote(m + suffix),
-        Error::Usage(m) => Error::Usage(m + suffix),
     }
 }
 
@@ -424,7 +410,7 @@ impl<'a> Session<'a> {
         }
         let refs = self.target.resolve(docs, &self.namespace, crds)?;
         if refs.len() != docs.len() {
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "{}: resolved {} objects for {} documents",
                 self.target.describe(),
                 refs.len(),
@@ -474,7 +460,7 @@ impl<'a> Session<'a> {
         if foreign.is_empty() {
             return Ok(());
         }
-        Err(Error::Remote(format!(
+        Err(Error::remote(format!(
             "release {me} would take over objects it does not own:\n  {}\nkpack never takes an object over silently: pass --take-ownership to adopt them",
             foreign.join("\n  ")
         )))

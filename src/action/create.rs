@@ -34,13 +34,13 @@ const FILES: &[(&str, &str)] = &[
 /// not exist yet (or be empty). Returns the files written.
 pub fn create(dir: &Path) -> Result<Vec<String>> {
     let name = dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
-        Error::Usage(format!(
+        Error::usage(format!(
             "{}: cannot take a chart name from this path",
             dir.display()
         ))
     })?;
     if !crate::chart::metadata::valid_chart_name(name) {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "chart name {name:?} is invalid: use lowercase letters, digits and '-', starting with a letter"
         )));
     }
@@ -49,7 +49,7 @@ pub fn create(dir: &Path) -> Result<Vec<String>> {
             .map(|mut d| d.next().is_some())
             .unwrap_or(true)
     {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "{}: already exists and is not empty; choose another name",
             dir.display()
         )));

@@ -24,7 +24,7 @@ use super::install::{InstallOptions, capabilities, render_for};
 use super::upgrade::{UpgradeOptions, upgrade_values};
 use crate::chart::Chart;
 use crate::diff::{self, DiffReport, Item, Mode, Options};
-use crate::manifest::Document;
+use crate::manifest::{Document, HookEvent};
 use crate::release::{Release, Status, Store, history, lock};
 use crate::targets::{ApplyOptions, ObjectRef, Target};
 use crate::values::Map;
@@ -45,7 +45,7 @@ pub fn revision(
     let find = |r: u64| -> Result<&Release> {
         past.iter().find(|x| x.revision == r).ok_or_else(|| {
             let revs: Vec<String> = past.iter().map(|x| x.revision.to_string()).collect();
-            Error::Remote(format!(
+            Error::remote(format!(
                 "release {name} has no revision {r} (revisions kept: {})",
                 revs.join(", ")
             ))
@@ -88,7 +88,7 @@ pub fn drift(
     let past = load(store.as_ref(), name, namespace)?;
     let Some(base) = history::last_deployed(&past) else {
         let latest = history::latest(&past).expect("not empty");
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "release {name} has no deployed revision to compare with (latest: revision {}, {})",
             latest.revision, latest.status
         )));
@@ -140,7 +140,7 @@ pub fn upgrade(
         .is_none_or(|l| l.status == Status::Uninstalled)
     {
         if !uopts.install {
-            return Err(Error::Remote(match &latest {
+            return Err(Error::remote(match &latest {
                 None => format!(
                     "release {} not found in namespace {}; pass -i/--install to see what installing it would do",
                     uopts.name, uopts.namespace
@@ -221,7 +221,7 @@ pub fn install(
     if let Some(l) = &latest {
         let replaceable = matches!(l.status, Status::Uninstalled | Status::Failed);
         if !(iopts.replace && replaceable) {
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "release {} already exists in namespace {} (revision {}, {}); an install would refuse it",
                 iopts.name, iopts.namespace, l.revision, l.status
             )));
@@ -283,10 +283,10 @@ pub fn rollback(
     let to = match revision.filter(|r| *r > 0) {
         Some(r) => past.iter().find(|x| x.revision == r).ok_or_else(|| {
             let revs: Vec<String> = past.iter().map(|x| x.revision.to_string()).collect();
-            Error::Remote(format!("release {name} has no revision {r} (revisions kept: {})", revs.join(", ")))
+            Error::remote(format!("release {name} has no revision {r} (revisions kept: {})", revs.join(", ")))
         })?,
         None => history::previous(&past).ok_or_else(|| {
-            Error::Remote(format!(
+            Error::remote(format!(
                 "release {name} has no earlier deployed revision to roll back to; name a revision (see `kpack history {name}`)"
             ))
         })?,
@@ -329,7 +329,7 @@ fn with_lock_notice(mut report: DiffReport, latest: &Release, op: &str) -> Resul
 fn load(store: &dyn Store, name: &str, namespace: &str) -> Result<Vec<Release>> {
     let past = history::load(store, name)?;
     if past.is_empty() {
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "release {name} not found in namespace {namespace}"
         )));
     }
@@ -411,14 +411,14 @@ impl Plan<'_> {
             }
         }
         let events = match self.mode {
-            Mode::Install => ["pre-install", "post-install"],
-            Mode::Rollback => ["pre-rollback", "post-rollback"],
-            _ => ["pre-upgrade", "post-upgrade"],
+            Mode::Install => [HookEvent::PreInstall, HookEvent::PostInstall],
+            Mode::Rollback => [HookEvent::PreRollback, HookEvent::PostRollback],
+            _ => [HookEvent::PreUpgrade, HookEvent::PostUpgrade],
         };
         let mut runs = Vec::new();
         for h in self.hooks {
             for e in h.hook_events().unwrap_or_default() {
-                if events.contains(&e.as_str()) {
+                if events.contains(&e) {
                     runs.push(format!("{e} {}", h.identity()));
                 }
             }
@@ -458,7 +458,7 @@ fn resolve(
     }
     let refs = target.resolve(docs, namespace, crds)?;
     if refs.len() != docs.len() {
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "{}: resolved {} objects for {} documents",
             target.describe(),
             refs.len(),

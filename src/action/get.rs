@@ -21,14 +21,14 @@ pub fn get(
     let store = target.store(namespace)?;
     let all = history::load(store.as_ref(), name)?;
     if all.is_empty() {
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "release {name} not found in namespace {namespace}"
         )));
     }
     match revision.filter(|r| *r > 0) {
         None => Ok(history::latest(&all).cloned().expect("not empty")),
         Some(r) => all.into_iter().find(|x| x.revision == r).ok_or_else(|| {
-            Error::Remote(format!(
+            Error::remote(format!(
                 "release {name} has no revision {r} (see `kpack history {name}`)"
             ))
         }),

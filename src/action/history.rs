@@ -41,7 +41,7 @@ pub fn history(target: &dyn Target, name: &str, namespace: &str, max: usize) -> 
     let store = target.store(namespace)?;
     let all = history::load(store.as_ref(), name)?;
     if all.is_empty() {
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "release {name} not found in namespace {namespace}"
         )));
     }

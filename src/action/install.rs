@@ -149,7 +149,7 @@ pub fn install(
             } else {
                 format!("; run `kpack upgrade {} CHART` to change it", opts.name)
             };
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "release {} already exists in namespace {} (revision {}, {}){hint}",
                 opts.name, opts.namespace, l.revision, l.status
             )));
@@ -239,7 +239,7 @@ pub fn install(
         }
         Err(e) => {
             if let Err(e2) = s.fail(&mut record, "Install", &e) {
-                return Err(apply::with_suffix(e, &format!("; and {e2}")));
+                return Err(e.with_suffix(&format!("; and {e2}")));
             }
             if !opts.op.atomic {
                 return Err(e);
@@ -255,17 +255,13 @@ pub fn install(
                     .map_err(lock::store_error)
             });
             Err(match cleanup {
-                Ok(()) => apply::with_suffix(
-                    e,
-                    &format!(
-                        "; --atomic: the failed install of release {} was removed",
-                        opts.name
-                    ),
-                ),
-                Err(e2) => apply::with_suffix(
-                    e,
-                    &format!("; --atomic: removing the failed install failed too: {e2}"),
-                ),
+                Ok(()) => e.with_suffix(&format!(
+                    "; --atomic: the failed install of release {} was removed",
+                    opts.name
+                )),
+                Err(e2) => e.with_suffix(&format!(
+                    "; --atomic: removing the failed install failed too: {e2}"
+                )),
             })
         }
     }

@@ -71,7 +71,7 @@ impl From<&Release> for Entry {
 pub fn list(target: &dyn Target, opts: &ListOptions) -> Result<Vec<Entry>> {
     let filter = match &opts.filter {
         Some(f) => {
-            Some(regex::Regex::new(f).map_err(|e| Error::Usage(format!("--filter {f:?}: {e}")))?)
+            Some(regex::Regex::new(f).map_err(|e| Error::usage(format!("--filter {f:?}: {e}")))?)
         }
         None => None,
     };

@@ -66,7 +66,7 @@ fn render_mode(
         validate_tree(&processed, &values, processed.name())?;
     }
     if processed.metadata.is_library() {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{}: chart {:?} is a library chart (type: library): it holds definitions for other charts and cannot be rendered or installed on its own",
             processed.origin,
             processed.name()
@@ -92,7 +92,7 @@ fn validate_tree(chart: &Chart, values: &Map, path: &str) -> Result<()> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(Error::Values(problems.join("\n")))
+        Err(Error::values(problems.join("\n")))
     }
 }
 
@@ -117,17 +117,17 @@ pub fn check_kube_version(chart: &Chart, caps: &Capabilities) -> Result<()> {
     let c = chart.metadata.kube_version.trim();
     if !c.is_empty() {
         let v = caps.kube_version.git_version();
-        match engine::funcs::semver::semver_compare(c, &v) {
+        match crate::version::semver_compare(c, &v) {
             Ok(true) => {}
             Ok(false) => {
-                return Err(Error::Chart(format!(
+                return Err(Error::chart(format!(
                     "chart {:?} requires Kubernetes {c} (kubeVersion in {}/Chart.yaml), but the target is {v}; use --kube-version to render for another version",
                     chart.name(),
                     chart.origin
                 )));
             }
             Err(e) => {
-                return Err(Error::Chart(format!(
+                return Err(Error::chart(format!(
                     "{}/Chart.yaml: kubeVersion {c:?} is not a valid constraint: {e}",
                     chart.origin
                 )));

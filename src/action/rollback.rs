@@ -32,7 +32,7 @@ pub fn rollback(
     let mut s = Session::new(target, &opts.name, &opts.namespace, &opts.op, progress)?;
     let past = s.history()?;
     let Some(latest) = history::latest(&past).cloned() else {
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "release {} not found in namespace {}",
             opts.name, opts.namespace
         )));
@@ -41,14 +41,14 @@ pub fn rollback(
     let to = match opts.revision.filter(|r| *r > 0) {
         Some(r) => past.iter().find(|x| x.revision == r).cloned().ok_or_else(|| {
             let revs: Vec<String> = past.iter().map(|x| x.revision.to_string()).collect();
-            Error::Remote(format!(
+            Error::remote(format!(
                 "release {} has no revision {r} (revisions kept: {})",
                 opts.name,
                 revs.join(", ")
             ))
         })?,
         None => history::previous(&past).cloned().ok_or_else(|| {
-            Error::Remote(format!(
+            Error::remote(format!(
                 "release {} has no earlier deployed revision to roll back to; name a revision (see `kpack history {}`)",
                 opts.name, opts.name
             ))
@@ -108,7 +108,7 @@ pub fn rollback(
         }
         Err(e) => {
             if let Err(e2) = s.fail(&mut record, &format!("Rollback to {}", to.revision), &e) {
-                return Err(apply::with_suffix(e, &format!("; and {e2}")));
+                return Err(e.with_suffix(&format!("; and {e2}")));
             }
             s.prune_history();
             Err(e)

@@ -26,7 +26,7 @@ pub struct TemplateOptions {
 /// Whether a hook runs at the `test` event (what `helm test` runs).
 fn is_test_hook(d: &Document) -> bool {
     d.hook_events()
-        .is_some_and(|events| events.iter().any(|e| e == "test" || e == "test-success"))
+        .is_some_and(|events| events.iter().any(|e| e.is_test()))
 }
 
 /// The documents to print, in order: CRDs (if asked), objects, hooks (unless left out).
@@ -56,7 +56,7 @@ pub fn selected<'a>(out: &'a RenderOutput, opts: &TemplateOptions) -> Result<Vec
             format!("{chart}/{pattern}")
         };
         let pat = GoPattern::new(&full)
-            .map_err(|e| Error::Usage(format!("--show-only {pattern:?}: invalid pattern: {e}")))?;
+            .map_err(|e| Error::usage(format!("--show-only {pattern:?}: invalid pattern: {e}")))?;
         let matched: Vec<&Document> = docs
             .iter()
             .copied()
@@ -64,7 +64,7 @@ pub fn selected<'a>(out: &'a RenderOutput, opts: &TemplateOptions) -> Result<Vec
             .collect();
         if matched.is_empty() {
             let exists = out.templates.iter().any(|t| pat.matches(&t.name));
-            return Err(Error::Usage(if exists {
+            return Err(Error::usage(if exists {
                 format!("--show-only {pattern:?}: the template rendered no objects")
             } else {
                 let mut names: Vec<&str> = out.templates.iter().map(|t| t.name.as_str()).collect();

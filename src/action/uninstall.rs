@@ -29,7 +29,7 @@ pub struct UninstallOptions {
 
 /// What an uninstall of a release that does not exist reports.
 fn not_found(opts: &UninstallOptions) -> Error {
-    Error::Remote(format!(
+    Error::remote(format!(
         "release {} not found in namespace {}",
         opts.name, opts.namespace
     ))
@@ -53,7 +53,7 @@ pub fn uninstall(
     lock::check_unlocked(Some(&latest))?;
     if latest.status == Status::Uninstalled {
         if opts.keep_history {
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "release {} is already uninstalled (revision {}); run `kpack uninstall {}` without --keep-history to delete its records",
                 opts.name, latest.revision, opts.name
             )));
@@ -106,12 +106,12 @@ pub fn uninstall(
     };
     if let Err(e) = run(&mut s) {
         if let Err(e2) = s.fail(&mut record, "Uninstallation", &e) {
-            return Err(apply::with_suffix(e, &format!("; and {e2}")));
+            return Err(e.with_suffix(&format!("; and {e2}")));
         }
-        return Err(apply::with_suffix(
-            e,
-            &format!("; run `kpack uninstall {}` again to retry", opts.name),
-        ));
+        return Err(e.with_suffix(&format!(
+            "; run `kpack uninstall {}` again to retry",
+            opts.name
+        )));
     }
     if opts.keep_history {
         record.deleted = Some(apply::now());

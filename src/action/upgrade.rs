@@ -107,7 +107,7 @@ pub fn upgrade(
         .is_none_or(|l| l.status == Status::Uninstalled);
     if absent {
         if !opts.install {
-            return Err(Error::Remote(match &latest {
+            return Err(Error::remote(match &latest {
                 None => format!(
                     "release {} not found in namespace {}; install it with `kpack install {} CHART` or pass -i/--install",
                     opts.name, opts.namespace, opts.name
@@ -204,7 +204,7 @@ pub fn upgrade(
             }
             Err(e) => {
                 if let Err(e2) = s.fail(&mut record, "Upgrade", &e) {
-                    return Err(apply::with_suffix(e, &format!("; and {e2}")));
+                    return Err(e.with_suffix(&format!("; and {e2}")));
                 }
                 s.prune_history();
                 e
@@ -222,13 +222,10 @@ pub fn upgrade(
             ),
             None => String::new(),
         };
-        return Err(apply::with_suffix(e, &hint));
+        return Err(e.with_suffix(&hint));
     }
     let Some(to) = deployed else {
-        return Err(apply::with_suffix(
-            e,
-            "; --atomic: no deployed revision to roll back to",
-        ));
+        return Err(e.with_suffix("; --atomic: no deployed revision to roll back to"));
     };
     progress(&Event::Step(format!(
         "--atomic: rolling back release {} to revision {to}",
@@ -249,16 +246,12 @@ pub fn upgrade(
         },
     };
     match rollback(target, &ropts, progress) {
-        Ok(done) => Err(apply::with_suffix(
-            e,
-            &format!(
-                "; --atomic: rolled back to revision {to} (now revision {})",
-                done.release.revision
-            ),
-        )),
-        Err(e2) => Err(apply::with_suffix(
-            e,
-            &format!("; --atomic: the rollback to revision {to} failed too: {e2}"),
-        )),
+        Ok(done) => Err(e.with_suffix(&format!(
+            "; --atomic: rolled back to revision {to} (now revision {})",
+            done.release.revision
+        ))),
+        Err(e2) => Err(e.with_suffix(&format!(
+            "; --atomic: the rollback to revision {to} failed too: {e2}"
+        ))),
     }
 }

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Limits};
 use crate::chart::Metadata;
-use crate::oci::{self, OciRef, cache, reference, version::Constraint};
+use crate::oci::{self, OciRef, cache, reference};
+use crate::version::{self, Version};
 use crate::{Error, Result};
 
 /// File name of the lock file, next to `Chart.yaml`.
@@ -54,9 +55,54 @@ pub struct Status {
     pub version: String,
     /// Repository from `Chart.yaml`.
     pub repository: String,
-    /// `ok`, `missing`, `unpacked`, `wrong version`, `misnamed`, `too many matches`,
-    /// `invalid archive`, or `locked digest differs`.
-    pub status: String,
+    /// What `charts/` holds for it.
+    pub status: DepState,
+}
+
+/// The state of one dependency in `charts/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepState {
+    /// One archive of the right chart, in range, matching the lock.
+    Ok,
+    /// Nothing for it in `charts/`.
+    Missing,
+    /// An unpacked directory instead of an archive.
+    Unpacked,
+    /// The archive's version is outside the range.
+    WrongVersion,
+    /// The archive holds another chart.
+    Misnamed,
+    /// Several archives could be it.
+    TooManyMatches,
+    /// The archive cannot be read.
+    InvalidArchive,
+    /// The archive's version is not SemVer 2.
+    InvalidVersion,
+    /// The archive is the locked version but not the locked bytes.
+    LockedDigestDiffers,
+}
+
+impl DepState {
+    /// How `kpack dependency list` shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepState::Ok => "ok",
+            DepState::Missing => "missing",
+            DepState::Unpacked => "unpacked",
+            DepState::WrongVersion => "wrong version",
+            DepState::Misnamed => "misnamed",
+            DepState::TooManyMatches => "too many matches",
+            DepState::InvalidArchive => "invalid archive",
+            DepState::InvalidVersion => "invalid version",
+            DepState::LockedDigestDiffers => "locked digest differs",
+        }
+    }
+}
+
+impl std::fmt::Display for DepState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What `update` or `build` did for one dependency.
@@ -74,7 +120,7 @@ fn read_metadata(chart_dir: &Path) -> Result<Metadata> {
     let p = chart_dir.join("Chart.yaml");
     let text = std::fs::read_to_string(&p).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            Error::Chart(format!(
+            Error::chart(format!(
                 "{}: no Chart.yaml here; is this a chart directory?",
                 chart_dir.display()
             ))
@@ -82,7 +128,7 @@ fn read_metadata(chart_dir: &Path) -> Result<Metadata> {
             Error::io(p.display(), e)
         }
     })?;
-    crate::yaml::from_str(&text).map_err(|e| Error::Chart(e.at(&p.display().to_string())))
+    crate::yaml::from_str(&text).map_err(|e| Error::chart(e.at(&p.display().to_string())))
 }
 
 /// Digest of the dependency requests (name, version, repository, alias), in order.
@@ -113,13 +159,13 @@ pub fn read_lock(chart_dir: &Path) -> Result<Option<Lock>> {
     };
     crate::yaml::from_str(&text)
         .map(Some)
-        .map_err(|e| Error::Chart(e.at(&p.display().to_string())))
+        .map_err(|e| Error::chart(e.at(&p.display().to_string())))
 }
 
 fn write_lock(chart_dir: &Path, lock: &Lock) -> Result<PathBuf> {
     let p = chart_dir.join(LOCK_FILE);
     let body = crate::yaml::to_string(lock)
-        .map_err(|e| Error::Chart(format!("{}: cannot encode: {e}", p.display())))?;
+        .map_err(|e| Error::chart(format!("{}: cannot encode: {e}", p.display())))?;
     std::fs::write(&p, body).map_err(|e| Error::io(p.display(), e))?;
     Ok(p)
 }
@@ -143,14 +189,14 @@ fn package_file_dep(
 ) -> Result<(Metadata, Vec<u8>)> {
     let dir = file_repo_dir(chart_dir, repository).expect("caller checked file://");
     if !dir.join("Chart.yaml").is_file() {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "dependency {dep_name:?}: {repository} ({}) is not a chart directory (no Chart.yaml)",
             dir.display()
         )));
     }
     let meta = read_metadata(&dir)?;
     if meta.name != dep_name {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "dependency {dep_name:?}: {repository} holds chart {:?}, not {dep_name:?}",
             meta.name
         )));
@@ -161,7 +207,7 @@ fn package_file_dep(
 }
 
 fn unsupported_repo(name: &str, repository: &str) -> Error {
-    Error::Usage(format!(
+    Error::usage(format!(
         "dependency {name:?}: repository {repository:?} is not supported; use oci://HOST/REPO (the chart is REPO/{name}) or file://PATH (a chart directory)"
     ))
 }
@@ -176,7 +222,7 @@ fn resolve_one(
     if repo.is_empty() {
         return Ok(None);
     }
-    let constraint = Constraint::parse(if dep.version.trim().is_empty() {
+    let constraint = version::constraint(if dep.version.trim().is_empty() {
         "*"
     } else {
         &dep.version
@@ -184,14 +230,14 @@ fn resolve_one(
     .map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
     if repo.starts_with("file://") {
         let (meta, bytes) = package_file_dep(chart_dir, &dep.name, repo)?;
-        let v = semver::Version::parse(&meta.version).map_err(|e| {
-            Error::Chart(format!(
+        let v = Version::parse_strict(&meta.version).map_err(|e| {
+            Error::chart(format!(
                 "dependency {:?}: {repo} has version {:?}, which is not SemVer ({e})",
                 dep.name, meta.version
             ))
         })?;
         if !constraint.matches(&v) {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "dependency {:?}: {repo} is at version {v}, which does not satisfy {:?}",
                 dep.name,
                 constraint.as_str()
@@ -209,7 +255,7 @@ fn resolve_one(
         let base =
             OciRef::parse(repo).map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
         if base.tag.is_some() || base.digest.is_some() {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "dependency {:?}: repository {repo} must not carry a tag or digest; put the version in `version:`",
                 dep.name
             )));
@@ -218,7 +264,7 @@ fn resolve_one(
         let pulled = oci::pull(&chart_ref.to_string(), Some(constraint.as_str()), opts)
             .map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
         if pulled.name != dep.name {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "dependency {:?}: {} holds chart {:?}",
                 dep.name, pulled.reference, pulled.name
             )));
@@ -250,7 +296,7 @@ fn local_version(charts: &Path, name: &str) -> Result<String> {
         let v = f[name.len() + 1..f.len() - 4].to_string();
         return Ok(v);
     }
-    Err(Error::Chart(format!(
+    Err(Error::chart(format!(
         "dependency {name:?} has no repository and is not in {}: add `repository: oci://HOST/REPO` or `file://PATH` to it in Chart.yaml, or put the chart in {}",
         charts.display(),
         charts.join(name).display()
@@ -274,7 +320,7 @@ fn archives_of(charts: &Path, name: &str) -> Vec<PathBuf> {
                 .strip_prefix(name)?
                 .strip_prefix('-')?
                 .strip_suffix(".tgz")?;
-            semver::Version::parse(v).ok()?;
+            Version::parse_strict(v).ok()?;
             Some(e.path())
         })
         .collect();
@@ -365,13 +411,13 @@ pub fn build(chart_dir: &Path, opts: &oci::Options) -> Result<Vec<Fetched>> {
     let meta = read_metadata(chart_dir)?;
     let lock_path = chart_dir.join(LOCK_FILE);
     let Some(lock) = read_lock(chart_dir)? else {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{}: not found; run `kpack dependency update` to resolve the dependencies and write it",
             lock_path.display()
         )));
     };
     if lock.digest != requests_digest(&meta) {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{} is out of sync with the dependencies in Chart.yaml; run `kpack dependency update`",
             lock_path.display()
         )));
@@ -395,7 +441,7 @@ pub fn build(chart_dir: &Path, opts: &oci::Options) -> Result<Vec<Fetched>> {
             let (m, bytes) = package_file_dep(chart_dir, &locked.name, &locked.repository)?;
             let digest = cache::sha256_digest(&bytes);
             if m.version != locked.version || digest != locked.digest {
-                return Err(Error::Chart(format!(
+                return Err(Error::chart(format!(
                     "dependency {:?}: {} changed since {LOCK_FILE} was written (now version {} with digest {digest}; locked {} with {}); run `kpack dependency update`",
                     locked.name, locked.repository, m.version, locked.version, locked.digest
                 )));
@@ -454,7 +500,7 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
     let charts = chart_dir.join("charts");
     let mut out = Vec::new();
     for dep in &meta.dependencies {
-        let constraint = Constraint::parse(if dep.version.trim().is_empty() {
+        let constraint = version::Constraints::parse(if dep.version.trim().is_empty() {
             "*"
         } else {
             &dep.version
@@ -469,12 +515,12 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
             [] => {
                 let dir = charts.join(&dep.name);
                 if dir.join("Chart.yaml").is_file() {
-                    "unpacked".to_string()
+                    DepState::Unpacked
                 } else {
-                    "missing".to_string()
+                    DepState::Missing
                 }
             }
-            _ => "too many matches".to_string(),
+            _ => DepState::TooManyMatches,
         };
         out.push(Status {
             name: dep.name.clone(),
@@ -489,40 +535,40 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
 fn archive_status(
     path: &Path,
     dep: &crate::chart::Dependency,
-    constraint: Option<&Constraint>,
+    constraint: Option<&version::Constraints>,
     locked: Option<&Locked>,
-) -> String {
+) -> DepState {
     let Ok(bytes) = std::fs::read(path) else {
-        return "invalid archive".into();
+        return DepState::InvalidArchive;
     };
     let origin = path.display().to_string();
     let Ok((_, files)) = archive::read_chart_tgz(&bytes, &origin, &Limits::default()) else {
-        return "invalid archive".into();
+        return DepState::InvalidArchive;
     };
     let Some(meta) = files
         .iter()
         .find(|(p, _)| p == "Chart.yaml")
         .and_then(|(_, d)| crate::yaml::from_str::<Metadata>(&String::from_utf8_lossy(d)).ok())
     else {
-        return "invalid archive".into();
+        return DepState::InvalidArchive;
     };
     if meta.name != dep.name {
-        return "misnamed".into();
+        return DepState::Misnamed;
     }
-    let Ok(v) = semver::Version::parse(&meta.version) else {
-        return "invalid version".into();
+    let Ok(v) = Version::parse_strict(&meta.version) else {
+        return DepState::InvalidVersion;
     };
     if constraint.is_some_and(|c| !c.matches(&v)) {
-        return "wrong version".into();
+        return DepState::WrongVersion;
     }
     if let Some(l) = locked
         && !l.digest.is_empty()
         && l.version == meta.version
         && l.digest != cache::sha256_digest(&bytes)
     {
-        return "locked digest differs".into();
+        return DepState::LockedDigestDiffers;
     }
-    "ok".into()
+    DepState::Ok
 }
 
 #[cfg(test)]
@@ -569,8 +615,8 @@ mod tests {
         let o = opts(t);
 
         let st = list(&app).unwrap();
-        assert_eq!(st[0].status, "missing");
-        assert_eq!(st[1].status, "missing");
+        assert_eq!(st[0].status, DepState::Missing);
+        assert_eq!(st[1].status, DepState::Missing);
         let e = update(&app, &o).unwrap_err().to_string();
         assert!(e.contains("\"local\" has no repository"), "{e}");
         assert!(
@@ -597,7 +643,7 @@ mod tests {
             "{lock_text}"
         );
         assert!(lock_text.contains(&fetched[0].locked.digest), "{lock_text}");
-        assert_eq!(list(&app).unwrap()[0].status, "ok");
+        assert_eq!(list(&app).unwrap()[0].status, DepState::Ok);
 
         // Updating again is a no-op (reproducible packaging: same digest).
         let again = update(&app, &o).unwrap();
@@ -681,7 +727,11 @@ mod tests {
         std::fs::create_dir_all(app.join("charts")).unwrap();
         std::fs::write(app.join("charts/a-2.0.0.tgz"), a).unwrap();
         chart(&app.join("charts/b"), "b", "1.0.0", "");
-        let st: Vec<String> = list(&app).unwrap().into_iter().map(|s| s.status).collect();
+        let st: Vec<&str> = list(&app)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.status.as_str())
+            .collect();
         assert_eq!(st, ["wrong version", "unpacked", "missing"]);
     }
 }

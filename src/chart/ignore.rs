@@ -65,7 +65,7 @@ impl Ignore {
     pub fn try_parse(text: &str, origin: &str) -> Result<Self> {
         let parsed = Ignore::parse(text);
         match parsed.problems.first() {
-            Some(p) => Err(Error::Chart(format!("{origin}:{p}"))),
+            Some(p) => Err(Error::chart(format!("{origin}:{p}"))),
             None => Ok(parsed),
         }
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// Load a chart from a directory or a `.tgz` archive on disk.
 pub fn load(path: &Path) -> Result<Chart> {
     let meta = std::fs::metadata(path).map_err(|_| {
-        Error::Chart(format!(
+        Error::chart(format!(
             "chart not found: {}: no such directory or archive (give a chart directory, a .tgz archive or an oci:// reference)",
             path.display()
         ))
@@ -51,7 +51,7 @@ impl<T: AsRef<[u8]> + From<Vec<u8>> + for<'a> From<&'a [u8]> + Into<Arc<[u8]>>> 
 /// [`load_dir_files`], with the contents in whichever form the caller keeps.
 fn read_dir_files<D: Bytes + Send>(dir: &Path) -> Result<Vec<(String, D)>> {
     if !dir.join("Chart.yaml").is_file() {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{}: no Chart.yaml here; is this a chart directory? (`kpack create NAME` makes one)",
             dir.display()
         )));
@@ -119,7 +119,7 @@ fn walk(
     depth: usize,
 ) -> Result<()> {
     if depth > 64 {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{}: directories nested more than 64 levels deep (a symbolic link loop?)",
             dir.display()
         )));
@@ -142,7 +142,7 @@ fn walk(
             // Follow links, as Helm does; a dangling link is an error naming it.
             let path = entry.path();
             let meta = std::fs::metadata(&path).map_err(|e| {
-                Error::Chart(format!("{}: {e} (a broken symbolic link?)", path.display()))
+                Error::chart(format!("{}: {e} (a broken symbolic link?)", path.display()))
             })?;
             (meta.is_dir(), meta.is_file())
         } else {
@@ -207,13 +207,13 @@ pub fn from_files<D: Bytes>(files: Vec<(String, D)>, origin: &str) -> Result<Cha
             "values.yaml" => {
                 values_source = std::str::from_utf8(data.as_ref())
                     .map_err(|_| {
-                        Error::Values(format!("{origin}/values.yaml: not valid UTF-8 text"))
+                        Error::values(format!("{origin}/values.yaml: not valid UTF-8 text"))
                     })?
                     .to_owned()
             }
             "values.schema.json" => {
                 let v: serde_json::Value = serde_json::from_slice(data.as_ref()).map_err(|e| {
-                    Error::Values(format!(
+                    Error::values(format!(
                         "{origin}/values.schema.json:{}:{}: invalid JSON: {e}",
                         e.line(),
                         e.column()
@@ -234,16 +234,16 @@ pub fn from_files<D: Bytes>(files: Vec<(String, D)>, origin: &str) -> Result<Cha
     }
 
     let Some(meta_bytes) = metadata_src else {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{origin}: no Chart.yaml; is this a chart? (`kpack create NAME` makes one)"
         )));
     };
     let meta_text = String::from_utf8_lossy(meta_bytes.as_ref());
     let metadata: Metadata = yaml::from_str(&meta_text)
-        .map_err(|e| Error::Chart(e.at(&format!("{origin}/Chart.yaml"))))?;
+        .map_err(|e| Error::chart(e.at(&format!("{origin}/Chart.yaml"))))?;
     metadata
         .validate(&format!("{origin}/Chart.yaml"))
-        .map_err(Error::Chart)?;
+        .map_err(Error::chart)?;
 
     let values = if values_source.trim().is_empty() {
         crate::values::Map::new()
@@ -252,11 +252,11 @@ pub fn from_files<D: Bytes>(files: Vec<(String, D)>, origin: &str) -> Result<Cha
             Ok(serde_json::Value::Object(m)) => m,
             Ok(serde_json::Value::Null) => crate::values::Map::new(),
             Ok(_) => {
-                return Err(Error::Values(format!(
+                return Err(Error::values(format!(
                     "{origin}/values.yaml: the top level must be a map of keys to values"
                 )));
             }
-            Err(e) => return Err(Error::Values(e.at(&format!("{origin}/values.yaml")))),
+            Err(e) => return Err(Error::values(e.at(&format!("{origin}/values.yaml")))),
         }
     };
 

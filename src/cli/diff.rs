@@ -274,9 +274,8 @@ impl PreviewArgs {
         }
         let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         if self.confirm && !self.yes && !interactive {
-            return Err(Error::Usage(
-                "--confirm asks on a terminal, and there is none: pass --yes to proceed without asking, or --diff to print the changes and proceed"
-                    .into(),
+            return Err(Error::usage(
+                "--confirm asks on a terminal, and there is none: pass --yes to proceed without asking, or --diff to print the changes and proceed",
             ));
         }
         let report = compute(&Options::new(self.diff_context, namespace))?;
@@ -363,7 +362,7 @@ mod tests {
         assert!(yes.proceed("ns", true, |_| Ok(report())).unwrap());
         // Errors of the diff stop the operation.
         assert!(
-            diff.proceed("ns", true, |_| Err(Error::Remote("boom".into())))
+            diff.proceed("ns", true, |_| Err(Error::remote("boom")))
                 .is_err()
         );
     }

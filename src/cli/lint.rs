@@ -72,7 +72,7 @@ pub fn run(a: Args) -> Result<()> {
         a.charts.len()
     );
     if failed > 0 {
-        return Err(Error::Chart(format!("lint failed for {failed} chart(s)")));
+        return Err(Error::chart(format!("lint failed for {failed} chart(s)")));
     }
     Ok(())
 }

@@ -214,7 +214,7 @@ impl RenderArgs {
     pub fn capabilities(&self) -> Result<Capabilities> {
         let kv = match &self.kube_version {
             Some(v) => KubeVersion::parse(v)
-                .map_err(|e| kpack::Error::Usage(format!("--kube-version: {e}")))?,
+                .map_err(|e| kpack::Error::usage(format!("--kube-version: {e}")))?,
             None => KubeVersion::DEFAULT,
         };
         Ok(Capabilities::new(kv, &self.api_versions))

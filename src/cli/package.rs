@@ -38,7 +38,7 @@ pub fn run(a: Args) -> Result<()> {
     std::fs::create_dir_all(&a.destination).map_err(|e| Error::io(a.destination.display(), e))?;
     for dir in &a.charts {
         if !dir.is_dir() {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "{}: not a chart directory (package takes a directory with a Chart.yaml)",
                 dir.display()
             )));
@@ -48,11 +48,11 @@ pub fn run(a: Args) -> Result<()> {
         }
         let missing: Vec<String> = dependency::list(dir)?
             .into_iter()
-            .filter(|s| s.status == "missing")
+            .filter(|s| s.status == kpack::chart::dependency::DepState::Missing)
             .map(|s| s.name)
             .collect();
         if !missing.is_empty() {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "{}: dependencies {} are declared in Chart.yaml but missing from charts/; run `kpack dependency build {}` (or package with -u)",
                 dir.display(),
                 missing.join(", "),

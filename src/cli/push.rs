@@ -19,7 +19,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     if a.chart.is_dir() {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "{} is a directory: package it first with `kpack package {}`",
             a.chart.display(),
             a.chart.display()

@@ -117,8 +117,8 @@ pub fn run(a: Args) -> Result<()> {
                     s.trim_end_matches(['\r', '\n']).to_string()
                 }
                 (None, false) => {
-                    return Err(Error::Usage(
-                        "give the password with --password or --password-stdin".into(),
+                    return Err(Error::usage(
+                        "give the password with --password or --password-stdin",
                     ));
                 }
             };
@@ -145,7 +145,7 @@ pub fn run(a: Args) -> Result<()> {
                     path.display()
                 );
             } else {
-                return Err(Error::Usage(format!(
+                return Err(Error::usage(format!(
                     "not logged in to {host} (no credentials for it in {})",
                     path.display()
                 )));

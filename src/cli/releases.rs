@@ -7,7 +7,7 @@
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use indicatif::{ProgressBar, ProgressStyle};
 use kpack::action::apply::{Action, DryRun, Event, Outcome};
-use kpack::release::Release;
+use kpack::release::{Release, Status};
 use kpack::targets::Readiness;
 use owo_colors::OwoColorize;
 use serde::Serialize;
@@ -46,39 +46,43 @@ pub enum Output {
 pub fn print_data<T: Serialize + ?Sized>(format: Output, data: &T) -> kpack::Result<()> {
     let text = match format {
         Output::Json => {
-            let mut s =
-                serde_json::to_string_pretty(data).map_err(|e| kpack::Error::Io(e.to_string()))?;
+            let mut s = serde_json::to_string_pretty(data)
+                .map_err(|e| kpack::Error::io_message(e.to_string()))?;
             s.push('\n');
             s
         }
-        _ => kpack::yaml::to_string(data).map_err(kpack::Error::Io)?,
+        _ => kpack::yaml::to_string(data).map_err(kpack::Error::io_message)?,
     };
     out(&text);
     Ok(())
 }
 
 /// The colour of a status.
-fn status_color(status: &str) -> Option<Color> {
+fn status_color(status: Status) -> Option<Color> {
     match status {
-        "deployed" => Some(Color::Green),
-        "failed" => Some(Color::Red),
-        "superseded" | "uninstalled" => Some(Color::DarkGrey),
-        s if s.starts_with("pending") || s == "uninstalling" => Some(Color::Yellow),
-        _ => None,
+        Status::Deployed => Some(Color::Green),
+        Status::Failed => Some(Color::Red),
+        Status::Superseded | Status::Uninstalled => Some(Color::DarkGrey),
+        Status::PendingInstall
+        | Status::PendingUpgrade
+        | Status::PendingRollback
+        | Status::Uninstalling => Some(Color::Yellow),
+        Status::Unknown => None,
     }
 }
 
 /// A status, coloured for standard output when allowed.
-pub fn status_text(status: &str) -> String {
+pub fn status_text(status: Status) -> String {
+    let text = status.as_str();
     if !stdout_color() {
-        return status.to_string();
+        return text.to_string();
     }
     match status_color(status) {
-        Some(Color::Green) => status.green().to_string(),
-        Some(Color::Red) => status.red().to_string(),
-        Some(Color::Yellow) => status.yellow().to_string(),
-        Some(_) => status.dimmed().to_string(),
-        None => status.to_string(),
+        Some(Color::Green) => text.green().to_string(),
+        Some(Color::Red) => text.red().to_string(),
+        Some(Color::Yellow) => text.yellow().to_string(),
+        Some(_) => text.dimmed().to_string(),
+        None => text.to_string(),
     }
 }
 
@@ -100,7 +104,7 @@ pub fn table(headers: &[&str], rows: Vec<Vec<String>>, status_column: Option<usi
             .enumerate()
             .map(|(i, v)| {
                 let color = if Some(i) == status_column {
-                    status_color(&v)
+                    v.parse::<Status>().ok().and_then(status_color)
                 } else {
                     None
                 };
@@ -185,7 +189,7 @@ pub fn kube_version(r: &super::RenderArgs) -> kpack::Result<Option<kpack::engine
         .as_deref()
         .map(|v| {
             kpack::engine::KubeVersion::parse(v)
-                .map_err(|e| kpack::Error::Usage(format!("--kube-version: {e}")))
+                .map_err(|e| kpack::Error::usage(format!("--kube-version: {e}")))
         })
         .transpose()
 }
@@ -318,7 +322,7 @@ pub fn summary(o: &Outcome, show_notes: bool) -> String {
     s.push_str(&format!("NAME: {}\n", r.name));
     s.push_str(&format!("LAST DEPLOYED: {}\n", time(&r.last_deployed)));
     s.push_str(&format!("NAMESPACE: {}\n", r.namespace));
-    s.push_str(&format!("STATUS: {}\n", status_text(r.status.as_str())));
+    s.push_str(&format!("STATUS: {}\n", status_text(r.status)));
     s.push_str(&format!("REVISION: {}\n", r.revision));
     s.push_str(&format!("TARGET: {}\n", o.target));
     if !r.description.is_empty() {

@@ -27,7 +27,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let chart = a.source.load(&a.chart)?;
-    let meta = kpack::yaml::to_string(&chart.metadata).map_err(kpack::Error::Chart)?;
+    let meta = kpack::yaml::to_string(&chart.metadata).map_err(kpack::Error::chart)?;
     let readme = chart.readme.clone().unwrap_or_default();
     let text = match a.what {
         What::Values => chart.values_source.clone(),

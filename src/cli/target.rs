@@ -44,8 +44,8 @@ impl TargetArgs {
     pub fn connect(&self, lock: Option<Duration>) -> Result<Connected> {
         if let Some(dir) = &self.static_pods {
             if self.kubeconfig.is_some() || self.kube_context.is_some() {
-                return Err(Error::Usage(
-                    "--static-pods writes to a directory: drop --kubeconfig/--kube-context".into(),
+                return Err(Error::usage(
+                    "--static-pods writes to a directory: drop --kubeconfig/--kube-context",
                 ));
             }
             let mode = match lock {

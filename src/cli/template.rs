@@ -78,9 +78,7 @@ pub fn run(a: Args) -> Result<()> {
     let docs = template::selected(&out, &topts)?;
     if let Some(dir) = &a.output_dir {
         if a.output == Format::Json {
-            return Err(Error::Usage(
-                "--output-dir writes YAML files; drop -o json".into(),
-            ));
+            return Err(Error::usage("--output-dir writes YAML files; drop -o json"));
         }
         let dir = if a.release_name {
             dir.join(&a.name)

@@ -725,8 +725,8 @@ pub fn render(
     let split = crate::parallel::map(&files, &|&(i, t)| {
         let name = format!("{}/{}", scopes[i].prefix, t.name);
         let text = std::str::from_utf8(&t.data)
-            .map_err(|_| Error::Template(format!("{name}: not valid UTF-8 text")))?;
-        let (body, defs) = defines::extract(&name, text).map_err(Error::Template)?;
+            .map_err(|_| Error::template(format!("{name}: not valid UTF-8 text")))?;
+        let (body, defs) = defines::extract(&name, text).map_err(Error::template)?;
         // The key `include` finds the whole file by (made here, on every core).
         let key = Arc::<str>::from(name.as_str());
         Ok((name, key, body, defs))
@@ -769,7 +769,7 @@ pub fn render(
         .expect("globals are set once per render");
     for (name, source) in define_sources {
         env.add_template_owned(name, source)
-            .map_err(|e| Error::Template(describe(&e, &define_files)))?;
+            .map_err(|e| Error::template(describe(&e, &define_files)))?;
     }
     let mut units: Vec<(&Unit, &str)> = bodies.iter().map(|(u, b)| (u, &**b)).collect();
     units.sort_by(|a, b| a.0.name.cmp(&b.0.name));
@@ -798,7 +798,7 @@ pub fn render(
         };
         let result = env.render_named_str(&unit.name, body, Value::from_object(vars));
         result.map_err(|e| {
-            Error::Template(format!("template error in {}", describe(&e, &define_files)))
+            Error::template(format!("template error in {}", describe(&e, &define_files)))
         })
     };
 

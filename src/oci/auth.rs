@@ -70,8 +70,8 @@ pub fn config_path(override_path: Option<&Path>) -> Result<PathBuf> {
     if let Some(h) = nonempty("HOME") {
         return Ok(PathBuf::from(h).join(".docker").join("config.json"));
     }
-    Err(Error::Io(
-        "cannot find the registry credentials file: set DOCKER_CONFIG or HOME".into(),
+    Err(Error::io_message(
+        "cannot find the registry credentials file: set DOCKER_CONFIG or HOME",
     ))
 }
 
@@ -102,11 +102,11 @@ fn read_config(path: &Path) -> Result<Option<Map<String, Value>>> {
     }
     match serde_json::from_str::<Value>(&text) {
         Ok(Value::Object(m)) => Ok(Some(m)),
-        Ok(_) => Err(Error::Io(format!(
+        Ok(_) => Err(Error::io_message(format!(
             "{}: not a JSON object; fix or remove the file",
             path.display()
         ))),
-        Err(e) => Err(Error::Io(format!(
+        Err(e) => Err(Error::io_message(format!(
             "{}: invalid JSON at line {} column {}: {e}",
             path.display(),
             e.line(),
@@ -127,19 +127,19 @@ fn entry_auth(entry: &Value, path: &Path, key: &str) -> Result<Option<Auth>> {
     }
     if let Some(enc) = s("auth") {
         let raw = B64.decode(enc.trim()).map_err(|e| {
-            Error::Io(format!(
+            Error::io_message(format!(
                 "{}: auths.{key:?}.auth is not valid base64 ({e}); log in again",
                 path.display()
             ))
         })?;
         let text = String::from_utf8(raw).map_err(|_| {
-            Error::Io(format!(
+            Error::io_message(format!(
                 "{}: auths.{key:?}.auth is not UTF-8 text; log in again",
                 path.display()
             ))
         })?;
         let (u, p) = text.split_once(':').ok_or_else(|| {
-            Error::Io(format!(
+            Error::io_message(format!(
                 "{}: auths.{key:?}.auth is not of the form user:password; log in again",
                 path.display()
             ))
@@ -171,20 +171,20 @@ fn from_helper(helper: &str, host: &str) -> Result<Option<Auth>> {
     let mut child = match child {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::Io(format!("running {prog}: {e}"))),
+        Err(e) => return Err(Error::io_message(format!("running {prog}: {e}"))),
     };
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(host.as_bytes());
     }
     let out = child
         .wait_with_output()
-        .map_err(|e| Error::Io(format!("running {prog}: {e}")))?;
+        .map_err(|e| Error::io_message(format!("running {prog}: {e}")))?;
     if !out.status.success() {
         // "credentials not found" and the like: nothing stored for this host.
         return Ok(None);
     }
     let v: Value = serde_json::from_slice(&out.stdout)
-        .map_err(|e| Error::Io(format!("{prog} get: unreadable answer: {e}")))?;
+        .map_err(|e| Error::io_message(format!("{prog} get: unreadable answer: {e}")))?;
     let username = v.get("Username").and_then(Value::as_str).unwrap_or("");
     let secret = v.get("Secret").and_then(Value::as_str).unwrap_or("");
     if secret.is_empty() {
@@ -242,7 +242,7 @@ fn write_config(path: &Path, cfg: &Map<String, Value>) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
     }
     let mut text = serde_json::to_string_pretty(cfg)
-        .map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+        .map_err(|e| Error::io_message(format!("{}: {e}", path.display())))?;
     text.push('\n');
     let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
     let mut opts = std::fs::OpenOptions::new();
@@ -267,7 +267,7 @@ fn write_config(path: &Path, cfg: &Map<String, Value>) -> Result<()> {
 /// missing), keeping the file's other settings.
 pub fn store(host: &str, username: &str, password: &str, path: &Path) -> Result<()> {
     if username.contains(':') {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "user name {username:?} contains ':', which the credentials file cannot store"
         )));
     }

@@ -19,7 +19,7 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
 /// The hex part of a `sha256:<64 hex>` digest, or an error naming the digest.
 pub fn digest_hex(digest: &str) -> Result<&str> {
     let hex = digest.strip_prefix("sha256:").ok_or_else(|| {
-        Error::Remote(format!(
+        Error::remote(format!(
             "unsupported digest {digest:?}: kpack handles sha256 digests only"
         ))
     })?;
@@ -28,7 +28,7 @@ pub fn digest_hex(digest: &str) -> Result<&str> {
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "malformed digest {digest:?}: expected sha256: and 64 lowercase hex digits"
         )));
     }
@@ -40,7 +40,7 @@ pub fn verify(bytes: &[u8], expected: &str, what: &str) -> Result<()> {
     digest_hex(expected)?;
     let actual = sha256_digest(bytes);
     if actual != expected {
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "digest mismatch for {what}: expected {expected}, got {actual}; refusing it"
         )));
     }
@@ -59,8 +59,8 @@ pub fn default_dir() -> Result<PathBuf> {
     if let Some(h) = nonempty("HOME") {
         return Ok(PathBuf::from(h).join(".cache").join("kpack"));
     }
-    Err(Error::Io(
-        "cannot find a cache directory: set KPACK_CACHE_HOME (or XDG_CACHE_HOME or HOME)".into(),
+    Err(Error::io_message(
+        "cannot find a cache directory: set KPACK_CACHE_HOME (or XDG_CACHE_HOME or HOME)",
     ))
 }
 
@@ -107,7 +107,7 @@ impl Cache {
         let actual = sha256_digest(&bytes);
         if actual != digest {
             let removed = std::fs::remove_file(&path).is_ok();
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "cached blob {} does not match its digest (expected {digest}, got {actual}): the cache was modified; refusing it{}",
                 path.display(),
                 if removed {

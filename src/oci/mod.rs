@@ -11,7 +11,6 @@
 pub mod auth;
 pub mod cache;
 pub mod reference;
-pub mod version;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -26,10 +25,11 @@ use serde_json::json;
 pub use auth::Auth;
 pub use cache::Cache;
 pub use reference::{OciRef, is_oci};
-pub use version::Constraint;
 
 use crate::archive::{self, Limits};
 use crate::chart::Metadata;
+use crate::error::Reason;
+use crate::version::Version;
 use crate::{Error, Result};
 
 /// Media type of a Helm chart artifact's config blob (the chart metadata as JSON).
@@ -130,14 +130,14 @@ where
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Error::Io(format!("cannot start the network runtime: {e}")))?;
+            .map_err(|e| Error::io_message(format!("cannot start the network runtime: {e}")))?;
         Ok(rt.block_on(fut))
     };
     if tokio::runtime::Handle::try_current().is_ok() {
         std::thread::scope(|s| {
             s.spawn(|| run(fut))
                 .join()
-                .unwrap_or_else(|_| Err(Error::Io("the registry client thread panicked".into())))
+                .unwrap_or_else(|_| Err(Error::io_message("the registry client thread panicked")))
         })
     } else {
         run(fut)
@@ -215,28 +215,71 @@ fn registry_message(body: &str) -> String {
     s
 }
 
-fn with_sources(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        let t = s.to_string();
-        if !msg.contains(&t) {
-            msg.push_str(": ");
-            msg.push_str(&t);
+/// The TLS error somewhere in `e`'s chain. An I/O error carries it as its payload, possibly
+/// inside another I/O error, and its `source()` skips the payload: follow `get_ref` there.
+fn tls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(t) = err.downcast_ref::<rustls::Error>() {
+            return Some(t);
         }
-        src = s.source();
+        cur = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
     }
-    msg
+    None
 }
 
-/// Turn a client error into an [`Error::Remote`] naming the call, the reference, the HTTP
+/// The registry call an error comes from: it names the call in the message and decides
+/// the hint for refused credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    AuthenticatePush,
+    UploadLayer,
+    UploadConfig,
+    PushManifest,
+    ListTags,
+    FetchManifest,
+    DownloadLayer,
+    Login,
+}
+
+impl std::fmt::Display for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Call::AuthenticatePush => "authenticate for push to",
+            Call::UploadLayer => "upload chart layer to",
+            Call::UploadConfig => "upload config blob to",
+            Call::PushManifest => "push manifest to",
+            Call::ListTags => "list tags of",
+            Call::FetchManifest => "fetch manifest of",
+            Call::DownloadLayer => "download chart layer of",
+            Call::Login => "log in to",
+        })
+    }
+}
+
+/// Turn a client error into an [`Kind::Remote`](crate::error::Kind::Remote) naming the call, the reference, the HTTP
 /// status and the registry's message.
-fn remote_error(call: &str, target: &str, host: &str, e: OciDistributionError) -> Error {
+fn remote_error(call: Call, target: &str, host: &str, e: OciDistributionError) -> Error {
     use OciDistributionError as E;
-    let login_hint = if call.starts_with("log in") {
+    let login_hint = if call == Call::Login {
         "check the user name and password".to_string()
     } else {
         format!("log in with `kpack registry login {host}`, or check the credentials")
+    };
+    let reason = match &e {
+        E::UnauthorizedError { .. } | E::AuthenticationFailure(_) => Some(Reason::Unauthorized),
+        E::ServerError { code, .. } => reason_of_status(*code),
+        E::RegistryError { envelope, .. } => envelope
+            .errors
+            .first()
+            .and_then(|x| reason_of_status(status_of(&x.code))),
+        E::RequestError(r) => r.status().and_then(|s| reason_of_status(s.as_u16())),
+        _ => None,
     };
     let detail = match e {
         E::RegistryError { envelope, url } => {
@@ -282,11 +325,14 @@ fn remote_error(call: &str, target: &str, host: &str, e: OciDistributionError) -
                 .status()
                 .map(|s| format!("HTTP {} ", s.as_u16()))
                 .unwrap_or_default();
-            let mut m = format!("{status}{}", with_sources(&r));
-            let https = r.url().is_some_and(|u| u.scheme() == "https");
-            if https && (m.contains("InvalidContentType") || m.contains("corrupt message")) {
+            let mut m = format!("{status}{}", crate::error::chain_text(&r));
+            let tls = tls_error(&r);
+            if matches!(tls, Some(rustls::Error::InvalidMessage(_))) {
                 m.push_str(" (the registry seems to speak plain HTTP: pass --plain-http)");
-            } else if https && m.contains("certificate") {
+            } else if matches!(
+                tls,
+                Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
+            ) {
                 m.push_str(
                     " (the registry's TLS certificate is not trusted: pass --insecure-skip-tls-verify for a local registry)",
                 );
@@ -295,9 +341,22 @@ fn remote_error(call: &str, target: &str, host: &str, e: OciDistributionError) -
             }
             m
         }
-        other => with_sources(&other),
+        other => crate::error::chain_text(&other),
     };
-    Error::Remote(format!("{call} {target}: {detail}"))
+    let err = Error::remote(format!("{call} {target}: {detail}"));
+    match reason {
+        Some(r) => err.with_reason(r),
+        None => err,
+    }
+}
+
+/// The [`Reason`] an HTTP status stands for.
+fn reason_of_status(code: u16) -> Option<Reason> {
+    match code {
+        401 | 403 => Some(Reason::Unauthorized),
+        404 => Some(Reason::NotFound),
+        _ => None,
+    }
 }
 
 /// Read a chart archive's name and version (and metadata) from its `Chart.yaml`.
@@ -306,17 +365,17 @@ fn chart_metadata(bytes: &[u8], origin: &str) -> Result<Metadata> {
     let (_, chart_yaml) = files
         .iter()
         .find(|(p, _)| p == "Chart.yaml")
-        .ok_or_else(|| Error::Chart(format!("{origin}: no Chart.yaml in the archive")))?;
+        .ok_or_else(|| Error::chart(format!("{origin}: no Chart.yaml in the archive")))?;
     let text = String::from_utf8_lossy(chart_yaml);
     let meta: Metadata = crate::yaml::from_str(&text)
-        .map_err(|e| Error::Chart(e.at(&format!("{origin}: Chart.yaml"))))?;
+        .map_err(|e| Error::chart(e.at(&format!("{origin}: Chart.yaml"))))?;
     if meta.name.is_empty() || meta.version.is_empty() {
-        return Err(Error::Chart(format!(
+        return Err(Error::chart(format!(
             "{origin}: Chart.yaml needs a name and a version"
         )));
     }
-    semver::Version::parse(&meta.version).map_err(|e| {
-        Error::Chart(format!(
+    Version::parse_strict(&meta.version).map_err(|e| {
+        Error::chart(format!(
             "{origin}: Chart.yaml version {:?} is not SemVer 2 ({e})",
             meta.version
         ))
@@ -328,7 +387,7 @@ fn chart_metadata(bytes: &[u8], origin: &str) -> Result<Metadata> {
 /// Returns (manifest bytes, config bytes, chart digest).
 fn build_manifest(meta: &Metadata, chart: &[u8]) -> Result<(Vec<u8>, Vec<u8>, String)> {
     let config = serde_json::to_vec(meta)
-        .map_err(|e| Error::Chart(format!("cannot encode chart metadata: {e}")))?;
+        .map_err(|e| Error::chart(format!("cannot encode chart metadata: {e}")))?;
     let chart_digest = cache::sha256_digest(chart);
     let mut annotations = serde_json::Map::new();
     if !meta.description.is_empty() {
@@ -361,7 +420,7 @@ fn build_manifest(meta: &Metadata, chart: &[u8]) -> Result<(Vec<u8>, Vec<u8>, St
         "annotations": annotations,
     });
     let bytes = serde_json::to_vec(&manifest)
-        .map_err(|e| Error::Chart(format!("cannot encode the manifest: {e}")))?;
+        .map_err(|e| Error::chart(format!("cannot encode the manifest: {e}")))?;
     Ok((bytes, config, chart_digest))
 }
 
@@ -370,7 +429,7 @@ fn build_manifest(meta: &Metadata, chart: &[u8]) -> Result<(Vec<u8>, Vec<u8>, St
 pub fn push(chart: &[u8], origin: &str, target: &str, opts: &Options) -> Result<Pushed> {
     let base = OciRef::parse(target)?;
     if base.tag.is_some() || base.digest.is_some() {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "push target {target} must not carry a tag or digest: the chart version is the tag (give oci://HOST/REPO)"
         )));
     }
@@ -391,23 +450,23 @@ pub fn push(chart: &[u8], origin: &str, target: &str, opts: &Options) -> Result<
         client
             .auth(&r, &oauth, RegistryOperation::Push)
             .await
-            .map_err(|e| remote_error("authenticate for push to", &shown, &host, e))?;
+            .map_err(|e| remote_error(Call::AuthenticatePush, &shown, &host, e))?;
         let config_digest = cache::sha256_digest(&config);
         client
             .push_blob(&r, chart_owned, &chart_digest)
             .await
-            .map_err(|e| remote_error("upload chart layer to", &shown, &host, e))?;
+            .map_err(|e| remote_error(Call::UploadLayer, &shown, &host, e))?;
         client
             .push_blob(&r, config, &config_digest)
             .await
-            .map_err(|e| remote_error("upload config blob to", &shown, &host, e))?;
+            .map_err(|e| remote_error(Call::UploadConfig, &shown, &host, e))?;
         let ct = OCI_IMAGE_MEDIA_TYPE
             .parse()
             .expect("static media type is a valid header value");
         client
             .push_manifest_raw(&r, manifest, ct)
             .await
-            .map_err(|e| remote_error("push manifest to", &shown, &host, e))?;
+            .map_err(|e| remote_error(Call::PushManifest, &shown, &host, e))?;
         Ok::<_, Error>(())
     })??;
     Ok(Pushed {
@@ -427,7 +486,7 @@ pub fn list_tags(reference: &str, opts: &Options) -> Result<Vec<String>> {
 
 fn list_tags_of(r: &OciRef, opts: &Options) -> Result<Vec<String>> {
     if r.repository.is_empty() {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "{r} names no repository: give oci://HOST/REPO/CHART"
         )));
     }
@@ -449,7 +508,7 @@ fn list_tags_of(r: &OciRef, opts: &Options) -> Result<Vec<String>> {
             let page = client
                 .list_tags(&cref, &auth.to_oci(), Some(1000), last.as_deref())
                 .await
-                .map_err(|e| remote_error("list tags of", &shown, &host, e))?;
+                .map_err(|e| remote_error(Call::ListTags, &shown, &host, e))?;
             let n = page.tags.len();
             last = page.tags.last().cloned();
             all.extend(page.tags);
@@ -462,10 +521,10 @@ fn list_tags_of(r: &OciRef, opts: &Options) -> Result<Vec<String>> {
 }
 
 /// The chart versions in the repository, highest first (tags that are not SemVer skipped).
-pub fn list_versions(reference: &str, opts: &Options) -> Result<Vec<semver::Version>> {
-    let mut v: Vec<semver::Version> = list_tags(reference, opts)?
+pub fn list_versions(reference: &str, opts: &Options) -> Result<Vec<Version>> {
+    let mut v: Vec<Version> = list_tags(reference, opts)?
         .iter()
-        .filter_map(|t| version::parse_version(&reference::tag_to_version(t)))
+        .filter_map(|t| Version::parse(&reference::tag_to_version(t)).ok())
         .collect();
     v.sort_by(|a, b| b.cmp(a));
     v.dedup();
@@ -479,7 +538,7 @@ pub fn resolve_tag(r: &OciRef, version: Option<&str>, opts: &Options) -> Result<
     let version = version.map(str::trim).filter(|v| !v.is_empty());
     match (&r.tag, version) {
         (Some(t), Some(v)) if reference::tag_to_version(t) != v => {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "{r} already names tag {t:?}; drop --version {v} or the tag"
             )));
         }
@@ -489,14 +548,18 @@ pub fn resolve_tag(r: &OciRef, version: Option<&str>, opts: &Options) -> Result<
     if r.digest.is_some() && version.is_none() {
         return Ok(String::new());
     }
-    let constraint = Constraint::parse(version.unwrap_or("*"))?;
+    let constraint = crate::version::constraint(version.unwrap_or("*"))?;
     if let Some(exact) = constraint.exact() {
         return Ok(reference::version_to_tag(&exact.to_string()));
     }
     let tags = list_tags_of(r, opts)?;
-    let versions: Vec<(semver::Version, &String)> = tags
+    let versions: Vec<(Version, &String)> = tags
         .iter()
-        .filter_map(|t| version::parse_version(&reference::tag_to_version(t)).map(|v| (v, t)))
+        .filter_map(|t| {
+            Version::parse(&reference::tag_to_version(t))
+                .ok()
+                .map(|v| (v, t))
+        })
         .collect();
     let best = versions
         .iter()
@@ -507,7 +570,7 @@ pub fn resolve_tag(r: &OciRef, version: Option<&str>, opts: &Options) -> Result<
         None => {
             let mut have: Vec<String> = versions.iter().map(|(v, _)| v.to_string()).collect();
             have.sort();
-            Err(Error::Remote(format!(
+            Err(Error::remote(format!(
                 "{r}: no version matches {:?}{}",
                 constraint.as_str(),
                 if have.is_empty() {
@@ -539,17 +602,17 @@ async fn fetch_chart_manifest(
             ],
         )
         .await
-        .map_err(|e| remote_error("fetch manifest of", &shown, &r.host, e))?;
+        .map_err(|e| remote_error(Call::FetchManifest, &shown, &r.host, e))?;
     if let Some(d) = &r.digest {
         cache::verify(&body, d, &format!("manifest of {shown}"))?;
     }
     let manifest: OciImageManifest = serde_json::from_slice(&body).map_err(|e| {
-        Error::Remote(format!(
+        Error::remote(format!(
             "{shown}: the registry sent an unreadable manifest: {e}"
         ))
     })?;
     if manifest.config.media_type != CONFIG_MEDIA_TYPE {
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "{shown} is not a Helm chart: its config media type is {:?}, expected {CONFIG_MEDIA_TYPE:?}",
             manifest.config.media_type
         )));
@@ -562,21 +625,21 @@ async fn fetch_chart_manifest(
     let layer = match layers.as_slice() {
         [one] => (*one).clone(),
         [] => {
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "{shown}: the manifest has no chart layer ({CHART_MEDIA_TYPE})"
             )));
         }
         _ => {
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "{shown}: the manifest has {} chart layers; expected one",
                 layers.len()
             )));
         }
     };
     cache::digest_hex(&layer.digest)
-        .map_err(|e| Error::Remote(format!("{shown}: chart layer: {e}")))?;
+        .map_err(|e| Error::remote(format!("{shown}: chart layer: {e}")))?;
     if layer.size > MAX_LAYER_BYTES {
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "{shown}: the chart layer is {} bytes, over kpack's limit of {MAX_LAYER_BYTES}; refusing it",
             layer.size
         )));
@@ -602,10 +665,10 @@ async fn get_blob(
     client
         .pull_blob(&r.to_client_ref(), layer, &mut out)
         .await
-        .map_err(|e| remote_error("download chart layer of", &shown, &r.host, e))?;
+        .map_err(|e| remote_error(Call::DownloadLayer, &shown, &r.host, e))?;
     cache::verify(&out, &layer.digest, &format!("chart layer of {shown}"))?;
     if layer.size >= 0 && out.len() as i64 != layer.size {
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "{shown}: chart layer is {} bytes, the manifest says {}; refusing it",
             out.len(),
             layer.size
@@ -621,7 +684,7 @@ async fn get_blob(
 pub fn pull(reference: &str, version: Option<&str>, opts: &Options) -> Result<Pulled> {
     let r = OciRef::parse(reference)?;
     if r.repository.is_empty() {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "{reference} names no chart: give oci://HOST/REPO/CHART"
         )));
     }
@@ -677,7 +740,7 @@ pub fn fetch_chart_blob(
     block_on(async move {
         let (_, layer) = fetch_chart_manifest(&client, &t, &auth).await?;
         if layer.digest != want {
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "{t}: the tag now points at chart layer {}, not the expected {want}; refusing it (the chart was re-pushed? update the lock)",
                 layer.digest
             )));
@@ -691,12 +754,12 @@ pub fn fetch_chart_blob(
 /// Returns the file written.
 pub fn login(host: &str, username: &str, password: &str, opts: &Options) -> Result<PathBuf> {
     let probe = OciRef::parse(&format!("oci://{host}")).map_err(|_| {
-        Error::Usage(format!(
+        Error::usage(format!(
             "{host:?} is not a registry host (HOST or HOST:PORT)"
         ))
     })?;
     if !probe.repository.is_empty() {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "log in to a registry host ({}), not a repository",
             probe.host
         )));
@@ -717,7 +780,7 @@ pub fn login(host: &str, username: &str, password: &str, opts: &Options) -> Resu
         let token = client
             .auth(&cref, &oauth, RegistryOperation::Pull)
             .await
-            .map_err(|e| remote_error("log in to", &h, &h, e))?;
+            .map_err(|e| remote_error(Call::Login, &h, &h, e))?;
         if token.is_some() {
             return Ok(());
         }
@@ -727,7 +790,7 @@ pub fn login(host: &str, username: &str, password: &str, opts: &Options) -> Resu
             Err(
                 e @ (OciDistributionError::UnauthorizedError { .. }
                 | OciDistributionError::AuthenticationFailure(_)),
-            ) => Err(remote_error("log in to", &h, &h, e)),
+            ) => Err(remote_error(Call::Login, &h, &h, e)),
             Err(OciDistributionError::RegistryError { envelope, url })
                 if envelope
                     .errors
@@ -735,14 +798,14 @@ pub fn login(host: &str, username: &str, password: &str, opts: &Options) -> Resu
                     .any(|x| x.code == OciErrorCode::Unauthorized) =>
             {
                 Err(remote_error(
-                    "log in to",
+                    Call::Login,
                     &h,
                     &h,
                     OciDistributionError::RegistryError { envelope, url },
                 ))
             }
             Err(e @ OciDistributionError::RequestError(_)) => {
-                Err(remote_error("log in to", &h, &h, e))
+                Err(remote_error(Call::Login, &h, &h, e))
             }
             // Catalog not offered or not allowed: the credentials were not refused.
             Err(_) => Ok(()),
@@ -786,7 +849,7 @@ pub fn load_chart(
         return crate::chart::load_bytes(&pulled.bytes, &pulled.reference);
     }
     if let Some(v) = version {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "--version {v} applies to oci:// chart references; {source} is a local chart (its version is in its Chart.yaml)"
         )));
     }
@@ -835,7 +898,7 @@ mod tests {
     #[test]
     fn error_messages_name_call_status_and_message() {
         let e = remote_error(
-            "push manifest to",
+            Call::PushManifest,
             "oci://h/x:1",
             "h",
             OciDistributionError::ServerError {
@@ -856,7 +919,7 @@ mod tests {
         )
         .unwrap();
         let e = remote_error(
-            "fetch manifest of",
+            Call::FetchManifest,
             "oci://h/x:9",
             "h",
             OciDistributionError::RegistryError {
@@ -870,7 +933,7 @@ mod tests {
             "{e}"
         );
         let e = remote_error(
-            "fetch manifest of",
+            Call::FetchManifest,
             "oci://h/x:9",
             "h",
             OciDistributionError::UnauthorizedError { url: "u".into() },

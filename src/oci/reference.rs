@@ -90,7 +90,7 @@ impl OciRef {
     /// Parse `oci://host[:port][/repo...][:tag][@digest]`.
     pub fn parse(s: &str) -> Result<Self> {
         let bad = |why: &str| {
-            Error::Usage(format!(
+            Error::usage(format!(
                 "invalid registry reference {s:?}: {why} (expected oci://HOST[:PORT]/REPOSITORY[:TAG])"
             ))
         };
@@ -151,7 +151,7 @@ impl OciRef {
     /// (`oci://host/charts` + `nginx` → `oci://host/charts/nginx`).
     pub fn join(&self, name: &str) -> Result<OciRef> {
         if !valid_component(name) {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "chart name {name:?} cannot be used in a registry repository path"
             )));
         }

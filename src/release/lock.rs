@@ -7,6 +7,7 @@
 //! marks that revision failed so that the release can be upgraded or rolled back again.
 
 use super::{Lock, Release, Status, Store, StoreError};
+use crate::error::Reason;
 use crate::{Error, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::sync::OnceLock;
@@ -16,9 +17,24 @@ use std::time::Duration;
 /// pruning and writing records take time beyond what `--timeout` bounds.
 pub const MARGIN: Duration = Duration::from_secs(300);
 
-/// A store error as a crate error (the store's message already names the record).
+/// A store error as a crate error (the store's message already names the record); a lost
+/// race for a revision is a [`Reason::Conflict`].
 pub fn store_error(e: StoreError) -> Error {
-    Error::Remote(e.to_string())
+    Error::from(e)
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Error {
+        let reason = match &e {
+            StoreError::Exists { .. } => Some(Reason::Conflict),
+            StoreError::Other(_) => None,
+        };
+        let err = Error::remote(e.to_string());
+        match reason {
+            Some(r) => err.with_reason(r),
+            None => err,
+        }
+    }
 }
 
 /// Now, as the RFC 3339 text records hold.
@@ -141,21 +157,22 @@ pub fn pending_error(latest: &Release) -> Error {
     let op = operation(latest.status);
     let name = &latest.name;
     let Some(lock) = &latest.lock else {
-        return Error::Remote(format!(
+        return Error::remote(format!(
             "release {name} is locked: revision {} is {} with no lock owner recorded (a run that died, or a record written by another tool); run `kpack recover {name}`, then retry",
             latest.revision, latest.status
         ));
     };
     match state(lock) {
-        LockState::Live | LockState::Ours => Error::Remote(format!(
+        LockState::Live | LockState::Ours => Error::remote(format!(
             "release {name} is busy: {op} by {} since {} (lock expires {}); wait, or if that run died, run `kpack recover {name}`",
             lock.owner, lock.acquired, lock.expires
-        )),
-        LockState::Expired => Error::Remote(format!(
+        ))
+        .with_reason(Reason::Busy),
+        LockState::Expired => Error::remote(format!(
             "release {name} is locked by a run that did not finish: {op} by {} since {} (lock expired {}); run `kpack recover {name}`, then retry",
             lock.owner, lock.acquired, lock.expires
         )),
-        LockState::OwnerGone => Error::Remote(format!(
+        LockState::OwnerGone => Error::remote(format!(
             "release {name} is locked by a run that died: {op} by {} since {} (that process no longer runs); run `kpack recover {name}`, then retry",
             lock.owner, lock.acquired
         )),
@@ -181,13 +198,15 @@ pub fn acquire(store: &dyn Store, mut record: Release, timeout: Duration) -> Res
             let other = store.get(&name, revision).map_err(store_error)?;
             Err(match other {
                 Some(o) if o.status.is_pending() => pending_error(&o),
-                Some(o) => Error::Remote(format!(
+                Some(o) => Error::remote(format!(
                     "release {name} changed while this operation started: another run made revision {revision} ({}); check `kpack history {name}` and retry",
                     o.status
-                )),
-                None => Error::Remote(format!(
+                ))
+                .with_reason(Reason::Conflict),
+                None => Error::remote(format!(
                     "release {name}: revision {revision} appeared and vanished while this operation started; retry"
-                )),
+                ))
+                .with_reason(Reason::Conflict),
             })
         }
         Err(e) => Err(store_error(e)),
@@ -205,7 +224,7 @@ pub fn finish(
     record.description = description;
     record.lock = None;
     store.update(record).map_err(|e| {
-        Error::Remote(format!(
+        Error::remote(format!(
             "release {}: could not record revision {} as {status}: {e}; the release stays locked until `kpack recover {}`",
             record.name, record.revision, record.name
         ))
@@ -231,7 +250,9 @@ pub enum Recovered {
 pub fn recover(store: &dyn Store, name: &str, force: bool) -> Result<Recovered> {
     let all = store.list(Some(name)).map_err(store_error)?;
     let Some(latest) = all.into_iter().max_by_key(|r| r.revision) else {
-        return Err(Error::Remote(format!("release {name} not found")));
+        return Err(
+            Error::remote(format!("release {name} not found")).with_reason(Reason::NotFound)
+        );
     };
     if !latest.status.is_pending() {
         return Ok(Recovered::NotLocked(Box::new(latest)));
@@ -239,13 +260,14 @@ pub fn recover(store: &dyn Store, name: &str, force: bool) -> Result<Recovered> 
     let st = latest.lock.as_ref().map(state);
     if matches!(st, Some(LockState::Live | LockState::Ours)) && !force {
         let lock = latest.lock.as_ref().expect("checked");
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "release {name} is busy: {} by {} since {} (lock expires {}); it may still be running. Wait for it, or if you are sure that run died, run `kpack recover {name} --force`",
             operation(latest.status),
             lock.owner,
             lock.acquired,
             lock.expires
-        )));
+        ))
+        .with_reason(Reason::Busy));
     }
     let was = latest.clone();
     let mut now = latest;

@@ -91,7 +91,7 @@ impl StaticPodTarget {
             target.lock = Some(lock_dir(dir, timeout, on_wait)?);
             target.clean_temporaries();
         } else if dir.exists() && !dir.is_dir() {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "--static-pods {}: not a directory",
                 dir.display()
             )));
@@ -139,7 +139,7 @@ impl StaticPodTarget {
 
     fn require_lock(&self, what: &str) -> Result<()> {
         if self.lock.is_none() {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "static pods in {}: {what} needs the directory lock (open the target with LockMode::Wait)",
                 self.dir.display()
             )));
@@ -151,7 +151,7 @@ impl StaticPodTarget {
     fn read_pod(&self, path: &Path) -> Result<Option<Json>> {
         match fs::read_to_string(path) {
             Ok(text) => yaml::parse(&text).map(Some).map_err(|e| {
-                Error::Manifest(format!("{}: not a valid manifest: {}", path.display(), e))
+                Error::manifest(format!("{}: not a valid manifest: {}", path.display(), e))
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(path.display(), e)),
@@ -160,14 +160,14 @@ impl StaticPodTarget {
 
     fn check_doc(doc: &Document) -> Result<()> {
         if doc.is_hook() {
-            return Err(Error::Manifest(format!(
+            return Err(Error::manifest(format!(
                 "{} (from {}) is a hook: the static-pod target runs no hooks (a static pod cannot run to completion); remove the hook annotation or install the chart on a cluster",
                 doc.identity(),
                 doc.source
             )));
         }
         if doc.kind() != "Pod" || doc.api_version() != "v1" {
-            return Err(Error::Manifest(format!(
+            return Err(Error::manifest(format!(
                 "{} ({} from {}) cannot be installed as a static pod: a kubelet manifest directory only runs Pods (apiVersion v1); remove it from the chart for this target or install the chart on a cluster",
                 doc.identity(),
                 doc.api_version(),
@@ -176,7 +176,7 @@ impl StaticPodTarget {
         }
         let name = doc.name();
         if name.is_empty() || name.starts_with('.') || name.contains(['/', '\\', '\0']) {
-            return Err(Error::Manifest(format!(
+            return Err(Error::manifest(format!(
                 "Pod {name:?} (from {}): a static pod needs a metadata.name usable as a file name",
                 doc.source
             )));
@@ -211,7 +211,7 @@ fn lock_dir(dir: &Path, timeout: Duration, on_wait: &mut dyn FnMut(&str)) -> Res
                     holder.to_string()
                 };
                 if Instant::now() >= deadline {
-                    return Err(Error::Remote(format!(
+                    return Err(Error::remote(format!(
                         "static pods in {}: another kpack run holds the directory ({holder}) and did not finish within {}s; try again when it is done",
                         dir.display(),
                         timeout.as_secs()
@@ -284,7 +284,7 @@ impl Target for StaticPodTarget {
                 name: doc.name().to_string(),
             };
             if let Some(prev) = out.iter().find(|o| o.name == r.name) {
-                return Err(Error::Manifest(format!(
+                return Err(Error::manifest(format!(
                     "{r} (from {}) and {prev} would both be written to {}: static pod names must be unique in the directory",
                     doc.source,
                     self.file_for(&r.name).display()
@@ -324,7 +324,7 @@ impl Target for StaticPodTarget {
                 Ok(e) => e,
                 Err(_) if opts.take_ownership => None,
                 Err(e) => {
-                    return Err(Error::Remote(format!(
+                    return Err(Error::remote(format!(
                         "{e}; kpack does not own that file: pass --take-ownership to replace it with {} of release {}",
                         doc.identity(),
                         opts.owner
@@ -338,7 +338,7 @@ impl Target for StaticPodTarget {
                         Some(o) => format!("it belongs to release {o}"),
                         None => "it was not written by kpack".into(),
                     };
-                    return Err(Error::Remote(format!(
+                    return Err(Error::remote(format!(
                         "Pod {}/{} exists in {} and {who}; kpack never takes over an object silently: pass --take-ownership to make release {} its owner",
                         pod_namespace(old),
                         old.pointer("/metadata/name")
@@ -355,7 +355,7 @@ impl Target for StaticPodTarget {
             );
             text.push_str(
                 &yaml::to_string(&object)
-                    .map_err(|e| Error::Manifest(format!("{}: {e}", doc.identity())))?,
+                    .map_err(|e| Error::manifest(format!("{}: {e}", doc.identity())))?,
             );
             planned.push((path, object, text));
         }
@@ -452,7 +452,7 @@ impl Target for StaticPodTarget {
         if missing.is_empty() {
             Ok(())
         } else {
-            Err(Error::Remote(format!(
+            Err(Error::remote(format!(
                 "static pods not in place:\n  {}",
                 missing.join("\n  ")
             )))

@@ -41,7 +41,7 @@ fn resolve_aliases(chart: &Chart) -> Result<Chart> {
     let mut used = vec![false; chart.subcharts.len()];
     for dep in &chart.metadata.dependencies {
         let idx = chart.subcharts.iter().position(|s| s.name() == dep.name).ok_or_else(|| {
-            Error::Chart(format!(
+            Error::chart(format!(
                 "{}/Chart.yaml: dependency {:?} is declared but missing from charts/; run `kpack dependency update {}`",
                 chart.origin, dep.name, chart.origin
             ))
@@ -52,7 +52,7 @@ fn resolve_aliases(chart: &Chart) -> Result<Chart> {
             sub.metadata.name = alias.clone();
         }
         if subs.iter().any(|s: &Chart| s.name() == sub.name()) {
-            return Err(Error::Chart(format!(
+            return Err(Error::chart(format!(
                 "{}/Chart.yaml: two dependencies are both named {:?}; give one an alias",
                 chart.origin,
                 sub.name()

@@ -53,7 +53,7 @@ fn coalesce_into(chart: &Chart, dest: &mut Map, path: &str) -> Result<()> {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(m)) => m.clone(),
             Some(other) => {
-                return Err(Error::Values(format!(
+                return Err(Error::values(format!(
                     "values for subchart {name:?} (at {path}.{name}) must be a map, not {}",
                     kind_name(other)
                 )));

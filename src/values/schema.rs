@@ -36,7 +36,7 @@ const MAX_SHOWN: usize = 60;
 const MAX_ENUM_SHOWN: usize = 10;
 
 /// Validate `values` against `schema`. `chart` names the chart for messages (e.g. `"web"` or
-/// `"web/charts/db"`). Returns every violation, not only the first, as one [`Error::Values`];
+/// `"web/charts/db"`). Returns every violation, not only the first, as one [`Kind::Values`](crate::error::Kind::Values);
 /// a schema that cannot be used is reported the same way.
 pub fn validate(schema: &Value, values: &Value, chart: &str) -> Result<()> {
     let draft = draft_of(schema);
@@ -47,7 +47,7 @@ pub fn validate(schema: &Value, values: &Value, chart: &str) -> Result<()> {
             if problems.is_empty() {
                 problems.push(schema_error_problem(&first));
             }
-            return Err(Error::Values(format!(
+            return Err(Error::values(format!(
                 "{}\nfix values.schema.json, or {SKIP_HINT}",
                 report(&schema_header(chart, draft), problems)
             )));
@@ -60,7 +60,7 @@ pub fn validate(schema: &Value, values: &Value, chart: &str) -> Result<()> {
     if problems.is_empty() {
         return Ok(());
     }
-    Err(Error::Values(format!(
+    Err(Error::values(format!(
         "{}\nfix the values (or the schema), or {SKIP_HINT}",
         report(
             &format!("values for chart \"{chart}\" do not match values.schema.json"),
@@ -78,7 +78,7 @@ pub fn check_schema(schema: &Value, chart: &str) -> Result<()> {
     if problems.is_empty() {
         return Ok(());
     }
-    Err(Error::Values(format!(
+    Err(Error::values(format!(
         "{}\nfix values.schema.json so it is a valid JSON Schema (\"$schema\" picks draft 4, 6, 7, 2019-09 or 2020-12; 2020-12 when absent)",
         report(&schema_header(chart, draft), problems)
     )))
@@ -315,7 +315,7 @@ mod tests {
 
     fn err_of(r: Result<()>) -> String {
         match r {
-            Err(Error::Values(m)) => m,
+            Err(e) if e.kind() == crate::error::Kind::Values => e.message().to_string(),
             other => panic!("expected a values error, got {other:?}"),
         }
     }

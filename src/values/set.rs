@@ -65,7 +65,7 @@ impl SetKind {
 ///
 /// For [`SetKind::File`], values are paths whose file content becomes the string value (read
 /// relative to the current directory). On error `dest` is left unchanged and the
-/// [`Error::Values`] message names the flag, the argument, the character position and the fix.
+/// [`Kind::Values`](crate::error::Kind::Values) message names the flag, the argument, the character position and the fix.
 pub fn apply(dest: &mut Map, arg: &str, kind: SetKind) -> Result<()> {
     if kind == SetKind::Json {
         let trimmed = arg.trim_start();
@@ -127,7 +127,7 @@ impl ParseError {
     }
 
     fn into_error(self, arg: &str, kind: SetKind) -> Error {
-        Error::Values(format!(
+        Error::values(format!(
             "invalid {} argument \"{}\" at character {}: {}; {}",
             kind.flag(),
             arg,
@@ -639,8 +639,10 @@ mod tests {
     fn check_err(arg: &str, kind: SetKind, expected: &str) {
         match parse(arg, kind) {
             Ok(v) => panic!("{arg:?} ({kind:?}) should fail, got {}", Value::Object(v)),
-            Err(Error::Values(m)) => assert_eq!(m, expected, "{arg:?} ({kind:?})"),
-            Err(other) => panic!("{arg:?} ({kind:?}): wrong error variant {other:?}"),
+            Err(e) if e.kind() == crate::error::Kind::Values => {
+                assert_eq!(e.message(), expected, "{arg:?} ({kind:?})")
+            }
+            Err(other) => panic!("{arg:?} ({kind:?}): wrong error kind {other:?}"),
         }
     }
 

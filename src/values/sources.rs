@@ -48,7 +48,7 @@ impl ValueOptions {
                 ("<stdin>".to_string(), s)
             } else {
                 let text = std::fs::read_to_string(f).map_err(|e| {
-                    Error::Values(format!(
+                    Error::values(format!(
                         "values file {f}: {e} (check the path given to -f/--values)"
                     ))
                 })?;
@@ -77,10 +77,10 @@ pub fn parse_values_text(text: &str, name: &str) -> Result<Map> {
     match yaml::parse(text) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(Value::Null) => Ok(Map::new()),
-        Ok(other) => Err(Error::Values(format!(
+        Ok(other) => Err(Error::values(format!(
             "{name}: a values file must be a map of keys to values, not {}",
             super::merge::kind_name(&other)
         ))),
-        Err(e) => Err(Error::Values(e.at(name))),
+        Err(e) => Err(Error::values(e.at(name))),
     }
 }

@@ -966,6 +966,9 @@ fn a_live_lock_makes_the_release_busy() {
         );
     }
     assert!(t.take_log().is_empty());
+    // Scripts and retries tell a busy release by its reason, not by its message.
+    let busy = do_upgrade(&t, &web(), json!({}), &uopts("web")).unwrap_err();
+    assert_eq!(busy.reason(), Some(kpack::error::Reason::Busy), "{busy}");
     // recover refuses a live lock unless forced.
     let e = err(recover::recover(&t, "web", NS, false));
     assert!(e.contains("kpack recover web --force"), "{e}");

@@ -71,7 +71,7 @@ pub async fn unknown_kinds_error(disc: &Discovery, unknown: &[&Document]) -> Err
         let why = disc.explain_unknown(d.api_version(), d.kind()).await;
         lines.push(format!("  - {} ({}): {why}", d.identity(), d.source));
     }
-    Error::Manifest(format!(
+    Error::manifest(format!(
         "{} object(s) of a kind the cluster does not know; nothing was applied:\n{}\n\
          (install the CRD that defines the kind first, ship it in the chart's crds/ or templates, or fix the apiVersion)",
         unknown.len(),
@@ -106,7 +106,7 @@ async fn prepare(
         };
         let reference = object_ref(d, &resource, &opts.namespace);
         if resource.namespaced && reference.namespace.as_deref().unwrap_or("").is_empty() {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "{}: no namespace given and no release namespace set",
                 d.identity()
             )));
@@ -171,7 +171,7 @@ async fn wait_crd_served(client: &Client, disc: &Discovery, r: &Resource) -> Res
                     }
                 }
                 readiness::State::Failed(m) => {
-                    return Err(Error::Remote(format!(
+                    return Err(Error::remote(format!(
                         "CustomResourceDefinition {name}: {m}"
                     )));
                 }
@@ -179,7 +179,7 @@ async fn wait_crd_served(client: &Client, disc: &Discovery, r: &Resource) -> Res
             }
         }
         if Instant::now() >= deadline {
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "{} {}: its CustomResourceDefinition {name} did not become Established and served within {}s",
                 r.api_version(),
                 r.kind,
@@ -209,7 +209,7 @@ pub async fn get_json(
 ) -> Result<Option<Json>> {
     let req = Request::new(r.collection_url(namespace))
         .get(name, &Default::default())
-        .map_err(|e| Error::Remote(format!("{} {name}: {e}", r.kind)))?;
+        .map_err(|e| Error::remote(format!("{} {name}: {e}", r.kind)))?;
     match client.request::<Json>(req).await {
         Ok(v) => Ok(Some(v)),
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
@@ -464,7 +464,7 @@ pub async fn apply_group(
             } else {
                 format!("release {}", opts.owner)
             };
-            return Err(Error::Remote(format!(
+            return Err(Error::remote(format!(
                 "{} existing object(s) are not owned by {owner}; refusing to take them over:\n{}\n\
                  (delete them, rename them in the chart, or pass --take-ownership to adopt them)",
                 foreign.len(),
@@ -524,7 +524,7 @@ pub async fn apply_group(
                 applied.join("\n  - ")
             )
         };
-        return Err(Error::Remote(format!(
+        return Err(Error::remote(format!(
             "applying {} of {} object(s) failed:\n{}{done}",
             failed.len(),
             items.len(),
@@ -592,7 +592,7 @@ pub async fn delete_objects(
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(Error::Remote(format!(
+        Err(Error::remote(format!(
             "deleting {} object(s) failed:\n  - {}",
             failed.len(),
             failed.join("\n  - ")

@@ -108,7 +108,7 @@ impl Discovery {
             }
         }
         while let Some(r) = set.join_next().await {
-            r.map_err(|e| Error::Remote(format!("discovery task failed: {e}")))??;
+            r.map_err(|e| Error::remote(format!("discovery task failed: {e}")))??;
         }
         Ok(())
     }
@@ -328,7 +328,7 @@ async fn get_json(client: &Client, url: &str) -> Result<Json> {
     let req = http::Request::get(url)
         .header(http::header::ACCEPT, ACCEPT_AGGREGATED)
         .body(Vec::new())
-        .map_err(|e| Error::Remote(format!("discovery {url}: {e}")))?;
+        .map_err(|e| Error::remote(format!("discovery {url}: {e}")))?;
     client
         .request::<Json>(req)
         .await
@@ -350,7 +350,7 @@ async fn fetch(client: &Client, api_version: &str) -> Result<GroupVersion> {
     let req = http::Request::get(&url)
         .header(http::header::ACCEPT, "application/json")
         .body(Vec::new())
-        .map_err(|e| Error::Remote(format!("discovery {url}: {e}")))?;
+        .map_err(|e| Error::remote(format!("discovery {url}: {e}")))?;
     let list: Json = match client.request(req).await {
         Ok(v) => v,
         Err(kube::Error::Api(s)) if s.code == 404 => return Ok(None),

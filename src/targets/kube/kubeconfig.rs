@@ -49,7 +49,7 @@ pub struct Resolved {
 pub fn load(opts: &ConnectOptions) -> Result<Option<(Kubeconfig, Vec<PathBuf>)>> {
     if let Some(path) = &opts.kubeconfig {
         if !path.is_file() {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "--kubeconfig {}: no such file",
                 path.display()
             )));
@@ -66,7 +66,7 @@ pub fn load(opts: &ConnectOptions) -> Result<Option<(Kubeconfig, Vec<PathBuf>)>>
             let existing: Vec<PathBuf> = paths.iter().filter(|p| p.exists()).cloned().collect();
             if existing.is_empty() {
                 let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                return Err(Error::Usage(format!(
+                return Err(Error::usage(format!(
                     "KUBECONFIG names no existing file ({}); fix KUBECONFIG or pass --kubeconfig",
                     names.join(", ")
                 )));
@@ -91,7 +91,7 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Kubeconfig> {
     for p in paths {
         let next = read_one(p)?;
         merged = merged.merge(next).map_err(|e| {
-            Error::Usage(format!(
+            Error::usage(format!(
                 "kubeconfig {}: cannot be merged with the files before it: {e}",
                 p.display()
             ))
@@ -104,7 +104,7 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Kubeconfig> {
 /// strings as unset the way client-go does, so an empty `current-context` does not win.
 fn read_one(path: &Path) -> Result<Kubeconfig> {
     let mut kc = Kubeconfig::read_from(path)
-        .map_err(|e| Error::Usage(format!("kubeconfig {}: {e}", path.display())))?;
+        .map_err(|e| Error::usage(format!("kubeconfig {}: {e}", path.display())))?;
     if kc.current_context.as_deref() == Some("") {
         kc.current_context = None;
     }
@@ -128,19 +128,18 @@ pub fn resolve(opts: &ConnectOptions) -> Result<Resolved> {
 
 fn in_cluster(opts: &ConnectOptions) -> Result<Resolved> {
     if std::env::var_os("KUBERNETES_SERVICE_HOST").is_none() {
-        return Err(Error::Usage(
+        return Err(Error::usage(
             "no cluster configuration found: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, \
-             or run kpack inside a pod (KUBERNETES_SERVICE_HOST is not set)"
-                .into(),
+             or run kpack inside a pod (KUBERNETES_SERVICE_HOST is not set)",
         ));
     }
     if let Some(ctx) = &opts.context {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "--kube-context {ctx}: no kubeconfig file was found (running with the in-cluster configuration)"
         )));
     }
     let config =
-        Config::incluster().map_err(|e| Error::Remote(format!("in-cluster configuration: {e}")))?;
+        Config::incluster().map_err(|e| Error::remote(format!("in-cluster configuration: {e}")))?;
     let namespace = opts
         .namespace
         .clone()
@@ -164,7 +163,7 @@ fn from_kubeconfig(kc: Kubeconfig, files: Vec<PathBuf>, opts: &ConnectOptions) -
     let context = match opts.context.clone().or_else(|| kc.current_context.clone()) {
         Some(c) => c,
         None => {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "{source} has no current-context; pass --kube-context ({listing})"
             )));
         }
@@ -175,7 +174,7 @@ fn from_kubeconfig(kc: Kubeconfig, files: Vec<PathBuf>, opts: &ConnectOptions) -
         } else {
             "current-context"
         };
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "{how} {context:?} is not defined in {source} ({listing})"
         )));
     };
@@ -183,13 +182,13 @@ fn from_kubeconfig(kc: Kubeconfig, files: Vec<PathBuf>, opts: &ConnectOptions) -
     let cluster = kc.clusters.iter().find(|c| c.name == ctx.cluster);
     match cluster.and_then(|c| c.cluster.as_ref()) {
         None => {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "context {context:?} names cluster {:?}, which is not defined in {source}",
                 ctx.cluster
             )));
         }
         Some(c) if c.server.as_deref().unwrap_or("").is_empty() => {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "cluster {:?} of context {context:?} has no server in {source}",
                 ctx.cluster
             )));
@@ -207,7 +206,7 @@ fn from_kubeconfig(kc: Kubeconfig, files: Vec<PathBuf>, opts: &ConnectOptions) -
         user: None,
     };
     let config = block_on_local(Config::from_custom_kubeconfig(kc, &options))
-        .map_err(|e| Error::Usage(format!("{source}, context {context:?}: {e}")))?;
+        .map_err(|e| Error::usage(format!("{source}, context {context:?}: {e}")))?;
     Ok(Resolved {
         config,
         context: Some(context),

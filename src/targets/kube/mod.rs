@@ -14,6 +14,7 @@ pub mod kubeconfig;
 pub mod readiness;
 pub mod store;
 
+use crate::error::Reason;
 use crate::manifest::Document;
 use crate::release::Store;
 use crate::targets::{ApplyOptions, ObjectRef, Readiness, Target};
@@ -66,14 +67,14 @@ impl KubeTarget {
             .thread_name("kpack-kube")
             .enable_all()
             .build()
-            .map_err(|e| Error::Io(format!("starting the cluster client runtime: {e}")))?;
+            .map_err(|e| Error::io_message(format!("starting the cluster client runtime: {e}")))?;
         let server = resolved.config.cluster_url.to_string();
         let config = resolved.config;
         crate::tls::install_crypto_provider();
         let client = {
             let _guard = rt.enter();
             Client::try_from(config).map_err(|e| {
-                Error::Usage(format!(
+                Error::usage(format!(
                     "{}: cannot build a client for {server}: {e}",
                     resolved.source
                 ))
@@ -181,27 +182,29 @@ pub fn remote_error(what: &str, e: kube::Error) -> Error {
                     format!("{} ({reason}HTTP {code})", s.message.trim())
                 }
             };
-            Error::Remote(format!("{what}: {detail}"))
+            let reason = match s.code {
+                401 | 403 => Some(Reason::Unauthorized),
+                404 => Some(Reason::NotFound),
+                409 => Some(Reason::Conflict),
+                _ => None,
+            };
+            let err = Error::remote(format!("{what}: {detail}"));
+            match reason {
+                Some(r) => err.with_reason(r),
+                None => err,
+            }
         }
         other => {
             let transport = matches!(other, kube::Error::Service(_) | kube::Error::HyperError(_));
-            let mut msg = other.to_string();
-            let mut src = std::error::Error::source(&other);
-            while let Some(s) = src {
-                let t = s.to_string();
-                if !msg.contains(&t) {
-                    msg.push_str(": ");
-                    msg.push_str(&t);
-                }
-                src = s.source();
-            }
-            if transport {
-                Error::Remote(format!(
+            let msg = crate::error::chain_text(&other);
+            let err = if transport {
+                Error::remote(format!(
                     "{what}: connection to the API server failed: {msg}"
                 ))
             } else {
-                Error::Remote(format!("{what}: {msg}"))
-            }
+                Error::remote(format!("{what}: {msg}"))
+            };
+            err.with_source(other)
         }
     }
 }
@@ -326,7 +329,7 @@ impl Target for KubeTarget {
             let version_req = http::Request::get("/version")
                 .header(http::header::ACCEPT, "application/json")
                 .body(Vec::new())
-                .map_err(|e| Error::Remote(format!("GET /version: {e}")))?;
+                .map_err(|e| Error::remote(format!("GET /version: {e}")))?;
             let (version, served) = futures::try_join!(
                 async {
                     self.client
@@ -351,7 +354,7 @@ impl Target for KubeTarget {
                     ))
                 })
                 .map_err(|e| {
-                    Error::Remote(format!("{}: unexpected server version: {e}", self.server))
+                    Error::remote(format!("{}: unexpected server version: {e}", self.server))
                 })?;
             let mut api_versions = Vec::new();
             for (gv, resources) in &served.group_versions {
@@ -471,7 +474,7 @@ impl Target for KubeTarget {
                 reported = Some(current.clone());
             }
             if !failed.is_empty() {
-                return Err(Error::Remote(format!(
+                return Err(Error::remote(format!(
                     "{} object(s) failed while waiting for readiness:\n{}",
                     failed.len(),
                     failed.join("\n")
@@ -487,7 +490,7 @@ impl Target for KubeTarget {
                     .iter()
                     .map(|r| format!("  - {}: {}", r.object, r.message))
                     .collect();
-                return Err(Error::Remote(format!(
+                return Err(Error::remote(format!(
                     "timed out after {} waiting for {} of {} object(s) to be ready:\n{}",
                     human(timeout),
                     waiting.len(),

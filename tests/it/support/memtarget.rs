@@ -131,7 +131,7 @@ impl MemTarget {
             };
             let st = self.state();
             if !crds.iter().any(|c| defines(&c.object)) && !st.objects.values().any(defines) {
-                return Err(Error::Remote(format!(
+                return Err(Error::remote(format!(
                     "{} (from {}): the target does not know kind {} of {}",
                     d.identity(),
                     d.source,
@@ -201,7 +201,7 @@ impl Target for MemTarget {
             let mut st = self.state();
             if st.fail_apply.contains(&r.name) {
                 st.log.push(format!("failed {r}"));
-                return Err(Error::Remote(format!(
+                return Err(Error::remote(format!(
                     "{r}: the server refused the object (scripted failure)"
                 )));
             }
@@ -211,7 +211,7 @@ impl Target for MemTarget {
                     .and_then(|a| a.get(ANNOTATION_OWNER))
                     .and_then(Json::as_str);
                 if owner != Some(opts.owner.as_str()) && !opts.take_ownership {
-                    return Err(Error::Remote(format!(
+                    return Err(Error::remote(format!(
                         "{r} exists and is owned by {owner:?}, not {}",
                         opts.owner
                     )));
@@ -302,7 +302,7 @@ impl Target for MemTarget {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                return Err(Error::Remote(format!(
+                return Err(Error::remote(format!(
                     "timed out after {}ms waiting for: {}",
                     timeout.as_millis(),
                     pending.join(", ")
