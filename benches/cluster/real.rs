@@ -191,7 +191,10 @@ pub fn compare(total: u64, kpack_chart_writer: impl Fn(&Path, u64)) {
     println!(
         "\nreal kube-apiserver v1.36 (etcd 3.5, loopback), {total} objects, median of {rounds} rounds, wall time of the command:"
     );
-    println!("{:<24} {:>10} {:>10} {:>8}", "step", "kpack", "helm", "ratio");
+    println!(
+        "{:<24} {:>10} {:>10} {:>8}",
+        "step", "kpack", "helm", "ratio"
+    );
     for (i, step) in STEPS.iter().enumerate() {
         let k = median(kpack_t.iter().map(|t| t[i]).collect());
         let h = median(helm_t.iter().map(|t| t[i]).collect());
