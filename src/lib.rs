@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod oci;
 pub mod parallel;
 pub mod release;
+pub mod source;
 pub mod targets;
 pub mod tls;
 pub mod values;

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Limits};
 use crate::chart::Metadata;
-use crate::oci::{self, OciRef, cache, reference};
+use crate::oci::{self, cache};
+use crate::source::Repository;
 use crate::version::{self, Version};
 use crate::{Error, Result};
 
@@ -116,7 +117,7 @@ pub struct Fetched {
     pub unchanged: bool,
 }
 
-fn read_metadata(chart_dir: &Path) -> Result<Metadata> {
+pub(crate) fn read_metadata(chart_dir: &Path) -> Result<Metadata> {
     let p = chart_dir.join("Chart.yaml");
     let text = std::fs::read_to_string(&p).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -170,48 +171,6 @@ fn write_lock(chart_dir: &Path, lock: &Lock) -> Result<PathBuf> {
     Ok(p)
 }
 
-/// Where a `file://` repository points, relative to the chart directory.
-fn file_repo_dir(chart_dir: &Path, repository: &str) -> Option<PathBuf> {
-    let rel = repository.strip_prefix("file://")?;
-    let p = Path::new(rel);
-    Some(if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        chart_dir.join(p)
-    })
-}
-
-/// Package the chart directory of a `file://` dependency reproducibly.
-fn package_file_dep(
-    chart_dir: &Path,
-    dep_name: &str,
-    repository: &str,
-) -> Result<(Metadata, Vec<u8>)> {
-    let dir = file_repo_dir(chart_dir, repository).expect("caller checked file://");
-    if !dir.join("Chart.yaml").is_file() {
-        return Err(Error::chart(format!(
-            "dependency {dep_name:?}: {repository} ({}) is not a chart directory (no Chart.yaml)",
-            dir.display()
-        )));
-    }
-    let meta = read_metadata(&dir)?;
-    if meta.name != dep_name {
-        return Err(Error::chart(format!(
-            "dependency {dep_name:?}: {repository} holds chart {:?}, not {dep_name:?}",
-            meta.name
-        )));
-    }
-    let files = crate::chart::load::load_dir_files(&dir)?;
-    let bytes = archive::write_chart_tgz(&meta.name, &files)?;
-    Ok((meta, bytes))
-}
-
-fn unsupported_repo(name: &str, repository: &str) -> Error {
-    Error::usage(format!(
-        "dependency {name:?}: repository {repository:?} is not supported; use oci://HOST/REPO (the chart is REPO/{name}) or file://PATH (a chart directory)"
-    ))
-}
-
 /// Resolve and fetch one dependency: (lock entry, archive bytes).
 fn resolve_one(
     chart_dir: &Path,
@@ -228,56 +187,15 @@ fn resolve_one(
         &dep.version
     })
     .map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
-    if repo.starts_with("file://") {
-        let (meta, bytes) = package_file_dep(chart_dir, &dep.name, repo)?;
-        let v = Version::parse_strict(&meta.version).map_err(|e| {
-            Error::chart(format!(
-                "dependency {:?}: {repo} has version {:?}, which is not SemVer ({e})",
-                dep.name, meta.version
-            ))
-        })?;
-        if !constraint.matches(&v) {
-            return Err(Error::chart(format!(
-                "dependency {:?}: {repo} is at version {v}, which does not satisfy {:?}",
-                dep.name,
-                constraint.as_str()
-            )));
-        }
-        let locked = Locked {
-            name: dep.name.clone(),
-            version: meta.version,
-            repository: repo.to_string(),
-            digest: cache::sha256_digest(&bytes),
-        };
-        return Ok(Some((locked, bytes)));
-    }
-    if oci::is_oci(repo) {
-        let base =
-            OciRef::parse(repo).map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
-        if base.tag.is_some() || base.digest.is_some() {
-            return Err(Error::usage(format!(
-                "dependency {:?}: repository {repo} must not carry a tag or digest; put the version in `version:`",
-                dep.name
-            )));
-        }
-        let chart_ref = base.join(&dep.name)?;
-        let pulled = oci::pull(&chart_ref.to_string(), Some(constraint.as_str()), opts)
-            .map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
-        if pulled.name != dep.name {
-            return Err(Error::chart(format!(
-                "dependency {:?}: {} holds chart {:?}",
-                dep.name, pulled.reference, pulled.name
-            )));
-        }
-        let locked = Locked {
-            name: dep.name.clone(),
-            version: pulled.version.clone(),
-            repository: repo.to_string(),
-            digest: pulled.chart_digest.clone(),
-        };
-        return Ok(Some((locked, pulled.bytes)));
-    }
-    Err(unsupported_repo(&dep.name, repo))
+    let fetched =
+        Repository::parse(repo, chart_dir, &dep.name)?.resolve(&dep.name, &constraint, opts)?;
+    let locked = Locked {
+        name: dep.name.clone(),
+        version: fetched.version,
+        repository: repo.to_string(),
+        digest: fetched.digest,
+    };
+    Ok(Some((locked, fetched.bytes)))
 }
 
 /// The version of a dependency without a repository, which must already be in `charts/`
@@ -437,30 +355,12 @@ pub fn build(chart_dir: &Path, opts: &oci::Options) -> Result<Vec<Fetched>> {
             planned.push((locked.clone(), None, true));
             continue;
         }
-        let bytes = if locked.repository.starts_with("file://") {
-            let (m, bytes) = package_file_dep(chart_dir, &locked.name, &locked.repository)?;
-            let digest = cache::sha256_digest(&bytes);
-            if m.version != locked.version || digest != locked.digest {
-                return Err(Error::chart(format!(
-                    "dependency {:?}: {} changed since {LOCK_FILE} was written (now version {} with digest {digest}; locked {} with {}); run `kpack dependency update`",
-                    locked.name, locked.repository, m.version, locked.version, locked.digest
-                )));
-            }
-            bytes
-        } else if oci::is_oci(&locked.repository) {
-            let chart_ref = OciRef::parse(&locked.repository)?.join(&locked.name)?;
-            let b = oci::fetch_chart_blob(
-                &chart_ref.to_string(),
-                &reference::version_to_tag(&locked.version),
-                &locked.digest,
-                opts,
-            )
-            .map_err(|e| e.context(format!("dependency {:?}", locked.name)))?;
-            cache::verify(&b, &locked.digest, &format!("dependency {:?}", locked.name))?;
-            b
-        } else {
-            return Err(unsupported_repo(&locked.name, &locked.repository));
-        };
+        let bytes = Repository::parse(&locked.repository, chart_dir, &locked.name)?.fetch(
+            &locked.name,
+            &locked.version,
+            &locked.digest,
+            opts,
+        )?;
         planned.push((locked.clone(), Some(bytes), false));
     }
     let wanted: Vec<PathBuf> = planned

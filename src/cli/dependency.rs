@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use kpack::Result;
 use kpack::chart::dependency::{self, Fetched};
 
-use super::registry::RegistryArgs;
+use super::args::RegistryArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -1,8 +1,8 @@
 //! `kpack status NAME`: a release's record and the live readiness of its objects, as a
 //! summary with a resource table or `-o json|yaml`.
 
-use super::releases::{Output, out, print_data, status_text, table, time};
-use super::target::TargetArgs;
+use super::args::TargetArgs;
+use super::output::{Output, out, print_data, status_text, table, time};
 use kpack::Result;
 use kpack::action::status::status;
 use serde_json::json;

@@ -836,26 +836,6 @@ pub fn save_pulled(pulled: &Pulled, dir: &Path, untar: bool) -> Result<PathBuf> 
     archive::extract_chart_tgz(&pulled.bytes, &pulled.reference, dir, &Limits::default())
 }
 
-/// Load a chart from a directory, a `.tgz` archive or an `oci://` reference (pulled at
-/// `version`, an exact version or a range, through the cache). `version` is only
-/// meaningful for `oci://` references; given with a path it is refused.
-pub fn load_chart(
-    source: &str,
-    version: Option<&str>,
-    opts: &Options,
-) -> Result<crate::chart::Chart> {
-    if is_oci(source) {
-        let pulled = pull(source, version, opts)?;
-        return crate::chart::load_bytes(&pulled.bytes, &pulled.reference);
-    }
-    if let Some(v) = version {
-        return Err(Error::usage(format!(
-            "--version {v} applies to oci:// chart references; {source} is a local chart (its version is in its Chart.yaml)"
-        )));
-    }
-    crate::chart::load(Path::new(source))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

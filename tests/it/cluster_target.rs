@@ -124,7 +124,9 @@ fn kubeconfig_file(
     )
 }
 
-/// Run `f` with KUBECONFIG and HOME set as given (restored after).
+/// Run `f` with KUBECONFIG and HOME set as given (restored after). The one place the
+/// project allows `unsafe`: changing the process environment, serialised by ENV.
+#[allow(unsafe_code)]
 fn with_env<T>(kubeconfig: Option<&str>, home: &Path, f: impl FnOnce() -> T) -> T {
     let _guard = ENV.lock().unwrap_or_else(|e| e.into_inner());
     let saved = (
