@@ -24,7 +24,10 @@ fn assert_no_secret_values(text: &str) {
 }
 
 const CLUSTER_CHART: &[(&str, &str)] = &[
-    ("Chart.yaml", "apiVersion: kpack/v1\nname: shop\nversion: 2.0.0\n"),
+    (
+        "Chart.yaml",
+        "apiVersion: kpack/v1\nname: shop\nversion: 2.0.0\n",
+    ),
     (
         "values.yaml",
         "replicas: 1\ngreeting: hello\npassword: hunter2\n",

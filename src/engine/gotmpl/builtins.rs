@@ -1,9 +1,10 @@
 //! Go text/template's builtin functions (but `and`/`or`, which the executor evaluates
-//! lazily): `not`, `len`, `index`, `print`, `printf`, `println`, `eq`, `ne`, `lt`, `le`,
-//! `gt`, `ge`, `html`, `js`, `urlquery`, `call`, with Go's rules and error messages
+//! lazily, and `print`/`printf`/`println`, Go's fmt in the Go helper table): `not`,
+//! `len`, `index`, `eq`, `ne`, `lt`, `le`, `gt`, `ge`, `html`, `js`, `urlquery`, `call`,
+//! with Go's rules and error messages
 //! (`incompatible types for comparison`, `index out of range: 3`, `len of nil pointer`).
 
-use crate::engine::funcs::{printf, value};
+use crate::engine::funcs::value;
 use minijinja::value::{Value, ValueKind};
 
 /// Call the builtin `name`, if there is one.
@@ -12,20 +13,7 @@ pub fn call(name: &str, vals: &[Value]) -> Option<Result<Value, String>> {
         "not" => arity(name, vals, 1).map(|_| Value::from(!super::exec::truth(&vals[0]))),
         "len" => arity(name, vals, 1).and_then(|_| len(&vals[0])),
         "index" => index(vals),
-        "print" => Ok(sprint(vals).into()),
-        "printf" => {
-            if vals.is_empty() {
-                Err("wrong number of args for printf: want at least 1 got 0".into())
-            } else {
-                Ok(printf::sprintf(&value::go_string(&vals[0]), &vals[1..]).into())
-            }
-        }
-        "println" => {
-            // Sprintln: every operand as %v, joined by spaces, then a newline.
-            let mut out = vals.iter().map(value::go_v).collect::<Vec<_>>().join(" ");
-            out.push('\n');
-            Ok(Value::from(out))
-        }
+        // print, printf and println are Go's fmt in the Go helper table.
         "eq" => eq(vals),
         "ne" => arity(name, vals, 2).and_then(|_| eq(vals).map(|v| Value::from(!v.is_true()))),
         "lt" => arity(name, vals, 2).and_then(|_| lt(&vals[0], &vals[1]).map(Value::from)),
@@ -65,17 +53,7 @@ fn arity(name: &str, vals: &[Value], n: usize) -> Result<(), String> {
 
 /// `fmt.Sprint`: a space between two operands when neither is a string.
 pub fn sprint(vals: &[Value]) -> String {
-    let mut out = String::new();
-    let mut prev_string = true;
-    for (i, v) in vals.iter().enumerate() {
-        let is_string = v.as_str().is_some();
-        if i > 0 && !is_string && !prev_string {
-            out.push(' ');
-        }
-        out.push_str(&value::go_v(v));
-        prev_string = is_string;
-    }
-    out
+    crate::engine::funcs::printf::go_sprint(vals)
 }
 
 /// Go's evalArgs: one string argument as it is, anything else through `fmt.Sprint`.

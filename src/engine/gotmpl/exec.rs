@@ -333,8 +333,12 @@ const BUILTINS: &[&str] = &[
 const HELM: &[&str] = &["include", "tpl", "required", "fail", "lookup"];
 
 fn table() -> &'static FxHashMap<&'static str, Helper> {
-    static T: LazyLock<FxHashMap<&'static str, Helper>> =
-        LazyLock::new(|| funcs::helpers().into_iter().map(|h| (h.name, h)).collect());
+    static T: LazyLock<FxHashMap<&'static str, Helper>> = LazyLock::new(|| {
+        funcs::go_helpers()
+            .into_iter()
+            .map(|h| (h.name, h))
+            .collect()
+    });
     &T
 }
 
@@ -1032,14 +1036,6 @@ impl<'t> Frame<'_, '_, 't> {
                         ))
                     })?;
                     check_args(name, vals, h.min, h.max)?;
-                    // Go's maps have no order: what writes one out writes its keys sorted.
-                    let sorted;
-                    let vals = if SERIALIZERS.contains(&name) {
-                        sorted = vals.iter().map(sorted_maps).collect::<Vec<_>>();
-                        &sorted[..]
-                    } else {
-                        vals
-                    };
                     (h.f)(&Args { name: h.name, vals }).map_err(|e| plain(minijinja_message(&e)))
                 }
             },
@@ -1146,48 +1142,6 @@ fn check_args(name: &str, vals: &[Value], min: usize, max: usize) -> R<()> {
     Ok(())
 }
 
-/// Helpers that write maps out: Go's maps have no order, so their keys come out sorted.
-const SERIALIZERS: &[&str] = &[
-    "toYaml",
-    "mustToYaml",
-    "toYamlPretty",
-    "toJson",
-    "mustToJson",
-    "toPrettyJson",
-    "mustToPrettyJson",
-    "toRawJson",
-    "mustToRawJson",
-    "toToml",
-];
-
-/// A copy of a value whose maps list their keys in sorted order (the value itself when it
-/// holds no map).
-fn sorted_maps(v: &Value) -> Value {
-    match v.kind() {
-        ValueKind::Map => {
-            let mut items = value::map_items(v).unwrap_or_default();
-            items.sort_by(|a, b| a.0.cmp(&b.0));
-            funcs::Dict::value(
-                items
-                    .into_iter()
-                    .map(|(k, x)| (k, sorted_maps(&x)))
-                    .collect(),
-            )
-        }
-        ValueKind::Seq => {
-            let items = value::list_items(v).unwrap_or_default();
-            if items
-                .iter()
-                .all(|x| !matches!(x.kind(), ValueKind::Map | ValueKind::Seq))
-            {
-                return v.clone();
-            }
-            Value::from(items.iter().map(sorted_maps).collect::<Vec<_>>())
-        }
-        _ => v.clone(),
-    }
-}
-
 /// Helm's `required`: nil or `""` fails with the message.
 fn required(vals: &[Value]) -> R<Value> {
     check_args("required", vals, 2, 2)?;
@@ -1227,10 +1181,6 @@ pub fn truth(v: &Value) -> bool {
 
 /// What `{{ value }}` writes: Go's `fmt.Print` of the value, `<no value>` for nothing.
 pub fn print_value(v: &Value, out: &mut String) {
-    if value::is_nil(v) {
-        out.push_str("<no value>");
-        return;
-    }
     if let Some(s) = v.as_str() {
         out.push_str(s);
         return;
@@ -1242,5 +1192,5 @@ pub fn print_value(v: &Value, out: &mut String) {
         out.push_str(&k.version);
         return;
     }
-    out.push_str(&value::go_v(v));
+    out.push_str(&value::go_print(v));
 }

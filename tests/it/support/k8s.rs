@@ -987,7 +987,9 @@ impl Ns<'_> {
         std::fs::create_dir_all(dir.join("templates")).unwrap();
         std::fs::write(
             dir.join("Chart.yaml"),
-            format!("apiVersion: kpack/v1\nname: {name}\nversion: {version}\nappVersion: \"1.0\"\n"),
+            format!(
+                "apiVersion: kpack/v1\nname: {name}\nversion: {version}\nappVersion: \"1.0\"\n"
+            ),
         )
         .unwrap();
         std::fs::write(dir.join("values.yaml"), values).unwrap();
