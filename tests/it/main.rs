@@ -16,5 +16,6 @@ mod kubeschema;
 mod lifecycle;
 mod oci;
 mod render;
+mod sprig_parity;
 mod staticpod;
 mod yaml_fast;

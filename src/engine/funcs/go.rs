@@ -1,0 +1,118 @@
+//! The helper table as a Go template sees it: [`helpers`] is the shared table of
+//! [`super::helpers`] with the entries whose Go semantics differ from what kpack's Jinja
+//! charts get replaced by their Go-side variants (byte-wise string cuts, sprig's merge rules,
+//! Go's `uniq` equality...), each a thin wrapper over the same implementation.
+//! [`call_error`] turns a helper's error into the text Go prints after
+//! `error calling NAME: `.
+
+use minijinja::Error;
+
+use minijinja::Value;
+
+use super::{
+    Args, Helper, HelperFn, MANY, Subject, dicts, encoding, helpers as shared, lists, logic, math,
+    strings,
+};
+
+/// The Go-side replacements: (name, implementation). Arity and filter position stay the
+/// shared entry's.
+const VARIANTS: &[(&str, HelperFn)] = &[
+    // Go strings are bytes.
+    ("trunc", strings::go_trunc),
+    ("substr", strings::go_substr),
+    ("abbrev", strings::go_abbrev),
+    ("abbrevboth", strings::go_abbrevboth),
+    ("nospace", strings::go_nospace),
+    ("len", lists::go_len),
+    ("index", lists::go_index),
+    ("b64dec", encoding::go_b64dec),
+    // reflect.DeepEqual: 1 and 1.0 differ.
+    ("uniq", lists::go_uniq),
+    ("mustUniq", lists::go_uniq),
+    ("without", lists::go_without),
+    ("mustWithout", lists::go_without),
+    ("has", lists::go_has),
+    ("mustHas", lists::go_has),
+    ("slice", lists::go_slice),
+    ("mustSlice", lists::go_slice),
+    // mergo's rules.
+    ("merge", dicts::go_merge),
+    ("mustMerge", dicts::go_merge),
+    ("mergeOverwrite", dicts::go_merge_overwrite),
+    ("mustMergeOverwrite", dicts::go_merge_overwrite),
+    // No list expansion, no trimming of strings.
+    ("max", math::go_max),
+    ("biggest", math::go_max),
+    ("min", math::go_min),
+    ("int", math::go_int),
+    ("int64", math::go_int),
+    ("float64", math::go_float64),
+    // Go's regexp errors; regexMatch is false for a bad pattern.
+    ("regexMatch", strings::go_regex_match),
+    ("mustRegexMatch", strings::go_regex_match),
+    ("regexFind", strings::go_regex_find),
+    ("mustRegexFind", strings::go_regex_find),
+    ("regexFindAll", strings::go_regex_find_all),
+    ("mustRegexFindAll", strings::go_regex_find_all),
+    ("regexReplaceAll", strings::go_regex_replace_all),
+    ("mustRegexReplaceAll", strings::go_regex_replace_all),
+    (
+        "regexReplaceAllLiteral",
+        strings::go_regex_replace_all_literal,
+    ),
+    (
+        "mustRegexReplaceAllLiteral",
+        strings::go_regex_replace_all_literal,
+    ),
+    ("regexSplit", strings::go_regex_split),
+    ("mustRegexSplit", strings::go_regex_split),
+    // text/template's comparisons.
+    ("eq", logic::go_eq_fn),
+    ("ne", logic::go_ne),
+    ("lt", logic::go_lt),
+    ("le", logic::go_le),
+    ("gt", logic::go_gt),
+    ("ge", logic::go_ge),
+    // A negative length is "".
+    ("randAlphaNum", encoding::go_rand_alpha_num),
+    ("randAlpha", encoding::go_rand_alpha),
+    ("randNumeric", encoding::go_rand_numeric),
+    ("randAscii", encoding::go_rand_ascii),
+];
+
+/// Every helper, with Go semantics.
+pub fn helpers() -> Vec<Helper> {
+    let mut table = shared();
+    for h in &mut table {
+        if let Some((_, f)) = VARIANTS.iter().find(|(name, _)| *name == h.name) {
+            h.f = *f;
+        }
+    }
+    // `dict` is registered apart on the Jinja side (it also takes keyword arguments).
+    table.push(Helper {
+        name: "dict",
+        min: 0,
+        max: MANY,
+        subject: Subject::None,
+        f: dict,
+    });
+    table
+}
+
+/// The message of a helper's error as Go's template engine words it after
+/// `error calling NAME: ` (kpack's helpers prefix their messages with their name; `fail`
+/// and `required` carry the chart's own message).
+pub fn call_error(name: &str, err: &Error) -> String {
+    let detail = err
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| err.to_string());
+    match detail.strip_prefix(name).and_then(|r| r.strip_prefix(": ")) {
+        Some(rest) => rest.to_string(),
+        None => detail,
+    }
+}
+
+fn dict(a: &Args) -> Result<Value, Error> {
+    dicts::dict(a, None)
+}
