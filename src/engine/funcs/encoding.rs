@@ -295,6 +295,11 @@ pub fn b32dec(a: &Args) -> Result<Value, Error> {
     )
 }
 
+/// Go's `base64.StdEncoding.DecodeString`: the bytes, or the offset of the first bad byte.
+pub fn std_b64_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
+    std_decode(src, B64, 4, 6)
+}
+
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const B32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 

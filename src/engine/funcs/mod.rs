@@ -15,6 +15,7 @@
 //! The table in [`helpers`] is the single source of truth for names, arities and subject
 //! positions; `docs/helpers.md` documents each entry and `tests/it/helpers.rs` checks both.
 
+mod crypto;
 mod dates;
 mod dicts;
 mod encoding;
@@ -26,6 +27,7 @@ pub mod printf;
 pub mod semver;
 mod strings;
 pub mod value;
+mod x509;
 
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind};
@@ -350,6 +352,38 @@ pub fn helpers() -> Vec<Helper> {
         h("randNumeric", 1, 1, Last, encoding::rand_numeric),
         h("randAscii", 1, 1, Last, encoding::rand_ascii),
         h("randBytes", 1, 1, Last, encoding::rand_bytes),
+        // --- crypto ----------------------------------------------------------------------
+        h("genCA", 2, 2, NoFilter, crypto::gen_ca),
+        h("genCAWithKey", 3, 3, NoFilter, crypto::gen_ca_with_key),
+        h(
+            "genSelfSignedCert",
+            4,
+            4,
+            NoFilter,
+            crypto::gen_self_signed_cert,
+        ),
+        h(
+            "genSelfSignedCertWithKey",
+            5,
+            5,
+            NoFilter,
+            crypto::gen_self_signed_cert_with_key,
+        ),
+        h("genSignedCert", 5, 5, NoFilter, crypto::gen_signed_cert),
+        h(
+            "genSignedCertWithKey",
+            6,
+            6,
+            NoFilter,
+            crypto::gen_signed_cert_with_key,
+        ),
+        h("buildCustomCert", 2, 2, NoFilter, crypto::build_custom_cert),
+        h("genPrivateKey", 1, 1, Last, crypto::gen_private_key),
+        h("derivePassword", 5, 5, NoFilter, crypto::derive_password),
+        h("bcrypt", 1, 1, Last, crypto::bcrypt_fn),
+        h("htpasswd", 2, 2, Last, crypto::htpasswd),
+        h("encryptAES", 2, 2, Last, crypto::encrypt_aes),
+        h("decryptAES", 2, 2, Last, crypto::decrypt_aes),
         // --- versions and dates --------------------------------------------------------
         h("semver", 1, 1, Last, semver::semver_fn),
         h("semverCompare", 2, 2, Last, semver::semver_compare_fn),
