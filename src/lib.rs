@@ -10,13 +10,16 @@ pub mod chart;
 pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod keys;
 pub mod manifest;
 pub mod oci;
 pub mod parallel;
 pub mod release;
+pub mod source;
 pub mod targets;
 pub mod tls;
 pub mod values;
+pub mod version;
 pub mod yaml;
 
 pub use error::{Error, Result};

@@ -17,8 +17,7 @@ use crate::{Error, Result, yaml};
 use serde_json::Value as Json;
 use std::time::Duration;
 
-/// Helm's annotation that keeps an object, honoured like [`ANNOTATION_KEEP`].
-pub const HELM_RESOURCE_POLICY: &str = "helm.sh/resource-policy";
+pub use crate::keys::HELM_RESOURCE_POLICY;
 
 /// Default `--timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -311,6 +310,50 @@ pub fn on_target(history_: &[Release]) -> Result<Vec<Document>> {
     Ok(out)
 }
 
+/// Resolve documents to references on `target`, pairing them.
+pub(crate) fn resolve(
+    target: &dyn Target,
+    docs: &[Document],
+    namespace: &str,
+    crds: &[Document],
+) -> Result<Vec<(ObjectRef, Document)>> {
+    if docs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let refs = target.resolve(docs, namespace, crds)?;
+    if refs.len() != docs.len() {
+        return Err(Error::remote(format!(
+            "{}: resolved {} objects for {} documents",
+            target.describe(),
+            refs.len(),
+            docs.len()
+        )));
+    }
+    Ok(refs.into_iter().zip(docs.iter().cloned()).collect())
+}
+
+/// [`resolve`], one document at a time when the whole set fails: a document that cannot be
+/// resolved (its kind is gone) is left out and given to `skipped` with the error.
+pub(crate) fn resolve_lenient(
+    target: &dyn Target,
+    docs: &[Document],
+    namespace: &str,
+    crds: &[Document],
+    skipped: &mut dyn FnMut(&Document, Error),
+) -> Vec<(ObjectRef, Document)> {
+    if let Ok(all) = resolve(target, docs, namespace, crds) {
+        return all;
+    }
+    let mut out = Vec::new();
+    for d in docs {
+        match resolve(target, std::slice::from_ref(d), namespace, crds) {
+            Ok(mut one) => out.append(&mut one),
+            Err(e) => skipped(d, e),
+        }
+    }
+    out
+}
+
 /// What a deploy applies and prunes.
 pub(crate) struct Deploy<'d> {
     /// CRDs to apply first (install only), with their resolved references.
@@ -405,36 +448,21 @@ impl<'a> Session<'a> {
         docs: &[Document],
         crds: &[Document],
     ) -> Result<Vec<(ObjectRef, Document)>> {
-        if docs.is_empty() {
-            return Ok(Vec::new());
-        }
-        let refs = self.target.resolve(docs, &self.namespace, crds)?;
-        if refs.len() != docs.len() {
-            return Err(Error::remote(format!(
-                "{}: resolved {} objects for {} documents",
-                self.target.describe(),
-                refs.len(),
-                docs.len()
-            )));
-        }
-        Ok(refs.into_iter().zip(docs.iter().cloned()).collect())
+        resolve(self.target, docs, &self.namespace, crds)
     }
 
     /// Resolve old documents for pruning: one that can no longer be resolved (its kind is
     /// gone) is skipped with a warning instead of failing the operation.
     pub fn resolve_lenient(&mut self, docs: &[Document]) -> Vec<(ObjectRef, Document)> {
-        if let Ok(all) = self.resolve(docs, &[]) {
-            return all;
-        }
-        let mut out = Vec::new();
-        for d in docs {
-            match self.resolve(std::slice::from_ref(d), &[]) {
-                Ok(mut one) => out.append(&mut one),
-                Err(e) => self.warn(format!(
-                    "cannot prune {} of an earlier revision: {e}",
-                    d.identity()
-                )),
-            }
+        let mut skipped = Vec::new();
+        let out = resolve_lenient(self.target, docs, &self.namespace, &[], &mut |d, e| {
+            skipped.push(format!(
+                "cannot prune {} of an earlier revision: {e}",
+                d.identity()
+            ))
+        });
+        for w in skipped {
+            self.warn(w);
         }
         out
     }
@@ -665,43 +693,6 @@ impl<'a> Session<'a> {
             Ok(_) => {}
             Err(e) => self.warn(format!("could not prune old revisions: {e}")),
         }
-    }
-}
-
-/// A record for a new revision.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn new_record(
-    name: &str,
-    namespace: &str,
-    revision: u64,
-    status: Status,
-    chart: ChartInfo,
-    config: crate::values::Map,
-    values: crate::values::Map,
-    docs: &[Document],
-    hooks: &[Document],
-    crds: &[Document],
-    notes: Option<String>,
-    first_deployed: Option<String>,
-) -> Release {
-    let now = now();
-    Release {
-        name: name.to_string(),
-        namespace: namespace.to_string(),
-        revision,
-        status,
-        chart,
-        config,
-        values,
-        manifest: manifest_text(docs),
-        hooks: manifest_text(hooks),
-        crds: manifest_text(crds),
-        notes: notes.unwrap_or_default(),
-        description: String::new(),
-        first_deployed: first_deployed.unwrap_or_else(|| now.clone()),
-        last_deployed: now,
-        deleted: None,
-        lock: None,
     }
 }
 

@@ -19,13 +19,17 @@
 //! Nothing here changes the target or the store. Hooks are not compared (they run, they are
 //! not kept); a notice names those the operation would run.
 
-use super::apply::{self, is_kept, owner_of, parse_manifest, stamp, validate_name};
-use super::install::{InstallOptions, capabilities, render_for};
-use super::upgrade::{UpgradeOptions, upgrade_values};
+use super::apply::{
+    self, OperationOptions, is_kept, owner_of, parse_manifest, resolve, stamp, validate_name,
+};
+use super::install::InstallOptions;
+use super::plan::{self, Operation, Plan, Purpose};
+use super::rollback::RollbackOptions;
+use super::upgrade::UpgradeOptions;
 use crate::chart::Chart;
 use crate::diff::{self, DiffReport, Item, Mode, Options};
 use crate::manifest::Document;
-use crate::release::{Release, Status, Store, history, lock};
+use crate::release::{Release, Store, history, lock};
 use crate::targets::{ApplyOptions, ObjectRef, Target};
 use crate::values::Map;
 use crate::{Error, Result};
@@ -131,77 +135,8 @@ pub fn upgrade(
     uopts: &UpgradeOptions,
     opts: &Options,
 ) -> Result<DiffReport> {
-    validate_name(&uopts.name)?;
-    let store = target.store(&uopts.namespace)?;
-    let past = history::load(store.as_ref(), &uopts.name)?;
-    let latest = history::latest(&past).cloned();
-    if latest
-        .as_ref()
-        .is_none_or(|l| l.status == Status::Uninstalled)
-    {
-        if !uopts.install {
-            return Err(Error::remote(match &latest {
-                None => format!(
-                    "release {} not found in namespace {}; pass -i/--install to see what installing it would do",
-                    uopts.name, uopts.namespace
-                ),
-                Some(l) => format!(
-                    "release {} was uninstalled (revision {}); pass -i/--install to see what installing it again would do",
-                    uopts.name, l.revision
-                ),
-            }));
-        }
-        let iopts = InstallOptions {
-            name: uopts.name.clone(),
-            namespace: uopts.namespace.clone(),
-            create_namespace: uopts.create_namespace,
-            replace: latest.is_some(),
-            kube_version: uopts.kube_version.clone(),
-            api_versions: uopts.api_versions.clone(),
-            skip_schema_validation: uopts.skip_schema_validation,
-            op: uopts.op.clone(),
-        };
-        return install(target, chart, given, &iopts, opts);
-    }
-    let latest = latest.expect("present");
-    let base = history::last_deployed(&past)
-        .cloned()
-        .unwrap_or_else(|| latest.clone());
-    let (input, _config) = upgrade_values(uopts.values_mode, &base, given);
-    let revision = latest.revision + 1;
-    let caps = capabilities(target, &uopts.kube_version, &uopts.api_versions)?;
-    let out = render_for(
-        chart,
-        &input,
-        &uopts.name,
-        &uopts.namespace,
-        revision,
-        true,
-        caps,
-        uopts.skip_schema_validation,
-    )?;
-    let previous = apply::on_target(&past)?;
-    let plan = Plan {
-        target,
-        name: &uopts.name,
-        namespace: &uopts.namespace,
-        crds: &[],
-        known_crds: &out.crds,
-        docs: &out.manifest.documents,
-        previous: &previous,
-        hooks: if uopts.op.no_hooks {
-            &[]
-        } else {
-            &out.manifest.hooks
-        },
-        take_ownership: uopts.op.take_ownership,
-        mode: Mode::Upgrade,
-        to: format!(
-            "revision {revision}, chart {} {}",
-            out.chart.metadata.name, out.chart.metadata.version
-        ),
-    };
-    with_lock_notice(plan.run(opts)?, &latest, "upgrade")
+    let p = plan::upgrade(target, chart, given, uopts, Purpose::Diff)?;
+    of_plan(target, &p, uopts.op.take_ownership, opts)
 }
 
 /// What [`super::install::install`] with the same options would create (and, with
@@ -214,57 +149,8 @@ pub fn install(
     iopts: &InstallOptions,
     opts: &Options,
 ) -> Result<DiffReport> {
-    validate_name(&iopts.name)?;
-    let store = target.store(&iopts.namespace)?;
-    let past = history::load(store.as_ref(), &iopts.name)?;
-    let latest = history::latest(&past).cloned();
-    if let Some(l) = &latest {
-        let replaceable = matches!(l.status, Status::Uninstalled | Status::Failed);
-        if !(iopts.replace && replaceable) {
-            return Err(Error::remote(format!(
-                "release {} already exists in namespace {} (revision {}, {}); an install would refuse it",
-                iopts.name, iopts.namespace, l.revision, l.status
-            )));
-        }
-    }
-    let revision = latest.as_ref().map(|l| l.revision + 1).unwrap_or(1);
-    let caps = capabilities(target, &iopts.kube_version, &iopts.api_versions)?;
-    let out = render_for(
-        chart,
-        given,
-        &iopts.name,
-        &iopts.namespace,
-        revision,
-        false,
-        caps,
-        iopts.skip_schema_validation,
-    )?;
-    let previous = if latest.is_some() {
-        apply::on_target(&past)?
-    } else {
-        Vec::new()
-    };
-    let plan = Plan {
-        target,
-        name: &iopts.name,
-        namespace: &iopts.namespace,
-        crds: &out.crds,
-        known_crds: &out.crds,
-        docs: &out.manifest.documents,
-        previous: &previous,
-        hooks: if iopts.op.no_hooks {
-            &[]
-        } else {
-            &out.manifest.hooks
-        },
-        take_ownership: iopts.op.take_ownership,
-        mode: Mode::Install,
-        to: format!(
-            "revision {revision}, chart {} {}",
-            out.chart.metadata.name, out.chart.metadata.version
-        ),
-    };
-    plan.run(opts)
+    let p = plan::install(target, chart, given, iopts, Purpose::Diff)?;
+    of_plan(target, &p, iopts.op.take_ownership, opts)
 }
 
 /// `kpack diff rollback NAME [REVISION]`: the live objects against what a rollback to
@@ -277,42 +163,14 @@ pub fn rollback(
     revision: Option<u64>,
     opts: &Options,
 ) -> Result<DiffReport> {
-    validate_name(name)?;
-    let store = target.store(namespace)?;
-    let past = load(store.as_ref(), name, namespace)?;
-    let to = match revision.filter(|r| *r > 0) {
-        Some(r) => past.iter().find(|x| x.revision == r).ok_or_else(|| {
-            let revs: Vec<String> = past.iter().map(|x| x.revision.to_string()).collect();
-            Error::remote(format!("release {name} has no revision {r} (revisions kept: {})", revs.join(", ")))
-        })?,
-        None => history::previous(&past).ok_or_else(|| {
-            Error::remote(format!(
-                "release {name} has no earlier deployed revision to roll back to; name a revision (see `kpack history {name}`)"
-            ))
-        })?,
+    let ropts = RollbackOptions {
+        name: name.to_string(),
+        namespace: namespace.to_string(),
+        revision,
+        op: OperationOptions::default(),
     };
-    let docs = parse_manifest(&to.manifest)?;
-    let crds = parse_manifest(&to.crds)?;
-    let hooks = parse_manifest(&to.hooks)?;
-    let previous = apply::on_target(&past)?;
-    let plan = Plan {
-        target,
-        name,
-        namespace,
-        crds: &[],
-        known_crds: &crds,
-        docs: &docs,
-        previous: &previous,
-        hooks: &hooks,
-        take_ownership: false,
-        mode: Mode::Rollback,
-        to: format!(
-            "revision {}, chart {} {}",
-            to.revision, to.chart.name, to.chart.version
-        ),
-    };
-    let latest = history::latest(&past).expect("not empty");
-    with_lock_notice(plan.run(opts)?, latest, "rollback")
+    let p = plan::rollback(target, &ropts, Purpose::Diff)?;
+    of_plan(target, &p, false, opts)
 }
 
 /// Say first when the release is locked: the operation would refuse to start now.
@@ -336,136 +194,107 @@ fn load(store: &dyn Store, name: &str, namespace: &str) -> Result<Vec<Release>> 
     Ok(past)
 }
 
-/// What an install, upgrade or rollback would do: the objects it applies (and CRDs, for an
-/// install) and the earlier objects it prunes.
-struct Plan<'a> {
-    target: &'a dyn Target,
-    name: &'a str,
-    namespace: &'a str,
-    /// CRDs applied first (install only).
-    crds: &'a [Document],
-    /// CRDs that define kinds of `docs` (for resolving).
-    known_crds: &'a [Document],
-    docs: &'a [Document],
-    previous: &'a [Document],
-    /// The revision's hooks (only those of this operation's events are reported).
-    hooks: &'a [Document],
-    take_ownership: bool,
-    mode: Mode,
-    to: String,
-}
-
-impl Plan<'_> {
-    fn run(&self, opts: &Options) -> Result<DiffReport> {
-        let t = self.target;
-        let me = format!("{}/{}", self.namespace, self.name);
-        let mut notices = Vec::new();
-        let mut pairs = resolve(t, self.crds, self.namespace, &[])?;
-        pairs.extend(resolve(t, self.docs, self.namespace, self.known_crds)?);
-        let desired = dry_run(t, self.name, self.namespace, &pairs, &mut notices);
-        let mut old = Vec::new();
-        let mut new = Vec::new();
-        for ((r, _), want) in pairs.iter().zip(desired) {
-            if let Some(live) = t.get(r)? {
-                if !self.take_ownership {
-                    match owner_of(&live) {
-                        Some(o) if o == me => {}
-                        Some(o) => notices.push(format!(
-                            "{r} is owned by release {o}: the {} would refuse it without --take-ownership",
-                            self.mode.as_str()
-                        )),
-                        None => notices.push(format!(
-                            "{r} exists and is not managed by kpack: the {} would refuse it without --take-ownership",
-                            self.mode.as_str()
-                        )),
-                    }
-                }
-                old.push(Item::new(r.clone(), live));
-            }
-            new.push(Item::new(r.clone(), want));
-        }
-        // What the operation prunes: earlier objects no longer in the release that still
-        // exist, are ours and are not kept.
-        let earlier = resolve_lenient(t, self.previous, self.namespace, &[], &mut notices);
-        for (r, d) in earlier {
-            if pairs.iter().any(|(c, _)| c.same_object(&r))
-                || old.iter().any(|i| i.object.same_object(&r))
-            {
-                continue;
-            }
-            let Some(live) = t.get(&r)? else { continue };
-            if is_kept(&d.object) || is_kept(&live) {
-                notices.push(format!(
-                    "{r} would be kept (annotated kpack.io/resource-policy: keep)"
-                ));
-                continue;
-            }
-            match owner_of(&live) {
-                Some(o) if o == me => old.push(Item::new(r, live)),
-                Some(o) => notices.push(format!(
-                    "{r} would not be deleted: it is now owned by release {o}"
-                )),
-                None => notices.push(format!(
-                    "{r} would not be deleted: it is no longer managed by kpack"
-                )),
-            }
-        }
-        let events = match self.mode {
-            Mode::Install => ["pre-install", "post-install"],
-            Mode::Rollback => ["pre-rollback", "post-rollback"],
-            _ => ["pre-upgrade", "post-upgrade"],
-        };
-        let mut runs = Vec::new();
-        for h in self.hooks {
-            for e in h.hook_events().unwrap_or_default() {
-                if events.contains(&e.as_str()) {
-                    runs.push(format!("{e} {}", h.identity()));
-                }
-            }
-        }
-        if !runs.is_empty() {
-            notices.push(format!(
-                "hooks are not compared; the {} would run: {}",
-                self.mode.as_str(),
-                runs.join(", ")
-            ));
-        }
-        let opts = Options {
-            namespace: self.namespace.to_string(),
-            ..opts.clone()
-        };
-        Ok(DiffReport {
-            mode: self.mode,
-            release: self.name.to_string(),
-            namespace: self.namespace.to_string(),
-            from: "live".into(),
-            to: self.to.clone(),
-            objects: diff::diff_items(&old, &new, &opts),
-            notices,
-        })
-    }
-}
-
-/// Resolve documents, pairing them with their references.
-fn resolve(
+/// The live objects against what `p` would apply, and the earlier objects it would prune;
+/// `take_ownership` as the operation would run. A release another operation holds is
+/// reported first: the operation would refuse to start now.
+pub fn of_plan(
     target: &dyn Target,
-    docs: &[Document],
-    namespace: &str,
-    crds: &[Document],
-) -> Result<Vec<(ObjectRef, Document)>> {
-    if docs.is_empty() {
-        return Ok(Vec::new());
+    p: &Plan,
+    take_ownership: bool,
+    opts: &Options,
+) -> Result<DiffReport> {
+    let mode = match p.operation {
+        Operation::Install => Mode::Install,
+        Operation::Upgrade => Mode::Upgrade,
+        Operation::Rollback => Mode::Rollback,
+    };
+    let (name, namespace) = (p.name(), p.namespace());
+    let t = target;
+    let me = format!("{}/{}", namespace, name);
+    let mut notices = Vec::new();
+    let mut pairs = resolve(t, &p.crds, namespace, &[])?;
+    pairs.extend(resolve(t, &p.objects, namespace, &p.known_crds)?);
+    let desired = dry_run(t, name, namespace, &pairs, &mut notices);
+    let mut old = Vec::new();
+    let mut new = Vec::new();
+    for ((r, _), want) in pairs.iter().zip(desired) {
+        if let Some(live) = t.get(r)? {
+            if !take_ownership {
+                match owner_of(&live) {
+                    Some(o) if o == me => {}
+                    Some(o) => notices.push(format!(
+                        "{r} is owned by release {o}: the {} would refuse it without --take-ownership",
+                        mode.as_str()
+                    )),
+                    None => notices.push(format!(
+                        "{r} exists and is not managed by kpack: the {} would refuse it without --take-ownership",
+                        mode.as_str()
+                    )),
+                }
+            }
+            old.push(Item::new(r.clone(), live));
+        }
+        new.push(Item::new(r.clone(), want));
     }
-    let refs = target.resolve(docs, namespace, crds)?;
-    if refs.len() != docs.len() {
-        return Err(Error::remote(format!(
-            "{}: resolved {} objects for {} documents",
-            target.describe(),
-            refs.len(),
-            docs.len()
-        )));
+    // What the operation prunes: earlier objects no longer in the release that still
+    // exist, are ours and are not kept.
+    let earlier = resolve_lenient(t, &p.previous, namespace, &[], &mut notices);
+    for (r, d) in earlier {
+        if pairs.iter().any(|(c, _)| c.same_object(&r))
+            || old.iter().any(|i| i.object.same_object(&r))
+        {
+            continue;
+        }
+        let Some(live) = t.get(&r)? else { continue };
+        if is_kept(&d.object) || is_kept(&live) {
+            notices.push(format!(
+                "{r} would be kept (annotated kpack.io/resource-policy: keep)"
+            ));
+            continue;
+        }
+        match owner_of(&live) {
+            Some(o) if o == me => old.push(Item::new(r, live)),
+            Some(o) => notices.push(format!(
+                "{r} would not be deleted: it is now owned by release {o}"
+            )),
+            None => notices.push(format!(
+                "{r} would not be deleted: it is no longer managed by kpack"
+            )),
+        }
     }
-    Ok(refs.into_iter().zip(docs.iter().cloned()).collect())
+    let events = p.operation.events();
+    let mut runs = Vec::new();
+    for h in &p.hooks {
+        for e in h.hook_events().unwrap_or_default() {
+            if events.contains(&e) {
+                runs.push(format!("{e} {}", h.identity()));
+            }
+        }
+    }
+    if !runs.is_empty() {
+        notices.push(format!(
+            "hooks are not compared; the {} would run: {}",
+            mode.as_str(),
+            runs.join(", ")
+        ));
+    }
+    let opts = Options {
+        namespace: namespace.to_string(),
+        ..opts.clone()
+    };
+    let report = DiffReport {
+        mode,
+        release: name.to_string(),
+        namespace: namespace.to_string(),
+        from: "live".into(),
+        to: p.to.clone(),
+        objects: diff::diff_items(&old, &new, &opts),
+        notices,
+    };
+    match p.latest() {
+        Some(latest) => with_lock_notice(report, latest, p.operation.as_str()),
+        None => Ok(report),
+    }
 }
 
 /// Resolve documents of a stored revision; one whose kind the target no longer knows is
@@ -477,17 +306,9 @@ fn resolve_lenient(
     crds: &[Document],
     notices: &mut Vec<String>,
 ) -> Vec<(ObjectRef, Document)> {
-    if let Ok(all) = resolve(target, docs, namespace, crds) {
-        return all;
-    }
-    let mut out = Vec::new();
-    for d in docs {
-        match resolve(target, std::slice::from_ref(d), namespace, crds) {
-            Ok(mut one) => out.append(&mut one),
-            Err(e) => notices.push(format!("{} is not compared: {e}", d.identity())),
-        }
-    }
-    out
+    apply::resolve_lenient(target, docs, namespace, crds, &mut |d, e| {
+        notices.push(format!("{} is not compared: {e}", d.identity()))
+    })
 }
 
 /// The objects as the target would make them: a dry-run apply of each run of the same kind

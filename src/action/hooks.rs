@@ -10,63 +10,13 @@
 //! run by these events.
 
 use super::apply::{Event, Session};
+use crate::keys;
+pub use crate::manifest::HookEvent;
 use crate::manifest::{Document, order};
 use crate::targets::ObjectRef;
 use crate::{Error, Result};
 use serde_json::Value as Json;
 use std::time::{Duration, Instant};
-
-/// The points of an operation where hooks run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HookEvent {
-    /// Before an install applies anything.
-    PreInstall,
-    /// After an install (and its wait).
-    PostInstall,
-    /// Before an upgrade applies anything.
-    PreUpgrade,
-    /// After an upgrade.
-    PostUpgrade,
-    /// Before a rollback applies anything.
-    PreRollback,
-    /// After a rollback.
-    PostRollback,
-    /// Before an uninstall deletes anything.
-    PreDelete,
-    /// After an uninstall.
-    PostDelete,
-}
-
-impl HookEvent {
-    /// Every event, in lifecycle order.
-    pub const ALL: [HookEvent; 8] = [
-        HookEvent::PreInstall,
-        HookEvent::PostInstall,
-        HookEvent::PreUpgrade,
-        HookEvent::PostUpgrade,
-        HookEvent::PreRollback,
-        HookEvent::PostRollback,
-        HookEvent::PreDelete,
-        HookEvent::PostDelete,
-    ];
-
-    /// The annotation's spelling (`pre-install`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HookEvent::PreInstall => "pre-install",
-            HookEvent::PostInstall => "post-install",
-            HookEvent::PreUpgrade => "pre-upgrade",
-            HookEvent::PostUpgrade => "post-upgrade",
-            HookEvent::PreRollback => "pre-rollback",
-            HookEvent::PostRollback => "post-rollback",
-            HookEvent::PreDelete => "pre-delete",
-            HookEvent::PostDelete => "post-delete",
-        }
-    }
-}
-
-/// Event names that are valid but never run by install/upgrade/rollback/uninstall.
-const OTHER_EVENTS: &[&str] = &["test", "test-success", "test-failure", "crd-install"];
 
 /// When a hook's object is deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,33 +35,36 @@ pub struct Hook {
     /// The hook object.
     pub doc: Document,
     /// Its events.
-    pub events: Vec<String>,
+    pub events: Vec<HookEvent>,
     /// Its weight (lower runs first).
     pub weight: i64,
     /// Its delete policies (never empty: the default is before-hook-creation).
     pub policies: Vec<DeletePolicy>,
 }
 
-fn annotation<'a>(doc: &'a Document, suffix: &str) -> Option<&'a str> {
-    doc.annotation(&format!("kpack.io/{suffix}"))
-        .or_else(|| doc.annotation(&format!("helm.sh/{suffix}")))
+/// The value of the first of `keys` (kpack's, then Helm's) the document carries.
+fn annotation<'a>(doc: &'a Document, keys: [&str; 2]) -> Option<&'a str> {
+    keys.iter().find_map(|k| doc.annotation(k))
 }
 
 /// Parse a hook document's annotations; errors name the object and the bad value.
 pub fn parse(doc: &Document) -> Result<Hook> {
-    let events = doc.hook_events().unwrap_or_default();
-    for e in &events {
-        if !HookEvent::ALL.iter().any(|h| h.as_str() == e) && !OTHER_EVENTS.contains(&e.as_str()) {
-            let known: Vec<&str> = HookEvent::ALL.iter().map(|h| h.as_str()).collect();
-            return Err(Error::manifest(format!(
-                "{} (from {}): unknown hook event {e:?}; known events: {}",
-                doc.identity(),
-                doc.source,
-                known.join(", ")
-            )));
+    let mut events = Vec::new();
+    for e in doc.hook_event_names().unwrap_or_default() {
+        match HookEvent::parse(e) {
+            Some(ev) => events.push(ev),
+            None => {
+                let known: Vec<&str> = HookEvent::LIFECYCLE.iter().map(|h| h.as_str()).collect();
+                return Err(Error::manifest(format!(
+                    "{} (from {}): unknown hook event {e:?}; known events: {}",
+                    doc.identity(),
+                    doc.source,
+                    known.join(", ")
+                )));
+            }
         }
     }
-    let weight = match annotation(doc, "hook-weight") {
+    let weight = match annotation(doc, keys::HOOK_WEIGHT) {
         None => 0,
         Some(w) => w.trim().parse().map_err(|_| {
             Error::manifest(format!(
@@ -122,7 +75,7 @@ pub fn parse(doc: &Document) -> Result<Hook> {
         })?,
     };
     let mut policies = Vec::new();
-    if let Some(p) = annotation(doc, "hook-delete-policy") {
+    if let Some(p) = annotation(doc, keys::HOOK_DELETE_POLICY) {
         for part in p.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             policies.push(match part {
                 "before-hook-creation" => DeletePolicy::BeforeHookCreation,
@@ -159,7 +112,7 @@ pub fn for_event(hooks: &[Document], event: HookEvent) -> Result<Vec<Hook>> {
     let mut out = Vec::new();
     for d in hooks {
         let h = parse(d)?;
-        if h.events.iter().any(|e| e == event.as_str()) {
+        if h.events.contains(&event) {
             out.push(h);
         }
     }

@@ -4,12 +4,15 @@
 pub mod apply;
 pub mod create;
 pub mod diff;
+pub mod execute;
 pub mod get;
 pub mod history;
 pub mod hooks;
 pub mod install;
 pub mod lint;
 pub mod list;
+pub mod package;
+pub mod plan;
 pub mod recover;
 pub mod render;
 pub mod rollback;

@@ -117,7 +117,7 @@ pub fn check_kube_version(chart: &Chart, caps: &Capabilities) -> Result<()> {
     let c = chart.metadata.kube_version.trim();
     if !c.is_empty() {
         let v = caps.kube_version.git_version();
-        match engine::funcs::semver::semver_compare(c, &v) {
+        match crate::version::semver_compare(c, &v) {
             Ok(true) => {}
             Ok(false) => {
                 return Err(Error::chart(format!(

@@ -26,7 +26,7 @@ pub struct TemplateOptions {
 /// Whether a hook runs at the `test` event (what `helm test` runs).
 fn is_test_hook(d: &Document) -> bool {
     d.hook_events()
-        .is_some_and(|events| events.iter().any(|e| e == "test" || e == "test-success"))
+        .is_some_and(|events| events.iter().any(|e| e.is_test()))
 }
 
 /// The documents to print, in order: CRDs (if asked), objects, hooks (unless left out).

@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Limits};
 use crate::chart::Metadata;
-use crate::oci::{self, OciRef, cache, reference, version::Constraint};
+use crate::oci::{self, cache};
+use crate::source::Repository;
+use crate::version::{self, Version};
 use crate::{Error, Result};
 
 /// File name of the lock file, next to `Chart.yaml`.
@@ -54,9 +56,54 @@ pub struct Status {
     pub version: String,
     /// Repository from `Chart.yaml`.
     pub repository: String,
-    /// `ok`, `missing`, `unpacked`, `wrong version`, `misnamed`, `too many matches`,
-    /// `invalid archive`, or `locked digest differs`.
-    pub status: String,
+    /// What `charts/` holds for it.
+    pub status: DepState,
+}
+
+/// The state of one dependency in `charts/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepState {
+    /// One archive of the right chart, in range, matching the lock.
+    Ok,
+    /// Nothing for it in `charts/`.
+    Missing,
+    /// An unpacked directory instead of an archive.
+    Unpacked,
+    /// The archive's version is outside the range.
+    WrongVersion,
+    /// The archive holds another chart.
+    Misnamed,
+    /// Several archives could be it.
+    TooManyMatches,
+    /// The archive cannot be read.
+    InvalidArchive,
+    /// The archive's version is not SemVer 2.
+    InvalidVersion,
+    /// The archive is the locked version but not the locked bytes.
+    LockedDigestDiffers,
+}
+
+impl DepState {
+    /// How `kpack dependency list` shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepState::Ok => "ok",
+            DepState::Missing => "missing",
+            DepState::Unpacked => "unpacked",
+            DepState::WrongVersion => "wrong version",
+            DepState::Misnamed => "misnamed",
+            DepState::TooManyMatches => "too many matches",
+            DepState::InvalidArchive => "invalid archive",
+            DepState::InvalidVersion => "invalid version",
+            DepState::LockedDigestDiffers => "locked digest differs",
+        }
+    }
+}
+
+impl std::fmt::Display for DepState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What `update` or `build` did for one dependency.
@@ -70,7 +117,7 @@ pub struct Fetched {
     pub unchanged: bool,
 }
 
-fn read_metadata(chart_dir: &Path) -> Result<Metadata> {
+pub(crate) fn read_metadata(chart_dir: &Path) -> Result<Metadata> {
     let p = chart_dir.join("Chart.yaml");
     let text = std::fs::read_to_string(&p).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -124,48 +171,6 @@ fn write_lock(chart_dir: &Path, lock: &Lock) -> Result<PathBuf> {
     Ok(p)
 }
 
-/// Where a `file://` repository points, relative to the chart directory.
-fn file_repo_dir(chart_dir: &Path, repository: &str) -> Option<PathBuf> {
-    let rel = repository.strip_prefix("file://")?;
-    let p = Path::new(rel);
-    Some(if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        chart_dir.join(p)
-    })
-}
-
-/// Package the chart directory of a `file://` dependency reproducibly.
-fn package_file_dep(
-    chart_dir: &Path,
-    dep_name: &str,
-    repository: &str,
-) -> Result<(Metadata, Vec<u8>)> {
-    let dir = file_repo_dir(chart_dir, repository).expect("caller checked file://");
-    if !dir.join("Chart.yaml").is_file() {
-        return Err(Error::chart(format!(
-            "dependency {dep_name:?}: {repository} ({}) is not a chart directory (no Chart.yaml)",
-            dir.display()
-        )));
-    }
-    let meta = read_metadata(&dir)?;
-    if meta.name != dep_name {
-        return Err(Error::chart(format!(
-            "dependency {dep_name:?}: {repository} holds chart {:?}, not {dep_name:?}",
-            meta.name
-        )));
-    }
-    let files = crate::chart::load::load_dir_files(&dir)?;
-    let bytes = archive::write_chart_tgz(&meta.name, &files)?;
-    Ok((meta, bytes))
-}
-
-fn unsupported_repo(name: &str, repository: &str) -> Error {
-    Error::usage(format!(
-        "dependency {name:?}: repository {repository:?} is not supported; use oci://HOST/REPO (the chart is REPO/{name}) or file://PATH (a chart directory)"
-    ))
-}
-
 /// Resolve and fetch one dependency: (lock entry, archive bytes).
 fn resolve_one(
     chart_dir: &Path,
@@ -176,62 +181,21 @@ fn resolve_one(
     if repo.is_empty() {
         return Ok(None);
     }
-    let constraint = Constraint::parse(if dep.version.trim().is_empty() {
+    let constraint = version::constraint(if dep.version.trim().is_empty() {
         "*"
     } else {
         &dep.version
     })
     .map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
-    if repo.starts_with("file://") {
-        let (meta, bytes) = package_file_dep(chart_dir, &dep.name, repo)?;
-        let v = semver::Version::parse(&meta.version).map_err(|e| {
-            Error::chart(format!(
-                "dependency {:?}: {repo} has version {:?}, which is not SemVer ({e})",
-                dep.name, meta.version
-            ))
-        })?;
-        if !constraint.matches(&v) {
-            return Err(Error::chart(format!(
-                "dependency {:?}: {repo} is at version {v}, which does not satisfy {:?}",
-                dep.name,
-                constraint.as_str()
-            )));
-        }
-        let locked = Locked {
-            name: dep.name.clone(),
-            version: meta.version,
-            repository: repo.to_string(),
-            digest: cache::sha256_digest(&bytes),
-        };
-        return Ok(Some((locked, bytes)));
-    }
-    if oci::is_oci(repo) {
-        let base =
-            OciRef::parse(repo).map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
-        if base.tag.is_some() || base.digest.is_some() {
-            return Err(Error::usage(format!(
-                "dependency {:?}: repository {repo} must not carry a tag or digest; put the version in `version:`",
-                dep.name
-            )));
-        }
-        let chart_ref = base.join(&dep.name)?;
-        let pulled = oci::pull(&chart_ref.to_string(), Some(constraint.as_str()), opts)
-            .map_err(|e| e.context(format!("dependency {:?}", dep.name)))?;
-        if pulled.name != dep.name {
-            return Err(Error::chart(format!(
-                "dependency {:?}: {} holds chart {:?}",
-                dep.name, pulled.reference, pulled.name
-            )));
-        }
-        let locked = Locked {
-            name: dep.name.clone(),
-            version: pulled.version.clone(),
-            repository: repo.to_string(),
-            digest: pulled.chart_digest.clone(),
-        };
-        return Ok(Some((locked, pulled.bytes)));
-    }
-    Err(unsupported_repo(&dep.name, repo))
+    let fetched =
+        Repository::parse(repo, chart_dir, &dep.name)?.resolve(&dep.name, &constraint, opts)?;
+    let locked = Locked {
+        name: dep.name.clone(),
+        version: fetched.version,
+        repository: repo.to_string(),
+        digest: fetched.digest,
+    };
+    Ok(Some((locked, fetched.bytes)))
 }
 
 /// The version of a dependency without a repository, which must already be in `charts/`
@@ -274,7 +238,7 @@ fn archives_of(charts: &Path, name: &str) -> Vec<PathBuf> {
                 .strip_prefix(name)?
                 .strip_prefix('-')?
                 .strip_suffix(".tgz")?;
-            semver::Version::parse(v).ok()?;
+            Version::parse_strict(v).ok()?;
             Some(e.path())
         })
         .collect();
@@ -391,30 +355,12 @@ pub fn build(chart_dir: &Path, opts: &oci::Options) -> Result<Vec<Fetched>> {
             planned.push((locked.clone(), None, true));
             continue;
         }
-        let bytes = if locked.repository.starts_with("file://") {
-            let (m, bytes) = package_file_dep(chart_dir, &locked.name, &locked.repository)?;
-            let digest = cache::sha256_digest(&bytes);
-            if m.version != locked.version || digest != locked.digest {
-                return Err(Error::chart(format!(
-                    "dependency {:?}: {} changed since {LOCK_FILE} was written (now version {} with digest {digest}; locked {} with {}); run `kpack dependency update`",
-                    locked.name, locked.repository, m.version, locked.version, locked.digest
-                )));
-            }
-            bytes
-        } else if oci::is_oci(&locked.repository) {
-            let chart_ref = OciRef::parse(&locked.repository)?.join(&locked.name)?;
-            let b = oci::fetch_chart_blob(
-                &chart_ref.to_string(),
-                &reference::version_to_tag(&locked.version),
-                &locked.digest,
-                opts,
-            )
-            .map_err(|e| e.context(format!("dependency {:?}", locked.name)))?;
-            cache::verify(&b, &locked.digest, &format!("dependency {:?}", locked.name))?;
-            b
-        } else {
-            return Err(unsupported_repo(&locked.name, &locked.repository));
-        };
+        let bytes = Repository::parse(&locked.repository, chart_dir, &locked.name)?.fetch(
+            &locked.name,
+            &locked.version,
+            &locked.digest,
+            opts,
+        )?;
         planned.push((locked.clone(), Some(bytes), false));
     }
     let wanted: Vec<PathBuf> = planned
@@ -454,7 +400,7 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
     let charts = chart_dir.join("charts");
     let mut out = Vec::new();
     for dep in &meta.dependencies {
-        let constraint = Constraint::parse(if dep.version.trim().is_empty() {
+        let constraint = version::Constraints::parse(if dep.version.trim().is_empty() {
             "*"
         } else {
             &dep.version
@@ -469,12 +415,12 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
             [] => {
                 let dir = charts.join(&dep.name);
                 if dir.join("Chart.yaml").is_file() {
-                    "unpacked".to_string()
+                    DepState::Unpacked
                 } else {
-                    "missing".to_string()
+                    DepState::Missing
                 }
             }
-            _ => "too many matches".to_string(),
+            _ => DepState::TooManyMatches,
         };
         out.push(Status {
             name: dep.name.clone(),
@@ -489,40 +435,40 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
 fn archive_status(
     path: &Path,
     dep: &crate::chart::Dependency,
-    constraint: Option<&Constraint>,
+    constraint: Option<&version::Constraints>,
     locked: Option<&Locked>,
-) -> String {
+) -> DepState {
     let Ok(bytes) = std::fs::read(path) else {
-        return "invalid archive".into();
+        return DepState::InvalidArchive;
     };
     let origin = path.display().to_string();
     let Ok((_, files)) = archive::read_chart_tgz(&bytes, &origin, &Limits::default()) else {
-        return "invalid archive".into();
+        return DepState::InvalidArchive;
     };
     let Some(meta) = files
         .iter()
         .find(|(p, _)| p == "Chart.yaml")
         .and_then(|(_, d)| crate::yaml::from_str::<Metadata>(&String::from_utf8_lossy(d)).ok())
     else {
-        return "invalid archive".into();
+        return DepState::InvalidArchive;
     };
     if meta.name != dep.name {
-        return "misnamed".into();
+        return DepState::Misnamed;
     }
-    let Ok(v) = semver::Version::parse(&meta.version) else {
-        return "invalid version".into();
+    let Ok(v) = Version::parse_strict(&meta.version) else {
+        return DepState::InvalidVersion;
     };
     if constraint.is_some_and(|c| !c.matches(&v)) {
-        return "wrong version".into();
+        return DepState::WrongVersion;
     }
     if let Some(l) = locked
         && !l.digest.is_empty()
         && l.version == meta.version
         && l.digest != cache::sha256_digest(&bytes)
     {
-        return "locked digest differs".into();
+        return DepState::LockedDigestDiffers;
     }
-    "ok".into()
+    DepState::Ok
 }
 
 #[cfg(test)]
@@ -569,8 +515,8 @@ mod tests {
         let o = opts(t);
 
         let st = list(&app).unwrap();
-        assert_eq!(st[0].status, "missing");
-        assert_eq!(st[1].status, "missing");
+        assert_eq!(st[0].status, DepState::Missing);
+        assert_eq!(st[1].status, DepState::Missing);
         let e = update(&app, &o).unwrap_err().to_string();
         assert!(e.contains("\"local\" has no repository"), "{e}");
         assert!(
@@ -597,7 +543,7 @@ mod tests {
             "{lock_text}"
         );
         assert!(lock_text.contains(&fetched[0].locked.digest), "{lock_text}");
-        assert_eq!(list(&app).unwrap()[0].status, "ok");
+        assert_eq!(list(&app).unwrap()[0].status, DepState::Ok);
 
         // Updating again is a no-op (reproducible packaging: same digest).
         let again = update(&app, &o).unwrap();
@@ -681,7 +627,11 @@ mod tests {
         std::fs::create_dir_all(app.join("charts")).unwrap();
         std::fs::write(app.join("charts/a-2.0.0.tgz"), a).unwrap();
         chart(&app.join("charts/b"), "b", "1.0.0", "");
-        let st: Vec<String> = list(&app).unwrap().into_iter().map(|s| s.status).collect();
+        let st: Vec<&str> = list(&app)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.status.as_str())
+            .collect();
         assert_eq!(st, ["wrong version", "unpacked", "missing"]);
     }
 }

@@ -141,7 +141,7 @@ impl Metadata {
         }
         if self.version.is_empty() {
             problems.push("version is required (a SemVer 2 version such as 0.1.0)".to_string());
-        } else if let Err(e) = semver::Version::parse(&self.version) {
+        } else if let Err(e) = crate::version::Version::parse_strict(&self.version) {
             problems.push(format!(
                 "version {:?} is not a valid SemVer 2 version ({e}); write it as MAJOR.MINOR.PATCH, e.g. 1.2.0",
                 self.version

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use kpack::Result;
 use kpack::chart::dependency::{self, Fetched};
 
-use super::registry::RegistryArgs;
+use super::args::RegistryArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -90,7 +90,7 @@ pub fn run(a: Args) -> Result<()> {
                 .set_content_arrangement(comfy_table::ContentArrangement::Disabled);
             table.set_header(["NAME", "VERSION", "REPOSITORY", "STATUS"]);
             for s in st {
-                table.add_row([s.name, s.version, s.repository, s.status]);
+                table.add_row([s.name, s.version, s.repository, s.status.to_string()]);
             }
             for col in table.column_iter_mut() {
                 col.set_padding((0, 3));

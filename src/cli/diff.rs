@@ -1,18 +1,16 @@
 //! `kpack diff upgrade|rollback|revision|drift`: flags, then [`kpack::action::diff`], then
 //! the report as text (coloured unless `NO_COLOR` or not a terminal) or JSON, and with
-//! `--detailed-exitcode` the exit code (0 no changes, 2 changes, 1 error). Also
-//! [`PreviewArgs`], the `--diff`/`--confirm`/`--yes` flags `install` and `upgrade` flatten
-//! to print the diff (and ask) before they change anything.
+//! `--detailed-exitcode` the exit code (0 no changes, 2 changes, 1 error). The
+//! `--diff`/`--confirm` preview of `install` and `upgrade` is `args::PreviewArgs`.
 
-use super::releases::{out, stdout_color};
-use super::target::TargetArgs;
-use super::{RenderArgs, ValuesArgs};
+use super::args::{RenderArgs, TargetArgs, ValuesArgs};
+use super::output::{out, stdout_color};
+use kpack::Result;
 use kpack::action::apply::OperationOptions;
 use kpack::action::diff as actions;
 use kpack::action::upgrade::UpgradeOptions;
 use kpack::diff::{self, DiffReport, Options};
-use kpack::{Error, Result};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 
 /// Help text after the subcommands of `kpack diff`.
 const AFTER_HELP: &str = "\
@@ -81,7 +79,7 @@ pub struct UpgradeArgs {
     /// Chart: a directory, a .tgz archive, or oci://HOST/REPO/NAME (with --version).
     pub chart: String,
     #[command(flatten)]
-    pub source: super::ChartSourceArgs,
+    pub source: super::args::ChartSourceArgs,
     #[command(flatten)]
     pub values: ValuesArgs,
     #[command(flatten)]
@@ -92,7 +90,7 @@ pub struct UpgradeArgs {
     #[arg(short = 'i', long)]
     pub install: bool,
     #[command(flatten)]
-    pub values_mode: super::upgrade::ValuesModeArgs,
+    pub values_mode: super::args::ValuesModeArgs,
     /// Compare as an upgrade with --take-ownership would apply (no ownership notices).
     #[arg(long = "take-ownership")]
     pub take_ownership: bool,
@@ -175,7 +173,7 @@ fn report(mode: Mode, flags: &DiffFlags) -> Result<DiffReport> {
                 install: a.install,
                 create_namespace: false,
                 values_mode,
-                kube_version: super::releases::kube_version(&a.render)?,
+                kube_version: super::args::kube_version(&a.render)?,
                 api_versions: a.render.api_versions.clone(),
                 skip_schema_validation: a.render.skip_schema_validation,
                 op: OperationOptions {
@@ -232,140 +230,9 @@ fn print(r: &DiffReport, format: Format) {
     }
 }
 
-/// `--diff`, `--confirm` and `--yes` of `install` and `upgrade`.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct PreviewArgs {
-    /// Print what the operation will change (a diff against the live objects, Secret
-    /// values hidden), then proceed.
-    #[arg(long)]
-    pub diff: bool,
-    /// Print the diff and ask before changing anything. Without a terminal to ask on it
-    /// refuses, unless --yes.
-    #[arg(long)]
-    pub confirm: bool,
-    /// With --confirm: proceed without asking (the diff is still printed).
-    #[arg(short = 'y', long, requires = "confirm")]
-    pub yes: bool,
-    /// Lines of context of the --diff/--confirm diff.
-    #[arg(long = "diff-context", value_name = "N", default_value_t = 3)]
-    pub diff_context: usize,
-}
-
-// Used by `install` and `upgrade` once they flatten `PreviewArgs` (see the module doc).
-impl PreviewArgs {
-    /// Whether a preview was asked for.
-    pub fn wanted(&self) -> bool {
-        self.diff || self.confirm
-    }
-
-    /// With `--diff` or `--confirm`: compute the diff with `compute`, print it (on standard
-    /// error when `to_stderr`, so `-o json|yaml` output stays clean; on standard output
-    /// otherwise), and with `--confirm` ask. Returns whether to proceed (always true
-    /// without these flags, without computing anything). `--confirm` without a terminal
-    /// and without `--yes` is an error before anything is computed.
-    pub fn proceed(
-        &self,
-        namespace: &str,
-        to_stderr: bool,
-        compute: impl FnOnce(&Options) -> Result<DiffReport>,
-    ) -> Result<bool> {
-        if !self.wanted() {
-            return Ok(true);
-        }
-        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-        if self.confirm && !self.yes && !interactive {
-            return Err(Error::usage(
-                "--confirm asks on a terminal, and there is none: pass --yes to proceed without asking, or --diff to print the changes and proceed",
-            ));
-        }
-        let report = compute(&Options::new(self.diff_context, namespace))?;
-        if to_stderr {
-            eprint!(
-                "{}",
-                diff::render_text(&report, super::output::stderr_color())
-            );
-        } else {
-            out(&diff::render_text(&report, stdout_color()));
-            let _ = std::io::stdout().flush();
-        }
-        if !self.confirm || self.yes {
-            return Ok(true);
-        }
-        eprint!("Apply these changes to release {}? [y/N] ", report.release);
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut answer)
-            .map_err(|e| Error::io("standard input", e))?;
-        let yes = matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes");
-        if !yes {
-            eprintln!("Cancelled: nothing was changed.");
-        }
-        Ok(yes)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kpack::diff::Mode as ReportMode;
-
-    fn report() -> DiffReport {
-        DiffReport {
-            mode: ReportMode::Upgrade,
-            release: "web".into(),
-            namespace: "ns".into(),
-            from: "live".into(),
-            to: "revision 2".into(),
-            objects: Vec::new(),
-            notices: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn preview_flags() {
-        // No flag: nothing is computed.
-        let none = PreviewArgs::default();
-        assert!(none.proceed("ns", true, |_| panic!("computed")).unwrap());
-        // --diff: computed with the namespace and context given, then proceed.
-        let diff = PreviewArgs {
-            diff: true,
-            diff_context: 7,
-            ..Default::default()
-        };
-        let go = diff
-            .proceed("ns", true, |o| {
-                assert_eq!((o.context, o.namespace.as_str()), (7, "ns"));
-                Ok(report())
-            })
-            .unwrap();
-        assert!(go);
-        // --confirm without a terminal (tests have none) refuses before computing...
-        let confirm = PreviewArgs {
-            confirm: true,
-            ..Default::default()
-        };
-        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            let e = confirm
-                .proceed("ns", true, |_| panic!("computed"))
-                .unwrap_err();
-            assert!(e.to_string().contains("pass --yes"), "{e}");
-            assert_eq!(e.exit_code(), 2);
-        }
-        // ...unless --yes.
-        let yes = PreviewArgs {
-            confirm: true,
-            yes: true,
-            ..Default::default()
-        };
-        assert!(yes.proceed("ns", true, |_| Ok(report())).unwrap());
-        // Errors of the diff stop the operation.
-        assert!(
-            diff.proceed("ns", true, |_| Err(Error::remote("boom")))
-                .is_err()
-        );
-    }
 
     #[test]
     fn flags_parse() {

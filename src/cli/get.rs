@@ -2,8 +2,8 @@
 //! release record. Secret `data`/`stringData` values in manifests are printed as `***`
 //! unless `--show-secrets`.
 
-use super::releases::{Output, masked, out, print_data, time};
-use super::target::TargetArgs;
+use super::args::TargetArgs;
+use super::output::{Output, masked, out, print_data, time};
 use kpack::Result;
 use kpack::action::get::{get, mask_secrets};
 use kpack::release::Release;

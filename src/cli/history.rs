@@ -1,7 +1,7 @@
 //! `kpack history NAME`: the revisions of a release as a table or `-o json|yaml`.
 
-use super::releases::{Output, out, print_data, table, time};
-use super::target::TargetArgs;
+use super::args::TargetArgs;
+use super::output::{Output, out, print_data, table, time};
 use kpack::Result;
 use kpack::action::history::history;
 

@@ -1,10 +1,11 @@
 //! `kpack install NAME CHART`: install a chart as a new release (flags, then
 //! [`kpack::action::install`], then the summary).
 
-use super::diff::PreviewArgs;
-use super::releases::{OpArgs, Output, Progress, print_outcome};
-use super::target::TargetArgs;
-use super::{RenderArgs, ValuesArgs};
+use super::args::OpArgs;
+use super::args::PreviewArgs;
+use super::args::TargetArgs;
+use super::args::{RenderArgs, ValuesArgs};
+use super::output::{Output, Progress, print_outcome};
 use kpack::Result;
 use kpack::action::install::{InstallOptions, install};
 
@@ -15,7 +16,7 @@ pub struct Args {
     /// Chart: a directory, a .tgz archive, or oci://HOST/REPO/NAME (with --version).
     pub chart: String,
     #[command(flatten)]
-    pub source: super::ChartSourceArgs,
+    pub source: super::args::ChartSourceArgs,
     #[command(flatten)]
     pub values: ValuesArgs,
     #[command(flatten)]
@@ -48,7 +49,7 @@ pub fn run(a: Args) -> Result<()> {
         namespace: conn.namespace.clone(),
         create_namespace: a.create_namespace,
         replace: a.replace,
-        kube_version: super::releases::kube_version(&a.render)?,
+        kube_version: super::args::kube_version(&a.render)?,
         api_versions: a.render.api_versions.clone(),
         skip_schema_validation: a.render.skip_schema_validation,
         op,

@@ -1,6 +1,6 @@
 //! `kpack lint CHART... [--strict]`: check charts without a cluster.
 
-use super::{RenderArgs, ValuesArgs};
+use super::args::{RenderArgs, ValuesArgs};
 use kpack::action::lint::{Severity, lint};
 use kpack::action::render::RenderOptions;
 use kpack::engine::Release;

@@ -1,7 +1,7 @@
 //! `kpack list`: releases of a namespace (or all, `-A`) as a table or `-o json|yaml`.
 
-use super::releases::{Output, out, print_data, table, time};
-use super::target::TargetArgs;
+use super::args::TargetArgs;
+use super::output::{Output, out, print_data, table, time};
 use kpack::Result;
 use kpack::action::list::{ListOptions, list};
 use kpack::release::Status;

@@ -1,6 +1,7 @@
 //! The command line: one file per command, each parsing its flags and calling the library.
 //! Flag groups shared by several commands (values, rendering) live here.
 
+pub mod args;
 pub mod completion;
 pub mod create;
 pub mod dependency;
@@ -16,11 +17,9 @@ pub mod pull;
 pub mod push;
 pub mod recover;
 pub mod registry;
-pub mod releases;
 pub mod rollback;
 pub mod show;
 pub mod status;
-pub mod target;
 pub mod template;
 pub mod uninstall;
 pub mod upgrade;
@@ -28,8 +27,6 @@ pub mod version;
 
 use clap::{Args, Parser, Subcommand};
 use kpack::Result;
-use kpack::engine::{Capabilities, KubeVersion};
-use kpack::values::sources::ValueOptions;
 
 /// kpack: render charts into Kubernetes manifests and manage releases of them.
 #[derive(Debug, Parser)]
@@ -149,93 +146,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Pull(a) => pull::run(a),
         Command::Registry(a) => registry::run(a),
         Command::Dependency(a) => dependency::run(a),
-    }
-}
-
-/// The values flags, in Helm's names. Precedence: -f files in order < --set-json < --set <
-/// --set-string < --set-file < --set-literal.
-#[derive(Debug, Clone, Default, Args)]
-pub struct ValuesArgs {
-    /// Values file (YAML); repeatable, later files win; `-` reads standard input.
-    #[arg(short = 'f', long = "values", value_name = "FILE")]
-    pub values: Vec<String>,
-    /// Set values as JSON: key=JSON, or a whole JSON object (repeatable).
-    #[arg(long = "set-json", value_name = "KEY=JSON")]
-    pub set_json: Vec<String>,
-    /// Set values: a.b=1,list[0]=x,c={x,y} (repeatable).
-    #[arg(long = "set", value_name = "KEY=VAL")]
-    pub set: Vec<String>,
-    /// Set values, always as strings (repeatable).
-    #[arg(long = "set-string", value_name = "KEY=VAL")]
-    pub set_string: Vec<String>,
-    /// Set a value to the content of a file: key=path (repeatable).
-    #[arg(long = "set-file", value_name = "KEY=PATH")]
-    pub set_file: Vec<String>,
-    /// Set a value to the rest of the argument, verbatim (repeatable).
-    #[arg(long = "set-literal", value_name = "KEY=VAL")]
-    pub set_literal: Vec<String>,
-}
-
-impl ValuesArgs {
-    /// The flags as the library's value options.
-    pub fn options(&self) -> ValueOptions {
-        ValueOptions {
-            files: self.values.clone(),
-            set_json: self.set_json.clone(),
-            set: self.set.clone(),
-            set_string: self.set_string.clone(),
-            set_file: self.set_file.clone(),
-            set_literal: self.set_literal.clone(),
-        }
-    }
-}
-
-/// The flags that shape a render for a target cluster.
-#[derive(Debug, Clone, Default, Args)]
-pub struct RenderArgs {
-    /// Kubernetes version to render for (Capabilities.KubeVersion), e.g. 1.30 or v1.30.2.
-    #[arg(long = "kube-version", value_name = "VERSION")]
-    pub kube_version: Option<String>,
-    /// Extra API versions for Capabilities.APIVersions (group/version or group/version/Kind).
-    #[arg(
-        short = 'a',
-        long = "api-versions",
-        value_name = "API",
-        value_delimiter = ','
-    )]
-    pub api_versions: Vec<String>,
-    /// Skip validation against values.schema.json.
-    #[arg(long = "skip-schema-validation")]
-    pub skip_schema_validation: bool,
-}
-
-impl RenderArgs {
-    /// The capabilities these flags describe.
-    pub fn capabilities(&self) -> Result<Capabilities> {
-        let kv = match &self.kube_version {
-            Some(v) => KubeVersion::parse(v)
-                .map_err(|e| kpack::Error::usage(format!("--kube-version: {e}")))?,
-            None => KubeVersion::DEFAULT,
-        };
-        Ok(Capabilities::new(kv, &self.api_versions))
-    }
-}
-
-/// Where a chart comes from: a directory, a `.tgz` archive, or `oci://HOST/REPO/NAME` with
-/// `--version` and the registry flags.
-#[derive(Debug, Clone, Default, Args)]
-pub struct ChartSourceArgs {
-    /// Chart version or SemVer range, for oci:// references (default: the highest version).
-    #[arg(long = "version", value_name = "VERSION")]
-    pub version: Option<String>,
-    #[command(flatten)]
-    pub registry: registry::RegistryArgs,
-}
-
-impl ChartSourceArgs {
-    /// Load `chart` (a path or an oci:// reference).
-    pub fn load(&self, chart: &str) -> Result<kpack::chart::Chart> {
-        kpack::oci::load_chart(chart, self.version.as_deref(), &self.registry.options())
     }
 }
 

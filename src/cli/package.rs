@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use kpack::archive::{self, PackageOptions};
+use kpack::action::package::{self, PackageOptions};
 use kpack::chart::dependency;
 use kpack::{Error, Result};
 
-use super::registry::RegistryArgs;
+use super::args::RegistryArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -48,7 +48,7 @@ pub fn run(a: Args) -> Result<()> {
         }
         let missing: Vec<String> = dependency::list(dir)?
             .into_iter()
-            .filter(|s| s.status == "missing")
+            .filter(|s| s.status == kpack::chart::dependency::DepState::Missing)
             .map(|s| s.name)
             .collect();
         if !missing.is_empty() {
@@ -59,7 +59,7 @@ pub fn run(a: Args) -> Result<()> {
                 dir.display()
             )));
         }
-        let p = archive::package(dir, &opts)?;
+        let p = package::package(dir, &opts)?;
         let out = a.destination.join(p.file_name());
         std::fs::write(&out, &p.bytes).map_err(|e| Error::io(out.display(), e))?;
         println!(

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use kpack::{Error, Result, oci};
 
-use super::registry::RegistryArgs;
+use super::args::RegistryArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -1,8 +1,8 @@
 //! `kpack recover NAME`: clear the lock left by a run that died (flags, then
 //! [`kpack::action::recover`], then what was done and what to run next).
 
-use super::releases::out;
-use super::target::TargetArgs;
+use super::args::TargetArgs;
+use super::output::out;
 use kpack::Result;
 use kpack::action::recover::recover;
 use kpack::release::lock::Recovered;
@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
     /// With --static-pods: how long to wait for a run holding the directory.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = super::releases::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = super::args::parse_duration)]
     pub timeout: Duration,
 }
 

@@ -4,47 +4,8 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use kpack::oci::{self, Auth, Options};
+use kpack::oci::{self, Options};
 use kpack::{Error, Result};
-
-/// Flags for reaching an OCI registry.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct RegistryArgs {
-    /// Use plain HTTP instead of HTTPS (local registries).
-    #[arg(long = "plain-http")]
-    pub plain_http: bool,
-    /// Accept the registry's TLS certificate without verifying it.
-    #[arg(long = "insecure-skip-tls-verify")]
-    pub insecure_skip_tls_verify: bool,
-    /// Registry user name (instead of the stored credentials).
-    #[arg(long = "username", value_name = "USER", requires = "password")]
-    pub username: Option<String>,
-    /// Registry password or token (instead of the stored credentials).
-    #[arg(long = "password", value_name = "PASSWORD", requires = "username")]
-    pub password: Option<String>,
-    /// Credentials file (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json).
-    #[arg(long = "registry-config", value_name = "FILE")]
-    pub registry_config: Option<PathBuf>,
-}
-
-impl RegistryArgs {
-    /// The flags as library options.
-    pub fn options(&self) -> Options {
-        Options {
-            plain_http: self.plain_http,
-            insecure_skip_tls_verify: self.insecure_skip_tls_verify,
-            auth: match (&self.username, &self.password) {
-                (Some(u), Some(p)) => Some(Auth::Basic {
-                    username: u.clone(),
-                    password: p.clone(),
-                }),
-                _ => None,
-            },
-            registry_config: self.registry_config.clone(),
-            cache_dir: None,
-        }
-    }
-}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

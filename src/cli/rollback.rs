@@ -1,8 +1,9 @@
 //! `kpack rollback NAME [REVISION]`: return a release to an earlier revision (flags, then
 //! [`kpack::action::rollback`], then the summary).
 
-use super::releases::{OpArgs, Progress, print_outcome};
-use super::target::TargetArgs;
+use super::args::OpArgs;
+use super::args::TargetArgs;
+use super::output::{Progress, print_outcome};
 use kpack::Result;
 use kpack::action::rollback::{RollbackOptions, rollback};
 

@@ -22,7 +22,7 @@ pub struct Args {
     /// Chart: a directory, a .tgz archive, or oci://HOST/REPO/NAME (with --version).
     pub chart: String,
     #[command(flatten)]
-    pub source: super::ChartSourceArgs,
+    pub source: super::args::ChartSourceArgs,
 }
 
 pub fn run(a: Args) -> Result<()> {

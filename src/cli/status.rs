@@ -1,8 +1,8 @@
 //! `kpack status NAME`: a release's record and the live readiness of its objects, as a
 //! summary with a resource table or `-o json|yaml`.
 
-use super::releases::{Output, out, print_data, status_text, table, time};
-use super::target::TargetArgs;
+use super::args::TargetArgs;
+use super::output::{Output, out, print_data, status_text, table, time};
 use kpack::Result;
 use kpack::action::status::status;
 use serde_json::json;
@@ -53,7 +53,7 @@ pub fn run(a: Args) -> Result<()> {
     s.push_str(&format!("NAME: {}\n", r.name));
     s.push_str(&format!("LAST DEPLOYED: {}\n", time(&r.last_deployed)));
     s.push_str(&format!("NAMESPACE: {}\n", r.namespace));
-    s.push_str(&format!("STATUS: {}\n", status_text(r.status.as_str())));
+    s.push_str(&format!("STATUS: {}\n", status_text(r.status)));
     s.push_str(&format!("REVISION: {}\n", r.revision));
     s.push_str(&format!("CHART: {}-{}\n", r.chart.name, r.chart.version));
     if !r.chart.app_version.is_empty() {

@@ -1,7 +1,7 @@
 //! `kpack template NAME CHART`: render locally and print (or write to `--output-dir`).
 
+use super::args::{RenderArgs, ValuesArgs};
 use super::output::Format;
-use super::{RenderArgs, ValuesArgs};
 use kpack::action::render::{RenderOptions, render, render_for_print};
 use kpack::action::template::{self, TemplateOptions};
 use kpack::engine::Release;
@@ -15,7 +15,7 @@ pub struct Args {
     /// Chart: a directory, a .tgz archive, or oci://HOST/REPO/NAME (with --version).
     pub chart: String,
     #[command(flatten)]
-    pub source: super::ChartSourceArgs,
+    pub source: super::args::ChartSourceArgs,
     #[command(flatten)]
     pub values: ValuesArgs,
     #[command(flatten)]

@@ -1,7 +1,8 @@
 //! `kpack uninstall NAME...`: delete releases (flags, then [`kpack::action::uninstall`]).
 
-use super::releases::{Progress, changes_text, out, parse_duration};
-use super::target::TargetArgs;
+use super::args::TargetArgs;
+use super::args::parse_duration;
+use super::output::{Progress, changes_text, out};
 use kpack::Result;
 use kpack::action::apply::{DryRun, OperationOptions};
 use kpack::action::uninstall::{UninstallOptions, uninstall};

@@ -1,12 +1,13 @@
 //! `kpack upgrade NAME CHART`: upgrade a release to a chart and values (flags, then
 //! [`kpack::action::upgrade`], then the summary).
 
-use super::diff::PreviewArgs;
-use super::releases::{OpArgs, Output, Progress, print_outcome};
-use super::target::TargetArgs;
-use super::{RenderArgs, ValuesArgs};
+use super::args::PreviewArgs;
+use super::args::TargetArgs;
+use super::args::{OpArgs, ValuesModeArgs};
+use super::args::{RenderArgs, ValuesArgs};
+use super::output::{Output, Progress, print_outcome};
 use kpack::Result;
-use kpack::action::upgrade::{UpgradeOptions, ValuesMode, upgrade};
+use kpack::action::upgrade::{UpgradeOptions, upgrade};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,7 +16,7 @@ pub struct Args {
     /// Chart: a directory, a .tgz archive, or oci://HOST/REPO/NAME (with --version).
     pub chart: String,
     #[command(flatten)]
-    pub source: super::ChartSourceArgs,
+    pub source: super::args::ChartSourceArgs,
     #[command(flatten)]
     pub values: ValuesArgs,
     #[command(flatten)]
@@ -56,7 +57,7 @@ pub fn run(a: Args) -> Result<()> {
         install: a.install,
         create_namespace: a.create_namespace,
         values_mode,
-        kube_version: super::releases::kube_version(&a.render)?,
+        kube_version: super::args::kube_version(&a.render)?,
         api_versions: a.render.api_versions.clone(),
         skip_schema_validation: a.render.skip_schema_validation,
         op,
@@ -74,35 +75,4 @@ pub fn run(a: Args) -> Result<()> {
     });
     progress.finish();
     print_outcome(&result?, &a.op)
-}
-
-/// How an upgrade treats the last revision's values (Helm's flags; none given: reuse the
-/// last user values when no values are given).
-#[derive(Debug, Clone, clap::Args)]
-pub struct ValuesModeArgs {
-    /// Reuse the last revision's values (its chart defaults included) and merge the values
-    /// given over them.
-    #[arg(long = "reuse-values", conflicts_with_all = ["reset_values", "reset_then_reuse_values"])]
-    pub reuse_values: bool,
-    /// Use only the new chart's defaults and the values given.
-    #[arg(long = "reset-values", conflicts_with = "reset_then_reuse_values")]
-    pub reset_values: bool,
-    /// Use the new chart's defaults, then the last revision's user values, then the values given.
-    #[arg(long = "reset-then-reuse-values")]
-    pub reset_then_reuse_values: bool,
-}
-
-impl ValuesModeArgs {
-    /// The mode these flags select.
-    pub fn mode(&self) -> ValuesMode {
-        if self.reuse_values {
-            ValuesMode::Reuse
-        } else if self.reset_values {
-            ValuesMode::Reset
-        } else if self.reset_then_reuse_values {
-            ValuesMode::ResetThenReuse
-        } else {
-            ValuesMode::Default
-        }
-    }
 }

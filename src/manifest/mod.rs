@@ -2,8 +2,11 @@
 //! (apiVersion, kind, namespace, name) and its source template; sorted in Helm's install
 //! order; hooks (`kpack.io/hook` or Helm's `helm.sh/hook` annotation) kept apart.
 
+mod hook_event;
 pub mod kubeschema;
 pub mod order;
+
+pub use hook_event::HookEvent;
 
 use crate::engine::RenderedTemplate;
 use crate::{Error, Result, yaml};
@@ -135,19 +138,28 @@ impl Document {
     pub fn is_hook(&self) -> bool {
         self.hook_annotation().is_some()
     }
-    /// The hook events this object runs at, if it is a hook.
-    pub fn hook_events(&self) -> Option<Vec<String>> {
+    /// The hook event names this object's annotation lists, as written (unknown ones
+    /// included, for validation), if it is a hook.
+    pub fn hook_event_names(&self) -> Option<Vec<&str>> {
         let a = self.hook_annotation()?;
         Some(
             a.split(',')
-                .map(|s| s.trim().to_string())
+                .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .collect(),
         )
     }
+    /// The known hook events this object runs at, if it is a hook.
+    pub fn hook_events(&self) -> Option<Vec<HookEvent>> {
+        Some(
+            self.hook_event_names()?
+                .into_iter()
+                .filter_map(HookEvent::parse)
+                .collect(),
+        )
+    }
     fn hook_annotation(&self) -> Option<&str> {
-        self.annotation("kpack.io/hook")
-            .or_else(|| self.annotation("helm.sh/hook"))
+        crate::keys::HOOK.iter().find_map(|k| self.annotation(k))
     }
     /// `Kind namespace/name` (or `Kind name`), for messages.
     pub fn identity(&self) -> String {

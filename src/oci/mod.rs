@@ -11,7 +11,6 @@
 pub mod auth;
 pub mod cache;
 pub mod reference;
-pub mod version;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -26,11 +25,11 @@ use serde_json::json;
 pub use auth::Auth;
 pub use cache::Cache;
 pub use reference::{OciRef, is_oci};
-pub use version::Constraint;
 
 use crate::archive::{self, Limits};
 use crate::chart::Metadata;
 use crate::error::Reason;
+use crate::version::Version;
 use crate::{Error, Result};
 
 /// Media type of a Helm chart artifact's config blob (the chart metadata as JSON).
@@ -375,7 +374,7 @@ fn chart_metadata(bytes: &[u8], origin: &str) -> Result<Metadata> {
             "{origin}: Chart.yaml needs a name and a version"
         )));
     }
-    semver::Version::parse(&meta.version).map_err(|e| {
+    Version::parse_strict(&meta.version).map_err(|e| {
         Error::chart(format!(
             "{origin}: Chart.yaml version {:?} is not SemVer 2 ({e})",
             meta.version
@@ -522,10 +521,10 @@ fn list_tags_of(r: &OciRef, opts: &Options) -> Result<Vec<String>> {
 }
 
 /// The chart versions in the repository, highest first (tags that are not SemVer skipped).
-pub fn list_versions(reference: &str, opts: &Options) -> Result<Vec<semver::Version>> {
-    let mut v: Vec<semver::Version> = list_tags(reference, opts)?
+pub fn list_versions(reference: &str, opts: &Options) -> Result<Vec<Version>> {
+    let mut v: Vec<Version> = list_tags(reference, opts)?
         .iter()
-        .filter_map(|t| version::parse_version(&reference::tag_to_version(t)))
+        .filter_map(|t| Version::parse(&reference::tag_to_version(t)).ok())
         .collect();
     v.sort_by(|a, b| b.cmp(a));
     v.dedup();
@@ -549,14 +548,18 @@ pub fn resolve_tag(r: &OciRef, version: Option<&str>, opts: &Options) -> Result<
     if r.digest.is_some() && version.is_none() {
         return Ok(String::new());
     }
-    let constraint = Constraint::parse(version.unwrap_or("*"))?;
+    let constraint = crate::version::constraint(version.unwrap_or("*"))?;
     if let Some(exact) = constraint.exact() {
         return Ok(reference::version_to_tag(&exact.to_string()));
     }
     let tags = list_tags_of(r, opts)?;
-    let versions: Vec<(semver::Version, &String)> = tags
+    let versions: Vec<(Version, &String)> = tags
         .iter()
-        .filter_map(|t| version::parse_version(&reference::tag_to_version(t)).map(|v| (v, t)))
+        .filter_map(|t| {
+            Version::parse(&reference::tag_to_version(t))
+                .ok()
+                .map(|v| (v, t))
+        })
         .collect();
     let best = versions
         .iter()
@@ -831,26 +834,6 @@ pub fn save_pulled(pulled: &Pulled, dir: &Path, untar: bool) -> Result<PathBuf> 
         return Ok(p);
     }
     archive::extract_chart_tgz(&pulled.bytes, &pulled.reference, dir, &Limits::default())
-}
-
-/// Load a chart from a directory, a `.tgz` archive or an `oci://` reference (pulled at
-/// `version`, an exact version or a range, through the cache). `version` is only
-/// meaningful for `oci://` references; given with a path it is refused.
-pub fn load_chart(
-    source: &str,
-    version: Option<&str>,
-    opts: &Options,
-) -> Result<crate::chart::Chart> {
-    if is_oci(source) {
-        let pulled = pull(source, version, opts)?;
-        return crate::chart::load_bytes(&pulled.bytes, &pulled.reference);
-    }
-    if let Some(v) = version {
-        return Err(Error::usage(format!(
-            "--version {v} applies to oci:// chart references; {source} is a local chart (its version is in its Chart.yaml)"
-        )));
-    }
-    crate::chart::load(Path::new(source))
 }
 
 #[cfg(test)]

@@ -12,14 +12,7 @@ use crate::release::Store;
 use serde_json::Value as Json;
 use std::time::Duration;
 
-/// The field manager kpack applies with.
-pub const FIELD_MANAGER: &str = "kpack";
-/// Label on every object naming the release that owns it.
-pub const LABEL_RELEASE: &str = "kpack.io/release";
-/// Annotation naming the release that owns an object (`namespace/name`).
-pub const ANNOTATION_OWNER: &str = "kpack.io/owner";
-/// Annotation that keeps an object when an upgrade or uninstall would delete it.
-pub const ANNOTATION_KEEP: &str = "kpack.io/resource-policy";
+pub use crate::keys::{ANNOTATION_KEEP, ANNOTATION_OWNER, FIELD_MANAGER, KEEP, LABEL_RELEASE};
 
 /// Identity of an object on a target.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -162,9 +155,6 @@ pub trait Target: Send + Sync {
         .map(|_| ())
     }
 }
-
-/// Value of [`ANNOTATION_KEEP`] (or Helm's `helm.sh/resource-policy`) that keeps an object.
-pub const KEEP: &str = "keep";
 
 /// The API group of an `apiVersion` (`apps/v1` → `apps`, `v1` → ``).
 pub fn api_group(api_version: &str) -> &str {

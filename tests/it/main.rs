@@ -5,6 +5,7 @@
 mod support;
 
 mod charts_addons;
+mod charts_cluster;
 mod charts_control_plane;
 mod cli;
 mod cluster_cli;

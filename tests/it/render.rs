@@ -472,7 +472,7 @@ fn install_order_and_hooks() {
     assert_eq!(out.manifest.hooks.len(), 1);
     assert_eq!(
         out.manifest.hooks[0].hook_events(),
-        Some(vec!["pre-install".to_string()])
+        Some(vec![kpack::manifest::HookEvent::PreInstall])
     );
 }
 
@@ -536,7 +536,7 @@ fn print_render_orders_text_like_a_full_render_and_keeps_only_hook_objects() {
     // Hooks keep theirs: `--skip-tests` reads their events.
     assert_eq!(
         print.manifest.hooks[0].hook_events(),
-        Some(vec!["post-install".to_string()])
+        Some(vec![kpack::manifest::HookEvent::PostInstall])
     );
     assert!(full.manifest.documents.iter().all(|d| d.object.is_object()));
 

@@ -27,17 +27,12 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 use tokio::runtime::Runtime;
 
-/// Secret type of release records.
-pub const SECRET_TYPE: &str = "kpack.io/release.v1";
+pub use crate::keys::{
+    ANNOTATION_PART_OF, ANNOTATION_PARTS, LABEL_PART, RECORD_SECRET_TYPE as SECRET_TYPE,
+};
 /// Largest slice of a compressed record one Secret holds (the API refuses Secrets whose
 /// data exceeds 1 MiB).
 pub const PART_SIZE: usize = 960 * 1024;
-/// Annotation of a main record Secret listing its other parts, in order.
-pub const ANNOTATION_PARTS: &str = "kpack.io/parts";
-/// Label on part Secrets (the part number, from 1).
-pub const LABEL_PART: &str = "kpack.io/part";
-/// Annotation on part Secrets naming their main Secret.
-pub const ANNOTATION_PART_OF: &str = "kpack.io/part-of";
 const DATA_KEY: &str = "release";
 
 /// Name of the main Secret of a revision.

@@ -1,0 +1,544 @@
+//! The flag groups several commands share, and what each group turns into: where a chart
+//! comes from ([`ChartSourceArgs`], [`RegistryArgs`]), values ([`ValuesArgs`]), the render
+//! ([`RenderArgs`]), where releases live ([`TargetArgs`]), what a changing operation may do
+//! ([`OpArgs`], `--timeout` durations, `--dry-run[=client|server]`), how an upgrade treats
+//! earlier values ([`ValuesModeArgs`]) and the `--diff`/`--confirm` preview of `install`
+//! and `upgrade` ([`PreviewArgs`]).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use kpack::action::apply::DryRun;
+use kpack::action::upgrade::ValuesMode;
+use kpack::diff::{DiffReport, Options as DiffOptions};
+use kpack::engine::{Capabilities, KubeVersion};
+use kpack::oci::{Auth, Options as RegistryOptions};
+use kpack::targets::Target;
+use kpack::targets::kube::{ConnectOptions, KubeTarget};
+use kpack::targets::staticpod::{LockMode, StaticPodTarget};
+use kpack::values::sources::ValueOptions;
+use kpack::{Error, Result};
+
+use super::output::{Output, out, stdout_color};
+
+/// Flags for reaching an OCI registry.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RegistryArgs {
+    /// Use plain HTTP instead of HTTPS (local registries).
+    #[arg(long = "plain-http")]
+    pub plain_http: bool,
+    /// Accept the registry's TLS certificate without verifying it.
+    #[arg(long = "insecure-skip-tls-verify")]
+    pub insecure_skip_tls_verify: bool,
+    /// Registry user name (instead of the stored credentials).
+    #[arg(long = "username", value_name = "USER", requires = "password")]
+    pub username: Option<String>,
+    /// Registry password or token (instead of the stored credentials).
+    #[arg(long = "password", value_name = "PASSWORD", requires = "username")]
+    pub password: Option<String>,
+    /// Credentials file (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json).
+    #[arg(long = "registry-config", value_name = "FILE")]
+    pub registry_config: Option<PathBuf>,
+}
+
+impl RegistryArgs {
+    /// The flags as library options.
+    pub fn options(&self) -> RegistryOptions {
+        RegistryOptions {
+            plain_http: self.plain_http,
+            insecure_skip_tls_verify: self.insecure_skip_tls_verify,
+            auth: match (&self.username, &self.password) {
+                (Some(u), Some(p)) => Some(Auth::Basic {
+                    username: u.clone(),
+                    password: p.clone(),
+                }),
+                _ => None,
+            },
+            registry_config: self.registry_config.clone(),
+            cache_dir: None,
+        }
+    }
+}
+
+/// The values flags, in Helm's names. Precedence: -f files in order < --set-json < --set <
+/// --set-string < --set-file < --set-literal.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ValuesArgs {
+    /// Values file (YAML); repeatable, later files win; `-` reads standard input.
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<String>,
+    /// Set values as JSON: key=JSON, or a whole JSON object (repeatable).
+    #[arg(long = "set-json", value_name = "KEY=JSON")]
+    pub set_json: Vec<String>,
+    /// Set values: a.b=1,list[0]=x,c={x,y} (repeatable).
+    #[arg(long = "set", value_name = "KEY=VAL")]
+    pub set: Vec<String>,
+    /// Set values, always as strings (repeatable).
+    #[arg(long = "set-string", value_name = "KEY=VAL")]
+    pub set_string: Vec<String>,
+    /// Set a value to the content of a file: key=path (repeatable).
+    #[arg(long = "set-file", value_name = "KEY=PATH")]
+    pub set_file: Vec<String>,
+    /// Set a value to the rest of the argument, verbatim (repeatable).
+    #[arg(long = "set-literal", value_name = "KEY=VAL")]
+    pub set_literal: Vec<String>,
+}
+
+impl ValuesArgs {
+    /// The flags as the library's value options.
+    pub fn options(&self) -> ValueOptions {
+        ValueOptions {
+            files: self.values.clone(),
+            set_json: self.set_json.clone(),
+            set: self.set.clone(),
+            set_string: self.set_string.clone(),
+            set_file: self.set_file.clone(),
+            set_literal: self.set_literal.clone(),
+        }
+    }
+}
+
+/// The flags that shape a render for a target cluster.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RenderArgs {
+    /// Kubernetes version to render for (Capabilities.KubeVersion), e.g. 1.30 or v1.30.2.
+    #[arg(long = "kube-version", value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// Extra API versions for Capabilities.APIVersions (group/version or group/version/Kind).
+    #[arg(
+        short = 'a',
+        long = "api-versions",
+        value_name = "API",
+        value_delimiter = ','
+    )]
+    pub api_versions: Vec<String>,
+    /// Skip validation against values.schema.json.
+    #[arg(long = "skip-schema-validation")]
+    pub skip_schema_validation: bool,
+}
+
+impl RenderArgs {
+    /// The capabilities these flags describe.
+    pub fn capabilities(&self) -> Result<Capabilities> {
+        let kv = match &self.kube_version {
+            Some(v) => KubeVersion::parse(v)
+                .map_err(|e| kpack::Error::usage(format!("--kube-version: {e}")))?,
+            None => KubeVersion::DEFAULT,
+        };
+        Ok(Capabilities::new(kv, &self.api_versions))
+    }
+}
+
+/// Where a chart comes from: a directory, a `.tgz` archive, or `oci://HOST/REPO/NAME` with
+/// `--version` and the registry flags.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ChartSourceArgs {
+    /// Chart version or SemVer range, for oci:// references (default: the highest version).
+    #[arg(long = "version", value_name = "VERSION")]
+    pub version: Option<String>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+impl ChartSourceArgs {
+    /// Load `chart` (a path or an oci:// reference).
+    pub fn load(&self, chart: &str) -> Result<kpack::chart::Chart> {
+        kpack::source::load(chart, self.version.as_deref(), &self.registry.options())
+    }
+}
+
+/// The `--kube-version` of the render flags, parsed.
+pub fn kube_version(r: &RenderArgs) -> kpack::Result<Option<kpack::engine::KubeVersion>> {
+    r.kube_version
+        .as_deref()
+        .map(|v| {
+            kpack::engine::KubeVersion::parse(v)
+                .map_err(|e| kpack::Error::usage(format!("--kube-version: {e}")))
+        })
+        .transpose()
+}
+
+/// Where the release lives.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TargetArgs {
+    /// Kubeconfig file to use (only this file; default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use instead of the current one.
+    #[arg(long = "kube-context", value_name = "CONTEXT")]
+    pub kube_context: Option<String>,
+    /// Namespace of the release (default: the context's namespace, then `default`).
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Manage the release as static pods in this kubelet manifest directory instead of on
+    /// a cluster (e.g. /etc/kubernetes/manifests). Only Pods; no hooks.
+    #[arg(long = "static-pods", value_name = "DIR")]
+    pub static_pods: Option<PathBuf>,
+    /// With --static-pods: where release records live (default: DIR/../.kpack-state/<name of DIR>).
+    #[arg(long = "state-dir", value_name = "DIR", requires = "static_pods")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// A target and the namespace in effect.
+pub struct Connected {
+    /// The target.
+    pub target: Box<dyn Target>,
+    /// `-n`, else the target's default namespace.
+    pub namespace: String,
+}
+
+impl TargetArgs {
+    /// Open the target. `lock`: for a command that changes the release, how long to wait
+    /// for another run holding a static-pod directory (`None` for read-only commands).
+    pub fn connect(&self, lock: Option<Duration>) -> Result<Connected> {
+        if let Some(dir) = &self.static_pods {
+            if self.kubeconfig.is_some() || self.kube_context.is_some() {
+                return Err(Error::usage(
+                    "--static-pods writes to a directory: drop --kubeconfig/--kube-context",
+                ));
+            }
+            let mode = match lock {
+                Some(t) => LockMode::Wait(t),
+                None => LockMode::Read,
+            };
+            let mut on_wait = |msg: &str| super::output::note(msg);
+            let target = StaticPodTarget::open(dir, self.state_dir.as_deref(), mode, &mut on_wait)?;
+            let namespace = self
+                .namespace
+                .clone()
+                .unwrap_or_else(|| target.default_namespace());
+            return Ok(Connected {
+                target: Box::new(target),
+                namespace,
+            });
+        }
+        let target = KubeTarget::connect(&ConnectOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.kube_context.clone(),
+            namespace: self.namespace.clone(),
+        })?;
+        let namespace = target.namespace().to_string();
+        Ok(Connected {
+            target: Box::new(target),
+            namespace,
+        })
+    }
+}
+
+/// Flags every changing release command shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OpArgs {
+    /// Wait until Deployments, StatefulSets and DaemonSets are rolled out, Jobs complete, Pods
+    /// ready, PVCs bound, LoadBalancer Services addressed, CRDs established and custom
+    /// resources with a Ready condition ready (up to --timeout).
+    #[arg(long)]
+    pub wait: bool,
+    /// Bound of --wait and of each hook: 300, 90s, 5m, 1h30m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Do not run hooks.
+    #[arg(long = "no-hooks")]
+    pub no_hooks: bool,
+    /// Adopt objects that exist and are owned by another release or by nobody, instead of
+    /// failing.
+    #[arg(long = "take-ownership")]
+    pub take_ownership: bool,
+    /// Only say what would happen: `--dry-run` or `--dry-run=client` renders without asking
+    /// the target; `--dry-run=server` has the target validate every object.
+    #[arg(long = "dry-run", value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "client", value_enum)]
+    pub dry_run: Option<DryRunArg>,
+    /// Description of the new revision.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Output format of the result.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    /// Print Secret values in clear in dry-run output and -o json|yaml (masked as *** otherwise).
+    #[arg(long = "show-secrets")]
+    pub show_secrets: bool,
+    /// Print only warnings and the result, no progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// How many objects of one kind are applied at once (Helm applies one at a time).
+    #[arg(long, value_name = "N", default_value_t = kpack::action::apply::DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
+    pub concurrency: usize,
+}
+
+impl OpArgs {
+    /// The library's options (atomic and history-max are set by the commands having them).
+    pub fn options(&self) -> kpack::action::apply::OperationOptions {
+        kpack::action::apply::OperationOptions {
+            wait: self.wait,
+            timeout: self.timeout,
+            atomic: false,
+            take_ownership: self.take_ownership,
+            no_hooks: self.no_hooks,
+            dry_run: DryRunArg::mode(self.dry_run),
+            history_max: kpack::action::apply::DEFAULT_HISTORY_MAX,
+            description: self.description.clone(),
+            concurrency: self.concurrency,
+        }
+    }
+
+    /// How long a static-pod run waits for another one on the same directory.
+    pub fn lock_wait(&self) -> Option<Duration> {
+        match DryRunArg::mode(self.dry_run) {
+            Some(DryRun::Client) => None,
+            _ => Some(self.timeout),
+        }
+    }
+}
+
+/// `--dry-run` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DryRunArg {
+    /// Render only; nothing is sent to the target.
+    Client,
+    /// The target validates every object without persisting it.
+    Server,
+    /// No dry run (the default).
+    None,
+}
+
+impl DryRunArg {
+    /// The library's mode.
+    pub fn mode(v: Option<DryRunArg>) -> Option<DryRun> {
+        match v {
+            Some(DryRunArg::Client) => Some(DryRun::Client),
+            Some(DryRunArg::Server) => Some(DryRun::Server),
+            _ => None,
+        }
+    }
+}
+
+/// Parse a `--timeout`: `300` (seconds), `90s`, `5m`, `1h30m`, `500ms`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<u64>() {
+        return Ok(Duration::from_secs(n));
+    }
+    let mut total = Duration::ZERO;
+    let mut num = String::new();
+    let mut chars = t.chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        if c == 'm' && chars.peek() == Some(&'s') {
+            unit.push(chars.next().unwrap_or('s'));
+        }
+        let n: f64 = num
+            .parse()
+            .map_err(|_| format!("invalid duration {s:?}: write e.g. 300s, 5m or 1h30m"))?;
+        let secs = match unit.as_str() {
+            "ms" => n / 1000.0,
+            "s" => n,
+            "m" => n * 60.0,
+            "h" => n * 3600.0,
+            _ => {
+                return Err(format!(
+                    "invalid duration {s:?}: unknown unit {unit:?} (use ms, s, m or h)"
+                ));
+            }
+        };
+        total += Duration::from_secs_f64(secs);
+        num.clear();
+        any = true;
+    }
+    if !num.is_empty() || !any {
+        return Err(format!(
+            "invalid duration {s:?}: write e.g. 300s, 5m or 1h30m"
+        ));
+    }
+    Ok(total)
+}
+
+/// `--concurrency`: 1 to 256.
+fn parse_concurrency(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=256).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a number from 1 to 256")),
+    }
+}
+
+/// How an upgrade treats the last revision's values (Helm's flags; none given: reuse the
+/// last user values when no values are given).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ValuesModeArgs {
+    /// Reuse the last revision's values (its chart defaults included) and merge the values
+    /// given over them.
+    #[arg(long = "reuse-values", conflicts_with_all = ["reset_values", "reset_then_reuse_values"])]
+    pub reuse_values: bool,
+    /// Use only the new chart's defaults and the values given.
+    #[arg(long = "reset-values", conflicts_with = "reset_then_reuse_values")]
+    pub reset_values: bool,
+    /// Use the new chart's defaults, then the last revision's user values, then the values given.
+    #[arg(long = "reset-then-reuse-values")]
+    pub reset_then_reuse_values: bool,
+}
+
+impl ValuesModeArgs {
+    /// The mode these flags select.
+    pub fn mode(&self) -> ValuesMode {
+        if self.reuse_values {
+            ValuesMode::Reuse
+        } else if self.reset_values {
+            ValuesMode::Reset
+        } else if self.reset_then_reuse_values {
+            ValuesMode::ResetThenReuse
+        } else {
+            ValuesMode::Default
+        }
+    }
+}
+
+/// `--diff`, `--confirm` and `--yes` of `install` and `upgrade`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PreviewArgs {
+    /// Print what the operation will change (a diff against the live objects, Secret
+    /// values hidden), then proceed.
+    #[arg(long)]
+    pub diff: bool,
+    /// Print the diff and ask before changing anything. Without a terminal to ask on it
+    /// refuses, unless --yes.
+    #[arg(long)]
+    pub confirm: bool,
+    /// With --confirm: proceed without asking (the diff is still printed).
+    #[arg(short = 'y', long, requires = "confirm")]
+    pub yes: bool,
+    /// Lines of context of the --diff/--confirm diff.
+    #[arg(long = "diff-context", value_name = "N", default_value_t = 3)]
+    pub diff_context: usize,
+}
+
+impl PreviewArgs {
+    /// Whether a preview was asked for.
+    pub fn wanted(&self) -> bool {
+        self.diff || self.confirm
+    }
+
+    /// With `--diff` or `--confirm`: compute the diff with `compute`, print it (on standard
+    /// error when `to_stderr`, so `-o json|yaml` output stays clean; on standard output
+    /// otherwise), and with `--confirm` ask. Returns whether to proceed (always true
+    /// without these flags, without computing anything). `--confirm` without a terminal
+    /// and without `--yes` is an error before anything is computed.
+    pub fn proceed(
+        &self,
+        namespace: &str,
+        to_stderr: bool,
+        compute: impl FnOnce(&DiffOptions) -> Result<DiffReport>,
+    ) -> Result<bool> {
+        if !self.wanted() {
+            return Ok(true);
+        }
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        if self.confirm && !self.yes && !interactive {
+            return Err(Error::usage(
+                "--confirm asks on a terminal, and there is none: pass --yes to proceed without asking, or --diff to print the changes and proceed",
+            ));
+        }
+        let report = compute(&DiffOptions::new(self.diff_context, namespace))?;
+        if to_stderr {
+            eprint!(
+                "{}",
+                kpack::diff::render_text(&report, super::output::stderr_color())
+            );
+        } else {
+            out(&kpack::diff::render_text(&report, stdout_color()));
+            let _ = std::io::stdout().flush();
+        }
+        if !self.confirm || self.yes {
+            return Ok(true);
+        }
+        eprint!("Apply these changes to release {}? [y/N] ", report.release);
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|e| Error::io("standard input", e))?;
+        let yes = matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes");
+        if !yes {
+            eprintln!("Cancelled: nothing was changed.");
+        }
+        Ok(yes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("300").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("5m3").is_err());
+    }
+
+    fn report() -> DiffReport {
+        DiffReport {
+            mode: kpack::diff::Mode::Upgrade,
+            release: "web".into(),
+            namespace: "ns".into(),
+            from: "live".into(),
+            to: "revision 2".into(),
+            objects: Vec::new(),
+            notices: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn preview_flags() {
+        // No flag: nothing is computed.
+        let none = PreviewArgs::default();
+        assert!(none.proceed("ns", true, |_| panic!("computed")).unwrap());
+        // --diff: computed with the namespace and context given, then proceed.
+        let diff = PreviewArgs {
+            diff: true,
+            diff_context: 7,
+            ..Default::default()
+        };
+        let go = diff
+            .proceed("ns", true, |o| {
+                assert_eq!((o.context, o.namespace.as_str()), (7, "ns"));
+                Ok(report())
+            })
+            .unwrap();
+        assert!(go);
+        // --confirm without a terminal (tests have none) refuses before computing...
+        let confirm = PreviewArgs {
+            confirm: true,
+            ..Default::default()
+        };
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            let e = confirm
+                .proceed("ns", true, |_| panic!("computed"))
+                .unwrap_err();
+            assert!(e.to_string().contains("pass --yes"), "{e}");
+            assert_eq!(e.exit_code(), 2);
+        }
+        // ...unless --yes.
+        let yes = PreviewArgs {
+            confirm: true,
+            yes: true,
+            ..Default::default()
+        };
+        assert!(yes.proceed("ns", true, |_| Ok(report())).unwrap());
+        // Errors of the diff stop the operation.
+        assert!(
+            diff.proceed("ns", true, |_| Err(Error::remote("boom")))
+                .is_err()
+        );
+    }
+}
