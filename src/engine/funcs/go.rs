@@ -10,8 +10,8 @@ use minijinja::Error;
 use minijinja::Value;
 
 use super::{
-    Args, Helper, HelperFn, MANY, Subject, dicts, encoding, helpers as shared, lists, logic, math,
-    strings,
+    Args, Helper, HelperFn, MANY, Subject, dates, dicts, encoding, helpers as shared, lists, logic,
+    math, strings,
 };
 
 /// The Go-side replacements: (name, implementation). Arity and filter position stay the
@@ -66,6 +66,11 @@ const VARIANTS: &[(&str, HelperFn)] = &[
     ),
     ("regexSplit", strings::go_regex_split),
     ("mustRegexSplit", strings::go_regex_split),
+    // Times are values; a date argument that is not a time or Unix seconds means now.
+    ("now", dates::go_now),
+    ("date", dates::go_date),
+    ("dateInZone", dates::go_date_in_zone),
+    ("date_in_zone", dates::go_date_in_zone),
     // text/template's comparisons.
     ("eq", logic::go_eq_fn),
     ("ne", logic::go_ne),

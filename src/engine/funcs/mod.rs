@@ -20,6 +20,7 @@ mod dates;
 mod dicts;
 mod encoding;
 pub mod go;
+pub mod gotime;
 mod lists;
 mod logic;
 mod math;
@@ -185,6 +186,8 @@ pub fn helpers() -> Vec<Helper> {
         h("osExt", 1, 1, Last, strings::ext),
         h("osIsAbs", 1, 1, Last, strings::is_abs),
         h("getHostByName", 1, 1, Last, strings::get_host_by_name),
+        h("urlParse", 1, 1, Last, strings::url_parse),
+        h("urlJoin", 1, 1, Last, strings::url_join),
         h("upper", 1, 1, Last, strings::upper),
         h("lower", 1, 1, Last, strings::lower),
         h("title", 1, 1, Last, strings::title),
@@ -390,6 +393,19 @@ pub fn helpers() -> Vec<Helper> {
         h("now", 0, 0, NoFilter, dates::now),
         h("date", 2, 2, Last, dates::date),
         h("dateInZone", 3, 3, Second, dates::date_in_zone),
+        h("date_in_zone", 3, 3, Second, dates::date_in_zone),
+        h("htmlDate", 1, 1, Last, dates::html_date),
+        h("htmlDateInZone", 2, 2, Last, dates::html_date_in_zone),
+        h("toDate", 2, 2, Last, dates::to_date),
+        h("mustToDate", 2, 2, Last, dates::must_to_date),
+        h("unixEpoch", 1, 1, Last, dates::unix_epoch),
+        h("dateModify", 2, 2, Last, dates::date_modify),
+        h("date_modify", 2, 2, Last, dates::date_modify),
+        h("mustDateModify", 2, 2, Last, dates::must_date_modify),
+        h("must_date_modify", 2, 2, Last, dates::must_date_modify),
+        h("duration", 1, 1, Last, dates::duration),
+        h("durationRound", 1, 1, Last, dates::duration_round),
+        h("ago", 1, 1, Last, dates::ago),
     ];
     // sprig's `must…` variants return an error where the plain ones would panic; kpack's
     // helpers always return errors, so each is its plain helper under another name.

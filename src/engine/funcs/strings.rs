@@ -1196,3 +1196,185 @@ pub fn go_regex_split(a: &Args) -> Result<Value, Error> {
 pub fn get_host_by_name(_a: &Args) -> Result<Value, Error> {
     Ok("".into())
 }
+
+/// Go's `url.PathUnescape`-style decoding of `%XX` (for paths and fragments); the error
+/// names the bad escape as Go does.
+fn url_unescape(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s
+                .get(i + 1..i + 3)
+                .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()));
+            match hex {
+                Some(h) => {
+                    out.push(u8::from_str_radix(h, 16).unwrap_or(0));
+                    i += 3;
+                    continue;
+                }
+                None => {
+                    let end = (i + 3).min(s.len());
+                    return Err(format!("invalid URL escape {:?}", &s[i..end]));
+                }
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The parts of a URL as Go's `url.Parse` splits it.
+#[derive(Default)]
+struct Url {
+    scheme: String,
+    opaque: String,
+    userinfo: Option<String>,
+    host: String,
+    path: String,
+    raw_query: String,
+    fragment: String,
+}
+
+fn parse_url(raw: &str) -> Result<Url, String> {
+    let fail = |e: String| format!("parse {raw:?}: {e}");
+    let mut u = Url::default();
+    let mut rest = raw;
+    if let Some((head, frag)) = rest.split_once('#') {
+        u.fragment = url_unescape(frag).map_err(fail)?;
+        rest = head;
+    }
+    // A scheme: letters first, then letters, digits, + - .; before any / ? #.
+    if let Some(colon) = rest.find(':') {
+        let candidate = &rest[..colon];
+        let valid = candidate
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && candidate
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+        if valid {
+            u.scheme = candidate.to_ascii_lowercase();
+            rest = &rest[colon + 1..];
+        } else if colon == 0 {
+            return Err(fail("missing protocol scheme".into()));
+        }
+    }
+    if let Some((head, query)) = rest.split_once('?') {
+        u.raw_query = query.to_string();
+        rest = head;
+    }
+    if !u.scheme.is_empty() && !rest.starts_with('/') {
+        u.opaque = rest.to_string();
+        return Ok(u);
+    }
+    if let Some(after) = rest.strip_prefix("//") {
+        let end = after.find('/').unwrap_or(after.len());
+        let authority = &after[..end];
+        rest = &after[end..];
+        let host = match authority.rsplit_once('@') {
+            Some((user, host)) => {
+                u.userinfo = Some(user.to_string());
+                host
+            }
+            None => authority,
+        };
+        u.host = url_unescape(host).map_err(fail)?;
+    }
+    u.path = url_unescape(rest).map_err(fail)?;
+    Ok(u)
+}
+
+/// Go's `url.URL.Hostname()`: the host without port and IPv6 brackets.
+fn hostname(host: &str) -> &str {
+    if let Some(h) = host.strip_prefix('[') {
+        return h.split(']').next().unwrap_or(h);
+    }
+    match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// sprig's `urlParse`: a map of `scheme`, `host`, `hostname`, `path`, `query`, `opaque`,
+/// `fragment` and `userinfo`.
+pub fn url_parse(a: &Args) -> Result<Value, Error> {
+    let u = parse_url(&a.str(0)).map_err(|e| a.err(format!("unable to parse url: {e}")))?;
+    let mut m = DictMap::default();
+    m.insert("scheme".into(), Value::from(u.scheme.as_str()));
+    m.insert("host".into(), Value::from(u.host.as_str()));
+    m.insert("hostname".into(), Value::from(hostname(&u.host)));
+    m.insert("path".into(), Value::from(u.path.as_str()));
+    m.insert("query".into(), Value::from(u.raw_query.as_str()));
+    m.insert("opaque".into(), Value::from(u.opaque.as_str()));
+    m.insert("fragment".into(), Value::from(u.fragment.as_str()));
+    m.insert(
+        "userinfo".into(),
+        Value::from(u.userinfo.unwrap_or_default()),
+    );
+    Ok(Dict::value(m))
+}
+
+/// Go's escaping of a URL path (`url.URL.EscapedPath`).
+fn escape_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for &b in p.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~$&+,/:;=@!*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// sprig's `urlJoin`: a URL from the parts `urlParse` gives.
+pub fn url_join(a: &Args) -> Result<Value, Error> {
+    let m: DictMap = a.map(0)?.into_iter().collect();
+    let part = |k: &str| m.get(k).map(value::str_arg).unwrap_or_default();
+    let (scheme, host, path, query, opaque, fragment, userinfo) = (
+        part("scheme"),
+        part("host"),
+        part("path"),
+        part("query"),
+        part("opaque"),
+        part("fragment"),
+        part("userinfo"),
+    );
+    let mut out = String::new();
+    if !scheme.is_empty() {
+        out.push_str(&scheme);
+        out.push(':');
+    }
+    if !opaque.is_empty() {
+        out.push_str(&opaque);
+    } else {
+        if !scheme.is_empty() || !host.is_empty() || !userinfo.is_empty() {
+            if !host.is_empty() || !path.is_empty() || !userinfo.is_empty() {
+                out.push_str("//");
+            }
+            if !userinfo.is_empty() {
+                out.push_str(&userinfo);
+                out.push('@');
+            }
+            out.push_str(&host);
+        }
+        let escaped = escape_path(&path);
+        if !escaped.is_empty() && !escaped.starts_with('/') && !host.is_empty() {
+            out.push('/');
+        }
+        out.push_str(&escaped);
+    }
+    if !query.is_empty() {
+        out.push('?');
+        out.push_str(&query);
+    }
+    if !fragment.is_empty() {
+        out.push('#');
+        out.push_str(&escape_path(&fragment));
+    }
+    Ok(out.into())
+}

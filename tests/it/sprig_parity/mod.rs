@@ -110,16 +110,6 @@ const PENDING: &[(&str, &str)] = &[
         "semverCompare's error text (the version-constraint module)",
     ),
     ("{{ tpl }}", "tpl is the engine's"),
-    // Not implemented yet on this branch: the date and URL families.
-    ("{{ urlParse", "not implemented yet"),
-    ("{{ urlJoin", "not implemented yet"),
-    ("{{ date", "not implemented yet"),
-    ("{{ htmlDate", "not implemented yet"),
-    ("{{ unixEpoch", "not implemented yet"),
-    ("{{ mustDateModify", "not implemented yet"),
-    ("{{ mustToDate", "not implemented yet"),
-    ("{{ duration", "not implemented yet"),
-    ("{{ ago", "not implemented yet"),
 ];
 
 /// What one row gave: `None` when kpack matches helm, else the difference.
