@@ -15,7 +15,7 @@
 //! The table in [`helpers`] is the single source of truth for names, arities and subject
 //! positions; `docs/helpers.md` documents each entry and `tests/it/helpers.rs` checks both.
 
-mod crypto;
+pub mod crypto;
 mod dates;
 mod dicts;
 mod encoding;
@@ -291,10 +291,10 @@ pub fn helpers() -> Vec<Helper> {
         h("randInt", 2, 2, Last, math::rand_int),
         h("floor", 1, 1, Last, math::floor),
         h("ceil", 1, 1, Last, math::ceil),
-        h("round", 2, 3, First, math::round),
+        h("round", 2, MANY, First, math::round),
         h("until", 1, 1, Last, math::until),
         h("untilStep", 3, 3, Last, math::until_step),
-        h("seq", 0, 3, Last, math::seq),
+        h("seq", 0, MANY, Last, math::seq),
         // --- lists ---------------------------------------------------------------------
         h("list", 0, MANY, Last, lists::list),
         h("tuple", 0, MANY, Last, lists::list),

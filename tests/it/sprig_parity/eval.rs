@@ -8,7 +8,8 @@
 
 use std::collections::HashMap;
 
-use kpack::engine::funcs::{Args, Helper, MANY, go, value};
+use kpack::engine::funcs::go::{self, Param};
+use kpack::engine::funcs::{Args, Helper, MANY, value};
 use minijinja::Value;
 
 /// Why a row did not render.
@@ -25,6 +26,16 @@ pub struct Eval {
     table: HashMap<&'static str, Helper>,
     root: Value,
     vars: HashMap<String, Value>,
+}
+
+/// A template constant written in the action, as Go's argument checks see it.
+#[derive(Debug, Clone, PartialEq)]
+enum Lit {
+    Int,
+    Float,
+    Str,
+    Bool,
+    Nil,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -127,19 +138,27 @@ impl Eval {
             return Ok(v);
         }
         let mut args = Vec::new();
+        let mut lits = Vec::new();
         let mut i = 1;
         while i < toks.len() {
             let (v, used) = self.operand(&toks[i..])?;
+            lits.push((used == 1).then(|| literal(&toks[i])).flatten());
             args.push(v);
             i += used;
         }
         if let Some(p) = piped {
             args.push(p);
+            lits.push(None);
         }
-        self.call(name, &args)
+        self.call(name, &args, &lits)
     }
 
-    fn call(&mut self, name: &str, args: &[Value]) -> Result<Value, Failure> {
+    fn call(
+        &mut self,
+        name: &str,
+        args: &[Value],
+        lits: &[Option<(Lit, String)>],
+    ) -> Result<Value, Failure> {
         let h = *self
             .table
             .get(name)
@@ -157,6 +176,7 @@ impl Eval {
                 args.len()
             )));
         }
+        check_args(name, args, lits)?;
         (h.f)(&Args {
             name: h.name,
             vals: args,
@@ -184,7 +204,7 @@ impl Eval {
             ),
             Tok::Ident(name) => match literal_ident(name) {
                 Some(v) => (v, 1),
-                None => (self.call(name, &[])?, 1),
+                None => (self.call(name, &[], &[])?, 1),
             },
             Tok::LParen => {
                 let mut depth = 0;
@@ -209,6 +229,50 @@ impl Eval {
         }
         Ok((v, used))
     }
+}
+
+/// The constant a single-token operand is, with its source text.
+fn literal(t: &Tok) -> Option<(Lit, String)> {
+    Some(match t {
+        Tok::Int(i) => (Lit::Int, i.to_string()),
+        Tok::Float(f) => (Lit::Float, f.to_string()),
+        Tok::Str(s) => (Lit::Str, format!("{s:?}")),
+        Tok::Ident(n) if n == "true" || n == "false" => (Lit::Bool, n.clone()),
+        Tok::Ident(n) if n == "nil" => (Lit::Nil, "nil".into()),
+        _ => return None,
+    })
+}
+
+/// Go's conversion of each argument to its parameter's type (the Go-side signature table).
+fn check_args(name: &str, args: &[Value], lits: &[Option<(Lit, String)>]) -> Result<(), Failure> {
+    let Some(sig) = go::signature(name) else {
+        return Ok(());
+    };
+    for (i, (v, lit)) in args.iter().zip(lits).enumerate() {
+        let Some(p) = sig.params.get(i).copied().or(sig.variadic) else {
+            break;
+        };
+        let msg = match (p, lit) {
+            (Param::Any, _) => continue,
+            (Param::Int | Param::Uint32, Some((Lit::Int, _))) => continue,
+            (Param::Int | Param::Uint32, Some((_, text))) => {
+                format!("expected integer; found {text}")
+            }
+            (Param::Float64, Some((Lit::Int | Lit::Float, _))) => continue,
+            (Param::Str, Some((Lit::Str, _))) => continue,
+            (Param::Str, Some((_, text))) => format!("expected string; found {text}"),
+            (Param::Bool, Some((Lit::Bool, _))) => continue,
+            (Param::Bool, Some((_, text))) => format!("expected bool; found {text}"),
+            (Param::List | Param::Map, Some((Lit::Nil, _))) => continue,
+            (_, Some((_, text))) => format!("can't handle {text} for arg of type {}", p.go_name()),
+            (_, None) => match go::check_value(p, v) {
+                Ok(()) => continue,
+                Err(m) => m,
+            },
+        };
+        return Err(Failure::Engine(msg));
+    }
+    Ok(())
 }
 
 fn literal_ident(name: &str) -> Option<Value> {
