@@ -187,10 +187,33 @@ pub enum PrivateKey {
     Dsa(Vec<Vec<u8>>),
 }
 
-/// A new RSA key of `bits` bits, as PKCS#1 DER.
-pub fn generate_rsa(bits: usize) -> Result<PrivateKey, String> {
-    let key = rsa::PrivateKey::new(&mut rand::rng(), bits)
+/// A random prime of `bits` bits with its top two bits set (so two of them make a modulus
+/// of exactly twice the bits).
+fn rsa_prime(bits: u32) -> Result<rsa::BoxedUint, String> {
+    use crypto_primes::hazmat::{SetBits, SmallFactorsSieveFactory};
+    use crypto_primes::{Flavor, is_prime, sieve_and_find};
+    let factory = SmallFactorsSieveFactory::new(Flavor::Any, bits, SetBits::TwoMsb)
         .map_err(|e| format!("error generating rsa key: {e}"))?;
+    sieve_and_find(&mut rand::rng(), factory, |_, c| is_prime(Flavor::Any, c))
+        .map_err(|e| format!("error generating rsa key: {e}"))?
+        .ok_or_else(|| "error generating rsa key: no prime found".to_string())
+}
+
+/// A new RSA key of `bits` bits, as PKCS#1 DER. Its two primes are searched for on two
+/// threads at once (the search is most of the time a key takes).
+pub fn generate_rsa(bits: usize) -> Result<PrivateKey, String> {
+    let half = (bits / 2) as u32;
+    let key = loop {
+        let (p, q) = rayon::join(|| rsa_prime(half), || rsa_prime(half));
+        let (p, q) = (p?, q?);
+        if p == q {
+            continue;
+        }
+        // e must be coprime with p-1 and q-1; from_p_q refuses otherwise: try again.
+        if let Ok(k) = rsa::PrivateKey::from_p_q(p, q, rsa::BoxedUint::from(65537u64)) {
+            break k;
+        }
+    };
     let bytes = |x: &rsa::BoxedUint| x.to_be_bytes_trimmed_vartime().to_vec();
     let primes = key.primes();
     let (dp, dq, qinv) = match (key.dp(), key.dq(), key.crt_coefficient()) {
@@ -616,4 +639,30 @@ fn parse_cert(der: &[u8]) -> Result<Issuer, String> {
         subject: tlv(0x30, subject_value),
         key_id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsa_keys_have_the_size_asked_for_and_sign() {
+        let t = std::time::Instant::now();
+        let key = generate_rsa(2048).unwrap();
+        eprintln!("2048-bit RSA key in {:?}", t.elapsed());
+        let PrivateKey::Rsa(der) = &key else {
+            panic!("not RSA")
+        };
+        let pair = RsaKeyPair::from_der(der).unwrap();
+        assert_eq!(pair.public().modulus_len(), 256);
+        let pem = key.to_pem();
+        assert!(
+            pem.starts_with("-----BEGIN RSA PRIVATE KEY-----\nMIIE"),
+            "{pem}"
+        );
+        // PKCS#1 DER of a 2048-bit key: 25 or 26 full lines and a short one.
+        let lines = pem.lines().count();
+        assert!((27..=29).contains(&lines), "{lines} lines");
+        key.sign(b"x").unwrap();
+    }
 }
