@@ -4,7 +4,7 @@
 //! links, devices and fifos, content outside a single top-level directory, and archives over
 //! the entry-count or size [`Limits`]. Writing is reproducible: the same files give the same
 //! bytes (sorted entries, fixed time, uid/gid 0, no owner names, fixed gzip header).
-//! [`package`] turns a chart directory into such an archive (`kpack package`).
+//! `action::package` turns a chart directory into such an archive (`kpack package`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read, Write};

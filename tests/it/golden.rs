@@ -1,7 +1,7 @@
 //! Golden tests: run the real `kpack` binary with each case's arguments and compare what
 //! it prints (stdout, and for failing cases the exit code and stderr) with
 //! `golden/<case>.txt`. Regenerate after an intended change with
-//! `KPACK_UPDATE_GOLDEN=1 cargo test --test golden` and review the diff with `git diff golden/`.
+//! `KPACK_UPDATE_GOLDEN=1 cargo test --test it` and review the diff with `git diff golden/`.
 
 use crate::support;
 

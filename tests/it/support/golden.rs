@@ -77,7 +77,7 @@ pub fn check_cases(cases: &[Case]) {
         }
         let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
             panic!(
-                "{} is missing: run KPACK_UPDATE_GOLDEN=1 cargo test --test golden",
+                "{} is missing: run KPACK_UPDATE_GOLDEN=1 cargo test --test it",
                 path.display()
             )
         });
@@ -91,7 +91,7 @@ pub fn check_cases(cases: &[Case]) {
     }
     assert!(
         failures.is_empty(),
-        "{} golden file(s) differ (if intended: KPACK_UPDATE_GOLDEN=1 cargo test --test golden, then review git diff golden/):\n{}",
+        "{} golden file(s) differ (if intended: KPACK_UPDATE_GOLDEN=1 cargo test --test it, then review git diff golden/):\n{}",
         failures.len(),
         failures.join("\n")
     );
