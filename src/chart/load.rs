@@ -245,20 +245,10 @@ pub fn from_files<D: Bytes>(files: Vec<(String, D)>, origin: &str) -> Result<Cha
         .validate(&format!("{origin}/Chart.yaml"))
         .map_err(Error::chart)?;
 
-    let values = if values_source.trim().is_empty() {
-        crate::values::Map::new()
-    } else {
-        match yaml::parse(&values_source) {
-            Ok(serde_json::Value::Object(m)) => m,
-            Ok(serde_json::Value::Null) => crate::values::Map::new(),
-            Ok(_) => {
-                return Err(Error::values(format!(
-                    "{origin}/values.yaml: the top level must be a map of keys to values"
-                )));
-            }
-            Err(e) => return Err(Error::values(e.at(&format!("{origin}/values.yaml")))),
-        }
-    };
+    let values = crate::values::sources::parse_values_text(
+        &values_source,
+        &format!("{origin}/values.yaml"),
+    )?;
 
     let mut subcharts = Vec::new();
     for (dir, files) in sub_dirs {
