@@ -443,9 +443,18 @@ fn std_decode(src: &[u8], alphabet: &[u8], quantum: usize, bits: u32) -> Result<
 
 /// sprig's `mustFromJson`: `fromJson`, failing the render on invalid JSON.
 pub fn must_from_json(a: &Args) -> Result<Value, Error> {
-    match serde_json::from_str::<Json>(&a.str(0)) {
-        Ok(j) => Ok(value_from_json(&j)),
-        Err(e) => Err(a.err(e.to_string())),
+    must_from_json_mode(a, Mode::Kpack)
+}
+
+/// `mustFromJson` as Helm: numbers are float64.
+pub fn go_must_from_json(a: &Args) -> Result<Value, Error> {
+    must_from_json_mode(a, Mode::Go)
+}
+
+fn must_from_json_mode(a: &Args, mode: Mode) -> Result<Value, Error> {
+    match parse_json(&a.str(0)) {
+        Ok(j) => Ok(mode.value(&as_go_numbers(j, mode))),
+        Err(e) => Err(a.err(e)),
     }
 }
 

@@ -1,7 +1,8 @@
-//! The helper table as a Go template sees it: [`helpers`] is the shared table of
-//! [`super::helpers`] with the entries whose Go semantics differ from what kpack's Jinja
-//! charts get replaced by their Go-side variants (byte-wise string cuts, sprig's merge rules,
-//! Go's `uniq` equality...), each a thin wrapper over the same implementation.
+//! The sprig helpers as a Go template sees them: [`apply`] puts into the Go engine's table
+//! ([`super::go_helpers`]) the Go-side variants of the helpers whose Go semantics differ from
+//! what kpack's Jinja charts get (byte-wise string cuts, sprig's merge rules, Go's `uniq`
+//! equality, text/template's comparisons...), each a thin wrapper over the same
+//! implementation.
 //! [`call_error`] turns a helper's error into the text Go prints after
 //! `error calling NAME: `, and [`signature`] gives each helper's Go parameter types, which Go's
 //! template engine checks before the call.
@@ -10,10 +11,7 @@ use minijinja::Error;
 
 use minijinja::Value;
 
-use super::{
-    Args, Helper, HelperFn, MANY, Subject, dates, dicts, encoding, helpers as shared, lists, logic,
-    math, strings,
-};
+use super::{Helper, HelperFn, dates, dicts, encoding, lists, logic, math, strings};
 
 /// The Go-side replacements: (name, implementation). Arity and filter position stay the
 /// shared entry's.
@@ -27,6 +25,7 @@ const VARIANTS: &[(&str, HelperFn)] = &[
     ("len", lists::go_len),
     ("index", lists::go_index),
     ("b64dec", encoding::go_b64dec),
+    ("mustFromJson", encoding::go_must_from_json),
     // reflect.DeepEqual: 1 and 1.0 differ.
     ("uniq", lists::go_uniq),
     ("mustUniq", lists::go_uniq),
@@ -86,23 +85,13 @@ const VARIANTS: &[(&str, HelperFn)] = &[
     ("randAscii", encoding::go_rand_ascii),
 ];
 
-/// Every helper, with Go semantics.
-pub fn helpers() -> Vec<Helper> {
-    let mut table = shared();
-    for h in &mut table {
+/// Give the Go engine's table ([`super::go_helpers`]) the Go-side variants of this module.
+pub fn apply(table: &mut [Helper]) {
+    for h in table {
         if let Some((_, f)) = VARIANTS.iter().find(|(name, _)| *name == h.name) {
             h.f = *f;
         }
     }
-    // `dict` is registered apart on the Jinja side (it also takes keyword arguments).
-    table.push(Helper {
-        name: "dict",
-        min: 0,
-        max: MANY,
-        subject: Subject::None,
-        f: dict,
-    });
-    table
 }
 
 /// The message of a helper's error as Go's template engine words it after
@@ -117,10 +106,6 @@ pub fn call_error(name: &str, err: &Error) -> String {
         Some(rest) => rest.to_string(),
         None => detail,
     }
-}
-
-fn dict(a: &Args) -> Result<Value, Error> {
-    dicts::dict(a, None)
 }
 
 /// The Go type name of a value as Go's messages print it (`float64`, `[]interface {}`,
@@ -400,11 +385,12 @@ pub fn signature(name: &str) -> Option<Signature> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::MANY;
     use super::*;
 
     #[test]
     fn every_signature_names_a_helper_with_a_matching_arity() {
-        let table = helpers();
+        let table = super::super::go_helpers();
         let mut wrong = Vec::new();
         for (name, _) in SIGNATURES {
             if matches!(

@@ -492,6 +492,8 @@ pub fn go_helpers() -> Vec<Helper> {
             None => table.push(over),
         }
     }
+    // sprig's Go semantics: byte-wise strings, mergo, DeepEqual, Go's comparisons...
+    go::apply(&mut table);
     table
 }
 

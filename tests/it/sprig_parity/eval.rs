@@ -58,7 +58,10 @@ enum Tok {
 
 impl Eval {
     pub fn new(root: Value) -> Eval {
-        let table = go::helpers().into_iter().map(|h| (h.name, h)).collect();
+        let table = kpack::engine::funcs::go_helpers()
+            .into_iter()
+            .map(|h| (h.name, h))
+            .collect();
         Eval {
             table,
             root,

@@ -1,7 +1,7 @@
 //! The sprig parity table: every row of `tests/fixtures/sprig_parity/rows.txt` (a Go
 //! template snippet) against what helm v4.3.1 printed for it (`expected.jsonl`, made by
 //! `generate.py` from the real helm binary). Rows run through the Go-side helper table
-//! (`kpack::engine::funcs::go`) with the arguments a Go template passes, by the small
+//! (`kpack::engine::funcs::go_helpers`) with the arguments a Go template passes, by the small
 //! evaluator in `eval.rs`, until kpack's Go template engine renders them itself.
 //!
 //! Error rows compare helm's `error calling NAME: MSG` (or `required`/`fail`'s message, or
@@ -68,22 +68,6 @@ fn root() -> Value {
 /// Rows (found by their start) whose parity belongs to another part of kpack, with the
 /// reason. A listed row that starts to match fails the test, so the list only shrinks.
 const PENDING: &[(&str, &str)] = &[
-    (
-        r#"{{ printf "%s-%d-%v""#,
-        "printf's %d of a float64 (printf.rs, Go number formatting)",
-    ),
-    (
-        "{{ toJson .Values.map }}",
-        "toJson of float64 values and key order (Helm's YAML/JSON semantics)",
-    ),
-    (
-        r#"{{ fromJson "{\"a\": 1}" }}"#,
-        "fromJson's Go error text (Helm's YAML/JSON semantics)",
-    ),
-    (
-        r#"{{ mustFromJson "bad" }}"#,
-        "mustFromJson's Go error text (Helm's YAML/JSON semantics)",
-    ),
     (
         r#"{{ (semver "1.2.3-beta.1+b5").Major }}"#,
         "semver objects print as their version (the version-constraint module)",
