@@ -482,7 +482,10 @@ fn numbers() {
         ),
     ]);
     let err = render("{{ div(1, 0) }}", &none()).unwrap_err();
-    assert_eq!(err.detail(), Some("div: integer divide by zero"));
+    assert_eq!(
+        err.detail(),
+        Some("div: runtime error: integer divide by zero")
+    );
 }
 
 #[test]
@@ -550,7 +553,7 @@ fn lists() {
     let err = render(r#"{{ first("abc") }}"#, &v).unwrap_err();
     assert_eq!(
         err.detail(),
-        Some("first: cannot find first on type string")
+        Some("first: Cannot find first on type string")
     );
 }
 
@@ -1212,6 +1215,6 @@ fn more_sprig_helpers_match_helm() {
     let e = render(r#"{{ mustFirst(5) }}"#, &none()).unwrap_err();
     assert_eq!(
         e.detail(),
-        Some("mustFirst: cannot find first on type int64")
+        Some("mustFirst: Cannot find first on type int64")
     );
 }

@@ -26,5 +26,6 @@ mod real_cluster_cli;
 mod real_cluster_diff;
 mod real_cluster_faults;
 mod render;
+mod sprig_parity;
 mod staticpod;
 mod yaml_fast;

@@ -4,8 +4,12 @@
 //! kpack has no time type: `now` returns an RFC 3339 string in local time. `date` accepts
 //! such strings (RFC 3339, `2006-01-02 15:04:05`, `2006-01-02`), integers (Unix seconds)
 //! and nil (now). As in sprig, `date` formats in the local time zone; `dateInZone` takes
-//! `UTC`, `Local` or a numeric offset such as `+02:00` (other zone names fall back to UTC,
-//! as sprig does for zones it cannot load; kpack ships no time zone database).
+//! `UTC`, `Local`, a numeric offset such as `+02:00` or a zone name (`Europe/Paris`, read
+//! from the system's zoneinfo as Go does; an unknown zone is UTC, as in sprig).
+//!
+//! sprig's time values (`toDate`, and `now` in a Go template) are [`GoTime`]s; the
+//! Go-side variants (`go_*`) read arguments as sprig's Go code does: a time or Unix
+//! seconds, anything else meaning now.
 
 use chrono::{
     DateTime, Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone,
@@ -14,7 +18,8 @@ use chrono::{
 use minijinja::{Error, Value};
 
 use super::Args;
-use super::value::{Num, is_nil, num};
+use super::gotime::{self, GoTime, Zone, time_arg};
+use super::value::{self, Num, is_nil, num};
 
 pub fn now(_a: &Args) -> Result<Value, Error> {
     Ok(Local::now()
@@ -27,6 +32,9 @@ fn instant(a: &Args, i: usize) -> Result<DateTime<Utc>, Error> {
     let v = a.get(i);
     if is_nil(v) {
         return Ok(Utc::now());
+    }
+    if let Some(t) = v.downcast_object_ref::<GoTime>() {
+        return Ok(t.utc);
     }
     match num(v) {
         Some(Num::I(secs)) => {
@@ -78,7 +86,13 @@ fn zone(name: &str, at: &DateTime<Utc>) -> (FixedOffset, Option<String>) {
             "%Y-%m-%d %H:%M %z",
         ) {
             Ok(t) => (*t.offset(), None),
-            Err(_) => (utc, Some("UTC".to_string())),
+            Err(_) => match Zone::load(other) {
+                Some(z) => {
+                    let (secs, name) = z.at(at.timestamp());
+                    (FixedOffset::east_opt(secs).unwrap_or(utc), name)
+                }
+                None => (utc, Some("UTC".to_string())),
+            },
         },
     }
 }
@@ -256,6 +270,164 @@ fn hour12(h: u32) -> u32 {
         0 => 12,
         x => x,
     }
+}
+
+// --- sprig's time values (shared) and the Go-side variants --------------------------------
+
+fn now_local() -> GoTime {
+    GoTime::in_zone(Utc::now(), &Zone::local())
+}
+
+/// The instant of a time argument as sprig reads it from Go: a time, or Unix seconds;
+/// anything else is now.
+fn go_instant(v: &Value) -> DateTime<Utc> {
+    time_arg(v).unwrap_or_else(Utc::now)
+}
+
+fn format_in(layout: &str, t: DateTime<Utc>, zone: &str) -> String {
+    let zone = Zone::load(zone).unwrap_or(Zone::Utc);
+    GoTime::in_zone(t, &zone).format(layout)
+}
+
+/// `now` as a Go template sees it: a time value in the local zone.
+pub fn go_now(_a: &Args) -> Result<Value, Error> {
+    Ok(now_local().value())
+}
+
+/// `date layout t` as sprig's Go code: a time or Unix seconds, otherwise now; local zone.
+pub fn go_date(a: &Args) -> Result<Value, Error> {
+    Ok(format_in(&a.str(0), go_instant(a.get(1)), "Local").into())
+}
+
+/// `dateInZone layout t zone`: an unknown zone is UTC, as in sprig.
+pub fn go_date_in_zone(a: &Args) -> Result<Value, Error> {
+    Ok(format_in(&a.str(0), go_instant(a.get(1)), &a.str(2)).into())
+}
+
+/// `htmlDate t`: `2006-01-02` in the local zone.
+pub fn html_date(a: &Args) -> Result<Value, Error> {
+    Ok(format_in("2006-01-02", go_instant(a.get(0)), "Local").into())
+}
+
+/// `htmlDateInZone t zone`.
+pub fn html_date_in_zone(a: &Args) -> Result<Value, Error> {
+    Ok(format_in("2006-01-02", go_instant(a.get(0)), &a.str(1)).into())
+}
+
+/// `toDate layout s`: the time `s` names in the layout (local zone unless it says
+/// otherwise); Go's zero time when it does not parse.
+pub fn to_date(a: &Args) -> Result<Value, Error> {
+    Ok(gotime::parse(&a.str(0), &a.str(1), &Zone::local())
+        .unwrap_or_else(|_| GoTime::zero())
+        .value())
+}
+
+/// `mustToDate layout s`: `toDate`, failing with Go's parse error.
+pub fn must_to_date(a: &Args) -> Result<Value, Error> {
+    gotime::parse(&a.str(0), &a.str(1), &Zone::local())
+        .map(GoTime::value)
+        .map_err(|e| a.err(e))
+}
+
+/// The time argument of the helpers that take only a time.
+fn time_of(a: &Args, i: usize) -> Result<GoTime, Error> {
+    let v = a.get(i);
+    if let Some(t) = v.downcast_object_ref::<GoTime>() {
+        return Ok(t.clone());
+    }
+    match time_arg(v) {
+        Some(utc) => Ok(GoTime::in_zone(utc, &Zone::local())),
+        None => Err(a.err(format!(
+            "expected a time (from now or toDate), got {}",
+            value::type_of(v)
+        ))),
+    }
+}
+
+/// `unixEpoch t`: the Unix seconds of a time, as a string.
+pub fn unix_epoch(a: &Args) -> Result<Value, Error> {
+    Ok(time_of(a, 0)?.utc.timestamp().to_string().into())
+}
+
+fn modified(a: &Args) -> Result<(GoTime, Result<i64, String>), Error> {
+    let t = time_of(a, 1)?;
+    Ok((t, gotime::parse_duration(&a.str(0))))
+}
+
+/// `dateModify duration t`: t moved by a Go duration (`-1h30m`); unchanged when the
+/// duration does not parse.
+pub fn date_modify(a: &Args) -> Result<Value, Error> {
+    let (t, d) = modified(a)?;
+    Ok(match d {
+        Ok(ns) => shift(&t, ns).value(),
+        Err(_) => t.value(),
+    })
+}
+
+/// `mustDateModify duration t`: `dateModify`, failing on a bad duration.
+pub fn must_date_modify(a: &Args) -> Result<Value, Error> {
+    let (t, d) = modified(a)?;
+    Ok(shift(&t, d.map_err(|e| a.err(e))?).value())
+}
+
+fn shift(t: &GoTime, ns: i64) -> GoTime {
+    let utc = t.utc + chrono::Duration::nanoseconds(ns);
+    GoTime {
+        utc,
+        offset: t.offset,
+        zone: t.zone.clone(),
+    }
+}
+
+/// `duration seconds`: Go's text of a number of seconds (`95` → `1m35s`). As in sprig from
+/// a Go template, only a string or an int64 counts; kpack's integers are read as Go `int`s
+/// (template constants), which sprig ignores, so they give `0s`.
+pub fn duration(a: &Args) -> Result<Value, Error> {
+    let v = a.get(0);
+    let secs = match v.as_str() {
+        Some(s) => s.parse::<i64>().unwrap_or(0),
+        None => 0,
+    };
+    Ok(gotime::format_duration(secs.saturating_mul(1_000_000_000)).into())
+}
+
+/// `durationRound d`: the largest whole unit of a duration (`2h10m` → `2h`, `720h` → `30d`,
+/// `9000h` → `1y`); a string is a Go duration, a time counts from then to now.
+pub fn duration_round(a: &Args) -> Result<Value, Error> {
+    let v = a.get(0);
+    let ns: i64 = if let Some(t) = v.downcast_object_ref::<GoTime>() {
+        (Utc::now() - t.utc).num_nanoseconds().unwrap_or(i64::MAX)
+    } else if let Some(s) = v.as_str() {
+        gotime::parse_duration(s).unwrap_or(0)
+    } else {
+        0
+    };
+    let u = ns.unsigned_abs();
+    let (second, minute, hour) = (1_000_000_000u64, 60_000_000_000u64, 3_600_000_000_000u64);
+    let (day, month, year) = (24 * hour, 30 * 24 * hour, 365 * 24 * hour);
+    let out = [
+        (year, "y"),
+        (month, "mo"),
+        (day, "d"),
+        (hour, "h"),
+        (minute, "m"),
+        (second, "s"),
+    ]
+    .iter()
+    .find(|(unit, _)| u > *unit)
+    .map_or_else(
+        || "0s".to_string(),
+        |(unit, name)| format!("{}{name}", u / unit),
+    );
+    Ok(out.into())
+}
+
+/// `ago t`: how long ago a time (or Unix seconds) was, rounded to the second.
+pub fn ago(a: &Args) -> Result<Value, Error> {
+    let then = go_instant(a.get(0));
+    let ns = (Utc::now() - then).num_nanoseconds().unwrap_or(i64::MAX);
+    let rounded = (ns + ns.signum() * 500_000_000) / 1_000_000_000 * 1_000_000_000;
+    Ok(gotime::format_duration(rounded).into())
 }
 
 #[cfg(test)]

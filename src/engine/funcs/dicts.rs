@@ -227,3 +227,95 @@ pub fn pluck(a: &Args) -> Result<Value, Error> {
     }
     Ok(Value::from(out))
 }
+
+// --- Go-side variants ---------------------------------------------------------------------
+
+/// sprig's `merge`/`mergeOverwrite` rules (mergo's, on `map[string]interface{}`), for one
+/// source map merged into `dst`:
+/// - a nil source value replaces the destination's only with `overwrite` (and never adds
+///   a key);
+/// - maps on both sides merge recursively;
+/// - a list replaces the destination's with `overwrite`, or fills a missing or empty one;
+/// - anything else replaces the destination's value with `overwrite`, or when that value
+///   is missing or empty (`""`, `0`, `false`, nil, an empty list or map);
+/// - a non-empty destination value is never replaced by a map or list it cannot merge
+///   with, unless with `overwrite`.
+fn mergo(dst: &mut DictMap, src: &[(String, Value)], overwrite: bool) -> Result<(), Error> {
+    for (k, sv) in src {
+        if is_nil(sv) {
+            if overwrite {
+                dst.insert(k.clone(), Value::from(()));
+            }
+            continue;
+        }
+        let dv = dst.get(k).cloned();
+        let dv_empty = dv.as_ref().is_none_or(value::is_empty);
+        match sv.kind() {
+            ValueKind::Map => {
+                if let Some(d) = dv.as_ref().filter(|d| d.kind() == ValueKind::Map) {
+                    let merged = mergo_values(d, sv, overwrite)?;
+                    if !dv_empty {
+                        dst.insert(k.clone(), merged);
+                        continue;
+                    }
+                }
+            }
+            ValueKind::Seq | ValueKind::Iterable if !dv_empty => {
+                if overwrite {
+                    dst.insert(k.clone(), sv.clone());
+                }
+                continue;
+            }
+            _ => {}
+        }
+        if overwrite || dv_empty {
+            dst.insert(k.clone(), sv.clone());
+        }
+    }
+    Ok(())
+}
+
+/// Merge map `src` into map `dst` with [`mergo`], in place when dst is a [`Dict`].
+fn mergo_values(dst: &Value, src: &Value, overwrite: bool) -> Result<Value, Error> {
+    let src_items = value::map_items(src).unwrap_or_default();
+    if let Some(d) = dst.downcast_object_ref::<Dict>() {
+        let mut map = d.snapshot();
+        mergo(&mut map, &src_items, overwrite)?;
+        for (k, v) in map {
+            d.insert(k, v);
+        }
+        return Ok(dst.clone());
+    }
+    let mut map: DictMap = value::map_items(dst)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    mergo(&mut map, &src_items, overwrite)?;
+    Ok(Dict::value(map))
+}
+
+fn go_merge_all(a: &Args, overwrite: bool) -> Result<Value, Error> {
+    for i in 0..a.len() {
+        a.map(i)?;
+    }
+    let mut dst = a.get(0).clone();
+    if is_nil(&dst) {
+        dst = Dict::value(DictMap::default());
+    }
+    for src in &a.vals[1..] {
+        if !is_nil(src) {
+            dst = mergo_values(&dst, src, overwrite)?;
+        }
+    }
+    Ok(dst)
+}
+
+/// `merge` with sprig's rules: the destination wins, except where its value is empty.
+pub fn go_merge(a: &Args) -> Result<Value, Error> {
+    go_merge_all(a, false)
+}
+
+/// `mergeOverwrite` with sprig's rules: later maps win, even with empty values.
+pub fn go_merge_overwrite(a: &Args) -> Result<Value, Error> {
+    go_merge_all(a, true)
+}

@@ -324,6 +324,140 @@ pub fn b64dec(a: &Args) -> Result<Value, Error> {
     Ok(String::from_utf8_lossy(&bytes).into_owned().into())
 }
 
+/// Go's `base64.StdEncoding.DecodeString` as sprig's `b64dec` runs it: padding required,
+/// line breaks ignored, and the error text (`illegal base64 data at input byte 4`) as the
+/// result for invalid input. Bytes that are not UTF-8 stay bytes.
+pub fn go_b64dec(a: &Args) -> Result<Value, Error> {
+    Ok(
+        match std_decode(&super::strings::arg_bytes(a, 0), B64, 4, 6) {
+            Ok(b) => super::strings::bytes_value(b),
+            Err(at) => format!("illegal base64 data at input byte {at}").into(),
+        },
+    )
+}
+
+/// sprig's `b32enc`: standard base32 with padding.
+pub fn b32enc(a: &Args) -> Result<Value, Error> {
+    let data = bytes_arg(a);
+    let mut out = String::with_capacity(data.len().div_ceil(5) * 8);
+    for chunk in data.chunks(5) {
+        let mut buf = [0u8; 5];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        let n = u64::from_be_bytes([0, 0, 0, buf[0], buf[1], buf[2], buf[3], buf[4]]);
+        let chars = (chunk.len() * 8).div_ceil(5);
+        for i in 0..8 {
+            if i < chars {
+                out.push(B32[((n >> (35 - 5 * i)) & 31) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    Ok(out.into())
+}
+
+/// sprig's `b32dec`: standard base32 (padding required); the error text as the result for
+/// invalid input.
+pub fn b32dec(a: &Args) -> Result<Value, Error> {
+    Ok(
+        match std_decode(&super::strings::arg_bytes(a, 0), B32, 8, 5) {
+            Ok(b) => super::strings::bytes_value(b),
+            Err(at) => format!("illegal base32 data at input byte {at}").into(),
+        },
+    )
+}
+
+/// Go's `base64.StdEncoding.DecodeString`: the bytes, or the offset of the first bad byte.
+pub fn std_b64_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
+    std_decode(src, B64, 4, 6)
+}
+
+const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const B32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// Decode padded base64 or base32 (`quantum` characters of `bits` bits each) as Go's
+/// `encoding/base64` and `encoding/base32` do: `\r` and `\n` are skipped, the error is
+/// the offset of the first bad input byte.
+fn std_decode(src: &[u8], alphabet: &[u8], quantum: usize, bits: u32) -> Result<Vec<u8>, usize> {
+    let mut out = Vec::with_capacity(src.len() * bits as usize / 8);
+    let mut si = 0;
+    loop {
+        let mut vals: Vec<u64> = Vec::with_capacity(quantum);
+        let mut first_in_quantum = None;
+        while vals.len() < quantum {
+            let Some(&c) = src.get(si) else {
+                if vals.is_empty() {
+                    return Ok(out);
+                }
+                return Err(si - vals.len());
+            };
+            if c == b'\r' || c == b'\n' {
+                si += 1;
+                continue;
+            }
+            first_in_quantum.get_or_insert(si);
+            if c == b'=' {
+                // Padding: the rest of the quantum must be padding too, then the end.
+                let have = vals.len();
+                if have < 2 {
+                    return Err(si);
+                }
+                let mut j = si;
+                let mut pads = 0;
+                while pads < quantum - have {
+                    match src.get(j) {
+                        Some(b'\r' | b'\n') => j += 1,
+                        Some(b'=') => {
+                            pads += 1;
+                            j += 1;
+                        }
+                        Some(_) => return Err(j),
+                        None => return Err(src.len()),
+                    }
+                }
+                while let Some(b'\r' | b'\n') = src.get(j) {
+                    j += 1;
+                }
+                if j < src.len() {
+                    return Err(j);
+                }
+                let n = vals.iter().fold(0u64, |acc, v| (acc << bits) | v)
+                    << (bits as usize * (quantum - have));
+                let total_bytes = quantum * bits as usize / 8;
+                let keep = have * bits as usize / 8;
+                let bytes = n.to_be_bytes();
+                out.extend_from_slice(&bytes[8 - total_bytes..8 - total_bytes + keep]);
+                return Ok(out);
+            }
+            match alphabet.iter().position(|&x| x == c) {
+                Some(v) => vals.push(v as u64),
+                None => return Err(si),
+            }
+            si += 1;
+        }
+        let n = vals.iter().fold(0u64, |acc, v| (acc << bits) | v);
+        let total_bytes = quantum * bits as usize / 8;
+        out.extend_from_slice(&n.to_be_bytes()[8 - total_bytes..]);
+    }
+}
+
+/// sprig's `mustFromJson`: `fromJson`, failing the render on invalid JSON.
+pub fn must_from_json(a: &Args) -> Result<Value, Error> {
+    must_from_json_mode(a, Mode::Kpack)
+}
+
+/// `mustFromJson` as Helm: numbers are float64.
+pub fn go_must_from_json(a: &Args) -> Result<Value, Error> {
+    must_from_json_mode(a, Mode::Go)
+}
+
+fn must_from_json_mode(a: &Args, mode: Mode) -> Result<Value, Error> {
+    match parse_json(&a.str(0)) {
+        Ok(j) => Ok(mode.value(&as_go_numbers(j, mode))),
+        Err(e) => Err(a.err(e)),
+    }
+}
+
 pub fn sha256sum(a: &Args) -> Result<Value, Error> {
     Ok(hex::encode(Sha256::digest(bytes_arg(a))).into())
 }
@@ -393,6 +527,31 @@ pub fn rand_alpha(a: &Args) -> Result<Value, Error> {
 
 pub fn rand_numeric(a: &Args) -> Result<Value, Error> {
     random_string(a, DIGITS)
+}
+
+/// The random generators as sprig runs them from Go: a negative length is the empty
+/// string (goutils' error is dropped).
+pub fn go_random(a: &Args, f: fn(&Args) -> Result<Value, Error>) -> Result<Value, Error> {
+    if a.int(0)? < 0 {
+        return Ok("".into());
+    }
+    f(a)
+}
+
+pub fn go_rand_alpha_num(a: &Args) -> Result<Value, Error> {
+    go_random(a, rand_alpha_num)
+}
+
+pub fn go_rand_alpha(a: &Args) -> Result<Value, Error> {
+    go_random(a, rand_alpha)
+}
+
+pub fn go_rand_numeric(a: &Args) -> Result<Value, Error> {
+    go_random(a, rand_numeric)
+}
+
+pub fn go_rand_ascii(a: &Args) -> Result<Value, Error> {
+    go_random(a, rand_ascii)
 }
 
 #[cfg(test)]

@@ -13,18 +13,26 @@ pub fn list(a: &Args) -> Result<Value, Error> {
     Ok(Value::from(a.vals.to_vec()))
 }
 
+/// The items of list argument `i` (nil is empty); anything else is sprig's error, where
+/// `what` completes "Cannot ... on type KIND" (`find first`, `push`, `compact`...).
 fn items(a: &Args, i: usize, what: &str) -> Result<Vec<Value>, Error> {
+    items_or(a, i, |kind| format!("Cannot {what} on type {kind}"))
+}
+
+/// The items of list argument `i`, or the error `msg(kind)`.
+fn items_or(a: &Args, i: usize, msg: impl Fn(&str) -> String) -> Result<Vec<Value>, Error> {
     let v = a.get(i);
     if is_nil(v) {
         return Ok(Vec::new());
     }
-    value::list_items(v)
-        .ok_or_else(|| a.err(format!("cannot find {what} on type {}", value::kind_of(v))))
+    value::list_items(v).ok_or_else(|| a.err(msg(value::kind_of(v))))
 }
 
 /// sprig's `slice`: items `start` (default 0) up to `end` (default the length).
 pub fn slice(a: &Args) -> Result<Value, Error> {
-    let l = items(a, 0, "slice")?;
+    let l = items_or(a, 0, |k| {
+        format!("list should be type of slice or array but {k}")
+    })?;
     let start = if a.len() > 1 { a.int(1)? } else { 0 };
     let end = if a.len() > 2 {
         a.int(2)?
@@ -41,23 +49,23 @@ pub fn slice(a: &Args) -> Result<Value, Error> {
 }
 
 pub fn first(a: &Args) -> Result<Value, Error> {
-    Ok(items(a, 0, "first")?
+    Ok(items(a, 0, "find first")?
         .into_iter()
         .next()
         .unwrap_or(Value::from(())))
 }
 
 pub fn last(a: &Args) -> Result<Value, Error> {
-    Ok(items(a, 0, "last")?.pop().unwrap_or(Value::from(())))
+    Ok(items(a, 0, "find last")?.pop().unwrap_or(Value::from(())))
 }
 
 pub fn rest(a: &Args) -> Result<Value, Error> {
-    let l = items(a, 0, "rest")?;
+    let l = items(a, 0, "find rest")?;
     Ok(Value::from(l.into_iter().skip(1).collect::<Vec<_>>()))
 }
 
 pub fn initial(a: &Args) -> Result<Value, Error> {
-    let mut l = items(a, 0, "initial")?;
+    let mut l = items(a, 0, "find initial")?;
     l.pop();
     Ok(Value::from(l))
 }
@@ -67,14 +75,14 @@ pub fn reverse(a: &Args) -> Result<Value, Error> {
     if let Some(s) = a.get(0).as_str() {
         return Ok(s.chars().rev().collect::<String>().into());
     }
-    let mut l = items(a, 0, "reverse")?;
+    let mut l = items(a, 0, "find reverse")?;
     l.reverse();
     Ok(Value::from(l))
 }
 
 pub fn uniq(a: &Args) -> Result<Value, Error> {
     let mut out: Vec<Value> = Vec::new();
-    for v in items(a, 0, "uniq")? {
+    for v in items(a, 0, "find uniq")? {
         if !out.iter().any(|x| go_eq(x, &v)) {
             out.push(v);
         }
@@ -95,7 +103,7 @@ pub fn compact(a: &Args) -> Result<Value, Error> {
 pub fn without(a: &Args) -> Result<Value, Error> {
     let drop = &a.vals[1..];
     Ok(Value::from(
-        items(a, 0, "without")?
+        items(a, 0, "find without")?
             .into_iter()
             .filter(|v| !drop.iter().any(|d| go_eq(d, v)))
             .collect::<Vec<_>>(),
@@ -105,11 +113,14 @@ pub fn without(a: &Args) -> Result<Value, Error> {
 /// `has needle list`.
 pub fn has(a: &Args) -> Result<Value, Error> {
     let needle = a.get(0);
-    Ok(items(a, 1, "has")?.iter().any(|v| go_eq(v, needle)).into())
+    Ok(items(a, 1, "find has")?
+        .iter()
+        .any(|v| go_eq(v, needle))
+        .into())
 }
 
 pub fn append(a: &Args) -> Result<Value, Error> {
-    let mut l = items(a, 0, "append")?;
+    let mut l = items(a, 0, "push")?;
     l.push(a.get(1).clone());
     Ok(Value::from(l))
 }
@@ -123,7 +134,9 @@ pub fn prepend(a: &Args) -> Result<Value, Error> {
 pub fn concat(a: &Args) -> Result<Value, Error> {
     let mut out = Vec::new();
     for i in 0..a.len() {
-        out.extend(items(a, i, "concat")?);
+        out.extend(items_or(a, i, |k| {
+            format!("Cannot concat type {k} as list")
+        })?);
     }
     Ok(Value::from(out))
 }
@@ -191,4 +204,95 @@ pub fn len(a: &Args) -> Result<Value, Error> {
         ValueKind::Iterable => Ok(value::list_items(v).unwrap_or_default().len().into()),
         _ => Err(a.err(format!("len of type {}", value::type_of(v)))),
     }
+}
+
+/// sprig's `chunk size list`: the list cut into lists of `size` items (the last shorter).
+pub fn chunk(a: &Args) -> Result<Value, Error> {
+    let size = a.int(0)?;
+    let l = items_or(a, 1, |k| format!("Cannot chunk type {k}"))?;
+    if size <= 0 {
+        return Err(a.err("runtime error: makeslice: len out of range"));
+    }
+    Ok(Value::from(
+        l.chunks(size as usize)
+            .map(|c| Value::from(c.to_vec()))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+// --- Go-side variants ---------------------------------------------------------------------
+
+/// Go's `reflect.DeepEqual` on template values: the same types (`1` and `1.0` differ) and
+/// contents.
+fn deep_eq(x: &Value, y: &Value) -> bool {
+    match (value::value_to_json(x), value::value_to_json(y)) {
+        (Ok(p), Ok(q)) => p == q,
+        _ => false,
+    }
+}
+
+/// `uniq` with Go's equality (`1`, `1.0` and `"1"` are three items).
+pub fn go_uniq(a: &Args) -> Result<Value, Error> {
+    let mut out: Vec<Value> = Vec::new();
+    for v in items(a, 0, "find uniq")? {
+        if !out.iter().any(|x| deep_eq(x, &v)) {
+            out.push(v);
+        }
+    }
+    Ok(Value::from(out))
+}
+
+/// `without` with Go's equality.
+pub fn go_without(a: &Args) -> Result<Value, Error> {
+    let drop = &a.vals[1..];
+    Ok(Value::from(
+        items(a, 0, "find without")?
+            .into_iter()
+            .filter(|v| !drop.iter().any(|d| deep_eq(d, v)))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// `has` with Go's equality.
+pub fn go_has(a: &Args) -> Result<Value, Error> {
+    let needle = a.get(0);
+    Ok(items(a, 1, "find has")?
+        .iter()
+        .any(|v| deep_eq(v, needle))
+        .into())
+}
+
+/// Go's `len`: a string's length in bytes.
+pub fn go_len(a: &Args) -> Result<Value, Error> {
+    if let ValueKind::String | ValueKind::Bytes = a.get(0).kind() {
+        return Ok(super::strings::arg_bytes(a, 0).len().into());
+    }
+    len(a)
+}
+
+/// Go's `index`: a string indexes to its bytes (numbers).
+pub fn go_index(a: &Args) -> Result<Value, Error> {
+    let v = a.get(0);
+    if a.len() == 2 && matches!(v.kind(), ValueKind::String | ValueKind::Bytes) {
+        let bytes = super::strings::arg_bytes(a, 0);
+        let i = match num(a.get(1)) {
+            Some(value::Num::I(i)) => i,
+            _ => return Err(a.err("cannot index string with non-integer")),
+        };
+        return match usize::try_from(i).ok().and_then(|i| bytes.get(i)) {
+            Some(b) => Ok(Value::from(*b)),
+            None => Err(a.err(format!("index out of range: {i}"))),
+        };
+    }
+    index(a)
+}
+
+/// Go's slice error for `slice`.
+pub fn go_slice(a: &Args) -> Result<Value, Error> {
+    slice(a).map_err(|e| match e.detail() {
+        Some(d) if d.contains("bounds out of range") => {
+            a.err("reflect.Value.Slice: slice index out of bounds")
+        }
+        _ => e,
+    })
 }

@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 
+use minijinja::value::ValueKind;
 use minijinja::{Error, ErrorKind, Value};
 
 use super::Args;
@@ -173,4 +174,132 @@ pub fn deep_equal(a: &Args) -> Result<Value, Error> {
     let x = value::value_to_json(a.get(0))?;
     let y = value::value_to_json(a.get(1))?;
     Ok((x == y).into())
+}
+
+/// sprig's `typeIsLike type v`: `typeOf v` is `type` or `*type`.
+pub fn type_is_like(a: &Args) -> Result<Value, Error> {
+    let (want, ty) = (a.str(0), value::type_of(a.get(1)));
+    Ok((ty == want || ty.strip_prefix('*') == Some(want.as_str())).into())
+}
+
+// --- Go-side variants: text/template's comparison rules -----------------------------------
+
+/// The kinds Go's comparison functions distinguish.
+#[derive(PartialEq, Clone, Copy)]
+enum Basic {
+    Bool,
+    Int,
+    Float,
+    Str,
+    /// Not a basic kind (nil, lists, maps).
+    Other,
+}
+
+fn basic(v: &Value) -> Basic {
+    match v.kind() {
+        ValueKind::Bool => Basic::Bool,
+        ValueKind::Number => match num(v) {
+            Some(Num::F(_)) => Basic::Float,
+            _ => Basic::Int,
+        },
+        ValueKind::String => Basic::Str,
+        _ => Basic::Other,
+    }
+}
+
+/// The Go type a comparison error names (a template's integer constants are `int`).
+fn go_type(v: &Value) -> &'static str {
+    match basic(v) {
+        Basic::Int => "int",
+        _ => value::type_of(v),
+    }
+}
+
+/// Go's `eq arg1 arg2`: basic values of one kind compare by value; different kinds are an
+/// error (`incompatible types for comparison: int and string`), except against nil;
+/// lists and maps cannot be compared.
+fn go_eq_one(a: &Args, x: &Value, y: &Value) -> Result<bool, Error> {
+    let (kx, ky) = (basic(x), basic(y));
+    if kx != ky {
+        if is_nil(x) || is_nil(y) {
+            return Ok(false);
+        }
+        return Err(a.err(format!(
+            "incompatible types for comparison: {} and {}",
+            go_type(x),
+            go_type(y)
+        )));
+    }
+    Ok(match kx {
+        Basic::Bool => x.is_true() == y.is_true(),
+        Basic::Int | Basic::Float => match (num(x), num(y)) {
+            (Some(Num::I(p)), Some(Num::I(q))) => p == q,
+            (Some(p), Some(q)) => as_f64(p) == as_f64(q),
+            _ => false,
+        },
+        Basic::Str => x.as_str() == y.as_str(),
+        Basic::Other => {
+            if is_nil(x) || is_nil(y) {
+                is_nil(x) && is_nil(y)
+            } else {
+                return Err(a.err(format!(
+                    "non-comparable type {}: {}",
+                    value::go_v(y),
+                    value::type_of(y)
+                )));
+            }
+        }
+    })
+}
+
+/// `eq` as Go's templates run it: true when the first argument equals any other.
+pub fn go_eq_fn(a: &Args) -> Result<Value, Error> {
+    let first = a.get(0);
+    for y in &a.vals[1..] {
+        if go_eq_one(a, first, y)? {
+            return Ok(true.into());
+        }
+    }
+    Ok(false.into())
+}
+
+pub fn go_ne(a: &Args) -> Result<Value, Error> {
+    Ok((!go_eq_one(a, a.get(0), a.get(1))?).into())
+}
+
+/// Go's `lt`: numbers, strings of one kind; anything else is an error.
+fn go_less(a: &Args) -> Result<bool, Error> {
+    let (x, y) = (a.get(0), a.get(1));
+    let (kx, ky) = (basic(x), basic(y));
+    if matches!(kx, Basic::Other | Basic::Bool) || matches!(ky, Basic::Other | Basic::Bool) {
+        return Err(a.err("invalid type for comparison"));
+    }
+    if kx != ky {
+        return Err(a.err(format!(
+            "incompatible types for comparison: {} and {}",
+            go_type(x),
+            go_type(y)
+        )));
+    }
+    Ok(match (num(x), num(y)) {
+        (Some(Num::I(p)), Some(Num::I(q))) => p < q,
+        (Some(p), Some(q)) => as_f64(p) < as_f64(q),
+        _ => x.as_str() < y.as_str(),
+    })
+}
+
+pub fn go_lt(a: &Args) -> Result<Value, Error> {
+    Ok(go_less(a)?.into())
+}
+
+pub fn go_le(a: &Args) -> Result<Value, Error> {
+    Ok((go_less(a)? || go_eq_one(a, a.get(0), a.get(1))?).into())
+}
+
+pub fn go_gt(a: &Args) -> Result<Value, Error> {
+    Ok((!(go_less(a)? || go_eq_one(a, a.get(0), a.get(1))?)).into())
+}
+
+pub fn go_ge(a: &Args) -> Result<Value, Error> {
+    Ok((!go_less(a)?).into())
 }

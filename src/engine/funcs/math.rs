@@ -6,7 +6,7 @@
 use minijinja::{Error, Value};
 
 use super::Args;
-use super::value::{cast_f64, cast_i64, list_items};
+use super::value::{self, cast_f64, cast_i64, list_items};
 
 pub fn int(a: &Args) -> Result<Value, Error> {
     Ok(cast_i64(a.get(0)).into())
@@ -57,7 +57,7 @@ pub fn mul(a: &Args) -> Result<Value, Error> {
 pub fn div(a: &Args) -> Result<Value, Error> {
     let d = cast_i64(a.get(1));
     if d == 0 {
-        return Err(a.err("integer divide by zero"));
+        return Err(a.err("runtime error: integer divide by zero"));
     }
     Ok(cast_i64(a.get(0)).wrapping_div(d).into())
 }
@@ -65,7 +65,7 @@ pub fn div(a: &Args) -> Result<Value, Error> {
 pub fn modulo(a: &Args) -> Result<Value, Error> {
     let d = cast_i64(a.get(1));
     if d == 0 {
-        return Err(a.err("integer divide by zero"));
+        return Err(a.err("runtime error: integer divide by zero"));
     }
     Ok(cast_i64(a.get(0)).wrapping_rem(d).into())
 }
@@ -86,24 +86,231 @@ pub fn min(a: &Args) -> Result<Value, Error> {
     }
 }
 
+/// sprig's float arithmetic (`addf`, `subf`, `mulf`, `divf`, `add1f`): each operand
+/// becomes the decimal number its shortest printed form names (`0.1` is exactly 0.1), the
+/// operation is exact (division rounds to 16 decimal places, half away from zero), and
+/// the result is the float nearest that decimal; so `addf 0.1 0.2` is `0.3`.
+fn decimal_op(a: &Args, first: f64, rest: &[f64], op: DecOp) -> Result<Value, Error> {
+    let mut acc = Decimal::from_f64(first);
+    for &x in rest {
+        let d = Decimal::from_f64(x);
+        acc = match (acc, d) {
+            (Some(p), Some(q)) => match op {
+                DecOp::Add => p.add(q),
+                DecOp::Sub => p.add(q.neg()),
+                DecOp::Mul => p.mul(q),
+                DecOp::Div => {
+                    if q.mant == 0 {
+                        return Err(a.err("decimal division by zero"));
+                    }
+                    p.div(q)
+                }
+            },
+            _ => None,
+        };
+        if acc.is_none() {
+            // Beyond i128 (or not finite): plain float arithmetic.
+            let floats = std::iter::once(first).chain(rest.iter().copied());
+            return Ok(match op {
+                DecOp::Add => floats.sum::<f64>(),
+                DecOp::Mul => floats.product::<f64>(),
+                DecOp::Sub => floats.reduce(|x, y| x - y).unwrap_or(0.0),
+                DecOp::Div => floats.reduce(|x, y| x / y).unwrap_or(0.0),
+            }
+            .into());
+        }
+    }
+    Ok(acc.map(Decimal::to_f64).unwrap_or(first).into())
+}
+
+#[derive(Clone, Copy)]
+enum DecOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// A decimal number `mant × 10^exp`.
+#[derive(Clone, Copy, Debug)]
+struct Decimal {
+    mant: i128,
+    exp: i32,
+}
+
+impl Decimal {
+    /// The decimal a float's shortest round-trip form names.
+    fn from_f64(f: f64) -> Option<Decimal> {
+        if !f.is_finite() {
+            return None;
+        }
+        let text = format!("{f:e}");
+        let (digits, exp) = text.split_once('e')?;
+        let exp: i32 = exp.parse().ok()?;
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let mant: i128 = format!("{int}{frac}").parse().ok()?;
+        Some(Decimal {
+            mant,
+            exp: exp - frac.len() as i32,
+        })
+    }
+
+    fn to_f64(self) -> f64 {
+        format!("{}e{}", self.mant, self.exp)
+            .parse()
+            .unwrap_or(f64::NAN)
+    }
+
+    fn neg(self) -> Decimal {
+        Decimal {
+            mant: -self.mant,
+            exp: self.exp,
+        }
+    }
+
+    /// `self.mant` scaled to exponent `exp` (which must not be above `self.exp`).
+    fn scaled(self, exp: i32) -> Option<i128> {
+        let shift = u32::try_from(self.exp - exp).ok()?;
+        self.mant.checked_mul(10i128.checked_pow(shift)?)
+    }
+
+    fn add(self, o: Decimal) -> Option<Decimal> {
+        let exp = self.exp.min(o.exp);
+        Some(Decimal {
+            mant: self.scaled(exp)?.checked_add(o.scaled(exp)?)?,
+            exp,
+        })
+    }
+
+    fn mul(self, o: Decimal) -> Option<Decimal> {
+        Some(Decimal {
+            mant: self.mant.checked_mul(o.mant)?,
+            exp: self.exp + o.exp,
+        })
+    }
+
+    /// The quotient rounded to 16 decimal places, half away from zero.
+    fn div(self, o: Decimal) -> Option<Decimal> {
+        const PLACES: i32 = 16;
+        let shift = self.exp - o.exp + PLACES;
+        let (mut num, mut den) = (self.mant, o.mant);
+        if shift >= 0 {
+            num = num.checked_mul(10i128.checked_pow(shift as u32)?)?;
+        } else {
+            den = den.checked_mul(10i128.checked_pow((-shift) as u32)?)?;
+        }
+        let (q, r) = (num / den, num % den);
+        let round = r.checked_abs()?.checked_mul(2)? >= den.checked_abs()?;
+        let q = if round {
+            q + num.signum() * den.signum()
+        } else {
+            q
+        };
+        Some(Decimal {
+            mant: q,
+            exp: -PLACES,
+        })
+    }
+}
+
+fn floats(vals: &[Value]) -> Vec<f64> {
+    vals.iter().map(cast_f64).collect()
+}
+
 pub fn addf(a: &Args) -> Result<Value, Error> {
-    Ok(operands(a).iter().map(cast_f64).sum::<f64>().into())
+    decimal_op(a, 0.0, &floats(&operands(a)), DecOp::Add)
+}
+
+pub fn add1f(a: &Args) -> Result<Value, Error> {
+    decimal_op(a, cast_f64(a.get(0)), &[1.0], DecOp::Add)
 }
 
 pub fn subf(a: &Args) -> Result<Value, Error> {
-    Ok((cast_f64(a.get(0)) - cast_f64(a.get(1))).into())
+    decimal_op(a, cast_f64(a.get(0)), &floats(&a.vals[1..]), DecOp::Sub)
 }
 
 pub fn mulf(a: &Args) -> Result<Value, Error> {
-    Ok(operands(a).iter().map(cast_f64).product::<f64>().into())
+    let ops = floats(&operands(a));
+    decimal_op(a, ops[0], &ops[1..], DecOp::Mul)
 }
 
 pub fn divf(a: &Args) -> Result<Value, Error> {
-    let d = cast_f64(a.get(1));
-    if d == 0.0 {
-        return Err(a.err("division by zero"));
+    decimal_op(a, cast_f64(a.get(0)), &floats(&a.vals[1..]), DecOp::Div)
+}
+
+/// sprig's `maxf`: the largest operand as a float.
+pub fn maxf(a: &Args) -> Result<Value, Error> {
+    Ok(a.vals
+        .iter()
+        .map(cast_f64)
+        .fold(f64::NEG_INFINITY, f64::max)
+        .into())
+}
+
+/// sprig's `minf`: the smallest operand as a float.
+pub fn minf(a: &Args) -> Result<Value, Error> {
+    Ok(a.vals
+        .iter()
+        .map(cast_f64)
+        .fold(f64::INFINITY, f64::min)
+        .into())
+}
+
+/// sprig's `toDecimal`: the operand's text read as an octal number (`"0777"` is 511); 0
+/// when it does not parse.
+pub fn to_decimal(a: &Args) -> Result<Value, Error> {
+    let text = value::go_v(a.get(0));
+    let (neg, digits) = match text.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, text.strip_prefix('+').unwrap_or(&text)),
+    };
+    Ok(match i64::from_str_radix(digits, 8) {
+        Ok(n) if !digits.is_empty() && !digits.starts_with(['+', '-']) => {
+            if neg {
+                -n
+            } else {
+                n
+            }
+        }
+        _ => 0,
     }
-    Ok((cast_f64(a.get(0)) / d).into())
+    .into())
+}
+
+/// sprig's `randInt min max`: a random integer in [min, max).
+pub fn rand_int(a: &Args) -> Result<Value, Error> {
+    let (lo, hi) = (a.int(0)?, a.int(1)?);
+    if hi <= lo {
+        return Err(a.err("invalid argument to Intn"));
+    }
+    Ok(rand::random_range(lo..hi).into())
+}
+
+// --- Go-side variants ---------------------------------------------------------------------
+
+/// `max` as sprig's Go code: operands only (a list is 0, not its items).
+pub fn go_max(a: &Args) -> Result<Value, Error> {
+    Ok(a.vals.iter().map(cast_i64).max().unwrap_or(0).into())
+}
+
+/// `min` as sprig's Go code.
+pub fn go_min(a: &Args) -> Result<Value, Error> {
+    Ok(a.vals.iter().map(cast_i64).min().unwrap_or(0).into())
+}
+
+/// A string cast reads the string as it is: Go does not trim spaces (`" 5"` is 0).
+fn untrimmed(v: &Value) -> bool {
+    v.as_str().is_none_or(|s| s.trim() == s)
+}
+
+pub fn go_int(a: &Args) -> Result<Value, Error> {
+    let v = a.get(0);
+    Ok(if untrimmed(v) { cast_i64(v) } else { 0 }.into())
+}
+
+pub fn go_float64(a: &Args) -> Result<Value, Error> {
+    let v = a.get(0);
+    Ok(if untrimmed(v) { cast_f64(v) } else { 0.0 }.into())
 }
 
 pub fn floor(a: &Args) -> Result<Value, Error> {

@@ -15,10 +15,13 @@
 //! The table in [`helpers`] is the single source of truth for names, arities and subject
 //! positions; `docs/helpers.md` documents each entry and `tests/it/helpers.rs` checks both.
 
+pub mod crypto;
 mod dates;
 mod dicts;
 mod encoding;
+pub mod go;
 pub mod gojson;
+pub mod gotime;
 mod gotoml;
 mod lists;
 mod logic;
@@ -27,6 +30,7 @@ pub mod printf;
 pub mod semver;
 mod strings;
 pub mod value;
+mod x509;
 
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind};
@@ -174,6 +178,7 @@ pub fn helpers() -> Vec<Helper> {
         // --- strings -------------------------------------------------------------------
         h("trim", 1, 1, Last, strings::trim),
         h("trimAll", 2, 2, Last, strings::trim_all),
+        h("trimall", 2, 2, Last, strings::trim_all),
         h("trimPrefix", 2, 2, Last, strings::trim_prefix),
         h("trimSuffix", 2, 2, Last, strings::trim_suffix),
         h("base", 1, 1, Last, strings::base),
@@ -181,14 +186,30 @@ pub fn helpers() -> Vec<Helper> {
         h("clean", 1, 1, Last, strings::clean),
         h("ext", 1, 1, Last, strings::ext),
         h("isAbs", 1, 1, Last, strings::is_abs),
+        // Go's `path/filepath` on Linux is `path`.
+        h("osBase", 1, 1, Last, strings::base),
+        h("osDir", 1, 1, Last, strings::dir),
+        h("osClean", 1, 1, Last, strings::clean),
+        h("osExt", 1, 1, Last, strings::ext),
+        h("osIsAbs", 1, 1, Last, strings::is_abs),
+        h("getHostByName", 1, 1, Last, strings::get_host_by_name),
+        h("urlParse", 1, 1, Last, strings::url_parse),
+        h("urlJoin", 1, 1, Last, strings::url_join),
         h("upper", 1, 1, Last, strings::upper),
         h("lower", 1, 1, Last, strings::lower),
         h("title", 1, 1, Last, strings::title),
+        h("untitle", 1, 1, Last, strings::untitle),
+        h("initials", 1, 1, Last, strings::initials),
+        h("swapcase", 1, 1, Last, strings::swapcase),
+        h("shuffle", 1, 1, Last, strings::shuffle),
+        h("wrap", 2, 2, Last, strings::wrap),
+        h("wrapWith", 3, 3, Last, strings::wrap_with),
         h("repeat", 2, 2, Last, strings::repeat),
         h("substr", 3, 3, Last, strings::substr),
         h("nospace", 1, 1, Last, strings::nospace),
         h("trunc", 2, 2, Last, strings::trunc),
         h("abbrev", 2, 2, Last, strings::abbrev),
+        h("abbrevboth", 3, 3, Last, strings::abbrevboth),
         h("contains", 2, 2, Last, strings::contains),
         h("hasPrefix", 2, 2, Last, strings::has_prefix),
         h("hasSuffix", 2, 2, Last, strings::has_suffix),
@@ -202,11 +223,17 @@ pub fn helpers() -> Vec<Helper> {
         h("snakecase", 1, 1, Last, strings::snakecase),
         h("split", 2, 2, Last, strings::split),
         h("splitList", 2, 2, Last, strings::split_list),
+        h("splitn", 3, 3, Last, strings::splitn),
         h("join", 2, 2, Last, strings::join),
         h("indent", 2, 2, Last, strings::indent),
         h("nindent", 2, 2, Last, strings::nindent),
         h("printf", 1, MANY, Last, strings::printf),
         h("print", 0, MANY, Last, strings::print),
+        h("println", 0, MANY, Last, strings::println),
+        h("html", 0, MANY, Last, strings::html),
+        h("js", 0, MANY, Last, strings::js),
+        h("urlquery", 0, MANY, Last, strings::urlquery),
+        h("hello", 0, 0, NoFilter, strings::hello),
         h("toString", 1, 1, Last, strings::to_string),
         h("toStrings", 1, 1, Last, strings::to_strings),
         h("regexMatch", 2, 2, Last, strings::regex_match),
@@ -221,8 +248,9 @@ pub fn helpers() -> Vec<Helper> {
             strings::regex_replace_all_literal,
         ),
         h("regexSplit", 3, 3, Second, strings::regex_split),
+        h("regexQuoteMeta", 1, 1, Last, strings::regex_quote_meta),
         // --- logic and types -----------------------------------------------------------
-        h("default", 1, 2, Last, logic::default),
+        h("default", 1, MANY, Last, logic::default),
         h("empty", 1, 1, Last, logic::empty),
         h("coalesce", 0, MANY, Last, logic::coalesce),
         h("ternary", 3, 3, Last, logic::ternary),
@@ -241,6 +269,7 @@ pub fn helpers() -> Vec<Helper> {
         h("kindIs", 2, 2, Last, logic::kind_is),
         h("typeOf", 1, 1, Last, logic::type_of),
         h("typeIs", 2, 2, Last, logic::type_is),
+        h("typeIsLike", 2, 2, Last, logic::type_is_like),
         h("all", 0, MANY, Last, logic::all),
         h("any", 0, MANY, Last, logic::any),
         h("deepEqual", 2, 2, Last, logic::deep_equal),
@@ -249,6 +278,7 @@ pub fn helpers() -> Vec<Helper> {
         h("int64", 1, 1, Last, math::int),
         h("float64", 1, 1, Last, math::float64),
         h("atoi", 1, 1, Last, math::atoi),
+        h("toDecimal", 1, 1, Last, math::to_decimal),
         h("add", 0, MANY, Last, math::add),
         h("add1", 1, 1, Last, math::add1),
         h("sub", 2, 2, Last, math::sub),
@@ -256,17 +286,22 @@ pub fn helpers() -> Vec<Helper> {
         h("div", 2, 2, Last, math::div),
         h("mod", 2, 2, Last, math::modulo),
         h("max", 1, MANY, Last, math::max),
+        h("biggest", 1, MANY, Last, math::max),
         h("min", 1, MANY, Last, math::min),
+        h("maxf", 1, MANY, Last, math::maxf),
+        h("minf", 1, MANY, Last, math::minf),
         h("addf", 0, MANY, Last, math::addf),
-        h("subf", 2, 2, Last, math::subf),
+        h("add1f", 1, 1, Last, math::add1f),
+        h("subf", 1, MANY, Last, math::subf),
         h("mulf", 1, MANY, Last, math::mulf),
-        h("divf", 2, 2, Last, math::divf),
+        h("divf", 1, MANY, Last, math::divf),
+        h("randInt", 2, 2, Last, math::rand_int),
         h("floor", 1, 1, Last, math::floor),
         h("ceil", 1, 1, Last, math::ceil),
-        h("round", 2, 3, First, math::round),
+        h("round", 2, MANY, First, math::round),
         h("until", 1, 1, Last, math::until),
         h("untilStep", 3, 3, Last, math::until_step),
-        h("seq", 0, 3, Last, math::seq),
+        h("seq", 0, MANY, Last, math::seq),
         // --- lists ---------------------------------------------------------------------
         h("list", 0, MANY, Last, lists::list),
         h("tuple", 0, MANY, Last, lists::list),
@@ -280,12 +315,14 @@ pub fn helpers() -> Vec<Helper> {
         h("without", 1, MANY, First, lists::without),
         h("has", 2, 2, Last, lists::has),
         h("append", 2, 2, First, lists::append),
+        h("push", 2, 2, First, lists::append),
         h("prepend", 2, 2, First, lists::prepend),
         h("concat", 0, MANY, Last, lists::concat),
         h("sortAlpha", 1, 1, Last, lists::sort_alpha),
         h("index", 1, MANY, First, lists::index),
         h("len", 1, 1, Last, lists::len),
         h("slice", 1, 3, First, lists::slice),
+        h("chunk", 2, 2, Last, lists::chunk),
         // --- dicts ---------------------------------------------------------------------
         h("hasKey", 2, 2, First, dicts::has_key),
         h("get", 2, 2, First, dicts::get),
@@ -312,6 +349,9 @@ pub fn helpers() -> Vec<Helper> {
         h("fromJsonArray", 1, 1, Last, encoding::from_json_array),
         h("b64enc", 1, 1, Last, encoding::b64enc),
         h("b64dec", 1, 1, Last, encoding::b64dec),
+        h("b32enc", 1, 1, Last, encoding::b32enc),
+        h("b32dec", 1, 1, Last, encoding::b32dec),
+        h("mustFromJson", 1, 1, Last, encoding::must_from_json),
         h("sha256sum", 1, 1, Last, encoding::sha256sum),
         h("sha1sum", 1, 1, Last, encoding::sha1sum),
         h("sha512sum", 1, 1, Last, encoding::sha512sum),
@@ -322,12 +362,57 @@ pub fn helpers() -> Vec<Helper> {
         h("randNumeric", 1, 1, Last, encoding::rand_numeric),
         h("randAscii", 1, 1, Last, encoding::rand_ascii),
         h("randBytes", 1, 1, Last, encoding::rand_bytes),
+        // --- crypto ----------------------------------------------------------------------
+        h("genCA", 2, 2, NoFilter, crypto::gen_ca),
+        h("genCAWithKey", 3, 3, NoFilter, crypto::gen_ca_with_key),
+        h(
+            "genSelfSignedCert",
+            4,
+            4,
+            NoFilter,
+            crypto::gen_self_signed_cert,
+        ),
+        h(
+            "genSelfSignedCertWithKey",
+            5,
+            5,
+            NoFilter,
+            crypto::gen_self_signed_cert_with_key,
+        ),
+        h("genSignedCert", 5, 5, NoFilter, crypto::gen_signed_cert),
+        h(
+            "genSignedCertWithKey",
+            6,
+            6,
+            NoFilter,
+            crypto::gen_signed_cert_with_key,
+        ),
+        h("buildCustomCert", 2, 2, NoFilter, crypto::build_custom_cert),
+        h("genPrivateKey", 1, 1, Last, crypto::gen_private_key),
+        h("derivePassword", 5, 5, NoFilter, crypto::derive_password),
+        h("bcrypt", 1, 1, Last, crypto::bcrypt_fn),
+        h("htpasswd", 2, 2, Last, crypto::htpasswd),
+        h("encryptAES", 2, 2, Last, crypto::encrypt_aes),
+        h("decryptAES", 2, 2, Last, crypto::decrypt_aes),
         // --- versions and dates --------------------------------------------------------
         h("semver", 1, 1, Last, semver::semver_fn),
         h("semverCompare", 2, 2, Last, semver::semver_compare_fn),
         h("now", 0, 0, NoFilter, dates::now),
         h("date", 2, 2, Last, dates::date),
         h("dateInZone", 3, 3, Second, dates::date_in_zone),
+        h("date_in_zone", 3, 3, Second, dates::date_in_zone),
+        h("htmlDate", 1, 1, Last, dates::html_date),
+        h("htmlDateInZone", 2, 2, Last, dates::html_date_in_zone),
+        h("toDate", 2, 2, Last, dates::to_date),
+        h("mustToDate", 2, 2, Last, dates::must_to_date),
+        h("unixEpoch", 1, 1, Last, dates::unix_epoch),
+        h("dateModify", 2, 2, Last, dates::date_modify),
+        h("date_modify", 2, 2, Last, dates::date_modify),
+        h("mustDateModify", 2, 2, Last, dates::must_date_modify),
+        h("must_date_modify", 2, 2, Last, dates::must_date_modify),
+        h("duration", 1, 1, Last, dates::duration),
+        h("durationRound", 1, 1, Last, dates::duration_round),
+        h("ago", 1, 1, Last, dates::ago),
     ];
     // sprig's `must…` variants return an error where the plain ones would panic; kpack's
     // helpers always return errors, so each is its plain helper under another name.
@@ -412,12 +497,16 @@ pub fn go_helpers() -> Vec<Helper> {
             None => table.push(over),
         }
     }
+    // sprig's Go semantics: byte-wise strings, mergo, DeepEqual, Go's comparisons...
+    go::apply(&mut table);
     table
 }
 
 /// sprig's (and Helm's `mustToYaml`) error-returning variants, and the helper each one is.
 const MUST: &[(&str, &str)] = &[
     ("mustAppend", "append"),
+    ("mustPush", "append"),
+    ("mustChunk", "chunk"),
     ("mustPrepend", "prepend"),
     ("mustFirst", "first"),
     ("mustLast", "last"),

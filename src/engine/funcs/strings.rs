@@ -42,12 +42,181 @@ pub fn trim_suffix(a: &Args) -> Result<Value, Error> {
     Ok(string_result(a.get(1), s.strip_suffix(&*p).unwrap_or(&s)))
 }
 
-pub fn upper(a: &Args) -> Result<Value, Error> {
-    Ok(a.str(0).to_uppercase().into())
+/// Go's `unicode.ToUpper` of one character: the simple mapping, so a character whose
+/// upper case is several characters (`ß`, `ﬁ`) stays as it is.
+pub fn go_upper_char(c: char) -> char {
+    let mut up = c.to_uppercase();
+    match (up.next(), up.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
 }
 
+/// Go's `unicode.ToLower` of one character (the simple mapping: `İ` is `i`).
+pub fn go_lower_char(c: char) -> char {
+    c.to_lowercase().next().unwrap_or(c)
+}
+
+/// Go's `strings.ToUpper`: character by character, `straße` is `STRAßE`.
+pub fn upper(a: &Args) -> Result<Value, Error> {
+    let s = a.text(0);
+    if s.is_ascii() {
+        return Ok(s.to_ascii_uppercase().into());
+    }
+    Ok(s.chars().map(go_upper_char).collect::<String>().into())
+}
+
+/// Go's `strings.ToLower`, character by character.
 pub fn lower(a: &Args) -> Result<Value, Error> {
-    Ok(a.str(0).to_lowercase().into())
+    let s = a.text(0);
+    if s.is_ascii() {
+        return Ok(s.to_ascii_lowercase().into());
+    }
+    Ok(s.chars().map(go_lower_char).collect::<String>().into())
+}
+
+/// sprig's `untitle`: lower-case the first letter of every space-separated word.
+pub fn untitle(a: &Args) -> Result<Value, Error> {
+    let mut out = String::new();
+    let mut after_space = true;
+    for c in a.text(0).chars() {
+        out.push(if after_space { go_lower_char(c) } else { c });
+        after_space = c.is_whitespace();
+    }
+    Ok(out.into())
+}
+
+/// sprig's `initials`: the first letter of every space-separated word.
+pub fn initials(a: &Args) -> Result<Value, Error> {
+    let mut out = String::new();
+    let mut after_space = true;
+    for c in a.text(0).chars() {
+        if after_space && !c.is_whitespace() {
+            out.push(c);
+        }
+        after_space = c.is_whitespace();
+    }
+    Ok(out.into())
+}
+
+/// sprig's `swapcase`: upper case becomes lower case and the other way round.
+pub fn swapcase(a: &Args) -> Result<Value, Error> {
+    Ok(a.text(0)
+        .chars()
+        .map(|c| {
+            if c.is_uppercase() {
+                go_lower_char(c)
+            } else if c.is_lowercase() {
+                go_upper_char(c)
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .into())
+}
+
+/// sprig's `shuffle`: the characters in a random order.
+pub fn shuffle(a: &Args) -> Result<Value, Error> {
+    let mut chars: Vec<char> = a.text(0).chars().collect();
+    for i in (1..chars.len()).rev() {
+        chars.swap(i, rand::random_range(0..=i));
+    }
+    Ok(chars.into_iter().collect::<String>().into())
+}
+
+/// sprig's `wrap width s`: break lines at spaces so they fit `width` (longer words stay
+/// whole).
+pub fn wrap(a: &Args) -> Result<Value, Error> {
+    let width = a.int(0)?;
+    Ok(bytes_value(wrap_custom(
+        a.text(1).as_bytes(),
+        width,
+        b"\n",
+        false,
+    )))
+}
+
+/// sprig's `wrapWith width sep s`: `wrap` with `sep` between lines, cutting long words.
+pub fn wrap_with(a: &Args) -> Result<Value, Error> {
+    let width = a.int(0)?;
+    let sep = a.str(1);
+    Ok(bytes_value(wrap_custom(
+        a.text(2).as_bytes(),
+        width,
+        sep.as_bytes(),
+        true,
+    )))
+}
+
+/// The word wrapping of Apache commons-lang (goutils' `WrapCustom`), over bytes as in Go.
+fn wrap_custom(s: &[u8], width: i64, newline: &[u8], long_words: bool) -> Vec<u8> {
+    if s.is_empty() {
+        return Vec::new();
+    }
+    let newline: &[u8] = if newline.is_empty() { b"\n" } else { newline };
+    let width = width.max(1) as usize;
+    let mut out = Vec::with_capacity(s.len() + 8);
+    let mut offset = 0;
+    while s.len() - offset > width {
+        if s[offset] == b' ' {
+            offset += 1;
+            continue;
+        }
+        let end = width + offset + 1;
+        match s[offset..end].iter().rposition(|&b| b == b' ') {
+            Some(sp) => {
+                out.extend_from_slice(&s[offset..offset + sp]);
+                out.extend_from_slice(newline);
+                offset += sp + 1;
+            }
+            None if long_words => {
+                out.extend_from_slice(&s[offset..offset + width]);
+                out.extend_from_slice(newline);
+                offset += width;
+            }
+            None => {
+                let end = width + offset;
+                match s[end..].iter().position(|&b| b == b' ') {
+                    None => {
+                        out.extend_from_slice(&s[offset..]);
+                        offset = s.len();
+                    }
+                    Some(i) => {
+                        out.extend_from_slice(&s[offset..end + i]);
+                        out.extend_from_slice(newline);
+                        offset = end + i + 1;
+                    }
+                }
+            }
+        }
+    }
+    out.extend_from_slice(&s[offset..]);
+    out
+}
+
+/// A Go string result: text when the bytes are UTF-8, the bytes themselves otherwise (a
+/// Go string may hold a character cut in half; printing replaces it, `len` and `b64enc`
+/// see the bytes).
+pub fn bytes_value(b: Vec<u8>) -> Value {
+    match String::from_utf8(b) {
+        Ok(s) => Value::from(s),
+        Err(e) => Value::from_bytes(e.into_bytes()),
+    }
+}
+
+/// The bytes of a string argument as Go holds them (a bytes value as it is).
+pub fn arg_bytes<'a>(a: &Args<'a>, i: usize) -> std::borrow::Cow<'a, [u8]> {
+    let v = a.get(i);
+    if v.as_str().is_none()
+        && let Some(b) = v.as_bytes()
+    {
+        return std::borrow::Cow::Borrowed(b);
+    }
+    match a.text(i) {
+        std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(s.as_bytes()),
+        std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.into_bytes()),
+    }
 }
 
 /// Go's `strings.Title`: upper-case the first letter of every word, leave the rest alone.
@@ -56,13 +225,25 @@ pub fn title(a: &Args) -> Result<Value, Error> {
     let mut prev = ' ';
     for c in a.str(0).chars() {
         if is_word_separator(prev) {
-            out.extend(c.to_uppercase());
+            out.push(go_title_char(c));
         } else {
             out.push(c);
         }
         prev = c;
     }
     Ok(out.into())
+}
+
+/// Go's `unicode.ToTitle` of one character: the upper case, except for the digraphs whose
+/// title case is their own letter (`ǆ` is `ǅ`).
+fn go_title_char(c: char) -> char {
+    match c {
+        '\u{1C4}'..='\u{1C6}' => '\u{1C5}',
+        '\u{1C7}'..='\u{1C9}' => '\u{1C8}',
+        '\u{1CA}'..='\u{1CC}' => '\u{1CB}',
+        '\u{1F1}'..='\u{1F3}' => '\u{1F2}',
+        c => go_upper_char(c),
+    }
 }
 
 fn is_word_separator(c: char) -> bool {
@@ -249,18 +430,39 @@ fn words(s: &str) -> Vec<String> {
     out
 }
 
-/// `http_server` → `HttpServer`: words separated by `_`, `-` or spaces, each capitalised;
-/// the rest of each word is kept as written.
+/// xstrings' `ToCamelCase` (sprig's `camelcase`): `http_server` → `HttpServer`. Words are
+/// separated by `_`, `-` or spaces, each capitalised, the rest kept as written; leading
+/// separators and all but the last of a run of separators are kept.
 pub fn camelcase(a: &Args) -> Result<Value, Error> {
-    let s = a.str(0);
-    let mut out = String::new();
-    for word in s.split(|c: char| c == '_' || c == '-' || c.is_whitespace()) {
-        let mut chars = word.chars();
-        if let Some(first) = chars.next() {
-            out.extend(first.to_uppercase());
-            out.push_str(chars.as_str());
+    let s = a.text(0);
+    let is_sep = |c: char| c == '_' || c == '-' || c.is_whitespace();
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    let mut cur = None;
+    for c in chars.by_ref() {
+        if !is_sep(c) {
+            cur = Some(go_upper_char(c));
+            break;
+        }
+        out.push(c);
+    }
+    let Some(mut r0) = cur else {
+        return Ok(out.into());
+    };
+    for c in chars {
+        let r1 = r0;
+        r0 = c;
+        if is_sep(r0) && is_sep(r1) {
+            out.push(r1);
+            continue;
+        }
+        if is_sep(r1) {
+            r0 = go_upper_char(r0);
+        } else {
+            out.push(r1);
         }
     }
+    out.push(r0);
     Ok(out.into())
 }
 
@@ -667,4 +869,526 @@ mod path_tests {
             assert_eq!(clean_path(input), want, "clean({input:?})");
         }
     }
+}
+
+/// sprig's `splitn sep n s`: at most n pieces (all for n < 0, none for 0), as a map
+/// `{_0: .., _1: ..}`.
+pub fn splitn(a: &Args) -> Result<Value, Error> {
+    let (sep, n, s) = (a.str(0), a.int(1)?, a.str(2));
+    let parts: Vec<String> = match n {
+        0 => Vec::new(),
+        n if n < 0 => go_split(&sep, &s),
+        n if sep.is_empty() => {
+            let chars: Vec<char> = s.chars().collect();
+            let n = (n as usize).min(chars.len());
+            let mut out: Vec<String> = chars[..n.saturating_sub(1)]
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            if n > 0 {
+                out.push(chars[n - 1..].iter().collect());
+            }
+            out
+        }
+        n => s
+            .splitn(n as usize, sep.as_str())
+            .map(String::from)
+            .collect(),
+    };
+    let map: DictMap = parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (format!("_{i}"), Value::from(p)))
+        .collect();
+    Ok(Dict::value(map))
+}
+
+/// Go's `regexp.QuoteMeta`: a backslash before every regular expression metacharacter.
+pub fn regex_quote_meta(a: &Args) -> Result<Value, Error> {
+    let s = a.text(0);
+    let mut out = String::with_capacity(s.len() + 4);
+    for c in s.chars() {
+        if r"\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    Ok(out.into())
+}
+
+/// sprig's `hello`.
+pub fn hello(_a: &Args) -> Result<Value, Error> {
+    Ok("Hello!".into())
+}
+
+/// Go's `fmt.Sprint` of the arguments, as the builtins `html`, `js`, `urlquery` take them.
+fn sprint_args(a: &Args) -> String {
+    match a.vals {
+        [one] => value::go_v(one),
+        _ => value::go_v(&print(a).unwrap_or_default()),
+    }
+}
+
+/// Go template's `html`: the text with `<`, `>`, `&`, `'`, `"` as HTML entities.
+pub fn html(a: &Args) -> Result<Value, Error> {
+    let s = sprint_args(a);
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\'' => out.push_str("&#39;"),
+            '"' => out.push_str("&#34;"),
+            '\0' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    Ok(out.into())
+}
+
+/// Go template's `js`: the text escaped for a JavaScript string.
+pub fn js(a: &Args) -> Result<Value, Error> {
+    let s = sprint_args(a);
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '"' => out.push_str("\\\""),
+            '<' => out.push_str("\\u003C"),
+            '>' => out.push_str("\\u003E"),
+            '&' => out.push_str("\\u0026"),
+            '=' => out.push_str("\\u003D"),
+            c if (c as u32) < 0x20 || !is_go_print(c) => {
+                out.push_str(&format!("\\u{:04X}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out.into())
+}
+
+/// Go's `unicode.IsPrint` for what `js` keeps: letters, marks, numbers, punctuation,
+/// symbols and the ASCII space.
+fn is_go_print(c: char) -> bool {
+    c == ' ' || !(c.is_control() || c.is_whitespace() || ('\u{E000}'..='\u{F8FF}').contains(&c))
+}
+
+/// Go template's `urlquery`: the text escaped for a URL query (`url.QueryEscape`).
+pub fn urlquery(a: &Args) -> Result<Value, Error> {
+    Ok(query_escape(&sprint_args(a)).into())
+}
+
+/// Go's `url.QueryEscape`: unreserved bytes kept, space as `+`, the rest `%XX`.
+pub fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for &b in s.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Go's `fmt.Sprintln`: every operand as `%v`, spaces between them, a newline at the end.
+pub fn println(a: &Args) -> Result<Value, Error> {
+    let mut out = a.vals.iter().map(value::go_v).collect::<Vec<_>>().join(" ");
+    out.push('\n');
+    Ok(out.into())
+}
+
+/// goutils' `AbbreviateFull` over any unit (bytes for Go, characters for Jinja): keep the
+/// window at `offset` of at most `width` units, marking cut ends with `...`. `None` where
+/// goutils returns an error (sprig then prints the empty string).
+fn abbreviate<T: Clone>(s: &[T], offset: usize, width: usize, dots: &[T]) -> Option<Vec<T>> {
+    if s.is_empty() {
+        return Some(Vec::new());
+    }
+    if width < 4 {
+        return None;
+    }
+    if s.len() <= width {
+        return Some(s.to_vec());
+    }
+    let mut offset = offset.min(s.len());
+    if s.len() - offset < width - 3 {
+        offset = s.len() - (width - 3);
+    }
+    if offset <= 4 {
+        return Some([&s[..width - 3], dots].concat());
+    }
+    if width < 7 {
+        return None;
+    }
+    if offset + width - 3 < s.len() {
+        let tail = abbreviate(&s[offset..], 0, width - 3, dots)?;
+        return Some([dots, &tail].concat());
+    }
+    Some([dots, &s[s.len() - (width - 3)..]].concat())
+}
+
+/// sprig's `abbrevboth left width s`: abbreviate at both ends.
+pub fn abbrevboth(a: &Args) -> Result<Value, Error> {
+    let (left, width) = (a.int(0)?, a.int(1)?);
+    let s = a.text(2);
+    if width < 4 || left > 0 && width < 7 {
+        return Ok(s.into_owned().into());
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let dots: Vec<char> = "...".chars().collect();
+    let out = abbreviate(&chars, left.max(0) as usize, width as usize, &dots).unwrap_or_default();
+    Ok(out.into_iter().collect::<String>().into())
+}
+
+// --- Go-side variants: Go strings are bytes -----------------------------------------------
+
+/// `trunc n s` over bytes, as in Go.
+pub fn go_trunc(a: &Args) -> Result<Value, Error> {
+    let n = a.int(0)?;
+    let s = arg_bytes(a, 1);
+    let len = s.len() as i64;
+    let out = if n < 0 && len + n > 0 {
+        &s[(len + n) as usize..]
+    } else if n >= 0 && len > n {
+        &s[..n as usize]
+    } else {
+        &s[..]
+    };
+    Ok(bytes_value(out.to_vec()))
+}
+
+/// `substr start end s` over bytes, with Go's slice panics as errors.
+pub fn go_substr(a: &Args) -> Result<Value, Error> {
+    let (start, end) = (a.int(0)?, a.int(1)?);
+    let s = arg_bytes(a, 2);
+    let len = s.len() as i64;
+    let range = if start < 0 {
+        if end < 0 || end > len {
+            return Err(a.err(format!(
+                "runtime error: slice bounds out of range [:{end}] with length {len}"
+            )));
+        }
+        0..end
+    } else if end < 0 || end > len {
+        if start > len {
+            return Err(a.err(format!(
+                "runtime error: slice bounds out of range [{start}:{len}]"
+            )));
+        }
+        start..len
+    } else if start > end {
+        return Err(a.err(format!(
+            "runtime error: slice bounds out of range [{start}:{end}]"
+        )));
+    } else {
+        start..end
+    };
+    Ok(bytes_value(
+        s[range.start as usize..range.end as usize].to_vec(),
+    ))
+}
+
+/// `abbrev width s` over bytes.
+pub fn go_abbrev(a: &Args) -> Result<Value, Error> {
+    let width = a.int(0)?;
+    let s = arg_bytes(a, 1);
+    if width < 4 {
+        return Ok(bytes_value(s.into_owned()));
+    }
+    Ok(bytes_value(
+        abbreviate(&s, 0, width as usize, b"...").unwrap_or_default(),
+    ))
+}
+
+/// `abbrevboth left width s` over bytes.
+pub fn go_abbrevboth(a: &Args) -> Result<Value, Error> {
+    let (left, width) = (a.int(0)?, a.int(1)?);
+    let s = arg_bytes(a, 2);
+    if width < 4 || left > 0 && width < 7 {
+        return Ok(bytes_value(s.into_owned()));
+    }
+    Ok(bytes_value(
+        abbreviate(&s, left.max(0) as usize, width as usize, b"...").unwrap_or_default(),
+    ))
+}
+
+/// goutils' `DeleteWhiteSpace` as sprig's `nospace` runs it: byte by byte, each kept byte
+/// written as the character of that number (so `é` comes out as `Ã©`).
+pub fn go_nospace(a: &Args) -> Result<Value, Error> {
+    let s = arg_bytes(a, 0);
+    let mut out = String::with_capacity(s.len());
+    for &b in s.iter() {
+        if !matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xa0) {
+            out.push(char::from(b));
+        }
+    }
+    Ok(out.into())
+}
+
+/// Go's wording of a regular expression syntax error (`error parsing regexp: missing
+/// closing ): `(``), from the pattern and the `regex` crate's error.
+fn go_regex_error(pattern: &str, err: &regex::Error) -> String {
+    let text = err.to_string();
+    let what = if text.contains("unclosed group") {
+        "missing closing )".to_string()
+    } else if text.contains("unclosed character class") {
+        let from = pattern.rfind('[').unwrap_or(0);
+        return format!(
+            "error parsing regexp: missing closing ]: `{}`",
+            &pattern[from..]
+        );
+    } else if text.contains("unopened group") {
+        "unexpected )".to_string()
+    } else if text.contains("repetition operator missing expression") {
+        "missing argument to repetition operator".to_string()
+    } else if text.contains("invalid escape") || text.contains("unrecognized escape") {
+        "invalid escape sequence".to_string()
+    } else {
+        "invalid or unsupported Perl syntax".to_string()
+    };
+    format!("error parsing regexp: {what}: `{pattern}`")
+}
+
+/// Compile for a Go-side helper: sprig's plain `regex*` helpers panic on a bad pattern
+/// (`regexp: Compile(`(`): error parsing regexp: ...`), the `must*` ones return the error.
+fn go_regex(a: &Args, pattern: &str) -> Result<Regex, Error> {
+    regex(a, pattern).map_err(|_| {
+        let err = Regex::new(pattern).err();
+        let msg = err.map(|e| go_regex_error(pattern, &e)).unwrap_or_default();
+        if a.name.starts_with("must") {
+            a.err(msg)
+        } else {
+            a.err(format!("regexp: Compile(`{pattern}`): {msg}"))
+        }
+    })
+}
+
+/// `regexMatch`: false for a bad pattern (sprig ignores the error); `mustRegexMatch`
+/// reports it.
+pub fn go_regex_match(a: &Args) -> Result<Value, Error> {
+    let pattern = a.str(0);
+    match go_regex(a, &pattern) {
+        Ok(re) => Ok(re.is_match(&a.str(1)).into()),
+        Err(e) if a.name.starts_with("must") => Err(e),
+        Err(_) => Ok(false.into()),
+    }
+}
+
+/// Run a shared regex helper with Go's error text for a bad pattern.
+fn with_go_regex(a: &Args, f: fn(&Args) -> Result<Value, Error>) -> Result<Value, Error> {
+    go_regex(a, &a.str(0))?;
+    f(a)
+}
+
+pub fn go_regex_find(a: &Args) -> Result<Value, Error> {
+    with_go_regex(a, regex_find)
+}
+
+pub fn go_regex_find_all(a: &Args) -> Result<Value, Error> {
+    with_go_regex(a, regex_find_all)
+}
+
+pub fn go_regex_replace_all(a: &Args) -> Result<Value, Error> {
+    with_go_regex(a, regex_replace_all)
+}
+
+pub fn go_regex_replace_all_literal(a: &Args) -> Result<Value, Error> {
+    with_go_regex(a, regex_replace_all_literal)
+}
+
+pub fn go_regex_split(a: &Args) -> Result<Value, Error> {
+    with_go_regex(a, regex_split)
+}
+
+/// sprig's `getHostByName`: Helm only resolves names with `--enable-dns`, which kpack does
+/// not offer; without it the result is the empty string, as in Helm.
+pub fn get_host_by_name(_a: &Args) -> Result<Value, Error> {
+    Ok("".into())
+}
+
+/// Go's `url.PathUnescape`-style decoding of `%XX` (for paths and fragments); the error
+/// names the bad escape as Go does.
+fn url_unescape(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s
+                .get(i + 1..i + 3)
+                .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()));
+            match hex {
+                Some(h) => {
+                    out.push(u8::from_str_radix(h, 16).unwrap_or(0));
+                    i += 3;
+                    continue;
+                }
+                None => {
+                    let end = (i + 3).min(s.len());
+                    return Err(format!("invalid URL escape {:?}", &s[i..end]));
+                }
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The parts of a URL as Go's `url.Parse` splits it.
+#[derive(Default)]
+struct Url {
+    scheme: String,
+    opaque: String,
+    userinfo: Option<String>,
+    host: String,
+    path: String,
+    raw_query: String,
+    fragment: String,
+}
+
+fn parse_url(raw: &str) -> Result<Url, String> {
+    let fail = |e: String| format!("parse {raw:?}: {e}");
+    let mut u = Url::default();
+    let mut rest = raw;
+    if let Some((head, frag)) = rest.split_once('#') {
+        u.fragment = url_unescape(frag).map_err(fail)?;
+        rest = head;
+    }
+    // A scheme: letters first, then letters, digits, + - .; before any / ? #.
+    if let Some(colon) = rest.find(':') {
+        let candidate = &rest[..colon];
+        let valid = candidate
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && candidate
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+        if valid {
+            u.scheme = candidate.to_ascii_lowercase();
+            rest = &rest[colon + 1..];
+        } else if colon == 0 {
+            return Err(fail("missing protocol scheme".into()));
+        }
+    }
+    if let Some((head, query)) = rest.split_once('?') {
+        u.raw_query = query.to_string();
+        rest = head;
+    }
+    if !u.scheme.is_empty() && !rest.starts_with('/') {
+        u.opaque = rest.to_string();
+        return Ok(u);
+    }
+    if let Some(after) = rest.strip_prefix("//") {
+        let end = after.find('/').unwrap_or(after.len());
+        let authority = &after[..end];
+        rest = &after[end..];
+        let host = match authority.rsplit_once('@') {
+            Some((user, host)) => {
+                u.userinfo = Some(user.to_string());
+                host
+            }
+            None => authority,
+        };
+        u.host = url_unescape(host).map_err(fail)?;
+    }
+    u.path = url_unescape(rest).map_err(fail)?;
+    Ok(u)
+}
+
+/// Go's `url.URL.Hostname()`: the host without port and IPv6 brackets.
+fn hostname(host: &str) -> &str {
+    if let Some(h) = host.strip_prefix('[') {
+        return h.split(']').next().unwrap_or(h);
+    }
+    match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// sprig's `urlParse`: a map of `scheme`, `host`, `hostname`, `path`, `query`, `opaque`,
+/// `fragment` and `userinfo`.
+pub fn url_parse(a: &Args) -> Result<Value, Error> {
+    let u = parse_url(&a.str(0)).map_err(|e| a.err(format!("unable to parse url: {e}")))?;
+    let mut m = DictMap::default();
+    m.insert("scheme".into(), Value::from(u.scheme.as_str()));
+    m.insert("host".into(), Value::from(u.host.as_str()));
+    m.insert("hostname".into(), Value::from(hostname(&u.host)));
+    m.insert("path".into(), Value::from(u.path.as_str()));
+    m.insert("query".into(), Value::from(u.raw_query.as_str()));
+    m.insert("opaque".into(), Value::from(u.opaque.as_str()));
+    m.insert("fragment".into(), Value::from(u.fragment.as_str()));
+    m.insert(
+        "userinfo".into(),
+        Value::from(u.userinfo.unwrap_or_default()),
+    );
+    Ok(Dict::value(m))
+}
+
+/// Go's escaping of a URL path (`url.URL.EscapedPath`).
+fn escape_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for &b in p.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~$&+,/:;=@!*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// sprig's `urlJoin`: a URL from the parts `urlParse` gives.
+pub fn url_join(a: &Args) -> Result<Value, Error> {
+    let m: DictMap = a.map(0)?.into_iter().collect();
+    let part = |k: &str| m.get(k).map(value::str_arg).unwrap_or_default();
+    let (scheme, host, path, query, opaque, fragment, userinfo) = (
+        part("scheme"),
+        part("host"),
+        part("path"),
+        part("query"),
+        part("opaque"),
+        part("fragment"),
+        part("userinfo"),
+    );
+    let mut out = String::new();
+    if !scheme.is_empty() {
+        out.push_str(&scheme);
+        out.push(':');
+    }
+    if !opaque.is_empty() {
+        out.push_str(&opaque);
+    } else {
+        if !scheme.is_empty() || !host.is_empty() || !userinfo.is_empty() {
+            if !host.is_empty() || !path.is_empty() || !userinfo.is_empty() {
+                out.push_str("//");
+            }
+            if !userinfo.is_empty() {
+                out.push_str(&userinfo);
+                out.push('@');
+            }
+            out.push_str(&host);
+        }
+        let escaped = escape_path(&path);
+        if !escaped.is_empty() && !escaped.starts_with('/') && !host.is_empty() {
+            out.push('/');
+        }
+        out.push_str(&escaped);
+    }
+    if !query.is_empty() {
+        out.push('?');
+        out.push_str(&query);
+    }
+    if !fragment.is_empty() {
+        out.push('#');
+        out.push_str(&escape_path(&fragment));
+    }
+    Ok(out.into())
 }

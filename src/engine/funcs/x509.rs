@@ -1,0 +1,668 @@
+//! Keys and X.509 certificates as Go's `crypto/x509` writes them for sprig's `genCA`,
+//! `genSelfSignedCert`, `genSignedCert` and `genPrivateKey`: the same DER structure (field
+//! order, string types, extensions and their criticality, key encodings), so kpack's PEM
+//! blocks have the shape and length of Helm's. Key generation uses `rsa` (RSA) and `ring`
+//! (ECDSA P-256, Ed25519), signing uses `ring`; DER is written and read here.
+
+use base64::Engine;
+use ring::rand::SystemRandom;
+use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
+use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+
+// --- DER writing --------------------------------------------------------------------------
+
+/// One DER TLV: tag, length, value.
+pub fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len() + 6);
+    out.push(tag);
+    let n = value.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes = n.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+fn seq(parts: &[Vec<u8>]) -> Vec<u8> {
+    tlv(0x30, &parts.concat())
+}
+
+/// A non-negative INTEGER from big-endian magnitude bytes (minimal, with a leading zero
+/// when the top bit is set).
+fn uint(be: &[u8]) -> Vec<u8> {
+    let skip = be.iter().take_while(|&&b| b == 0).count();
+    let mut v: Vec<u8> = be[skip..].to_vec();
+    if v.is_empty() || v[0] & 0x80 != 0 {
+        v.insert(0, 0);
+    }
+    tlv(0x02, &v)
+}
+
+fn small_int(n: u8) -> Vec<u8> {
+    tlv(0x02, &[n])
+}
+
+fn octets(b: &[u8]) -> Vec<u8> {
+    tlv(0x04, b)
+}
+
+fn bits(b: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(b.len() + 1);
+    v.push(0);
+    v.extend_from_slice(b);
+    tlv(0x03, &v)
+}
+
+fn null() -> Vec<u8> {
+    vec![0x05, 0x00]
+}
+
+/// An OBJECT IDENTIFIER from its arcs.
+fn oid(arcs: &[u64]) -> Vec<u8> {
+    let mut v = Vec::new();
+    let mut push = |mut n: u64| {
+        let mut tmp = vec![(n & 0x7f) as u8];
+        n >>= 7;
+        while n > 0 {
+            tmp.push(0x80 | (n & 0x7f) as u8);
+            n >>= 7;
+        }
+        tmp.reverse();
+        v.extend_from_slice(&tmp);
+    };
+    push(arcs[0] * 40 + arcs[1]);
+    for &a in &arcs[2..] {
+        push(a);
+    }
+    tlv(0x06, &v)
+}
+
+const RSA_ENCRYPTION: &[u64] = &[1, 2, 840, 113549, 1, 1, 1];
+const SHA256_WITH_RSA: &[u64] = &[1, 2, 840, 113549, 1, 1, 11];
+const EC_PUBLIC_KEY: &[u64] = &[1, 2, 840, 10045, 2, 1];
+const PRIME256V1: &[u64] = &[1, 2, 840, 10045, 3, 1, 7];
+const ECDSA_WITH_SHA256: &[u64] = &[1, 2, 840, 10045, 4, 3, 2];
+const ED25519: &[u64] = &[1, 3, 101, 112];
+const DSA: &[u64] = &[1, 2, 840, 10040, 4, 1];
+
+// --- PEM ----------------------------------------------------------------------------------
+
+/// A PEM block as Go's `pem.Encode` writes it: 64 base64 characters a line.
+pub fn pem(kind: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {kind}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {kind}-----\n"));
+    out
+}
+
+/// The first PEM block of a text, as Go's `pem.Decode`: its type and bytes.
+pub fn pem_decode(text: &str) -> Option<(String, Vec<u8>)> {
+    let start = text.find("-----BEGIN ")?;
+    let rest = &text[start + 11..];
+    let (kind, rest) = rest.split_once("-----")?;
+    let end_marker = format!("-----END {kind}-----");
+    let end = rest.find(&end_marker)?;
+    let body: String = rest[..end]
+        .lines()
+        .filter(|l| !l.contains(':'))
+        .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .ok()?;
+    Some((kind.to_string(), der))
+}
+
+// --- DER reading --------------------------------------------------------------------------
+
+/// A cursor over DER bytes.
+struct Der<'a>(&'a [u8]);
+
+impl<'a> Der<'a> {
+    /// The next TLV: its tag and value.
+    fn next(&mut self) -> Result<(u8, &'a [u8]), String> {
+        let b = self.0;
+        let bad = || "asn1: syntax error: data truncated".to_string();
+        let tag = *b.first().ok_or_else(bad)?;
+        let first = *b.get(1).ok_or_else(bad)?;
+        let (len, head) = if first < 0x80 {
+            (first as usize, 2)
+        } else {
+            let n = (first & 0x7f) as usize;
+            if n == 0 || n > 4 {
+                return Err("asn1: structure error: length too large".into());
+            }
+            let bytes = b.get(2..2 + n).ok_or_else(bad)?;
+            (
+                bytes.iter().fold(0usize, |acc, &x| (acc << 8) | x as usize),
+                2 + n,
+            )
+        };
+        let value = b.get(head..head + len).ok_or_else(bad)?;
+        self.0 = &b[head + len..];
+        Ok((tag, value))
+    }
+
+    fn expect(&mut self, want: u8) -> Result<&'a [u8], String> {
+        let (tag, v) = self.next()?;
+        if tag != want {
+            return Err(format!(
+                "asn1: structure error: tags don't match (expected tag {want:#x}, got {tag:#x})"
+            ));
+        }
+        Ok(v)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// An INTEGER's magnitude without leading zeros.
+fn int_bytes(v: &[u8]) -> &[u8] {
+    let skip = v.iter().take_while(|&&b| b == 0).count();
+    &v[skip..]
+}
+
+// --- keys ---------------------------------------------------------------------------------
+
+/// A private key of one of the kinds sprig generates and reads.
+pub enum PrivateKey {
+    /// RSA, as PKCS#1 `RSAPrivateKey` DER.
+    Rsa(Vec<u8>),
+    /// ECDSA P-256: the private scalar and the uncompressed public point.
+    EcP256 { scalar: Vec<u8>, public: Vec<u8> },
+    /// Ed25519, by its 32-byte seed.
+    Ed25519([u8; 32]),
+    /// DSA: the components of Go's `DSAKeyFormat` (P, Q, G, Y, X).
+    Dsa(Vec<Vec<u8>>),
+}
+
+/// A random prime of `bits` bits with its top two bits set (so two of them make a modulus
+/// of exactly twice the bits).
+fn rsa_prime(bits: u32) -> Result<rsa::BoxedUint, String> {
+    use crypto_primes::hazmat::{SetBits, SmallFactorsSieveFactory};
+    use crypto_primes::{Flavor, is_prime, sieve_and_find};
+    let factory = SmallFactorsSieveFactory::new(Flavor::Any, bits, SetBits::TwoMsb)
+        .map_err(|e| format!("error generating rsa key: {e}"))?;
+    sieve_and_find(&mut rand::rng(), factory, |_, c| is_prime(Flavor::Any, c))
+        .map_err(|e| format!("error generating rsa key: {e}"))?
+        .ok_or_else(|| "error generating rsa key: no prime found".to_string())
+}
+
+/// A new RSA key of `bits` bits, as PKCS#1 DER. Its two primes are searched for on two
+/// threads at once (the search is most of the time a key takes).
+pub fn generate_rsa(bits: usize) -> Result<PrivateKey, String> {
+    let half = (bits / 2) as u32;
+    let key = loop {
+        let (p, q) = rayon::join(|| rsa_prime(half), || rsa_prime(half));
+        let (p, q) = (p?, q?);
+        if p == q {
+            continue;
+        }
+        // e must be coprime with p-1 and q-1; from_p_q refuses otherwise: try again.
+        if let Ok(k) = rsa::PrivateKey::from_p_q(p, q, rsa::BoxedUint::from(65537u64)) {
+            break k;
+        }
+    };
+    let bytes = |x: &rsa::BoxedUint| x.to_be_bytes_trimmed_vartime().to_vec();
+    let primes = key.primes();
+    let (dp, dq, qinv) = match (key.dp(), key.dq(), key.crt_coefficient()) {
+        (Some(dp), Some(dq), Some(qinv)) => (bytes(dp), bytes(dq), bytes(&qinv)),
+        _ => return Err("error generating rsa key: no CRT values".into()),
+    };
+    let der = seq(&[
+        small_int(0),
+        uint(&key.n_bytes()),
+        uint(&key.e_bytes()),
+        uint(&bytes(key.d())),
+        uint(&bytes(primes[0].as_ref())),
+        uint(&bytes(primes[1].as_ref())),
+        uint(&dp),
+        uint(&dq),
+        uint(&qinv),
+    ]);
+    Ok(PrivateKey::Rsa(der))
+}
+
+/// A new ECDSA P-256 key.
+pub fn generate_ecdsa() -> Result<PrivateKey, String> {
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+        .map_err(|_| "failed to generate private key: ecdsa".to_string())?;
+    ec_from_pkcs8(pkcs8.as_ref())
+}
+
+/// A new Ed25519 key.
+pub fn generate_ed25519() -> Result<PrivateKey, String> {
+    let mut seed = [0u8; 32];
+    ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut seed)
+        .map_err(|_| "failed to generate private key: ed25519".to_string())?;
+    Ok(PrivateKey::Ed25519(seed))
+}
+
+/// The scalar and public point of an EC key in PKCS#8 (whose private key is SEC 1).
+fn ec_from_pkcs8(pkcs8: &[u8]) -> Result<PrivateKey, String> {
+    let mut outer = Der(Der(pkcs8).expect(0x30)?);
+    outer.expect(0x02)?;
+    outer.expect(0x30)?;
+    let sec1 = outer.expect(0x04)?;
+    ec_from_sec1(sec1)
+}
+
+/// An EC key from SEC 1 `ECPrivateKey` DER (P-256 only, as sprig generates).
+fn ec_from_sec1(der: &[u8]) -> Result<PrivateKey, String> {
+    let mut d = Der(Der(der).expect(0x30)?);
+    d.expect(0x02)?;
+    let scalar = d.expect(0x04)?.to_vec();
+    let mut public = None;
+    let mut curve_ok = true;
+    while !d.is_empty() {
+        let (tag, v) = d.next()?;
+        match tag {
+            0xa0 => curve_ok = v == oid(PRIME256V1).as_slice(),
+            0xa1 => {
+                let b = Der(v).expect(0x03)?;
+                public = b.get(1..).map(<[u8]>::to_vec);
+            }
+            _ => {}
+        }
+    }
+    if !curve_ok {
+        return Err("x509: unknown elliptic curve".into());
+    }
+    let public = public.ok_or("x509: EC private key without public key")?;
+    let mut padded = vec![0u8; 32usize.saturating_sub(scalar.len())];
+    padded.extend_from_slice(&scalar);
+    Ok(PrivateKey::EcP256 {
+        scalar: padded,
+        public,
+    })
+}
+
+impl PrivateKey {
+    /// The PEM block sprig writes for the key (Go's `pemBlockForKey`).
+    pub fn to_pem(&self) -> String {
+        match self {
+            PrivateKey::Rsa(der) => pem("RSA PRIVATE KEY", der),
+            PrivateKey::EcP256 { scalar, public } => pem(
+                "EC PRIVATE KEY",
+                &seq(&[
+                    small_int(1),
+                    octets(scalar),
+                    tlv(0xa0, &oid(PRIME256V1)),
+                    tlv(0xa1, &bits(public)),
+                ]),
+            ),
+            PrivateKey::Ed25519(seed) => pem(
+                "PRIVATE KEY",
+                &seq(&[small_int(0), seq(&[oid(ED25519)]), octets(&octets(seed))]),
+            ),
+            PrivateKey::Dsa(parts) => {
+                let mut fields = vec![small_int(0)];
+                fields.extend(parts.iter().map(|p| uint(p)));
+                pem("DSA PRIVATE KEY", &seq(&fields))
+            }
+        }
+    }
+
+    /// The DER of the key's `SubjectPublicKeyInfo`, and the bytes of its public key.
+    fn public_key_info(&self) -> Result<(Vec<u8>, Vec<u8>), String> {
+        let (alg, key) = match self {
+            PrivateKey::Rsa(der) => {
+                let mut d = Der(Der(der).expect(0x30)?);
+                d.expect(0x02)?;
+                let n = int_bytes(d.expect(0x02)?).to_vec();
+                let e = int_bytes(d.expect(0x02)?).to_vec();
+                (
+                    seq(&[oid(RSA_ENCRYPTION), null()]),
+                    seq(&[uint(&n), uint(&e)]),
+                )
+            }
+            PrivateKey::EcP256 { public, .. } => {
+                (seq(&[oid(EC_PUBLIC_KEY), oid(PRIME256V1)]), public.clone())
+            }
+            PrivateKey::Ed25519(seed) => {
+                let pair = Ed25519KeyPair::from_seed_unchecked(seed)
+                    .map_err(|e| format!("invalid ed25519 key: {e}"))?;
+                (seq(&[oid(ED25519)]), pair.public_key().as_ref().to_vec())
+            }
+            PrivateKey::Dsa(_) => {
+                return Err(
+                    "x509: cannot sign with key of type *dsa.PrivateKey: only RSA, ECDSA and Ed25519 keys supported"
+                        .into(),
+                );
+            }
+        };
+        Ok((seq(&[alg, bits(&key)]), key))
+    }
+
+    /// The signature algorithm identifier Go uses with this key, and a signature of `msg`.
+    fn sign(&self, msg: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
+        let rng = SystemRandom::new();
+        let fail = |e: &dyn std::fmt::Display| format!("error creating certificate: {e}");
+        match self {
+            PrivateKey::Rsa(der) => {
+                let pair = RsaKeyPair::from_der(der).map_err(|e| fail(&e))?;
+                let mut sig = vec![0u8; pair.public().modulus_len()];
+                pair.sign(&signature::RSA_PKCS1_SHA256, &rng, msg, &mut sig)
+                    .map_err(|e| fail(&e))?;
+                Ok((seq(&[oid(SHA256_WITH_RSA), null()]), sig))
+            }
+            PrivateKey::EcP256 { scalar, public } => {
+                let pair = EcdsaKeyPair::from_private_key_and_public_key(
+                    &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                    scalar,
+                    public,
+                    &rng,
+                )
+                .map_err(|e| fail(&e))?;
+                let sig = pair.sign(&rng, msg).map_err(|e| fail(&e))?;
+                Ok((seq(&[oid(ECDSA_WITH_SHA256)]), sig.as_ref().to_vec()))
+            }
+            PrivateKey::Ed25519(seed) => {
+                let pair = Ed25519KeyPair::from_seed_unchecked(seed).map_err(|e| fail(&e))?;
+                Ok((seq(&[oid(ED25519)]), pair.sign(msg).as_ref().to_vec()))
+            }
+            PrivateKey::Dsa(_) => Err(
+                "x509: cannot sign with key of type *dsa.PrivateKey: only RSA, ECDSA and Ed25519 keys supported"
+                    .into(),
+            ),
+        }
+    }
+}
+
+/// Go's `parsePrivateKeyPEM` (sprig): the key in the first PEM block, with sprig's errors.
+pub fn parse_private_key_pem(text: &str) -> Result<PrivateKey, String> {
+    let (kind, der) = pem_decode(text).ok_or("no PEM data in input")?;
+    if kind == "PRIVATE KEY" {
+        return parse_pkcs8(&der).map_err(|e| format!("decoding PEM as PKCS#8: {e}"));
+    }
+    let Some(prefix) = kind.strip_suffix(" PRIVATE KEY") else {
+        return Err(format!("no private key data in PEM block of type {kind}"));
+    };
+    match prefix {
+        "RSA" => {
+            RsaKeyPair::from_der(&der)
+                .map_err(|e| format!("parsing RSA private key from PEM: {e}"))?;
+            Ok(PrivateKey::Rsa(der))
+        }
+        "EC" => ec_from_sec1(&der).map_err(|e| format!("parsing EC private key from PEM: {e}")),
+        "DSA" => {
+            let mut d = Der(Der(&der)
+                .expect(0x30)
+                .map_err(|e| format!("parsing DSA private key from PEM: {e}"))?);
+            let mut parts = Vec::new();
+            d.expect(0x02)
+                .map_err(|e| format!("parsing DSA private key from PEM: {e}"))?;
+            for _ in 0..5 {
+                let v = d
+                    .expect(0x02)
+                    .map_err(|e| format!("parsing DSA private key from PEM: {e}"))?;
+                parts.push(int_bytes(v).to_vec());
+            }
+            Ok(PrivateKey::Dsa(parts))
+        }
+        _ => Err(format!("invalid private key type {kind}")),
+    }
+}
+
+/// A PKCS#8 private key (RSA, EC P-256 or Ed25519).
+fn parse_pkcs8(der: &[u8]) -> Result<PrivateKey, String> {
+    let mut d = Der(Der(der).expect(0x30)?);
+    d.expect(0x02)?;
+    let alg = d.expect(0x30)?;
+    let key = d.expect(0x04)?;
+    let alg_oid = Der(alg).expect(0x06)?;
+    if tlv(0x06, alg_oid) == oid(RSA_ENCRYPTION) {
+        RsaKeyPair::from_der(key)
+            .map_err(|e| format!("x509: failed to parse RSA private key: {e}"))?;
+        Ok(PrivateKey::Rsa(key.to_vec()))
+    } else if tlv(0x06, alg_oid) == oid(EC_PUBLIC_KEY) {
+        ec_from_sec1(key)
+    } else if tlv(0x06, alg_oid) == oid(ED25519) {
+        let seed = Der(key).expect(0x04)?;
+        let seed: [u8; 32] = seed
+            .try_into()
+            .map_err(|_| "x509: invalid Ed25519 private key length".to_string())?;
+        Ok(PrivateKey::Ed25519(seed))
+    } else if tlv(0x06, alg_oid) == oid(DSA) {
+        Err(
+            "x509: PKCS#8 wrapping contained private key with unknown algorithm: 1.2.840.10040.4.1"
+                .into(),
+        )
+    } else {
+        Err("x509: PKCS#8 wrapping contained private key with unknown algorithm".into())
+    }
+}
+
+// --- certificates -------------------------------------------------------------------------
+
+/// What sprig puts in a certificate.
+pub struct CertSpec {
+    pub common_name: String,
+    pub ips: Vec<std::net::IpAddr>,
+    pub dns_names: Vec<String>,
+    pub days_valid: i64,
+    pub is_ca: bool,
+}
+
+/// The parts of a signer certificate that Go copies into the certificates it signs.
+pub struct Issuer {
+    /// The DER of its subject name.
+    pub subject: Vec<u8>,
+    /// Its subject key identifier, if it has one.
+    pub key_id: Option<Vec<u8>>,
+}
+
+/// A Name with one common name, as Go's `pkix.Name{CommonName: cn}` marshals it
+/// (PrintableString when the text allows it, otherwise UTF8String).
+fn name(cn: &str) -> Vec<u8> {
+    let printable = cn
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?*".contains(&b));
+    let value = tlv(if printable { 0x13 } else { 0x0c }, cn.as_bytes());
+    seq(&[tlv(0x31, &seq(&[oid(&[2, 5, 4, 3]), value]))])
+}
+
+/// Go's ASN.1 time: UTCTime from 1950 to 2049, GeneralizedTime otherwise (seconds).
+fn time(t: chrono::DateTime<chrono::Utc>) -> Vec<u8> {
+    use chrono::Datelike;
+    if (1950..2050).contains(&t.year()) {
+        tlv(0x17, t.format("%y%m%d%H%M%SZ").to_string().as_bytes())
+    } else {
+        tlv(0x18, t.format("%Y%m%d%H%M%SZ").to_string().as_bytes())
+    }
+}
+
+fn extension(id: &[u64], critical: bool, value: Vec<u8>) -> Vec<u8> {
+    let mut parts = vec![oid(id)];
+    if critical {
+        parts.push(tlv(0x01, &[0xff]));
+    }
+    parts.push(octets(&value));
+    seq(&parts)
+}
+
+/// Build and sign a certificate for `key`'s public key, signed by `signer` (itself for a
+/// self-signed one), as Go's `x509.CreateCertificate` does from sprig's template. Returns
+/// the PEM of the certificate.
+pub fn create_certificate(
+    spec: &CertSpec,
+    key: &PrivateKey,
+    issuer: Option<&Issuer>,
+    signer: &PrivateKey,
+) -> Result<String, String> {
+    let (spki, public_key) = key.public_key_info()?;
+    let subject = name(&spec.common_name);
+    let issuer_name = issuer.map_or_else(|| subject.clone(), |i| i.subject.clone());
+    let mut serial = [0u8; 16];
+    ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut serial)
+        .map_err(|_| "error creating certificate: no randomness".to_string())?;
+    let now = chrono::Utc::now();
+    let not_after = now + chrono::Duration::hours(24 * spec.days_valid);
+
+    // Extensions, in Go's order.
+    let key_usage: u8 = if spec.is_ca { 0xa4 } else { 0xa0 };
+    let unused = key_usage.trailing_zeros() as u8;
+    let mut exts = vec![
+        extension(&[2, 5, 29, 15], true, tlv(0x03, &[unused, key_usage])),
+        extension(
+            &[2, 5, 29, 37],
+            false,
+            seq(&[
+                oid(&[1, 3, 6, 1, 5, 5, 7, 3, 1]),
+                oid(&[1, 3, 6, 1, 5, 5, 7, 3, 2]),
+            ]),
+        ),
+        extension(
+            &[2, 5, 29, 19],
+            true,
+            if spec.is_ca {
+                seq(&[tlv(0x01, &[0xff])])
+            } else {
+                seq(&[])
+            },
+        ),
+    ];
+    if spec.is_ca {
+        // Go 1.25+: the first 20 bytes of the SHA-256 of the public key.
+        let digest = ring::digest::digest(&ring::digest::SHA256, &public_key);
+        exts.push(extension(
+            &[2, 5, 29, 14],
+            false,
+            octets(&digest.as_ref()[..20]),
+        ));
+    }
+    if let Some(id) = issuer
+        .filter(|i| i.subject != subject)
+        .and_then(|i| i.key_id.as_ref())
+    {
+        exts.push(extension(&[2, 5, 29, 35], false, seq(&[tlv(0x80, id)])));
+    }
+    if !spec.dns_names.is_empty() || !spec.ips.is_empty() {
+        let mut names: Vec<Vec<u8>> = spec
+            .dns_names
+            .iter()
+            .map(|d| tlv(0x82, d.as_bytes()))
+            .collect();
+        for ip in &spec.ips {
+            let bytes = match ip {
+                std::net::IpAddr::V4(v4) => v4.octets().to_vec(),
+                std::net::IpAddr::V6(v6) => v6.octets().to_vec(),
+            };
+            names.push(tlv(0x87, &bytes));
+        }
+        exts.push(extension(
+            &[2, 5, 29, 17],
+            spec.common_name.is_empty(),
+            seq(&names),
+        ));
+    }
+
+    // The algorithm goes into the TBS too: sign a throwaway message to learn it.
+    let (alg, _) = signer.sign(b"")?;
+    let tbs = seq(&[
+        tlv(0xa0, &small_int(2)),
+        uint(&serial),
+        alg.clone(),
+        issuer_name,
+        seq(&[time(now), time(not_after)]),
+        subject,
+        spki,
+        tlv(0xa3, &seq(&exts)),
+    ]);
+    let (_, sig) = signer.sign(&tbs)?;
+    let cert = seq(&[tbs, alg, bits(&sig)]);
+    Ok(pem("CERTIFICATE", &cert))
+}
+
+/// The subject name and subject key identifier of a PEM certificate (sprig parses the CA's
+/// certificate before signing with it). Errors are Go's wording.
+pub fn parse_issuer(cert_pem: &str) -> Result<Issuer, String> {
+    let (_, der) = pem_decode(cert_pem).ok_or("unable to decode certificate")?;
+    let bad = |e: String| format!("error parsing certificate: decodedSignerCert.Bytes: {e}");
+    parse_cert(&der).map_err(bad)
+}
+
+/// Check that DER is a certificate (buildCustomCert); errors as Go's.
+pub fn check_certificate(der: &[u8]) -> Result<(), String> {
+    parse_cert(der)
+        .map(|_| ())
+        .map_err(|e| format!("error parsing certificate: decodedCert.Bytes: {e}"))
+}
+
+fn parse_cert(der: &[u8]) -> Result<Issuer, String> {
+    let mut cert = Der(Der(der).expect(0x30)?);
+    let mut tbs = Der(cert.expect(0x30)?);
+    let (mut tag, _) = tbs.next()?;
+    if tag == 0xa0 {
+        tag = tbs.next()?.0; // serial
+    }
+    if tag != 0x02 {
+        return Err("x509: malformed serial number".into());
+    }
+    tbs.expect(0x30)?; // signature algorithm
+    tbs.expect(0x30)?; // issuer
+    tbs.expect(0x30)?; // validity
+    let subject_value = tbs.expect(0x30)?;
+    tbs.expect(0x30)?; // public key info
+    let mut key_id = None;
+    while !tbs.is_empty() {
+        let (tag, v) = tbs.next()?;
+        if tag != 0xa3 {
+            continue;
+        }
+        let mut exts = Der(Der(v).expect(0x30)?);
+        while !exts.is_empty() {
+            let mut ext = Der(exts.expect(0x30)?);
+            let id = ext.expect(0x06)?;
+            let (mut tag, mut value) = ext.next()?;
+            if tag == 0x01 {
+                (tag, value) = ext.next()?;
+            }
+            if tag == 0x04 && tlv(0x06, id) == oid(&[2, 5, 29, 14]) {
+                key_id = Some(Der(value).expect(0x04)?.to_vec());
+            }
+        }
+    }
+    Ok(Issuer {
+        subject: tlv(0x30, subject_value),
+        key_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsa_keys_have_the_size_asked_for_and_sign() {
+        let t = std::time::Instant::now();
+        let key = generate_rsa(2048).unwrap();
+        eprintln!("2048-bit RSA key in {:?}", t.elapsed());
+        let PrivateKey::Rsa(der) = &key else {
+            panic!("not RSA")
+        };
+        let pair = RsaKeyPair::from_der(der).unwrap();
+        assert_eq!(pair.public().modulus_len(), 256);
+        let pem = key.to_pem();
+        assert!(
+            pem.starts_with("-----BEGIN RSA PRIVATE KEY-----\nMIIE"),
+            "{pem}"
+        );
+        // PKCS#1 DER of a 2048-bit key: 25 or 26 full lines and a short one.
+        let lines = pem.lines().count();
+        assert!((27..=29).contains(&lines), "{lines} lines");
+        key.sign(b"x").unwrap();
+    }
+}
