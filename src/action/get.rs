@@ -18,6 +18,7 @@ pub fn get(
     namespace: &str,
     revision: Option<u64>,
 ) -> Result<Release> {
+    super::apply::validate_name(name)?;
     let store = target.store(namespace)?;
     let all = history::load(store.as_ref(), name)?;
     if all.is_empty() {

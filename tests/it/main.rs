@@ -12,6 +12,7 @@ mod cluster_cli;
 mod cluster_target;
 mod diff;
 mod golden;
+mod hostile;
 mod helpers;
 mod kubeschema;
 mod lifecycle;
