@@ -93,11 +93,21 @@ mod tests {
             join(d, "web/templates/a.yaml", "t").unwrap(),
             Path::new("/out/web/templates/a.yaml")
         );
-        for bad in ["", "/etc/x", "../x", "a/../../x", "a//b", "./a", "a/.", "a\0b"] {
+        for bad in [
+            "",
+            "/etc/x",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "./a",
+            "a/.",
+            "a\0b",
+        ] {
             let e = join(d, bad, "template x").unwrap_err();
             assert_eq!(e.kind(), crate::error::Kind::Chart, "{bad:?}");
             assert!(
-                e.to_string().starts_with("template x would be written outside /out"),
+                e.to_string()
+                    .starts_with("template x would be written outside /out"),
                 "{e}"
             );
         }

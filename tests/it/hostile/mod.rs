@@ -2,6 +2,7 @@
 //! reproduced, with the exact error kpack now gives and a check that nothing was written
 //! or lost. One module per area; the fuzz drivers live in `tests/it/fuzz/`.
 
+mod charts;
 mod names;
 
 use std::path::{Path, PathBuf};
@@ -65,7 +66,10 @@ pub fn tree(dir: &Path) -> Vec<String> {
             let rel = p.strip_prefix(base).unwrap().display().to_string();
             let ft = e.file_type().unwrap();
             if ft.is_symlink() {
-                out.push(format!("{rel} -> {}", std::fs::read_link(&p).unwrap().display()));
+                out.push(format!(
+                    "{rel} -> {}",
+                    std::fs::read_link(&p).unwrap().display()
+                ));
             } else if ft.is_dir() {
                 out.push(format!("{rel}/"));
                 walk(base, &p, out);

@@ -18,7 +18,14 @@ fn template_refuses_a_release_name_that_is_a_path() {
     for name in ["../../evil", "/tmp/kpack-evil-abs", "Web", "a/b", ""] {
         let (ok, out, err) = run_in(
             &work,
-            &["template", name, "web", "--output-dir", "od", "--release-name"],
+            &[
+                "template",
+                name,
+                "web",
+                "--output-dir",
+                "od",
+                "--release-name",
+            ],
         );
         assert!(!ok, "{name:?} was accepted: {out}");
         assert_eq!(out, "");
@@ -84,7 +91,10 @@ fn output_dir_is_not_written_through_a_link_that_leaves_it() {
     // `od/web` leads outside: the template web/templates/cm.yaml would land in elsewhere/.
     std::os::unix::fs::symlink(&elsewhere, od.join("web")).unwrap();
     let before = tree(tmp.path());
-    let (ok, out, err) = run_in(tmp.path(), &["template", "rel", "web", "--output-dir", "od"]);
+    let (ok, out, err) = run_in(
+        tmp.path(),
+        &["template", "rel", "web", "--output-dir", "od"],
+    );
     assert!(!ok, "{out}");
     let target = elsewhere.canonicalize().unwrap();
     assert_eq!(
@@ -99,10 +109,12 @@ fn output_dir_is_not_written_through_a_link_that_leaves_it() {
     // A link in place of the file itself is refused too (writing would follow it).
     std::fs::remove_file(od.join("web")).unwrap();
     std::fs::create_dir_all(od.join("web/templates")).unwrap();
-    std::os::unix::fs::symlink(elsewhere.join("stolen"), od.join("web/templates/cm.yaml"))
-        .unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("stolen"), od.join("web/templates/cm.yaml")).unwrap();
     let before = tree(tmp.path());
-    let (ok, _, err) = run_in(tmp.path(), &["template", "rel", "web", "--output-dir", "od"]);
+    let (ok, _, err) = run_in(
+        tmp.path(),
+        &["template", "rel", "web", "--output-dir", "od"],
+    );
     assert!(!ok);
     assert_eq!(
         err,
@@ -127,7 +139,10 @@ fn a_dependency_alias_cannot_be_a_path() {
     );
     plain_chart(&root.join("charts"), "sub");
     let before = tree(tmp.path());
-    let (ok, _, err) = run_in(tmp.path(), &["template", "rel", "web", "--output-dir", "od"]);
+    let (ok, _, err) = run_in(
+        tmp.path(),
+        &["template", "rel", "web", "--output-dir", "od"],
+    );
     assert!(!ok);
     assert_eq!(
         err,
@@ -142,7 +157,14 @@ fn output_dir_still_writes_every_template_inside() {
     plain_chart(tmp.path(), "web");
     let (ok, out, err) = run_in(
         tmp.path(),
-        &["template", "rel", "web", "--output-dir", "od", "--release-name"],
+        &[
+            "template",
+            "rel",
+            "web",
+            "--output-dir",
+            "od",
+            "--release-name",
+        ],
     );
     assert!(ok, "{err}");
     assert_eq!(out, "wrote od/rel/web/templates/cm.yaml\n");
