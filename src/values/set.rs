@@ -15,6 +15,9 @@
 //!   and an argument that is one whole JSON object is deep-merged in.
 //! - Keys nest at most [`MAX_NESTING`] levels (counted as Helm does: the `.` separators that
 //!   are not right after `]`) and list indexes go up to [`MAX_INDEX`].
+//! - The lists that indexes create hold at most [`MAX_LIST_ELEMENTS`] elements in all, for
+//!   all the `--set` arguments of one command ([`Budget`]): `a[65536]=x` makes a list of
+//!   65,537 elements, and without a bound a long argument of them exhausts memory.
 //!
 //! Assignments are applied in order, so a later key wins and maps merge. A path that runs
 //! through a value of the wrong type replaces it (`a=1,a.b=2` gives `{a: {b: 2}}`).
@@ -32,6 +35,24 @@ use crate::{Error, Result};
 pub const MAX_NESTING: usize = 30;
 /// Largest list index accepted, as in Helm.
 pub const MAX_INDEX: usize = 65536;
+
+/// Most list elements the indexes of the `--set` family may create in one command (all its
+/// arguments together): sixteen lists of the largest index Helm accepts.
+pub const MAX_LIST_ELEMENTS: usize = 16 * (MAX_INDEX + 1);
+
+/// What is left of [`MAX_LIST_ELEMENTS`] for the `--set` arguments of one command.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    left: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            left: MAX_LIST_ELEMENTS,
+        }
+    }
+}
 
 /// Which flag an argument came from; decides how values are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +88,14 @@ impl SetKind {
 /// relative to the current directory). On error `dest` is left unchanged and the
 /// [`Kind::Values`](crate::error::Kind::Values) message names the flag, the argument, the character position and the fix.
 pub fn apply(dest: &mut Map, arg: &str, kind: SetKind) -> Result<()> {
+    apply_within(dest, arg, kind, &mut Budget::default())
+}
+
+/// [`apply`], spending `budget`: the arguments of one command share one, so that together
+/// they create at most [`MAX_LIST_ELEMENTS`] list elements. An argument over what is left
+/// is an error ([`Reason::LimitExceeded`](crate::error::Reason::LimitExceeded)) and changes
+/// nothing.
+pub fn apply_within(dest: &mut Map, arg: &str, kind: SetKind, budget: &mut Budget) -> Result<()> {
     if kind == SetKind::Json {
         let trimmed = arg.trim_start();
         if trimmed.starts_with('{') {
@@ -82,6 +111,26 @@ pub fn apply(dest: &mut Map, arg: &str, kind: SetKind) -> Result<()> {
     let assignments = Parser::new(arg, kind)
         .parse_all()
         .map_err(|e| e.into_error(arg, kind))?;
+    let needed = list_elements(&assignments);
+    if needed > budget.left {
+        let mut shown: String = arg.chars().take(100).collect();
+        if shown.len() < arg.len() {
+            shown.push('…');
+        }
+        let spent = MAX_LIST_ELEMENTS - budget.left;
+        return Err(Error::values(format!(
+            "invalid {} argument \"{shown}\": its list indexes would create {needed} list element{}{}, over the limit of {MAX_LIST_ELEMENTS} for all --set flags of a command; set long lists with a values file (-f) instead",
+            kind.flag(),
+            if needed == 1 { "" } else { "s" },
+            if spent > 0 {
+                format!(" (the arguments before it created {spent})")
+            } else {
+                String::new()
+            }
+        ))
+        .with_reason(crate::error::Reason::LimitExceeded));
+    }
+    budget.left -= needed;
     for a in assignments {
         assign(dest, &a.path, a.value);
     }
@@ -95,8 +144,24 @@ pub fn parse(arg: &str, kind: SetKind) -> Result<Map> {
     Ok(out)
 }
 
+/// The list elements `assignments` may create: for each list they index (a path up to an
+/// index), the highest index plus one. Elements that already exist are counted too: the
+/// bound is for the argument alone.
+fn list_elements(assignments: &[Assignment]) -> usize {
+    let mut lists: std::collections::HashMap<&[Seg], usize> = std::collections::HashMap::new();
+    for a in assignments {
+        for (i, seg) in a.path.iter().enumerate() {
+            if let Seg::Index(n) = seg {
+                let len = lists.entry(&a.path[..i]).or_default();
+                *len = (*len).max(n + 1);
+            }
+        }
+    }
+    lists.values().sum()
+}
+
 /// One step of a key path.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Seg {
     Key(String),
     Index(usize),

@@ -4,6 +4,7 @@
 
 mod charts;
 mod names;
+mod values;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
