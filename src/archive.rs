@@ -349,6 +349,10 @@ fn read_entries<R: Read>(
 /// Unpack a chart `.tgz` (read with [`read_chart_tgz`], so unsafe archives are refused)
 /// into `dest/TOP/`, where TOP is the archive's top-level directory. Refuses to write over
 /// an existing `dest/TOP`. Returns the chart directory written.
+///
+/// The files are written into a hidden temporary directory in `dest` first, which is
+/// renamed to `dest/TOP` once complete: a failure (a full disk, a name the file system
+/// refuses) leaves no partial chart behind, and running the command again works.
 pub fn extract_chart_tgz(
     bytes: &[u8],
     origin: &str,
@@ -356,24 +360,54 @@ pub fn extract_chart_tgz(
     limits: &Limits,
 ) -> Result<std::path::PathBuf> {
     let (top, files) = read_chart_tgz(bytes, origin, limits)?;
-    let root = dest.join(&top);
+    let root = crate::confine::join(dest, &top, &format!("{origin}: the chart directory"))?;
     if root.symlink_metadata().is_ok() {
         return Err(Error::io_message(format!(
             "{}: already exists; remove it or unpack elsewhere",
             root.display()
         )));
     }
-    for (rel, data) in &files {
-        let path = root.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+    std::fs::create_dir_all(dest).map_err(|e| Error::io(dest.display(), e))?;
+    let tmp = temp_dir_in(dest)?;
+    let staged = tmp.join(&top);
+    let written = (|| {
+        std::fs::create_dir(&staged).map_err(|e| Error::io(staged.display(), e))?;
+        for (rel, data) in &files {
+            let path = crate::confine::join(&staged, rel, &format!("{origin}: {rel:?}"))?;
+            // Errors name the place the file was going to (not the staging directory).
+            let shown = || root.join(rel).display().to_string();
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(shown(), e))?;
+            }
+            std::fs::write(&path, data).map_err(|e| Error::io(shown(), e))?;
         }
-        std::fs::write(&path, data).map_err(|e| Error::io(path.display(), e))?;
+        std::fs::rename(&staged, &root).map_err(|e| Error::io(root.display(), e))
+    })();
+    let _ = std::fs::remove_dir_all(&tmp);
+    written.map(|()| root)
+}
+
+/// A new hidden directory in `dir` for staging files (`.kpack-tmp-<pid>-<n>`).
+pub fn temp_dir_in(dir: &std::path::Path) -> Result<std::path::PathBuf> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    for attempt in 0..100u32 {
+        let p = dir.join(format!(
+            ".kpack-tmp-{}-{nanos}-{attempt}",
+            std::process::id()
+        ));
+        match std::fs::create_dir(&p) {
+            Ok(()) => return Ok(p),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(p.display(), e)),
+        }
     }
-    if files.is_empty() {
-        std::fs::create_dir_all(&root).map_err(|e| Error::io(root.display(), e))?;
-    }
-    Ok(root)
+    Err(Error::io_message(format!(
+        "{}: cannot create a temporary directory",
+        dir.display()
+    )))
 }
 
 fn base_header(kind: EntryType, mode: u32, size: u64) -> Header {

@@ -433,6 +433,8 @@ pub fn push(chart: &[u8], origin: &str, target: &str, opts: &Options) -> Result<
             "push target {target} must not carry a tag or digest: the chart version is the tag (give oci://HOST/REPO)"
         )));
     }
+    // What the registry will hand out must be a chart kpack (and `show chart`) can load.
+    crate::chart::load_bytes(chart, origin)?;
     let meta = chart_metadata(chart, origin)?;
     let dest = base
         .join(&meta.name)?
@@ -706,7 +708,8 @@ pub fn pull(reference: &str, version: Option<&str>, opts: &Options) -> Result<Pu
         let (bytes, cached) = get_blob(&client, &t, &layer, &auth, &cache).await?;
         Ok::<_, Error>((digest, layer, bytes, cached))
     })??;
-    let meta = chart_metadata(&bytes, &target.to_string())?;
+    // The whole chart is checked (not only Chart.yaml): its name becomes a file name.
+    let meta = crate::chart::load_bytes(&bytes, &target.to_string())?.metadata;
     Ok(Pulled {
         reference: target.to_string(),
         digest,
@@ -829,9 +832,17 @@ pub fn logout(host: &str, opts: &Options) -> Result<(PathBuf, bool)> {
 pub fn save_pulled(pulled: &Pulled, dir: &Path, untar: bool) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
     if !untar {
-        let p = dir.join(format!("{}-{}.tgz", pulled.name, pulled.version));
-        std::fs::write(&p, &pulled.bytes).map_err(|e| Error::io(p.display(), e))?;
-        return Ok(p);
+        let file = format!("{}-{}.tgz", pulled.name, pulled.version);
+        let p = crate::confine::join(dir, &file, &format!("{}: {file}", pulled.reference))?;
+        crate::confine::check_existing(dir, &p, &pulled.reference)?;
+        // Written whole or not at all: a temporary file renamed into place.
+        let tmp = archive::temp_dir_in(dir)?;
+        let staged = tmp.join(&file);
+        let written = std::fs::write(&staged, &pulled.bytes)
+            .map_err(|e| Error::io(p.display(), e))
+            .and_then(|()| std::fs::rename(&staged, &p).map_err(|e| Error::io(p.display(), e)));
+        let _ = std::fs::remove_dir_all(&tmp);
+        return written.map(|()| p);
     }
     archive::extract_chart_tgz(&pulled.bytes, &pulled.reference, dir, &Limits::default())
 }

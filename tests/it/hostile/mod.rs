@@ -3,6 +3,7 @@
 //! or lost. One module per area; the fuzz drivers live in `tests/it/fuzz/`.
 
 mod charts;
+mod debris;
 mod names;
 mod values;
 
