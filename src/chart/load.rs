@@ -240,6 +240,7 @@ fn from_entries<D: Bytes>(files: Vec<Entry<D>>, origin: &str, tree: &mut Tree) -
 
     let mut metadata_src: Option<D> = None;
     let mut values_source = String::new();
+    let mut has_values_file = false;
     let mut schema = None;
     let mut templates = Vec::new();
     let mut notes = None;
@@ -277,6 +278,7 @@ fn from_entries<D: Bytes>(files: Vec<Entry<D>>, origin: &str, tree: &mut Tree) -
         match name.as_str() {
             "Chart.yaml" => metadata_src = Some(data),
             "values.yaml" => {
+                has_values_file = true;
                 values_source = std::str::from_utf8(data.as_ref())
                     .map_err(|_| {
                         Error::values(format!("{origin}/values.yaml: not valid UTF-8 text"))
@@ -366,6 +368,7 @@ fn from_entries<D: Bytes>(files: Vec<Entry<D>>, origin: &str, tree: &mut Tree) -
         metadata,
         values,
         values_source,
+        has_values_file,
         schema,
         templates,
         notes,

@@ -209,6 +209,9 @@ struct Parser {
     chars: Vec<char>,
     pos: usize,
     kind: SetKind,
+    /// Where a value began with `{{`: template text read as a list, the likely cause of
+    /// an error after it.
+    template_like: Option<usize>,
 }
 
 /// Where the key parser is: reading a name, or just after a `]`.
@@ -223,6 +226,7 @@ impl Parser {
             chars: arg.chars().collect(),
             pos: 0,
             kind,
+            template_like: None,
         }
     }
 
@@ -274,7 +278,20 @@ impl Parser {
     fn parse_all(mut self) -> PResult<Vec<Assignment>> {
         let mut out = Vec::new();
         while self.pos < self.chars.len() {
-            out.push(self.assignment()?);
+            match self.assignment() {
+                Ok(a) => out.push(a),
+                Err(mut e) => {
+                    if let Some(open) = self.template_like
+                        && e.pos > open
+                    {
+                        e.fix = format!(
+                            "the value at character {} starts with '{{{{': a value that starts with '{{' is a list ({{a,b}}); for text such as a template, escape the brace (\\{{{{ … }}}}) or use --set-literal",
+                            open + 1
+                        );
+                    }
+                    return Err(e);
+                }
+            }
         }
         Ok(out)
     }
@@ -430,6 +447,9 @@ impl Parser {
     /// `{x,y,...}` right after `=`; a `,` just after the `}` is consumed.
     fn list_value(&mut self) -> PResult<Value> {
         let open = self.pos;
+        if self.chars.get(open + 1) == Some(&'{') {
+            self.template_like.get_or_insert(open);
+        }
         self.pos += 1;
         let mut items = Vec::new();
         loop {
@@ -598,6 +618,17 @@ fn json_error(e: &serde_json::Error, text: &str, at: usize, flag: &str) -> Parse
         // serde_json's words for a bare word that is not true, false or null.
         message = "expected a JSON value; true, false and null are the only bare words".into();
     }
+    if let Some(at_escape) = lone_surrogate(text, offset).filter(|_| message.contains("hex escape"))
+    {
+        let escape = &text[at_escape..at_escape + 6];
+        return ParseError::new(
+            at + text[..at_escape].chars().count(),
+            format!(
+                "the value is not valid JSON ({escape} is one half of a UTF-16 surrogate pair, which a JSON string cannot hold alone)"
+            ),
+            "write the character itself, or both escapes of its pair (\\ud83d\\ude00 is 😀)",
+        );
+    }
     ParseError::new(
         at + text[..offset].chars().count(),
         format!("the value is not valid JSON ({message})"),
@@ -605,6 +636,22 @@ fn json_error(e: &serde_json::Error, text: &str, at: usize, flag: &str) -> Parse
             "JSON strings need double quotes, as in {flag} 'name=\"text\"' (quote the argument for the shell); use --set-string for plain text"
         ),
     )
+}
+
+/// Where the last `\\uXXXX` escape of a UTF-16 surrogate (D800 to DFFF) that starts at or
+/// before byte `upto` starts in `text` (serde_json points into the escape it refuses).
+fn lone_surrogate(text: &str, upto: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(5).min(upto + 1))
+        .rev()
+        .find(|&i| {
+            b[i] == b'\\'
+                && b[i + 1] == b'u'
+                && b[i + 2].eq_ignore_ascii_case(&b'd')
+                && matches!(b[i + 3].to_ascii_lowercase(), b'8'..=b'9' | b'a'..=b'f')
+                && b[i + 4].is_ascii_hexdigit()
+                && b[i + 5].is_ascii_hexdigit()
+        })
 }
 
 /// A whole-argument JSON object for `--set-json '{...}'`.

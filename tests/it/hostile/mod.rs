@@ -4,7 +4,9 @@
 
 mod charts;
 mod debris;
+mod messages;
 mod names;
+mod secrets;
 mod values;
 
 use std::path::{Path, PathBuf};
