@@ -6,6 +6,7 @@ mod charts;
 mod debris;
 mod messages;
 mod names;
+mod registry;
 mod secrets;
 mod values;
 
