@@ -8,11 +8,25 @@
 //! - **target**: only the target's work (resolve, apply per kind group, the record), with
 //!   `ApplyOptions::concurrency` 1 and the default, to show what concurrency buys.
 //!
+//! Then the same release through the `kpack` and `helm` binaries against a real
+//! kube-apiserver, side by side (`cluster/real.rs`).
+//!
 //! `cargo bench --bench cluster`; `KPACK_BENCH_LATENCY_MS` sets the stand-in's per-request
 //! latency (default 2 ms, a nearby API server), `KPACK_BENCH_OBJECTS` the object count.
 
 #[path = "../tests/it/support/apiserver/mod.rs"]
 mod apiserver;
+#[allow(dead_code)]
+#[path = "../tests/it/support/k8s.rs"]
+mod k8s;
+#[allow(dead_code)]
+#[path = "../tests/it/support/kubelet.rs"]
+mod kubelet;
+#[allow(dead_code)]
+#[path = "../tests/it/support/pki.rs"]
+mod pki;
+#[path = "cluster/real.rs"]
+mod real;
 
 use apiserver::ApiServer;
 use kpack::action::apply::{Event, OperationOptions};
@@ -344,6 +358,7 @@ fn main() {
             by.join(", ")
         );
     }
+    real::compare(total, write_chart);
     if std::env::var_os("KPACK_BENCH_VERBOSE").is_some() {
         for f in &figures {
             println!("\n{} (requests other than object PATCHes):", f.what);

@@ -356,7 +356,8 @@ pub(crate) fn resolve_lenient(
 
 /// What a deploy applies and prunes.
 pub(crate) struct Deploy<'d> {
-    /// CRDs to apply first (install only), with their resolved references.
+    /// CRDs from `crds/` to create first when absent (install only; see
+    /// [`Session::create_absent_crds`]), with their resolved references.
     pub crds: &'d [(ObjectRef, Document)],
     /// The release's objects in install order, with their resolved references.
     pub objects: &'d [(ObjectRef, Document)],
@@ -528,6 +529,60 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
+    /// CRDs from the chart's `crds/` directory, with Helm's semantics: each is created
+    /// when absent and otherwise left as it is. They carry no release label or owner
+    /// annotation, so no release owns them: a second release of the chart (in another
+    /// namespace) installs, and no upgrade, rollback or uninstall updates or deletes them.
+    /// A dry run records and validates only the creations.
+    pub fn create_absent_crds(
+        &mut self,
+        crds: &[(ObjectRef, Document)],
+        dry_run: bool,
+    ) -> Result<()> {
+        if crds.is_empty() {
+            return Ok(());
+        }
+        let refs: Vec<ObjectRef> = crds.iter().map(|(r, _)| r.clone()).collect();
+        let live = self.target.existing(&refs)?;
+        let mut absent: Vec<(ObjectRef, Document)> = Vec::new();
+        for ((r, d), live) in crds.iter().zip(live) {
+            if live.is_some() {
+                self.emit(Event::Step(format!(
+                    "{r} exists: CRDs from crds/ are created once and never updated"
+                )));
+            } else {
+                absent.push((r.clone(), d.clone()));
+            }
+        }
+        if absent.is_empty() {
+            return Ok(());
+        }
+        let opts = ApplyOptions {
+            owner: String::new(),
+            take_ownership: false,
+            ..self.apply_options(dry_run)
+        };
+        let docs: Vec<Document> = absent.iter().map(|(_, d)| d.clone()).collect();
+        self.emit(Event::Step(format!(
+            "creating {} CustomResourceDefinition from crds/",
+            docs.len()
+        )));
+        self.target.apply(&docs, &opts)?;
+        let refs: Vec<ObjectRef> = absent.into_iter().map(|(r, _)| r).collect();
+        self.changes.extend(refs.iter().map(|r| Change {
+            object: r.clone(),
+            action: if dry_run {
+                Action::Create
+            } else {
+                Action::Apply
+            },
+        }));
+        if !dry_run {
+            self.emit(Event::Applied(refs));
+        }
+        Ok(())
+    }
+
     /// What applying these objects would do (server dry run): create or update each.
     pub fn plan_apply(&mut self, objects: &[(ObjectRef, Document)]) -> Result<()> {
         let refs: Vec<ObjectRef> = objects.iter().map(|(r, _)| r.clone()).collect();
@@ -629,7 +684,7 @@ impl<'a> Session<'a> {
     /// prune, wait, post hooks.
     pub fn deploy(&mut self, d: &Deploy<'_>) -> Result<()> {
         if !d.crds.is_empty() {
-            self.apply_ordered(d.crds, false)?;
+            self.create_absent_crds(d.crds, false)?;
             let refs: Vec<ObjectRef> = d.crds.iter().map(|(r, _)| r.clone()).collect();
             self.wait_ready(&refs)?;
         }

@@ -111,9 +111,8 @@ fn run(
     s.check_ownership(&objects)?;
 
     if op.dry_run == Some(DryRun::Server) {
-        s.plan_apply(&crds)?;
+        s.create_absent_crds(&crds, true)?;
         s.plan_apply(&objects)?;
-        s.apply_ordered(&crds, true)?;
         s.apply_ordered(&objects, true)?;
         let stale = s.stale(&plan.previous, &objects);
         s.delete_objects(&stale, true)?;

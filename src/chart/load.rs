@@ -327,20 +327,10 @@ fn from_entries<D: Bytes>(files: Vec<Entry<D>>, origin: &str, tree: &mut Tree) -
         .with_reason(crate::error::Reason::LimitExceeded));
     }
 
-    let values = if values_source.trim().is_empty() {
-        crate::values::Map::new()
-    } else {
-        match yaml::parse(&values_source) {
-            Ok(serde_json::Value::Object(m)) => m,
-            Ok(serde_json::Value::Null) => crate::values::Map::new(),
-            Ok(_) => {
-                return Err(Error::values(format!(
-                    "{origin}/values.yaml: the top level must be a map of keys to values"
-                )));
-            }
-            Err(e) => return Err(Error::values(e.at(&format!("{origin}/values.yaml")))),
-        }
-    };
+    let values = crate::values::sources::parse_values_text(
+        &values_source,
+        &format!("{origin}/values.yaml"),
+    )?;
 
     let mut subcharts = Vec::new();
     for (dir, files) in sub_dirs {

@@ -626,7 +626,7 @@ fn collect_scopes<'a>(
     let mut root = common.clone();
     root.insert(
         "Values".into(),
-        funcs::value_from_json(&serde_json::Value::Object(values.clone())),
+        funcs::value_from_json_ints(&serde_json::Value::Object(values.clone())),
     );
     root.insert("Chart".into(), objects::chart_value(&chart.metadata));
     root.insert(

@@ -5,7 +5,11 @@
 //!   replace, a user `null` deletes the default and otherwise stays null; in a subchart's
 //!   section it stays, to delete the subchart's own default), then each subchart: its section
 //!   (by name or alias) over its own defaults, with the parent's `global` copied in
-//!   (parent globals win; every subchart has a `global` map).
+//!   (parent globals win; every subchart has a `global` map). A parent that declares
+//!   dependencies also hands its *default* globals down, under the user's: Helm bakes
+//!   the subcharts' defaults, globals included, into the parent's defaults before it
+//!   applies the user's values, so `--set global.region=null` removes `region` from the
+//!   parent only, and its subcharts keep the parent's default.
 //!
 //! Key order: a chart's defaults keep the order of its `values.yaml`; keys only the user
 //! gave follow, in the order given.
@@ -34,11 +38,12 @@ pub fn merge_maps(dest: &mut Map, src: Map) {
 /// each subchart, a section (under its name) with that subchart's full values and `global`.
 pub fn coalesce(chart: &Chart, user: &Map) -> Result<Map> {
     let mut out = user.clone();
-    coalesce_into(chart, &mut out, chart.name())?;
+    coalesce_into(chart, &mut out, chart.name(), &Map::new())?;
     Ok(out)
 }
 
-fn coalesce_into(chart: &Chart, dest: &mut Map, path: &str) -> Result<()> {
+/// `inherited`: the default globals this chart's parents hand down (empty at the top).
+fn coalesce_into(chart: &Chart, dest: &mut Map, path: &str, inherited: &Map) -> Result<()> {
     let subcharts: Vec<&str> = chart.subcharts.iter().map(Chart::name).collect();
     let merged = overlay(
         &chart.values,
@@ -61,7 +66,17 @@ fn coalesce_into(chart: &Chart, dest: &mut Map, path: &str) -> Result<()> {
         };
         let mut section = section;
         copy_globals(dest, &mut section);
-        coalesce_into(sub, &mut section, &format!("{path}.{name}"))?;
+        // The globals this chart's defaults give (its parents' default globals win).
+        let mut defaults = inherited.clone();
+        if let Some(Value::Object(own)) = chart.values.get(GLOBAL) {
+            fill_missing(&mut defaults, own);
+        }
+        if !chart.metadata.dependencies.is_empty()
+            && let Some(Value::Object(g)) = section.get_mut(GLOBAL)
+        {
+            fill_missing(g, &defaults);
+        }
+        coalesce_into(sub, &mut section, &format!("{path}.{name}"), &defaults)?;
         dest.insert(name, Value::Object(section));
     }
     Ok(())

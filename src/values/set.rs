@@ -11,8 +11,9 @@
 //! - `--set-string` keeps every value a string; `--set-file` reads each value as a path
 //!   (relative to the current directory) and uses the file's text; `--set-literal` takes
 //!   everything after the first `=` verbatim (no `,` splitting, and no escapes even in the key);
-//!   `--set-json` parses each value as JSON (`a={"b":[1,2]},c=3`), an empty value is `null`,
-//!   and an argument that is one whole JSON object is deep-merged in.
+//!   `--set-json` parses each value as JSON (`a={"b":[1,2]},c=3`; numbers are floats, as
+//!   Go's `encoding/json` decodes them), an empty value is `null`, and an argument that is
+//!   one whole JSON object is deep-merged in.
 //! - Keys nest at most [`MAX_NESTING`] levels (counted as Helm does: the `.` separators that
 //!   are not right after `]`) and list indexes go up to [`MAX_INDEX`].
 //! - The lists that indexes create hold at most [`MAX_LIST_ELEMENTS`] elements in all, for
@@ -498,7 +499,7 @@ impl Parser {
         let rest = self.raw(at, self.chars.len());
         let mut stream = serde_json::Deserializer::from_str(&rest).into_iter::<Value>();
         let value = match stream.next() {
-            Some(Ok(v)) => v,
+            Some(Ok(v)) => go_numbers(v),
             Some(Err(e)) => return Err(json_error(&e, &rest, at, self.flag())),
             None => Value::Null,
         };
@@ -654,9 +655,22 @@ fn lone_surrogate(text: &str, upto: usize) -> Option<usize> {
         })
 }
 
+/// JSON numbers as Helm holds them: `encoding/json` decodes every number into a float64.
+fn go_numbers(v: Value) -> Value {
+    match v {
+        Value::Number(n) if !n.is_f64() => n
+            .as_f64()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Number(n), Value::Number),
+        Value::Array(items) => Value::Array(items.into_iter().map(go_numbers).collect()),
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, go_numbers(v))).collect()),
+        other => other,
+    }
+}
+
 /// A whole-argument JSON object for `--set-json '{...}'`.
 fn parse_json_object(text: &str) -> PResult<Map> {
-    match serde_json::from_str::<Value>(text) {
+    match serde_json::from_str::<Value>(text).map(go_numbers) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(ParseError::new(
             0,
@@ -872,26 +886,26 @@ mod tests {
             (
                 "a={\"b\":1,\"c\":[1,2]}",
                 Json,
-                json!({"a": {"b": 1, "c": [1, 2]}}),
+                json!({"a": {"b": 1.0, "c": [1.0, 2.0]}}),
             ),
-            ("a=1,b=\"x\"", Json, json!({"a": 1, "b": "x"})),
+            ("a=1,b=\"x\"", Json, json!({"a": 1.0, "b": "x"})),
             (
                 "a=[1,{\"x\":null}],b=true",
                 Json,
-                json!({"a": [1, {"x": null}], "b": true}),
+                json!({"a": [1.0, {"x": null}], "b": true}),
             ),
             ("a=1.5", Json, json!({"a": 1.5})),
             ("a=", Json, json!({"a": null})),
-            ("a=,b=1", Json, json!({"a": null, "b": 1})),
-            ("a= \"x\" ,b=2", Json, json!({"a": "x", "b": 2})),
+            ("a=,b=1", Json, json!({"a": null, "b": 1.0})),
+            ("a= \"x\" ,b=2", Json, json!({"a": "x", "b": 2.0})),
             ("a.b[1]=true", Json, json!({"a": {"b": [null, true]}})),
             ("a\\.b=\"c,d\"", Json, json!({"a.b": "c,d"})),
             (
                 "{\"a\":1,\"b\":{\"c\":2}}",
                 Json,
-                json!({"a": 1, "b": {"c": 2}}),
+                json!({"a": 1.0, "b": {"c": 2.0}}),
             ),
-            (" {\"a\":[1]} ", Json, json!({"a": [1]})),
+            (" {\"a\":[1]} ", Json, json!({"a": [1.0]})),
             // --set-literal.
             ("a=x,y.z=\\{", Literal, json!({"a": "x,y.z=\\{"})),
             ("a.b[0]=v,w", Literal, json!({"a": {"b": ["v,w"]}})),
@@ -948,7 +962,7 @@ mod tests {
                 json!({"b": {"d": 3}, "e": 1}),
                 "{\"b\":{\"c\":2},\"e\":{\"f\":1}}",
                 Json,
-                json!({"b": {"d": 3, "c": 2}, "e": {"f": 1}}),
+                json!({"b": {"d": 3, "c": 2.0}, "e": {"f": 1.0}}),
             ),
         ];
         for (start, arg, kind, expected) in cases {

@@ -3,8 +3,8 @@
 //! `--set-literal`. The result is the "user values" map that [`super::merge::coalesce`]
 //! lays over the chart defaults.
 
+use super::Map;
 use super::set::{self, SetKind};
-use super::{Map, Value};
 use crate::{Error, Result, yaml};
 use std::io::Read;
 
@@ -74,15 +74,9 @@ impl ValueOptions {
     }
 }
 
-/// Parse a values document (YAML) that must be a map; `name` names it in errors.
+/// Parse a values file (YAML read as Helm reads it: YAML 1.1, numbers as floats, several
+/// `---` documents merged; see [`yaml::helm`]); every document must be a map. `name`
+/// names it in errors.
 pub fn parse_values_text(text: &str, name: &str) -> Result<Map> {
-    match yaml::parse(text) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(Value::Null) => Ok(Map::new()),
-        Ok(other) => Err(Error::values(format!(
-            "{name}: a values file must be a map of keys to values, not {}",
-            super::merge::kind_name(&other)
-        ))),
-        Err(e) => Err(Error::values(e.at(name))),
-    }
+    yaml::parse_values(text).map_err(|e| Error::values(e.at(name)))
 }

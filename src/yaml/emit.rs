@@ -15,7 +15,10 @@
 //!   indicator when it starts with a space) unless it has trailing spaces on a line or
 //!   characters that need escapes, in which case it is double-quoted with escapes (as
 //!   libyaml does; tabs and control characters are always escaped);
-//! - floats always carry a `.` or exponent (`2.0`, `1e16`) so they stay floats.
+//! - floats always carry a `.` or exponent (`2.0`, `1e16`) so they stay floats; but JSON
+//!   data (values, records) holds every number as a float, as Helm reads them, so there a
+//!   whole float up to 2⁵³ is written as the integer it is (`3`, as `helm get values`
+//!   prints it).
 //!
 //! Unlike go-yaml, long strings are never folded at 80 columns (folding changes nothing
 //! for a reader and makes diffs noisy).
@@ -89,7 +92,12 @@ impl Tree for Json {
                 } else if let Some(u) = n.as_u64() {
                     Node::UInt(u)
                 } else {
-                    Node::Float(n.as_f64().unwrap_or(0.0))
+                    match n.as_f64().unwrap_or(0.0) {
+                        f if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => {
+                            Node::Int(f as i64)
+                        }
+                        f => Node::Float(f),
+                    }
                 }
             }
             Json::String(s) => Node::Str(Cow::Borrowed(s)),
@@ -1075,7 +1083,9 @@ mod tests {
         assert_eq!(y(json!(-42)), "-42\n");
         assert_eq!(y(json!(i64::MIN)), "-9223372036854775808\n");
         assert_eq!(y(json!(u64::MAX)), "18446744073709551615\n");
-        assert_eq!(y(json!(2.0)), "2.0\n");
+        assert_eq!(y(json!(2.0)), "2\n");
+        assert_eq!(y(json!(2.5)), "2.5\n");
+        assert_eq!(y(json!(-0.0)), "0\n");
         assert_eq!(y(json!(1e16)), "1e16\n");
         assert_eq!(y(json!("")), "\"\"\n");
         assert_eq!(y(json!("yes")), "\"yes\"\n");

@@ -1,12 +1,19 @@
-//! The one place kpack touches a YAML library (`serde_norway`, the maintained fork of
-//! `serde_yaml`). Everything else calls these functions, so the library can be swapped here.
+//! The one place kpack touches a YAML library. Everything else calls these functions, so
+//! the libraries can be swapped here.
 //!
-//! Values are typed once, here: YAML integers become JSON integers (never floats, so
-//! `1000000` never prints as `1e+06`), map keys become strings (as in Helm, which converts
-//! YAML to JSON), and key order is kept.
+//! - Values (a chart's `values.yaml`, `-f` files, `fromYaml`) are read as Helm reads them,
+//!   YAML 1.1 typed by goyaml.v2's rules, numbers as float64 ([`helm`], [`v2`]), with
+//!   `libyaml-safer` (a safe port of libyaml, the parser goyaml.v2 was ported from).
+//! - Rendered manifests and kpack's own files (`Chart.yaml`, records) are read with
+//!   `serde_norway` (the maintained fork of `serde_yaml`): YAML integers become JSON
+//!   integers, map keys strings, key order is kept; [`fast`] parses most manifests faster.
+//! - [`emit`] writes kpack's YAML; [`goyaml`] writes what Helm's `toYaml` writes.
 
 pub mod emit;
 pub mod fast;
+pub mod goyaml;
+pub mod helm;
+pub mod v2;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -21,6 +28,10 @@ pub struct YamlError {
     pub column: Option<usize>,
     /// The parser's message, without location.
     pub message: String,
+    /// What Helm's YAML reading (`sigs.k8s.io/yaml`) reports for this error after
+    /// `error converting YAML to JSON: ` (`yaml: line 1: did not find expected node
+    /// content`), when known: the text `fromYaml` puts under `Error`.
+    pub go: Option<String>,
 }
 
 impl YamlError {
@@ -35,7 +46,14 @@ impl YamlError {
             line: loc.as_ref().map(|l| l.line()),
             column: loc.as_ref().map(|l| l.column()),
             message,
+            go: None,
         }
+    }
+
+    /// The same error in a text that starts `lines` lines earlier (a document of a stream).
+    pub fn shifted(mut self, lines: usize) -> Self {
+        self.line = self.line.map(|l| l + lines);
+        self
     }
 
     /// `file:line:col: invalid YAML: message`, for error reports.
@@ -67,6 +85,12 @@ pub fn from_str<T: DeserializeOwned>(s: &str) -> Result<T, YamlError> {
 pub fn parse(s: &str) -> Result<Json, YamlError> {
     let v: serde_norway::Value = serde_norway::from_str(s).map_err(YamlError::from_lib)?;
     to_json(v)
+}
+
+/// Parse a values file as Helm does: YAML 1.1, numbers as floats, `---`-separated
+/// documents merged (see [`helm`]).
+pub fn parse_values(s: &str) -> Result<serde_json::Map<String, Json>, YamlError> {
+    helm::parse_values(s)
 }
 
 /// Parse one document of a rendered manifest: the fast subset parser when the document is
@@ -144,6 +168,7 @@ fn to_json(v: serde_norway::Value) -> Result<Json, YamlError> {
                         return Err(YamlError {
                             line: None,
                             column: None,
+                            go: None,
                             message: format!(
                                 "unsupported map key {:?}: keys must be strings, numbers or booleans",
                                 other

@@ -50,6 +50,29 @@ const CASES: &[Case] = &[
             "global.kubernetesVersion=v1.19.16,kube-controller-manager.clusterSigning.duration=8760h",
         ],
     ),
+    // 1.22: the controller-manager's insecure port is gone, the scheduler's is closed
+    // with --port=0 (removed in 1.23).
+    Case::ok(
+        "charts/control-plane-1.22",
+        &["template", "cp", CP, "--kube-version", "1.22"],
+    ),
+    // One knob moves etcd's client port and the apiserver's default --etcd-servers.
+    Case::ok(
+        "charts/control-plane-etcd-client-port",
+        &[
+            "template",
+            "cp",
+            CP,
+            "--kube-version",
+            "1.36",
+            "--set",
+            "global.etcdClientPort=12379",
+        ],
+    ),
+    Case::fail(
+        "charts/control-plane-error-etcd-client-port-alone",
+        &["template", "cp", CP, "--set", "etcd.clientPort=12379"],
+    ),
     Case::fail(
         "charts/control-plane-error-schema-type",
         &[
@@ -306,6 +329,29 @@ fn control_plane_notes_warn_on_insecure_setups() {
             "Kubernetes v1.30.0: etcd, kube-apiserver, kube-controller-manager, kube-scheduler"
         ),
         "{secure}"
+    );
+    assert!(
+        secure.contains("the kubeconfigs from /etc/kubernetes/controller-manager.conf and /etc/kubernetes/scheduler.conf;"),
+        "{secure}"
+    );
+    // The kubeconfigs named are those the values point at.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("paths.yaml");
+    std::fs::write(
+        &f,
+        "global: {pkiDir: /srv/pki}\nkube-controller-manager: {kubeconfig: /srv/kcm.conf}\nkube-scheduler: {kubeconfig: /srv/sched.conf}\n",
+    )
+    .unwrap();
+    let moved = notes(vec![f.display().to_string()], "1.30");
+    assert!(
+        moved.contains(
+            "(under /srv/pki), and\nthe kubeconfigs from /srv/kcm.conf and /srv/sched.conf;"
+        ),
+        "{moved}"
+    );
+    assert!(
+        !moved.contains("/etc/kubernetes/pki") && !moved.contains("/etc/kubernetes/controller"),
+        "{moved}"
     );
     let lab = notes(vec![LAB.to_string()], "1.10");
     for want in [

@@ -1,6 +1,12 @@
-//! The cluster target (`KubeTarget`, `SecretStore`) against the in-process kube-apiserver
-//! stand-in: kubeconfig resolution, discovery, server-side apply and ownership, deletion,
-//! readiness and waiting, and release records in Secrets.
+//! The cluster target (`KubeTarget`, `SecretStore`) at the library level against the
+//! in-process kube-apiserver stand-in: kubeconfig resolution, discovery, server-side apply
+//! and ownership, deletion, readiness and waiting, and release records in Secrets.
+//!
+//! Not yet moved to the real control plane (`support/k8s.rs`): the same behaviours run
+//! there end to end through the binary (`real_cluster_cli.rs`, `real_cluster_diff.rs`,
+//! `lifecycle::lifecycle_on_a_real_cluster`). What only the stand-in can produce stays here
+//! for good: discovery without aggregated discovery, request counts and concurrency
+//! timings, injected conflicts and errors at a chosen moment.
 
 use crate::support;
 

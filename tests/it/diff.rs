@@ -2,9 +2,9 @@
 //! drift) through the action layer against the in-memory target and store
 //! (`tests/it/support/memtarget.rs`), with golden text and JSON renderings under
 //! `golden/diff/`; Secret masking in text and JSON; no-change runs; that a diff changes
-//! nothing. Then through the binary: static pods in a temp directory and a cluster (the
-//! kube-apiserver stand-in, where the server-side dry run keeps server defaults out of the
-//! diff), with goldens and `--detailed-exitcode` exit codes.
+//! nothing. Then through the binary: static pods in a temp directory, with goldens and
+//! `--detailed-exitcode` exit codes. The cluster diffs run against the real control plane
+//! in `real_cluster_diff.rs`.
 
 use crate::support;
 
@@ -649,134 +649,6 @@ fn static_pods_diff_takes_no_lock_and_writes_nothing() {
         before
     );
     assert!(!pods.join("cp-extra.yaml").exists());
-}
-
-const CLUSTER_CHART: &[(&str, &str)] = &[
-    ("Chart.yaml", "apiVersion: v2\nname: shop\nversion: 2.0.0\n"),
-    (
-        "values.yaml",
-        "replicas: 1\ngreeting: hello\npassword: hunter2\n",
-    ),
-    (
-        "templates/all.yaml",
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ Release.Name }}-db\nstringData:\n  password: {{ Values.password | quote }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Release.Name }}-config\ndata:\n  greeting: {{ Values.greeting | quote }}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {{ Release.Name }}\nspec:\n  selector:\n    app: {{ Release.Name }}\n  ports:\n  - port: 80\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ Release.Name }}\nspec:\n  replicas: {{ Values.replicas }}\n  selector:\n    matchLabels:\n      app: {{ Release.Name }}\n  template:\n    metadata:\n      labels:\n        app: {{ Release.Name }}\n    spec:\n      containers:\n      - name: app\n        image: shop:2\n",
-    ),
-];
-
-#[test]
-fn cluster_cli_golden_with_server_side_dry_run() {
-    use kpack::targets::ObjectRef;
-    use kpack::targets::kube::{ConnectOptions, KubeTarget};
-    use support::apiserver::ApiServer;
-
-    let server = ApiServer::start();
-    server.create_namespace("apps");
-    let tmp = tempfile::tempdir().unwrap();
-    let c = tmp.path().join("chart");
-    write_files(&c, CLUSTER_CHART);
-    let kc = server.write_kubeconfig(tmp.path(), Some("apps"));
-    let (c, kc) = (c.to_str().unwrap(), kc.to_str().unwrap());
-    let with = |args: &[&str]| -> Vec<String> {
-        args.iter()
-            .chain(&["--kubeconfig", kc])
-            .map(|s| s.to_string())
-            .collect()
-    };
-    stdout_of(&with(&["install", "shop", c, "-q"]), 0);
-    server.clear_requests();
-    // The server filled in Service.spec.type/clusterIP, Secret.type and turned stringData
-    // into data: none of that is a change.
-    let svc = server.get("services", Some("apps"), "shop").unwrap();
-    assert!(svc.pointer("/spec/clusterIP").is_some());
-    let out = stdout_of(
-        &with(&["diff", "upgrade", "shop", c, "--detailed-exitcode"]),
-        0,
-    );
-    assert_eq!(
-        out,
-        "No changes: the live objects match revision 2, chart shop 2.0.0.\n"
-    );
-    assert_eq!(
-        stdout_of(&with(&["diff", "drift", "shop", "--detailed-exitcode"]), 0),
-        "No drift: the live objects match revision 1.\n"
-    );
-    // The diff persisted nothing: every write was a dry run.
-    assert!(
-        server
-            .requests()
-            .iter()
-            .filter(|r| r.method != "GET")
-            .all(|r| r.param("dryRun").as_deref() == Some("All")),
-        "a diff wrote to the cluster"
-    );
-
-    let args = with(&[
-        "diff",
-        "upgrade",
-        "shop",
-        c,
-        "--set",
-        "replicas=3",
-        "--set",
-        "password=correct-horse",
-        "--detailed-exitcode",
-    ]);
-    let out = stdout_of(&args, 2);
-    assert_no_secret_values(&out);
-    check_text("diff/cluster-upgrade", &out);
-    let js = stdout_of(
-        &with(&[
-            "diff",
-            "upgrade",
-            "shop",
-            c,
-            "--set",
-            "password=correct-horse",
-            "-o",
-            "json",
-        ]),
-        0,
-    );
-    assert_no_secret_values(&js);
-    check_text("diff/cluster-upgrade.json", &js);
-
-    // By hand: the Deployment scaled with another field manager, the ConfigMap deleted.
-    let mut dep = server.get("deployments", Some("apps"), "shop").unwrap();
-    dep["spec"]["replicas"] = json!(7);
-    dep.as_object_mut().unwrap().remove("status");
-    server.seed(dep, "kubectl-scale");
-    let target = KubeTarget::connect(&ConnectOptions {
-        kubeconfig: Some(kc.into()),
-        context: None,
-        namespace: None,
-    })
-    .unwrap();
-    let cm = ObjectRef {
-        api_version: "v1".into(),
-        kind: "ConfigMap".into(),
-        namespace: Some("apps".into()),
-        name: "shop-config".into(),
-    };
-    target.delete(&[cm]).unwrap();
-    let out = stdout_of(&with(&["diff", "drift", "shop", "--detailed-exitcode"]), 2);
-    check_text("diff/cluster-drift", &out);
-
-    // Rollback and revision after an upgrade.
-    stdout_of(
-        &with(&["upgrade", "shop", c, "--set", "greeting=hi", "-q"]),
-        0,
-    );
-    check_text(
-        "diff/cluster-revision",
-        &stdout_of(&with(&["diff", "revision", "shop", "1"]), 0),
-    );
-    check_text(
-        "diff/cluster-rollback",
-        &stdout_of(
-            &with(&["diff", "rollback", "shop", "1", "--detailed-exitcode"]),
-            2,
-        ),
-    );
 }
 
 #[test]

@@ -684,15 +684,16 @@ fn encodings() {
             none(),
             "{\n  \"a\": 1,\n  \"b\": [\n    1\n  ]\n}",
         ),
+        // YAML 1.1, as Helm reads it: a plain `y` is the boolean true.
         (
             r#"{{ fromYaml("a: 1\nb: [x, y]").b[1] }} {{ fromYaml("a: 1") | toJson }} {{ fromYaml("") | toJson }}"#,
             none(),
-            r#"y {"a":1} {}"#,
+            r#"true {"a":1} {}"#,
         ),
         (
             r#"{{ "Error" in fromYaml("- a") }} {{ fromYaml("- a").Error }}"#,
             none(),
-            "true error unmarshaling JSON: json: cannot unmarshal array into Go value of type map[string]interface {}",
+            "true error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}",
         ),
         (
             r#"{{ fromYamlArray("- a\n- 1") | toJson }} {{ "x: 1" | fromYamlArray | length }}"#,

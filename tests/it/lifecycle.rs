@@ -2,7 +2,8 @@
 //! (`tests/it/support/memtarget.rs`): install, upgrade (values modes, pruning, kept objects),
 //! rollback, uninstall, history and its pruning, hooks (order, weights, delete policies,
 //! failures), locks (busy, dead, recover, races), ownership, `--atomic`, dry runs, status,
-//! list and get.
+//! list and get. The last test runs the same actions over the cluster target against the
+//! real control plane.
 
 use crate::support;
 
@@ -35,7 +36,7 @@ fn chart_files(version: &str, values: &str, extra: &[(&str, &str)]) -> Chart {
         ),
         (
             "templates/deploy.yaml".into(),
-            b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ Values.deployName | default(Release.Name) }}\nspec:\n  replicas: 1\n".to_vec(),
+            b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ Values.deployName | default(Release.Name) }}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: \"nginx:1.25\"}]\n".to_vec(),
         ),
         (
             "templates/service.yaml".into(),
@@ -1305,18 +1306,18 @@ fn invalid_release_names_are_refused() {
     assert!(e.contains("invalid release name \"Web_1\""), "{e}");
 }
 
-/// The same actions over the real cluster target, against the kube-apiserver stand-in:
-/// records in Secrets, server-side apply, pruning, rollback, uninstall.
+/// The same actions over the cluster target, against the real control plane
+/// (`support/k8s.rs`): records in Secrets, server-side apply, pruning, rollback, hooks and
+/// `--wait` with the real controllers and the stand-in kubelet, uninstall.
 #[test]
-fn lifecycle_on_the_cluster_stand_in() {
+fn lifecycle_on_a_real_cluster() {
     use kpack::targets::kube::{ConnectOptions, KubeTarget};
-    let server = support::apiserver::ApiServer::start();
-    server.set_auto_ready(true);
-    server.create_namespace(NS);
-    let dir = tempfile::tempdir().unwrap();
-    let kc = server.write_kubeconfig(dir.path(), Some(NS));
+    let Some(ns) = support::k8s::ns("lifecycle-lib") else {
+        return;
+    };
+    let n = ns.name.clone();
     let t = KubeTarget::connect(&ConnectOptions {
-        kubeconfig: Some(kc),
+        kubeconfig: Some(ns.kubeconfig.clone()),
         context: None,
         namespace: None,
     })
@@ -1325,67 +1326,74 @@ fn lifecycle_on_the_cluster_stand_in() {
         &t,
         &web(),
         &map(json!({"password": "hunter2"})),
-        &iopts("web"),
+        &InstallOptions {
+            namespace: n.clone(),
+            ..iopts("web")
+        },
         &mut quiet(),
     )
     .unwrap();
     assert_eq!(out.release.status, Status::Deployed);
-    let cm = server
-        .get("configmaps", Some(NS), "web-config")
+    let cm = ns
+        .get("configmaps", "web-config")
         .expect("ConfigMap applied");
-    assert_eq!(cm["metadata"]["annotations"]["kpack.io/owner"], "ns/web");
-    let out = upgrade(
+    assert_eq!(
+        cm["metadata"]["annotations"]["kpack.io/owner"],
+        format!("{n}/web")
+    );
+    let up = |values: Json, chart: &Chart, wait: bool| {
+        let o = UpgradeOptions {
+            namespace: n.clone(),
+            op: OperationOptions {
+                wait,
+                timeout: Duration::from_secs(60),
+                ..op()
+            },
+            ..uopts("web")
+        };
+        upgrade(&t, chart, &map(values), &o, &mut quiet()).unwrap()
+    };
+    let out = up(json!({"service": false}), &web(), false);
+    assert_eq!(out.release.revision, 2);
+    assert!(!ns.has("services", "web"), "Service pruned");
+    assert!(!ns.has("secrets", "web-secret"), "Secret pruned");
+    let out = rollback(
         &t,
-        &web(),
-        &map(json!({"service": false})),
-        &uopts("web"),
+        &RollbackOptions {
+            namespace: n.clone(),
+            ..ropts("web", None)
+        },
         &mut quiet(),
     )
     .unwrap();
-    assert_eq!(out.release.revision, 2);
-    assert!(
-        server.get("services", Some(NS), "web").is_none(),
-        "Service pruned"
-    );
-    assert!(
-        server.get("secrets", Some(NS), "web-secret").is_none(),
-        "Secret pruned"
-    );
-    let out = rollback(&t, &ropts("web", None), &mut quiet()).unwrap();
     assert_eq!(out.release.revision, 3);
-    assert!(server.get("services", Some(NS), "web").is_some());
-    // Hooks and --wait, with the stand-in playing the controllers.
-    let c = chart_files(
-        "1.0.0",
-        VALUES,
-        &[(
-            "templates/hook.yaml",
-            &hook_job("migrate", "pre-upgrade", 0, Some("hook-succeeded")),
-        )],
-    );
-    let o = UpgradeOptions {
-        op: OperationOptions { wait: true, ..op() },
-        ..uopts("web")
-    };
-    let out = upgrade(&t, &c, &Map::new(), &o, &mut quiet()).unwrap();
+    assert!(ns.has("services", "web"));
+    // Hooks and --wait, with the real controllers and the kubelet running the Job's pod.
+    let job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-upgrade\n    helm.sh/hook-delete-policy: hook-succeeded\nspec:\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: \"busybox:1\"}]\n";
+    let c = chart_files("1.0.0", VALUES, &[("templates/hook.yaml", job)]);
+    let out = up(json!({}), &c, true);
     assert_eq!(out.release.revision, 4);
-    assert!(
-        server.get("jobs", Some(NS), "migrate").is_none(),
-        "hook-succeeded deleted the Job"
-    );
-    let h = history::history(&t, "web", NS, 0).unwrap();
+    ns.wait_for("hook-succeeded deleted the Job", 30, || {
+        !ns.has("jobs", "migrate")
+    });
+    let h = history::history(&t, "web", &n, 0).unwrap();
     assert_eq!(
         h.iter().map(|e| e.status.as_str()).collect::<Vec<_>>(),
         ["superseded", "superseded", "superseded", "deployed"]
     );
-    uninstall(&t, &unopts("web"), &mut quiet()).unwrap();
-    assert!(server.get("deployments", Some(NS), "web").is_none());
+    uninstall(
+        &t,
+        &UninstallOptions {
+            namespace: n.clone(),
+            ..unopts("web")
+        },
+        &mut quiet(),
+    )
+    .unwrap();
+    assert!(!ns.has("configmaps", "web-config"));
+    assert!(ns.has("configmaps", "web-kept"), "kept");
     assert!(
-        server.get("configmaps", Some(NS), "web-kept").is_some(),
-        "kept"
-    );
-    assert!(
-        history::history(&t, "web", NS, 0).is_err(),
+        history::history(&t, "web", &n, 0).is_err(),
         "records deleted"
     );
 }

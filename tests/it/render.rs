@@ -64,11 +64,12 @@ fn merge_rules() {
         ("Chart.yaml", CHART_YAML),
         (
             "values.yaml",
-            "a: 1\nm:\n  x: 1\n  y: 2\n  deep:\n    k: v\nlist: [1, 2]\ngone: here\nscalar: s\n",
+            "a: 1\nm:\n  x: 1\n  w: 2\n  deep:\n    k: v\nlist: [1, 2]\ngone: here\nscalar: s\n",
         ),
     ]);
+    // Numbers read from values files are floats, as in Helm; given ones keep their type.
     let user = map(json!({
-        "m": {"y": 3, "z": 4, "deep": {"k": null}},
+        "m": {"w": 3, "z": 4, "deep": {"k": null}},
         "list": [9],
         "gone": null,
         "scalar": {"now": "map"},
@@ -78,8 +79,8 @@ fn merge_rules() {
     assert_eq!(
         serde_json::Value::Object(v),
         json!({
-            "a": 1,
-            "m": {"x": 1, "y": 3, "deep": {}, "z": 4},
+            "a": 1.0,
+            "m": {"x": 1.0, "w": 3, "deep": {}, "z": 4},
             "list": [9],
             "scalar": {"now": "map"},
             "extra": true,
@@ -103,11 +104,11 @@ fn files_layer_in_order_and_keep_nulls_for_defaults() {
     let mut base = parse_values_text("a: 1\nb: {x: 1}\n", "one.yaml").unwrap();
     merge::merge_maps(
         &mut base,
-        parse_values_text("b: {y: 2}\nc: null\n", "two.yaml").unwrap(),
+        parse_values_text("b: {w: 2}\nc: null\n", "two.yaml").unwrap(),
     );
     assert_eq!(
         serde_json::Value::Object(base),
-        json!({"a": 1, "b": {"x": 1, "y": 2}, "c": null})
+        json!({"a": 1.0, "b": {"x": 1.0, "w": 2.0}, "c": null})
     );
 }
 
@@ -119,7 +120,7 @@ fn umbrella_subchart_scoping() {
     assert_eq!(names, ["primary", "cache", "common"]);
     let v = serde_json::Value::Object(out.values.clone());
     // The alias section holds the subchart's defaults under the user's overrides.
-    assert_eq!(v["primary"]["port"], json!(5433));
+    assert_eq!(v["primary"]["port"], json!(5433.0));
     assert_eq!(v["primary"]["storage"], json!("1Gi"));
     // Parent globals win; the subchart's own globals fill in.
     assert_eq!(
@@ -128,8 +129,8 @@ fn umbrella_subchart_scoping() {
     );
     // import-values: child/parent form and exports form; the parent's own value wins.
     assert_eq!(v["primaryConn"], json!({"host": "db.local", "user": "app"}));
-    assert_eq!(v["cacheSize"], json!(128));
-    assert_eq!(v["cacheTtl"], json!(300));
+    assert_eq!(v["cacheSize"], json!(128.0));
+    assert_eq!(v["cacheTtl"], json!(300.0));
     let names: Vec<&str> = out.templates.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(
         names,
@@ -167,7 +168,7 @@ fn every_subchart_gets_a_global_map_even_when_no_chart_sets_one() {
         json!({"registry": "docker.io"})
     );
     let v = serde_json::Value::Object(out.values.clone());
-    assert_eq!(v["sub"], json!({"port": 1, "global": {}}));
+    assert_eq!(v["sub"], json!({"port": 1.0, "global": {}}));
     // The top chart gets no `global` it was not given, as in Helm.
     assert!(v.get("global").is_none());
     // A parent's globals still arrive.
@@ -204,13 +205,13 @@ fn a_user_null_for_a_subchart_value_deletes_the_subchart_default_too() {
     .unwrap();
     assert_eq!(
         serde_json::Value::Object(v),
-        json!({"a": 1, "sub": {"keep": 1, "newk": null, "global": {}}})
+        json!({"a": 1.0, "sub": {"keep": 1.0, "newk": null, "global": {}}})
     );
     // A null for the whole section leaves the subchart its own defaults.
     let v = merge::coalesce(&mem_chart(&NULLS_TREE), &map(json!({"sub": null}))).unwrap();
     assert_eq!(
         serde_json::Value::Object(v),
-        json!({"a": 1, "sub": {"flag": true, "keep": 1, "global": {}}})
+        json!({"a": 1.0, "sub": {"flag": true, "keep": 1.0, "global": {}}})
     );
 }
 
@@ -227,7 +228,7 @@ fn a_null_with_nothing_to_delete_stays_null_at_any_depth() {
         serde_json::Value::Object(v),
         json!({
             "a": {"x": null},
-            "sub": {"flag": false, "keep": 1, "global": {}},
+            "sub": {"flag": false, "keep": 1.0, "global": {}},
             "top": null,
             "newmap": {"a": null, "b": 1},
         })
@@ -307,10 +308,13 @@ fn tags_and_conditions() {
 fn values_render_parse_round_trip() {
     let out = render(&fixture("types"), &Map::new(), &opts()).unwrap();
     let doc = &out.manifest.documents[0].object;
-    assert_eq!(
-        doc["spec"]["asYaml"],
-        serde_json::Value::Object(out.values.clone())
-    );
+    // Values hold numbers as floats (as Helm reads them); a kpack chart sees whole ones as
+    // integers and prints them so.
+    let as_jinja_sees = kpack::engine::funcs::value_to_json(
+        &kpack::engine::funcs::value_from_json_ints(&serde_json::Value::Object(out.values.clone())),
+    )
+    .unwrap();
+    assert_eq!(doc["spec"]["asYaml"], as_jinja_sees);
     assert_eq!(doc["spec"]["enabled"], json!(true));
     assert_eq!(doc["spec"]["disabled"], json!(false));
     assert_eq!(doc["spec"]["nothing"], json!(null));
@@ -668,4 +672,62 @@ fn include_renders_a_whole_template_file_like_helm() {
         e.contains("include: no template named \"t/templates/nope.yaml\"; define it with {% define \"t/templates/nope.yaml\" %} … {% enddefine %} in a templates/_helpers.tpl file, or name a template file (CHART/templates/FILE)"),
         "{e}"
     );
+}
+
+/// A parent with default globals and one declared subchart that prints its globals.
+const GLOBALS_TREE: [(&str, &str); 4] = [
+    (
+        "Chart.yaml",
+        "apiVersion: v2\nname: g\nversion: 0.1.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
+    ),
+    (
+        "values.yaml",
+        "global:\n  region: eu\n  zone: a\n  nested: {x: 1, w: 2}\nsub:\n  global:\n    subonly: s\n",
+    ),
+    (
+        "charts/sub/Chart.yaml",
+        "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+    ),
+    (
+        "charts/sub/values.yaml",
+        "global:\n  region: sub-default\n  own: o\n",
+    ),
+];
+
+#[test]
+fn a_user_null_for_a_global_keeps_the_parents_default_in_subcharts() {
+    // Expected globals as helm v4.3.1 rendered this tree (helm template with the same
+    // --set flags): a null removes the global from the parent only; subcharts keep the
+    // parent's default, and a parent global still wins over a subchart's own null.
+    let globals = |user: serde_json::Value| {
+        let v = merge::coalesce(&mem_chart(&GLOBALS_TREE), &map(user)).unwrap();
+        let sub = v["sub"]["global"].clone();
+        (
+            v.get("global").cloned().unwrap_or(serde_json::Value::Null),
+            sub,
+        )
+    };
+    let all_sub = json!({"nested": {"x": 1.0, "w": 2.0}, "own": "o", "region": "eu", "subonly": "s", "zone": "a"});
+    let (parent, sub) = globals(json!({"global": {"region": null}}));
+    assert_eq!(parent, json!({"zone": "a", "nested": {"x": 1.0, "w": 2.0}}));
+    assert_eq!(sub, all_sub);
+    let (parent, sub) = globals(json!({"global": {"nested": {"x": null}}}));
+    assert_eq!(
+        parent,
+        json!({"region": "eu", "zone": "a", "nested": {"w": 2.0}})
+    );
+    assert_eq!(sub, all_sub);
+    let (parent, sub) = globals(json!({"global": null}));
+    assert_eq!(parent, json!(null));
+    assert_eq!(sub, all_sub);
+    let (parent, sub) = globals(json!({"global": {"zone": null, "new": null}}));
+    assert_eq!(
+        parent,
+        json!({"region": "eu", "nested": {"x": 1.0, "w": 2.0}, "new": null})
+    );
+    let mut with_new = all_sub.clone();
+    with_new["new"] = json!(null);
+    assert_eq!(sub, with_new);
+    let (_, sub) = globals(json!({"sub": {"global": {"region": null}}}));
+    assert_eq!(sub, all_sub);
 }

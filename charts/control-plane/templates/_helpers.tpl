@@ -201,9 +201,11 @@ tolerations:
 {% set _ = set(args, "bind-address", V.bindAddress) %}
 {% set _ = set(args, "secure-port", V.securePort) %}
 {% endif %}
+{# The insecure port: kube-controller-manager's was removed in 1.22, kube-scheduler's in
+   1.23; before that it must be closed with --port=0. #}
 {% if semverCompare("<1.17.0-0", kv) %}
 {% set _ = set(args, "address", V.bindAddress) %}
-{% elif semverCompare("<1.22.0-0", kv) %}
+{% elif semverCompare(ternary("<1.23.0-0", "<1.22.0-0", component == "kube-scheduler"), kv) %}
 {% set _ = set(args, "port", 0) %}
 {% endif %}
 {% set _ = set(args, "leader-elect", V.leaderElect) %}

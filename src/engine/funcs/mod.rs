@@ -18,6 +18,8 @@
 mod dates;
 mod dicts;
 mod encoding;
+pub mod gojson;
+mod gotoml;
 mod lists;
 mod logic;
 mod math;
@@ -29,7 +31,7 @@ pub mod value;
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind};
 
-pub use value::{Dict, value_from_json, value_to_json};
+pub use value::{Dict, value_from_json, value_from_json_ints, value_to_json};
 
 /// Where the piped value goes in a filter call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,6 +335,77 @@ pub fn helpers() -> Vec<Helper> {
             name: must,
             ..helper
         });
+    }
+    table
+}
+
+/// The helper table as the Go engine uses it: [`helpers`], with Helm's exact behaviour
+/// where kpack's Jinja helpers deliberately differ (see `docs/helpers.md`): `toYaml` is
+/// goyaml.v2's (sorted keys, folded lines, nothing printed for a value JSON cannot hold,
+/// which `mustToYaml` reports), `toJson` sorts keys and spells floats as Go does, and the
+/// parsers give float64 numbers.
+pub fn go_helpers() -> Vec<Helper> {
+    use Subject::Last;
+    let h = |name, f: HelperFn| Helper {
+        name,
+        min: 1,
+        max: 1,
+        subject: Last,
+        f,
+    };
+    let overrides = [
+        h("toYaml", encoding::go::to_yaml),
+        h("mustToYaml", encoding::go::must_to_yaml),
+        h("toJson", encoding::go::to_json),
+        h("mustToJson", encoding::go::must_to_json),
+        h("toRawJson", encoding::go::to_raw_json),
+        h("mustToRawJson", encoding::go::must_to_raw_json),
+        h("toPrettyJson", encoding::go::to_pretty_json),
+        h("mustToPrettyJson", encoding::go::must_to_pretty_json),
+        h("fromYaml", encoding::go::from_yaml),
+        h("fromYamlArray", encoding::go::from_yaml_array),
+        h("fromJson", encoding::go::from_json),
+        h("fromJsonArray", encoding::go::from_json_array),
+        h("toToml", |a| Ok(gotoml::to_toml(a.get(0)).into())),
+    ];
+    let mut table = helpers();
+    // Go's fmt exactly (kpack's printf is lenient with `%s` and `%d`).
+    let fmt_rows = [
+        Helper {
+            name: "printf",
+            min: 1,
+            max: MANY,
+            subject: Last,
+            f: |a| Ok(printf::go_sprintf(&a.text(0), &a.vals[1..]).into()),
+        },
+        Helper {
+            name: "print",
+            min: 0,
+            max: MANY,
+            subject: Last,
+            f: |a| Ok(printf::go_sprint(a.vals).into()),
+        },
+        Helper {
+            name: "println",
+            min: 0,
+            max: MANY,
+            subject: Last,
+            f: |a| Ok(printf::go_sprintln(a.vals).into()),
+        },
+    ];
+    // `dict` takes keyword arguments in Jinja, so it is registered apart there.
+    table.push(Helper {
+        name: "dict",
+        min: 0,
+        max: MANY,
+        subject: Subject::None,
+        f: |a| dicts::dict(a, None),
+    });
+    for over in overrides.into_iter().chain(fmt_rows) {
+        match table.iter_mut().find(|x| x.name == over.name) {
+            Some(slot) => *slot = over,
+            None => table.push(over),
+        }
     }
     table
 }

@@ -128,6 +128,36 @@ pub fn value_from_json(json: &Json) -> Value {
     }
 }
 
+/// [`value_from_json`] for the Jinja engine: whole floats become integers. Values files
+/// hold every number as a float, as Helm reads them; kpack (Jinja) charts print integers
+/// as integers (`3`, `1000000`, never `3.0` or `1e+06`), so a whole float from values is
+/// an integer there. Floats with a fraction, and whole floats beyond ±2⁵³ (which a float
+/// cannot hold exactly anyway), stay floats.
+pub fn value_from_json_ints(json: &Json) -> Value {
+    match json {
+        Json::Number(n) if !n.is_i64() && !n.is_u64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() == 0.0 && f.abs() <= MAX_EXACT {
+                Value::from(f as i64)
+            } else {
+                Value::from(f)
+            }
+        }
+        Json::Array(items) => {
+            Value::from(items.iter().map(value_from_json_ints).collect::<Vec<_>>())
+        }
+        Json::Object(map) => Dict::value(
+            map.iter()
+                .map(|(k, v)| (k.clone(), value_from_json_ints(v)))
+                .collect(),
+        ),
+        other => value_from_json(other),
+    }
+}
+
+/// 2⁵³: every whole float up to this magnitude is an exact integer.
+const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
+
 /// Convert a template value to JSON data. Undefined is `null`; map keys become strings;
 /// floats that JSON cannot hold (NaN, infinities) become `null`.
 pub fn value_to_json(v: &Value) -> Result<Json, Error> {
@@ -369,40 +399,25 @@ pub fn map_items(v: &Value) -> Option<Vec<(String, Value)>> {
     Some(pairs.map(|(k, x)| (go_string(&k), x)).collect())
 }
 
+/// What Go's text/template prints for a pipeline's value (`{{ .Values.x }}`): nil is
+/// `<no value>` (which Helm then removes from the output), anything else is `fmt.Sprint`
+/// of it ([`go_v`]: `1e+06`, `[a b]`, `map[k:v]`). The Go engine prints every action with
+/// this.
+pub fn go_print(v: &Value) -> String {
+    if is_nil(v) {
+        "<no value>".to_string()
+    } else {
+        go_v(v)
+    }
+}
+
 /// Go's `%v` formatting of a value: nil is `<nil>`, lists `[a b]`, maps `map[k:v]` with
 /// sorted keys, floats in Go's shortest `%g` form (`1e+06`, `0.5`).
 pub fn go_v(v: &Value) -> String {
-    go_v_at(v, 0)
-}
-
-fn go_v_at(v: &Value, depth: usize) -> String {
-    if depth > MAX_DEPTH {
-        return "...".to_string();
-    }
     match v.kind() {
-        ValueKind::Undefined | ValueKind::None => "<nil>".to_string(),
-        ValueKind::Bool => v.is_true().to_string(),
-        ValueKind::Number => match num(v) {
-            Some(Num::I(i)) => i.to_string(),
-            Some(Num::F(f)) => super::printf::format_float(f, 'g', None),
-            None => v.to_string(),
-        },
         ValueKind::String | ValueKind::Bytes => as_text(v),
-        ValueKind::Seq | ValueKind::Iterable => {
-            let items = list_items(v).unwrap_or_default();
-            let parts: Vec<String> = items.iter().map(|x| go_v_at(x, depth + 1)).collect();
-            format!("[{}]", parts.join(" "))
-        }
-        ValueKind::Map => {
-            let mut items = map_items(v).unwrap_or_default();
-            items.sort_by(|a, b| a.0.cmp(&b.0));
-            let parts: Vec<String> = items
-                .iter()
-                .map(|(k, x)| format!("{k}:{}", go_v_at(x, depth + 1)))
-                .collect();
-            format!("map[{}]", parts.join(" "))
-        }
-        _ => v.to_string(),
+        ValueKind::Undefined | ValueKind::None => "<nil>".to_string(),
+        _ => super::printf::go_format_v(v),
     }
 }
 

@@ -502,15 +502,30 @@ pub async fn apply_group(
         .await;
     let mut out = Vec::with_capacity(results.len());
     let mut failed = Vec::new();
-    for r in results {
+    let mut applied = Vec::new();
+    for (p, r) in items.iter().zip(results) {
         match r {
-            Ok(v) => out.push(v),
+            Ok(v) => {
+                applied.push(p.reference.to_string());
+                out.push(v);
+            }
             Err(e) => failed.push(format!("  - {e}")),
         }
     }
     if !failed.is_empty() {
+        // Say which of the group did get applied: after a partial failure (a server that
+        // went away in the middle) the user must know what the cluster now holds.
+        let done = if applied.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\nthe other {} were applied:\n  - {}",
+                applied.len(),
+                applied.join("\n  - ")
+            )
+        };
         return Err(Error::remote(format!(
-            "applying {} of {} object(s) failed:\n{}",
+            "applying {} of {} object(s) failed:\n{}{done}",
             failed.len(),
             items.len(),
             failed.join("\n")

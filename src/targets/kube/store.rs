@@ -33,6 +33,9 @@ pub use crate::keys::{
 /// Largest slice of a compressed record one Secret holds (the API refuses Secrets whose
 /// data exceeds 1 MiB).
 pub const PART_SIZE: usize = 960 * 1024;
+/// How long a record update waits for an API server that cannot be reached (see
+/// `Store::update` of [`SecretStore`]).
+pub const UNREACHABLE_RETRY: std::time::Duration = std::time::Duration::from_secs(60);
 const DATA_KEY: &str = "release";
 
 /// Name of the main Secret of a revision.
@@ -372,6 +375,18 @@ impl SecretStore {
         }
     }
 
+    /// Whether the API server answers at all (any HTTP answer, errors included).
+    async fn reachable(&self) -> bool {
+        let req = http::Request::get("/version").body(Vec::new());
+        match req {
+            Ok(req) => match self.client.request_text(req).await {
+                Ok(_) | Err(kube::Error::Api(_)) => true,
+                Err(_) => false,
+            },
+            Err(_) => true,
+        }
+    }
+
     async fn update_async(&self, release: &Release) -> Result<(), StoreError> {
         self.writable()?;
         let main_name = secret_name(&release.name, release.revision);
@@ -479,8 +494,22 @@ impl Store for SecretStore {
         self.block_on(self.create_async(release))
     }
 
+    /// Updates are what end an operation (its revision marked deployed or failed, its lock
+    /// released): when the API server cannot be reached at all, they are retried for up to
+    /// [`UNREACHABLE_RETRY`], so a server that restarts in the middle of an operation does
+    /// not leave the release pending.
     fn update(&self, release: &Release) -> Result<(), StoreError> {
-        self.block_on(self.update_async(release))
+        let deadline = std::time::Instant::now() + UNREACHABLE_RETRY;
+        loop {
+            match self.block_on(self.update_async(release)) {
+                Err(_)
+                    if std::time::Instant::now() < deadline && !self.block_on(self.reachable()) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+                other => return other,
+            }
+        }
     }
 
     fn delete(&self, name: &str, revision: u64) -> Result<(), StoreError> {

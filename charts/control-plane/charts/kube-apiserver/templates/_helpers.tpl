@@ -1,11 +1,12 @@
 {# Named templates of the kube-apiserver subchart. Shared helpers are control-plane.* (parent chart). #}
 
-{#- The etcd URLs the apiserver uses: etcd.servers, or the local member. #}
+{#- The etcd URLs the apiserver uses: etcd.servers, or the local member on
+    global.etcdClientPort. #}
 {% define "kube-apiserver.etcdServers" -%}
 {% if Values.etcd.servers %}
 {{ Values.etcd.servers | join(",") }}
 {%- else %}
-{{ ternary("https", "http", Values.etcd.tls.enabled) }}://127.0.0.1:2379
+{{ ternary("https", "http", Values.etcd.tls.enabled) }}://127.0.0.1:{{ Values.global.etcdClientPort }}
 {%- endif %}
 {%- enddefine %}
 
