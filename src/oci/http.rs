@@ -469,7 +469,7 @@ fn parse_challenge(h: &str) -> (String, Vec<(String, String)>) {
 
 /// Check a manifest body against the digest the registry claimed for it (sha256 only; other
 /// algorithms are not checked) and return its sha256 digest.
-pub(crate) fn manifest_digest(body: &[u8], claimed: Option<&str>, shown: &str) -> Result<String> {
+pub fn manifest_digest(body: &[u8], claimed: Option<&str>, shown: &str) -> Result<String> {
     let actual = cache::sha256_digest(body);
     if let Some(c) = claimed
         && c.starts_with("sha256:")

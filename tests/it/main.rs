@@ -11,6 +11,7 @@ mod cli;
 mod cluster_cli;
 mod cluster_target;
 mod diff;
+mod fuzz;
 mod golden;
 mod helm_parity;
 mod helpers;
