@@ -45,6 +45,48 @@ impl Default for Limits {
     }
 }
 
+/// What is left of [`Limits`] for a whole chart tree: a chart archive and the subchart
+/// archives inside it (at any depth) share one budget of entries and decompressed bytes, so
+/// archives nested in archives cannot multiply the cap. Made by [`Budget::new`], spent by
+/// [`read_chart_tgz_within`].
+#[derive(Debug, Clone)]
+pub struct Budget {
+    limits: Limits,
+    entries: usize,
+    bytes: u64,
+    /// The decompressed stream (headers and padding included), see [`Capped`].
+    stream: u64,
+    /// Archives read so far (the messages say whether the limit was shared).
+    archives: usize,
+}
+
+impl Budget {
+    /// The whole of `limits`, for one chart tree.
+    pub fn new(limits: &Limits) -> Self {
+        Budget {
+            limits: *limits,
+            entries: limits.max_entries,
+            bytes: limits.max_total_bytes,
+            // Headers (512 bytes, more for long names) and padding count against the
+            // stream cap too.
+            stream: limits
+                .max_total_bytes
+                .saturating_add((limits.max_entries as u64).saturating_mul(4096))
+                .saturating_add(64 * 1024),
+            archives: 0,
+        }
+    }
+
+    /// What the messages add once the budget was shared by several archives.
+    fn shared(&self) -> &'static str {
+        if self.archives > 1 {
+            " (counting the archives it is inside, which share the limit)"
+        } else {
+            ""
+        }
+    }
+}
+
 /// Reader that fails once more than `left` bytes have come through: bounds the decompressed
 /// stream itself (headers and padding included), not only the file contents.
 struct Capped<R> {
@@ -83,9 +125,34 @@ impl std::fmt::Display for CapReached {
 
 impl std::error::Error for CapReached {}
 
-/// Split an archive path into clean components, refusing absolute paths, `..`, backslashes
-/// and non-UTF-8 names. `.` and empty components are dropped.
-fn clean_components(raw: &[u8], origin: &str) -> Result<Vec<String>> {
+/// `text` safe to print on a terminal: control characters (escape sequences, carriage
+/// returns, newlines) and the invisible characters that reorder or hide text are shown
+/// escaped (`\u{1b}`), as Rust's `{:?}` shows them. For names and messages that come from
+/// an archive, whose bytes anyone may have chosen.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    };
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// An archive path split into its first component (the chart directory) and the rest
+/// (`/`-separated, `.` and empty components dropped; empty for the directory itself).
+/// Refuses absolute paths, `..`, backslashes and non-UTF-8 names. `None` for the archive
+/// root (`./`). One pass and one allocation: entry names can be long.
+fn clean_components<'a>(raw: &'a [u8], origin: &str) -> Result<Option<(&'a str, String)>> {
     let text = std::str::from_utf8(raw).map_err(|_| {
         Error::chart(format!(
             "{origin}: archive entry {:?} has a name that is not UTF-8",
@@ -102,7 +169,8 @@ fn clean_components(raw: &[u8], origin: &str) -> Result<Vec<String>> {
             "{origin}: archive entry {text:?} contains a backslash; refusing to read it"
         )));
     }
-    let mut parts = Vec::new();
+    let mut first = None;
+    let mut rest = String::new();
     for part in text.split('/') {
         match part {
             "" | "." => {}
@@ -111,10 +179,16 @@ fn clean_components(raw: &[u8], origin: &str) -> Result<Vec<String>> {
                     "{origin}: archive entry {text:?} points outside the chart (`..`); refusing to read it"
                 )));
             }
-            p => parts.push(p.to_string()),
+            p if first.is_none() => first = Some(p),
+            p => {
+                if !rest.is_empty() {
+                    rest.push('/');
+                }
+                rest.push_str(p);
+            }
         }
     }
-    Ok(parts)
+    Ok(first.map(|f| (f, rest)))
 }
 
 /// Read a chart `.tgz`.
@@ -124,47 +198,67 @@ fn clean_components(raw: &[u8], origin: &str) -> Result<Vec<String>> {
 /// links, devices and fifos, files outside one top-level directory, duplicate files and
 /// archives over `limits`, with an [`Kind::Chart`](crate::error::Kind::Chart) naming `origin` and the entry.
 pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(String, ChartFiles)> {
+    read_chart_tgz_within(bytes, origin, &mut Budget::new(limits))
+}
+
+/// [`read_chart_tgz`], spending `budget`: every archive of one chart tree is read with the
+/// same budget, so the entry count and the decompressed size are limited for the whole
+/// tree, not per archive.
+pub fn read_chart_tgz_within(
+    bytes: &[u8],
+    origin: &str,
+    budget: &mut Budget,
+) -> Result<(String, ChartFiles)> {
     if bytes.len() < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b {
         return Err(Error::chart(format!(
             "{origin}: not a gzip-compressed chart archive (.tgz)"
         )));
     }
-    // Headers (512 bytes, more for long names) and padding count against the stream cap too.
-    let stream_cap = limits
-        .max_total_bytes
-        .saturating_add((limits.max_entries as u64).saturating_mul(4096))
-        .saturating_add(64 * 1024);
-    let reader = Capped {
+    budget.archives += 1;
+    let mut reader = Capped {
         inner: GzDecoder::new(bytes),
-        left: stream_cap,
+        left: budget.stream,
     };
+    let result = read_entries(&mut reader, origin, budget);
+    budget.stream = reader.left;
+    result
+}
+
+fn read_entries<R: Read>(
+    reader: &mut Capped<R>,
+    origin: &str,
+    budget: &mut Budget,
+) -> Result<(String, ChartFiles)> {
+    let limits = budget.limits;
+    let shared = budget.shared();
     let mut archive = Archive::new(reader);
     let stream_err = |e: io::Error| {
         if e.get_ref().is_some_and(|inner| inner.is::<CapReached>()) {
             Error::chart(format!(
-                "{origin}: {CapReached} ({} bytes of files); refusing to read it",
+                "{origin}: {CapReached} ({} bytes of files){shared}; refusing to read it",
                 limits.max_total_bytes
             ))
             .with_reason(Reason::LimitExceeded)
         } else {
-            Error::chart(format!("{origin}: corrupt chart archive: {e}"))
+            Error::chart(format!(
+                "{origin}: corrupt chart archive: {}",
+                printable(&e.to_string())
+            ))
         }
     };
 
     let mut top: Option<String> = None;
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let mut count = 0usize;
-    let mut total = 0u64;
     for entry in archive.entries().map_err(stream_err)? {
         let mut entry = entry.map_err(stream_err)?;
-        count += 1;
-        if count > limits.max_entries {
+        if budget.entries == 0 {
             return Err(Error::chart(format!(
-                "{origin}: archive has more than {} entries; refusing to read it",
+                "{origin}: archive has more than {} entries{shared}; refusing to read it",
                 limits.max_entries
             ))
             .with_reason(Reason::LimitExceeded));
         }
+        budget.entries -= 1;
         let kind = entry.header().entry_type();
         let raw_path = entry.path_bytes().into_owned();
         let shown = String::from_utf8_lossy(&raw_path).into_owned();
@@ -192,13 +286,12 @@ pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(St
                 )));
             }
         }
-        let parts = clean_components(&raw_path, origin)?;
-        let Some(first) = parts.first() else {
+        let Some((first, rel)) = clean_components(&raw_path, origin)? else {
             // "./" or similar: the archive root itself.
             continue;
         };
         match &top {
-            None => top = Some(first.clone()),
+            None => top = Some(first.to_string()),
             Some(t) if t != first => {
                 return Err(Error::chart(format!(
                     "{origin}: archive entry {shown:?} is outside the chart directory {t:?}; a chart archive holds exactly one top-level directory"
@@ -209,7 +302,7 @@ pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(St
         if kind == EntryType::Directory {
             continue;
         }
-        if parts.len() < 2 {
+        if rel.is_empty() {
             return Err(Error::chart(format!(
                 "{origin}: archive entry {shown:?} is a file at the top level; a chart archive holds its files inside one top-level directory"
             )));
@@ -222,14 +315,14 @@ pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(St
             ))
             .with_reason(Reason::LimitExceeded));
         }
-        total = total.saturating_add(size);
-        if total > limits.max_total_bytes {
+        if size > budget.bytes {
             return Err(Error::chart(format!(
-                "{origin}: files in the archive exceed {} bytes in all (at entry {shown:?}); refusing to read it",
+                "{origin}: files in the archive exceed {} bytes in all (at entry {shown:?}){shared}; refusing to read it",
                 limits.max_total_bytes
             ))
             .with_reason(Reason::LimitExceeded));
         }
+        budget.bytes -= size;
         let mut data = Vec::with_capacity(size as usize);
         (&mut entry)
             .take(limits.max_file_bytes + 1)
@@ -241,7 +334,6 @@ pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(St
                 data.len()
             )));
         }
-        let rel = parts[1..].join("/");
         if files.insert(rel, data).is_some() {
             return Err(Error::chart(format!(
                 "{origin}: archive entry {shown:?} appears more than once"
@@ -257,6 +349,10 @@ pub fn read_chart_tgz(bytes: &[u8], origin: &str, limits: &Limits) -> Result<(St
 /// Unpack a chart `.tgz` (read with [`read_chart_tgz`], so unsafe archives are refused)
 /// into `dest/TOP/`, where TOP is the archive's top-level directory. Refuses to write over
 /// an existing `dest/TOP`. Returns the chart directory written.
+///
+/// The files are written into a hidden temporary directory in `dest` first, which is
+/// renamed to `dest/TOP` once complete: a failure (a full disk, a name the file system
+/// refuses) leaves no partial chart behind, and running the command again works.
 pub fn extract_chart_tgz(
     bytes: &[u8],
     origin: &str,
@@ -264,24 +360,54 @@ pub fn extract_chart_tgz(
     limits: &Limits,
 ) -> Result<std::path::PathBuf> {
     let (top, files) = read_chart_tgz(bytes, origin, limits)?;
-    let root = dest.join(&top);
+    let root = crate::confine::join(dest, &top, &format!("{origin}: the chart directory"))?;
     if root.symlink_metadata().is_ok() {
         return Err(Error::io_message(format!(
             "{}: already exists; remove it or unpack elsewhere",
             root.display()
         )));
     }
-    for (rel, data) in &files {
-        let path = root.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+    std::fs::create_dir_all(dest).map_err(|e| Error::io(dest.display(), e))?;
+    let tmp = temp_dir_in(dest)?;
+    let staged = tmp.join(&top);
+    let written = (|| {
+        std::fs::create_dir(&staged).map_err(|e| Error::io(staged.display(), e))?;
+        for (rel, data) in &files {
+            let path = crate::confine::join(&staged, rel, &format!("{origin}: {rel:?}"))?;
+            // Errors name the place the file was going to (not the staging directory).
+            let shown = || root.join(rel).display().to_string();
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(shown(), e))?;
+            }
+            std::fs::write(&path, data).map_err(|e| Error::io(shown(), e))?;
         }
-        std::fs::write(&path, data).map_err(|e| Error::io(path.display(), e))?;
+        std::fs::rename(&staged, &root).map_err(|e| Error::io(root.display(), e))
+    })();
+    let _ = std::fs::remove_dir_all(&tmp);
+    written.map(|()| root)
+}
+
+/// A new hidden directory in `dir` for staging files (`.kpack-tmp-<pid>-<n>`).
+pub fn temp_dir_in(dir: &std::path::Path) -> Result<std::path::PathBuf> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    for attempt in 0..100u32 {
+        let p = dir.join(format!(
+            ".kpack-tmp-{}-{nanos}-{attempt}",
+            std::process::id()
+        ));
+        match std::fs::create_dir(&p) {
+            Ok(()) => return Ok(p),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(p.display(), e)),
+        }
     }
-    if files.is_empty() {
-        std::fs::create_dir_all(&root).map_err(|e| Error::io(root.display(), e))?;
-    }
-    Ok(root)
+    Err(Error::io_message(format!(
+        "{}: cannot create a temporary directory",
+        dir.display()
+    )))
 }
 
 fn base_header(kind: EntryType, mode: u32, size: u64) -> Header {
@@ -636,5 +762,44 @@ mod tests {
         assert_eq!(err.reason(), Some(Reason::LimitExceeded), "{err}");
         let e = err.to_string();
         assert!(e.contains("bomb.tgz") && e.contains("size limit"), "{e}");
+    }
+
+    #[test]
+    fn one_budget_across_archives() {
+        let a = write_chart_tgz("a", &files(&[("f", &"x".repeat(600))])).unwrap();
+        let limits = Limits {
+            max_total_bytes: 1000,
+            ..Limits::default()
+        };
+        let mut budget = Budget::new(&limits);
+        read_chart_tgz_within(&a, "a.tgz", &mut budget).unwrap();
+        // Alone the second archive fits; after the first it does not.
+        read_chart_tgz(&a, "b.tgz", &limits).unwrap();
+        let err = read_chart_tgz_within(&a, "a.tgz/b.tgz", &mut budget).unwrap_err();
+        assert_eq!(err.reason(), Some(Reason::LimitExceeded));
+        assert_eq!(
+            err.to_string(),
+            "a.tgz/b.tgz: files in the archive exceed 1000 bytes in all (at entry \"a/f\") (counting the archives it is inside, which share the limit); refusing to read it"
+        );
+        let few = Limits {
+            max_entries: 3,
+            ..Limits::default()
+        };
+        let mut budget = Budget::new(&few);
+        read_chart_tgz_within(&a, "a.tgz", &mut budget).unwrap();
+        let err = read_chart_tgz_within(&a, "a.tgz/b.tgz", &mut budget).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a.tgz/b.tgz: archive has more than 3 entries (counting the archives it is inside, which share the limit); refusing to read it"
+        );
+    }
+
+    #[test]
+    fn printable_escapes_what_a_terminal_would_act_on() {
+        assert_eq!(printable("plain/näme.yaml"), "plain/näme.yaml");
+        assert_eq!(
+            printable("a\u{1b}]0;pwned\u{7}b\r\n\u{202e}c"),
+            "a\\u{1b}]0;pwned\\u{7}b\\u{d}\\u{a}\\u{202e}c"
+        );
     }
 }

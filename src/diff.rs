@@ -312,6 +312,9 @@ pub fn diff_pair(
     let mut old_n = old.map(|o| normalize(o, r, opts));
     let mut new_n = new.map(|o| normalize(o, r, opts));
     let secret_keys = is_secret(r).then(|| mask_secret_pair(old_n.as_mut(), new_n.as_mut()));
+    if !is_secret(r) {
+        mask_listed_secrets(old_n.as_mut(), new_n.as_mut(), false);
+    }
     let text = |v: &Option<Json>| v.as_ref().map(to_yaml).unwrap_or_default();
     let (old_t, new_t) = (text(&old_n), text(&new_n));
     let change = match (old.is_some(), new.is_some()) {
@@ -522,6 +525,34 @@ fn mask_secret_pair(old: Option<&mut Json>, new: Option<&mut Json>) -> SecretKey
         mask(n, &new_e, &keys.changed);
     }
     keys
+}
+
+/// Mask the Secrets inside lists (`kind: List`, `SecretList`, nested) as a Secret object
+/// is masked, pairing the items of the two sides by position.
+fn mask_listed_secrets(old: Option<&mut Json>, new: Option<&mut Json>, in_secret_list: bool) {
+    use crate::manifest::secrets;
+    let is_secret_item = |v: &Option<&mut Json>| {
+        v.as_deref().is_some_and(|v| {
+            let kind = v.get("kind").and_then(Json::as_str);
+            kind == Some("Secret") || (in_secret_list && kind.is_none())
+        })
+    };
+    if is_secret_item(&old) || is_secret_item(&new) {
+        mask_secret_pair(old, new);
+        return;
+    }
+    let (mut old_items, mut new_items) = (
+        old.and_then(secrets::list_items),
+        new.and_then(secrets::list_items),
+    );
+    let secret_list =
+        old_items.as_ref().is_some_and(|(_, s)| *s) || new_items.as_ref().is_some_and(|(_, s)| *s);
+    let len = |x: &Option<(&mut Vec<Json>, bool)>| x.as_ref().map_or(0, |(v, _)| v.len());
+    for i in 0..len(&old_items).max(len(&new_items)) {
+        let o = old_items.as_mut().and_then(|(v, _)| v.get_mut(i));
+        let n = new_items.as_mut().and_then(|(v, _)| v.get_mut(i));
+        mask_listed_secrets(o, n, secret_list);
+    }
 }
 
 /// Which comparison a report is.

@@ -7,6 +7,7 @@
 pub mod action;
 pub mod archive;
 pub mod chart;
+pub mod confine;
 pub mod diff;
 pub mod engine;
 pub mod error;

@@ -91,6 +91,13 @@ fn run(
     }
     let mut record = plan.record.clone();
     if op.dry_run == Some(DryRun::Client) {
+        // What the target refuses whatever its state, a dry run refuses too (in the order
+        // the real run resolves them).
+        for docs in [&plan.crds, &plan.objects, &plan.hooks] {
+            if !docs.is_empty() {
+                target.check_offline(docs, plan.namespace())?;
+            }
+        }
         record.description = plan.dry_run_description();
         return Ok(s.outcome(record));
     }

@@ -3,10 +3,10 @@
 //! Secret in a manifest are printed as `***` unless `--show-secrets`.
 
 use super::apply::parse_manifest;
+use crate::manifest::secrets;
 use crate::release::{Release, history};
 use crate::targets::Target;
 use crate::{Error, Result, yaml};
-use serde_json::Value as Json;
 
 /// What a Secret value is printed as when masked.
 pub const MASK: &str = "***";
@@ -18,6 +18,7 @@ pub fn get(
     namespace: &str,
     revision: Option<u64>,
 ) -> Result<Release> {
+    super::apply::validate_name(name)?;
     let store = target.store(namespace)?;
     let all = history::load(store.as_ref(), name)?;
     if all.is_empty() {
@@ -35,12 +36,13 @@ pub fn get(
     }
 }
 
-/// A manifest text with every Secret's `data`/`stringData` values replaced by [`MASK`].
-/// Documents that are not Secrets are kept verbatim.
+/// A manifest text with every Secret's `data`/`stringData` values replaced by [`MASK`],
+/// Secrets inside lists (`kind: List`...) included. Documents that hold no Secret are kept
+/// verbatim.
 pub fn mask_secrets(manifest: &str) -> String {
     let Ok(docs) = parse_manifest(manifest) else {
         // Unparseable text cannot be masked precisely: hide it whole.
-        return if manifest.contains("kind: Secret") {
+        return if secrets::looks_like_secret(manifest) {
             format!("# {MASK} (manifest hidden: it holds a Secret)\n")
         } else {
             manifest.to_string()
@@ -48,15 +50,9 @@ pub fn mask_secrets(manifest: &str) -> String {
     };
     let mut out = String::new();
     for d in docs {
-        let text = if d.kind() == "Secret" {
+        let text = if secrets::holds_secret(&d.object) {
             let mut obj = d.object.clone();
-            for field in ["data", "stringData"] {
-                if let Some(Json::Object(m)) = obj.get_mut(field) {
-                    for v in m.values_mut() {
-                        *v = Json::String(MASK.into());
-                    }
-                }
-            }
+            secrets::visit(&mut obj, &mut |s| secrets::mask_values(s, MASK));
             yaml::to_string(&obj)
                 .map(|t| t.trim_end().to_string())
                 .unwrap_or_else(|_| format!("# {MASK}"))

@@ -38,6 +38,7 @@ impl From<&Release> for Entry {
 
 /// The last `max` revisions (0: all) of release `name`, oldest first.
 pub fn history(target: &dyn Target, name: &str, namespace: &str, max: usize) -> Result<Vec<Entry>> {
+    super::apply::validate_name(name)?;
     let store = target.store(namespace)?;
     let all = history::load(store.as_ref(), name)?;
     if all.is_empty() {

@@ -102,7 +102,7 @@ pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
             "this chart is deprecated",
         );
     }
-    if chart.values_source.is_empty() && !m.is_library() {
+    if !chart.has_values_file && !m.is_library() {
         r.push(
             Severity::Warning,
             format!("{origin}/values.yaml"),

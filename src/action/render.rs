@@ -59,6 +59,9 @@ fn render_mode(
     opts: &RenderOptions,
     text_only: bool,
 ) -> Result<RenderOutput> {
+    // Every command that renders for a release name takes it as Helm does (`template`
+    // included): the name ends up in object names and in `--output-dir` paths.
+    super::apply::validate_name(&opts.release.name)?;
     check_kube_version(chart, &opts.capabilities)?;
     let processed = deps::process(chart, user_values)?;
     let values = deps::coalesce_with_imports(&processed, user_values)?;

@@ -113,14 +113,23 @@ pub fn to_json(docs: &[&Document]) -> String {
 }
 
 /// Write each template's documents to `DIR/<template path>`; returns the files written.
+/// Every path is checked first (see [`crate::confine`]): a template whose path would land
+/// outside `dir` (through `..`, or a symbolic link already in `dir`) fails the command
+/// before any file is written.
 pub fn write_output_dir(dir: &Path, docs: &[&Document]) -> Result<Vec<std::path::PathBuf>> {
     let mut by_file: indexmap::IndexMap<&str, Vec<&Document>> = indexmap::IndexMap::new();
     for d in docs {
         by_file.entry(d.source.as_str()).or_default().push(d);
     }
-    let mut written = Vec::new();
+    let mut files = Vec::with_capacity(by_file.len());
     for (source, docs) in by_file {
-        let path = dir.join(source);
+        let what = format!("template {source:?}");
+        let path = crate::confine::join(dir, source, &what)?;
+        crate::confine::check_existing(dir, &path, &what)?;
+        files.push((path, docs));
+    }
+    let mut written = Vec::new();
+    for (path, docs) in files {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent.display(), e))?;
         }

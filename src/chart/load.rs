@@ -1,6 +1,12 @@
 //! Loading charts: from a directory (honouring `.kpackignore`) or from a `.tgz` archive
 //! (through `crate::archive`, which refuses unsafe entries). Both paths end in
 //! [`from_files`], which sorts a flat list of files into a [`Chart`].
+//!
+//! A chart tree is bounded as a whole: subcharts nest at most [`MAX_DEPTH`] levels (the
+//! error names the chain of charts), every archive of the tree spends one
+//! [`archive::Budget`] (archives inside archives cannot multiply the decompression cap), and
+//! loading is linear in the size of the tree (a file's path is copied once, at its own
+//! level, however deep it sits).
 
 use super::ignore::Ignore;
 use super::{Chart, File, Metadata};
@@ -33,8 +39,64 @@ pub fn load_dir(dir: &Path) -> Result<Chart> {
 
 /// Load a chart from the bytes of a `.tgz` archive; `origin` names it in messages.
 pub fn load_bytes(bytes: &[u8], origin: &str) -> Result<Chart> {
-    let (_, files) = archive::read_chart_tgz(bytes, origin, &archive::Limits::default())?;
-    from_files(files, origin)
+    let mut tree = Tree::new();
+    let (_, files) = archive::read_chart_tgz_within(bytes, origin, &mut tree.budget)?;
+    from_entries(Entry::all(files), origin, &mut tree)
+}
+
+/// How deep subcharts may nest: the top chart is level 0, its subcharts level 1, and a
+/// chart below level 20 is refused. Real umbrella charts nest a few levels; a tree deeper
+/// than this is a chart that contains itself, or an attack on the loader.
+pub const MAX_DEPTH: usize = 20;
+
+/// What loading one chart tree shares across its charts.
+struct Tree {
+    /// The archive budget of the whole tree.
+    budget: archive::Budget,
+    /// The names of the charts from the top down to the one being loaded.
+    chain: Vec<String>,
+}
+
+impl Tree {
+    fn new() -> Self {
+        Tree {
+            budget: archive::Budget::new(&archive::Limits::default()),
+            chain: Vec::new(),
+        }
+    }
+}
+
+/// A file of a chart tree: its path relative to some chart above, of which the part
+/// from `at` on is relative to the chart being loaded. Passing a file down to a subchart
+/// moves `at` instead of copying the path.
+struct Entry<D> {
+    path: String,
+    at: usize,
+    data: D,
+}
+
+impl<D> Entry<D> {
+    fn all(files: Vec<(String, D)>) -> Vec<Entry<D>> {
+        files
+            .into_iter()
+            .map(|(path, data)| Entry { path, at: 0, data })
+            .collect()
+    }
+
+    /// The path relative to the chart being loaded.
+    fn name(&self) -> &str {
+        &self.path[self.at..]
+    }
+
+    /// [`Entry::name`] as an owned string (the path itself at the top level).
+    fn into_name(self) -> (String, D) {
+        let name = if self.at == 0 {
+            self.path
+        } else {
+            self.path[self.at..].to_string()
+        };
+        (name, self.data)
+    }
 }
 
 /// Every file of a chart directory that `.kpackignore` (or `.helmignore`) does not exclude,
@@ -164,47 +226,59 @@ fn walk(
 /// Build a chart from its files (paths relative to the chart root). `origin` names the chart
 /// in messages. Subcharts under `charts/` (directories or `.tgz` archives) are loaded too.
 pub fn from_files<D: Bytes>(files: Vec<(String, D)>, origin: &str) -> Result<Chart> {
+    from_entries(Entry::all(files), origin, &mut Tree::new())
+}
+
+fn from_entries<D: Bytes>(files: Vec<Entry<D>>, origin: &str, tree: &mut Tree) -> Result<Chart> {
     // A chart's own ignore file also applies inside archives and subchart directories.
     let ignore = files
         .iter()
-        .find(|(n, _)| n == ".kpackignore")
-        .or_else(|| files.iter().find(|(n, _)| n == ".helmignore"))
-        .map(|(_, d)| Ignore::parse(&String::from_utf8_lossy(d.as_ref())))
+        .find(|e| e.name() == ".kpackignore")
+        .or_else(|| files.iter().find(|e| e.name() == ".helmignore"))
+        .map(|e| Ignore::parse(&String::from_utf8_lossy(e.data.as_ref())))
         .unwrap_or_else(Ignore::empty);
 
     let mut metadata_src: Option<D> = None;
     let mut values_source = String::new();
+    let mut has_values_file = false;
     let mut schema = None;
     let mut templates = Vec::new();
     let mut notes = None;
     let mut crds = Vec::new();
     let mut other = Vec::new();
     let mut readme = None;
-    let mut sub_dirs: indexmap::IndexMap<String, Vec<(String, D)>> = indexmap::IndexMap::new();
+    let mut sub_dirs: indexmap::IndexMap<String, Vec<Entry<D>>> = indexmap::IndexMap::new();
     let mut sub_archives = Vec::new();
 
-    for (name, data) in files {
-        if ignore.is_ignored(&name, false) {
+    for entry in files {
+        let name = entry.name();
+        if ignore.is_ignored(name, false) {
             continue;
         }
         if let Some(rest) = name.strip_prefix("charts/") {
             match rest.split_once('/') {
-                Some((dir, inner)) => {
+                Some((dir, _)) => {
+                    let at = entry.at + "charts/".len() + dir.len() + 1;
                     sub_dirs
                         .entry(dir.to_string())
                         .or_default()
-                        .push((inner.to_string(), data));
+                        .push(Entry { at, ..entry });
                 }
                 None if rest.ends_with(".tgz") || rest.ends_with(".tar.gz") => {
-                    sub_archives.push((name, data));
+                    sub_archives.push(entry.into_name());
                 }
-                None => other.push(File::new(name, data)),
+                None => {
+                    let (name, data) = entry.into_name();
+                    other.push(File::new(name, data))
+                }
             }
             continue;
         }
+        let (name, data) = entry.into_name();
         match name.as_str() {
             "Chart.yaml" => metadata_src = Some(data),
             "values.yaml" => {
+                has_values_file = true;
                 values_source = std::str::from_utf8(data.as_ref())
                     .map_err(|_| {
                         Error::values(format!("{origin}/values.yaml: not valid UTF-8 text"))
@@ -244,6 +318,14 @@ pub fn from_files<D: Bytes>(files: Vec<(String, D)>, origin: &str) -> Result<Cha
     metadata
         .validate(&format!("{origin}/Chart.yaml"))
         .map_err(Error::chart)?;
+    tree.chain.push(metadata.name.clone());
+    if tree.chain.len() > MAX_DEPTH + 1 {
+        return Err(Error::chart(format!(
+            "{origin}: subcharts nest more than {MAX_DEPTH} levels deep ({}); refusing to load the chart (does a chart contain itself?)",
+            tree.chain.join(" → ")
+        ))
+        .with_reason(crate::error::Reason::LimitExceeded));
+    }
 
     let values = crate::values::sources::parse_values_text(
         &values_source,
@@ -253,17 +335,20 @@ pub fn from_files<D: Bytes>(files: Vec<(String, D)>, origin: &str) -> Result<Cha
     let mut subcharts = Vec::new();
     for (dir, files) in sub_dirs {
         // Directories under charts/ without a Chart.yaml are not charts (Helm skips them too).
-        if !files.iter().any(|(n, _)| n == "Chart.yaml") {
+        if !files.iter().any(|e| e.name() == "Chart.yaml") {
             continue;
         }
-        subcharts.push(from_files(files, &format!("{origin}/charts/{dir}"))?);
+        let sub_origin = format!("{origin}/charts/{}", archive::printable(&dir));
+        subcharts.push(from_entries(files, &sub_origin, tree)?);
     }
     for (name, data) in sub_archives {
-        let sub_origin = format!("{origin}/{name}");
+        let sub_origin = format!("{origin}/{}", archive::printable(&name));
         let (_, files) =
-            archive::read_chart_tgz(data.as_ref(), &sub_origin, &archive::Limits::default())?;
-        subcharts.push(from_files(files, &sub_origin)?);
+            archive::read_chart_tgz_within(data.as_ref(), &sub_origin, &mut tree.budget)?;
+        drop(data);
+        subcharts.push(from_entries(Entry::all(files), &sub_origin, tree)?);
     }
+    tree.chain.pop();
     subcharts.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
 
     templates.sort_by(|a, b| a.name.cmp(&b.name));
@@ -273,6 +358,7 @@ pub fn from_files<D: Bytes>(files: Vec<(String, D)>, origin: &str) -> Result<Cha
         metadata,
         values,
         values_source,
+        has_values_file,
         schema,
         templates,
         notes,

@@ -170,6 +170,18 @@ impl Metadata {
             if d.name.is_empty() {
                 problems.push(format!("dependencies[{i}]: name is required"));
             }
+            // Helm's rule: the alias names a directory of rendered templates.
+            if let Some(alias) = &d.alias
+                && (alias.is_empty()
+                    || !alias
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            {
+                problems.push(format!(
+                    "dependencies[{i}] ({}): alias {alias:?} is invalid: use letters, digits, '-' and '_'",
+                    d.name
+                ));
+            }
             for iv in &d.import_values {
                 match iv {
                     serde_json::Value::String(_) => {}

@@ -39,6 +39,8 @@ pub struct Chart {
     pub values: Map,
     /// `values.yaml` as written, for `kpack show values`.
     pub values_source: String,
+    /// Whether the chart has a `values.yaml` at all (it may be empty).
+    pub has_values_file: bool,
     /// `values.schema.json`, when present.
     pub schema: Option<serde_json::Value>,
     /// Everything under `templates/` except `NOTES.txt`, sorted by name.

@@ -162,8 +162,15 @@ pub fn check(doc: &Document, version: &KubeVersion) -> Outcome {
         return Outcome::Validated(vec![violation("/apiVersion".into(), message)]);
     };
     let mut out: Vec<Violation> = Vec::new();
+    // A Secret's values are never printed, even when they are wrong.
+    let secret = super::secrets::holds_secret(&doc.object);
     for e in validator.iter_errors(&doc.object) {
-        for (path, message) in describe(&e, &schemas.doc) {
+        let hide = secret
+            && e.instance_path()
+                .to_string()
+                .split('/')
+                .any(|s| s == "data" || s == "stringData");
+        for (path, message) in describe(&e, &schemas.doc, hide) {
             let v = violation(path, message);
             if !out.contains(&v) {
                 out.push(v);
@@ -304,8 +311,16 @@ fn is_base64(s: &str) -> bool {
 
 /// One schema error as (path, message) pairs: several for several unknown fields, none for
 /// what is not an error to the API server (see [`check`]).
-fn describe(e: &ValidationError<'_>, schema: &Json) -> Vec<(String, String)> {
+fn describe(e: &ValidationError<'_>, schema: &Json, hide: bool) -> Vec<(String, String)> {
     let path = e.instance_path().as_str();
+    let short = |v: &Json| if hide { "***".to_string() } else { short(v) };
+    let whole = || {
+        if hide {
+            e.masked_with("***").to_string()
+        } else {
+            e.to_string()
+        }
+    };
     let at = |p: &str| {
         if p.is_empty() {
             "/".to_string()
@@ -338,7 +353,7 @@ fn describe(e: &ValidationError<'_>, schema: &Json) -> Vec<(String, String)> {
                 TypeKind::Single(t) => vec![*t],
                 TypeKind::Multiple(set) => set.iter().collect(),
             };
-            vec![(at(path), type_message(e.instance(), &types))]
+            vec![(at(path), type_message(&short(e.instance()), &types))]
         }
         ValidationErrorKind::OneOfNotValid { context } => {
             // IntOrString, Quantity: every branch only failed on its type.
@@ -352,11 +367,11 @@ fn describe(e: &ValidationError<'_>, schema: &Json) -> Vec<(String, String)> {
                         ValidationErrorKind::Type {
                             kind: TypeKind::Multiple(set),
                         } => types.extend(set.iter()),
-                        _ => return vec![(at(path), e.to_string())],
+                        _ => return vec![(at(path), whole())],
                     }
                 }
             }
-            vec![(at(path), type_message(e.instance(), &types))]
+            vec![(at(path), type_message(&short(e.instance()), &types))]
         }
         // Both branches of an IntOrString or a Quantity accept null: null is "unset".
         ValidationErrorKind::OneOfMultipleValid { .. } if e.instance().is_null() => Vec::new(),
@@ -366,12 +381,13 @@ fn describe(e: &ValidationError<'_>, schema: &Json) -> Vec<(String, String)> {
                 format!("{} is not valid base64", short(e.instance())),
             )]
         }
-        _ => vec![(at(path), e.to_string())],
+        _ => vec![(at(path), whole())],
     }
 }
 
-/// `"three" is not of type "integer"`; `null`, which every optional field accepts, left out.
-fn type_message(instance: &Json, types: &[JsonType]) -> String {
+/// `"three" is not of type "integer"` (`shown`: the value as printed); `null`, which every
+/// optional field accepts, left out.
+fn type_message(shown: &str, types: &[JsonType]) -> String {
     let mut names: Vec<String> = Vec::new();
     for t in types {
         let quoted = format!("\"{t}\"");
@@ -384,7 +400,7 @@ fn type_message(instance: &Json, types: &[JsonType]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     };
-    format!("{} is not of type {expected}", short(instance))
+    format!("{shown} is not of type {expected}")
 }
 
 /// A value as JSON, cut short when long.
@@ -590,7 +606,8 @@ spec:
         let s = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  ok: aGVsbG8=\n  bad: hello world\nstringData:\n  plain: hello world\n";
         assert_eq!(
             validate(&doc(s), &v(30)),
-            vec![r#"web/templates/x.yaml: Secret s: /data/bad: "hello world" is not valid base64"#]
+            // The value is a Secret's: never printed.
+            vec![r#"web/templates/x.yaml: Secret s: /data/bad: *** is not valid base64"#]
         );
     }
 

@@ -6,6 +6,7 @@ pub mod helm;
 mod hook_event;
 pub mod kubeschema;
 pub mod order;
+pub mod secrets;
 
 pub use hook_event::HookEvent;
 
@@ -200,7 +201,17 @@ pub fn split_with(t: &RenderedTemplate, head_only: bool) -> Result<Vec<Document>
         } else {
             yaml::parse_fast(text)
         };
-        let object = parsed.map_err(|e| {
+        let object = parsed.map_err(|mut e| {
+            // The YAML library reports a forbidden character at the start of the stream;
+            // say where it is.
+            if let Some((line, column, c)) = forbidden_char(text) {
+                e.line = Some(line);
+                e.column = Some(column);
+                e.message = format!(
+                    "control character U+{:04X} is not allowed in YAML (a template printed a binary value? encode it with b64enc)",
+                    c as u32
+                );
+            }
             Error::manifest(format!(
                 "{}: rendered document {} is not valid YAML: {}{}\n(run `kpack template` with `--show-only {}` and check the lines above)",
                 t.name,
@@ -297,20 +308,39 @@ fn is_separator(line: &str) -> bool {
         || t.starts_with("---\t")
 }
 
+/// The first character YAML does not allow in a document (C0 controls but tab, line feed
+/// and carriage return; DEL; C1 controls but NEL; U+FFFE and U+FFFF), with its 1-based
+/// line and column (in characters).
+fn forbidden_char(text: &str) -> Option<(usize, usize, char)> {
+    let forbidden = |c: char| matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}');
+    let at = text.find(forbidden)?;
+    let c = text[at..].chars().next()?;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..at].matches('\n').count() + 1;
+    Some((line, text[line_start..at].chars().count() + 1, c))
+}
+
+/// The lines around `line` of a document that failed to parse, numbered, with control
+/// characters escaped. In a document that looks like a Secret (or a list of them) every
+/// value is shown as `***`: the error must not print the password it is about.
 fn rendered_excerpt(text: &str, line: Option<usize>) -> String {
     let Some(line) = line else {
         return String::new();
     };
+    let secret = secrets::looks_like_secret(text);
     let lines: Vec<&str> = text.lines().collect();
     let first = line.saturating_sub(3).max(1);
     let last = (line + 1).min(lines.len());
     let mut out = String::from("\nrendered text:\n");
     for n in first..=last {
         let mark = if n == line { ">" } else { " " };
-        out.push_str(&format!(
-            "  {mark} {n:>3} | {}\n",
-            lines.get(n - 1).unwrap_or(&"")
-        ));
+        let text = lines.get(n - 1).copied().unwrap_or("");
+        let shown = if secret {
+            secrets::masked_line(text)
+        } else {
+            crate::archive::printable(text).into_owned()
+        };
+        out.push_str(&format!("  {mark} {n:>3} | {shown}\n"));
     }
     out.truncate(out.trim_end().len());
     out

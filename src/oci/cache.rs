@@ -141,6 +141,92 @@ impl Cache {
     }
 }
 
+/// A blob arriving from a registry: written to a temporary file in the cache and hashed as
+/// it comes ([`Cache::incoming`]); [`Incoming::finish`] checks the digest and moves it into
+/// place. Dropped unfinished, the temporary file is removed: nothing unverified is ever
+/// found under a digest.
+pub struct Incoming {
+    path: PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    hasher: Sha256,
+    len: u64,
+    digest: String,
+    target: PathBuf,
+}
+
+impl Incoming {
+    /// Bytes written so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Append bytes.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.hasher.update(bytes);
+        self.len += bytes.len() as u64;
+        let f = self.file.as_mut().expect("not finished");
+        f.write_all(bytes)
+            .map_err(|e| Error::io(self.path.display(), e))
+    }
+
+    /// Check that what arrived has the expected digest (`what` names it in the error), then
+    /// move it into the cache. Returns its path there.
+    pub fn finish(mut self, what: &str) -> Result<PathBuf> {
+        let actual = format!(
+            "sha256:{}",
+            hex::encode(std::mem::take(&mut self.hasher).finalize())
+        );
+        if actual != self.digest {
+            return Err(Error::remote(format!(
+                "digest mismatch for {what}: expected {}, got {actual}; refusing it",
+                self.digest
+            )));
+        }
+        let file = self.file.take().expect("not finished");
+        let file = file
+            .into_inner()
+            .map_err(|e| Error::io(self.path.display(), e.error().to_string()))?;
+        file.sync_all()
+            .map_err(|e| Error::io(self.path.display(), e))?;
+        drop(file);
+        std::fs::rename(&self.path, &self.target)
+            .map_err(|e| Error::io(self.target.display(), e))?;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl Cache {
+    /// Start receiving the blob with `digest` (see [`Incoming`]).
+    pub fn incoming(&self, digest: &str) -> Result<Incoming> {
+        let target = self.path_for(digest)?;
+        let dir = target.parent().expect("blob path has a parent");
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+        let (path, file) = tempfile_in(dir)
+            .map_err(|e| Error::io(format!("{} (temporary file)", dir.display()), e))?;
+        Ok(Incoming {
+            path,
+            file: Some(std::io::BufWriter::with_capacity(1 << 16, file)),
+            hasher: Sha256::new(),
+            len: 0,
+            digest: digest.to_string(),
+            target,
+        })
+    }
+}
+
 /// A new, exclusively created temporary file in `dir`.
 fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
     for attempt in 0..100u32 {

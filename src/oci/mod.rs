@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod http;
 pub mod reference;
 
 use std::future::Future;
@@ -433,6 +434,8 @@ pub fn push(chart: &[u8], origin: &str, target: &str, opts: &Options) -> Result<
             "push target {target} must not carry a tag or digest: the chart version is the tag (give oci://HOST/REPO)"
         )));
     }
+    // What the registry will hand out must be a chart kpack (and `show chart`) can load.
+    crate::chart::load_bytes(chart, origin)?;
     let meta = chart_metadata(chart, origin)?;
     let dest = base
         .join(&meta.name)?
@@ -491,33 +494,14 @@ fn list_tags_of(r: &OciRef, opts: &Options) -> Result<Vec<String>> {
         )));
     }
     let auth = opts.auth_for(&r.host)?;
-    let client = opts.client();
-    let cref = r.with_tag("latest").to_client_ref();
     let shown = OciRef {
         tag: None,
         digest: None,
         ..r.clone()
     }
     .to_string();
-    let host = r.host.clone();
-    block_on(async move {
-        let mut all = Vec::new();
-        let mut last: Option<String> = None;
-        // Page through the list (registries may cap page sizes).
-        for _ in 0..1000 {
-            let page = client
-                .list_tags(&cref, &auth.to_oci(), Some(1000), last.as_deref())
-                .await
-                .map_err(|e| remote_error(Call::ListTags, &shown, &host, e))?;
-            let n = page.tags.len();
-            last = page.tags.last().cloned();
-            all.extend(page.tags);
-            if n < 1000 {
-                break;
-            }
-        }
-        Ok::<_, Error>(all)
-    })?
+    let mut session = http::Session::new(opts, &r.with_tag("latest"), auth, &shown)?;
+    block_on(async move { session.tags().await })?
 }
 
 /// The chart versions in the repository, highest first (tags that are not SemVer skipped).
@@ -586,27 +570,38 @@ pub fn resolve_tag(r: &OciRef, version: Option<&str>, opts: &Options) -> Result<
 /// Fetch and check the manifest of `r` (which carries a tag or digest). Returns the manifest
 /// digest and the chart layer descriptor.
 async fn fetch_chart_manifest(
-    client: &Client,
+    session: &mut http::Session,
     r: &OciRef,
-    auth: &Auth,
 ) -> Result<(String, OciDescriptor)> {
     let shown = r.to_string();
-    let cref = r.to_client_ref();
-    let (body, digest) = client
-        .pull_manifest_raw(
-            &cref,
-            &auth.to_oci(),
+    let reference = r
+        .digest
+        .clone()
+        .or_else(|| r.tag.clone())
+        .unwrap_or_else(|| "latest".into());
+    let (body, claimed) = session
+        .manifest(
+            &reference,
             &[
                 OCI_IMAGE_MEDIA_TYPE,
                 "application/vnd.oci.artifact.manifest.v1+json",
             ],
         )
-        .await
-        .map_err(|e| remote_error(Call::FetchManifest, &shown, &r.host, e))?;
+        .await?;
     if let Some(d) = &r.digest {
         cache::verify(&body, d, &format!("manifest of {shown}"))?;
     }
-    let manifest: OciImageManifest = serde_json::from_slice(&body).map_err(|e| {
+    let digest = http::manifest_digest(&body, claimed.as_deref(), &shown)?;
+    let layer = chart_layer(&body, &shown)?;
+    Ok((digest, layer))
+}
+
+/// The chart layer a Helm chart manifest (`body`, from `shown`) lists, checked: the
+/// config media type, exactly one chart layer, a sha256 digest, a size within
+/// `MAX_LAYER_BYTES`. Its foreign `urls`, if any, are dropped: kpack fetches blobs from the
+/// registry only.
+pub fn chart_layer(body: &[u8], shown: &str) -> Result<OciDescriptor> {
+    let manifest: OciImageManifest = serde_json::from_slice(body).map_err(|e| {
         Error::remote(format!(
             "{shown}: the registry sent an unreadable manifest: {e}"
         ))
@@ -614,7 +609,7 @@ async fn fetch_chart_manifest(
     if manifest.config.media_type != CONFIG_MEDIA_TYPE {
         return Err(Error::remote(format!(
             "{shown} is not a Helm chart: its config media type is {:?}, expected {CONFIG_MEDIA_TYPE:?}",
-            manifest.config.media_type
+            crate::archive::printable(&manifest.config.media_type)
         )));
     }
     let layers: Vec<&OciDescriptor> = manifest
@@ -622,7 +617,7 @@ async fn fetch_chart_manifest(
         .iter()
         .filter(|l| l.media_type == CHART_MEDIA_TYPE || l.media_type == LEGACY_CHART_MEDIA_TYPE)
         .collect();
-    let layer = match layers.as_slice() {
+    let mut layer = match layers.as_slice() {
         [one] => (*one).clone(),
         [] => {
             return Err(Error::remote(format!(
@@ -638,44 +633,39 @@ async fn fetch_chart_manifest(
     };
     cache::digest_hex(&layer.digest)
         .map_err(|e| Error::remote(format!("{shown}: chart layer: {e}")))?;
-    if layer.size > MAX_LAYER_BYTES {
+    if !(0..=MAX_LAYER_BYTES).contains(&layer.size) {
         return Err(Error::remote(format!(
-            "{shown}: the chart layer is {} bytes, over kpack's limit of {MAX_LAYER_BYTES}; refusing it",
+            "{shown}: the manifest declares a chart layer of {} bytes, over kpack's limit of {MAX_LAYER_BYTES}; refusing it",
             layer.size
-        )));
+        ))
+        .with_reason(Reason::LimitExceeded));
     }
-    Ok((digest, layer))
+    layer.urls = None;
+    Ok(layer)
 }
 
-/// Get a blob by digest: from the cache (verified), else from the registry (verified, then
-/// cached). Returns the bytes and whether they came from the cache.
+/// Get a blob by digest: from the cache (verified), else from the registry (streamed into
+/// the cache, bounded by its declared size and verified as it arrives). Returns the bytes
+/// and whether they came from the cache.
 async fn get_blob(
-    client: &Client,
+    session: &mut http::Session,
     r: &OciRef,
     layer: &OciDescriptor,
-    auth: &Auth,
     cache: &Cache,
 ) -> Result<(Vec<u8>, bool)> {
     if let Some(b) = cache.get(&layer.digest)? {
         return Ok((b, true));
     }
     let shown = r.to_string();
-    client.store_auth_if_needed(&r.host, &auth.to_oci()).await;
-    let mut out: Vec<u8> = Vec::new();
-    client
-        .pull_blob(&r.to_client_ref(), layer, &mut out)
-        .await
-        .map_err(|e| remote_error(Call::DownloadLayer, &shown, &r.host, e))?;
-    cache::verify(&out, &layer.digest, &format!("chart layer of {shown}"))?;
-    if layer.size >= 0 && out.len() as i64 != layer.size {
-        return Err(Error::remote(format!(
-            "{shown}: chart layer is {} bytes, the manifest says {}; refusing it",
-            out.len(),
-            layer.size
-        )));
-    }
-    cache.put(&layer.digest, &out)?;
-    Ok((out, false))
+    let mut incoming = cache.incoming(&layer.digest)?;
+    session
+        .blob(&layer.digest, layer.size as u64, &mut incoming)
+        .await?;
+    let path = incoming
+        .finish(&format!("chart layer of {shown}"))
+        .map_err(|e| e.context(format!("download chart layer of {shown}")))?;
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(path.display(), e))?;
+    Ok((bytes, false))
 }
 
 /// Pull the chart `reference` (`oci://host/repo/name[:tag|@digest]`), at `version` (an
@@ -699,14 +689,15 @@ pub fn pull(reference: &str, version: Option<&str>, opts: &Options) -> Result<Pu
     };
     let auth = opts.auth_for(&r.host)?;
     let cache = Cache::open(opts.cache_dir.as_deref())?;
-    let client = opts.client();
     let t = target.clone();
+    let mut session = http::Session::new(opts, &t, auth, &t.to_string())?;
     let (digest, layer, bytes, cached) = block_on(async move {
-        let (digest, layer) = fetch_chart_manifest(&client, &t, &auth).await?;
-        let (bytes, cached) = get_blob(&client, &t, &layer, &auth, &cache).await?;
+        let (digest, layer) = fetch_chart_manifest(&mut session, &t).await?;
+        let (bytes, cached) = get_blob(&mut session, &t, &layer, &cache).await?;
         Ok::<_, Error>((digest, layer, bytes, cached))
     })??;
-    let meta = chart_metadata(&bytes, &target.to_string())?;
+    // The whole chart is checked (not only Chart.yaml): its name becomes a file name.
+    let meta = crate::chart::load_bytes(&bytes, &target.to_string())?.metadata;
     Ok(Pulled {
         reference: target.to_string(),
         digest,
@@ -734,18 +725,18 @@ pub fn fetch_chart_blob(
     }
     let r = OciRef::parse(reference)?.with_tag(tag);
     let auth = opts.auth_for(&r.host)?;
-    let client = opts.client();
     let want = chart_digest.to_string();
     let t = r.clone();
+    let mut session = http::Session::new(opts, &t, auth, &t.to_string())?;
     block_on(async move {
-        let (_, layer) = fetch_chart_manifest(&client, &t, &auth).await?;
+        let (_, layer) = fetch_chart_manifest(&mut session, &t).await?;
         if layer.digest != want {
             return Err(Error::remote(format!(
                 "{t}: the tag now points at chart layer {}, not the expected {want}; refusing it (the chart was re-pushed? update the lock)",
                 layer.digest
             )));
         }
-        let (bytes, _) = get_blob(&client, &t, &layer, &auth, &cache).await?;
+        let (bytes, _) = get_blob(&mut session, &t, &layer, &cache).await?;
         Ok(bytes)
     })?
 }
@@ -768,49 +759,8 @@ pub fn login(host: &str, username: &str, password: &str, opts: &Options) -> Resu
         username: username.to_string(),
         password: password.to_string(),
     };
-    let client = opts.client();
-    let cref = probe
-        .join("kpack-login-check")?
-        .with_tag("latest")
-        .to_client_ref();
-    let h = host.to_string();
-    let oauth = a.to_oci();
-    block_on(async move {
-        // A token registry checks the credentials when handing out the token.
-        let token = client
-            .auth(&cref, &oauth, RegistryOperation::Pull)
-            .await
-            .map_err(|e| remote_error(Call::Login, &h, &h, e))?;
-        if token.is_some() {
-            return Ok(());
-        }
-        // A basic-auth registry checks them on any call: ask for one catalog entry.
-        match client.catalog(&cref, &oauth, Some(1), None).await {
-            Ok(_) => Ok(()),
-            Err(
-                e @ (OciDistributionError::UnauthorizedError { .. }
-                | OciDistributionError::AuthenticationFailure(_)),
-            ) => Err(remote_error(Call::Login, &h, &h, e)),
-            Err(OciDistributionError::RegistryError { envelope, url })
-                if envelope
-                    .errors
-                    .iter()
-                    .any(|x| x.code == OciErrorCode::Unauthorized) =>
-            {
-                Err(remote_error(
-                    Call::Login,
-                    &h,
-                    &h,
-                    OciDistributionError::RegistryError { envelope, url },
-                ))
-            }
-            Err(e @ OciDistributionError::RequestError(_)) => {
-                Err(remote_error(Call::Login, &h, &h, e))
-            }
-            // Catalog not offered or not allowed: the credentials were not refused.
-            Err(_) => Ok(()),
-        }
-    })??;
+    let mut session = http::Session::new(opts, &probe, a, host)?;
+    block_on(async move { session.login().await })??;
     let path = auth::config_path(opts.registry_config.as_deref())?;
     auth::store(&probe.host, username, password, &path)?;
     Ok(path)
@@ -829,9 +779,17 @@ pub fn logout(host: &str, opts: &Options) -> Result<(PathBuf, bool)> {
 pub fn save_pulled(pulled: &Pulled, dir: &Path, untar: bool) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
     if !untar {
-        let p = dir.join(format!("{}-{}.tgz", pulled.name, pulled.version));
-        std::fs::write(&p, &pulled.bytes).map_err(|e| Error::io(p.display(), e))?;
-        return Ok(p);
+        let file = format!("{}-{}.tgz", pulled.name, pulled.version);
+        let p = crate::confine::join(dir, &file, &format!("{}: {file}", pulled.reference))?;
+        crate::confine::check_existing(dir, &p, &pulled.reference)?;
+        // Written whole or not at all: a temporary file renamed into place.
+        let tmp = archive::temp_dir_in(dir)?;
+        let staged = tmp.join(&file);
+        let written = std::fs::write(&staged, &pulled.bytes)
+            .map_err(|e| Error::io(p.display(), e))
+            .and_then(|()| std::fs::rename(&staged, &p).map_err(|e| Error::io(p.display(), e)));
+        let _ = std::fs::remove_dir_all(&tmp);
+        return written.map(|()| p);
     }
     archive::extract_chart_tgz(&pulled.bytes, &pulled.reference, dir, &Limits::default())
 }

@@ -77,6 +77,13 @@ pub trait Target: Send + Sync {
         namespace: &str,
         installs_crds: &[Document],
     ) -> Result<Vec<ObjectRef>>;
+    /// What [`Target::resolve`] would refuse in `docs` whatever the target holds, checked
+    /// without reading or writing anything: a client dry run runs it instead, so that it
+    /// refuses what the real run would. Nothing by default (a cluster needs its API to
+    /// tell).
+    fn check_offline(&self, _docs: &[Document], _namespace: &str) -> Result<()> {
+        Ok(())
+    }
     /// Apply objects that may go in parallel (one install-order group). Returns their live state.
     fn apply(&self, docs: &[Document], opts: &ApplyOptions) -> Result<Vec<Json>>;
     /// Delete objects (already ordered by the caller); missing ones are not an error.

@@ -86,15 +86,18 @@ impl StaticPodTarget {
             state_dir,
             lock: None,
         };
-        if let LockMode::Wait(timeout) = mode {
-            fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
-            target.lock = Some(lock_dir(dir, timeout, on_wait)?);
-            target.clean_temporaries();
-        } else if dir.exists() && !dir.is_dir() {
+        // The same message for every command (creating the directory would say "File
+        // exists" instead).
+        if dir.exists() && !dir.is_dir() {
             return Err(Error::usage(format!(
                 "--static-pods {}: not a directory",
                 dir.display()
             )));
+        }
+        if let LockMode::Wait(timeout) = mode {
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+            target.lock = Some(lock_dir(dir, timeout, on_wait)?);
+            target.clean_temporaries();
         }
         Ok(target)
     }
@@ -293,6 +296,11 @@ impl Target for StaticPodTarget {
             out.push(r);
         }
         Ok(out)
+    }
+
+    fn check_offline(&self, docs: &[Document], namespace: &str) -> Result<()> {
+        // Resolving reads nothing here: it is the check itself.
+        self.resolve(docs, namespace, &[]).map(drop)
     }
 
     fn apply(&self, docs: &[Document], opts: &ApplyOptions) -> Result<Vec<Json>> {

@@ -21,6 +21,11 @@
 //!
 //! Messages are the crate's, except that values longer than 60 characters are summarised,
 //! `enum` lists up to 10 allowed values, and `anyOf`/`oneOf` failures say why each branch failed.
+//!
+//! A value that may be secret is never printed: shown as `***` when a key on its path
+//! contains `password`, `passwd`, `passphrase`, `secret`, `token`, `apikey`, `accesskey`,
+//! `privatekey` or `credential` (in any case, ignoring `-`, `_` and `.`), or when its schema
+//! (or one above it) says `"writeOnly": true`.
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, ReferencingError, ValidationError, Validator};
@@ -55,7 +60,7 @@ pub fn validate(schema: &Value, values: &Value, chart: &str) -> Result<()> {
     };
     let problems: Vec<Problem> = validator
         .iter_errors(values)
-        .map(|e| Problem::at(&e, message(&e)))
+        .map(|e| Problem::at(&e, message(&e, Some(schema))))
         .collect();
     if problems.is_empty() {
         return Ok(());
@@ -141,7 +146,7 @@ fn schema_problems(schema: &Value, draft: Draft) -> Vec<Problem> {
     let before = problems.len();
     problems.extend(
         meta.iter_errors(schema)
-            .map(|e| Problem::at(&e, message(&e))),
+            .map(|e| Problem::at(&e, message(&e, None))),
     );
     if problems.len() == before
         && let Err(e) = build(schema, draft)
@@ -154,7 +159,7 @@ fn schema_problems(schema: &Value, draft: Draft) -> Vec<Problem> {
 /// A compile error, with `$ref` problems explained.
 fn schema_error_problem(e: &ValidationError<'_>) -> Problem {
     let ValidationErrorKind::Referencing(err) = e.kind() else {
-        return Problem::at(e, message(e));
+        return Problem::at(e, message(e, None));
     };
     let message = match err {
         ReferencingError::Unretrievable { uri, .. } => format!(
@@ -252,9 +257,76 @@ fn shown(v: &Value) -> (String, bool) {
     (summary, true)
 }
 
-/// The message for one violation (without its path).
-fn message(e: &ValidationError<'_>) -> String {
-    let (instance, long) = shown(e.instance());
+/// What a hidden value is shown as.
+const HIDDEN: &str = "***";
+
+/// Words that make a value secret when a key on its path contains one (compared in lower
+/// case, without `-`, `_` and `.`): `db.password`, `apiToken`, `tls.privateKey`...
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "credential",
+];
+
+/// Whether the value of a violation must not be printed: a key on its path looks secret
+/// (see [`SECRET_WORDS`]), or the schema marks it (or a schema above it) `"writeOnly": true`.
+fn hides(e: &ValidationError<'_>, schema: &Value) -> bool {
+    let secret_key = e.instance_path().to_string().split('/').any(|key| {
+        let k: String = key
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | '.'))
+            .flat_map(char::to_lowercase)
+            .collect();
+        SECRET_WORDS.iter().any(|w| k.contains(w))
+    });
+    secret_key || write_only(schema, e.schema_path().as_str())
+}
+
+/// Whether a schema on the way along `keyword_path` (a JSON pointer into `root`, through
+/// local `$ref`s) says `"writeOnly": true`.
+fn write_only(root: &Value, keyword_path: &str) -> bool {
+    let marked = |v: &Value| v.get("writeOnly") == Some(&Value::Bool(true));
+    let mut cur = root;
+    for raw in keyword_path.split('/').skip(1) {
+        if marked(cur) {
+            return true;
+        }
+        let step = raw.replace("~1", "/").replace("~0", "~");
+        let next = if step == "$ref" {
+            cur.get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|p| root.pointer(p))
+        } else {
+            match cur {
+                Value::Object(m) => m.get(&step),
+                Value::Array(a) => step.parse::<usize>().ok().and_then(|i| a.get(i)),
+                _ => None,
+            }
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return false,
+        }
+    }
+    marked(cur)
+}
+
+/// The message for one violation (without its path). `schema`, when the instance is user
+/// values, decides which values are hidden (see [`hides`]).
+fn message(e: &ValidationError<'_>, schema: Option<&Value>) -> String {
+    let hide = schema.is_some_and(|s| hides(e, s));
+    let (instance, long) = if hide {
+        (HIDDEN.to_string(), true)
+    } else {
+        shown(e.instance())
+    };
     match e.kind() {
         ValidationErrorKind::Enum { options } => {
             let options: Vec<String> = options
@@ -276,9 +348,9 @@ fn message(e: &ValidationError<'_>) -> String {
                 .map(|sub| {
                     let path = sub.instance_path().to_string();
                     if path == here {
-                        message(sub)
+                        message(sub, schema)
                     } else {
-                        format!("{}: {}", pointer(sub), message(sub))
+                        format!("{}: {}", pointer(sub), message(sub, schema))
                     }
                 })
                 .collect();

@@ -16,6 +16,9 @@
 //!   one whole JSON object is deep-merged in.
 //! - Keys nest at most [`MAX_NESTING`] levels (counted as Helm does: the `.` separators that
 //!   are not right after `]`) and list indexes go up to [`MAX_INDEX`].
+//! - The lists that indexes create hold at most [`MAX_LIST_ELEMENTS`] elements in all, for
+//!   all the `--set` arguments of one command ([`Budget`]): `a[65536]=x` makes a list of
+//!   65,537 elements, and without a bound a long argument of them exhausts memory.
 //!
 //! Assignments are applied in order, so a later key wins and maps merge. A path that runs
 //! through a value of the wrong type replaces it (`a=1,a.b=2` gives `{a: {b: 2}}`).
@@ -33,6 +36,24 @@ use crate::{Error, Result};
 pub const MAX_NESTING: usize = 30;
 /// Largest list index accepted, as in Helm.
 pub const MAX_INDEX: usize = 65536;
+
+/// Most list elements the indexes of the `--set` family may create in one command (all its
+/// arguments together): sixteen lists of the largest index Helm accepts.
+pub const MAX_LIST_ELEMENTS: usize = 16 * (MAX_INDEX + 1);
+
+/// What is left of [`MAX_LIST_ELEMENTS`] for the `--set` arguments of one command.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    left: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            left: MAX_LIST_ELEMENTS,
+        }
+    }
+}
 
 /// Which flag an argument came from; decides how values are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +89,14 @@ impl SetKind {
 /// relative to the current directory). On error `dest` is left unchanged and the
 /// [`Kind::Values`](crate::error::Kind::Values) message names the flag, the argument, the character position and the fix.
 pub fn apply(dest: &mut Map, arg: &str, kind: SetKind) -> Result<()> {
+    apply_within(dest, arg, kind, &mut Budget::default())
+}
+
+/// [`apply`], spending `budget`: the arguments of one command share one, so that together
+/// they create at most [`MAX_LIST_ELEMENTS`] list elements. An argument over what is left
+/// is an error ([`Reason::LimitExceeded`](crate::error::Reason::LimitExceeded)) and changes
+/// nothing.
+pub fn apply_within(dest: &mut Map, arg: &str, kind: SetKind, budget: &mut Budget) -> Result<()> {
     if kind == SetKind::Json {
         let trimmed = arg.trim_start();
         if trimmed.starts_with('{') {
@@ -83,6 +112,26 @@ pub fn apply(dest: &mut Map, arg: &str, kind: SetKind) -> Result<()> {
     let assignments = Parser::new(arg, kind)
         .parse_all()
         .map_err(|e| e.into_error(arg, kind))?;
+    let needed = list_elements(&assignments);
+    if needed > budget.left {
+        let mut shown: String = arg.chars().take(100).collect();
+        if shown.len() < arg.len() {
+            shown.push('…');
+        }
+        let spent = MAX_LIST_ELEMENTS - budget.left;
+        return Err(Error::values(format!(
+            "invalid {} argument \"{shown}\": its list indexes would create {needed} list element{}{}, over the limit of {MAX_LIST_ELEMENTS} for all --set flags of a command; set long lists with a values file (-f) instead",
+            kind.flag(),
+            if needed == 1 { "" } else { "s" },
+            if spent > 0 {
+                format!(" (the arguments before it created {spent})")
+            } else {
+                String::new()
+            }
+        ))
+        .with_reason(crate::error::Reason::LimitExceeded));
+    }
+    budget.left -= needed;
     for a in assignments {
         assign(dest, &a.path, a.value);
     }
@@ -96,8 +145,24 @@ pub fn parse(arg: &str, kind: SetKind) -> Result<Map> {
     Ok(out)
 }
 
+/// The list elements `assignments` may create: for each list they index (a path up to an
+/// index), the highest index plus one. Elements that already exist are counted too: the
+/// bound is for the argument alone.
+fn list_elements(assignments: &[Assignment]) -> usize {
+    let mut lists: std::collections::HashMap<&[Seg], usize> = std::collections::HashMap::new();
+    for a in assignments {
+        for (i, seg) in a.path.iter().enumerate() {
+            if let Seg::Index(n) = seg {
+                let len = lists.entry(&a.path[..i]).or_default();
+                *len = (*len).max(n + 1);
+            }
+        }
+    }
+    lists.values().sum()
+}
+
 /// One step of a key path.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Seg {
     Key(String),
     Index(usize),
@@ -145,6 +210,9 @@ struct Parser {
     chars: Vec<char>,
     pos: usize,
     kind: SetKind,
+    /// Where a value began with `{{`: template text read as a list, the likely cause of
+    /// an error after it.
+    template_like: Option<usize>,
 }
 
 /// Where the key parser is: reading a name, or just after a `]`.
@@ -159,6 +227,7 @@ impl Parser {
             chars: arg.chars().collect(),
             pos: 0,
             kind,
+            template_like: None,
         }
     }
 
@@ -210,7 +279,20 @@ impl Parser {
     fn parse_all(mut self) -> PResult<Vec<Assignment>> {
         let mut out = Vec::new();
         while self.pos < self.chars.len() {
-            out.push(self.assignment()?);
+            match self.assignment() {
+                Ok(a) => out.push(a),
+                Err(mut e) => {
+                    if let Some(open) = self.template_like
+                        && e.pos > open
+                    {
+                        e.fix = format!(
+                            "the value at character {} starts with '{{{{': a value that starts with '{{' is a list ({{a,b}}); for text such as a template, escape the brace (\\{{{{ … }}}}) or use --set-literal",
+                            open + 1
+                        );
+                    }
+                    return Err(e);
+                }
+            }
         }
         Ok(out)
     }
@@ -366,6 +448,9 @@ impl Parser {
     /// `{x,y,...}` right after `=`; a `,` just after the `}` is consumed.
     fn list_value(&mut self) -> PResult<Value> {
         let open = self.pos;
+        if self.chars.get(open + 1) == Some(&'{') {
+            self.template_like.get_or_insert(open);
+        }
         self.pos += 1;
         let mut items = Vec::new();
         loop {
@@ -534,6 +619,17 @@ fn json_error(e: &serde_json::Error, text: &str, at: usize, flag: &str) -> Parse
         // serde_json's words for a bare word that is not true, false or null.
         message = "expected a JSON value; true, false and null are the only bare words".into();
     }
+    if let Some(at_escape) = lone_surrogate(text, offset).filter(|_| message.contains("hex escape"))
+    {
+        let escape = &text[at_escape..at_escape + 6];
+        return ParseError::new(
+            at + text[..at_escape].chars().count(),
+            format!(
+                "the value is not valid JSON ({escape} is one half of a UTF-16 surrogate pair, which a JSON string cannot hold alone)"
+            ),
+            "write the character itself, or both escapes of its pair (\\ud83d\\ude00 is 😀)",
+        );
+    }
     ParseError::new(
         at + text[..offset].chars().count(),
         format!("the value is not valid JSON ({message})"),
@@ -541,6 +637,22 @@ fn json_error(e: &serde_json::Error, text: &str, at: usize, flag: &str) -> Parse
             "JSON strings need double quotes, as in {flag} 'name=\"text\"' (quote the argument for the shell); use --set-string for plain text"
         ),
     )
+}
+
+/// Where the last `\\uXXXX` escape of a UTF-16 surrogate (D800 to DFFF) that starts at or
+/// before byte `upto` starts in `text` (serde_json points into the escape it refuses).
+fn lone_surrogate(text: &str, upto: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(5).min(upto + 1))
+        .rev()
+        .find(|&i| {
+            b[i] == b'\\'
+                && b[i + 1] == b'u'
+                && b[i + 2].eq_ignore_ascii_case(&b'd')
+                && matches!(b[i + 3].to_ascii_lowercase(), b'8'..=b'9' | b'a'..=b'f')
+                && b[i + 4].is_ascii_hexdigit()
+                && b[i + 5].is_ascii_hexdigit()
+        })
 }
 
 /// JSON numbers as Helm holds them: `encoding/json` decodes every number into a float64.

@@ -57,6 +57,8 @@ impl ValueOptions {
             let m = parse_values_text(&text, &name)?;
             super::merge::merge_maps(&mut base, m);
         }
+        // Every --set flag of the command spends one bound on the list elements they create.
+        let mut budget = set::Budget::default();
         for (args, kind) in [
             (&self.set_json, SetKind::Json),
             (&self.set, SetKind::Auto),
@@ -65,7 +67,7 @@ impl ValueOptions {
             (&self.set_literal, SetKind::Literal),
         ] {
             for a in args {
-                set::apply(&mut base, a, kind)?;
+                set::apply_within(&mut base, a, kind, &mut budget)?;
             }
         }
         Ok(base)
