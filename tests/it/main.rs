@@ -22,5 +22,6 @@ mod real_cluster_cli;
 mod real_cluster_diff;
 mod real_cluster_faults;
 mod render;
+mod repo;
 mod staticpod;
 mod yaml_fast;
