@@ -54,7 +54,7 @@ impl From<oci::Options> for Options {
         Options {
             repos: repo::Options {
                 cache_dir: registry.cache_dir.clone(),
-                config: None,
+                ..Default::default()
             },
             registry,
             ..Default::default()

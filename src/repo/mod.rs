@@ -16,7 +16,9 @@ pub mod http;
 pub mod index;
 pub mod search;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 pub use cache::RepoCache;
 pub use config::{Entry, RepoFile};
@@ -35,6 +37,27 @@ pub struct Options {
     /// The cache root (default: [`crate::oci::cache::default_dir`]); indexes are kept in
     /// its `repository/` directory, archives in its blob store.
     pub cache_dir: Option<PathBuf>,
+    /// Indexes already downloaded with these options (clones share it), so that a chart
+    /// with several dependencies on one repository downloads its index once.
+    pub seen: Seen,
+}
+
+/// Listings downloaded during one operation, by repository (see [`Options::seen`]).
+#[derive(Debug, Clone, Default)]
+pub struct Seen(Arc<Mutex<HashMap<String, Arc<Listing>>>>);
+
+impl Seen {
+    fn get(&self, key: &str) -> Option<Arc<Listing>> {
+        self.0.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: String, l: Listing) -> Arc<Listing> {
+        let l = Arc::new(l);
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(key, l.clone());
+        }
+        l
+    }
 }
 
 impl Options {
@@ -340,27 +363,38 @@ impl Repo {
     }
 
     /// Its listing: a configured repository's from the cache (downloaded afresh first when
-    /// `refresh`), a URL's downloaded now.
-    pub fn listing(&self, refresh_index: bool, opts: &Options) -> Result<Listing> {
-        match self {
+    /// `refresh_index`), a URL's downloaded now; either at most once per [`Options::seen`].
+    pub fn listing(&self, refresh_index: bool, opts: &Options) -> Result<Arc<Listing>> {
+        let key = match self {
+            Repo::Named(e) => format!("name:{}", e.name),
+            Repo::Url { url, .. } => format!("url:{url}"),
+        };
+        if let Some(l) = opts.seen.get(&key) {
+            return Ok(l);
+        }
+        let listing = match self {
             Repo::Named(e) => {
                 let cache = opts.cache()?;
-                if refresh_index {
-                    return refresh(e, &cache).map(|(_, l)| l);
-                }
-                match cache.load(&e.name) {
-                    Err(err) if err.reason() == Some(Reason::NotFound) => {
-                        refresh(e, &cache).map(|(_, l)| l)
+                let cached = if refresh_index {
+                    None
+                } else {
+                    match cache.load(&e.name) {
+                        Ok(l) => Some(l),
+                        Err(err) if err.reason() == Some(Reason::NotFound) => None,
+                        Err(err) => return Err(err),
                     }
-                    other => other,
+                };
+                match cached {
+                    Some(l) => l,
+                    None => refresh(e, &cache)?.1,
                 }
             }
             Repo::Url { url, transport } => {
-                let (_, parsed) =
-                    fetch_index(url, transport, &format!("repository {}", http::redact(url)))?;
-                Ok(parsed.index.listing())
+                let what = format!("repository {}", http::redact(url));
+                fetch_index(url, transport, &what)?.1.index.listing()
             }
-        }
+        };
+        Ok(opts.seen.put(key, listing))
     }
 
     /// Find chart `chart` at `version` (see [`index::pick`]).
@@ -504,16 +538,16 @@ impl Located {
             }
         })?;
         let digest = crate::oci::cache::sha256_digest(&got.bytes);
-        if let Some(d) = &want {
-            if *d != digest {
-                return Err(Error::remote(format!(
-                    "digest mismatch for {what} ({}): the index says {d}, the archive is {digest}; refusing it (the archive was replaced after the index was made, or was tampered with)",
-                    got.url
-                ))
-                .with_reason(Reason::Conflict));
-            }
-            blobs.put(&digest, &got.bytes)?;
+        if let Some(d) = &want
+            && *d != digest
+        {
+            return Err(Error::remote(format!(
+                "digest mismatch for {what} ({}): the index says {d}, the archive is {digest}; refusing it (the archive was replaced after the index was made, or was tampered with)",
+                got.url
+            ))
+            .with_reason(Reason::Conflict));
         }
+        blobs.put(&digest, &got.bytes)?;
         Ok(Downloaded {
             bytes: got.bytes,
             digest,
