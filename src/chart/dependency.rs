@@ -1,8 +1,9 @@
 //! Chart dependencies: `kpack dependency update | build | list` and `Chart.lock`.
 //!
 //! `update` resolves each `Chart.yaml` dependency's version range against its repository
-//! (`file://DIR`, relative to the chart, or `oci://HOST/REPO`, where the chart is
-//! `REPO/NAME`), fetches the chosen versions as archives into `charts/NAME-VERSION.tgz` and
+//! (`file://DIR`, relative to the chart; `oci://HOST/REPO`, where the chart is
+//! `REPO/NAME`; a chart repository, `https://HOST/PATH` or a configured one as `@NAME` or
+//! `alias:NAME`, whose index gives the archive and its digest), fetches the chosen versions as archives into `charts/NAME-VERSION.tgz` and
 //! writes `Chart.lock` with the name, version, repository and sha256 digest of each.
 //! `build` restores exactly what the lock says, refusing anything whose digest differs;
 //! `list` reports what `charts/` holds for each dependency. Dependencies without a
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Limits};
 use crate::chart::Metadata;
-use crate::oci::{self, cache};
+use crate::oci::cache;
 use crate::source::Repository;
 use crate::version::{self, Version};
 use crate::{Error, Result};
@@ -175,7 +176,7 @@ fn write_lock(chart_dir: &Path, lock: &Lock) -> Result<PathBuf> {
 fn resolve_one(
     chart_dir: &Path,
     dep: &crate::chart::Dependency,
-    opts: &oci::Options,
+    opts: &crate::source::Options,
 ) -> Result<Option<(Locked, Vec<u8>)>> {
     let repo = dep.repository.trim();
     if repo.is_empty() {
@@ -215,7 +216,7 @@ fn local_version(charts: &Path, name: &str) -> Result<String> {
         return Ok(v);
     }
     Err(Error::chart(format!(
-        "dependency {name:?} has no repository and is not in {}: add `repository: oci://HOST/REPO` or `file://PATH` to it in Chart.yaml, or put the chart in {}",
+        "dependency {name:?} has no repository and is not in {}: add `repository: https://HOST/PATH`, `@NAME`, `oci://HOST/REPO` or `file://PATH` to it in Chart.yaml, or put the chart in {}",
         charts.display(),
         charts.join(name).display()
     )))
@@ -256,7 +257,7 @@ fn write_archive(charts: &Path, locked: &Locked, bytes: &[u8]) -> Result<PathBuf
 /// Resolve every dependency of the chart at `chart_dir`, fetch them into `charts/` (older
 /// versions fetched before are removed) and write `Chart.lock`. Nothing in `charts/` changes
 /// unless every dependency resolves.
-pub fn update(chart_dir: &Path, opts: &oci::Options) -> Result<Vec<Fetched>> {
+pub fn update(chart_dir: &Path, opts: &crate::source::Options) -> Result<Vec<Fetched>> {
     let meta = read_metadata(chart_dir)?;
     let charts = chart_dir.join("charts");
     let mut resolved = Vec::new();
@@ -325,7 +326,7 @@ pub fn update(chart_dir: &Path, opts: &oci::Options) -> Result<Vec<Fetched>> {
 /// Restore `charts/` to exactly what `Chart.lock` says: every archive must have the locked
 /// digest. Archives already present with that digest are kept; others are fetched (from the
 /// cache when possible) and checked. Refuses a lock that is out of sync with `Chart.yaml`.
-pub fn build(chart_dir: &Path, opts: &oci::Options) -> Result<Vec<Fetched>> {
+pub fn build(chart_dir: &Path, opts: &crate::source::Options) -> Result<Vec<Fetched>> {
     let meta = read_metadata(chart_dir)?;
     let lock_path = chart_dir.join(LOCK_FILE);
     let Some(lock) = read_lock(chart_dir)? else {
@@ -490,12 +491,14 @@ mod tests {
         write(dir, "templates/cm.yaml", "kind: ConfigMap\n");
     }
 
-    fn opts(tmp: &Path) -> oci::Options {
-        oci::Options {
+    fn opts(tmp: &Path) -> crate::source::Options {
+        let mut o = crate::source::Options::from(crate::oci::Options {
             cache_dir: Some(tmp.join("cache")),
             registry_config: Some(tmp.join("docker.json")),
             ..Default::default()
-        }
+        });
+        o.repos.config = Some(tmp.join("repositories.yaml"));
+        o
     }
 
     #[test]
@@ -598,7 +601,7 @@ mod tests {
             &t.join("app"),
             "app",
             "0.1.0",
-            "dependencies:\n- name: sub\n  version: 1.0.0\n  repository: https://charts.example.com\n",
+            "dependencies:\n- name: sub\n  version: 1.0.0\n  repository: ftp://charts.example.com\n",
         );
         let e = update(&t.join("app"), &opts(t)).unwrap_err().to_string();
         assert!(e.contains("not supported"), "{e}");

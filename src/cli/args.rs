@@ -145,21 +145,124 @@ impl RenderArgs {
     }
 }
 
-/// Where a chart comes from: a directory, a `.tgz` archive, or `oci://HOST/REPO/NAME` with
-/// `--version` and the registry flags.
+/// TLS and credential flags for chart repositories (`--repo URL`, `repo add`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RepoTlsArgs {
+    /// Verify the repository's certificate with this CA bundle (PEM) instead of the system's.
+    #[arg(long = "ca-file", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate (PEM) to identify to the repository with.
+    #[arg(long = "cert-file", value_name = "FILE", requires = "key_file")]
+    pub cert_file: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long = "key-file", value_name = "FILE", requires = "cert_file")]
+    pub key_file: Option<PathBuf>,
+    /// Send the user name and password to chart URLs on other hosts too.
+    #[arg(long = "pass-credentials")]
+    pub pass_credentials: bool,
+}
+
+impl RepoTlsArgs {
+    /// The transport these flags and the credentials describe.
+    pub fn transport(
+        &self,
+        username: Option<&str>,
+        password: Option<&str>,
+        insecure: bool,
+    ) -> kpack::repo::Transport {
+        kpack::repo::Transport {
+            username: username.unwrap_or_default().to_string(),
+            password: password.unwrap_or_default().to_string(),
+            cert_file: self.cert_file.clone(),
+            key_file: self.key_file.clone(),
+            ca_file: self.ca_file.clone(),
+            insecure_skip_tls_verify: insecure,
+            pass_credentials_all: self.pass_credentials,
+        }
+    }
+
+    /// Whether any of these flags was given.
+    pub fn any(&self) -> bool {
+        self.ca_file.is_some() || self.cert_file.is_some() || self.pass_credentials
+    }
+}
+
+/// Where a chart comes from: a directory, a `.tgz` archive, `REPO/CHART`, a chart name with
+/// `--repo URL`, a chart URL, or `oci://HOST/REPO/NAME`, with `--version`, `--devel`,
+/// `--verify` and the registry and repository flags.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ChartSourceArgs {
-    /// Chart version or SemVer range, for oci:// references (default: the highest version).
+    /// Chart version or SemVer range, for repository and oci:// charts (default: the newest
+    /// stable version).
     #[arg(long = "version", value_name = "VERSION")]
     pub version: Option<String>,
+    /// Without --version, take the newest version even if it is a prerelease.
+    #[arg(long)]
+    pub devel: bool,
+    /// Take the chart from the repository at this URL (the chart argument is then its name).
+    #[arg(long = "repo", value_name = "URL")]
+    pub repo: Option<String>,
+    /// Check the chart's provenance file (.prov) against --keyring before using it.
+    #[arg(long)]
+    pub verify: bool,
+    /// Public keyring for --verify (default: ~/.gnupg/pubring.gpg).
+    #[arg(long, value_name = "FILE")]
+    pub keyring: Option<PathBuf>,
     #[command(flatten)]
     pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub repo_tls: RepoTlsArgs,
 }
 
 impl ChartSourceArgs {
-    /// Load `chart` (a path or an oci:// reference).
+    /// The flags as library options.
+    pub fn options(&self) -> Result<kpack::source::Options> {
+        let registry = self.registry.options();
+        let explicit = self.registry.username.is_some()
+            || self.registry.insecure_skip_tls_verify
+            || self.repo_tls.any();
+        Ok(kpack::source::Options {
+            repos: kpack::repo::Options::default(),
+            transport: explicit.then(|| {
+                self.repo_tls.transport(
+                    self.registry.username.as_deref(),
+                    self.registry.password.as_deref(),
+                    self.registry.insecure_skip_tls_verify,
+                )
+            }),
+            devel: self.devel,
+            refresh: false,
+            fetch_provenance: false,
+            verify: if self.verify {
+                Some(match &self.keyring {
+                    Some(k) => k.clone(),
+                    None => kpack::provenance::default_keyring()?,
+                })
+            } else {
+                None
+            },
+            registry,
+        })
+    }
+
+    /// The chart argument as a source.
+    pub fn source(&self, chart: &str) -> Result<kpack::source::Source> {
+        kpack::source::Source::parse_with(chart, self.repo.as_deref())
+    }
+
+    /// Load `chart` (see [`kpack::source::Source`]); with --verify, say who signed it on
+    /// standard error.
     pub fn load(&self, chart: &str) -> Result<kpack::chart::Chart> {
-        kpack::source::load(chart, self.version.as_deref(), &self.registry.options())
+        let loaded = self
+            .source(chart)?
+            .load(self.version.as_deref(), &self.options()?)?;
+        if let Some(v) = &loaded.verified {
+            super::output::note(&format!(
+                "Verified {}: signed by {} (key {})",
+                v.file_name, v.signed_by, v.fingerprint
+            ));
+        }
+        Ok(loaded.chart)
     }
 }
 

@@ -30,8 +30,19 @@ pub struct ChartArgs {
     /// Chart directory.
     #[arg(default_value = ".")]
     pub chart: PathBuf,
+    /// Use the cached indexes of configured repositories instead of downloading them afresh.
+    #[arg(long = "skip-refresh")]
+    pub skip_refresh: bool,
     #[command(flatten)]
     pub registry: RegistryArgs,
+}
+
+impl ChartArgs {
+    fn options(&self, refresh: bool) -> kpack::source::Options {
+        let mut o = kpack::source::Options::from(self.registry.options());
+        o.refresh = refresh && !self.skip_refresh;
+        o
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,7 +74,7 @@ fn report(fetched: &[Fetched], verb: &str) {
 pub fn run(a: Args) -> Result<()> {
     match a.command {
         Command::Update(c) => {
-            let fetched = dependency::update(&c.chart, &c.registry.options())?;
+            let fetched = dependency::update(&c.chart, &c.options(true))?;
             report(&fetched, "fetched");
             println!(
                 "Saved {} dependencies; wrote {}",
@@ -72,7 +83,7 @@ pub fn run(a: Args) -> Result<()> {
             );
         }
         Command::Build(c) => {
-            let fetched = dependency::build(&c.chart, &c.registry.options())?;
+            let fetched = dependency::build(&c.chart, &c.options(false))?;
             report(&fetched, "restored");
         }
         Command::List(l) => {

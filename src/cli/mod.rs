@@ -17,12 +17,15 @@ pub mod pull;
 pub mod push;
 pub mod recover;
 pub mod registry;
+pub mod repo;
 pub mod rollback;
+pub mod search;
 pub mod show;
 pub mod status;
 pub mod template;
 pub mod uninstall;
 pub mod upgrade;
+pub mod verify;
 pub mod version;
 
 use clap::{Args, Parser, Subcommand};
@@ -113,13 +116,19 @@ pub enum Command {
     Package(package::Args),
     /// Push a chart archive to an OCI registry.
     Push(push::Args),
-    /// Download a chart from an OCI registry.
+    /// Download a chart from a repository, a URL or an OCI registry.
     Pull(pull::Args),
     /// Log in to or out of an OCI registry.
     Registry(registry::Args),
     /// Manage a chart's dependencies (update, build, list).
     #[command(alias = "dep", alias = "dependencies")]
     Dependency(dependency::Args),
+    /// Manage chart repositories (add, list, update, remove, index).
+    Repo(repo::Args),
+    /// Search the configured chart repositories.
+    Search(search::Args),
+    /// Check a chart archive against its provenance file.
+    Verify(verify::Args),
 }
 
 /// Run a parsed command line.
@@ -146,6 +155,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Pull(a) => pull::run(a),
         Command::Registry(a) => registry::run(a),
         Command::Dependency(a) => dependency::run(a),
+        Command::Repo(a) => repo::run(a),
+        Command::Search(a) => search::run(a),
+        Command::Verify(a) => verify::run(a),
     }
 }
 

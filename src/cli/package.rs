@@ -1,10 +1,12 @@
-//! `kpack package CHART... [-d DIR] [--version V] [--app-version V] [-u]`: write
-//! reproducible `NAME-VERSION.tgz` archives of chart directories.
+//! `kpack package CHART... [-d DIR] [--version V] [--app-version V] [-u] [--sign --key
+//! NAME --keyring FILE]`: write reproducible `NAME-VERSION.tgz` archives of chart
+//! directories, and with `--sign` their Helm-compatible provenance files (`.tgz.prov`).
 
 use std::path::PathBuf;
 
 use kpack::action::package::{self, PackageOptions};
 use kpack::chart::dependency;
+use kpack::provenance;
 use kpack::{Error, Result};
 
 use super::args::RegistryArgs;
@@ -26,6 +28,19 @@ pub struct Args {
     /// Run `dependency update` before packaging.
     #[arg(short = 'u', long = "dependency-update")]
     pub dependency_update: bool,
+    /// Sign the archive: write NAME-VERSION.tgz.prov beside it (Helm's provenance format).
+    #[arg(long, requires = "key")]
+    pub sign: bool,
+    /// With --sign: the signing key, by (part of) its user id.
+    #[arg(long, value_name = "NAME")]
+    pub key: Option<String>,
+    /// With --sign: keyring holding the secret key (default: ~/.gnupg/pubring.gpg, as Helm).
+    #[arg(long, value_name = "FILE")]
+    pub keyring: Option<PathBuf>,
+    /// With --sign: file holding the key's passphrase (- for standard input; else
+    /// $KPACK_KEY_PASSPHRASE).
+    #[arg(long = "passphrase-file", value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }
@@ -36,6 +51,15 @@ pub fn run(a: Args) -> Result<()> {
         app_version: a.app_version.clone(),
     };
     std::fs::create_dir_all(&a.destination).map_err(|e| Error::io(a.destination.display(), e))?;
+    let passphrase = match &a.passphrase_file {
+        Some(f) if a.sign => Some(provenance::read_passphrase(f)?),
+        _ => std::env::var(provenance::PASSPHRASE_ENV).ok(),
+    };
+    let keyring = match &a.keyring {
+        Some(k) => k.clone(),
+        None if a.sign => provenance::default_keyring()?,
+        None => PathBuf::new(),
+    };
     for dir in &a.charts {
         if !dir.is_dir() {
             return Err(Error::usage(format!(
@@ -44,7 +68,9 @@ pub fn run(a: Args) -> Result<()> {
             )));
         }
         if a.dependency_update {
-            dependency::update(dir, &a.registry.options())?;
+            let mut o = kpack::source::Options::from(a.registry.options());
+            o.refresh = true;
+            dependency::update(dir, &o)?;
         }
         let missing: Vec<String> = dependency::list(dir)?
             .into_iter()
@@ -66,6 +92,21 @@ pub fn run(a: Args) -> Result<()> {
             "Successfully packaged chart and saved it to: {}",
             out.display()
         );
+        if a.sign {
+            let file_name = p.file_name();
+            let meta = kpack::repo::index::archive_metadata(&p.bytes, &out.display().to_string())?;
+            let prov = provenance::sign(
+                &p.bytes,
+                &file_name,
+                &meta,
+                &keyring,
+                a.key.as_deref().unwrap_or_default(),
+                passphrase.as_deref(),
+            )?;
+            let prov_path = a.destination.join(format!("{file_name}.prov"));
+            std::fs::write(&prov_path, prov).map_err(|e| Error::io(prov_path.display(), e))?;
+            println!("Signed it: {}", prov_path.display());
+        }
     }
     Ok(())
 }

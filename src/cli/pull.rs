@@ -1,34 +1,55 @@
-//! `kpack pull oci://HOST/REPO/NAME [--version V] [--untar] [-d DIR]`: download a chart
-//! (through the verified local cache) as an archive or unpacked.
+//! `kpack pull CHART [--version V] [--untar] [-d DIR] [--prov] [--verify]`: download a
+//! chart (`REPO/CHART`, a name with `--repo URL`, a chart URL or `oci://HOST/REPO/NAME`)
+//! as an archive or unpacked, through the verified local cache.
 
 use std::path::PathBuf;
 
-use kpack::{Result, oci};
+use kpack::Result;
 
-use super::args::RegistryArgs;
+use super::args::ChartSourceArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The chart: oci://HOST[:PORT]/REPO/NAME (optionally :TAG or @sha256:DIGEST).
+    /// The chart: REPO/CHART, a chart name with --repo URL, an http(s):// archive URL, or
+    /// oci://HOST[:PORT]/REPO/NAME (optionally :TAG or @sha256:DIGEST).
     pub chart: String,
-    /// Version or range (e.g. 1.2.3, ^1.2); default: the highest stable version.
-    #[arg(long)]
-    pub version: Option<String>,
+    #[command(flatten)]
+    pub source: ChartSourceArgs,
     /// Unpack the chart instead of saving the archive.
     #[arg(long)]
     pub untar: bool,
     /// Directory to write to.
     #[arg(short = 'd', long = "destination", default_value = ".")]
     pub destination: PathBuf,
-    #[command(flatten)]
-    pub registry: RegistryArgs,
+    /// Also save the provenance file (.prov) beside the archive.
+    #[arg(long)]
+    pub prov: bool,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let pulled = oci::pull(&a.chart, a.version.as_deref(), &a.registry.options())?;
-    let path = oci::save_pulled(&pulled, &a.destination, a.untar)?;
-    println!("Pulled: {}", pulled.reference);
-    println!("Digest: {}", pulled.digest);
+    let mut opts = a.source.options()?;
+    let want_prov = a.prov && !a.untar;
+    if want_prov && opts.verify.is_none() {
+        opts.fetch_provenance = true;
+    }
+    let archive = a
+        .source
+        .source(&a.chart)?
+        .fetch(a.source.version.as_deref(), &opts)?;
+    let path = archive.save(&a.destination, a.untar, want_prov)?;
+    if let Some(v) = &archive.verified {
+        println!("Signed by: {}", v.signed_by);
+        println!("Using Key With Fingerprint: {}", v.fingerprint);
+        println!("Chart Hash Verified: {}", v.file_hash);
+    }
+    println!("Pulled: {}", archive.origin);
+    println!(
+        "Digest: {}",
+        archive
+            .manifest_digest
+            .as_deref()
+            .unwrap_or(archive.digest.as_str())
+    );
     println!("Saved: {}", path.display());
     Ok(())
 }

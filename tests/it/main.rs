@@ -28,6 +28,7 @@ mod real_cluster_cli;
 mod real_cluster_diff;
 mod real_cluster_faults;
 mod render;
+mod repo;
 mod sprig_parity;
 mod staticpod;
 mod yaml_fast;

@@ -35,7 +35,7 @@ fn dependency_update_and_build_from_oci_and_file() {
         ["missing", "missing"]
     );
 
-    let fetched = dependency::update(&app, &opts).unwrap();
+    let fetched = dependency::update(&app, &opts.clone().into()).unwrap();
     assert_eq!(fetched[0].locked.version, "1.1.0");
     assert_eq!(fetched[1].locked.version, "0.3.0");
     let db = std::fs::read(app.join("charts/db-1.1.0.tgz")).unwrap();
@@ -62,7 +62,7 @@ fn dependency_update_and_build_from_oci_and_file() {
     // A newer 1.x appears: build still restores exactly the locked 1.1.0.
     oci::push(&chart_tgz("db", "1.5.0"), "t", &reg.url("deps"), &opts).unwrap();
     std::fs::remove_dir_all(app.join("charts")).unwrap();
-    let built = dependency::build(&app, &opts).unwrap();
+    let built = dependency::build(&app, &opts.clone().into()).unwrap();
     assert_eq!(built[0].locked.version, "1.1.0");
     assert_eq!(std::fs::read(app.join("charts/db-1.1.0.tgz")).unwrap(), db);
 
@@ -70,7 +70,7 @@ fn dependency_update_and_build_from_oci_and_file() {
     std::fs::remove_dir_all(app.join("charts")).unwrap();
     let blob = reg.blob_file(&fetched[0].locked.digest);
     std::fs::write(&blob, b"garbage").unwrap();
-    dependency::build(&app, &opts).unwrap();
+    dependency::build(&app, &opts.clone().into()).unwrap();
     assert_eq!(std::fs::read(app.join("charts/db-1.1.0.tgz")).unwrap(), db);
 
     // With a fresh cache the tampered registry blob is refused.
@@ -79,14 +79,16 @@ fn dependency_update_and_build_from_oci_and_file() {
         cache_dir: Some(t.join("fresh-cache")),
         ..opts.clone()
     };
-    let e = dependency::build(&app, &fresh).unwrap_err().to_string();
+    let e = dependency::build(&app, &fresh.clone().into())
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("\"db\"") && e.to_lowercase().contains("digest"),
         "{e}"
     );
 
     // update moves to the newest matching version and rewrites the lock.
-    let fetched = dependency::update(&app, &fresh.clone()).unwrap_or_else(|e| {
+    let fetched = dependency::update(&app, &fresh.clone().into()).unwrap_or_else(|e| {
         // The tampered 1.1.0 blob is no longer wanted: 1.5.0 is fetched instead.
         panic!("update after a newer push: {e}")
     });

@@ -7,5 +7,6 @@ pub mod golden;
 pub mod k8s;
 pub mod kubelet;
 pub mod memtarget;
+pub mod nginx;
 pub mod pki;
 pub mod registry;
