@@ -206,8 +206,10 @@ impl Watchdog {
             g.clear();
             g.extend_from_slice(input);
         }
-        self.started
-            .store(self.epoch.elapsed().as_millis() as u64 + 1, Ordering::Relaxed);
+        self.started.store(
+            self.epoch.elapsed().as_millis() as u64 + 1,
+            Ordering::Relaxed,
+        );
     }
 
     fn end(&self) {

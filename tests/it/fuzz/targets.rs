@@ -14,7 +14,10 @@ fn bytes(items: &[&str]) -> Vec<Vec<u8>> {
 
 /// An error message kpack prints must not carry terminal control characters.
 fn printable(msg: &str) -> Result<(), String> {
-    match msg.chars().find(|c| c.is_control() && *c != '\n' && *c != '\t') {
+    match msg
+        .chars()
+        .find(|c| c.is_control() && *c != '\n' && *c != '\t')
+    {
         Some(c) => Err(format!(
             "the message holds control character U+{:04X}: {msg:?}",
             c as u32
@@ -103,8 +106,8 @@ fn set_family() {
         name: "set",
         seeds: bytes(&seeds),
         tokens: bytes(&[
-            "=", ",", ".", "[", "]", "{", "}", "\\", "[65536]", "[0]", "[99999]", "null",
-            "true", "\"", "{\"a\":", "[1,2]", "\\ud800", "=1", "a", "[-1]", "\u{1b}",
+            "=", ",", ".", "[", "]", "{", "}", "\\", "[65536]", "[0]", "[99999]", "null", "true",
+            "\"", "{\"a\":", "[1,2]", "\\ud800", "=1", "a", "[-1]", "\u{1b}",
         ]),
         prepare: identity,
         max_len: 4096,
@@ -141,9 +144,30 @@ fn values_loader() {
         name: "values",
         seeds,
         tokens: bytes(&[
-            "&a ", "*a", "<<: ", "- ", ": ", "\n  ", "\n", "!!binary ", "!!str ", "{", "[",
-            "'", "\"", "---\n", "? ", "|\n", "~", "0x1F", "1e400", ".inf", "\t", "%YAML 1.1\n",
-            "\u{0}", "\u{feff}",
+            "&a ",
+            "*a",
+            "<<: ",
+            "- ",
+            ": ",
+            "\n  ",
+            "\n",
+            "!!binary ",
+            "!!str ",
+            "{",
+            "[",
+            "'",
+            "\"",
+            "---\n",
+            "? ",
+            "|\n",
+            "~",
+            "0x1F",
+            "1e400",
+            ".inf",
+            "\t",
+            "%YAML 1.1\n",
+            "\u{0}",
+            "\u{feff}",
         ]),
         prepare: identity,
         max_len: 64 << 10,
@@ -175,11 +199,7 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 /// Inputs are tar streams (mutated where the structure is), compressed here; one in
 /// eight is passed as it is (mutated gzip).
 fn prepare_archive(input: Vec<u8>, rng: &mut Rng) -> Vec<u8> {
-    if rng.chance(8) {
-        input
-    } else {
-        gzip(&input)
-    }
+    if rng.chance(8) { input } else { gzip(&input) }
 }
 
 fn check_archive(input: &[u8]) -> Result<(), String> {
@@ -213,7 +233,10 @@ fn chart_archive_loader() {
                     "charts/cache/Chart.yaml",
                     b"apiVersion: v2\nname: cache\nversion: 2.0.0\n",
                 ),
-                ("charts/cache/charts/x/Chart.yaml", b"apiVersion: v2\nname: x\nversion: 0.0.1\n"),
+                (
+                    "charts/cache/charts/x/Chart.yaml",
+                    b"apiVersion: v2\nname: x\nversion: 0.0.1\n",
+                ),
                 (".helmignore", b"*.bak\n"),
             ],
         ),
@@ -363,7 +386,9 @@ const PIECES: &[&str] = &[
 /// as a character of text).
 fn prepare_template(input: Vec<u8>, _: &mut Rng) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len() * 8);
-    out.extend_from_slice(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fuzz\ndata:\n  v: |\n    ");
+    out.extend_from_slice(
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fuzz\ndata:\n  v: |\n    ",
+    );
     let mut loops = 0;
     for b in input {
         if b % 8 == 7 {
@@ -378,7 +403,7 @@ fn prepare_template(input: Vec<u8>, _: &mut Rng) -> Vec<u8> {
             }
             loops += 1;
         } else if piece == "{% endfor %}" {
-            loops = (loops as i32 - 1).max(0);
+            loops = (loops - 1).max(0);
         }
         out.extend_from_slice(piece.as_bytes());
     }
@@ -442,7 +467,11 @@ fn check_template(input: &[u8]) -> Result<(), String> {
 #[test]
 fn jinja_engine() {
     let seeds: Vec<Vec<u8>> = (0..8u8)
-        .map(|i| (0..24u8).map(|j| j.wrapping_mul(8).wrapping_add(i * 8)).collect())
+        .map(|i| {
+            (0..24u8)
+                .map(|j| j.wrapping_mul(8).wrapping_add(i * 8))
+                .collect()
+        })
         .collect();
     fuzz(Target {
         name: "jinja",
