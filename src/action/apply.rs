@@ -57,6 +57,9 @@ pub struct OperationOptions {
     pub description: Option<String>,
     /// How many objects of one install-order group are applied at once (`--concurrency`).
     pub concurrency: usize,
+    /// Apply every object, also those unchanged since the last revision and untouched on
+    /// the target (`--apply-all`); by default these are skipped (see [`Session::deploy`]).
+    pub apply_all: bool,
 }
 
 /// Objects of one group applied at once unless `--concurrency` says otherwise.
@@ -74,6 +77,7 @@ impl Default for OperationOptions {
             history_max: DEFAULT_HISTORY_MAX,
             description: None,
             concurrency: DEFAULT_CONCURRENCY,
+            apply_all: false,
         }
     }
 }
@@ -102,6 +106,9 @@ pub enum Action {
     Update,
     /// Applied (created or updated; a real run does not ask which).
     Apply,
+    /// Not applied: the same as in the last revision, and the target still holds it as
+    /// kpack applied it.
+    Unchanged,
     /// Deleted.
     Delete,
     /// Left in place although the release no longer has it, and why.
@@ -114,6 +121,7 @@ impl std::fmt::Display for Action {
             Action::Create => f.write_str("create"),
             Action::Update => f.write_str("update"),
             Action::Apply => f.write_str("apply"),
+            Action::Unchanged => f.write_str("unchanged"),
             Action::Delete => f.write_str("delete"),
             Action::Keep(why) => write!(f, "keep ({why})"),
         }
@@ -310,6 +318,47 @@ pub fn on_target(history_: &[Release]) -> Result<Vec<Document>> {
     Ok(out)
 }
 
+/// What the revisions that may have left objects on the target (those of [`on_target`])
+/// applied, by object ([`object_key`]): `Some(object)` when every one of them that has the
+/// object has it identical, `None` when they differ (a failed or interrupted revision may
+/// have applied either).
+pub type LastApplied = std::collections::HashMap<String, Option<Json>>;
+
+/// The key of a document in [`LastApplied`]: apiVersion, kind, namespace (as written) and
+/// name.
+pub fn object_key(d: &Document) -> String {
+    format!(
+        "{}\n{}\n{}\n{}",
+        d.api_version(),
+        d.kind(),
+        d.namespace().unwrap_or(""),
+        d.name()
+    )
+}
+
+/// See [`LastApplied`].
+pub fn last_applied(history_: &[Release]) -> Result<LastApplied> {
+    let from = history::last_deployed(history_)
+        .map(|r| r.revision)
+        .unwrap_or(0);
+    let mut out = LastApplied::new();
+    for r in history_.iter().filter(|r| r.revision >= from) {
+        for d in parse_manifest(&r.manifest)? {
+            match out.entry(object_key(&d)) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(Some(d.object));
+                }
+                std::collections::hash_map::Entry::Occupied(mut e) => {
+                    if e.get().as_ref() != Some(&d.object) {
+                        e.insert(None);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Resolve documents to references on `target`, pairing them.
 pub(crate) fn resolve(
     target: &dyn Target,
@@ -365,6 +414,9 @@ pub(crate) struct Deploy<'d> {
     pub hooks: &'d [Document],
     /// Objects earlier revisions may have left; those not in `objects` are pruned.
     pub previous: &'d [Document],
+    /// What those revisions applied: objects identical there and in sync on the target are
+    /// not applied again (unless `--apply-all`).
+    pub last_applied: &'d LastApplied,
     /// Hooks run before and after.
     pub pre: HookEvent,
     /// See `pre`.
@@ -381,6 +433,8 @@ pub(crate) struct Session<'a> {
     pub progress: &'a mut dyn FnMut(&Event),
     pub changes: Vec<Change>,
     pub notices: Vec<String>,
+    /// The live state of the objects last asked about (see [`Session::live`]).
+    live: Option<(Vec<ObjectRef>, Vec<Option<Json>>)>,
 }
 
 impl<'a> Session<'a> {
@@ -402,6 +456,7 @@ impl<'a> Session<'a> {
             progress,
             changes: Vec::new(),
             notices: Vec::new(),
+            live: None,
         })
     }
 
@@ -468,15 +523,33 @@ impl<'a> Session<'a> {
         out
     }
 
+    /// The live state of `refs` ([`Target::existing`]), asked once: the ownership check and
+    /// the search for unchanged objects share it. [`Session::forget_live`] drops it.
+    pub fn live(&mut self, refs: &[ObjectRef]) -> Result<Vec<Option<Json>>> {
+        if let Some((r, l)) = &self.live
+            && r.as_slice() == refs
+        {
+            return Ok(l.clone());
+        }
+        let live = self.target.existing(refs)?;
+        self.live = Some((refs.to_vec(), live.clone()));
+        Ok(live)
+    }
+
+    /// Forget the live state [`Session::live`] kept (something may have changed it).
+    pub fn forget_live(&mut self) {
+        self.live = None;
+    }
+
     /// Refuse, before anything changes, objects that exist and belong to someone else.
-    pub fn check_ownership(&self, objects: &[(ObjectRef, Document)]) -> Result<()> {
+    pub fn check_ownership(&mut self, objects: &[(ObjectRef, Document)]) -> Result<()> {
         if self.op.take_ownership {
             return Ok(());
         }
         let me = self.owner();
         let mut foreign = Vec::new();
         let refs: Vec<ObjectRef> = objects.iter().map(|(r, _)| r.clone()).collect();
-        let live = self.target.existing(&refs)?;
+        let live = self.live(&refs)?;
         for (r, live) in refs.iter().zip(live) {
             if let Some(live) = live {
                 match owner_of(&live) {
@@ -655,7 +728,9 @@ impl<'a> Session<'a> {
         }
         if !dry_run {
             self.emit(Event::Step(format!("deleting {} objects", doomed.len())));
-            self.target.delete(&doomed)?;
+            // Every doomed object is this release's (checked above): a target may delete
+            // whole collections by the release label where nothing else of it is in them.
+            self.target.delete_release_objects(&doomed, &self.name)?;
             self.emit(Event::Deleted(doomed.clone()));
         }
         self.changes.extend(doomed.into_iter().map(|object| Change {
@@ -680,18 +755,84 @@ impl<'a> Session<'a> {
         self.target.wait(refs, self.op.timeout, &mut report)
     }
 
-    /// Apply a revision: CRDs (waiting until established), pre hooks, objects in order,
-    /// prune, wait, post hooks.
+    /// Which of `objects` need not be applied: identical in every revision that may have
+    /// left it on the target ([`LastApplied`]), live, owned by this release, and in sync
+    /// on the target ([`Target::in_sync`]: for a cluster, kpack still owns every field it
+    /// sets, which another writer's change would have taken away). The live state comes
+    /// from [`Session::live`] (one metadata LIST per kind and namespace on a cluster);
+    /// nothing is asked when no object is identical to its last revision.
+    pub fn unchanged(
+        &mut self,
+        objects: &[(ObjectRef, Document)],
+        last: &LastApplied,
+    ) -> Result<Vec<bool>> {
+        let same: Vec<bool> = objects
+            .iter()
+            .map(|(_, d)| {
+                last.get(&object_key(d))
+                    .is_some_and(|o| o.as_ref() == Some(&d.object))
+            })
+            .collect();
+        if !same.contains(&true) {
+            return Ok(same);
+        }
+        let refs: Vec<ObjectRef> = objects.iter().map(|(r, _)| r.clone()).collect();
+        let live = self.live(&refs)?;
+        let me = self.owner();
+        Ok(objects
+            .iter()
+            .zip(same)
+            .zip(live)
+            .map(|(((_, d), same), live)| {
+                same && live.is_some_and(|live| {
+                    owner_of(&live) == Some(me.as_str())
+                        && self
+                            .target
+                            .in_sync(&live, &stamp(d, &self.name, &self.namespace))
+                })
+            })
+            .collect())
+    }
+
+    /// Apply a revision: CRDs (waiting until established), pre hooks, objects in order
+    /// (those [`Session::unchanged`] finds are skipped unless `--apply-all`), prune, wait,
+    /// post hooks.
     pub fn deploy(&mut self, d: &Deploy<'_>) -> Result<()> {
         if !d.crds.is_empty() {
             self.create_absent_crds(d.crds, false)?;
             let refs: Vec<ObjectRef> = d.crds.iter().map(|(r, _)| r.clone()).collect();
             self.wait_ready(&refs)?;
         }
-        if !self.op.no_hooks {
+        if !self.op.no_hooks && !d.hooks.is_empty() {
             hooks::run(self, d.hooks, d.pre)?;
+            // A hook may have changed the objects.
+            self.forget_live();
         }
-        self.apply_ordered(d.objects, false)?;
+        let skip = if self.op.apply_all {
+            vec![false; d.objects.len()]
+        } else {
+            self.unchanged(d.objects, d.last_applied)?
+        };
+        let mut todo = Vec::with_capacity(d.objects.len());
+        let mut same = Vec::new();
+        for (o, skip) in d.objects.iter().zip(skip) {
+            if skip {
+                same.push(o.0.clone());
+            } else {
+                todo.push(o.clone());
+            }
+        }
+        if !same.is_empty() {
+            self.emit(Event::Step(format!(
+                "{} objects unchanged since the last revision and in sync: not applied (--apply-all applies them)",
+                same.len()
+            )));
+            self.changes.extend(same.into_iter().map(|object| Change {
+                object,
+                action: Action::Unchanged,
+            }));
+        }
+        self.apply_ordered(&todo, false)?;
         let stale = self.stale(d.previous, d.objects);
         self.delete_objects(&stale, false)?;
         if self.op.wait || self.op.atomic {

@@ -381,6 +381,11 @@ pub struct OpArgs {
     /// How many objects of one kind are applied at once (Helm applies one at a time).
     #[arg(long, value_name = "N", default_value_t = kpack::action::apply::DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
     pub concurrency: usize,
+    /// Apply every object. By default an object is not applied again when it is the same
+    /// as in the last revision and the cluster still holds it as kpack applied it (no
+    /// field kpack set was changed or removed by another writer).
+    #[arg(long = "apply-all")]
+    pub apply_all: bool,
 }
 
 impl OpArgs {
@@ -396,6 +401,7 @@ impl OpArgs {
             history_max: kpack::action::apply::DEFAULT_HISTORY_MAX,
             description: self.description.clone(),
             concurrency: self.concurrency,
+            apply_all: self.apply_all,
         }
     }
 

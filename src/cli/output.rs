@@ -323,7 +323,16 @@ pub fn changes_text(o: &Outcome) -> String {
         .iter()
         .filter(|c| c.action == Action::Delete)
         .count();
-    if applied + deleted > 0 {
+    let unchanged = o
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Unchanged)
+        .count();
+    if unchanged > 0 {
+        s.push_str(&format!(
+            "OBJECTS: {applied} applied, {unchanged} unchanged, {deleted} deleted\n"
+        ));
+    } else if applied + deleted > 0 {
         s.push_str(&format!("OBJECTS: {applied} applied, {deleted} deleted\n"));
     }
     s

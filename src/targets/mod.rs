@@ -88,6 +88,14 @@ pub trait Target: Send + Sync {
     fn apply(&self, docs: &[Document], opts: &ApplyOptions) -> Result<Vec<Json>>;
     /// Delete objects (already ordered by the caller); missing ones are not an error.
     fn delete(&self, objects: &[ObjectRef]) -> Result<()>;
+    /// Delete objects (already ordered by the caller) that all belong to release `release`
+    /// (checked by the caller), missing ones not an error: a target may delete whole
+    /// collections by the release's label where nothing else of the release is in them.
+    /// Default: [`Target::delete`].
+    fn delete_release_objects(&self, objects: &[ObjectRef], release: &str) -> Result<()> {
+        let _ = release;
+        self.delete(objects)
+    }
     /// What the `lookup` template helper reads live objects with, when this target can
     /// (the cluster target); `None` makes `lookup` return an empty map.
     fn lookup_fn(&self) -> Option<crate::engine::LookupFn> {
@@ -111,6 +119,14 @@ pub trait Target: Send + Sync {
     /// out the rest), `None` when absent, in the order given. Default: [`Target::get`] each.
     fn existing(&self, objects: &[ObjectRef]) -> Result<Vec<Option<Json>>> {
         objects.iter().map(|o| self.get(o)).collect()
+    }
+
+    /// Whether `live` (an object as [`Target::existing`] returned it) still holds all that
+    /// applying `doc` (stamped with its release) would set, so that applying it again would
+    /// change nothing: what lets an upgrade skip objects unchanged since the last revision.
+    /// Default: `false` (every object is applied).
+    fn in_sync(&self, _live: &Json, _doc: &Document) -> bool {
+        false
     }
 
     /// The namespace a release goes to when `-n` is not given (a kubeconfig context's

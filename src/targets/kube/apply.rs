@@ -599,3 +599,133 @@ pub async fn delete_objects(
         )))
     }
 }
+
+/// Delete objects all held by release `release` (their [`LABEL_RELEASE`] value), as
+/// [`delete_objects`] does, but by collection where it can: for each run of one kind in one
+/// namespace with at least [`LIST_THRESHOLD`] objects, one metadata `LIST` with the
+/// release's label selector tells whether every object the selector matches is among
+/// those to delete; if so, one `deletecollection` with that selector deletes them. Each
+/// object asked for that the answer does not list as deleted (nor was absent) is then
+/// deleted on its own, so every recorded object is gone whatever the collection call did.
+/// (Between the `LIST` and the `deletecollection`, milliseconds apart, a same-named
+/// release of another namespace could create an object with the label there; nothing
+/// else can put one in the selector's way.)
+/// A collection holding any other object with the label (an object the release keeps, or
+/// one of a same-named release of another namespace) is deleted object by object, so
+/// nothing another owner holds is swept. Runs of kinds go in the order given.
+pub async fn delete_release_objects(
+    client: &Client,
+    disc: &Discovery,
+    objects: &[ObjectRef],
+    release: &str,
+) -> Result<()> {
+    disc.prefetch(objects.iter().map(|o| o.api_version.clone()))
+        .await?;
+    let dp = DeleteParams {
+        propagation_policy: Some(PropagationPolicy::Background),
+        ..Default::default()
+    };
+    let selector = format!("{LABEL_RELEASE}={release}");
+    let mut one_by_one: Vec<ObjectRef> = Vec::new();
+    let mut failed = Vec::new();
+    let mut start = 0;
+    while start < objects.len() {
+        let key = |o: &ObjectRef| (o.api_version.clone(), o.kind.clone(), o.namespace.clone());
+        let run_key = key(&objects[start]);
+        let mut end = start + 1;
+        while end < objects.len() && key(&objects[end]) == run_key {
+            end += 1;
+        }
+        let run = &objects[start..end];
+        start = end;
+        let resource = match disc.served(&run_key.0, &run_key.1).await? {
+            Some(r) if run.len() >= LIST_THRESHOLD => r,
+            Some(_) => {
+                one_by_one.extend(run.iter().cloned());
+                continue;
+            }
+            None => continue, // the kind is gone (its CRD was deleted): so are its objects
+        };
+        let url = resource.collection_url(run_key.2.as_deref());
+        match delete_collection(client, &url, &selector, run, &dp).await {
+            Ok(left) => one_by_one.extend(left),
+            Err(e) => failed.push(
+                remote_error(
+                    &format!(
+                        "delete {} {} of release {release}",
+                        run.len(),
+                        resource.kind
+                    ),
+                    e,
+                )
+                .to_string(),
+            ),
+        }
+    }
+    if !failed.is_empty() {
+        return Err(Error::remote(format!(
+            "deleting objects failed:\n  - {}",
+            failed.join("\n  - ")
+        )));
+    }
+    delete_objects(client, disc, &one_by_one).await
+}
+
+/// One collection's part of [`delete_release_objects`]: the objects of `run` still to be
+/// deleted one by one afterwards.
+async fn delete_collection(
+    client: &Client,
+    url: &str,
+    selector: &str,
+    run: &[ObjectRef],
+    dp: &DeleteParams,
+) -> std::result::Result<Vec<ObjectRef>, kube::Error> {
+    let wanted: std::collections::HashSet<&str> = run.iter().map(|o| o.name.as_str()).collect();
+    let lp = ListParams {
+        label_selector: Some(selector.to_string()),
+        ..Default::default()
+    };
+    let req = Request::new(url)
+        .list_metadata(&lp)
+        .map_err(kube::Error::BuildRequest)?;
+    let listed: Json = match client.request(req).await {
+        Ok(l) => l,
+        // Not allowed to list: one by one.
+        Err(kube::Error::Api(s)) if s.code == 403 || s.code == 405 => return Ok(run.to_vec()),
+        Err(e) => return Err(e),
+    };
+    let names: Vec<&str> = listed["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.pointer("/metadata/name").and_then(Json::as_str))
+        .collect();
+    let more = listed
+        .pointer("/metadata/continue")
+        .and_then(Json::as_str)
+        .is_some_and(|c| !c.is_empty());
+    if more || names.iter().any(|n| !wanted.contains(n)) {
+        return Ok(run.to_vec());
+    }
+    let req = Request::new(url)
+        .delete_collection(dp, &lp)
+        .map_err(kube::Error::BuildRequest)?;
+    let deleted: Json = match client.request(req).await {
+        Ok(d) => d,
+        Err(kube::Error::Api(s)) if s.code == 403 || s.code == 405 => return Ok(run.to_vec()),
+        Err(e) => return Err(e),
+    };
+    let gone: std::collections::HashSet<&str> = deleted["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.pointer("/metadata/name").and_then(Json::as_str))
+        .collect();
+    // Not listed as deleted (absent, or its label was removed): deleted on its own (a
+    // missing object is no error there).
+    Ok(run
+        .iter()
+        .filter(|o| !gone.contains(o.name.as_str()))
+        .cloned()
+        .collect())
+}

@@ -1,7 +1,8 @@
 //! The cluster target: a Kubernetes API server reached through a kubeconfig (or the
 //! in-cluster service account). Owns [`KubeTarget`] and [`ConnectOptions`] and the waiting
 //! loop; the pieces live in [`kubeconfig`] (resolution and merging), [`discovery`]
-//! (kind → resource and scope), [`apply`] (server-side apply with field manager `kpack`,
+//! (kind → resource and scope), [`fields`] (what kpack still owns of a live object),
+//! [`apply`] (server-side apply with field manager `kpack`,
 //! ownership checks, deletion), [`readiness`] (per-kind readiness) and [`store`] (release
 //! records as Secrets).
 //!
@@ -10,6 +11,7 @@
 
 pub mod apply;
 pub mod discovery;
+pub mod fields;
 pub mod kubeconfig;
 pub mod readiness;
 pub mod store;
@@ -294,6 +296,15 @@ impl Target for KubeTarget {
         ))
     }
 
+    fn delete_release_objects(&self, objects: &[ObjectRef], release: &str) -> Result<()> {
+        self.block_on(apply::delete_release_objects(
+            &self.client,
+            &self.discovery,
+            objects,
+            release,
+        ))
+    }
+
     fn existing(&self, objects: &[ObjectRef]) -> Result<Vec<Option<Json>>> {
         self.block_on(async {
             self.discovery
@@ -318,6 +329,10 @@ impl Target for KubeTarget {
                 .map(|i| i.and_then(|i| found[i].clone()))
                 .collect())
         })
+    }
+
+    fn in_sync(&self, live: &Json, doc: &Document) -> bool {
+        fields::kpack_owns_all(live, &doc.object)
     }
 
     fn default_namespace(&self) -> String {
