@@ -1,8 +1,11 @@
 //! The same 500-object release, end to end through the command-line tools, against a real
 //! kube-apiserver v1.36 (etcd 3.5 + kube-apiserver of the tests' harness,
 //! `tests/it/support/k8s.rs`), for kpack and for helm v4 in the same run: install, upgrade
-//! with every object changed, upgrade with nothing changed, uninstall. Each tool gets its
-//! own namespace per round; the median of the rounds is reported.
+//! with every object changed, upgrade with nothing changed, uninstall; and
+//! `kubectl apply --server-side` (then `kubectl delete`) of the same objects, rendered by
+//! `kpack template`. Each tool gets its own namespace per round; the median of the rounds
+//! is reported, with the number of requests each step sent the API server (from its audit
+//! log).
 //!
 //! Skipped (with a note) when the Kubernetes binaries or helm are missing: see
 //! `tests/it/support/k8s.rs` for `KPACK_TEST_K8S`, `KPACK_TEST_ETCD`, `KPACK_TEST_HELM`.
@@ -83,6 +86,10 @@ const STEPS: [&str; 4] = [
 ];
 
 fn run(tool: &Path, args: &[&str], home: &Path) -> Duration {
+    run_in(tool, args, home, None)
+}
+
+fn run_in(tool: &Path, args: &[&str], home: &Path, stdout: Option<&Path>) -> Duration {
     let start = Instant::now();
     let out = Command::new(tool)
         .args(args)
@@ -94,6 +101,9 @@ fn run(tool: &Path, args: &[&str], home: &Path) -> Duration {
         .output()
         .expect("run the tool");
     let took = start.elapsed();
+    if let Some(p) = stdout {
+        std::fs::write(p, &out.stdout).unwrap();
+    }
     assert!(
         out.status.success(),
         "{} {args:?}:\n{}{}",
@@ -104,8 +114,18 @@ fn run(tool: &Path, args: &[&str], home: &Path) -> Duration {
     took
 }
 
+/// Wall time and number of API requests of one step.
+type Step = (Duration, usize);
+
+/// Run `f` and count the requests the audit log gained meanwhile.
+fn counted(cluster: &Cluster, f: impl FnOnce() -> Duration) -> Step {
+    let before = cluster.audit_all().len();
+    let took = f();
+    (took, cluster.audit_all().len() - before)
+}
+
 /// One round of the four steps with one tool in namespace `ns`.
-fn round(tool: &Path, chart: &Path, ns: &k8s::Ns) -> [Duration; 4] {
+fn round(cluster: &Cluster, tool: &Path, chart: &Path, ns: &k8s::Ns) -> [Step; 4] {
     let kc = ns.kubeconfig.to_str().unwrap();
     let chart = chart.to_str().unwrap();
     let home = ns.dir.path();
@@ -118,7 +138,7 @@ fn round(tool: &Path, chart: &Path, ns: &k8s::Ns) -> [Duration; 4] {
     };
     let go = |args: Vec<String>| {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        run(tool, &a, home)
+        counted(cluster, || run(tool, &a, home))
     };
     [
         go(with(&["install", "bench", chart])),
@@ -126,6 +146,40 @@ fn round(tool: &Path, chart: &Path, ns: &k8s::Ns) -> [Duration; 4] {
         go(with(&["upgrade", "bench", chart, "--set", "version=2"])),
         go(with(&["uninstall", "bench"])),
     ]
+}
+
+/// The same steps with `kubectl apply --server-side` of the manifests `v1` and `v2`, then
+/// `kubectl delete` of them.
+fn kubectl_round(
+    cluster: &Cluster,
+    kubectl: &Path,
+    v1: &Path,
+    v2: &Path,
+    ns: &k8s::Ns,
+) -> [Step; 4] {
+    let kc = ns.kubeconfig.to_str().unwrap();
+    let home = ns.dir.path();
+    let go = |verb: &str, file: &Path| {
+        let f = file.to_str().unwrap();
+        let mut args = vec![verb, "-f", f, "-n", ns.name.as_str(), "--kubeconfig", kc];
+        if verb == "apply" {
+            args.extend(["--server-side", "--field-manager", "bench"]);
+        } else {
+            args.push("--wait=false");
+        }
+        counted(cluster, || run(kubectl, &args, home))
+    };
+    [
+        go("apply", v1),
+        go("apply", v2),
+        go("apply", v2),
+        go("delete", v2),
+    ]
+}
+
+fn median_n(mut v: Vec<usize>) -> usize {
+    v.sort();
+    v[v.len() / 2]
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -169,18 +223,39 @@ pub fn compare(total: u64, kpack_chart_writer: impl Fn(&Path, u64)) {
     .unwrap();
     std::fs::write(helm_chart.join("templates/objects.yaml"), HELM_TEMPLATE).unwrap();
     let kpack_bin = Path::new(env!("CARGO_BIN_EXE_kpack"));
-    let mut kpack_t: Vec<[Duration; 4]> = Vec::new();
-    let mut helm_t: Vec<[Duration; 4]> = Vec::new();
+    // The manifests kubectl applies: kpack's rendering of the same chart.
+    let manifest = |version: &str| {
+        let p = tmp.path().join(format!("v{version}.yaml"));
+        let set = format!("version={version}");
+        let args = [
+            "template",
+            "bench",
+            kpack_chart.to_str().unwrap(),
+            "--set",
+            &set,
+        ];
+        run_in(kpack_bin, &args, tmp.path(), Some(&p));
+        p
+    };
+    let (v1, v2) = (manifest("1"), manifest("2"));
+    let kubectl = tools.kubectl.clone();
+    let mut kpack_t: Vec<[Step; 4]> = Vec::new();
+    let mut helm_t: Vec<[Step; 4]> = Vec::new();
+    let mut kubectl_t: Vec<[Step; 4]> = Vec::new();
     for r in 0..rounds {
         // Alternate which tool goes first, so neither always meets a warmer server.
         let kns = cluster.namespace(&format!("bench-kpack-{r}"));
         let hns = cluster.namespace(&format!("bench-helm-{r}"));
         if r % 2 == 0 {
-            kpack_t.push(round(kpack_bin, &kpack_chart, &kns));
-            helm_t.push(round(&helm, &helm_chart, &hns));
+            kpack_t.push(round(&cluster, kpack_bin, &kpack_chart, &kns));
+            helm_t.push(round(&cluster, &helm, &helm_chart, &hns));
         } else {
-            helm_t.push(round(&helm, &helm_chart, &hns));
-            kpack_t.push(round(kpack_bin, &kpack_chart, &kns));
+            helm_t.push(round(&cluster, &helm, &helm_chart, &hns));
+            kpack_t.push(round(&cluster, kpack_bin, &kpack_chart, &kns));
+        }
+        if let Some(kubectl) = &kubectl {
+            let cns = cluster.namespace(&format!("bench-kubectl-{r}"));
+            kubectl_t.push(kubectl_round(&cluster, kubectl, &v1, &v2, &cns));
         }
     }
     let version = Command::new(&helm)
@@ -192,19 +267,31 @@ pub fn compare(total: u64, kpack_chart_writer: impl Fn(&Path, u64)) {
         "\nreal kube-apiserver v1.36 (etcd 3.5, loopback), {total} objects, median of {rounds} rounds, wall time of the command:"
     );
     println!(
-        "{:<24} {:>10} {:>10} {:>8}",
-        "step", "kpack", "helm", "ratio"
+        "{:<24} {:>18} {:>18} {:>8} {:>18}",
+        "step", "kpack (requests)", "helm (requests)", "ratio", "kubectl (requests)"
     );
+    let cell = |t: &[[Step; 4]], i: usize| -> (Duration, String) {
+        if t.is_empty() {
+            return (Duration::ZERO, "-".into());
+        }
+        let d = median(t.iter().map(|t| t[i].0).collect());
+        let n = median_n(t.iter().map(|t| t[i].1).collect());
+        (d, format!("{:.0}ms ({n})", d.as_secs_f64() * 1000.0))
+    };
     for (i, step) in STEPS.iter().enumerate() {
-        let k = median(kpack_t.iter().map(|t| t[i]).collect());
-        let h = median(helm_t.iter().map(|t| t[i]).collect());
+        let (k, ks) = cell(&kpack_t, i);
+        let (h, hs) = cell(&helm_t, i);
+        let (_, cs) = cell(&kubectl_t, i);
         println!(
-            "{:<24} {:>8.0}ms {:>8.0}ms {:>7.2}x",
+            "{:<24} {:>18} {:>18} {:>7.1}x {:>18}",
             step,
-            k.as_secs_f64() * 1000.0,
-            h.as_secs_f64() * 1000.0,
-            h.as_secs_f64() / k.as_secs_f64()
+            ks,
+            hs,
+            h.as_secs_f64() / k.as_secs_f64(),
+            cs
         );
     }
-    println!("(helm {version}; ratio = helm / kpack)");
+    println!(
+        "(helm {version}; ratio = helm / kpack; kubectl: apply --server-side of the rendered objects, then delete)"
+    );
 }
