@@ -81,7 +81,11 @@ fn field_owned(set: &Json, name: &str, value: &Json) -> bool {
 /// Whether node `set` owns everything `value` sets below it.
 fn covers(set: &Json, value: &Json) -> bool {
     match value {
-        Json::Object(m) => m.iter().all(|(k, v)| field_owned(set, k, v)),
+        Json::Object(m) => {
+            // A map owned as a whole (atomic: a label selector) has no field entries.
+            let atomic = set.as_object().is_some_and(|n| n.keys().all(|k| k == "."));
+            (atomic && !m.is_empty()) || m.iter().all(|(k, v)| field_owned(set, k, v))
+        }
         Json::Array(items) => {
             let Some(node) = set.as_object() else {
                 return false;
@@ -148,7 +152,7 @@ mod tests {
         json!({
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "a", "namespace": "n", "labels": {"kpack.io/release": "r"}},
-            "spec": {"replicas": 2, "template": {"spec": {
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "a"}}, "template": {"spec": {
                 "containers": [{"name": "app", "image": "x:1", "args": ["a", "b"],
                                 "ports": [{"containerPort": 8080}]}],
                 "finalizers": ["one"],
@@ -161,7 +165,7 @@ mod tests {
     fn owned() -> Json {
         json!({
             "f:metadata": {"f:labels": {"f:kpack.io/release": {}}},
-            "f:spec": {"f:replicas": {}, "f:template": {"f:spec": {
+            "f:spec": {"f:replicas": {}, "f:selector": {}, "f:template": {"f:spec": {
                 "f:containers": {"k:{\"name\":\"app\"}": {
                     ".": {}, "f:name": {}, "f:image": {}, "f:args": {},
                     "f:ports": {"k:{\"containerPort\":8080,\"protocol\":\"TCP\"}": {".": {}, "f:containerPort": {}}}
