@@ -287,9 +287,9 @@ pub fn execute(
             );
         }
         ex.reset_steps();
-        let text = ex.execute(&u.name, root.clone()).map_err(|e| {
-            Error::template(gotmpl::describe_exec_error(&e))
-        })?;
+        let text = ex
+            .execute(&u.name, root.clone())
+            .map_err(|e| Error::template(gotmpl::describe_exec_error(&e)))?;
         let text = if text.contains("<no value>") {
             text.replace("<no value>", "")
         } else {

@@ -113,10 +113,7 @@ fn overlay(defaults: &Map, mut user: Map, nulls: Nulls, subcharts: &[&str], trim
                     } else {
                         nulls
                     };
-                    out.insert(
-                        k.clone(),
-                        Value::Object(overlay(dm, um, nulls, &[], trim)),
-                    );
+                    out.insert(k.clone(), Value::Object(overlay(dm, um, nulls, &[], trim)));
                 }
                 _ => {
                     out.insert(k.clone(), Value::Object(um));

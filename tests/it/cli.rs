@@ -190,7 +190,10 @@ fn runaway_templates_stop_at_the_render_budget() {
     for (chart, at) in [
         ("runaway", "template error in runaway/templates/loop.yaml:6"),
         // Go templates: helm's layout, the position on a line of its own.
-        ("runaway-go", "runaway-go/templates/loop.yaml:6:38\n  executing"),
+        (
+            "runaway-go",
+            "runaway-go/templates/loop.yaml:6:38\n  executing",
+        ),
     ] {
         let path = format!("tests/fixtures/errors/{chart}");
         let (ok, _, err) = run(&["template", "x", &path, "--max-render-steps", "5000"]);

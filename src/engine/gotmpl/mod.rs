@@ -91,7 +91,8 @@ fn split_exec_link(link: &str) -> Option<(&str, &str, &str)> {
     }
     let rest = &link[at + 2..];
     let close = rest.find(">: ").map(|i| (i + 1, i + 3)).or_else(|| {
-        rest.strip_suffix(">:").map(|_| (rest.len() - 1, rest.len()))
+        rest.strip_suffix(">:")
+            .map(|_| (rest.len() - 1, rest.len()))
     })?;
     Some((loc, &rest[..close.0], rest[close.1..].trim_end()))
 }
