@@ -2,6 +2,10 @@
 //! filtered by status and by a regular expression on the name. By default the releases
 //! that are deployed, failed or in a pending state are listed (Helm lists deployed and
 //! failed; a pending release is a lock worth seeing); `--all` lists every status.
+//!
+//! Releases Helm recorded on the target (see [`crate::release::helm`]) are listed too,
+//! marked `helm` (`managed_by`, and `(helm)` after the status in tables), unless kpack has
+//! records of the same name in the same namespace (an adopted release is kpack's).
 
 use crate::release::{Release, Status};
 use crate::targets::Target;
@@ -51,6 +55,9 @@ pub struct Entry {
     pub chart: String,
     /// The chart's application version.
     pub app_version: String,
+    /// `helm` for a release only Helm's records describe (not adopted yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<String>,
 }
 
 impl From<&Release> for Entry {
@@ -63,6 +70,7 @@ impl From<&Release> for Entry {
             status: r.status.to_string(),
             chart: format!("{}-{}", r.chart.name, r.chart.version),
             app_version: r.chart.app_version.clone(),
+            managed_by: None,
         }
     }
 }
@@ -83,6 +91,29 @@ pub fn list(target: &dyn Target, opts: &ListOptions) -> Result<Vec<Entry>> {
     let records = store
         .list(None)
         .map_err(crate::release::lock::store_error)?;
+    let ns = if opts.all_namespaces {
+        ""
+    } else {
+        opts.namespace.as_str()
+    };
+    let kpack_names: std::collections::HashSet<(String, String)> = records
+        .iter()
+        .map(|r| (r.namespace.clone(), r.name.clone()))
+        .collect();
+    let mut helm_names = std::collections::HashSet::new();
+    let mut records = records;
+    if let Some(helm) = target.helm_store(ns)? {
+        for r in helm
+            .list(None)
+            .map_err(crate::release::lock::store_error)?
+        {
+            let key = (r.namespace.clone(), r.name.clone());
+            if !kpack_names.contains(&key) {
+                helm_names.insert(key);
+                records.push(r);
+            }
+        }
+    }
     let mut latest: BTreeMap<(String, String), Release> = BTreeMap::new();
     let mut superseded = Vec::new();
     for r in records {
@@ -110,7 +141,13 @@ pub fn list(target: &dyn Target, opts: &ListOptions) -> Result<Vec<Entry>> {
     let mut out: Vec<Entry> = out
         .into_iter()
         .filter(|r| filter.as_ref().is_none_or(|f| f.is_match(&r.name)))
-        .map(Entry::from)
+        .map(|r| {
+            let mut e = Entry::from(r);
+            if helm_names.contains(&(r.namespace.clone(), r.name.clone())) {
+                e.managed_by = Some("helm".into());
+            }
+            e
+        })
         .collect();
     out.sort_by(|a, b| {
         (&a.namespace, &a.name, a.revision).cmp(&(&b.namespace, &b.name, b.revision))

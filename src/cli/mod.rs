@@ -1,6 +1,7 @@
 //! The command line: one file per command, each parsing its flags and calling the library.
 //! Flag groups shared by several commands (values, rendering) live here.
 
+pub mod adopt;
 pub mod args;
 pub mod completion;
 pub mod create;
@@ -110,6 +111,8 @@ pub enum Command {
     Get(get::Args),
     /// Clear the lock a dead run left on a release.
     Recover(recover::Args),
+    /// Take over a release Helm made (its history, its objects), without touching them.
+    Adopt(adopt::Args),
     /// Show what an upgrade or rollback would change, compare revisions, or find drift.
     Diff(diff::Args),
     /// Package a chart directory into a reproducible NAME-VERSION.tgz.
@@ -149,6 +152,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Status(a) => status::run(a),
         Command::Get(a) => get::run(a),
         Command::Recover(a) => recover::run(a),
+        Command::Adopt(a) => adopt::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Package(a) => package::run(a),
         Command::Push(a) => push::run(a),

@@ -23,6 +23,7 @@ mod kubeschema;
 mod lifecycle;
 mod oci;
 mod real_cluster;
+mod real_cluster_adopt;
 mod real_cluster_boot;
 mod real_cluster_cli;
 mod real_cluster_diff;
