@@ -10,6 +10,7 @@ use crate::support::k8s::{self, Ns, Run};
 use serde_json::Value as Json;
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 const CHART_YAML: &str = "apiVersion: v2\nname: web\nversion: 1.0.0\nappVersion: \"1.25\"\ndescription: a web server\n";
 const VALUES: &str = "greeting: hello\nreplicas: 1\n";
@@ -110,7 +111,11 @@ fn helm_release_adopted_upgraded_rolled_back_uninstalled() {
         uid(&ns, "services", "web"),
         uid(&ns, "deployments", "web"),
     ];
-    let generation = ns.get("deployments", "web").unwrap()["metadata"]["generation"].clone();
+    let before = k8s::poll(Duration::from_secs(30), || {
+        let d = ns.get("deployments", "web")?;
+        (d["status"]["observedGeneration"] == d["metadata"]["generation"]).then_some(d)
+    })
+    .expect("the deployment controller saw helm's Deployment");
 
     // Before the adopt, kpack sees Helm's release and says whose it is.
     let list = json(&ns.kpack(&["list", "-o", "json"]).ok());
@@ -189,10 +194,19 @@ fn helm_release_adopted_upgraded_rolled_back_uninstalled() {
         ],
         uids
     );
+    // The Deployment's spec is as it was and the controller made no new rollout (its
+    // generation moves with the annotations kpack added, its revision does not).
+    let after = k8s::poll(Duration::from_secs(30), || {
+        let d = ns.get("deployments", "web")?;
+        (d["status"]["observedGeneration"] == d["metadata"]["generation"]).then_some(d)
+    })
+    .expect("the deployment controller saw the adopted Deployment");
+    assert_eq!(after["spec"], before["spec"]);
     assert_eq!(
-        ns.get("deployments", "web").unwrap()["metadata"]["generation"],
-        generation
+        after["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        before["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
     );
+    assert_eq!(ns.list("replicasets").len(), 1);
     let hist = json(&ns.kpack(&["history", "web", "-o", "json"]).ok());
     assert!(hist[0].get("managed_by").is_none(), "{hist}");
     assert_eq!(hist[1]["status"], "deployed");
@@ -291,6 +305,18 @@ fn adopt_refuses_what_it_cannot_take() {
     };
     let chart = helm_chart(ns.dir.path());
     helm(&ns, &helm_bin, &["install", "web", &chart]);
+    // KPACK_NAMESPACE stands for -n (over the context's namespace).
+    let list = |env_ns: &str| {
+        let out = ns
+            .command(&["list", "-q"])
+            .env("KPACK_NAMESPACE", env_ns)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(list(n), "web\n");
+    assert_eq!(list("kube-system"), "");
     // A helm operation killed half-way leaves its revision pending-upgrade: rewrite
     // Helm's record to that state, as such a helm leaves it.
     let mut rec = ns.get("secrets", "sh.helm.release.v1.web.v1").unwrap();
