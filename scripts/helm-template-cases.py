@@ -24,6 +24,7 @@ EXPECTED = os.path.join(ROOT, "tests", "fixtures", "helm", "expected")
 # (name, arguments after `template`); "OUT" stands for a fresh output directory.
 CASES = [
     ("defaults", ["rel", CHART]),
+    ("no-name", [CHART]),
     ("namespace-versions", ["rel", CHART, "-n", "other", "--kube-version", "1.29.3",
                             "--api-versions", "example.com/v1"]),
     ("crds-skip-tests", ["rel", CHART, "--include-crds", "--skip-tests"]),

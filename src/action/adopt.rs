@@ -114,9 +114,7 @@ pub fn adopt(
                 }
                 Some(o) => {
                     if o.status != h.status {
-                        store
-                            .update(h)
-                            .map_err(crate::release::lock::store_error)?;
+                        store.update(h).map_err(crate::release::lock::store_error)?;
                     }
                     out.already.push(h.revision);
                 }
@@ -169,7 +167,10 @@ pub fn adopt(
     // Step 4: Helm's records.
     if opts.remove_helm_records {
         for h in &helm {
-            progress(&format!("removing Helm's record of revision {}", h.revision));
+            progress(&format!(
+                "removing Helm's record of revision {}",
+                h.revision
+            ));
             helm_store
                 .delete(name, h.revision)
                 .map_err(crate::release::lock::store_error)?;

@@ -7,6 +7,7 @@ pub mod completion;
 pub mod create;
 pub mod dependency;
 pub mod diff;
+pub mod env;
 pub mod get;
 pub mod history;
 pub mod install;
@@ -92,6 +93,8 @@ pub enum Command {
     Version(version::Args),
     /// Print a shell completion script.
     Completion(completion::Args),
+    /// Print the environment variables kpack reads (KPACK_NAMESPACE, ...) and their values.
+    Env(env::Args),
     /// Install a chart as a new release (on a cluster, or as static pods with --static-pods).
     Install(install::Args),
     /// Upgrade a release to a new chart or new values.
@@ -143,6 +146,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Lint(a) => lint::run(a),
         Command::Version(a) => version::run(a),
         Command::Completion(a) => completion::run(a),
+        Command::Env(a) => env::run(a),
         Command::Install(a) => install::run(a),
         Command::Upgrade(a) => upgrade::run(a),
         Command::Rollback(a) => rollback::run(a),

@@ -198,12 +198,18 @@ mod tests {
         assert_eq!(r.chart.name, "web");
         assert_eq!(r.chart.version, "1.2.0");
         assert_eq!(r.chart.app_version, "2.0");
-        assert_eq!(serde_json::to_string(&r.config).unwrap(), r#"{"a":{"c":3}}"#);
+        assert_eq!(
+            serde_json::to_string(&r.config).unwrap(),
+            r#"{"a":{"c":3}}"#
+        );
         assert_eq!(
             serde_json::to_string(&r.values).unwrap(),
             r#"{"a":{"b":1,"c":3},"x":"y"}"#
         );
-        assert!(r.manifest.starts_with("---\n# Source: web/templates/cm.yaml\n"));
+        assert!(
+            r.manifest
+                .starts_with("---\n# Source: web/templates/cm.yaml\n")
+        );
         assert_eq!(
             r.hooks,
             "---\n# Source: web/templates/test.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n"
@@ -239,6 +245,9 @@ mod tests {
             "{e}"
         );
         let e = decode(encode("{\"name\":1}").as_bytes(), "ConfigMap a/b").unwrap_err();
-        assert!(e.starts_with("ConfigMap a/b: damaged Helm record (JSON)"), "{e}");
+        assert!(
+            e.starts_with("ConfigMap a/b: damaged Helm record (JSON)"),
+            "{e}"
+        );
     }
 }

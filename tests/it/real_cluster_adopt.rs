@@ -12,7 +12,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-const CHART_YAML: &str = "apiVersion: v2\nname: web\nversion: 1.0.0\nappVersion: \"1.25\"\ndescription: a web server\n";
+const CHART_YAML: &str =
+    "apiVersion: v2\nname: web\nversion: 1.0.0\nappVersion: \"1.25\"\ndescription: a web server\n";
 const VALUES: &str = "greeting: hello\nreplicas: 1\n";
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\n  labels:\n    app.kubernetes.io/name: {{ .Chart.Name }}\ndata:\n  greeting: {{ .Values.greeting | quote }}\n";
 const SVC: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n    targetPort: 8080\n";
@@ -101,7 +102,11 @@ fn helm_release_adopted_upgraded_rolled_back_uninstalled() {
     let n = ns.name.as_str();
     let chart = helm_chart(ns.dir.path());
     helm(&ns, &helm_bin, &["install", "web", &chart]);
-    helm(&ns, &helm_bin, &["upgrade", "web", &chart, "--set", "greeting=two"]);
+    helm(
+        &ns,
+        &helm_bin,
+        &["upgrade", "web", &chart, "--set", "greeting=two"],
+    );
     assert_eq!(
         helm_records(&ns),
         ["sh.helm.release.v1.web.v1", "sh.helm.release.v1.web.v2"]
@@ -172,13 +177,19 @@ fn helm_release_adopted_upgraded_rolled_back_uninstalled() {
         ("deployments", "web"),
     ] {
         let o = ns.get(plural, name).unwrap();
-        assert_eq!(o["metadata"]["labels"]["kpack.io/release"], "web", "{plural}");
+        assert_eq!(
+            o["metadata"]["labels"]["kpack.io/release"], "web",
+            "{plural}"
+        );
         assert_eq!(
             o["metadata"]["annotations"]["kpack.io/owner"],
             format!("{n}/web")
         );
         // Helm's own marks stay: helm still recognises its objects.
-        assert_eq!(o["metadata"]["annotations"]["meta.helm.sh/release-name"], "web");
+        assert_eq!(
+            o["metadata"]["annotations"]["meta.helm.sh/release-name"],
+            "web"
+        );
         assert!(
             managers(&o).contains(&"kpack".to_string()),
             "{plural}: {:?}",
@@ -210,7 +221,9 @@ fn helm_release_adopted_upgraded_rolled_back_uninstalled() {
     let hist = json(&ns.kpack(&["history", "web", "-o", "json"]).ok());
     assert!(hist[0].get("managed_by").is_none(), "{hist}");
     assert_eq!(hist[1]["status"], "deployed");
-    let values = ns.kpack(&["get", "values", "web", "--revision", "2", "-o", "json"]).ok();
+    let values = ns
+        .kpack(&["get", "values", "web", "--revision", "2", "-o", "json"])
+        .ok();
     assert_eq!(json(&values)["greeting"], "two");
     let list = json(&ns.kpack(&["list", "-o", "json"]).ok());
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
@@ -240,7 +253,12 @@ fn helm_release_adopted_upgraded_rolled_back_uninstalled() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["revision"].as_u64().unwrap(), r["status"].as_str().unwrap()))
+        .map(|r| {
+            (
+                r["revision"].as_u64().unwrap(),
+                r["status"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         rows,
@@ -324,7 +342,10 @@ fn adopt_refuses_what_it_cannot_take() {
     let pending = pending_copy(&data);
     rec["data"]["release"] = Json::String(pending);
     rec["metadata"]["labels"]["status"] = Json::String("pending-upgrade".into());
-    rec["metadata"].as_object_mut().unwrap().remove("managedFields");
+    rec["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("managedFields");
     let path = ns.path("secrets", "sh.helm.release.v1.web.v1");
     ns.cluster
         .request("PUT", &path, "application/json", Some(&rec))
@@ -339,7 +360,11 @@ fn adopt_refuses_what_it_cannot_take() {
     );
     assert!(ns.records().is_empty(), "nothing written");
     let cm = ns.get("configmaps", "web-config").unwrap();
-    assert!(cm["metadata"]["annotations"].get("kpack.io/owner").is_none());
+    assert!(
+        cm["metadata"]["annotations"]
+            .get("kpack.io/owner")
+            .is_none()
+    );
 }
 
 /// Helm's record (Secret data, base64) with its status set to `pending-upgrade`.

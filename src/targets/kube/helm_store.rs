@@ -127,7 +127,10 @@ impl HelmStore {
                 Err(e) => {
                     return Err(StoreError::Other(
                         remote_error(
-                            &format!("deleting Helm's record {plural}/{record} in {}", self.where_()),
+                            &format!(
+                                "deleting Helm's record {plural}/{record} in {}",
+                                self.where_()
+                            ),
                             e,
                         )
                         .to_string(),
