@@ -61,7 +61,12 @@ def main():
     for name, args in CASES:
         with open(os.path.join(EXPECTED, name + ".txt"), "w") as f:
             f.write(run(helm, args))
-    print(f"{len(CASES)} cases written to {os.path.relpath(EXPECTED, ROOT)}")
+    # `helm show crds` of the same chart (tests/it/cli.rs compares `kpack show crds`).
+    p = subprocess.run([helm, "show", "crds", CHART], capture_output=True, text=True,
+                       cwd=ROOT, check=True)
+    with open(os.path.join(EXPECTED, "show-crds.txt"), "w") as f:
+        f.write(p.stdout)
+    print(f"{len(CASES)} cases and show-crds written to {os.path.relpath(EXPECTED, ROOT)}")
 
 
 if __name__ == "__main__":

@@ -382,6 +382,9 @@ pub struct OpArgs {
     /// Print only warnings and the result, no progress.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Do not print the chart's NOTES after the result.
+    #[arg(long = "hide-notes")]
+    pub hide_notes: bool,
     /// How many objects of one kind are applied at once (Helm applies one at a time).
     #[arg(long, value_name = "N", default_value_t = kpack::action::apply::DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
     pub concurrency: usize,

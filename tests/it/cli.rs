@@ -239,3 +239,14 @@ fn helm4_flag_names_and_environment() {
     assert!(ok, "{err}");
     assert_eq!(out, "");
 }
+
+#[test]
+fn show_crds_prints_what_helm_shows() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let want =
+        std::fs::read_to_string(format!("{root}/tests/fixtures/helm/expected/show-crds.txt"))
+            .unwrap();
+    let (ok, out, err) = run(&["show", "crds", &format!("{root}/tests/fixtures/helm/demo")]);
+    assert!(ok, "{err}");
+    assert_eq!(out, want);
+}

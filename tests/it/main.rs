@@ -21,6 +21,7 @@ mod helpers;
 mod hostile;
 mod kubeschema;
 mod lifecycle;
+mod migration;
 mod oci;
 mod real_cluster;
 mod real_cluster_adopt;

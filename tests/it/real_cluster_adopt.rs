@@ -4,7 +4,7 @@
 //! Helm's; `kpack adopt` imports both revisions and takes the objects (kpack's marks, field
 //! manager `kpack`) without recreating them; adopting again changes nothing; kpack upgrades,
 //! rolls back to Helm's revision 1 and uninstalls, and the objects keep their UIDs until
-//! the uninstall. Refusals: a release helm has not finished, a name nobody recorded.
+//! the uninstall. The ConfigMap driver's records likewise. Refusals: a release helm has not finished, a name nobody recorded.
 
 use crate::support::k8s::{self, Ns, Run};
 use serde_json::Value as Json;
@@ -38,6 +38,11 @@ fn helm_chart(dir: &Path) -> String {
 
 /// Run the real helm against this namespace.
 fn helm(ns: &Ns, helm: &Path, args: &[&str]) -> Run {
+    helm_driver(ns, helm, args, "secret")
+}
+
+/// Run the real helm against this namespace, with records in `driver` (`HELM_DRIVER`).
+fn helm_driver(ns: &Ns, helm: &Path, args: &[&str], driver: &str) -> Run {
     let home = ns.dir.path();
     let out = Command::new(helm)
         .args(args)
@@ -49,6 +54,7 @@ fn helm(ns: &Ns, helm: &Path, args: &[&str]) -> Run {
         .env("HELM_CACHE_HOME", home.join(".helm/cache"))
         .env("HELM_CONFIG_HOME", home.join(".helm/config"))
         .env("HELM_DATA_HOME", home.join(".helm/data"))
+        .env("HELM_DRIVER", driver)
         .output()
         .expect("run helm");
     let run = Run::from(out);
@@ -384,4 +390,37 @@ fn pending_copy(secret_data: &str) -> String {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(&serde_json::to_vec(&rel).unwrap()).unwrap();
     b64.encode(b64.encode(enc.finish().unwrap()))
+}
+
+#[test]
+fn helm_configmap_driver_records_are_read_and_removed() {
+    let Some(ns) = k8s::ns("adopt-cm") else {
+        return;
+    };
+    let Some(helm_bin) = k8s::tools().ok().and_then(|t| t.helm.clone()) else {
+        k8s::skip("no helm: set KPACK_TEST_HELM");
+        return;
+    };
+    let n = ns.name.as_str();
+    let chart = helm_chart(ns.dir.path());
+    helm_driver(&ns, &helm_bin, &["install", "cm", &chart], "configmap");
+    assert!(ns.has("configmaps", "sh.helm.release.v1.cm.v1"));
+    assert!(helm_records(&ns).is_empty(), "no Secret records");
+    let list = json(&ns.kpack(&["list", "-o", "json"]).ok());
+    assert_eq!(list[0]["name"], "cm");
+    assert_eq!(list[0]["managed_by"], "helm");
+    let cm_uid = uid(&ns, "configmaps", "cm-config");
+    let out = ns.kpack(&["adopt", "cm", "--remove-helm-records"]).ok();
+    assert_eq!(
+        out.stdout,
+        format!(
+            "adopted Helm release {n}/cm\nrevisions imported: 1\nobjects of revision 1 now owned by kpack: 3\nHelm's records removed: revisions 1\n"
+        )
+    );
+    assert!(!ns.has("configmaps", "sh.helm.release.v1.cm.v1"));
+    assert_eq!(ns.records(), ["kpack.release.v1.cm.v1"]);
+    assert_eq!(uid(&ns, "configmaps", "cm-config"), cm_uid);
+    let status = json(&ns.kpack(&["history", "cm", "-o", "json"]).ok());
+    assert_eq!(status[0]["status"], "deployed");
+    assert_eq!(status[0]["description"], "Install complete");
 }
