@@ -164,6 +164,7 @@ fn helm_release_adopted_upgraded_rolled_back_uninstalled() {
     // Nothing of kpack's was written by reading.
     assert!(ns.records().is_empty());
 
+    let helm_metadata = helm(&ns, &helm_bin, &["get", "metadata", "web"]).stdout;
     let out = ns.kpack(&["adopt", "web"]).ok();
     assert_eq!(
         out.stdout,
@@ -226,6 +227,21 @@ fn helm_release_adopted_upgraded_rolled_back_uninstalled() {
     assert_eq!(ns.list("replicasets").len(), 1);
     let hist = json(&ns.kpack(&["history", "web", "-o", "json"]).ok());
     assert!(hist[0].get("managed_by").is_none(), "{hist}");
+    // The adopted record says what helm's did (but for the record's labels, kpack's own).
+    let helm_metadata: String = helm_metadata
+        .lines()
+        .map(|l| {
+            if l.starts_with("LABELS: ") {
+                "LABELS: name=web,owner=kpack,status=deployed,version=2\n".to_string()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert_eq!(
+        ns.kpack(&["get", "metadata", "web"]).ok().stdout,
+        helm_metadata
+    );
     assert_eq!(hist[1]["status"], "deployed");
     let values = ns
         .kpack(&["get", "values", "web", "--revision", "2", "-o", "json"])
