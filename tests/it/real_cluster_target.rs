@@ -549,12 +549,12 @@ fn unknown_kinds_fail_before_anything_is_applied() {
     };
     let mark = c.mark();
     let objs = docs(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\n---\napiVersion: apps/v1\nkind: Deploymnet\nmetadata:\n  name: typo",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: ct-unknown.example.com/v1\nkind: Widget\nmetadata:\n  name: w1\n---\napiVersion: apps/v1\nkind: Deploymnet\nmetadata:\n  name: typo",
     );
     let err = t_resolve_err(&c, &objs);
     assert!(
         err.contains("Widget w1 (demo/templates/test.yaml)")
-            && err.contains("does not serve apiVersion example.com/v1"),
+            && err.contains("does not serve apiVersion ct-unknown.example.com/v1"),
         "{err}"
     );
     assert!(
@@ -577,7 +577,7 @@ fn unknown_kinds_fail_before_anything_is_applied() {
         [
             "get /api/v1",
             "get /apis/apps/v1",
-            "get /apis/example.com/v1"
+            "get /apis/ct-unknown.example.com/v1"
         ],
         "{discovery:?}"
     );
