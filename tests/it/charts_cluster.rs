@@ -13,13 +13,17 @@
 //! - bootstrap tokens masked in kpack's output;
 //! - the script in client dry-run mode (no cluster), and its usage errors.
 //!
-//! Two tests need a real cluster and are `#[ignore]`d: with `KPACK_TEST_KUBECONFIG` pointing
-//! at an administrator kubeconfig of a running control plane (API server and
-//! controller-manager, e.g. the boot test's), `cargo test --test it charts_cluster --
-//! --ignored` has the API server validate every value set (`--dry-run=server`), then runs the
-//! script for real and joins a node the way a kubelet does (bootstrap token, CSR, automatic
-//! approval). [`server_dry_run`] and [`cluster_in_order`] take the kubeconfig path, for a
-//! harness that starts its own cluster.
+//! Two tests run on a real control plane (`support::k8s`; skipped, with a message, when the
+//! binaries are missing outside CI):
+//! - every value set through `kpack install --dry-run=server` on the shared test control
+//!   plane, which validates each object (types, names, admission) without storing it;
+//! - the script for real on a control plane it boots itself from `charts/control-plane`: the
+//!   test makes the node's PKI and plays its kubelet ([`support::static_node`]), starting the
+//!   static pods the script writes; the stand-in kubelet then registers a node and runs the
+//!   cluster charts' pods (no container really runs, so the CNI, DNS and metrics are not
+//!   served), every step installs with `--wait`, `kpack list -A` shows every release
+//!   deployed, and a node joins as a kubelet does (bootstrap token, CSR, automatic approval
+//!   and signing by the controller-manager the chart configured).
 //!
 //! Regenerate after an intended change with
 //! `KPACK_UPDATE_GOLDEN=1 cargo test --test it charts_cluster` and review `git diff golden/`.
@@ -809,6 +813,11 @@ fn bootstrap_tokens_are_masked() {
 /// Run the script with `env` set (and nothing else from the test's environment that the
 /// script reads).
 fn script(args: &[&str], env: &[(&str, &str)]) -> Output {
+    script_command(args, env).output().expect("run bash")
+}
+
+/// The command [`script`] runs.
+fn script_command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new("bash");
     cmd.arg(root().join(SCRIPT)).args(args).current_dir(root());
     for var in [
@@ -831,7 +840,7 @@ fn script(args: &[&str], env: &[(&str, &str)]) -> Output {
         cmd.env_remove(var);
     }
     cmd.env("NO_COLOR", "1").envs(env.iter().copied());
-    cmd.output().expect("run bash")
+    cmd
 }
 
 /// Without a cluster: every step of the script renders and passes kpack's checks as a client
@@ -1021,7 +1030,7 @@ fn cluster_in_order_settings() {
 /// storing it. Returns the failures, empty when every value set is accepted. The cluster must
 /// serve Pods in kube-system (the ServiceAccount controller has made `default` there) and
 /// allow privileged containers (kube-proxy).
-pub fn server_dry_run(kubeconfig: &Path) -> Vec<String> {
+fn server_dry_run(kubeconfig: &Path) -> Vec<String> {
     let k = kubeconfig.to_str().expect("utf-8 path");
     let mut failures = Vec::new();
     for (i, (chart, files, _)) in VALUE_SETS.iter().enumerate() {
@@ -1055,39 +1064,12 @@ pub fn server_dry_run(kubeconfig: &Path) -> Vec<String> {
     failures
 }
 
-/// The script for real against the cluster of `kubeconfig`: the control plane into
-/// `manifests` (a directory no kubelet reads unless the harness makes one), then every chart
-/// through `kpack install`, then `kpack list -A`, which must show every release deployed.
-/// Then a node joins as a kubelet does: with the script's bootstrap token it creates a
-/// CertificateSigningRequest for a node client certificate, which the controller-manager must
-/// approve and sign by itself. Returns the script's output.
-pub fn cluster_in_order(kubeconfig: &Path, manifests: &Path, work: &Path) -> String {
-    let out = script(
-        &[
-            kubeconfig.to_str().unwrap(),
-            manifests.to_str().unwrap(),
-            env!("CARGO_BIN_EXE_kpack"),
-        ],
-        &[("WORK_DIR", work.to_str().unwrap()), ("WAIT_SECONDS", "60")],
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.ends_with("every release is deployed\n"), "{stdout}");
-    let token = std::fs::read_to_string(work.join("bootstrap-token")).unwrap();
-    join_node(kubeconfig, token.trim(), "kpack-test-node");
-    stdout
-}
-
 /// What a kubelet does with a bootstrap token: authenticate as `system:bootstrap:<id>`,
 /// create a CSR for `system:node:<name>` with signer
 /// `kubernetes.io/kube-apiserver-client-kubelet`, and wait for it to be approved (by the
 /// binding node-bootstrap made, not by anyone here) and signed. The CSR is deleted
 /// afterwards. Needs the `openssl` command for the key and request.
-pub fn join_node(kubeconfig: &Path, token: &str, node: &str) {
+fn join_node(kubeconfig: &Path, token: &str, node: &str) {
     use k8s_openapi::api::certificates::v1::{
         CertificateSigningRequest, CertificateSigningRequestSpec,
     };
@@ -1204,27 +1186,195 @@ pub fn join_node(kubeconfig: &Path, token: &str, node: &str) {
     });
 }
 
-/// The kubeconfig of the cluster the `#[ignore]`d tests use.
-fn test_kubeconfig() -> PathBuf {
-    PathBuf::from(std::env::var_os("KPACK_TEST_KUBECONFIG").expect(
-        "set KPACK_TEST_KUBECONFIG to an administrator kubeconfig of a running control plane",
-    ))
-}
-
 #[test]
-#[ignore = "needs a cluster: KPACK_TEST_KUBECONFIG"]
-fn server_dry_run_on_a_cluster() {
-    let failures = server_dry_run(&test_kubeconfig());
+fn server_dry_run_on_the_real_control_plane() {
+    let Some(cluster) = support::k8s::cluster() else {
+        return;
+    };
+    // Pods need kube-system's default ServiceAccount, which the controller-manager makes
+    // shortly after the control plane starts.
+    let sa = "/api/v1/namespaces/kube-system/serviceaccounts/default";
+    assert!(
+        support::k8s::poll(std::time::Duration::from_secs(60), || cluster.get_path(sa)).is_some(),
+        "no {sa}"
+    );
+    let failures = server_dry_run(&cluster.admin_kubeconfig);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The script for real, on a control plane it boots from `charts/control-plane` into a
+/// static-pod directory the test's kubelet runs (see the module comment).
 #[test]
-#[ignore = "needs a cluster: KPACK_TEST_KUBECONFIG"]
-fn cluster_in_order_on_a_cluster() {
-    let dir = tempfile::tempdir().unwrap();
-    cluster_in_order(
-        &test_kubeconfig(),
-        &dir.path().join("manifests"),
-        &dir.path().join("work"),
+fn cluster_in_order_on_a_control_plane_booted_from_its_chart() {
+    use std::time::Duration;
+    use support::k8s::{self, poll};
+    use support::static_node::{StaticKubelet, make_node};
+
+    if let Err(why) = k8s::tools() {
+        k8s::skip(&why);
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let node = make_node(tmp.path());
+    let kubeconfig = tmp.path().join("admin.conf");
+    let manifests = tmp.path().join("manifests");
+    let work = tmp.path().join("work");
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let values = tmp.path().join("node.yaml");
+    let out_path = tmp.path().join("script.out");
+    let err_path = tmp.path().join("script.err");
+    let mut child = script_command(
+        &[
+            kubeconfig.to_str().unwrap(),
+            manifests.to_str().unwrap(),
+            env!("CARGO_BIN_EXE_kpack"),
+        ],
+        &[
+            ("WORK_DIR", work.to_str().unwrap()),
+            ("CP_VALUES", values.to_str().unwrap()),
+            ("WAIT_SECONDS", "120"),
+            ("KPACK_FLAGS", "--wait --timeout 120s"),
+        ],
+    )
+    .env("HOME", tmp.path())
+    .env_remove("KUBECONFIG")
+    .stdout(std::fs::File::create(&out_path).unwrap())
+    .stderr(std::fs::File::create(&err_path).unwrap())
+    .spawn()
+    .expect("run bash");
+    let output = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+        format!(
+            "{}\n--- stderr\n{}",
+            std::fs::read_to_string(&out_path).unwrap_or_default(),
+            std::fs::read_to_string(&err_path).unwrap_or_default()
+        )
+    };
+
+    // The kubelet of the control-plane node: it starts the static pods the script writes.
+    let mut kubelet = StaticKubelet {
+        manifests: manifests.clone(),
+        logs,
+        pods: Default::default(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = k8s::client(&rt, &node.url(), &node.ca.cert, &node.admin);
+    let ready = poll(Duration::from_secs(120), || {
+        if manifests.is_dir() {
+            kubelet.sync();
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(Err(status));
+        }
+        rt.block_on(client.request_text(http::Request::get("/readyz").body(Vec::new()).unwrap()))
+            .ok()
+            .filter(|t| t == "ok")
+            .map(Ok)
+    });
+    match ready {
+        Some(Ok(_)) => {}
+        Some(Err(status)) => panic!(
+            "the script ended ({status}) before the API server was ready:\n{}\n--- kube-apiserver\n{}",
+            output(&mut child),
+            kubelet.log_tail("kube-apiserver")
+        ),
+        None => panic!(
+            "the API server of the static pods was not ready after 120 s:\n{}\n--- kube-apiserver\n{}\n--- etcd\n{}",
+            output(&mut child),
+            kubelet.log_tail("kube-apiserver"),
+            kubelet.log_tail("etcd")
+        ),
+    }
+    let mut pods: Vec<&String> = kubelet.pods.keys().collect();
+    pods.sort();
+    assert_eq!(
+        pods,
+        [
+            "etcd",
+            "kube-apiserver",
+            "kube-controller-manager",
+            "kube-scheduler"
+        ]
     );
+    // The stand-in kubelet of a worker node runs the cluster charts' pods.
+    support::kubelet::start(&rt, client.clone(), "worker-1").unwrap();
+
+    let status = poll(Duration::from_secs(600), || child.try_wait().unwrap());
+    let text = output(&mut child);
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "{text}\n--- kube-controller-manager\n{}",
+        kubelet.log_tail("kube-controller-manager")
+    );
+    let stdout = std::fs::read_to_string(&out_path).unwrap();
+    let steps: Vec<&str> = stdout.lines().filter(|l| l.starts_with("== ")).collect();
+    assert_eq!(
+        steps,
+        [
+            format!(
+                "== 1. Control plane: static pods in {}",
+                manifests.display()
+            )
+            .as_str(),
+            "== 2. node-bootstrap: join token, CSR approval, cluster-info",
+            "== 3. kube-proxy: Service routing on every node",
+            "== 4. Pod network: flannel on 10.244.0.0/16",
+            "== 5. Cluster DNS on 10.96.0.10",
+            "== 6. metrics-server: kubectl top and the HorizontalPodAutoscaler",
+            "== 7. Monitoring: Prometheus, node-exporter, kube-state-metrics, Grafana",
+            "== 8. web: the example application",
+            "== 9. Releases",
+        ],
+        "{text}"
+    );
+    assert!(stdout.ends_with("every release is deployed\n"), "{text}");
+    let token = std::fs::read_to_string(work.join("bootstrap-token")).unwrap();
+    assert!(
+        !stdout.contains(token.trim()),
+        "the join token in clear:\n{text}"
+    );
+
+    // kube-proxy's DaemonSet has its pod on the worker, Running and Ready.
+    let get = |path: &str| -> serde_json::Value {
+        let text = rt
+            .block_on(client.request_text(http::Request::get(path).body(Vec::new()).unwrap()))
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        serde_json::from_str(&text).unwrap()
+    };
+    let ds = get("/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy");
+    assert_eq!(ds["status"]["numberReady"], 1, "{ds}");
+
+    // A second run finds every release deployed and installs nothing.
+    let again = script(
+        &[
+            kubeconfig.to_str().unwrap(),
+            manifests.to_str().unwrap(),
+            env!("CARGO_BIN_EXE_kpack"),
+        ],
+        &[
+            ("WORK_DIR", work.to_str().unwrap()),
+            ("CP_VALUES", values.to_str().unwrap()),
+        ],
+    );
+    let again_out = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again.status.success(),
+        "{again_out}\n{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        again_out.matches("is already deployed: skipped").count(),
+        8,
+        "{again_out}"
+    );
+
+    // A node joins with the script's token: its CSR is approved and signed by the
+    // controller-manager, through the bindings node-bootstrap made.
+    join_node(&kubeconfig, token.trim(), "worker-2");
 }

@@ -26,10 +26,12 @@
 //! (`target/tmp/k8s-run/<pid>/`: PKI, data, logs of every cluster of the run); set `KPACK_TEST_KEEP=1` to keep it for a post-mortem. Run directories of
 //! dead processes are removed at the next start as well.
 //!
-//! Two identities: kpack runs as `kpack-test-admin` (system:masters), the only user the
-//! audit log records ([`Ns::audit`] lists what kpack asked the server, in order); the
-//! tests' own reads and writes and the kubelet use `kpack-test-harness` and are not
-//! recorded.
+//! Identities: kpack runs as `kpack-test-admin` (system:masters), whose requests the audit
+//! log records ([`Ns::audit`] lists what kpack asked the server, in order); a test may make
+//! users of its own ([`Cluster::user`], client certificates) or use the static bearer token
+//! ([`Cluster::token`]), both in the audited group [`AUDITED_GROUP`], and read their requests,
+//! discovery included, with [`Cluster::audit_of`]. The tests' own reads and writes and the
+//! kubelet use `kpack-test-harness` and are not recorded.
 
 use super::kubelet;
 use super::pki::{self, Pair, Usage};
@@ -271,6 +273,8 @@ pub struct Cluster {
     pub dir: PathBuf,
     /// `https://127.0.0.1:PORT`.
     pub url: String,
+    /// A static bearer token of [`TOKEN_USER`].
+    pub token: String,
     pub ca: pki::Ca,
     /// kpack's identity (audited).
     pub admin: Pair,
@@ -370,7 +374,15 @@ pub fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T>
     }
 }
 
-const AUDIT_POLICY: &str = "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n  users: [kpack-test-admin]\n- level: None\n";
+const AUDIT_POLICY: &str = "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n  users: [kpack-test-admin]\n- level: Metadata\n  userGroups: [kpack-test-audited]\n- level: None\n";
+
+/// The group of the users [`Cluster::user`] makes and of the static token's user: the
+/// audit log records their requests, discovery included ([`Cluster::audit_of`]).
+pub const AUDITED_GROUP: &str = "kpack-test-audited";
+
+/// The user of the static bearer token [`Cluster::token`] (`--token-auth-file`), a
+/// member of system:masters and [`AUDITED_GROUP`].
+pub const TOKEN_USER: &str = "kpack-test-token";
 
 impl Cluster {
     /// A control plane of the test's own: etcd and kube-apiserver only (no controllers,
@@ -474,6 +486,13 @@ impl Cluster {
             &dir.join("etcd.log"),
             full.then_some(run.as_path()),
         );
+        let token = format!("kpack-test-{:016x}", rand_token());
+        let token_file = dir.join("tokens.csv");
+        std::fs::write(
+            &token_file,
+            format!("{token},{TOKEN_USER},{TOKEN_USER},\"system:masters,{AUDITED_GROUP}\"\n"),
+        )
+        .unwrap();
         let policy = dir.join("audit-policy.yaml");
         std::fs::write(&policy, AUDIT_POLICY).unwrap();
         let audit_log = dir.join("audit.log");
@@ -493,6 +512,9 @@ impl Cluster {
                 "--service-account-issuer=https://kubernetes.default.svc".into(),
                 "--service-cluster-ip-range=10.96.0.0/16".into(),
                 "--authorization-mode=RBAC".into(),
+                // As kubeadm sets it: CNI and kube-proxy pods are privileged.
+                "--allow-privileged=true".into(),
+                format!("--token-auth-file={}", s(&token_file)),
                 format!("--audit-policy-file={}", s(&policy)),
                 format!("--audit-log-path={}", s(&audit_log)),
                 "--audit-log-mode=blocking".into(),
@@ -574,6 +596,7 @@ impl Cluster {
         let c = Cluster {
             dir,
             url,
+            token,
             ca,
             admin,
             harness,
@@ -709,12 +732,47 @@ impl Cluster {
         }
     }
 
+    /// A client certificate for user `name` in `groups` and [`AUDITED_GROUP`] (so its
+    /// requests are audited, see [`Cluster::audit_of`]), and a kubeconfig for it whose
+    /// context uses `namespace`; returns the kubeconfig's path, in `dir`.
+    pub fn user(&self, dir: &Path, name: &str, groups: &[&str], namespace: &str) -> PathBuf {
+        let mut orgs = groups.to_vec();
+        orgs.push(AUDITED_GROUP);
+        let pair = pki::issue(
+            &self.ca,
+            &dir.join("pki"),
+            name,
+            name,
+            &orgs,
+            &[],
+            Usage::Client,
+        );
+        let kubeconfig = dir.join(format!("{name}.kubeconfig"));
+        pki::kubeconfig(
+            &kubeconfig,
+            &self.url,
+            &self.ca.cert,
+            &pair,
+            Some(namespace),
+        );
+        kubeconfig
+    }
+
+    /// Every audited request of user `name` (one of [`Cluster::user`]'s), in order.
+    pub fn audit_of(&self, name: &str) -> Vec<Audit> {
+        self.audit_entries(|e| e["user"]["username"] == name)
+    }
+
     /// Every audited request (kpack's), in order.
     pub fn audit_all(&self) -> Vec<Audit> {
+        self.audit_entries(|e| e["user"]["username"] == "kpack-test-admin")
+    }
+
+    fn audit_entries(&self, keep: impl Fn(&Json) -> bool) -> Vec<Audit> {
         let text = std::fs::read_to_string(&self.audit_log).unwrap_or_default();
         text.lines()
             .filter_map(|l| serde_json::from_str::<Json>(l).ok())
-            .filter(|e| e["stage"] == "ResponseComplete")
+            .filter(|e| e["stage"] == "ResponseComplete" && keep(e))
             .map(|e| Audit {
                 verb: e["verb"].as_str().unwrap_or("").to_string(),
                 uri: e["requestURI"].as_str().unwrap_or("").to_string(),
@@ -784,6 +842,13 @@ impl Audit {
             (k == key).then(|| v.to_string())
         })
     }
+}
+
+fn rand_token() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.finish()
 }
 
 /// The API path prefix of a resource by its plural (the kinds the tests use).
@@ -873,6 +938,7 @@ const RELEASE_COMMANDS: &[&str] = &[
     "get",
     "recover",
     "diff",
+    "adopt",
 ];
 
 impl Ns<'_> {

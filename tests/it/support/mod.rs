@@ -10,3 +10,4 @@ pub mod memtarget;
 pub mod nginx;
 pub mod pki;
 pub mod registry;
+pub mod static_node;
