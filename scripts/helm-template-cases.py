@@ -24,6 +24,7 @@ EXPECTED = os.path.join(ROOT, "tests", "fixtures", "helm", "expected")
 # (name, arguments after `template`); "OUT" stands for a fresh output directory.
 CASES = [
     ("defaults", ["rel", CHART]),
+    ("no-name", [CHART]),
     ("namespace-versions", ["rel", CHART, "-n", "other", "--kube-version", "1.29.3",
                             "--api-versions", "example.com/v1"]),
     ("crds-skip-tests", ["rel", CHART, "--include-crds", "--skip-tests"]),
@@ -60,7 +61,12 @@ def main():
     for name, args in CASES:
         with open(os.path.join(EXPECTED, name + ".txt"), "w") as f:
             f.write(run(helm, args))
-    print(f"{len(CASES)} cases written to {os.path.relpath(EXPECTED, ROOT)}")
+    # `helm show crds` of the same chart (tests/it/cli.rs compares `kpack show crds`).
+    p = subprocess.run([helm, "show", "crds", CHART], capture_output=True, text=True,
+                       cwd=ROOT, check=True)
+    with open(os.path.join(EXPECTED, "show-crds.txt"), "w") as f:
+        f.write(p.stdout)
+    print(f"{len(CASES)} cases and show-crds written to {os.path.relpath(EXPECTED, ROOT)}")
 
 
 if __name__ == "__main__":

@@ -276,8 +276,9 @@ impl Source {
                 let bytes = std::fs::read(p).map_err(|e| {
                     if e.kind() == std::io::ErrorKind::NotFound {
                         Error::chart(format!(
-                            "{}: no such chart directory or archive",
-                            p.display()
+                            "chart not found: {}: no such directory or archive ({})",
+                            p.display(),
+                            crate::chart::load::CHART_HINT
                         ))
                     } else {
                         Error::io(p.display(), e)

@@ -1,5 +1,7 @@
 //! `kpack history NAME`: the revisions of a release, newest last, as rows of REVISION,
-//! UPDATED, STATUS, CHART, APP VERSION, DESCRIPTION.
+//! UPDATED, STATUS, CHART, APP VERSION, DESCRIPTION. A release kpack has no records of is
+//! looked up among Helm's records (see [`crate::release::helm`]); its rows are marked
+//! `helm` (`managed_by`).
 
 use crate::release::{Release, history};
 use crate::targets::Target;
@@ -21,6 +23,9 @@ pub struct Entry {
     pub app_version: String,
     /// What happened.
     pub description: String,
+    /// `helm` for a revision only Helm's records describe (not adopted yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<String>,
 }
 
 impl From<&Release> for Entry {
@@ -32,6 +37,7 @@ impl From<&Release> for Entry {
             chart: format!("{}-{}", r.chart.name, r.chart.version),
             app_version: r.chart.app_version.clone(),
             description: r.description.clone(),
+            managed_by: None,
         }
     }
 }
@@ -40,7 +46,14 @@ impl From<&Release> for Entry {
 pub fn history(target: &dyn Target, name: &str, namespace: &str, max: usize) -> Result<Vec<Entry>> {
     super::apply::validate_name(name)?;
     let store = target.store(namespace)?;
-    let all = history::load(store.as_ref(), name)?;
+    let mut all = history::load(store.as_ref(), name)?;
+    let mut helm = false;
+    if all.is_empty()
+        && let Some(h) = target.helm_store(namespace)?
+    {
+        all = history::load(h.as_ref(), name)?;
+        helm = true;
+    }
     if all.is_empty() {
         return Err(Error::remote(format!(
             "release {name} not found in namespace {namespace}"
@@ -51,5 +64,11 @@ pub fn history(target: &dyn Target, name: &str, namespace: &str, max: usize) -> 
     } else {
         all.len().saturating_sub(max)
     };
-    Ok(all[skip..].iter().map(Entry::from).collect())
+    Ok(all[skip..]
+        .iter()
+        .map(|r| Entry {
+            managed_by: helm.then(|| "helm".to_string()),
+            ..Entry::from(r)
+        })
+        .collect())
 }

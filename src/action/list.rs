@@ -2,6 +2,10 @@
 //! filtered by status and by a regular expression on the name. By default the releases
 //! that are deployed, failed or in a pending state are listed (Helm lists deployed and
 //! failed; a pending release is a lock worth seeing); `--all` lists every status.
+//!
+//! Releases Helm recorded on the target (see [`crate::release::helm`]) are listed too,
+//! marked `helm` (`managed_by`, and `(helm)` after the status in tables), unless kpack has
+//! records of the same name in the same namespace (an adopted release is kpack's).
 
 use crate::release::{Release, Status};
 use crate::targets::Target;
@@ -22,6 +26,15 @@ pub struct ListOptions {
     pub all: bool,
     /// Only names matching this regular expression (`--filter`).
     pub filter: Option<String>,
+    /// Newest first by last deployment instead of by name (`-d/--date`; with `reverse`,
+    /// oldest first).
+    pub by_date: bool,
+    /// Reverse the order (`-r/--reverse`).
+    pub reverse: bool,
+    /// Skip this many rows of the sorted list (`--offset`).
+    pub offset: usize,
+    /// At most this many rows (`-m/--max`; 0: all).
+    pub max: usize,
 }
 
 /// The statuses listed when none are asked for.
@@ -51,6 +64,9 @@ pub struct Entry {
     pub chart: String,
     /// The chart's application version.
     pub app_version: String,
+    /// `helm` for a release only Helm's records describe (not adopted yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<String>,
 }
 
 impl From<&Release> for Entry {
@@ -63,6 +79,7 @@ impl From<&Release> for Entry {
             status: r.status.to_string(),
             chart: format!("{}-{}", r.chart.name, r.chart.version),
             app_version: r.chart.app_version.clone(),
+            managed_by: None,
         }
     }
 }
@@ -83,6 +100,26 @@ pub fn list(target: &dyn Target, opts: &ListOptions) -> Result<Vec<Entry>> {
     let records = store
         .list(None)
         .map_err(crate::release::lock::store_error)?;
+    let ns = if opts.all_namespaces {
+        ""
+    } else {
+        opts.namespace.as_str()
+    };
+    let kpack_names: std::collections::HashSet<(String, String)> = records
+        .iter()
+        .map(|r| (r.namespace.clone(), r.name.clone()))
+        .collect();
+    let mut helm_names = std::collections::HashSet::new();
+    let mut records = records;
+    if let Some(helm) = target.helm_store(ns)? {
+        for r in helm.list(None).map_err(crate::release::lock::store_error)? {
+            let key = (r.namespace.clone(), r.name.clone());
+            if !kpack_names.contains(&key) {
+                helm_names.insert(key);
+                records.push(r);
+            }
+        }
+    }
     let mut latest: BTreeMap<(String, String), Release> = BTreeMap::new();
     let mut superseded = Vec::new();
     for r in records {
@@ -107,13 +144,109 @@ pub fn list(target: &dyn Target, opts: &ListOptions) -> Result<Vec<Entry>> {
     if !opts.all && opts.statuses.contains(&Status::Superseded) {
         out.extend(superseded.iter());
     }
-    let mut out: Vec<Entry> = out
+    let out: Vec<Entry> = out
         .into_iter()
         .filter(|r| filter.as_ref().is_none_or(|f| f.is_match(&r.name)))
-        .map(Entry::from)
+        .map(|r| {
+            let mut e = Entry::from(r);
+            if helm_names.contains(&(r.namespace.clone(), r.name.clone())) {
+                e.managed_by = Some("helm".into());
+            }
+            e
+        })
         .collect();
+    Ok(order(out, opts))
+}
+
+/// Sort rows (by namespace and name, or by date with `by_date`), reverse them with
+/// `reverse`, then take the page `offset`, `max`.
+pub fn order(mut out: Vec<Entry>, opts: &ListOptions) -> Vec<Entry> {
     out.sort_by(|a, b| {
         (&a.namespace, &a.name, a.revision).cmp(&(&b.namespace, &b.name, b.revision))
     });
-    Ok(out)
+    if opts.by_date {
+        // Helm's `-d`: newest first (a stable sort keeps names in order among equal times).
+        out.sort_by_key(|e| std::cmp::Reverse(deployed_at(&e.updated)));
+    }
+    if opts.reverse {
+        out.reverse();
+    }
+    let max = if opts.max == 0 { usize::MAX } else { opts.max };
+    out.into_iter().skip(opts.offset).take(max).collect()
+}
+
+/// A record's time as an instant for sorting (times that do not parse sort first).
+fn deployed_at(rfc3339: &str) -> i128 {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.timestamp_nanos_opt().map_or(0, i128::from))
+        .unwrap_or(i128::MIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, updated: &str) -> Entry {
+        Entry {
+            name: name.into(),
+            namespace: "ns".into(),
+            revision: 1,
+            updated: updated.into(),
+            status: "deployed".into(),
+            chart: "c-1".into(),
+            app_version: String::new(),
+            managed_by: None,
+        }
+    }
+
+    fn names(opts: ListOptions) -> Vec<String> {
+        let rows = vec![
+            entry("b", "2026-12-01T10:00:00Z"),
+            entry("a", "2026-12-01T09:00:00Z"),
+            entry("c", "2026-12-01T11:00:00.5+01:00"),
+        ];
+        order(rows, &opts).into_iter().map(|e| e.name).collect()
+    }
+
+    #[test]
+    fn rows_sort_by_name_or_date_and_page() {
+        let o = ListOptions::default;
+        assert_eq!(names(o()), ["a", "b", "c"]);
+        assert_eq!(
+            names(ListOptions {
+                reverse: true,
+                ..o()
+            }),
+            ["c", "b", "a"]
+        );
+        // c is 10:00:00.5 UTC: newest first.
+        assert_eq!(
+            names(ListOptions {
+                by_date: true,
+                ..o()
+            }),
+            ["c", "b", "a"]
+        );
+        assert_eq!(
+            names(ListOptions {
+                by_date: true,
+                reverse: true,
+                ..o()
+            }),
+            ["a", "b", "c"]
+        );
+        assert_eq!(names(ListOptions { max: 2, ..o() }), ["a", "b"]);
+        assert_eq!(
+            names(ListOptions {
+                offset: 2,
+                max: 2,
+                ..o()
+            }),
+            ["c"]
+        );
+        assert_eq!(
+            names(ListOptions { offset: 3, ..o() }),
+            Vec::<String>::new()
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! Actions: the commands' work, orchestrating chart → values → engine → manifest (and,
 //! for releases, plan → target → store). CLI files call these and print the results.
 
+pub mod adopt;
 pub mod apply;
 pub mod create;
 pub mod diff;

@@ -14,11 +14,15 @@ use crate::{Error, Result, archive, yaml};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// What a chart argument may be, for "chart not found" errors.
+pub const CHART_HINT: &str =
+    "give a chart directory, a .tgz archive, REPO/CHART, a chart URL or an oci:// reference";
+
 /// Load a chart from a directory or a `.tgz` archive on disk.
 pub fn load(path: &Path) -> Result<Chart> {
     let meta = std::fs::metadata(path).map_err(|_| {
         Error::chart(format!(
-            "chart not found: {}: no such directory or archive (give a chart directory, a .tgz archive or an oci:// reference)",
+            "chart not found: {}: no such directory or archive ({CHART_HINT})",
             path.display()
         ))
     })?;

@@ -284,10 +284,14 @@ pub struct TargetArgs {
     #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
     /// Kubeconfig context to use instead of the current one.
-    #[arg(long = "kube-context", value_name = "CONTEXT")]
+    #[arg(
+        long = "kube-context",
+        value_name = "CONTEXT",
+        env = "KPACK_KUBECONTEXT"
+    )]
     pub kube_context: Option<String>,
     /// Namespace of the release (default: the context's namespace, then `default`).
-    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    #[arg(short = 'n', long, value_name = "NAMESPACE", env = "KPACK_NAMESPACE")]
     pub namespace: Option<String>,
     /// Manage the release as static pods in this kubelet manifest directory instead of on
     /// a cluster (e.g. /etc/kubernetes/manifests). Only Pods; no hooks.
@@ -378,6 +382,9 @@ pub struct OpArgs {
     /// Print only warnings and the result, no progress.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Do not print the chart's NOTES after the result.
+    #[arg(long = "hide-notes")]
+    pub hide_notes: bool,
     /// How many objects of one kind are applied at once (Helm applies one at a time).
     #[arg(long, value_name = "N", default_value_t = kpack::action::apply::DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
     pub concurrency: usize,

@@ -1,4 +1,4 @@
-//! `kpack get values|manifest|notes|hooks|all NAME [--revision N]`: print parts of a
+//! `kpack get values|manifest|notes|hooks|metadata|all NAME [--revision N]`: print parts of a
 //! release record. Secret `data`/`stringData` values in manifests are printed as `***`
 //! unless `--show-secrets`.
 
@@ -25,6 +25,9 @@ pub enum What {
     Notes(PartArgs),
     /// The hook objects of a revision.
     Hooks(PartArgs),
+    /// The release's metadata (chart, version, namespace, revision, status, time), as Helm
+    /// prints it.
+    Metadata(PartArgs),
     /// Everything: the record's details, values, hooks, manifest and notes.
     All(PartArgs),
 }
@@ -109,6 +112,44 @@ pub fn run(a: Args) -> Result<()> {
         What::Hooks(p) => {
             let r = load(&p.target, &p.name, p.revision)?;
             out(&secrets(&r.hooks, p.show_secrets));
+            Ok(())
+        }
+        What::Metadata(p) => {
+            let r = load(&p.target, &p.name, p.revision)?;
+            let deployed_at = chrono::DateTime::parse_from_rfc3339(&r.last_deployed)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_else(|_| r.last_deployed.clone());
+            if p.output != Output::Table {
+                return print_data(
+                    p.output,
+                    &serde_json::json!({
+                        "name": r.name,
+                        "chart": r.chart.name,
+                        "version": r.chart.version,
+                        "appVersion": r.chart.app_version,
+                        "namespace": r.namespace,
+                        "revision": r.revision,
+                        "status": r.status.as_str(),
+                        "deployedAt": deployed_at,
+                    }),
+                );
+            }
+            // Helm 4's lines; kpack's records keep no chart annotations or dependency
+            // names, their labels are kpack's record labels, and kpack always applies
+            // server-side.
+            out(&format!(
+                "NAME: {}\nCHART: {}\nVERSION: {}\nAPP_VERSION: {}\nANNOTATIONS: \nLABELS: name={},owner=kpack,status={},version={}\nDEPENDENCIES: \nNAMESPACE: {}\nREVISION: {}\nSTATUS: {}\nDEPLOYED_AT: {deployed_at}\nAPPLY_METHOD: server-side apply\n",
+                r.name,
+                r.chart.name,
+                r.chart.version,
+                r.chart.app_version,
+                r.name,
+                r.status,
+                r.revision,
+                r.namespace,
+                r.revision,
+                r.status
+            ));
             Ok(())
         }
         What::All(p) => {

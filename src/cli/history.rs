@@ -31,7 +31,10 @@ pub fn run(a: Args) -> Result<()> {
             vec![
                 e.revision.to_string(),
                 time(&e.updated),
-                e.status,
+                match &e.managed_by {
+                    Some(m) => format!("{} ({m})", e.status),
+                    None => e.status,
+                },
                 e.chart,
                 e.app_version,
                 e.description,

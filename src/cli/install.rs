@@ -28,7 +28,8 @@ pub struct Args {
     #[command(flatten)]
     pub preview: PreviewArgs,
     /// On failure, remove what the install applied and its record (implies --wait).
-    #[arg(long)]
+    /// (Helm 4's name; `--atomic` is kept as an alias.)
+    #[arg(long = "rollback-on-failure", visible_alias = "atomic")]
     pub atomic: bool,
     /// Create the release namespace when it does not exist.
     #[arg(long = "create-namespace")]

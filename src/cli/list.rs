@@ -40,6 +40,21 @@ pub struct Args {
     /// Print only the names.
     #[arg(short = 'q', long)]
     pub short: bool,
+    /// Sort by release date, newest first.
+    #[arg(short = 'd', long)]
+    pub date: bool,
+    /// Reverse the sort order.
+    #[arg(short = 'r', long)]
+    pub reverse: bool,
+    /// At most this many releases (0: all).
+    #[arg(short = 'm', long, value_name = "N", default_value_t = 256)]
+    pub max: usize,
+    /// Skip this many releases of the sorted list (the next page is --offset N+max).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub offset: usize,
+    /// Leave out the header line of the table.
+    #[arg(long = "no-headers")]
+    pub no_headers: bool,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Output::Table)]
     pub output: Output,
@@ -73,6 +88,10 @@ pub fn run(a: Args) -> Result<()> {
         statuses,
         all: a.all,
         filter: a.filter.clone(),
+        by_date: a.date,
+        reverse: a.reverse,
+        offset: a.offset,
+        max: a.max,
     };
     let rows = list(conn.target.as_ref(), &opts)?;
     if a.short {
@@ -93,13 +112,16 @@ pub fn run(a: Args) -> Result<()> {
                 e.namespace,
                 e.revision.to_string(),
                 time(&e.updated),
-                e.status,
+                match &e.managed_by {
+                    Some(m) => format!("{} ({m})", e.status),
+                    None => e.status,
+                },
                 e.chart,
                 e.app_version,
             ]
         })
         .collect();
-    out(&table(
+    let text = table(
         &[
             "NAME",
             "NAMESPACE",
@@ -111,6 +133,11 @@ pub fn run(a: Args) -> Result<()> {
         ],
         rows,
         Some(4),
-    ));
+    );
+    if a.no_headers {
+        out(text.split_once('\n').map_or("", |(_, rest)| rest));
+    } else {
+        out(&text);
+    }
     Ok(())
 }

@@ -1,11 +1,13 @@
 //! The command line: one file per command, each parsing its flags and calling the library.
 //! Flag groups shared by several commands (values, rendering) live here.
 
+pub mod adopt;
 pub mod args;
 pub mod completion;
 pub mod create;
 pub mod dependency;
 pub mod diff;
+pub mod env;
 pub mod get;
 pub mod history;
 pub mod install;
@@ -91,6 +93,8 @@ pub enum Command {
     Version(version::Args),
     /// Print a shell completion script.
     Completion(completion::Args),
+    /// Print the environment variables kpack reads (KPACK_NAMESPACE, ...) and their values.
+    Env(env::Args),
     /// Install a chart as a new release (on a cluster, or as static pods with --static-pods).
     Install(install::Args),
     /// Upgrade a release to a new chart or new values.
@@ -110,6 +114,8 @@ pub enum Command {
     Get(get::Args),
     /// Clear the lock a dead run left on a release.
     Recover(recover::Args),
+    /// Take over a release Helm made (its history, its objects), without touching them.
+    Adopt(adopt::Args),
     /// Show what an upgrade or rollback would change, compare revisions, or find drift.
     Diff(diff::Args),
     /// Package a chart directory into a reproducible NAME-VERSION.tgz.
@@ -140,6 +146,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Lint(a) => lint::run(a),
         Command::Version(a) => version::run(a),
         Command::Completion(a) => completion::run(a),
+        Command::Env(a) => env::run(a),
         Command::Install(a) => install::run(a),
         Command::Upgrade(a) => upgrade::run(a),
         Command::Rollback(a) => rollback::run(a),
@@ -149,6 +156,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Status(a) => status::run(a),
         Command::Get(a) => get::run(a),
         Command::Recover(a) => recover::run(a),
+        Command::Adopt(a) => adopt::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Package(a) => package::run(a),
         Command::Push(a) => push::run(a),

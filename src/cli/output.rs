@@ -344,7 +344,7 @@ pub fn masked(r: &Release, show_secrets: bool) -> Release {
 pub fn print_outcome(o: &Outcome, a: &OpArgs) -> kpack::Result<()> {
     match a.output {
         Output::Table => {
-            let mut s = summary(o, true);
+            let mut s = summary(o, !a.hide_notes);
             if o.dry_run == Some(DryRun::Client) {
                 let manifest = if a.show_secrets {
                     o.release.manifest.clone()

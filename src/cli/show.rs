@@ -1,4 +1,4 @@
-//! `kpack show values|chart|readme|all CHART`.
+//! `kpack show values|chart|readme|crds|all CHART`.
 
 use kpack::Result;
 
@@ -10,6 +10,8 @@ pub enum What {
     Chart,
     /// README.md.
     Readme,
+    /// The CRDs of crds/ directories (the chart's, then its subcharts'), as Helm shows them.
+    Crds,
     /// Chart.yaml, values.yaml and README, separated by `---`.
     All,
 }
@@ -33,6 +35,7 @@ pub fn run(a: Args) -> Result<()> {
         What::Values => chart.values_source.clone(),
         What::Chart => meta,
         What::Readme => readme,
+        What::Crds => crds(&chart),
         What::All => format!(
             "{meta}---\n{}\n---\n{readme}",
             chart.values_source.trim_end()
@@ -43,4 +46,24 @@ pub fn run(a: Args) -> Result<()> {
         println!();
     }
     Ok(())
+}
+
+/// `---`, then each CRD file as written, the chart's first, then each subchart's in turn
+/// (Helm's `CRDObjects` order; only `.yaml`, `.yml` and `.json` files).
+fn crds(chart: &kpack::chart::Chart) -> String {
+    let mut out = String::new();
+    for f in &chart.crds {
+        if [".yaml", ".yml", ".json"]
+            .iter()
+            .any(|e| f.name.ends_with(e))
+        {
+            out.push_str("---\n");
+            out.push_str(&String::from_utf8_lossy(&f.data));
+            out.push('\n');
+        }
+    }
+    for sub in &chart.subcharts {
+        out.push_str(&crds(sub));
+    }
+    out
 }

@@ -1,4 +1,5 @@
-//! `kpack template NAME CHART`: render locally and print (or write to `--output-dir`).
+//! `kpack template [NAME] CHART`: render locally and print (or write to `--output-dir`).
+//! Without NAME the release is named `release-name`, as Helm names it.
 
 use super::args::{RenderArgs, ValuesArgs};
 use super::output::Format;
@@ -10,10 +11,12 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Release name (Release.Name).
+    /// Release name (Release.Name; `release-name` when only CHART is given).
+    #[arg(value_name = "NAME")]
     pub name: String,
     /// Chart: a directory, a .tgz archive, or oci://HOST/REPO/NAME (with --version).
-    pub chart: String,
+    #[arg(value_name = "CHART")]
+    pub chart: Option<String>,
     #[command(flatten)]
     pub source: super::args::ChartSourceArgs,
     #[command(flatten)]
@@ -50,8 +53,15 @@ pub struct Args {
     pub output: Format,
 }
 
-pub fn run(a: Args) -> Result<()> {
-    let chart = a.source.load(&a.chart)?;
+/// Helm's release name when `template` is given only a chart.
+pub const DEFAULT_NAME: &str = "release-name";
+
+pub fn run(mut a: Args) -> Result<()> {
+    let chart_ref = match a.chart.take() {
+        Some(c) => c,
+        None => std::mem::replace(&mut a.name, DEFAULT_NAME.to_string()),
+    };
+    let chart = a.source.load(&chart_ref)?;
     let user = a.values.options().merge()?;
     let opts = RenderOptions {
         release: Release {

@@ -34,7 +34,8 @@ pub struct Args {
     #[arg(long = "create-namespace")]
     pub create_namespace: bool,
     /// On failure, roll back to the last deployed revision (implies --wait).
-    #[arg(long)]
+    /// (Helm 4's name; `--atomic` is kept as an alias.)
+    #[arg(long = "rollback-on-failure", visible_alias = "atomic")]
     pub atomic: bool,
     #[command(flatten)]
     pub values_mode: ValuesModeArgs,

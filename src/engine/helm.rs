@@ -66,13 +66,19 @@ pub fn scopes<'a>(
             ),
             (
                 "HelmVersion".to_string(),
-                value_from_json(&json!({
-                    "Version": HELM_VERSION,
-                    "GitCommit": "c0d08d0d6d9424d4a14febb5e8a3e51b0dd00dff",
-                    "GitTreeState": "clean",
-                    "GoVersion": "go1.27.2",
-                    "KubeClientVersion": "v1.37",
-                })),
+                Value::from_object(super::objects::GoStruct {
+                    fields: vec![
+                        ("Version", "version", HELM_VERSION.into()),
+                        (
+                            "GitCommit",
+                            "git_commit",
+                            "c0d08d0d6d9424d4a14febb5e8a3e51b0dd00dff".into(),
+                        ),
+                        ("GitTreeState", "git_tree_state", "clean".into()),
+                        ("GoVersion", "go_version", "go1.27.2".into()),
+                        ("KubeClientVersion", "kube_client_version", "v1.37".into()),
+                    ],
+                }),
             ),
         ]
         .into_iter()
@@ -281,12 +287,9 @@ pub fn execute(
             );
         }
         ex.reset_steps();
-        let text = ex.execute(&u.name, root.clone()).map_err(|e| {
-            Error::template(format!(
-                "template error in {}",
-                gotmpl::describe_exec_error(&e)
-            ))
-        })?;
+        let text = ex
+            .execute(&u.name, root.clone())
+            .map_err(|e| Error::template(gotmpl::describe_exec_error(&e)))?;
         let text = if text.contains("<no value>") {
             text.replace("<no value>", "")
         } else {

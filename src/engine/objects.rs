@@ -242,6 +242,44 @@ impl Object for KubeVersionObj {
     }
 }
 
+/// A Go struct of string fields as Helm hands it to templates (`.Capabilities.HelmVersion`):
+/// fields read by their Go names, `{{ }}` prints Go's `%v` of the struct (`{a b c}`), and
+/// `toJson`/`toYaml` use the fields' JSON names in declaration order.
+#[derive(Debug)]
+pub struct GoStruct {
+    /// `(Go name, JSON name, value)` in declaration order.
+    pub fields: Vec<(&'static str, &'static str, String)>,
+}
+
+impl GoStruct {
+    /// The fields under their JSON names, in declaration order.
+    pub fn json_fields(&self) -> Vec<(String, Value)> {
+        self.fields
+            .iter()
+            .map(|(_, j, v)| (j.to_string(), Value::from(v.as_str())))
+            .collect()
+    }
+}
+
+impl Object for GoStruct {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<&str> = self.fields.iter().map(|(_, _, v)| v.as_str()).collect();
+        write!(f, "{{{}}}", parts.join(" "))
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let k = key.as_str()?;
+        self.fields
+            .iter()
+            .find(|(g, _, _)| *g == k)
+            .map(|(_, _, v)| Value::from(v.as_str()))
+    }
+}
+
 /// The API versions helm v4.3.1 reports when it renders without a cluster (its built-in
 /// list, whatever `--kube-version` says); `--api-versions` adds to these.
 pub const HELM_DEFAULT_API_VERSIONS: &[&str] = &[

@@ -7,6 +7,7 @@
 //! a lock whose owner died is recognised by its expiry and cleared with `kpack recover`.
 
 pub mod file_store;
+pub mod helm;
 pub mod history;
 pub mod lock;
 

@@ -125,6 +125,12 @@ pub trait Target: Send + Sync {
         Ok(None)
     }
 
+    /// Helm's release records of `namespace` (every namespace when empty), read-only but
+    /// for `delete`, where the target can hold them (a cluster). Default: `None`.
+    fn helm_store(&self, _namespace: &str) -> Result<Option<Box<dyn Store>>> {
+        Ok(None)
+    }
+
     /// A store reading the releases of every namespace (`kpack list -A`). Default: an
     /// error saying the target cannot.
     fn all_namespaces_store(&self) -> Result<Box<dyn Store>> {

@@ -50,6 +50,7 @@ fn coalesce_into(chart: &Chart, dest: &mut Map, path: &str, inherited: &Map) -> 
         std::mem::take(dest),
         Nulls::Delete,
         &subcharts,
+        !chart.metadata.is_kpack(),
     );
     *dest = merged;
     for sub in &chart.subcharts {
@@ -96,7 +97,11 @@ enum Nulls {
 /// sections of `subcharts` (at the top level only) are overlaid keeping the user's nulls:
 /// `--set sub.x=null` must delete `x` from the subchart's own defaults too, not only from
 /// what the parent's values say for it, as in Helm.
-fn overlay(defaults: &Map, mut user: Map, nulls: Nulls, subcharts: &[&str]) -> Map {
+///
+/// `trim` (Helm charts): a `null` among the defaults, at any depth of their maps, is dropped
+/// where the user does not set the key, as helm drops it (its `values.yaml` nulls only
+/// serve to document a key); kpack charts keep such keys, null.
+fn overlay(defaults: &Map, mut user: Map, nulls: Nulls, subcharts: &[&str], trim: bool) -> Map {
     let mut out = Map::with_capacity(defaults.len() + user.len());
     for (k, dv) in defaults {
         match user.shift_remove(k) {
@@ -108,7 +113,7 @@ fn overlay(defaults: &Map, mut user: Map, nulls: Nulls, subcharts: &[&str]) -> M
                     } else {
                         nulls
                     };
-                    out.insert(k.clone(), Value::Object(overlay(dm, um, nulls, &[])));
+                    out.insert(k.clone(), Value::Object(overlay(dm, um, nulls, &[], trim)));
                 }
                 _ => {
                     out.insert(k.clone(), Value::Object(um));
@@ -116,6 +121,11 @@ fn overlay(defaults: &Map, mut user: Map, nulls: Nulls, subcharts: &[&str]) -> M
             },
             Some(uv) => {
                 out.insert(k.clone(), uv);
+            }
+            None if trim && nulls == Nulls::Delete => {
+                if let Some(v) = without_nulls(dv) {
+                    out.insert(k.clone(), v);
+                }
             }
             None => {
                 out.insert(k.clone(), dv.clone());
@@ -125,6 +135,20 @@ fn overlay(defaults: &Map, mut user: Map, nulls: Nulls, subcharts: &[&str]) -> M
     // A null without a default has nothing to delete; it stays null, as in Helm.
     out.extend(user);
     out
+}
+
+/// A default without the nulls of its maps (at any depth; list items stay); `None` for a
+/// null.
+fn without_nulls(v: &Value) -> Option<Value> {
+    match v {
+        Value::Null => None,
+        Value::Object(m) => Some(Value::Object(
+            m.iter()
+                .filter_map(|(k, x)| without_nulls(x).map(|x| (k.clone(), x)))
+                .collect(),
+        )),
+        other => Some(other.clone()),
+    }
 }
 
 /// Copy the parent's `global` into a subchart section; the parent's globals win, the

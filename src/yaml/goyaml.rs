@@ -45,11 +45,24 @@ pub enum Node {
 
 /// `yaml.Marshal(node)`: the YAML document, ending with a newline.
 pub fn marshal(node: &Node) -> String {
+    emit(node, false)
+}
+
+/// goyaml.v3's `Encoder` with `SetIndent(2)` (Helm's `toYamlPretty`): the same emitter,
+/// except that a list under a map key is indented (`key:\n  - a`), lines never fold, and
+/// map keys follow goyaml.v3's order ([`key_less_v3`]).
+pub fn marshal_v3(node: &Node) -> String {
+    emit(node, true)
+}
+
+fn emit(node: &Node, v3: bool) -> String {
     let mut e = Emitter {
         out: String::new(),
         column: 0,
         whitespace: true,
         indention: true,
+        v3,
+        width: if v3 { usize::MAX } else { BEST_WIDTH },
     };
     e.node(node, -1, Ctx::Root);
     // Document end: finish the last line.
@@ -62,10 +75,22 @@ pub fn marshal(node: &Node) -> String {
 /// after a non-letter, and otherwise the runs of digits starting there compare as numbers
 /// (a shorter run first when equal, then the characters).
 pub fn key_less(a: &str, b: &str) -> bool {
+    natural_less(a, b, false)
+}
+
+/// goyaml.v3's map key order: [`key_less`], except that right after a digit both strings
+/// share, a letter sorts before a non-letter (`a1b` before `a1-`).
+pub fn key_less_v3(a: &str, b: &str) -> bool {
+    natural_less(a, b, true)
+}
+
+fn natural_less(a: &str, b: &str, v3: bool) -> bool {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
+    let mut digits = false;
     for i in 0..ar.len().min(br.len()) {
         if ar[i] == br[i] {
+            digits = ar[i].is_numeric();
             continue;
         }
         let al = ar[i].is_alphabetic();
@@ -74,7 +99,7 @@ pub fn key_less(a: &str, b: &str) -> bool {
             return ar[i] < br[i];
         }
         if al || bl {
-            return bl;
+            return if v3 && digits { al } else { bl };
         }
         let (mut an, mut bn): (i64, i64) = (0, 0);
         if ar[i] == '0' || br[i] == '0' {
@@ -115,7 +140,8 @@ pub fn key_less(a: &str, b: &str) -> bool {
 /// (`a0b` < `a1` < `a01` < `a0b`); Go sorts the keys of a map in its random iteration order,
 /// so helm itself prints such maps in a different order from run to run. kpack's order is
 /// a stable one for them.
-fn sort_entries(entries: &mut [(String, Node)]) {
+fn sort_entries(entries: &mut [(String, Node)], v3: bool) {
+    let less = if v3 { key_less_v3 } else { key_less };
     let n = entries.len();
     if n < 2 {
         return;
@@ -130,7 +156,7 @@ fn sort_entries(entries: &mut [(String, Node)]) {
             let end = (start + 2 * width).min(n);
             let (mut i, mut j, mut k) = (start, mid, start);
             while i < mid && j < end {
-                if key_less(&entries[idx[j]].0, &entries[idx[i]].0) {
+                if less(&entries[idx[j]].0, &entries[idx[i]].0) {
                     buf[k] = idx[j];
                     j += 1;
                 } else {
@@ -191,6 +217,10 @@ struct Emitter {
     whitespace: bool,
     /// Only indentation has been written on the current line.
     indention: bool,
+    /// goyaml.v3's emitter rules ([`marshal_v3`]).
+    v3: bool,
+    /// The column past which a space may become a line break.
+    width: usize,
 }
 
 impl Emitter {
@@ -243,7 +273,7 @@ impl Emitter {
         match node {
             Node::Map(entries) if !entries.is_empty() => {
                 let mut sorted = entries.clone();
-                sort_entries(&mut sorted);
+                sort_entries(&mut sorted, self.v3);
                 let indent = if indent < 0 { 0 } else { indent + BEST_INDENT };
                 for (k, v) in &sorted {
                     self.write_indent(indent);
@@ -262,7 +292,7 @@ impl Emitter {
                 }
             }
             Node::Seq(items) if !items.is_empty() => {
-                let indentless = ctx == Ctx::MapValue && !self.indention;
+                let indentless = !self.v3 && ctx == Ctx::MapValue && !self.indention;
                 let indent = if indent < 0 {
                     0
                 } else if indentless {
@@ -342,7 +372,7 @@ impl Emitter {
         let mut chars = s.chars().peekable();
         while let Some(c) = chars.next() {
             if c == ' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && chars.peek() != Some(&' ')
+                if allow_breaks && !spaces && self.column > self.width && chars.peek() != Some(&' ')
                 {
                     self.write_indent(indent);
                 } else {
@@ -381,7 +411,7 @@ impl Emitter {
                 let next_space = chars.peek().map(|(_, c)| *c) == Some(' ');
                 if allow_breaks
                     && !spaces
-                    && self.column > BEST_WIDTH
+                    && self.column > self.width
                     && i != 0
                     && i != n - 1
                     && !next_space
@@ -458,7 +488,7 @@ impl Emitter {
                 }
                 spaces = false;
             } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && i != 0 && i != n - 1 {
+                if allow_breaks && !spaces && self.column > self.width && i != 0 && i != n - 1 {
                     self.write_indent(indent);
                     if chars.peek().map(|(_, c)| *c) == Some(' ') {
                         self.put('\\');

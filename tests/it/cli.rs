@@ -188,18 +188,69 @@ fn version_and_completion() {
 #[test]
 fn runaway_templates_stop_at_the_render_budget() {
     for (chart, at) in [
-        ("runaway", "runaway/templates/loop.yaml:6"),
-        ("runaway-go", "runaway-go/templates/loop.yaml:6:38"),
+        ("runaway", "template error in runaway/templates/loop.yaml:6"),
+        // Go templates: helm's layout, the position on a line of its own.
+        (
+            "runaway-go",
+            "runaway-go/templates/loop.yaml:6:38\n  executing",
+        ),
     ] {
         let path = format!("tests/fixtures/errors/{chart}");
         let (ok, _, err) = run(&["template", "x", &path, "--max-render-steps", "5000"]);
         assert!(!ok, "{chart} rendered");
         assert!(
-            err.starts_with(&format!("Error: template error in {at}"))
+            err.starts_with(&format!("Error: {at}"))
                 && err.contains(
                     "render budget of 5000 steps exceeded (a loop that does not end?); raise it with --max-render-steps"
                 ),
             "{chart}: {err}"
         );
     }
+}
+
+#[test]
+fn helm4_flag_names_and_environment() {
+    // Helm 4 renamed --atomic to --rollback-on-failure; both are accepted.
+    for cmd in ["install", "upgrade"] {
+        let (ok, out, err) = run(&[cmd, "--help"]);
+        assert!(ok, "{err}");
+        assert!(out.contains("--rollback-on-failure"), "{out}");
+        assert!(out.contains("[alias: --atomic]"), "{out}");
+        assert!(out.contains("[env: KPACK_NAMESPACE=]"), "{out}");
+        assert!(out.contains("[env: KPACK_KUBECONTEXT=]"), "{out}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_kpack"))
+        .arg("env")
+        .env("KPACK_NAMESPACE", "apps")
+        .env_remove("KPACK_KUBECONTEXT")
+        .env("KUBECONFIG", "/tmp/k \"1\"")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "KPACK_KUBECONTEXT=\"\"\nKPACK_NAMESPACE=\"apps\"\nKUBECONFIG=\"/tmp/k \\\"1\\\"\"\n"
+    );
+    // list --no-headers drops the header line only.
+    let dir = tempfile::tempdir().unwrap();
+    let pods = dir.path().join("manifests");
+    std::fs::create_dir_all(&pods).unwrap();
+    let pods = pods.to_str().unwrap();
+    let (ok, out, err) = run(&["list", "--static-pods", pods]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("NAME"), "{out:?}");
+    let (ok, out, err) = run(&["list", "--static-pods", pods, "--no-headers"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "");
+}
+
+#[test]
+fn show_crds_prints_what_helm_shows() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let want =
+        std::fs::read_to_string(format!("{root}/tests/fixtures/helm/expected/show-crds.txt"))
+            .unwrap();
+    let (ok, out, err) = run(&["show", "crds", &format!("{root}/tests/fixtures/helm/demo")]);
+    assert!(ok, "{err}");
+    assert_eq!(out, want);
 }

@@ -11,6 +11,7 @@ const CHART: &str = "tests/fixtures/helm/demo";
 /// The cases of scripts/helm-template-cases.py ("OUT" stands for an output directory).
 const CASES: &[(&str, &[&str])] = &[
     ("defaults", &["rel", CHART]),
+    ("no-name", &[CHART]),
     (
         "namespace-versions",
         &[

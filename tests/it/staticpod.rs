@@ -850,3 +850,26 @@ fn concurrent_runs_on_one_directory_never_interleave() {
     drop(holder);
     assert_eq!(images(&d), all, "the run that gave up changed nothing");
 }
+
+#[test]
+fn hide_notes_leaves_the_notes_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = write_chart(tmp.path(), 1, 0, &[]);
+    let c = c.to_str().unwrap();
+    let d = tmp.path().join("manifests");
+    let d = d.to_str().unwrap();
+    let out = ok(&[
+        "install",
+        "cp",
+        c,
+        "--static-pods",
+        d,
+        "-n",
+        NS,
+        "--hide-notes",
+    ]);
+    assert!(out.contains("STATUS: deployed\nREVISION: 1\n"), "{out}");
+    assert!(!out.contains("NOTES"), "{out}");
+    let out = ok(&["upgrade", "cp", c, "--static-pods", d, "-n", NS]);
+    assert!(out.ends_with("NOTES:\n1 static pods\n"), "{out}");
+}

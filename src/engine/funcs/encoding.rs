@@ -283,6 +283,12 @@ pub mod go {
     pub fn must_to_pretty_json(a: &Args) -> Result<Value, Error> {
         super::to_json_mode(a, Mode::Go, true, true, true)
     }
+    /// Helm's `toYamlPretty`: goyaml.v3, indented lists, nothing when it cannot marshal.
+    pub fn to_yaml_pretty(a: &Args) -> Result<Value, Error> {
+        Ok(super::gojson::to_yaml_pretty(a.get(0))
+            .unwrap_or_default()
+            .into())
+    }
     pub fn from_yaml(a: &Args) -> Result<Value, Error> {
         super::from_yaml_mode(a, Mode::Go)
     }

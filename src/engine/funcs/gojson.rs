@@ -113,7 +113,26 @@ fn write_value(out: &mut String, v: &Value, style: JsonStyle, depth: usize) -> R
             }
             out.push('}');
         }
-        _ => push_string(out, &v.to_string(), style.html, style.go),
+        _ => match v.downcast_object_ref::<crate::engine::objects::GoStruct>() {
+            Some(st) => {
+                out.push('{');
+                for (i, (k, x)) in st.json_fields().iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    newline(out, style, depth + 1);
+                    push_string(out, k, style.html, style.go);
+                    out.push(':');
+                    if style.pretty {
+                        out.push(' ');
+                    }
+                    write_value(out, x, style, depth + 1)?;
+                }
+                newline(out, style, depth);
+                out.push('}');
+            }
+            None => push_string(out, &v.to_string(), style.html, style.go),
+        },
     }
     Ok(())
 }
@@ -209,6 +228,53 @@ pub fn to_yaml(v: &Value) -> Result<String, String> {
     Ok(out)
 }
 
+/// Helm's `toYamlPretty`: goyaml.v3's `Encoder` with `SetIndent(2)` on the value itself
+/// (no JSON step: a float64 stays a float, `1e+06`), without the final newline.
+pub fn to_yaml_pretty(v: &Value) -> Result<String, String> {
+    let node = direct_node(v, 0)?;
+    let mut out = goyaml::marshal_v3(&node);
+    if out.ends_with('\n') {
+        out.pop();
+    }
+    Ok(out)
+}
+
+/// The value as goyaml.v3 sees a Go value: numbers keep their type, strings their text.
+fn direct_node(v: &Value, depth: usize) -> Result<Node, String> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep());
+    }
+    Ok(match v.kind() {
+        ValueKind::Undefined | ValueKind::None | ValueKind::Invalid => Node::Null,
+        ValueKind::Bool => Node::Bool(v.is_true()),
+        ValueKind::Number => match num(v) {
+            Some(Num::I(i)) => Node::Int(i),
+            Some(Num::F(f)) => Node::Float(f),
+            None => number_node(&v.to_string()),
+        },
+        ValueKind::String | ValueKind::Bytes => Node::Str(text(v).into_owned()),
+        ValueKind::Seq | ValueKind::Iterable => Node::Seq(
+            list_items(v)
+                .unwrap_or_default()
+                .iter()
+                .map(|x| direct_node(x, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        ValueKind::Map => {
+            let mut entries = map_items(v).unwrap_or_default();
+            entries.reverse();
+            let mut seen = std::collections::HashSet::new();
+            entries.retain(|(k, _)| seen.insert(k.clone()));
+            let mut out = Vec::with_capacity(entries.len());
+            for (k, x) in entries {
+                out.push((k, direct_node(&x, depth + 1)?));
+            }
+            Node::Map(out)
+        }
+        _ => Node::Str(v.to_string()),
+    })
+}
+
 /// The value as goyaml.v2 holds it after reading the JSON text of `v`.
 pub fn yaml_node(v: &Value, depth: usize) -> Result<Node, String> {
     if depth > MAX_DEPTH {
@@ -247,7 +313,15 @@ pub fn yaml_node(v: &Value, depth: usize) -> Result<Node, String> {
             }
             Node::Map(out)
         }
-        _ => Node::Str(read_back(&v.to_string())?),
+        _ => match v.downcast_object_ref::<crate::engine::objects::GoStruct>() {
+            Some(st) => Node::Map(
+                st.json_fields()
+                    .into_iter()
+                    .map(|(k, x)| (k, Node::Str(x.to_string())))
+                    .collect(),
+            ),
+            None => Node::Str(read_back(&v.to_string())?),
+        },
     })
 }
 

@@ -446,6 +446,7 @@ pub fn go_helpers() -> Vec<Helper> {
     let overrides = [
         h("toYaml", encoding::go::to_yaml),
         h("mustToYaml", encoding::go::must_to_yaml),
+        h("toYamlPretty", encoding::go::to_yaml_pretty),
         h("toJson", encoding::go::to_json),
         h("mustToJson", encoding::go::must_to_json),
         h("toRawJson", encoding::go::to_raw_json),

@@ -44,11 +44,7 @@ pub fn describe_exec_error(e: &ExecError) -> String {
                 .unwrap_or("");
             format!("execution error at ({loc}): {msg}")
         }
-        None => e
-            .message
-            .strip_prefix("template: ")
-            .unwrap_or(&e.message)
-            .to_string(),
+        None => helm_layout(&e.message),
     };
     if let Some(o) = &e.origin {
         let (line, _) = parse::line_col(&o.source, o.pos);
@@ -59,6 +55,46 @@ pub fn describe_exec_error(e: &ExecError) -> String {
         out.push_str(&super::excerpt(&o.source, line, Some(o.pos..end)));
     }
     out
+}
+
+/// A Go execution error laid out as helm v4 prints it: each `template: FILE:L:C: executing
+/// "NAME" at <NODE>: MESSAGE` of the chain (an error inside `include` or `tpl` carries the
+/// inner one) becomes `FILE:L:C` / `  executing "NAME" at <NODE>:` / `    MESSAGE`, one
+/// link per line group; a link of another shape stays as Go wrote it.
+pub fn helm_layout(message: &str) -> String {
+    let mut links: Vec<&str> = Vec::new();
+    let mut rest = message;
+    while let Some(i) = rest[1..].find(": template: ").map(|i| i + 1) {
+        links.push(&rest[..i + 1]);
+        rest = &rest[i + 2..];
+    }
+    links.push(rest);
+    let mut out = Vec::with_capacity(links.len());
+    for (n, link) in links.iter().enumerate() {
+        let link = link.trim_end();
+        let bare = link.strip_prefix("template: ").unwrap_or(link);
+        match split_exec_link(bare) {
+            Some((loc, exec, msg)) => out.push(format!("{loc}\n  {exec}:\n    {msg}")),
+            None if n == 0 => out.push(bare.to_string()),
+            None => out.push(link.to_string()),
+        }
+    }
+    out.join("\n")
+}
+
+/// `FILE:L[:C]`, `executing "NAME" at <NODE>` and the message of one link of a Go error.
+fn split_exec_link(link: &str) -> Option<(&str, &str, &str)> {
+    let at = link.find(": executing \"")?;
+    let loc = &link[..at];
+    if loc.contains(' ') || !loc.contains(':') {
+        return None;
+    }
+    let rest = &link[at + 2..];
+    let close = rest.find(">: ").map(|i| (i + 1, i + 3)).or_else(|| {
+        rest.strip_suffix(">:")
+            .map(|_| (rest.len() - 1, rest.len()))
+    })?;
+    Some((loc, &rest[..close.0], rest[close.1..].trim_end()))
 }
 
 /// Parse one source into trees (its own and its defines), as the file `name`.

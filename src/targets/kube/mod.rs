@@ -10,6 +10,7 @@
 
 pub mod apply;
 pub mod discovery;
+pub mod helm_store;
 pub mod kubeconfig;
 pub mod readiness;
 pub mod store;
@@ -109,6 +110,11 @@ impl KubeTarget {
     /// Where the connection settings came from.
     pub fn source(&self) -> &kubeconfig::Source {
         &self.source
+    }
+
+    /// Helm's release records of a namespace (every namespace when empty).
+    pub fn helm_records(&self, namespace: &str) -> helm_store::HelmStore {
+        helm_store::HelmStore::new(self.client.clone(), self.rt.clone(), namespace)
     }
 
     /// The release store of a namespace, as its concrete type.
@@ -374,6 +380,10 @@ impl Target for KubeTarget {
                 go_kube_version: None,
             }))
         })
+    }
+
+    fn helm_store(&self, namespace: &str) -> Result<Option<Box<dyn Store>>> {
+        Ok(Some(Box::new(self.helm_records(namespace))))
     }
 
     fn all_namespaces_store(&self) -> Result<Box<dyn Store>> {

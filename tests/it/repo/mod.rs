@@ -33,7 +33,7 @@ pub fn chart_tgz(name: &str, version: &str, extra: &str) -> Vec<u8> {
             (
                 "templates/pod.yaml".into(),
                 format!(
-                    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{{{ Release.Name }}}}-{name}\nspec:\n  containers:\n  - name: c\n    image: \"registry.k8s.io/pause:3.9\"\n    env:\n    - name: CHART_VERSION\n      value: \"{version}\"\n"
+                    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{{{ .Release.Name }}}}-{name}\nspec:\n  containers:\n  - name: c\n    image: \"registry.k8s.io/pause:3.9\"\n    env:\n    - name: CHART_VERSION\n      value: \"{version}\"\n"
                 )
                 .into_bytes(),
             ),

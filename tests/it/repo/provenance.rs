@@ -77,7 +77,7 @@ fn chart_dir(env: &Env, name: &str, version: &str) -> PathBuf {
     .unwrap();
     std::fs::write(
         d.join("templates/cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Release.Name }}\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
     )
     .unwrap();
     d

@@ -873,6 +873,7 @@ const RELEASE_COMMANDS: &[&str] = &[
     "get",
     "recover",
     "diff",
+    "adopt",
 ];
 
 impl Ns<'_> {

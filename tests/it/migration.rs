@@ -1,0 +1,104 @@
+//! `docs/migrating-from-helm.md` cannot drift: its command table names exactly the commands
+//! `helm --help` lists (the real helm, `KPACK_TEST_HELM`), each mapped to a command
+//! `kpack --help` lists or to `—` with a reason, and every kpack command appears on the
+//! page.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+/// The command names of a `--help` text: the lines of its commands section.
+fn commands(help: &str, header: &str) -> BTreeSet<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with(header))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+/// The cells of the table rows of `section` (up to the next `## `).
+fn rows(doc: &str, section: &str) -> Vec<Vec<String>> {
+    doc.lines()
+        .skip_while(|l| *l != section)
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+        .filter(|l| l.starts_with("| ") && !l.starts_with("|---"))
+        .skip(1) // the header row
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// `kpack X` or `helm X` in backquotes → `X`.
+fn name(cell: &str, tool: &str) -> Option<String> {
+    cell.strip_prefix(&format!("`{tool} "))
+        .and_then(|c| c.strip_suffix('`'))
+        .map(str::to_string)
+}
+
+#[test]
+fn migration_page_covers_every_helm_and_kpack_command() {
+    let Some(helm) = crate::support::k8s::find_tool("KPACK_TEST_HELM", "helm") else {
+        crate::support::k8s::skip("no helm: set KPACK_TEST_HELM");
+        return;
+    };
+    let helm_help = Command::new(helm).arg("--help").output().unwrap();
+    let helm_cmds = commands(
+        &String::from_utf8_lossy(&helm_help.stdout),
+        "Available Commands:",
+    );
+    assert!(helm_cmds.contains("install"), "{helm_cmds:?}");
+    let kpack_help = Command::new(env!("CARGO_BIN_EXE_kpack"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let kpack_cmds = commands(&String::from_utf8_lossy(&kpack_help.stdout), "Commands:");
+    assert!(kpack_cmds.contains("adopt"), "{kpack_cmds:?}");
+
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/migrating-from-helm.md"
+    ))
+    .unwrap();
+    let mut problems = Vec::new();
+    let mut documented_helm = BTreeSet::new();
+    let mut documented_kpack = BTreeSet::new();
+    for row in rows(&doc, "## Commands") {
+        let Some(h) = name(&row[0], "helm") else {
+            problems.push(format!("not a helm command cell: {:?}", row[0]));
+            continue;
+        };
+        documented_helm.insert(h.clone());
+        match name(&row[1], "kpack") {
+            Some(k) if kpack_cmds.contains(&k) => {
+                documented_kpack.insert(k);
+            }
+            Some(k) => problems.push(format!("helm {h}: kpack has no command {k}")),
+            None if row[1] == "—" && row.get(2).is_some_and(|r| !r.is_empty()) => {}
+            None => problems.push(format!("helm {h}: no kpack command and no reason")),
+        }
+    }
+    for row in rows(&doc, "## Commands helm does not have") {
+        match name(&row[0], "kpack") {
+            Some(k) if kpack_cmds.contains(&k) => {
+                documented_kpack.insert(k);
+            }
+            _ => problems.push(format!("not a kpack command: {:?}", row[0])),
+        }
+    }
+    for h in helm_cmds.difference(&documented_helm) {
+        problems.push(format!("helm {h} is missing from the page"));
+    }
+    for h in documented_helm.difference(&helm_cmds) {
+        problems.push(format!("helm has no command {h}"));
+    }
+    for k in kpack_cmds.difference(&documented_kpack) {
+        problems.push(format!("kpack {k} is missing from the page"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
