@@ -111,7 +111,8 @@ fn split_documents(text: &str) -> Result<Vec<(usize, &str)>, YamlError> {
                     column: Some(4),
                     go: None,
                     message: format!(
-                        "invalid document separator `---{rest}`: only a comment may follow `---` on its line (put the content on the next line)"
+                        "invalid document separator `---{}`: only a comment may follow `---` on its line (put the content on the next line)",
+                        crate::archive::printable(rest)
                     ),
                 });
             }
