@@ -138,7 +138,10 @@ fn a_control_character_in_rendered_yaml_is_reported_on_its_line() {
     write_chart(
         &tmp.path().join("c"),
         &[
-            ("Chart.yaml", "apiVersion: kpack/v1\nname: c\nversion: 0.1.0\n"),
+            (
+                "Chart.yaml",
+                "apiVersion: kpack/v1\nname: c\nversion: 0.1.0\n",
+            ),
             (
                 "templates/cm.yaml",
                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"b\0c\"\n",
