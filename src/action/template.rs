@@ -267,10 +267,17 @@ pub fn helm_write_output_dir(
                 .map(|d| (d.source.as_str(), &*d.text)),
         );
     }
+    // Every path checked before anything is written, as in [`write_output_dir`].
+    let mut paths = Vec::with_capacity(docs.len());
+    for (source, _) in &docs {
+        let what = format!("template {source:?}");
+        let path = crate::confine::join(dir, source, &what)?;
+        crate::confine::check_existing(dir, &path, &what)?;
+        paths.push(path);
+    }
     let mut written: Vec<std::path::PathBuf> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (source, text) in docs {
-        let path = dir.join(source);
+    for ((source, text), path) in docs.into_iter().zip(paths) {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent.display(), e))?;
         }

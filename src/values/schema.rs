@@ -22,10 +22,12 @@
 //! Messages are the crate's, except that values longer than 60 characters are summarised,
 //! `enum` lists up to 10 allowed values, and `anyOf`/`oneOf` failures say why each branch failed.
 //!
-//! A value that may be secret is never printed: shown as `***` when a key on its path
-//! contains `password`, `passwd`, `passphrase`, `secret`, `token`, `apikey`, `accesskey`,
-//! `privatekey` or `credential` (in any case, ignoring `-`, `_` and `.`), or when its schema
-//! (or one above it) says `"writeOnly": true`.
+//! A value that may be secret is never printed: shown as `***` when the nearest key on its
+//! path that says anything names a credential (`password`, `passwd`, `passphrase`,
+//! `secret`, `token`, `apikey`, `accesskey`, `privatekey`, `credential`, `key`, `tls.key`...
+//! in any case, ignoring `-`, `_` and `.`) rather than a reference to one (`secretName`,
+//! `existingSecret`, `imagePullSecrets`, `groups`...), see [`secret_path`]; or when its
+//! schema (or one above it) says `"writeOnly": true`.
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, ReferencingError, ValidationError, Validator};
@@ -260,8 +262,8 @@ fn shown(v: &Value) -> (String, bool) {
 /// What a hidden value is shown as.
 const HIDDEN: &str = "***";
 
-/// Words that make a value secret when a key on its path contains one (compared in lower
-/// case, without `-`, `_` and `.`): `db.password`, `apiToken`, `tls.privateKey`...
+/// Words that make a key name a credential when it contains one (compared in lower case,
+/// without `-`, `_` and `.`): `db.password`, `apiToken`, `tls.privateKey`...
 const SECRET_WORDS: &[&str] = &[
     "password",
     "passwd",
@@ -272,20 +274,106 @@ const SECRET_WORDS: &[&str] = &[
     "accesskey",
     "privatekey",
     "credential",
+    "connectionstring",
 ];
 
-/// Whether the value of a violation must not be printed: a key on its path looks secret
-/// (see [`SECRET_WORDS`]), or the schema marks it (or a schema above it) `"writeOnly": true`.
+/// Keys that are credentials without holding a word of [`SECRET_WORDS`]: `tls.key`,
+/// `sshKey`, `dsn` (normalized as for [`SECRET_WORDS`]; whole keys, or their ends).
+const SECRET_ENDS: &[&str] = &[
+    "key",
+    "tlskey",
+    "sshkey",
+    "signingkey",
+    "encryptionkey",
+    "clientkey",
+    "dsn",
+];
+
+/// `key` in lower case without `-`, `_` and `.`.
+fn normalized(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether a key names a reference to a credential, or something about one, rather than
+/// the credential itself: `secretName`, `existingSecret`, `tokenSecretRef`,
+/// `imagePullSecrets` (a list of Secret names), `groups`, `passwordLength`,
+/// `automountServiceAccountToken`...
+fn names_a_reference(k: &str) -> bool {
+    const ENDS: &[&str] = &[
+        "name",
+        "names",
+        "ref",
+        "refs",
+        "reference",
+        "enabled",
+        "length",
+        "ttl",
+        "expiration",
+        "path",
+        "file",
+        "audience",
+        "duration",
+        "usages",
+        "groups",
+        "group",
+        "type",
+        "kind",
+    ];
+    ENDS.iter().any(|e| k.ends_with(e))
+        || k.starts_with("existing")
+        || k.starts_with("automount")
+        || k.starts_with("enable")
+        || matches!(k, "imagepullsecrets" | "pullsecrets" | "id")
+}
+
+/// Whether a key names a credential (see [`SECRET_WORDS`] and [`SECRET_ENDS`]).
+fn names_a_credential(k: &str) -> bool {
+    SECRET_WORDS.iter().any(|w| k.contains(w))
+        || SECRET_ENDS
+            .iter()
+            .any(|e| k == *e || (e.len() > 3 && k.ends_with(e)))
+}
+
+/// Whether the value at `pointer` (a JSON pointer into the values) may be a credential:
+/// the keys on its path, read from the value up, decide. The first that names a reference
+/// (`secretName`, `imagePullSecrets`, `groups`...) says no; the first that names a
+/// credential (`password`, `tokens`, `tls.key`...) says yes; a list index ends the search
+/// when a key was already passed (the fields of `tokens[0]` are judged by their own names:
+/// `tokens[0].token` is hidden, `tokens[0].expiration` is not; `tokens[0]` itself is).
+pub fn secret_path(pointer: &str) -> bool {
+    let mut passed_key = false;
+    for raw in pointer
+        .split('/')
+        .skip(1)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        if raw.parse::<usize>().is_ok() {
+            if passed_key {
+                return false;
+            }
+            continue;
+        }
+        let k = normalized(&raw.replace("~1", "/").replace("~0", "~"));
+        if names_a_reference(&k) {
+            return false;
+        }
+        if names_a_credential(&k) {
+            return true;
+        }
+        passed_key = true;
+    }
+    false
+}
+
+/// Whether the value of a violation must not be printed: its path looks secret (see
+/// [`secret_path`]), or the schema marks it (or a schema above it) `"writeOnly": true`.
 fn hides(e: &ValidationError<'_>, schema: &Value) -> bool {
-    let secret_key = e.instance_path().to_string().split('/').any(|key| {
-        let k: String = key
-            .chars()
-            .filter(|c| !matches!(c, '-' | '_' | '.'))
-            .flat_map(char::to_lowercase)
-            .collect();
-        SECRET_WORDS.iter().any(|w| k.contains(w))
-    });
-    secret_key || write_only(schema, e.schema_path().as_str())
+    secret_path(e.instance_path().as_str()) || write_only(schema, e.schema_path().as_str())
 }
 
 /// Whether a schema on the way along `keyword_path` (a JSON pointer into `root`, through
@@ -382,6 +470,43 @@ fn or_list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_are_hidden_and_references_to_them_are_not() {
+        for hidden in [
+            "/db/password",
+            "/auth/password/value",
+            "/apiToken",
+            "/tokens/0",
+            "/tokens/0/token",
+            "/tls/key",
+            "/tls.key",
+            "/sshKey",
+            "/secrets/db",
+            "/s3/secretKey",
+            "/postgresql/auth/postgres-password",
+        ] {
+            assert!(secret_path(hidden), "{hidden}");
+        }
+        for shown in [
+            "/global/imagePullSecrets",
+            "/global/imagePullSecrets/0",
+            "/tokens/0/groups/0",
+            "/tokens/0/expiration",
+            "/tokens/0/id",
+            "/tokens/0/description",
+            "/tls/secretName",
+            "/auth/existingSecret",
+            "/env/0/valueFrom/secretKeyRef/name",
+            "/serviceAccount/automountServiceAccountToken",
+            "/password/length",
+            "/replicas",
+            "/tls/publicKey",
+            "",
+        ] {
+            assert!(!secret_path(shown), "{shown}");
+        }
+    }
     use pretty_assertions::assert_eq;
     use serde_json::json;
 

@@ -119,6 +119,7 @@ pub fn apply_within(dest: &mut Map, arg: &str, kind: SetKind, budget: &mut Budge
             shown.push('…');
         }
         let spent = MAX_LIST_ELEMENTS - budget.left;
+        let shown = crate::archive::printable(&shown);
         return Err(Error::values(format!(
             "invalid {} argument \"{shown}\": its list indexes would create {needed} list element{}{}, over the limit of {MAX_LIST_ELEMENTS} for all --set flags of a command; set long lists with a values file (-f) instead",
             kind.flag(),
@@ -193,14 +194,17 @@ impl ParseError {
     }
 
     fn into_error(self, arg: &str, kind: SetKind) -> Error {
-        Error::values(format!(
+        // The argument and the keys quoted in the problem are the user's bytes: control
+        // characters in them are shown escaped, never sent to the terminal.
+        let message = format!(
             "invalid {} argument \"{}\" at character {}: {}; {}",
             kind.flag(),
             arg,
             self.pos + 1,
             self.problem,
             self.fix
-        ))
+        );
+        Error::values(crate::archive::printable(&message).into_owned())
     }
 }
 
@@ -1054,6 +1058,15 @@ mod tests {
             &format!(
                 "invalid --set-file argument \"a={bin}\" at character 3: file \"{bin}\" is not UTF-8 text; --set-file sets a string: base64-encode binary files and decode them in the template with b64dec"
             ),
+        );
+    }
+
+    #[test]
+    fn control_characters_in_an_argument_are_shown_escaped() {
+        let e = parse("a\u{0}\u{1b}b", Auto).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "invalid --set argument \"a\\u{0}\\u{1b}b\" at character 5: key \"a\\u{0}\\u{1b}b\" has no value (expected '='); give it one, as in a\\u{0}\\u{1b}b=value"
         );
     }
 

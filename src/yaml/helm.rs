@@ -111,7 +111,8 @@ fn split_documents(text: &str) -> Result<Vec<(usize, &str)>, YamlError> {
                     column: Some(4),
                     go: None,
                     message: format!(
-                        "invalid document separator `---{rest}`: only a comment may follow `---` on its line (put the content on the next line)"
+                        "invalid document separator `---{}`: only a comment may follow `---` on its line (put the content on the next line)",
+                        crate::archive::printable(rest)
                     ),
                 });
             }
@@ -128,8 +129,17 @@ fn split_documents(text: &str) -> Result<Vec<(usize, &str)>, YamlError> {
 
 /// The first YAML document of `text`, as `sigs.k8s.io/yaml.Unmarshal` into an
 /// `interface{}` gives it (`null` for an empty stream).
+///
+/// Text that does not end with a line break is read as if it did, as goyaml.v2 reads it
+/// (`s: |` then `  text` at the very end is `"text\n"` for Helm too): libyaml-safer 0.3
+/// panics on a block scalar whose last line has no line break ("unexpected end of input"
+/// in `Scanner::read_line_break`), so it is never given one.
 pub fn parse_document(text: &str) -> Result<Json, YamlError> {
-    Builder::default().run(text)
+    if text.is_empty() || text.ends_with('\n') {
+        Builder::default().run(text)
+    } else {
+        Builder::default().run(&format!("{text}\n"))
+    }
 }
 
 /// A node being built.
@@ -769,6 +779,18 @@ mod tests {
             json!({"x": {"k": 1.0, "l": 1.0}, "z": {"k": 2.0, "m": 2.0},
                    "m": {"k": 1.0, "m": 2.0, "l": 1.0}})
         );
+    }
+
+    /// libyaml-safer 0.3 panicked on these (a block scalar ending the text without a
+    /// line break); the values are Helm's (helm v4.3.1, a values.yaml without a final
+    /// newline).
+    #[test]
+    fn a_block_scalar_at_the_very_end() {
+        assert_eq!(p("s: |\n  text\n  more"), json!({"s": "text\nmore\n"}));
+        assert_eq!(p("s: >\n  text\n  more"), json!({"s": "text more\n"}));
+        assert_eq!(p("s: |+\n  text\n  more"), json!({"s": "text\nmore\n"}));
+        assert_eq!(p("s: |-\n  text\n  more"), json!({"s": "text\nmore"}));
+        assert_eq!(p("- |\n x\n y"), json!(["x\ny\n"]));
     }
 
     #[test]

@@ -14,8 +14,8 @@
 //!   first on every run as regression tests.
 //!
 //! Targets: the `--set` family (`set`), the values loader (`values`), the chart archive
-//! loader (`archive`), the OCI manifest parser (`oci_manifest`) and the Jinja engine
-//! (`jinja`).
+//! loader (`archive`), the OCI manifest parser (`oci_manifest`), the Jinja engine
+//! (`jinja`) and the Go template engine (`gotmpl`).
 
 mod targets;
 

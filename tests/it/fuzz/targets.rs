@@ -385,6 +385,12 @@ const PIECES: &[&str] = &[
 /// Make a template from the input: each byte picks a piece (or, one in eight, is copied
 /// as a character of text).
 fn prepare_template(input: Vec<u8>, _: &mut Rng) -> Vec<u8> {
+    prepare_from(input, PIECES, "{% for", "{% endfor %}")
+}
+
+/// A template from `input` with `pieces`; `open`/`close` mark the loops, kept at most two
+/// deep (deeper trees only burn the render budget).
+fn prepare_from(input: Vec<u8>, pieces: &[&str], open: &str, close: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len() * 8);
     out.extend_from_slice(
         b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fuzz\ndata:\n  v: |\n    ",
@@ -395,14 +401,13 @@ fn prepare_template(input: Vec<u8>, _: &mut Rng) -> Vec<u8> {
             out.push(b'a' + b % 26);
             continue;
         }
-        let piece = PIECES[(b as usize / 8) % PIECES.len()];
-        // At most two loops deep: without a render budget a deeper tree only burns time.
-        if piece.starts_with("{% for") {
+        let piece = pieces[(b as usize / 8) % pieces.len()];
+        if piece.starts_with(open) {
             if loops == 2 {
                 continue;
             }
             loops += 1;
-        } else if piece == "{% endfor %}" {
+        } else if piece == close {
             loops = (loops - 1).max(0);
         }
         out.extend_from_slice(piece.as_bytes());
@@ -427,23 +432,28 @@ fn jinja_api_version() -> &'static str {
 }
 
 fn check_template(input: &[u8]) -> Result<(), String> {
+    check_render(
+        jinja_api_version(),
+        b"{{ Values.name }}-t",
+        b"{% define \"h.name\" %}{{ Values.name }}-h{% enddefine %}",
+        input,
+    )
+}
+
+/// Render a chart of `api_version` whose values hold `tpl` (for `tpl`), with `helper` as
+/// `templates/_h.tpl` and `input` as `templates/t.yaml`: a result or a template/manifest
+/// error, nothing else.
+fn check_render(api_version: &str, tpl: &[u8], helper: &[u8], input: &[u8]) -> Result<(), String> {
+    let mut values = b"name: web\nflag: true\nlist: [a, b, c]\nmap: {k: v, n: 1}\ntpl: \"".to_vec();
+    values.extend_from_slice(tpl);
+    values.extend_from_slice(b"\"\nyaml: \"a: [1, 2]\"\n");
     let files = vec![
         (
             "Chart.yaml".to_string(),
-            format!(
-                "apiVersion: {}\nname: fuzz\nversion: 0.1.0\n",
-                jinja_api_version()
-            )
-            .into_bytes(),
+            format!("apiVersion: {api_version}\nname: fuzz\nversion: 0.1.0\n").into_bytes(),
         ),
-        (
-            "values.yaml".to_string(),
-            b"name: web\nflag: true\nlist: [a, b, c]\nmap: {k: v, n: 1}\ntpl: \"{{ Values.name }}-t\"\nyaml: \"a: [1, 2]\"\n".to_vec(),
-        ),
-        (
-            "templates/_h.tpl".to_string(),
-            b"{% define \"h.name\" %}{{ Values.name }}-h{% enddefine %}".to_vec(),
-        ),
+        ("values.yaml".to_string(), values),
+        ("templates/_h.tpl".to_string(), helper.to_vec()),
         ("templates/t.yaml".to_string(), input.to_vec()),
     ];
     let chart = kpack::chart::load::from_files(files, "fuzz").map_err(|e| e.to_string())?;
@@ -480,5 +490,96 @@ fn jinja_engine() {
         prepare: prepare_template,
         max_len: 256,
         check: check_template,
+    });
+}
+
+// ---- the Go template engine (Helm charts) ----------------------------------------------
+
+/// Go template pieces, as [`PIECES`] for Jinja: Helm's and sprig's functions, pipelines,
+/// `range`, `with`, `define`d templates, `tpl`, and sizes the helpers must refuse.
+const GO_PIECES: &[&str] = &[
+    "text ",
+    "\n",
+    "{{ .Values.name }}",
+    "{{ .Values.list }}",
+    "{{ .Values.map | toYaml | nindent 4 }}",
+    "{{ .Release.Name | upper }}",
+    "{{ .Chart.Name }}",
+    "{{ include \"h.name\" . }}",
+    "{{ tpl .Values.tpl . }}",
+    "{{ tpl \"{{ .Values.name }}\" . }}",
+    "{{ repeat 20 \"x\" }}",
+    "{{ repeat 1000000000000 \"x\" }}",
+    "{{ printf \"%5d|%-8s|%.3f\" 42 \"s\" 3.14159 }}",
+    "{{ printf \"%1000000000000d\" 1 }}",
+    "{{ .Values.name | indent 6 }}",
+    "{{ .Values.name | indent 1000000000000 }}",
+    "{{ range $i := until 8 }}",
+    "{{ range $k, $v := .Values.map }}",
+    "{{ range until 300 }}",
+    "{{ end }}",
+    "{{ if .Values.flag }}",
+    "{{ else }}",
+    "{{ with .Values.map }}",
+    "{{ $x := first .Values.list }}",
+    "{{ $x }}",
+    "{{ .Values.missing }}",
+    "{{ .Values.missing | default \"d\" }}",
+    "{{ required \"need it\" .Values.name }}",
+    "{{ join \",\" .Values.list }}",
+    "{{ until 5 | toJson }}",
+    "{{ .Values.name | b64enc | b64dec }}",
+    "{{ .Values.name | sha256sum | trunc 8 }}",
+    "{{ .Values.name | quote }}",
+    "{{ dict \"a\" 1 \"b\" .Values.list | toJson }}",
+    "{{ mul (len .Values.list) 3 }}",
+    "{{ fromYaml .Values.yaml | toJson }}",
+    "{{ regexReplaceAll \"[a-z]+\" .Values.name \"X\" }}",
+    "{{ semverCompare \">=1.20\" .Capabilities.KubeVersion.Version }}",
+    "{{ lookup \"v1\" \"Secret\" \"ns\" \"s\" }}",
+    "{{ fail \"stop\" }}",
+    "{{- ",
+    " -}}",
+    "{{",
+    "}}",
+    "|",
+    "(",
+    ")",
+    "\"",
+    "{{/*",
+    "*/}}",
+    "$",
+    ".",
+];
+
+fn prepare_go_template(input: Vec<u8>, _: &mut Rng) -> Vec<u8> {
+    prepare_from(input, GO_PIECES, "{{ range", "{{ end }}")
+}
+
+fn check_go_template(input: &[u8]) -> Result<(), String> {
+    check_render(
+        "v2",
+        b"{{ .Values.name }}-t",
+        b"{{- define \"h.name\" -}}{{ .Values.name }}-h{{- end -}}",
+        input,
+    )
+}
+
+#[test]
+fn go_template_engine() {
+    let seeds: Vec<Vec<u8>> = (0..8u8)
+        .map(|i| {
+            (0..24u8)
+                .map(|j| j.wrapping_mul(8).wrapping_add(i * 8))
+                .collect()
+        })
+        .collect();
+    fuzz(Target {
+        name: "gotmpl",
+        seeds,
+        tokens: Vec::new(),
+        prepare: prepare_go_template,
+        max_len: 256,
+        check: check_go_template,
     });
 }

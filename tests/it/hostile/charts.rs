@@ -43,7 +43,8 @@ fn nested_archives(depth: usize, filler: usize) -> Vec<u8> {
 #[test]
 fn subcharts_nested_2000_deep_stop_at_the_limit_naming_the_chain() {
     let tgz = nested_dirs(2000);
-    assert!(tgz.len() < 250 * 1024, "{} bytes", tgz.len());
+    // Compressed fast (the 75 KB archive used the best compression).
+    assert!(tgz.len() < 300 * 1024, "{} bytes", tgz.len());
     let err = load_bytes(&tgz, "deep.tgz").unwrap_err();
     assert_eq!(err.kind(), Kind::Chart);
     assert_eq!(err.reason(), Some(Reason::LimitExceeded));

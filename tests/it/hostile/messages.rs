@@ -60,7 +60,7 @@ fn a_corrupt_archive_never_prints_terminal_escapes() {
     assert!(!ok);
     assert_eq!(
         err,
-        "Error: outer.tgz/charts/\\u{1b}[2Js.tgz/Chart.yaml: invalid chart metadata:\n  - apiVersion is required (use \"v2\")\n"
+        "Error: outer.tgz/charts/\\u{1b}[2Js.tgz/Chart.yaml: invalid chart metadata:\n  - apiVersion is required (\"kpack/v1\" for a kpack chart of Jinja templates, \"v2\" for a Helm chart of Go templates)\n"
     );
 }
 
@@ -138,7 +138,10 @@ fn a_control_character_in_rendered_yaml_is_reported_on_its_line() {
     write_chart(
         &tmp.path().join("c"),
         &[
-            ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n"),
+            (
+                "Chart.yaml",
+                "apiVersion: kpack/v1\nname: c\nversion: 0.1.0\n",
+            ),
             (
                 "templates/cm.yaml",
                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"b\0c\"\n",

@@ -106,7 +106,10 @@ fn the_excerpt_of_a_broken_secret_hides_its_values() {
     write_chart(
         &tmp.path().join("c"),
         &[
-            ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n"),
+            (
+                "Chart.yaml",
+                "apiVersion: kpack/v1\nname: c\nversion: 0.1.0\n",
+            ),
             (
                 "templates/secret.yaml",
                 &format!(
