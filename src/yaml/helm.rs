@@ -130,16 +130,40 @@ fn split_documents(text: &str) -> Result<Vec<(usize, &str)>, YamlError> {
 /// The first YAML document of `text`, as `sigs.k8s.io/yaml.Unmarshal` into an
 /// `interface{}` gives it (`null` for an empty stream).
 ///
-/// Text that does not end with a line break is read as if it did, as goyaml.v2 reads it
-/// (`s: |` then `  text` at the very end is `"text\n"` for Helm too): libyaml-safer 0.3
-/// panics on a block scalar whose last line has no line break ("unexpected end of input"
-/// in `Scanner::read_line_break`), so it is never given one.
+/// libyaml-safer 0.3 has inputs it panics on instead of failing (a block scalar whose last
+/// line has no line break, "unexpected end of input" in `Scanner::read_line_break`, and
+/// other unfinished constructs at the end of the text). Text without a final line break is
+/// therefore read as if it ended with one, as goyaml.v2 reads it (`s: |` then `  text` at
+/// the very end is `"text\n"` for Helm too), and a panic of the parser is caught and
+/// refused with an error instead of taking the process down.
 pub fn parse_document(text: &str) -> Result<Json, YamlError> {
     if text.is_empty() || text.ends_with('\n') {
-        Builder::default().run(text)
-    } else {
-        Builder::default().run(&format!("{text}\n"))
+        return guarded(text).unwrap_or_else(|| Err(unreadable()));
     }
+    match guarded(&format!("{text}\n")) {
+        Some(Ok(v)) => Ok(v),
+        // An error is reported as the text itself gives it (the line of an unexpected end
+        // of stream is Go's), unless the parser cannot read that either.
+        Some(Err(e)) => guarded(text).unwrap_or(Err(e)),
+        None => Err(unreadable()),
+    }
+}
+
+fn unreadable() -> YamlError {
+    YamlError {
+        line: None,
+        column: None,
+        go: None,
+        message: "the YAML parser cannot read this text (an unfinished construct near its end); check the last lines".to_string(),
+    }
+}
+
+/// Run the parser, turning a panic inside libyaml-safer into `None`.
+fn guarded(text: &str) -> Option<Result<Json, YamlError>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Builder::default().run(text)
+    }))
+    .ok()
 }
 
 /// A node being built.
