@@ -1,7 +1,7 @@
 //! Go's text/template as Helm runs it: [`lex`] and [`parse`] turn a template into a tree,
 //! [`exec`] runs it over template values with Go's semantics, [`builtins`] holds Go's
 //! builtin functions; the shared helper table (`engine::funcs`) supplies sprig's and
-//! Helm's. [`render`] renders the Go charts of a chart tree as Helm's engine does:
+//! Helm's. [`crate::engine::render`] renders the Go charts of a chart tree as Helm's engine does:
 //!
 //! - Every template of the tree (library charts: only their `_` files) is parsed into one
 //!   set, deepest charts first and, at one depth, names in reverse order, so that a later

@@ -74,7 +74,7 @@ type DefineFiles = Arc<HashMap<String, String>>;
 type TemplateFiles = Arc<rustc_hash::FxHashMap<Arc<str>, Arc<[u8]>>>;
 
 /// Build the environment every chart is rendered with: helpers, syntax, formatter.
-/// `include`/`tpl` are added by [`render`], which knows where named templates live.
+/// `include`/`tpl` are added by [`crate::engine::render`], which knows where named templates live.
 pub fn base_environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_syntax(
