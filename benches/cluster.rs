@@ -127,7 +127,7 @@ fn write_chart(dir: &Path, total: u64) {
     std::fs::create_dir_all(dir.join("templates")).unwrap();
     std::fs::write(
         dir.join("Chart.yaml"),
-        "apiVersion: v2\nname: bench\nversion: 1.0.0\nappVersion: \"1\"\n",
+        "apiVersion: kpack/v1\nname: bench\nversion: 1.0.0\nappVersion: \"1\"\n",
     )
     .unwrap();
     let mut values = String::from("version: 1\npayload: hello\n");

@@ -228,6 +228,14 @@ metadata:
   description: Render benchmark ({n} templates, {objects} objects)
 """
 
+# kpack's flavour says kpack/v1 (a Jinja chart); Helm's says v2 (Go templates).
+KPACK_CHART = """apiVersion: kpack/v1
+name: bench
+version: 1.0.0
+appVersion: "1.2.3"
+description: Render benchmark ({n} templates, {objects} objects)
+"""
+
 CHART = """apiVersion: v2
 name: bench
 version: 1.0.0
@@ -245,7 +253,7 @@ def write(path, text):
 def main():
     out, n = sys.argv[1], int(sys.argv[2])
     for flavour, helpers, template, meta, helpers_name in (
-        ("kpack", KPACK_HELPERS, KPACK_TEMPLATE, ("Chart.yaml", CHART), "_helpers.tpl"),
+        ("kpack", KPACK_HELPERS, KPACK_TEMPLATE, ("Chart.yaml", KPACK_CHART), "_helpers.tpl"),
         ("helm", HELM_HELPERS, HELM_TEMPLATE, ("Chart.yaml", CHART), "_helpers.tpl"),
         ("sherpack", SHERPACK_HELPERS, SHERPACK_TEMPLATE, ("Pack.yaml", SHERPACK_PACK), "_helpers.j2"),
     ):

@@ -211,9 +211,11 @@ pub fn compare(total: u64, kpack_chart_writer: impl Fn(&Path, u64)) {
     kpack_chart_writer(&kpack_chart, total);
     let helm_chart = tmp.path().join("helm-chart");
     std::fs::create_dir_all(helm_chart.join("templates")).unwrap();
-    std::fs::copy(
-        kpack_chart.join("Chart.yaml"),
+    // The same metadata as a Helm chart (kpack's says kpack/v1, which helm refuses).
+    let meta = std::fs::read_to_string(kpack_chart.join("Chart.yaml")).unwrap();
+    std::fs::write(
         helm_chart.join("Chart.yaml"),
+        meta.replace("apiVersion: kpack/v1", "apiVersion: v2"),
     )
     .unwrap();
     std::fs::copy(
