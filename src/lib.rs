@@ -18,6 +18,7 @@ pub mod parallel;
 pub mod provenance;
 pub mod release;
 pub mod repo;
+pub mod runtime;
 pub mod source;
 pub mod targets;
 pub mod tls;

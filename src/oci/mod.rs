@@ -121,28 +121,12 @@ pub struct Pulled {
     pub cached: bool,
 }
 
-/// Run a future to completion on a fresh current-thread runtime (on a helper thread when
-/// the caller is already inside a runtime, where blocking in place would panic).
+/// Run a registry call from synchronous code.
 fn block_on<F: Future + Send>(fut: F) -> Result<F::Output>
 where
     F::Output: Send,
 {
-    let run = |fut: F| -> Result<F::Output> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::io_message(format!("cannot start the network runtime: {e}")))?;
-        Ok(rt.block_on(fut))
-    };
-    if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::scope(|s| {
-            s.spawn(|| run(fut))
-                .join()
-                .unwrap_or_else(|_| Err(Error::io_message("the registry client thread panicked")))
-        })
-    } else {
-        run(fut)
-    }
+    crate::runtime::block_on("registry", fut)
 }
 
 fn status_text(code: u16) -> &'static str {
@@ -893,14 +877,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("junk.tgz"), "{e}");
-    }
-
-    #[test]
-    fn block_on_works_inside_a_runtime() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let v = rt.block_on(async { block_on(async { 7 }).unwrap() });
-        assert_eq!(v, 7);
     }
 }

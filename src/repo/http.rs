@@ -269,28 +269,12 @@ fn too_large(url: &str, what: &str, limit: u64, said: Option<u64>) -> Error {
     .with_reason(Reason::LimitExceeded)
 }
 
-/// Run a future on a fresh current-thread runtime (on a helper thread when the caller is
-/// already inside a runtime).
+/// Run a repository call from synchronous code.
 fn block_on<F: std::future::Future + Send>(fut: F) -> Result<F::Output>
 where
     F::Output: Send,
 {
-    let run = |fut: F| -> Result<F::Output> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::io_message(format!("cannot start the network runtime: {e}")))?;
-        Ok(rt.block_on(fut))
-    };
-    if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::scope(|s| {
-            s.spawn(|| run(fut))
-                .join()
-                .unwrap_or_else(|_| Err(Error::io_message("the HTTP client thread panicked")))
-        })
-    } else {
-        run(fut)
-    }
+    crate::runtime::block_on("HTTP", fut)
 }
 
 /// The TLS error somewhere in `e`'s chain (I/O errors carry it as their payload).
