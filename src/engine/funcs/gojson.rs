@@ -261,10 +261,7 @@ fn direct_node(v: &Value, depth: usize) -> Result<Node, String> {
                 .collect::<Result<_, _>>()?,
         ),
         ValueKind::Map => {
-            let mut entries = map_items(v).unwrap_or_default();
-            entries.reverse();
-            let mut seen = std::collections::HashSet::new();
-            entries.retain(|(k, _)| seen.insert(k.clone()));
+            let entries = unique_entries(v);
             let mut out = Vec::with_capacity(entries.len());
             for (k, x) in entries {
                 out.push((k, direct_node(&x, depth + 1)?));
@@ -273,6 +270,16 @@ fn direct_node(v: &Value, depth: usize) -> Result<Node, String> {
         }
         _ => Node::Str(v.to_string()),
     })
+}
+
+/// The entries of map `v` with unique keys (JSON objects from Go maps have unique keys; a
+/// later duplicate wins), last first: `goyaml::marshal` sorts them.
+fn unique_entries(v: &Value) -> Vec<(String, Value)> {
+    let mut entries = map_items(v).unwrap_or_default();
+    entries.reverse();
+    let mut seen = std::collections::HashSet::new();
+    entries.retain(|(k, _)| seen.insert(k.clone()));
+    entries
 }
 
 /// The value as goyaml.v2 holds it after reading the JSON text of `v`.
@@ -297,11 +304,7 @@ pub fn yaml_node(v: &Value, depth: usize) -> Result<Node, String> {
                 .collect::<Result<_, _>>()?,
         ),
         ValueKind::Map => {
-            let mut entries = map_items(v).unwrap_or_default();
-            // JSON objects from Go maps have unique keys; a later duplicate wins.
-            entries.reverse();
-            let mut seen = std::collections::HashSet::new();
-            entries.retain(|(k, _)| seen.insert(k.clone()));
+            let entries = unique_entries(v);
             let mut out = Vec::with_capacity(entries.len());
             for (k, x) in entries {
                 if k.contains('\u{85}') {
