@@ -6,8 +6,8 @@
 //! applied), within the operation's `--timeout`. A failed or timed-out hook fails the
 //! operation. Delete policies (`kpack.io/hook-delete-policy` / `helm.sh/hook-delete-policy`,
 //! comma-separated): `before-hook-creation` (the default when none is given: delete the
-//! previous run's object first), `hook-succeeded`, `hook-failed`. `test` hooks are never
-//! run by these events.
+//! previous run's object first), `hook-succeeded` (deleted once all the event's hooks
+//! succeeded, as Helm does), `hook-failed`. `test` hooks are never run by these events.
 
 use super::apply::{Event, Session};
 use crate::keys;
@@ -187,9 +187,14 @@ fn await_hook(
     }
 }
 
-/// Run the hooks of `event` from `hooks`.
+/// Run the hooks of `event` from `hooks`. As in Helm, `hook-succeeded` objects are deleted
+/// only once every hook of the event succeeded (or, when one fails, the ones that ran
+/// before it): a later hook may need an earlier one (ingress-nginx's certificate Job runs
+/// as the ServiceAccount its earlier hooks create). A failed hook is deleted at once when
+/// it says `hook-failed`.
 pub(crate) fn run(session: &mut Session<'_>, hooks: &[Document], event: HookEvent) -> Result<()> {
     let selected = for_event(hooks, event)?;
+    let mut succeeded: Vec<(ObjectRef, bool)> = Vec::new();
     for hook in selected {
         let mut resolved = session.resolve(std::slice::from_ref(&hook.doc), &[])?;
         let (r, doc) = resolved.remove(0);
@@ -202,22 +207,39 @@ pub(crate) fn run(session: &mut Session<'_>, hooks: &[Document], event: HookEven
             delete_previous(session, &r)?;
         }
         session.apply_ordered(&[(r.clone(), doc)], false)?;
-        let outcome = await_hook(session, &r, session.op.timeout);
-        let delete = match &outcome {
-            Ok(()) => hook.policies.contains(&DeletePolicy::HookSucceeded),
-            Err(_) => hook.policies.contains(&DeletePolicy::HookFailed),
-        };
-        if delete {
-            session.target.delete(std::slice::from_ref(&r))?;
-            session.emit(Event::Deleted(vec![r.clone()]));
-        }
-        if let Err(why) = outcome {
-            return Err(Error::remote(format!(
-                "{} hook {r} failed: {why}",
-                event.as_str()
-            )));
+        match await_hook(session, &r, session.op.timeout) {
+            Ok(()) => {
+                let delete = hook.policies.contains(&DeletePolicy::HookSucceeded);
+                succeeded.push((r, delete));
+            }
+            Err(why) => {
+                if hook.policies.contains(&DeletePolicy::HookFailed) {
+                    delete_hook(session, &r)?;
+                }
+                delete_succeeded(session, &succeeded)?;
+                return Err(Error::remote(format!(
+                    "{} hook {r} failed: {why}",
+                    event.as_str()
+                )));
+            }
         }
     }
+    delete_succeeded(session, &succeeded)
+}
+
+/// Delete the hooks that ran and say `hook-succeeded`, in the order they ran.
+fn delete_succeeded(session: &mut Session<'_>, ran: &[(ObjectRef, bool)]) -> Result<()> {
+    for (r, delete) in ran {
+        if *delete {
+            delete_hook(session, r)?;
+        }
+    }
+    Ok(())
+}
+
+fn delete_hook(session: &mut Session<'_>, r: &ObjectRef) -> Result<()> {
+    session.target.delete(std::slice::from_ref(r))?;
+    session.emit(Event::Deleted(vec![r.clone()]));
     Ok(())
 }
 

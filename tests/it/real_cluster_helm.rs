@@ -1,0 +1,361 @@
+//! Unmodified Helm charts of the corpus (`$KPACK_TEST_HELM_CORPUS/charts`) through kpack's
+//! release commands against the real control plane: ingress-nginx (cluster-scoped RBAC, an
+//! IngressClass, a ValidatingWebhookConfiguration and its certificate hook Jobs) and
+//! bitnami/wordpress with its vendored mariadb (a database StatefulSet), memcached and
+//! common subcharts. Install, upgrade with a changed value, rollback and uninstall; after
+//! each step the objects kpack recorded are read back from the server.
+//!
+//! The stand-in kubelet (`support/kubelet.rs`) completes the pods of Jobs, so the
+//! admission-webhook hook Jobs of ingress-nginx run to completion as on a real node and
+//! nothing needs to be disabled. No `--wait`: the controller images are never pulled.
+
+use crate::support::k8s::{self, Ns};
+use serde_json::Value as Json;
+use std::path::PathBuf;
+
+/// The corpus chart `SET/CHART`, or `None` (after saying so) without the corpus.
+fn corpus_chart(set_chart: &str) -> Option<String> {
+    let dir = std::env::var_os("KPACK_TEST_HELM_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/helm-corpus")
+        });
+    let chart = dir.join("charts").join(set_chart);
+    if chart.is_dir() {
+        Some(chart.to_string_lossy().into_owned())
+    } else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the Helm corpus is missing: set KPACK_TEST_HELM_CORPUS"
+        );
+        eprintln!(
+            "\n*** SKIPPED: no Helm corpus chart {set_chart} (set KPACK_TEST_HELM_CORPUS) ***\n"
+        );
+        None
+    }
+}
+
+/// The API path of an object of the release's manifest (the kinds these charts make).
+fn object_path(ns: &Ns, kind: &str, name: &str) -> String {
+    let (prefix, plural, cluster) = match kind {
+        "ServiceAccount" => ("/api/v1", "serviceaccounts", false),
+        "ConfigMap" => ("/api/v1", "configmaps", false),
+        "Secret" => ("/api/v1", "secrets", false),
+        "Service" => ("/api/v1", "services", false),
+        "PersistentVolumeClaim" => ("/api/v1", "persistentvolumeclaims", false),
+        "Deployment" => ("/apis/apps/v1", "deployments", false),
+        "StatefulSet" => ("/apis/apps/v1", "statefulsets", false),
+        "Job" => ("/apis/batch/v1", "jobs", false),
+        "Role" => ("/apis/rbac.authorization.k8s.io/v1", "roles", false),
+        "RoleBinding" => ("/apis/rbac.authorization.k8s.io/v1", "rolebindings", false),
+        "ClusterRole" => ("/apis/rbac.authorization.k8s.io/v1", "clusterroles", true),
+        "ClusterRoleBinding" => (
+            "/apis/rbac.authorization.k8s.io/v1",
+            "clusterrolebindings",
+            true,
+        ),
+        "IngressClass" => ("/apis/networking.k8s.io/v1", "ingressclasses", true),
+        "NetworkPolicy" => ("/apis/networking.k8s.io/v1", "networkpolicies", false),
+        "PodDisruptionBudget" => ("/apis/policy/v1", "poddisruptionbudgets", false),
+        "ValidatingWebhookConfiguration" => (
+            "/apis/admissionregistration.k8s.io/v1",
+            "validatingwebhookconfigurations",
+            true,
+        ),
+        other => panic!("object_path: add kind {other}"),
+    };
+    if cluster {
+        format!("{prefix}/{plural}/{name}")
+    } else {
+        format!("{prefix}/namespaces/{}/{plural}/{name}", ns.name)
+    }
+}
+
+/// `(kind, name)` of every object in the manifest kpack recorded for `release` (its hooks
+/// are kept apart by kpack and are not in it).
+fn recorded(ns: &Ns, release: &str) -> Vec<(String, String)> {
+    let out = ns.kpack(&["get", "manifest", release]).ok();
+    let mut objs = Vec::new();
+    for doc in out.stdout.split("\n---") {
+        let v: Json = serde_norway::from_str(doc).unwrap_or(Json::Null);
+        if let (Some(k), Some(n)) = (v["kind"].as_str(), v["metadata"]["name"].as_str()) {
+            objs.push((k.to_string(), n.to_string()));
+        }
+    }
+    assert!(!objs.is_empty(), "empty manifest:\n{}", out.stdout);
+    objs
+}
+
+/// Every recorded object of `release` is on the server (not being deleted).
+#[track_caller]
+fn assert_all_exist(ns: &Ns, objs: &[(String, String)]) {
+    for (kind, name) in objs {
+        let o = ns.cluster.get_path(&object_path(ns, kind, name));
+        assert!(
+            o.is_some_and(|o| o["metadata"]["deletionTimestamp"].is_null()),
+            "{kind}/{name} is not on the server"
+        );
+    }
+}
+
+/// The value of env var `name` of the first container of a Deployment or StatefulSet.
+fn env_of(obj: &Json, name: &str) -> Option<String> {
+    obj["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == name)
+        .and_then(|e| e["value"].as_str().map(str::to_string))
+}
+
+/// Whether `a` made the hook Job `job` (created or applied it).
+fn hook_write(a: &k8s::Audit, job: &str) -> bool {
+    (a.verb == "create" || a.verb == "patch")
+        && a.resource == "jobs"
+        && a.subresource.is_empty()
+        && a.name == job
+}
+
+fn history_statuses(ns: &Ns, release: &str) -> Vec<(u64, String)> {
+    let out = ns.kpack(&["history", release, "-o", "json"]).ok();
+    let h: Json = serde_json::from_str(&out.stdout).unwrap();
+    h.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["revision"].as_u64().unwrap(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn ingress_nginx_installs_upgrades_rolls_back_and_uninstalls() {
+    let Some(chart) = corpus_chart("ingress-nginx/ingress-nginx") else {
+        return;
+    };
+    let Some(ns) = k8s::ns("helm-ingx") else {
+        return;
+    };
+    // Cluster-scoped names carry the release name; the IngressClass is named by value so
+    // that it cannot meet another test's.
+    let class = format!("{}-class", ns.name);
+    let class_set = format!("controller.ingressClassResource.name={class}");
+    let rel = "ingx";
+    ns.kpack(&[
+        "install",
+        rel,
+        &chart,
+        "-n",
+        &ns.name,
+        "--set",
+        &class_set,
+        "--set",
+        "controller.config.use-gzip=true",
+    ])
+    .ok();
+    let objs = recorded(&ns, rel);
+    assert_all_exist(&ns, &objs);
+    let kinds: Vec<&str> = objs.iter().map(|(k, _)| k.as_str()).collect();
+    for k in [
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "IngressClass",
+        "ValidatingWebhookConfiguration",
+        "Deployment",
+        "ConfigMap",
+    ] {
+        assert!(kinds.contains(&k), "no {k} in {kinds:?}");
+    }
+    let cm_path = object_path(&ns, "ConfigMap", "ingx-ingress-nginx-controller");
+    let cm = ns.cluster.get_path(&cm_path).unwrap();
+    assert_eq!(cm["data"]["use-gzip"], "true");
+    let ic = ns
+        .cluster
+        .get_path(&object_path(&ns, "IngressClass", &class))
+        .unwrap();
+    assert_eq!(ic["spec"]["controller"], "k8s.io/ingress-nginx");
+    let hook_job = "ingx-ingress-nginx-admission-create";
+    // The hooks ran: the webhook's certificate Jobs completed and were deleted
+    // (hook-succeeded), and so were their ServiceAccount and RBAC.
+    let audit = ns.audit();
+    for job in [hook_job, "ingx-ingress-nginx-admission-patch"] {
+        assert!(
+            audit.iter().any(|a| hook_write(a, job)),
+            "hook Job {job} was not created"
+        );
+        assert!(!ns.has("jobs", job), "hook Job {job} was not deleted");
+    }
+    assert!(!ns.has("serviceaccounts", "ingx-ingress-nginx-admission"));
+    assert_eq!(history_statuses(&ns, rel), [(1, "deployed".to_string())]);
+
+    // Upgrade with a changed value: the ConfigMap follows, and the hooks run again.
+    ns.kpack(&[
+        "upgrade",
+        rel,
+        &chart,
+        "-n",
+        &ns.name,
+        "--set",
+        &class_set,
+        "--set",
+        "controller.config.use-gzip=false",
+        "--set",
+        "controller.replicaCount=2",
+    ])
+    .ok();
+    let cm = ns.cluster.get_path(&cm_path).unwrap();
+    assert_eq!(cm["data"]["use-gzip"], "false");
+    let deploy = ns
+        .get("deployments", "ingx-ingress-nginx-controller")
+        .unwrap();
+    assert_eq!(deploy["spec"]["replicas"], 2);
+    let creates = ns
+        .audit()
+        .iter()
+        .filter(|a| hook_write(a, hook_job))
+        .count();
+    assert_eq!(creates, 2, "pre-upgrade hook Job ran once more");
+    assert_eq!(
+        history_statuses(&ns, rel),
+        [(1, "superseded".to_string()), (2, "deployed".to_string())]
+    );
+
+    // Rollback to 1 restores the first values.
+    ns.kpack(&["rollback", rel, "1", "-n", &ns.name]).ok();
+    let cm = ns.cluster.get_path(&cm_path).unwrap();
+    assert_eq!(cm["data"]["use-gzip"], "true");
+    let deploy = ns
+        .get("deployments", "ingx-ingress-nginx-controller")
+        .unwrap();
+    assert_eq!(deploy["spec"]["replicas"], 1);
+    assert_eq!(history_statuses(&ns, rel).last().unwrap().1, "deployed");
+    assert_all_exist(&ns, &recorded(&ns, rel));
+
+    // Uninstall removes every recorded object, cluster-scoped ones included, and the
+    // release records.
+    let objs = recorded(&ns, rel);
+    ns.kpack(&["uninstall", rel, "-n", &ns.name]).ok();
+    for (kind, name) in &objs {
+        let path = object_path(&ns, kind, name);
+        ns.wait_for(&format!("{kind}/{name} gone"), 60, || {
+            ns.cluster.get_path(&path).is_none()
+        });
+    }
+    assert!(ns.records().is_empty(), "{:?}", ns.records());
+    for job in [hook_job, "ingx-ingress-nginx-admission-patch"] {
+        assert!(!ns.has("jobs", job));
+    }
+}
+
+#[test]
+fn bitnami_wordpress_with_mariadb_installs_upgrades_rolls_back_and_uninstalls() {
+    let Some(chart) = corpus_chart("bitnami/wordpress") else {
+        return;
+    };
+    let Some(ns) = k8s::ns("helm-wp") else { return };
+    let rel = "blog";
+    ns.kpack(&[
+        "install",
+        rel,
+        &chart,
+        "-n",
+        &ns.name,
+        "--set",
+        "wordpressBlogName=First",
+    ])
+    .ok();
+    let objs = recorded(&ns, rel);
+    assert_all_exist(&ns, &objs);
+    assert!(
+        objs.contains(&("StatefulSet".into(), "blog-mariadb".into())),
+        "{objs:?}"
+    );
+    assert!(
+        objs.contains(&("Deployment".into(), "blog-wordpress".into())),
+        "{objs:?}"
+    );
+    let wp = ns.get("deployments", "blog-wordpress").unwrap();
+    assert_eq!(env_of(&wp, "WORDPRESS_BLOG_NAME").as_deref(), Some("First"));
+    assert_eq!(
+        env_of(&wp, "WORDPRESS_DATABASE_PASSWORD_FILE").as_deref(),
+        Some("/secrets/mariadb-password")
+    );
+    let db = ns.get("statefulsets", "blog-mariadb").unwrap();
+    assert_eq!(
+        db["spec"]["template"]["spec"]["containers"][0]["image"]
+            .as_str()
+            .unwrap()
+            .split(':')
+            .next(),
+        Some("docker.io/bitnami/mariadb")
+    );
+    let secret = |name: &str, key: &str| -> String {
+        ns.get("secrets", name).unwrap()["data"][key]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let wp_password = secret("blog-wordpress", "wordpress-password");
+    let db_password = secret("blog-mariadb", "mariadb-password");
+
+    // Upgrade with a changed value: the env var follows; the generated passwords are kept
+    // (the charts look the live Secrets up with `lookup`).
+    ns.kpack(&[
+        "upgrade",
+        rel,
+        &chart,
+        "-n",
+        &ns.name,
+        "--set",
+        "wordpressBlogName=Second",
+    ])
+    .ok();
+    let wp = ns.get("deployments", "blog-wordpress").unwrap();
+    assert_eq!(
+        env_of(&wp, "WORDPRESS_BLOG_NAME").as_deref(),
+        Some("Second")
+    );
+    assert_eq!(secret("blog-wordpress", "wordpress-password"), wp_password);
+    assert_eq!(secret("blog-mariadb", "mariadb-password"), db_password);
+    assert_eq!(
+        history_statuses(&ns, rel),
+        [(1, "superseded".to_string()), (2, "deployed".to_string())]
+    );
+
+    // Rollback restores revision 1's value.
+    ns.kpack(&["rollback", rel, "1", "-n", &ns.name]).ok();
+    let wp = ns.get("deployments", "blog-wordpress").unwrap();
+    assert_eq!(env_of(&wp, "WORDPRESS_BLOG_NAME").as_deref(), Some("First"));
+    assert_eq!(secret("blog-wordpress", "wordpress-password"), wp_password);
+    assert_all_exist(&ns, &recorded(&ns, rel));
+
+    // Uninstall removes every recorded object and the records; what the StatefulSet
+    // controller made from its volumeClaimTemplates (data-blog-mariadb-0) is not the
+    // release's and stays, as with helm.
+    let objs = recorded(&ns, rel);
+    ns.kpack(&["uninstall", rel, "-n", &ns.name]).ok();
+    for (kind, name) in &objs {
+        let path = object_path(&ns, kind, name);
+        ns.wait_for(&format!("{kind}/{name} gone"), 60, || {
+            ns.cluster.get_path(&path).is_none()
+        });
+    }
+    assert!(ns.records().is_empty(), "{:?}", ns.records());
+    let left: Vec<String> = [
+        "deployments",
+        "statefulsets",
+        "services",
+        "secrets",
+        "configmaps",
+    ]
+    .iter()
+    .flat_map(|p| ns.list(p))
+    .filter_map(|o| {
+        let name = o["metadata"]["name"].as_str()?.to_string();
+        (name.starts_with("blog-")).then_some(name)
+    })
+    .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
