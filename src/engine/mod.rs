@@ -118,7 +118,8 @@ impl KubeVersion {
 }
 
 /// `lookup(apiVersion, kind, namespace, name)` against the target: the live object, or an
-/// empty map when it does not exist. Rendering without a target has none, and `lookup`
+/// empty map when it does not exist; an empty name lists the kind (in all namespaces when
+/// the namespace is empty too), as Helm does. Rendering without a target has none, and `lookup`
 /// then always returns an empty map (as `helm template` does).
 pub type LookupFn = Arc<
     dyn Fn(&str, &str, &str, &str) -> std::result::Result<serde_json::Value, String> + Send + Sync,

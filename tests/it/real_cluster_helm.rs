@@ -359,3 +359,110 @@ fn bitnami_wordpress_with_mariadb_installs_upgrades_rolls_back_and_uninstalls() 
     .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// The real helm (`KPACK_TEST_HELM`) against this namespace, HOME in the test's directory.
+fn helm(ns: &Ns, helm: &std::path::Path, args: &[&str]) -> k8s::Run {
+    let home = ns.dir.path();
+    let out = std::process::Command::new(helm)
+        .args(args)
+        .arg("--kubeconfig")
+        .arg(&ns.kubeconfig)
+        .args(["-n", &ns.name])
+        .env_remove("KUBECONFIG")
+        .env("HOME", home)
+        .env("HELM_CACHE_HOME", home.join(".helm/cache"))
+        .env("HELM_CONFIG_HOME", home.join(".helm/config"))
+        .env("HELM_DATA_HOME", home.join(".helm/data"))
+        .output()
+        .expect("run helm");
+    let run = k8s::Run::from(out);
+    assert_eq!(run.code, 0, "helm {args:?} failed:\n{}", run.all());
+    run
+}
+
+/// The document of `source` (`# Source: ...` line included) in a printed manifest.
+fn document<'a>(out: &'a str, source: &str) -> &'a str {
+    let marker = format!("# Source: {source}\n");
+    let start = out
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {marker:?} in:\n{out}"));
+    let rest = &out[start..];
+    let end = rest.find("\n---").unwrap_or(rest.len());
+    rest[..end].trim_end()
+}
+
+/// `lookup` reads the live cluster on install (and its server-side dry run): ConfigMaps and
+/// Secrets by name and listed, a missing one (an empty map), a cluster-scoped Namespace by
+/// name and listed. What kpack renders is what the real helm renders against the same
+/// server.
+#[test]
+fn lookup_renders_live_objects_as_helm_does() {
+    let Some(ns) = k8s::ns("helm-lookup") else {
+        return;
+    };
+    let Some(helm_bin) = k8s::find_tool("KPACK_TEST_HELM", "helm") else {
+        assert!(!k8s::in_ci(), "helm is missing: set KPACK_TEST_HELM");
+        return;
+    };
+    let chart = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/helm-lookup")
+        .to_string_lossy()
+        .into_owned();
+    ns.seed(
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "seeded", "labels": {"app": "x", "tier": "db"}},
+            "data": {"color": "teal", "size": "3", "replicas": "2", "nested": "a: 1\nb: [2]\n"}
+        }),
+        "test",
+    );
+    ns.seed(
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": "seeded-secret"},
+            "data": {"token": "dG9rLTE="}
+        }),
+        "test",
+    );
+    let source = "lookup/templates/seen.yaml";
+    let theirs = helm(
+        &ns,
+        &helm_bin,
+        &["install", "look", &chart, "--dry-run=server"],
+    );
+    let expected = document(&theirs.stdout, source);
+    assert!(expected.contains("color: \"teal\""), "{expected}");
+    let ours = ns
+        .kpack(&[
+            "install",
+            "look",
+            &chart,
+            "-n",
+            &ns.name,
+            "--dry-run=server",
+            "-o",
+            "json",
+        ])
+        .ok();
+    let ours: Json = serde_json::from_str(&ours.stdout).unwrap();
+    let manifest = ours["manifest"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no manifest in {ours:#}"));
+    assert_eq!(document(manifest, source), expected);
+    let theirs = helm(
+        &ns,
+        &helm_bin,
+        &["template", "look", &chart, "--dry-run=server"],
+    );
+    assert_eq!(document(&theirs.stdout, source), expected);
+
+    // A real install renders the same and applies it.
+    ns.kpack(&["install", "look", &chart, "-n", &ns.name]).ok();
+    let seen = ns.get("configmaps", "look-seen").unwrap();
+    assert_eq!(seen["data"]["color"], "teal");
+    assert_eq!(seen["data"]["ownNamespaceListed"], "yes");
+    assert_eq!(seen["data"]["secretToken"], "tok-1");
+    assert_eq!(seen["data"]["missing"], "{}");
+    let manifest = ns.kpack(&["get", "manifest", "look"]).ok();
+    assert_eq!(document(&manifest.stdout, source), expected);
+}

@@ -14,6 +14,7 @@ pub mod discovery;
 pub mod fields;
 pub mod helm_store;
 pub mod kubeconfig;
+mod lookup;
 pub mod readiness;
 pub mod store;
 
@@ -414,10 +415,6 @@ impl Target for KubeTarget {
         Some(Arc::new(
             move |api_version: &str, kind: &str, namespace: &str, name: &str| {
                 let empty = || Json::Object(serde_json::Map::new());
-                // Listing (an empty name) is not supported: an empty map, as for a missing object.
-                if name.is_empty() {
-                    return Ok(empty());
-                }
                 block_on(&rt, async {
                     let Some(r) = discovery
                         .lookup(api_version, kind)
@@ -427,6 +424,12 @@ impl Target for KubeTarget {
                         return Ok(empty());
                     };
                     let ns = (!namespace.is_empty()).then_some(namespace);
+                    // An empty name lists the kind, as Helm does.
+                    if name.is_empty() {
+                        return lookup::list_json(&client, &r, ns)
+                            .await
+                            .map_err(|e| e.to_string());
+                    }
                     let found = apply::get_json(&client, &r, ns, name)
                         .await
                         .map_err(|e| e.to_string())?;
