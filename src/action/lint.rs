@@ -3,7 +3,8 @@
 //! every rendered document is a Kubernetes object (valid YAML with apiVersion, kind and
 //! metadata.name, a valid name, no duplicates), and that every object is valid against the
 //! Kubernetes schema of the target version ([`crate::manifest::kubeschema`]). Warnings become
-//! errors with `--strict`.
+//! errors with `--strict`. Helm charts get `helm lint`'s checks and format instead
+//! ([`super::lint_helm`]).
 
 use super::render::{RenderOptions, render};
 use crate::chart::Chart;
@@ -50,7 +51,12 @@ pub struct Report {
 }
 
 impl Report {
-    fn push(&mut self, severity: Severity, what: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn push(
+        &mut self,
+        severity: Severity,
+        what: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.findings.push(Finding {
             severity,
             what: what.into(),
@@ -69,8 +75,12 @@ impl Report {
     }
 }
 
-/// Lint an already loaded chart with the given user values.
+/// Lint an already loaded chart with the given user values. A Helm chart is linted as
+/// `helm lint` does ([`super::lint_helm`]).
 pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
+    if !chart.metadata.is_kpack() {
+        return super::lint_helm::lint(chart, user_values, opts);
+    }
     let mut r = Report::default();
     let origin = &chart.origin;
     let m = &chart.metadata;
@@ -181,7 +191,7 @@ pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
 /// Every rendered object against the Kubernetes schema of the target version: an error per
 /// violation, an INFO for a kind kpack has no schema for and for a version validated with
 /// another version's schema.
-fn schema_findings(
+pub(crate) fn schema_findings(
     r: &mut Report,
     out: &super::render::RenderOutput,
     version: &crate::engine::KubeVersion,

@@ -11,6 +11,7 @@ pub mod history;
 pub mod hooks;
 pub mod install;
 pub mod lint;
+pub mod lint_helm;
 pub mod list;
 pub mod package;
 pub mod plan;

@@ -15,6 +15,7 @@ mod fuzz;
 mod golden;
 mod gotmpl;
 mod helm_corpus;
+mod helm_lint;
 mod helm_parity;
 mod helm_template;
 mod helpers;

@@ -73,7 +73,7 @@ fn lint_does_not_call_an_empty_values_file_missing() {
         &[
             (
                 "Chart.yaml",
-                "apiVersion: v2\nname: c\nversion: 0.1.0\ndescription: d\nicon: https://example.com/i.png\n",
+                "apiVersion: kpack/v1\nname: c\nversion: 0.1.0\ndescription: d\nicon: https://example.com/i.png\n",
             ),
             ("values.yaml", ""),
             (

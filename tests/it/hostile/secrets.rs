@@ -181,9 +181,9 @@ fn kubernetes_schema_errors_hide_secret_data() {
     let all = format!("{out}{err}");
     assert!(!all.contains("hunter2") && !all.contains(": 3 is"), "{all}");
     assert!(
-        all.contains("c/templates/secret.yaml: Secret s: /data/password: *** is not valid base64")
+        all.contains("[ERROR] templates/secret.yaml: kubernetes schema: Secret s: /data/password: *** is not valid base64")
             && all.contains(
-                "c/templates/secret.yaml: Secret s: /data/count: *** is not of type \"string\""
+                "[ERROR] templates/secret.yaml: kubernetes schema: Secret s: /data/count: *** is not of type \"string\""
             ),
         "{all}"
     );

@@ -1,0 +1,191 @@
+//! `kpack lint` of a Helm chart (apiVersion `v1`/`v2`, Go templates): the findings
+//! `helm lint` (v4) reports, with helm's paths relative to the chart (`Chart.yaml`,
+//! `values.yaml`, `templates/`, `templates/x.yaml`) and helm's texts, plus kpack's own checks
+//! of the rendered objects, marked `kubernetes schema:` (every object against the Kubernetes
+//! schema of the target version) and `kpack:` (an object rendered twice).
+//!
+//! helm's rules followed: `icon is recommended` (INFO), a missing `values.yaml` (INFO),
+//! a missing `templates/` (WARNING), a render error (ERROR on `templates/`, the message
+//! without kpack's source excerpt), an object name that is not a DNS-1123 subdomain
+//! (WARNING, helm's text). Deliberate deviations (docs/helm-lint.md): kpack's values-schema
+//! messages are its own and come as one `templates/` error; `required` fails the lint
+//! (helm's lint mode renders it empty and only logs); a Chart.yaml kpack cannot load is
+//! reported with kpack's problem list.
+
+use super::lint::{Report, Severity, schema_findings, valid_object_name};
+use super::render::{RenderOptions, render};
+use crate::chart::Chart;
+use crate::values::Map;
+use std::collections::HashSet;
+
+/// Marks kpack's schema findings among helm's.
+pub const SCHEMA_MARK: &str = "kubernetes schema: ";
+
+/// helm's warning for a chart without `templates/`.
+pub const NO_TEMPLATES: &str = "directory does not exist";
+
+/// helm's text for an object name that is not a DNS-1123 subdomain.
+fn helm_name_warning(name: &str) -> String {
+    format!(
+        "object name does not conform to Kubernetes naming requirements: {name:?}: metadata.name: Invalid value: {name:?}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+    )
+}
+
+/// A template's path as helm names it: without the chart's name (`web/templates/a.yaml` →
+/// `templates/a.yaml`).
+fn relative(source: &str) -> &str {
+    source.split_once('/').map_or(source, |(_, rest)| rest)
+}
+
+/// An error message without kpack's source excerpt (the lines from `  in FILE:LINE` or
+/// `  > 6 | ...` on), as helm prints only the message.
+pub fn without_excerpt(message: &str) -> String {
+    let is_excerpt = |l: &str| {
+        let t = l.trim_start();
+        let t = t.strip_prefix("> ").unwrap_or(t);
+        l.starts_with("  in ")
+            || t.split_once(" |")
+                .is_some_and(|(n, _)| !n.is_empty() && n.trim().bytes().all(|b| b.is_ascii_digit()))
+            || (t.starts_with('|') && l.starts_with(' '))
+    };
+    let mut out: Vec<&str> = Vec::new();
+    for l in message.lines() {
+        if is_excerpt(l) {
+            break;
+        }
+        out.push(l);
+    }
+    out.join("\n")
+}
+
+/// Lint a Helm chart as `helm lint` does, plus kpack's object checks.
+pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
+    let mut r = Report::default();
+    let m = &chart.metadata;
+    if m.icon.is_empty() {
+        r.push(Severity::Info, "Chart.yaml", "icon is recommended");
+    }
+    if !chart.has_values_file {
+        r.push(Severity::Info, "values.yaml", "file does not exist");
+    }
+    if let Some(s) = &chart.schema
+        && let Err(e) = crate::values::schema::check_schema(s, chart.name())
+    {
+        r.push(Severity::Error, "values.yaml", e.to_string());
+    }
+    if chart.templates.is_empty() && chart.notes.is_none() && !m.is_library() {
+        r.push(Severity::Warning, "templates/", NO_TEMPLATES);
+    }
+    if m.is_library() {
+        // Nothing to render: a library chart holds definitions only.
+        return r;
+    }
+    let out = match render(chart, user_values, opts) {
+        Ok(o) => o,
+        Err(e) => {
+            r.push(Severity::Error, "templates/", without_excerpt(e.message()));
+            return r;
+        }
+    };
+    let own = format!("{}/templates/", chart.name());
+    let mut seen = HashSet::new();
+    for d in out.manifest.documents.iter().chain(&out.manifest.hooks) {
+        let name = d.name();
+        if d.source.starts_with(&own) && !valid_object_name(name) {
+            r.push(
+                Severity::Warning,
+                relative(&d.source),
+                helm_name_warning(name),
+            );
+        }
+        let key = (
+            d.api_version().split('/').next().unwrap_or("").to_string(),
+            d.kind().to_string(),
+            d.namespace().unwrap_or("").to_string(),
+            name.to_string(),
+        );
+        if !name.is_empty() && !seen.insert(key) {
+            r.push(
+                Severity::Error,
+                relative(&d.source),
+                format!(
+                    "kpack: object {} is rendered twice: names must be unique per kind and namespace",
+                    d.identity()
+                ),
+            );
+        }
+    }
+    let mut schema = Report::default();
+    schema_findings(&mut schema, &out, &opts.capabilities.kube_version);
+    for f in schema.findings {
+        let what = if f.what == out.chart.origin {
+            String::new()
+        } else {
+            relative(&f.what).to_string()
+        };
+        r.push(f.severity, what, format!("{SCHEMA_MARK}{}", f.message));
+    }
+    r
+}
+
+/// The lines `helm lint` prints for a chart kpack could not load (`message` is the load
+/// error; `path` the chart as given): each Chart.yaml problem on its own line, a
+/// values.schema.json error on `values.yaml`, anything else as helm's `unable to load chart`.
+pub fn load_error_lines(path: &str, message: &str) -> Vec<String> {
+    let path = path.trim_end_matches('/');
+    if let Some((_, problems)) = message.split_once(": invalid chart metadata:\n") {
+        return problems
+            .lines()
+            .map(|l| format!("[ERROR] Chart.yaml: {}", l.trim_start_matches("  - ")))
+            .collect();
+    }
+    if let Some(rest) = message.strip_prefix(&format!("{path}/values.schema.json")) {
+        return vec![format!(
+            "[ERROR] values.yaml: values.schema.json{}",
+            without_excerpt(rest)
+        )];
+    }
+    vec![format!(
+        "[ERROR] : unable to load chart\n\t{}",
+        without_excerpt(message).replace('\n', "\n\t")
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_cut() {
+        let m = "parse error at (x/templates/a.yaml:6): function \"nope\" not defined\n    4 |   name: a\n  > 6 |   c: {{ nope }}\n      |      ^";
+        assert_eq!(
+            without_excerpt(m),
+            "parse error at (x/templates/a.yaml:6): function \"nope\" not defined"
+        );
+        let m = "execution error at (f/templates/a.yaml:1:6): x is required\n  in f/templates/a.yaml:1\n  > 1 | x";
+        assert_eq!(
+            without_excerpt(m),
+            "execution error at (f/templates/a.yaml:1:6): x is required"
+        );
+        let m = "values do not match (1 error):\n  - /replicas: \"two\"\nfix it";
+        assert_eq!(without_excerpt(m), m);
+    }
+
+    #[test]
+    fn load_errors_as_helm_lines() {
+        assert_eq!(
+            load_error_lines(
+                "c",
+                "c/Chart.yaml: invalid chart metadata:\n  - version is required\n  - name is required"
+            ),
+            [
+                "[ERROR] Chart.yaml: version is required",
+                "[ERROR] Chart.yaml: name is required"
+            ]
+        );
+        assert_eq!(
+            load_error_lines("c/", "c/values.schema.json:2:0: invalid JSON: EOF"),
+            ["[ERROR] values.yaml: values.schema.json:2:0: invalid JSON: EOF"]
+        );
+    }
+}
