@@ -1,5 +1,9 @@
 //! `kpack create NAME`: a starter chart that renders and lints clean, written the way we
-//! want charts written (helpers in `_helpers.tpl`, standard labels, a values schema).
+//! want charts written (helpers in `_helpers.tpl`, the bundled charts' labels, a values
+//! schema), as complete as `helm create`'s: a ServiceAccount, an Ingress and a
+//! HorizontalPodAutoscaler (off by default), probes, a test hook, NOTES, and values (and a
+//! schema accepting them) for what users commonly add: pod annotations and labels, security
+//! contexts, env, volumes, node selector, tolerations, affinity, topology spread.
 
 use crate::{Error, Result};
 use std::path::Path;
@@ -23,6 +27,22 @@ const FILES: &[(&str, &str)] = &[
     (
         "templates/service.yaml",
         include_str!("starter/templates/service.yaml"),
+    ),
+    (
+        "templates/serviceaccount.yaml",
+        include_str!("starter/templates/serviceaccount.yaml"),
+    ),
+    (
+        "templates/ingress.yaml",
+        include_str!("starter/templates/ingress.yaml"),
+    ),
+    (
+        "templates/hpa.yaml",
+        include_str!("starter/templates/hpa.yaml"),
+    ),
+    (
+        "templates/tests/test-connection.yaml",
+        include_str!("starter/templates/tests/test-connection.yaml"),
     ),
     (
         "templates/NOTES.txt",

@@ -23,13 +23,40 @@ fn create_makes_a_chart_that_lints_and_renders() {
     let chart_s = chart.to_str().unwrap();
     let (ok, out, err) = run(&["create", chart_s]);
     assert!(ok, "{err}");
-    assert_eq!(out, format!("Created chart {chart_s} (8 files)\n"));
+    assert_eq!(out, format!("Created chart {chart_s} (12 files)\n"));
     let (ok, out, err) = run(&["lint", "--strict", chart_s]);
     assert!(ok, "lint failed:\n{out}{err}");
     assert!(out.contains("0 error(s), 0 warning(s)"), "{out}");
     let (ok, out, err) = run(&["template", "shop", chart_s, "--set", "replicaCount=2"]);
     assert!(ok, "{err}");
     check_text("starter-template", &out);
+    // The additions users commonly make are accepted by the schema and lint clean, and the
+    // ingress and autoscaler render when enabled.
+    let extra = dir.path().join("extra.yaml");
+    std::fs::write(
+        &extra,
+        "ingress:\n  enabled: true\n  className: nginx\n  tls: [{secretName: t, hosts: [a.example.com]}]\n  hosts: [{host: a.example.com, paths: [{path: /, pathType: Prefix}]}]\nautoscaling: {enabled: true, targetMemoryUtilizationPercentage: 70}\npodAnnotations: {prometheus.io/scrape: \"true\"}\npodLabels: {team: web}\npodSecurityContext: {runAsNonRoot: true}\nsecurityContext: {readOnlyRootFilesystem: true}\nnodeSelector: {kubernetes.io/os: linux}\ntolerations: [{key: dedicated, operator: Equal, value: web, effect: NoSchedule}]\naffinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: []}}\nimagePullSecrets: [{name: regcred}]\nserviceAccount: {annotations: {a: b}, name: shop-sa}\nvolumes: [{name: tmp, emptyDir: {}}]\nvolumeMounts: [{name: tmp, mountPath: /tmp}]\nenv: [{name: A, value: \"1\"}]\nresources: {limits: {cpu: 100m}}\nservice: {type: NodePort, nodePort: 30080}\n",
+    )
+    .unwrap();
+    let extra_s = extra.to_str().unwrap();
+    let (ok, out, err) = run(&["lint", "--strict", chart_s, "-f", extra_s]);
+    assert!(ok, "lint failed:\n{out}{err}");
+    let (ok, out, err) = run(&["template", "shop", chart_s, "-f", extra_s]);
+    assert!(ok, "{err}");
+    for want in [
+        "kind: Ingress",
+        "kind: HorizontalPodAutoscaler",
+        "averageUtilization: 70",
+        "        team: \"web\"\n",
+        "serviceAccountName: shop-sa",
+        "nodePort: 30080",
+    ] {
+        assert!(out.contains(want), "no {want:?} in:\n{out}");
+    }
+    assert!(
+        !out.contains("replicas:"),
+        "autoscaling owns the replica count:\n{out}"
+    );
     // A second create into the same place is refused.
     let (ok, _, err) = run(&["create", chart_s]);
     assert!(!ok);

@@ -23,7 +23,15 @@ app.kubernetes.io/instance: {{ Release.Name }}
 
 {% define "<CHARTNAME>.labels" -%}
 {{ include("<CHARTNAME>.selectorLabels") }}
-app.kubernetes.io/version: {{ Chart.AppVersion | quote }}
+app.kubernetes.io/version: {{ (Values.image.tag | default(Chart.AppVersion)) | toString | quote }}
 app.kubernetes.io/managed-by: {{ Release.Service }}
-kpack.io/chart: {{ printf("%s-%s", Chart.Name, Chart.Version) }}
+helm.sh/chart: {{ printf("%s-%s", Chart.Name, Chart.Version) }}
 {%- enddefine %}
+
+{% define "<CHARTNAME>.serviceAccountName" -%}
+{% if Values.serviceAccount.create %}
+{{ Values.serviceAccount.name | default(include("<CHARTNAME>.fullname")) }}
+{%- else %}
+{{ Values.serviceAccount.name | default("default") }}
+{%- endif %}
+{% enddefine %}
