@@ -281,24 +281,36 @@ pub fn kube_version(r: &RenderArgs) -> kpack::Result<Option<kpack::engine::KubeV
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TargetArgs {
     /// Kubeconfig file to use (only this file; default: $KUBECONFIG, then ~/.kube/config).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub kubeconfig: Option<PathBuf>,
     /// Kubeconfig context to use instead of the current one.
     #[arg(
         long = "kube-context",
         value_name = "CONTEXT",
-        env = "KPACK_KUBECONTEXT"
+        env = "KPACK_KUBECONTEXT",
+        global = true
     )]
     pub kube_context: Option<String>,
     /// Namespace of the release (default: the context's namespace, then `default`).
-    #[arg(short = 'n', long, value_name = "NAMESPACE", env = "KPACK_NAMESPACE")]
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NAMESPACE",
+        env = "KPACK_NAMESPACE",
+        global = true
+    )]
     pub namespace: Option<String>,
     /// Manage the release as static pods in this kubelet manifest directory instead of on
     /// a cluster (e.g. /etc/kubernetes/manifests). Only Pods; no hooks.
-    #[arg(long = "static-pods", value_name = "DIR")]
+    #[arg(long = "static-pods", value_name = "DIR", global = true)]
     pub static_pods: Option<PathBuf>,
     /// With --static-pods: where release records live (default: DIR/../.kpack-state/<name of DIR>).
-    #[arg(long = "state-dir", value_name = "DIR", requires = "static_pods")]
+    #[arg(
+        long = "state-dir",
+        value_name = "DIR",
+        requires = "static_pods",
+        global = true
+    )]
     pub state_dir: Option<PathBuf>,
 }
 

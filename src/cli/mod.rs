@@ -37,6 +37,11 @@ use kpack::Result;
 #[derive(Debug, Parser)]
 #[command(name = "kpack", version, about, long_about = None)]
 pub struct Cli {
+    /// The connection flags, global: before the command (`kpack -n ns list`) or after it.
+    /// Commands that connect read them through their own copy (the same flags, filled
+    /// from here by clap); commands that do not connect accept and ignore them.
+    #[command(flatten)]
+    pub target: args::TargetArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -67,12 +72,15 @@ impl Cli {
         let sub = template::Args::augment_args(clap::Command::new("template"))
             .about(TEMPLATE_ABOUT)
             .long_about(None);
-        let cmd = clap::Command::new("kpack")
+        // The global flags are defined on the root, as in the full definition, so they
+        // reach `template` the same way (and its help lists them the same way).
+        let cmd = args::TargetArgs::augment_args(clap::Command::new("kpack"))
             .subcommand_required(true)
             .subcommand(sub);
         Some(cmd.try_get_matches_from(args).and_then(|m| {
             let (_, sub) = m.subcommand().expect("subcommand required");
             Ok(Cli {
+                target: args::TargetArgs::from_arg_matches(&m)?,
                 command: Command::Template(template::Args::from_arg_matches(sub)?),
             })
         }))
@@ -245,6 +253,16 @@ mod tests {
             &["template", "web", "./c", "--set"],
             &["template", "web", "./c", "extra"],
             &["template", "--version"],
+            &[
+                "template",
+                "web",
+                "./c",
+                "--kubeconfig",
+                "k",
+                "--kube-context",
+                "c",
+            ],
+            &["template", "web", "./c", "--state-dir", "s"],
         ];
         for case in cases {
             let args: Vec<std::ffi::OsString> = std::iter::once("kpack")
@@ -264,5 +282,73 @@ mod tests {
         }
         let other: Vec<std::ffi::OsString> = ["kpack", "lint", "x"].map(Into::into).to_vec();
         assert!(Cli::parse_template_only(&other).is_none());
+    }
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("kpack").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    /// The connection flags are global: before the command (as helm and kubectl take
+    /// them) or after it, and the command sees them either way.
+    #[test]
+    fn global_flags_before_or_after_the_command() {
+        for args in [
+            &[
+                "-n",
+                "ns",
+                "--kube-context",
+                "c",
+                "--kubeconfig",
+                "k",
+                "list",
+            ][..],
+            &[
+                "list",
+                "-n",
+                "ns",
+                "--kube-context",
+                "c",
+                "--kubeconfig",
+                "k",
+            ],
+            &[
+                "-n",
+                "ns",
+                "list",
+                "--kube-context",
+                "c",
+                "--kubeconfig",
+                "k",
+            ],
+        ] {
+            let cli = parse(args);
+            let super::Command::List(a) = cli.command else {
+                panic!("{args:?}: not list")
+            };
+            let t = &a.target;
+            assert_eq!(t.namespace.as_deref(), Some("ns"), "{args:?}");
+            assert_eq!(t.kube_context.as_deref(), Some("c"), "{args:?}");
+            assert_eq!(t.kubeconfig.as_deref(), Some("k".as_ref()), "{args:?}");
+        }
+        // A nested command (diff upgrade) gets them too.
+        let cli = parse(&["-n", "ns", "diff", "upgrade", "web", "./c"]);
+        assert!(
+            format!("{cli:?}").contains("namespace: Some(\"ns\")"),
+            "{cli:?}"
+        );
+        // -n before `template` sets the namespace it renders with, as after it.
+        for args in [
+            &["-n", "ns", "template", "web", "./c"][..],
+            &["template", "web", "./c", "-n", "ns"],
+        ] {
+            let super::Command::Template(a) = parse(args).command else {
+                panic!("{args:?}: not template")
+            };
+            assert_eq!(a.namespace, "ns", "{args:?}");
+        }
+        // Commands that do not connect accept the flags and ignore them, as helm's do.
+        parse(&["--kube-context", "c", "show", "chart", "./c"]);
+        parse(&["lint", "./c", "--kubeconfig", "k"]);
     }
 }
