@@ -300,6 +300,29 @@ pub struct TargetArgs {
         global = true
     )]
     pub namespace: Option<String>,
+    /// The address and port of the Kubernetes API server, instead of the context's (with
+    /// no kubeconfig file, the connection is made from the --kube-* flags alone).
+    #[arg(long = "kube-apiserver", value_name = "URL", global = true)]
+    pub kube_apiserver: Option<String>,
+    /// Bearer token to authenticate with, instead of the kubeconfig user's credentials.
+    #[arg(long = "kube-token", value_name = "TOKEN", global = true)]
+    pub kube_token: Option<String>,
+    /// User to impersonate for the operation.
+    #[arg(long = "kube-as-user", value_name = "USER", global = true)]
+    pub kube_as_user: Option<String>,
+    /// Group to impersonate for the operation (repeatable).
+    #[arg(long = "kube-as-group", value_name = "GROUP", global = true)]
+    pub kube_as_group: Vec<String>,
+    /// Certificate authority file (PEM) to verify the API server with.
+    #[arg(long = "kube-ca-file", value_name = "PATH", global = true)]
+    pub kube_ca_file: Option<PathBuf>,
+    /// Do not verify the API server's certificate (insecure).
+    #[arg(long = "kube-insecure-skip-tls-verify", global = true)]
+    pub kube_insecure_skip_tls_verify: bool,
+    /// Server name to verify the API server's certificate against (default: the host
+    /// name used to reach it).
+    #[arg(long = "kube-tls-server-name", value_name = "NAME", global = true)]
+    pub kube_tls_server_name: Option<String>,
     /// Manage the release as static pods in this kubelet manifest directory instead of on
     /// a cluster (e.g. /etc/kubernetes/manifests). Only Pods; no hooks.
     #[arg(long = "static-pods", value_name = "DIR", global = true)]
@@ -323,13 +346,41 @@ pub struct Connected {
 }
 
 impl TargetArgs {
+    /// Whether any `--kube-*` connection flag is given.
+    fn any_kube_flag(&self) -> bool {
+        let o = self.connect_options();
+        o.apiserver.is_some()
+            || o.token.is_some()
+            || o.as_user.is_some()
+            || !o.as_groups.is_empty()
+            || o.ca_file.is_some()
+            || o.insecure_skip_tls_verify
+            || o.tls_server_name.is_some()
+    }
+
+    /// The flags as the cluster target's options.
+    pub fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.kube_context.clone(),
+            namespace: self.namespace.clone(),
+            apiserver: self.kube_apiserver.clone(),
+            token: self.kube_token.clone(),
+            as_user: self.kube_as_user.clone(),
+            as_groups: self.kube_as_group.clone(),
+            ca_file: self.kube_ca_file.clone(),
+            insecure_skip_tls_verify: self.kube_insecure_skip_tls_verify,
+            tls_server_name: self.kube_tls_server_name.clone(),
+        }
+    }
+
     /// Open the target. `lock`: for a command that changes the release, how long to wait
     /// for another run holding a static-pod directory (`None` for read-only commands).
     pub fn connect(&self, lock: Option<Duration>) -> Result<Connected> {
         if let Some(dir) = &self.static_pods {
-            if self.kubeconfig.is_some() || self.kube_context.is_some() {
+            if self.kubeconfig.is_some() || self.kube_context.is_some() || self.any_kube_flag() {
                 return Err(Error::usage(
-                    "--static-pods writes to a directory: drop --kubeconfig/--kube-context",
+                    "--static-pods writes to a directory: drop --kubeconfig, --kube-context and the --kube-* flags",
                 ));
             }
             let mode = match lock {
@@ -347,11 +398,7 @@ impl TargetArgs {
                 namespace,
             });
         }
-        let target = KubeTarget::connect(&ConnectOptions {
-            kubeconfig: self.kubeconfig.clone(),
-            context: self.kube_context.clone(),
-            namespace: self.namespace.clone(),
-        })?;
+        let target = KubeTarget::connect(&self.connect_options())?;
         let namespace = target.namespace().to_string();
         Ok(Connected {
             target: Box::new(target),
