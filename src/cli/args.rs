@@ -253,9 +253,19 @@ impl ChartSourceArgs {
     /// Load `chart` (see [`kpack::source::Source`]); with --verify, say who signed it on
     /// standard error.
     pub fn load(&self, chart: &str) -> Result<kpack::chart::Chart> {
-        let loaded = self
-            .source(chart)?
-            .load(self.version.as_deref(), &self.options()?)?;
+        let start = std::time::Instant::now();
+        let source = self.source(chart)?;
+        super::output::debug(|| format!("chart {chart:?}: loading from {source:?}"));
+        let loaded = source.load(self.version.as_deref(), &self.options()?)?;
+        super::output::debug(|| {
+            let m = &loaded.chart.metadata;
+            format!(
+                "chart {} {} loaded in {:.1?}",
+                m.name,
+                m.version,
+                start.elapsed()
+            )
+        });
         if let Some(v) = &loaded.verified {
             super::output::note(&format!(
                 "Verified {}: signed by {} (key {})",
@@ -275,6 +285,15 @@ pub fn kube_version(r: &RenderArgs) -> kpack::Result<Option<kpack::engine::KubeV
                 .map_err(|e| kpack::Error::usage(format!("--kube-version: {e}")))
         })
         .transpose()
+}
+
+/// `--debug`, global.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DebugArgs {
+    /// Print what kpack does on standard error (the cluster, context and kubeconfig
+    /// chosen, each step and its time), and the whole cause of an error.
+    #[arg(long, global = true, env = "KPACK_DEBUG")]
+    pub debug: bool,
 }
 
 /// Where the release lives.
@@ -358,6 +377,56 @@ impl TargetArgs {
             || o.tls_server_name.is_some()
     }
 
+    /// What `--debug` says about the connection: where the settings came from, the
+    /// context, server and namespace, and the `--kube-*` overrides (a token only as given).
+    fn describe(&self, t: &KubeTarget, took: Duration) -> String {
+        let mut s = format!("cluster {} from {}", t.server(), t.source());
+        if let Some(c) = t.context() {
+            let how = if self.kube_context.is_some() {
+                "--kube-context"
+            } else {
+                "current-context"
+            };
+            s.push_str(&format!(", context {c:?} ({how})"));
+        }
+        let how = if self.namespace.is_some() {
+            "-n"
+        } else {
+            "the context's or default"
+        };
+        s.push_str(&format!(", namespace {:?} ({how})", t.namespace()));
+        let o = self.connect_options();
+        let mut over = Vec::new();
+        if let Some(v) = &o.apiserver {
+            over.push(format!("--kube-apiserver {v}"));
+        }
+        if let Some(v) = &o.ca_file {
+            over.push(format!("--kube-ca-file {}", v.display()));
+        }
+        if o.token.is_some() {
+            over.push("--kube-token (hidden)".into());
+        }
+        if let Some(v) = &o.as_user {
+            over.push(format!("--kube-as-user {v}"));
+        }
+        for g in &o.as_groups {
+            over.push(format!("--kube-as-group {g}"));
+        }
+        if o.insecure_skip_tls_verify {
+            over.push("--kube-insecure-skip-tls-verify".into());
+        }
+        if let Some(v) = &o.tls_server_name {
+            over.push(format!("--kube-tls-server-name {v}"));
+        }
+        if !over.is_empty() {
+            s.push_str(&format!(", with {}", over.join(", ")));
+        }
+        s.push_str(&format!(
+            " (client ready in {took:.1?}; no request made yet)"
+        ));
+        s
+    }
+
     /// The flags as the cluster target's options.
     pub fn connect_options(&self) -> ConnectOptions {
         ConnectOptions {
@@ -388,6 +457,7 @@ impl TargetArgs {
                 None => LockMode::Read,
             };
             let mut on_wait = |msg: &str| super::output::note(msg);
+            super::output::debug(|| format!("static-pod directory {}", dir.display()));
             let target = StaticPodTarget::open(dir, self.state_dir.as_deref(), mode, &mut on_wait)?;
             let namespace = self
                 .namespace
@@ -398,7 +468,9 @@ impl TargetArgs {
                 namespace,
             });
         }
+        let start = std::time::Instant::now();
         let target = KubeTarget::connect(&self.connect_options())?;
+        super::output::debug(|| self.describe(&target, start.elapsed()));
         let namespace = target.namespace().to_string();
         Ok(Connected {
             target: Box::new(target),

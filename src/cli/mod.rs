@@ -42,6 +42,8 @@ pub struct Cli {
     /// from here by clap); commands that do not connect accept and ignore them.
     #[command(flatten)]
     pub target: args::TargetArgs,
+    #[command(flatten)]
+    pub debug: args::DebugArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -74,13 +76,15 @@ impl Cli {
             .long_about(None);
         // The global flags are defined on the root, as in the full definition, so they
         // reach `template` the same way (and its help lists them the same way).
-        let cmd = args::TargetArgs::augment_args(clap::Command::new("kpack"))
+        let root = args::TargetArgs::augment_args(clap::Command::new("kpack"));
+        let cmd = args::DebugArgs::augment_args(root)
             .subcommand_required(true)
             .subcommand(sub);
         Some(cmd.try_get_matches_from(args).and_then(|m| {
             let (_, sub) = m.subcommand().expect("subcommand required");
             Ok(Cli {
                 target: args::TargetArgs::from_arg_matches(&m)?,
+                debug: args::DebugArgs::from_arg_matches(&m)?,
                 command: Command::Template(template::Args::from_arg_matches(sub)?),
             })
         }))
@@ -145,8 +149,37 @@ pub enum Command {
     Verify(verify::Args),
 }
 
+impl Command {
+    /// The command's name, as typed (for `--debug`).
+    pub fn name(&self) -> String {
+        let debug = format!("{self:?}");
+        let name = debug.split(['(', ' ']).next().unwrap_or_default();
+        name.to_ascii_lowercase()
+    }
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    output::set_debug(cli.debug.debug);
+    output::debug(|| {
+        format!(
+            "kpack {} ({}), command {}",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::ARCH,
+            cli.command.name()
+        )
+    });
+    let start = std::time::Instant::now();
+    let name = output::debug_on().then(|| cli.command.name());
+    let result = dispatch(cli);
+    if let Some(name) = name {
+        let how = if result.is_ok() { "done" } else { "failed" };
+        output::debug(|| format!("{name}: {how} in {:.1?}", start.elapsed()));
+    }
+    result
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Template(a) => template::run(a),
         Command::Show(a) => show::run(a),

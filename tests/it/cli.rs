@@ -223,13 +223,14 @@ fn helm4_flag_names_and_environment() {
         .arg("env")
         .env("KPACK_NAMESPACE", "apps")
         .env_remove("KPACK_KUBECONTEXT")
+        .env_remove("KPACK_DEBUG")
         .env("KUBECONFIG", "/tmp/k \"1\"")
         .output()
         .unwrap();
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "KPACK_KUBECONTEXT=\"\"\nKPACK_NAMESPACE=\"apps\"\nKUBECONFIG=\"/tmp/k \\\"1\\\"\"\n"
+        "KPACK_DEBUG=\"\"\nKPACK_KUBECONTEXT=\"\"\nKPACK_NAMESPACE=\"apps\"\nKUBECONFIG=\"/tmp/k \\\"1\\\"\"\n"
     );
     // list --no-headers drops the header line only.
     let dir = tempfile::tempdir().unwrap();

@@ -171,3 +171,37 @@ fn kube_flags_connect_without_a_kubeconfig() {
     );
     assert_eq!(run.code, 2);
 }
+
+/// `--debug` (before or after the command) says which kubeconfig, context, server and
+/// namespace were used and how long the command took; without it, nothing of that.
+#[test]
+fn debug_says_what_kpack_connected_to() {
+    let Some(ns) = k8s::ns("debugflag") else {
+        return;
+    };
+    let times = regex::Regex::new(r"[0-9.]+(ns|µs|ms|s)\b").unwrap();
+    let kc = ns.kubeconfig.to_str().unwrap().to_string();
+    for args in [
+        &["--debug", "list", "-q", "-n", &ns.name, "--kubeconfig", &kc][..],
+        &["list", "-q", "-n", &ns.name, "--kubeconfig", &kc, "--debug"],
+    ] {
+        let run = ns.kpack(args).ok();
+        assert_eq!(run.stdout, "");
+        let stderr = times.replace_all(&run.stderr, "T");
+        assert_eq!(
+            stderr,
+            format!(
+                "DEBUG: kpack {} ({}), command list\n\
+                 DEBUG: cluster {} from kubeconfig {kc}, context \"test\" (current-context), namespace {:?} (-n) (client ready in T; no request made yet)\n\
+                 DEBUG: list: done in T\n",
+                env!("CARGO_PKG_VERSION"),
+                std::env::consts::ARCH,
+                ns.cluster.url,
+                ns.name,
+            ),
+            "{args:?}"
+        );
+    }
+    let run = ns.kpack(&["list", "-q", "-n", &ns.name]).ok();
+    assert_eq!(run.stderr, "");
+}
