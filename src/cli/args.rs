@@ -787,7 +787,7 @@ mod tests {
                 .proceed("ns", true, |_| panic!("computed"))
                 .unwrap_err();
             assert!(e.to_string().contains("pass --yes"), "{e}");
-            assert_eq!(e.exit_code(), 2);
+            assert_eq!(e.exit_code(), 1);
         }
         // ...unless --yes.
         let yes = PreviewArgs {

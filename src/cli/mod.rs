@@ -58,10 +58,11 @@ impl Cli {
     /// definition: building the flags of every subcommand costs more than rendering a
     /// small chart. Its help, usage and errors are the same either way (a test compares).
     pub fn parse_args(args: Vec<std::ffi::OsString>) -> Cli {
-        match Self::parse_template_only(&args) {
-            Some(r) => r.unwrap_or_else(|e| e.exit()),
-            None => Cli::parse_from(args),
-        }
+        let parsed = match Self::parse_template_only(&args) {
+            Some(r) => r,
+            None => Cli::try_parse_from(args),
+        };
+        parsed.unwrap_or_else(|e| usage_exit(e))
     }
 
     /// The fast path of [`Cli::parse_args`]: `None` when the command is not `template`.
@@ -91,11 +92,47 @@ impl Cli {
     }
 }
 
+/// Print clap's message for a bad command line (or the help or version asked for) and
+/// exit as helm does: 1 for a usage error, 0 for help. A helm command kpack does not have
+/// gets a line saying why and what to do instead.
+fn usage_exit(e: clap::Error) -> ! {
+    let _ = e.print();
+    if !e.use_stderr() {
+        std::process::exit(0);
+    }
+    if e.kind() == clap::error::ErrorKind::InvalidSubcommand
+        && let Some(clap::error::ContextValue::String(cmd)) =
+            e.get(clap::error::ContextKind::InvalidSubcommand)
+        && let Some(hint) = helm_only_hint(cmd)
+    {
+        eprintln!("\n{hint}");
+    }
+    std::process::exit(USAGE_EXIT_CODE)
+}
+
+/// The exit code of a bad command line: 1, as helm's (and every other error's), so that
+/// `kpack diff --detailed-exitcode` keeps 2 for "changes".
+pub const USAGE_EXIT_CODE: i32 = 1;
+
+/// What to do instead of a helm command kpack does not have.
+fn helm_only_hint(cmd: &str) -> Option<&'static str> {
+    Some(match cmd {
+        "test" => {
+            "kpack has no `test` command yet: the chart's test hooks are rendered and stored, but nothing runs them (docs/migrating-from-helm.md)"
+        }
+        "plugin" => {
+            "kpack has no plugins: what they add is built in (`kpack diff` for helm-diff); see docs/migrating-from-helm.md"
+        }
+        _ => return None,
+    })
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     #[command(about = TEMPLATE_ABOUT)]
     Template(template::Args),
     /// Show a chart's values, Chart.yaml or README.
+    #[command(alias = "inspect")]
     Show(show::Args),
     /// Create a starter chart that renders and lints clean.
     Create(create::Args),
@@ -114,8 +151,10 @@ pub enum Command {
     /// Roll a release back to an earlier revision.
     Rollback(rollback::Args),
     /// Uninstall releases.
+    #[command(alias = "un", alias = "delete", alias = "del")]
     Uninstall(uninstall::Args),
     /// Show the revisions of a release.
+    #[command(alias = "hist")]
     History(history::Args),
     /// List releases.
     #[command(alias = "ls")]
@@ -135,6 +174,7 @@ pub enum Command {
     /// Push a chart archive to an OCI registry.
     Push(push::Args),
     /// Download a chart from a repository, a URL or an OCI registry.
+    #[command(alias = "fetch")]
     Pull(pull::Args),
     /// Log in to or out of an OCI registry.
     Registry(registry::Args),

@@ -205,3 +205,120 @@ fn debug_says_what_kpack_connected_to() {
     let run = ns.kpack(&["list", "-q", "-n", &ns.name]).ok();
     assert_eq!(run.stderr, "");
 }
+
+/// The real helm with this namespace's kubeconfig, any exit code accepted.
+fn helm_run(ns: &Ns, helm: &std::path::Path, args: &[&str]) -> Run {
+    let home = ns.dir.path();
+    let out = std::process::Command::new(helm)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .env("HOME", home)
+        .env("HELM_CACHE_HOME", home.join(".helm/cache"))
+        .env("HELM_CONFIG_HOME", home.join(".helm/config"))
+        .env("HELM_DATA_HOME", home.join(".helm/data"))
+        .output()
+        .expect("run helm");
+    Run::from(out)
+}
+
+/// kpack exits as helm v4 does where scripts look: 0 on success, 1 on any error (usage errors too), and `diff --detailed-exitcode`
+/// keeps 2 for "changes" only. The expected codes come from the real helm, run on the same
+/// cases; the table is the one docs/migrating-from-helm.md gives.
+#[test]
+fn exit_codes_are_helms() {
+    let Some(ns) = k8s::ns("exitcodes") else {
+        return;
+    };
+    let Ok(Some(helm)) = k8s::tools().map(|t| t.helm.clone()) else {
+        k8s::skip("no helm binary (KPACK_TEST_HELM)");
+        return;
+    };
+    let kc = ns.kubeconfig.to_str().unwrap().to_string();
+    let chart = ns.chart("cm", "0.1.0", &[("cm.yaml", CM)], "{}\n");
+    let bad = ns.chart(
+        "bad",
+        "0.1.0",
+        &[(
+            "cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_A_Name\ndata: {a: b}\n",
+        )],
+        "{}\n",
+    );
+    let n = ns.name.clone();
+    // (what, helm's arguments, kpack's arguments, the code both must give)
+    let cases: Vec<(&str, Vec<&str>, Vec<&str>, i32)> = vec![
+        (
+            "success",
+            vec!["list", "-n", &n, "--kubeconfig", &kc],
+            vec!["list", "-n", &n, "--kubeconfig", &kc],
+            0,
+        ),
+        (
+            "release not found",
+            vec!["status", "nosuch", "-n", &n, "--kubeconfig", &kc],
+            vec!["status", "nosuch", "-n", &n, "--kubeconfig", &kc],
+            1,
+        ),
+        ("unknown command", vec!["nosuchcmd"], vec!["nosuchcmd"], 1),
+        (
+            "unknown flag",
+            vec!["list", "--nope"],
+            vec!["list", "--nope"],
+            1,
+        ),
+        ("missing argument", vec!["template"], vec!["template"], 1),
+        (
+            "no such chart",
+            vec!["template", "x", "/nonexistent"],
+            vec!["template", "x", "/nonexistent"],
+            1,
+        ),
+        (
+            "install the server refuses",
+            vec!["install", "bad-h", &bad, "-n", &n, "--kubeconfig", &kc],
+            vec!["install", "bad-k", &bad, "-n", &n, "--kubeconfig", &kc],
+            1,
+        ),
+        ("help", vec!["--help"], vec!["--help"], 0),
+    ];
+    for (what, h, k, code) in &cases {
+        let hr = helm_run(&ns, &helm, h);
+        assert_eq!(hr.code, *code, "helm, {what}: {}", hr.all());
+        let kr = ns.kpack(k);
+        assert_eq!(kr.code, *code, "kpack, {what}: {}", kr.all());
+    }
+    ns.kpack(&["install", "web", &chart, "-n", &n]).ok();
+    // A usage error of `diff --detailed-exitcode` is 1, never 2 ("changes").
+    let run = ns.kpack(&[
+        "diff",
+        "upgrade",
+        "web",
+        &chart,
+        "--detailed-exitcode",
+        "--nope",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    // Helm's aliases work, and a helm command kpack lacks says why.
+    for alias in ["un", "del", "delete", "hist", "ls", "fetch", "inspect"] {
+        let run = ns.kpack(&[alias, "--help"]).ok();
+        assert!(
+            run.stdout.contains("Usage: kpack "),
+            "{alias}: {}",
+            run.stdout
+        );
+    }
+    let run = ns.kpack(&["test", "web"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: unrecognized subcommand 'test'\n\n  tip: some similar subcommands exist: 'template', 'registry', 'get'\n\nUsage: kpack [OPTIONS] <COMMAND>\n\nFor more information, try '--help'.\n\nkpack has no `test` command yet: the chart's test hooks are rendered and stored, but nothing runs them (docs/migrating-from-helm.md)\n"
+    );
+    let run = ns.kpack(&["delet", "web"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .starts_with("error: unrecognized subcommand 'delet'\n\n  tip: some similar subcommands exist: 'del', 'delete'\n"),
+        "{}",
+        run.stderr
+    );
+}
