@@ -180,7 +180,9 @@ fn version_and_completion() {
     assert_eq!(out, format!("v{}\n", env!("CARGO_PKG_VERSION")));
     let (ok, out, _) = run(&["completion", "bash"]);
     assert!(ok);
-    assert!(out.contains("_kpack()"), "{}", &out[..out.len().min(200)]);
+    // The script calls kpack back for the candidates (dynamic completion).
+    assert!(out.contains("_clap_complete_kpack()"), "{}", &out[..out.len().min(200)]);
+    assert!(out.contains("KPACK_COMPLETE=\"bash\""), "{out}");
 }
 
 /// A template that loops (nearly) forever stops at the render budget, in both engines,

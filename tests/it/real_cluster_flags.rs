@@ -322,3 +322,132 @@ fn exit_codes_are_helms() {
         run.stderr
     );
 }
+
+/// Ask kpack for completions as the fish script does (`KPACK_COMPLETE=fish kpack -- WORDS`):
+/// one candidate a line.
+fn complete(ns: &Ns, words: &[&str]) -> Run {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kpack"));
+    c.env("KPACK_COMPLETE", "fish")
+        .env_remove("KUBECONFIG")
+        .env_remove("KPACK_NAMESPACE")
+        .env_remove("KPACK_KUBECONTEXT")
+        .env("HOME", ns.dir.path())
+        .arg("--")
+        .arg("kpack")
+        .args(words);
+    Run::from(c.output().expect("run kpack"))
+}
+
+/// Release names, namespaces and contexts are completed by kpack itself from the cluster
+/// and kubeconfig the line names; an unreachable cluster gives no candidates quickly and
+/// prints nothing on standard error.
+#[test]
+fn completion_of_releases_namespaces_and_contexts() {
+    let Some(ns) = k8s::ns("complete") else {
+        return;
+    };
+    for name in ["web-a", "web-b", "db"] {
+        install(&ns, name);
+    }
+    let kc = ns.kubeconfig.to_str().unwrap().to_string();
+    let n = ns.name.clone();
+    // Release names of the namespace given (before or after the command).
+    let run = complete(&ns, &["status", "--kubeconfig", &kc, "-n", &n, "web"]).ok();
+    assert_eq!(run.stdout, "web-a\nweb-b\n");
+    assert_eq!(run.stderr, "");
+    // An empty word: the releases, then the flags.
+    let run = complete(&ns, &["--kubeconfig", &kc, "-n", &n, "uninstall", "db", ""]).ok();
+    assert!(
+        run.stdout.starts_with("db\nweb-a\nweb-b\n--"),
+        "{}",
+        run.stdout
+    );
+    let run = complete(&ns, &["-n", &n, "get", "values", "--kubeconfig", &kc, "d"]).ok();
+    assert_eq!(run.stdout, "db\n");
+    // Namespaces from the cluster.
+    let run = complete(&ns, &["list", "--kubeconfig", &kc, "-n", "t-compl"]).ok();
+    assert_eq!(run.stdout, format!("{n}\n"));
+    // Contexts of the kubeconfig.
+    let run = complete(&ns, &["list", "--kubeconfig", &kc, "--kube-context", ""]).ok();
+    assert_eq!(run.stdout, "test\n");
+    // The --kube-* flags reach the cluster too.
+    let ca = ns.cluster.ca.cert.to_str().unwrap().to_string();
+    let run = complete(
+        &ns,
+        &[
+            "--kube-apiserver",
+            &ns.cluster.url,
+            "--kube-ca-file",
+            &ca,
+            "--kube-token",
+            &ns.cluster.token,
+            "history",
+            "-n",
+            &n,
+            "web-",
+        ],
+    )
+    .ok();
+    assert_eq!(run.stdout, "web-a\nweb-b\n");
+    // A server that accepts connections and never answers: nothing, within the bound.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}", silent.local_addr().unwrap());
+    let start = std::time::Instant::now();
+    let run = complete(&ns, &["status", "--kube-apiserver", &url, "w"]).ok();
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""));
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    // A kubeconfig that does not exist: nothing, no error text.
+    let run = complete(&ns, &["status", "--kubeconfig", "/nonexistent", "w"]).ok();
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""));
+    // The script `kpack completion bash` prints calls kpack back.
+    let run = ns.kpack(&["completion", "bash"]).ok();
+    assert!(
+        run.stdout.contains("KPACK_COMPLETE=\"bash\""),
+        "{}",
+        run.stdout
+    );
+    drop(silent);
+}
+
+/// `REPO/CHART` names come from the cached index of a configured repository (served by
+/// nginx), next to paths; no cluster involved.
+#[test]
+fn completion_of_repository_charts() {
+    let test = "completion_of_repository_charts";
+    let Some((_dir, server)) =
+        crate::repo::served_repo(test, crate::support::nginx::Setup::default())
+    else {
+        return;
+    };
+    let env = crate::repo::Env::new();
+    env.kpack(&["repo", "add", "local", &server.url("")]).ok();
+    let ask = |words: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kpack"))
+            .env("KPACK_COMPLETE", "fish")
+            .env("KPACK_CONFIG_HOME", env.path("config"))
+            .env("KPACK_CACHE_HOME", env.path("cache"))
+            .env("HOME", env.path("home"))
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_CACHE_HOME")
+            .current_dir(env.path("home"))
+            .arg("--")
+            .arg("kpack")
+            .args(words)
+            .output()
+            .unwrap();
+        Run::from(out).ok()
+    };
+    assert_eq!(
+        ask(&["install", "x", "loc"]).stdout,
+        "local/cache\nlocal/db\nlocal/web\n"
+    );
+    assert_eq!(ask(&["template", "rel", "local/w"]).stdout, "local/web\n");
+    assert_eq!(ask(&["show", "values", "local/d"]).stdout, "local/db\n");
+    // Paths still complete.
+    std::fs::create_dir_all(env.path("home/mychart")).unwrap();
+    assert_eq!(ask(&["install", "x", "my"]).stdout, "mychart/\n");
+}

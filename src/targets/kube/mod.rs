@@ -136,6 +136,20 @@ impl KubeTarget {
         &self.source
     }
 
+    /// The names of the cluster's namespaces (for shell completion).
+    pub fn namespace_names(&self) -> Result<Vec<String>> {
+        use k8s_openapi::api::core::v1::Namespace;
+        let api: kube::Api<Namespace> = kube::Api::all(self.client.clone());
+        let list = self
+            .block_on(api.list_metadata(&Default::default()))
+            .map_err(|e| remote_error("list namespaces", e))?;
+        Ok(list
+            .items
+            .into_iter()
+            .filter_map(|n| n.metadata.name)
+            .collect())
+    }
+
     /// Helm's release records of a namespace (every namespace when empty).
     pub fn helm_records(&self, namespace: &str) -> helm_store::HelmStore {
         helm_store::HelmStore::new(self.client.clone(), self.rt.clone(), namespace)
