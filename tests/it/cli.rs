@@ -181,7 +181,11 @@ fn version_and_completion() {
     let (ok, out, _) = run(&["completion", "bash"]);
     assert!(ok);
     // The script calls kpack back for the candidates (dynamic completion).
-    assert!(out.contains("_clap_complete_kpack()"), "{}", &out[..out.len().min(200)]);
+    assert!(
+        out.contains("_clap_complete_kpack()"),
+        "{}",
+        &out[..out.len().min(200)]
+    );
     assert!(out.contains("KPACK_COMPLETE=\"bash\""), "{out}");
 }
 
