@@ -163,13 +163,13 @@ fn kube_flags_connect_without_a_kubeconfig() {
             "Error: --kube-ca-file {bad}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)\n"
         )
     );
-    assert_eq!(run.code, 2);
+    assert_eq!(run.code, 1);
     let run = ns.kpack(&["--kube-apiserver", "::nope", "list"]).fails();
     assert_eq!(
         run.stderr,
         "Error: --kube-apiserver \"::nope\": not a server address (invalid authority); write https://HOST:PORT\n"
     );
-    assert_eq!(run.code, 2);
+    assert_eq!(run.code, 1);
 }
 
 /// `--debug` (before or after the command) says which kubeconfig, context, server and
