@@ -336,6 +336,16 @@ mod tests {
                 "c",
             ],
             &["template", "web", "./c", "--state-dir", "s"],
+            &[
+                "template",
+                "web",
+                "./c",
+                "--debug",
+                "--kube-token",
+                "t",
+                "--kube-as-group",
+                "g",
+            ],
         ];
         for case in cases {
             let args: Vec<std::ffi::OsString> = std::iter::once("kpack")
