@@ -31,6 +31,7 @@ mod real_cluster_diff;
 mod real_cluster_faults;
 mod real_cluster_sync;
 mod real_cluster_target;
+mod real_cluster_throttle;
 mod real_cluster_watch;
 mod render;
 mod repo;

@@ -17,6 +17,7 @@ pub mod helm_store;
 pub mod kubeconfig;
 pub mod readiness;
 pub mod store;
+pub mod throttle;
 pub mod watch;
 
 use crate::error::Reason;
@@ -76,16 +77,22 @@ impl KubeTarget {
             .build()
             .map_err(|e| Error::io_message(format!("starting the cluster client runtime: {e}")))?;
         let server = resolved.config.cluster_url.to_string();
-        let config = resolved.config;
+        let mut config = resolved.config;
+        // kpack's own retry of 429/503/504 (throttle.rs) instead of kube-rs's default.
+        config.default_retry = false;
         crate::tls::install_crypto_provider();
         let client = {
             let _guard = rt.enter();
-            Client::try_from(config).map_err(|e| {
-                Error::usage(format!(
-                    "{}: cannot build a client for {server}: {e}",
-                    resolved.source
-                ))
-            })?
+            kube::client::ClientBuilder::try_from(config)
+                .map_err(|e| {
+                    Error::usage(format!(
+                        "{}: cannot build a client for {server}: {e}",
+                        resolved.source
+                    ))
+                })?
+                .with_layer(&tower::buffer::BufferLayer::new(1024))
+                .with_layer(&tower::retry::RetryLayer::new(throttle::Throttle::default()))
+                .build()
         };
         Ok(KubeTarget {
             rt: Arc::new(rt),
@@ -193,6 +200,11 @@ pub fn remote_error(what: &str, e: kube::Error) -> Error {
                     }
                 ),
                 403 => format!("forbidden (403): {}", s.message),
+                429 => format!(
+                    "{} (TooManyRequests, HTTP 429): the API server still refused after {} retries; it is overloaded: try again later, or with a lower --concurrency",
+                    s.message.trim(),
+                    throttle::MAX_RETRIES
+                ),
                 code => {
                     let reason = if s.reason.is_empty() {
                         String::new()
