@@ -30,6 +30,7 @@ fn setup(name: &str) -> Option<Case> {
         kubeconfig: Some(kc),
         context: None,
         namespace: None,
+        ..Default::default()
     })
     .expect("connect");
     Some(Case { ns, user, t })
