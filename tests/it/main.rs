@@ -34,6 +34,8 @@ mod real_cluster_flags;
 mod real_cluster_helm;
 mod real_cluster_sync;
 mod real_cluster_target;
+mod real_cluster_throttle;
+mod real_cluster_watch;
 mod render;
 mod repo;
 mod sprig_parity;

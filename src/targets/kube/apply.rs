@@ -612,7 +612,12 @@ pub async fn delete_objects(
 /// else can put one in the selector's way.)
 /// A collection holding any other object with the label (an object the release keeps, or
 /// one of a same-named release of another namespace) is deleted object by object, so
-/// nothing another owner holds is swept. Runs of kinds go in the order given.
+/// nothing another owner holds is swept.
+///
+/// The collections go concurrently (deletion is in the background: the order of the calls
+/// never decided the order in which objects went), then the objects left to delete one by
+/// one, concurrently too; CustomResourceDefinitions and Namespaces, which take other
+/// objects with them, go last, in the order given.
 pub async fn delete_release_objects(
     client: &Client,
     disc: &Discovery,
@@ -626,40 +631,56 @@ pub async fn delete_release_objects(
         ..Default::default()
     };
     let selector = format!("{LABEL_RELEASE}={release}");
+    let last = |o: &ObjectRef| {
+        o.kind == "Namespace" && o.api_version == "v1" || is_crd(&o.api_version, &o.kind)
+    };
+    let (containers, rest): (Vec<ObjectRef>, Vec<ObjectRef>) =
+        objects.iter().cloned().partition(|o| last(o));
+    // Runs of one kind in one namespace.
+    let mut by_run: BTreeMap<(String, String, Option<String>), Vec<ObjectRef>> = BTreeMap::new();
+    for o in rest {
+        by_run
+            .entry((o.api_version.clone(), o.kind.clone(), o.namespace.clone()))
+            .or_default()
+            .push(o);
+    }
     let mut one_by_one: Vec<ObjectRef> = Vec::new();
-    let mut failed = Vec::new();
-    let mut start = 0;
-    while start < objects.len() {
-        let key = |o: &ObjectRef| (o.api_version.clone(), o.kind.clone(), o.namespace.clone());
-        let run_key = key(&objects[start]);
-        let mut end = start + 1;
-        while end < objects.len() && key(&objects[end]) == run_key {
-            end += 1;
+    let mut collections = Vec::new();
+    for ((api_version, kind, namespace), run) in by_run {
+        match disc.served(&api_version, &kind).await? {
+            Some(r) if run.len() >= LIST_THRESHOLD => collections.push((r, namespace, run)),
+            Some(_) => one_by_one.extend(run),
+            None => {} // the kind is gone (its CRD was deleted): so are its objects
         }
-        let run = &objects[start..end];
-        start = end;
-        let resource = match disc.served(&run_key.0, &run_key.1).await? {
-            Some(r) if run.len() >= LIST_THRESHOLD => r,
-            Some(_) => {
-                one_by_one.extend(run.iter().cloned());
-                continue;
+    }
+    let results: Vec<std::result::Result<Vec<ObjectRef>, String>> = stream::iter(&collections)
+        .map(|(resource, namespace, run)| {
+            let (selector, dp) = (&selector, &dp);
+            async move {
+                let url = resource.collection_url(namespace.as_deref());
+                delete_collection(client, &url, selector, run, dp)
+                    .await
+                    .map_err(|e| {
+                        remote_error(
+                            &format!(
+                                "delete {} {} of release {release}",
+                                run.len(),
+                                resource.kind
+                            ),
+                            e,
+                        )
+                        .to_string()
+                    })
             }
-            None => continue, // the kind is gone (its CRD was deleted): so are its objects
-        };
-        let url = resource.collection_url(run_key.2.as_deref());
-        match delete_collection(client, &url, &selector, run, &dp).await {
+        })
+        .buffer_unordered(DEFAULT_CONCURRENCY)
+        .collect()
+        .await;
+    let mut failed = Vec::new();
+    for r in results {
+        match r {
             Ok(left) => one_by_one.extend(left),
-            Err(e) => failed.push(
-                remote_error(
-                    &format!(
-                        "delete {} {} of release {release}",
-                        run.len(),
-                        resource.kind
-                    ),
-                    e,
-                )
-                .to_string(),
-            ),
+            Err(e) => failed.push(e),
         }
     }
     if !failed.is_empty() {
@@ -668,7 +689,50 @@ pub async fn delete_release_objects(
             failed.join("\n  - ")
         )));
     }
-    delete_objects(client, disc, &one_by_one).await
+    delete_each(client, disc, &one_by_one).await?;
+    delete_objects(client, disc, &containers).await
+}
+
+/// Delete objects, all concurrently (bounded); missing objects and kinds the cluster no
+/// longer serves are skipped.
+async fn delete_each(client: &Client, disc: &Discovery, objects: &[ObjectRef]) -> Result<()> {
+    let dp = DeleteParams {
+        propagation_policy: Some(PropagationPolicy::Background),
+        ..Default::default()
+    };
+    let mut targets = Vec::with_capacity(objects.len());
+    for o in objects {
+        if let Some(r) = disc.served(&o.api_version, &o.kind).await? {
+            targets.push((r, o));
+        }
+    }
+    let failed: Vec<String> = stream::iter(&targets)
+        .map(|(resource, o)| {
+            let dp = &dp;
+            async move {
+                let req = Request::new(resource.collection_url(o.namespace.as_deref()))
+                    .delete(&o.name, dp)
+                    .map_err(|e| format!("{o}: {e}"))?;
+                match client.request::<Json>(req).await {
+                    Ok(_) => Ok(()),
+                    Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+                    Err(e) => Err(remote_error(&format!("delete {o}"), e).to_string()),
+                }
+            }
+        })
+        .buffer_unordered(DEFAULT_CONCURRENCY)
+        .filter_map(|r: std::result::Result<(), String>| async move { r.err() })
+        .collect()
+        .await;
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::remote(format!(
+            "deleting {} object(s) failed:\n  - {}",
+            failed.len(),
+            failed.join("\n  - ")
+        )))
+    }
 }
 
 /// One collection's part of [`delete_release_objects`]: the objects of `run` still to be

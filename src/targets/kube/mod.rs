@@ -2,6 +2,7 @@
 //! in-cluster service account). Owns [`KubeTarget`] and [`ConnectOptions`] and the waiting
 //! loop; the pieces live in [`kubeconfig`] (resolution and merging), [`discovery`]
 //! (kind → resource and scope), [`fields`] (what kpack still owns of a live object),
+//! [`watch`] (following objects for a wait),
 //! [`apply`] (server-side apply with field manager `kpack`,
 //! ownership checks, deletion), [`readiness`] (per-kind readiness) and [`store`] (release
 //! records as Secrets).
@@ -17,6 +18,8 @@ pub mod kubeconfig;
 mod lookup;
 pub mod readiness;
 pub mod store;
+pub mod throttle;
+pub mod watch;
 
 use crate::error::Reason;
 use crate::manifest::Document;
@@ -75,6 +78,8 @@ pub struct KubeTarget {
     context: Option<String>,
     namespace: String,
     source: kubeconfig::Source,
+    /// `timeoutSeconds` of each watch request of [`Target::wait`].
+    watch_timeout: u32,
 }
 
 impl KubeTarget {
@@ -95,16 +100,22 @@ impl KubeTarget {
             .build()
             .map_err(|e| Error::io_message(format!("starting the cluster client runtime: {e}")))?;
         let server = resolved.config.cluster_url.to_string();
-        let config = resolved.config;
+        let mut config = resolved.config;
+        // kpack's own retry of 429/503/504 (throttle.rs) instead of kube-rs's default.
+        config.default_retry = false;
         crate::tls::install_crypto_provider();
         let client = {
             let _guard = rt.enter();
-            Client::try_from(config).map_err(|e| {
-                Error::usage(format!(
-                    "{}: cannot build a client for {server}: {e}",
-                    resolved.source
-                ))
-            })?
+            kube::client::ClientBuilder::try_from(config)
+                .map_err(|e| {
+                    Error::usage(format!(
+                        "{}: cannot build a client for {server}: {e}",
+                        resolved.source
+                    ))
+                })?
+                .with_layer(&tower::buffer::BufferLayer::new(1024))
+                .with_layer(&tower::retry::RetryLayer::new(throttle::Throttle::default()))
+                .build()
         };
         Ok(KubeTarget {
             rt: Arc::new(rt),
@@ -114,7 +125,15 @@ impl KubeTarget {
             context: resolved.context,
             namespace: resolved.namespace,
             source: resolved.source,
+            watch_timeout: watch::WATCH_TIMEOUT_SECS,
         })
+    }
+
+    /// Set the `timeoutSeconds` of the watches [`Target::wait`] makes (default
+    /// [`watch::WATCH_TIMEOUT_SECS`]); the server ends each watch after it and the wait
+    /// resumes it. Tests shorten it to see the resumption.
+    pub fn set_watch_timeout(&mut self, secs: u32) {
+        self.watch_timeout = secs.max(1);
     }
 
     /// The namespace in effect (flag, else the context's, else `default`).
@@ -218,6 +237,11 @@ pub fn remote_error(what: &str, e: kube::Error) -> Error {
                     }
                 ),
                 403 => format!("forbidden (403): {}", s.message),
+                429 => format!(
+                    "{} (TooManyRequests, HTTP 429): the API server still refused after {} retries; it is overloaded: try again later, or with a lower --concurrency",
+                    s.message.trim(),
+                    throttle::MAX_RETRIES
+                ),
                 code => {
                     let reason = if s.reason.is_empty() {
                         String::new()
@@ -536,51 +560,96 @@ impl Target for KubeTarget {
             })
             .collect();
         let mut reported: Option<Vec<Readiness>> = None;
-        let mut delay = Duration::from_millis(200);
-        loop {
-            // Objects once ready are not asked about again.
-            let open: Vec<usize> = (0..objects.len()).filter(|&i| !current[i].ready).collect();
-            let refs: Vec<ObjectRef> = open.iter().map(|&i| objects[i].clone()).collect();
-            let states = self.block_on(self.states(&refs))?;
-            let mut failed = Vec::new();
-            for (&i, s) in open.iter().zip(&states) {
-                current[i].ready = s.is_ready();
-                current[i].message = s.message().to_string();
-                if let State::Failed(m) = s {
-                    failed.push(format!("  - {}: {m}", objects[i]));
+        let all: Vec<usize> = (0..objects.len()).collect();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<watch::Update>();
+        let followers: Vec<_> = watch::groups(objects, &all)
+            .into_iter()
+            .map(|g| {
+                g.follow(
+                    self.client.clone(),
+                    self.discovery.clone(),
+                    self.watch_timeout,
+                    tx.clone(),
+                )
+            })
+            .collect();
+        drop(tx);
+        let deadline = tokio::time::Instant::from_std(deadline);
+        self.block_on(async {
+            let followers = async {
+                futures::future::join_all(followers).await;
+                std::future::pending::<()>().await
+            };
+            let waiting = async {
+                // No object: nothing to wait for.
+                let mut open = !objects.is_empty();
+                let mut checked = vec![false; objects.len()];
+                let mut unchecked = objects.len();
+                while open {
+                    let first = match tokio::time::timeout_at(deadline, rx.recv()).await {
+                        Ok(Some(u)) => Some(u),
+                        // Every group followed to its end (each sends its last change
+                        // first): nothing more will come.
+                        Ok(None) => {
+                            tokio::time::sleep_until(deadline).await;
+                            None
+                        }
+                        Err(_) => None,
+                    };
+                    let mut updates = Vec::new();
+                    updates.extend(first);
+                    // Everything already received is reported at once.
+                    while let Ok(u) = rx.try_recv() {
+                        updates.push(u);
+                    }
+                    let mut failed = Vec::new();
+                    for u in updates {
+                        for (i, s) in u? {
+                            unchecked -= usize::from(!checked[i]);
+                            checked[i] = true;
+                            current[i].ready = s.is_ready();
+                            current[i].message = s.message().to_string();
+                            if let State::Failed(m) = &s {
+                                failed.push(format!("  - {}: {m}", objects[i]));
+                            }
+                        }
+                    }
+                    // The first report once every object was looked at (one LIST per kind).
+                    if unchecked == 0 && reported.as_ref() != Some(&current) {
+                        progress(&current);
+                        reported = Some(current.clone());
+                    }
+                    if !failed.is_empty() {
+                        return Err(Error::remote(format!(
+                            "{} object(s) failed while waiting for readiness:\n{}",
+                            failed.len(),
+                            failed.join("\n")
+                        )));
+                    }
+                    open = current.iter().any(|r| !r.ready);
+                    if open && tokio::time::Instant::now() >= deadline {
+                        let waiting: Vec<&Readiness> =
+                            current.iter().filter(|r| !r.ready).collect();
+                        let lines: Vec<String> = waiting
+                            .iter()
+                            .map(|r| format!("  - {}: {}", r.object, r.message))
+                            .collect();
+                        return Err(Error::remote(format!(
+                            "timed out after {} waiting for {} of {} object(s) to be ready:\n{}",
+                            human(timeout),
+                            waiting.len(),
+                            objects.len(),
+                            lines.join("\n")
+                        )));
+                    }
                 }
+                Ok(())
+            };
+            tokio::select! {
+                r = waiting => r,
+                // Never: the followers' future does not end on its own.
+                () = followers => Ok(()),
             }
-            if reported.as_ref() != Some(&current) {
-                progress(&current);
-                reported = Some(current.clone());
-            }
-            if !failed.is_empty() {
-                return Err(Error::remote(format!(
-                    "{} object(s) failed while waiting for readiness:\n{}",
-                    failed.len(),
-                    failed.join("\n")
-                )));
-            }
-            let waiting: Vec<&Readiness> = current.iter().filter(|r| !r.ready).collect();
-            if waiting.is_empty() {
-                return Ok(());
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                let lines: Vec<String> = waiting
-                    .iter()
-                    .map(|r| format!("  - {}: {}", r.object, r.message))
-                    .collect();
-                return Err(Error::remote(format!(
-                    "timed out after {} waiting for {} of {} object(s) to be ready:\n{}",
-                    human(timeout),
-                    waiting.len(),
-                    objects.len(),
-                    lines.join("\n")
-                )));
-            }
-            std::thread::sleep(delay.min(deadline - now));
-            delay = (delay * 3 / 2).min(Duration::from_secs(2));
-        }
+        })
     }
 }

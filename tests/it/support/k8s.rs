@@ -305,7 +305,7 @@ pub fn cluster() -> Option<&'static Cluster> {
             return None;
         }
     };
-    match CLUSTER.get_or_init(|| Cluster::start(tools, "shared", true)) {
+    match CLUSTER.get_or_init(|| Cluster::start(tools, "shared", true, &[])) {
         Ok(c) => Some(c),
         Err(e) => panic!("the test control plane did not start: {e}"),
     }
@@ -388,8 +388,15 @@ impl Cluster {
     /// A control plane of the test's own: etcd and kube-apiserver only (no controllers,
     /// no kubelet), for the fault tests that stop its apiserver. Stopped when dropped.
     pub fn start_private(name: &str) -> Option<Cluster> {
+        Cluster::start_private_with(name, &[])
+    }
+
+    /// [`Cluster::start_private`] with more kube-apiserver flags (`--max-requests-inflight=1`).
+    pub fn start_private_with(name: &str, apiserver_flags: &[&str]) -> Option<Cluster> {
         match tools() {
-            Ok(t) => Some(Cluster::start(t, name, false).unwrap_or_else(|e| panic!("{e}"))),
+            Ok(t) => Some(
+                Cluster::start(t, name, false, apiserver_flags).unwrap_or_else(|e| panic!("{e}")),
+            ),
             Err(why) => {
                 skip(&why);
                 None
@@ -397,7 +404,12 @@ impl Cluster {
         }
     }
 
-    fn start(tools: &Tools, name: &str, full: bool) -> Result<Cluster, String> {
+    fn start(
+        tools: &Tools,
+        name: &str,
+        full: bool,
+        apiserver_flags: &[&str],
+    ) -> Result<Cluster, String> {
         let started = Instant::now();
         let root = target_tmp().join("k8s-run");
         clean_stale_runs(&root);
@@ -519,7 +531,10 @@ impl Cluster {
                 format!("--audit-log-path={}", s(&audit_log)),
                 "--audit-log-mode=blocking".into(),
                 "--profiling=false".into(),
-            ],
+            ]
+            .into_iter()
+            .chain(apiserver_flags.iter().map(|f| f.to_string()))
+            .collect(),
             &dir.join("kube-apiserver.log"),
             None,
         );
