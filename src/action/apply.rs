@@ -35,11 +35,45 @@ pub enum DryRun {
     Server,
 }
 
+/// What an operation waits for (Helm 4's `--wait=STRATEGY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WaitStrategy {
+    /// Only hooks are waited for (and CRDs from `crds/` until established): Helm 4's
+    /// default when `--wait` is not given.
+    #[default]
+    HookOnly,
+    /// Also the release's objects, until ready (`--wait`, `--wait=watcher`).
+    Watcher,
+    /// Helm 3's name for the same wait (`--wait=legacy`). kpack has one set of readiness
+    /// rules for both strategies (see [`crate::targets::Target::wait`]); the two differ
+    /// only in how helm observes the objects, which kpack does not reproduce.
+    Legacy,
+}
+
+impl WaitStrategy {
+    /// Whether the release's objects (not only hooks) are waited for.
+    pub fn waits_for_objects(self) -> bool {
+        !matches!(self, WaitStrategy::HookOnly)
+    }
+
+    /// This strategy, or `Watcher` instead of `HookOnly` (what `--rollback-on-failure`
+    /// does to the wait, as in Helm 4).
+    pub fn objects(self) -> WaitStrategy {
+        match self {
+            WaitStrategy::HookOnly => WaitStrategy::Watcher,
+            s => s,
+        }
+    }
+}
+
 /// Options every changing operation shares.
 #[derive(Debug, Clone)]
 pub struct OperationOptions {
-    /// Wait until the objects are ready (`--wait`).
-    pub wait: bool,
+    /// What to wait for after applying (`--wait[=watcher|legacy|hookOnly]`).
+    pub wait: WaitStrategy,
+    /// When waiting for objects, also wait until Jobs have completed (`--wait-for-jobs`);
+    /// without it a Job of the release only has to exist.
+    pub wait_for_jobs: bool,
     /// Bound of the wait and of each hook (`--timeout`).
     pub timeout: Duration,
     /// On failure, roll back to the last deployed revision or remove a failed install
@@ -68,7 +102,8 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 impl Default for OperationOptions {
     fn default() -> Self {
         OperationOptions {
-            wait: false,
+            wait: WaitStrategy::HookOnly,
+            wait_for_jobs: false,
             timeout: DEFAULT_TIMEOUT,
             atomic: false,
             take_ownership: false,
@@ -401,6 +436,18 @@ pub(crate) fn resolve_lenient(
         }
     }
     out
+}
+
+/// The objects a wait covers: all of them, except Jobs unless `jobs` (`--wait-for-jobs`;
+/// Helm's rule: without it a Job does not hold the release back).
+pub fn waited_objects(objects: &[(ObjectRef, Document)], jobs: bool) -> Vec<ObjectRef> {
+    objects
+        .iter()
+        .filter(|(r, _)| {
+            jobs || !(r.kind == "Job" && crate::targets::api_group(&r.api_version) == "batch")
+        })
+        .map(|(r, _)| r.clone())
+        .collect()
 }
 
 /// What a deploy applies and prunes.
@@ -835,8 +882,8 @@ impl<'a> Session<'a> {
         self.apply_ordered(&todo, false)?;
         let stale = self.stale(d.previous, d.objects);
         self.delete_objects(&stale, false)?;
-        if self.op.wait || self.op.atomic {
-            let refs: Vec<ObjectRef> = d.objects.iter().map(|(r, _)| r.clone()).collect();
+        if self.op.wait.waits_for_objects() || self.op.atomic {
+            let refs = waited_objects(d.objects, self.op.wait_for_jobs);
             self.wait_ready(&refs)?;
         }
         if !self.op.no_hooks {

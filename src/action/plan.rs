@@ -542,7 +542,7 @@ pub fn rollback(target: &dyn Target, opts: &RollbackOptions, purpose: Purpose) -
 /// The operation options a rollback made by `--atomic` runs with.
 pub(crate) fn atomic_rollback_options(op: &OperationOptions, to: u64) -> OperationOptions {
     OperationOptions {
-        wait: true,
+        wait: op.wait.objects(),
         atomic: false,
         dry_run: None,
         description: Some(format!(

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use kpack::action::apply::DryRun;
+use kpack::action::apply::{DryRun, WaitStrategy};
 use kpack::action::upgrade::ValuesMode;
 use kpack::diff::{DiffReport, Options as DiffOptions};
 use kpack::engine::{Capabilities, KubeVersion};
@@ -351,11 +351,16 @@ impl TargetArgs {
 /// Flags every changing release command shares.
 #[derive(Debug, Clone, clap::Args)]
 pub struct OpArgs {
-    /// Wait until Deployments, StatefulSets and DaemonSets are rolled out, Jobs complete, Pods
-    /// ready, PVCs bound, LoadBalancer Services addressed, CRDs established and custom
-    /// resources with a Ready condition ready (up to --timeout).
-    #[arg(long)]
-    pub wait: bool,
+    /// What to wait for (up to --timeout). `--wait` alone (or `=watcher`, or `=legacy`,
+    /// Helm 3's name): Deployments, StatefulSets and DaemonSets rolled out, Pods ready, PVCs
+    /// bound, LoadBalancer Services addressed, CRDs established and custom resources with a
+    /// Ready condition ready. Without it (`=hookOnly`): only hooks are waited for.
+    #[arg(long, value_name = "STRATEGY", num_args = 0..=1, require_equals = true, default_missing_value = "watcher", value_enum)]
+    pub wait: Option<WaitArg>,
+    /// With --wait: also wait until the release's Jobs have completed (a failed Job fails
+    /// the operation).
+    #[arg(long = "wait-for-jobs")]
+    pub wait_for_jobs: bool,
     /// Bound of --wait and of each hook: 300, 90s, 5m, 1h30m.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -399,7 +404,8 @@ impl OpArgs {
     /// The library's options (atomic and history-max are set by the commands having them).
     pub fn options(&self) -> kpack::action::apply::OperationOptions {
         kpack::action::apply::OperationOptions {
-            wait: self.wait,
+            wait: WaitArg::strategy(self.wait),
+            wait_for_jobs: self.wait_for_jobs,
             timeout: self.timeout,
             atomic: false,
             take_ownership: self.take_ownership,
@@ -417,6 +423,30 @@ impl OpArgs {
         match DryRunArg::mode(self.dry_run) {
             Some(DryRun::Client) => None,
             _ => Some(self.timeout),
+        }
+    }
+}
+
+/// `--wait` values (Helm 4's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WaitArg {
+    /// Wait for the release's objects to be ready (what `--wait` alone means).
+    #[value(alias = "true")]
+    Watcher,
+    /// Helm 3's wait: the same readiness rules in kpack.
+    Legacy,
+    /// Wait only for hooks (the default).
+    #[value(name = "hookOnly", alias = "false")]
+    HookOnly,
+}
+
+impl WaitArg {
+    /// The library's strategy.
+    pub fn strategy(v: Option<WaitArg>) -> WaitStrategy {
+        match v {
+            Some(WaitArg::Watcher) => WaitStrategy::Watcher,
+            Some(WaitArg::Legacy) => WaitStrategy::Legacy,
+            Some(WaitArg::HookOnly) | None => WaitStrategy::HookOnly,
         }
     }
 }
