@@ -81,6 +81,9 @@ pub struct OperationOptions {
     pub atomic: bool,
     /// Adopt objects owned by another release or by nobody (`--take-ownership`).
     pub take_ownership: bool,
+    /// When an upgrade or rollback fails, delete the objects it created (those that did
+    /// not exist before it; `--cleanup-on-fail`).
+    pub cleanup_on_fail: bool,
     /// Skip hooks (`--no-hooks`).
     pub no_hooks: bool,
     /// Say what would happen instead of doing it.
@@ -107,6 +110,7 @@ impl Default for OperationOptions {
             timeout: DEFAULT_TIMEOUT,
             atomic: false,
             take_ownership: false,
+            cleanup_on_fail: false,
             no_hooks: false,
             dry_run: None,
             history_max: DEFAULT_HISTORY_MAX,

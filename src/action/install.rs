@@ -32,6 +32,10 @@ pub struct InstallOptions {
     pub api_versions: Vec<String>,
     /// Skip `values.schema.json` (`--skip-schema-validation`).
     pub skip_schema_validation: bool,
+    /// Do not create the chart's CRDs from `crds/` (`--skip-crds`).
+    pub skip_crds: bool,
+    /// Labels of the release record (`--labels`).
+    pub labels: std::collections::BTreeMap<String, String>,
     /// Wait, timeout, atomic, ownership, hooks, dry run, history.
     pub op: OperationOptions,
 }

@@ -266,6 +266,44 @@ impl ChartSourceArgs {
     }
 }
 
+/// Flags of `install` and `upgrade` about the release and its chart (Helm 4's).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReleaseArgs {
+    /// Do not create the chart's CRDs (its crds/ directory); by default they are created
+    /// when absent.
+    #[arg(long = "skip-crds")]
+    pub skip_crds: bool,
+    /// Labels of the release record: k=v,k2=v2 (repeatable). An upgrade merges them over
+    /// the previous revision's; k=null removes one. `kpack list -l` selects on them.
+    #[arg(short = 'l', long = "labels", value_name = "K=V,...")]
+    pub labels: Vec<String>,
+    /// Before loading a chart directory, fetch its dependencies into charts/ when some are
+    /// missing (as `kpack dependency update` does).
+    #[arg(long = "dependency-update")]
+    pub dependency_update: bool,
+}
+
+impl ReleaseArgs {
+    /// With --dependency-update: update a local chart directory's missing dependencies,
+    /// saying what was fetched on standard error.
+    pub fn prepare(&self, chart: &str, source: &ChartSourceArgs) -> Result<()> {
+        if !self.dependency_update {
+            return Ok(());
+        }
+        let dir = std::path::Path::new(chart);
+        let fetched = kpack::chart::dependency::update_missing(dir, &source.options()?)?;
+        for f in &fetched {
+            super::output::note(&format!(
+                "--dependency-update: {} {} saved in {}",
+                f.locked.name,
+                f.locked.version,
+                dir.join("charts").display()
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The `--kube-version` of the render flags, parsed.
 pub fn kube_version(r: &RenderArgs) -> kpack::Result<Option<kpack::engine::KubeVersion>> {
     r.kube_version
@@ -409,6 +447,7 @@ impl OpArgs {
             timeout: self.timeout,
             atomic: false,
             take_ownership: self.take_ownership,
+            cleanup_on_fail: false,
             no_hooks: self.no_hooks,
             dry_run: DryRunArg::mode(self.dry_run),
             history_max: kpack::action::apply::DEFAULT_HISTORY_MAX,

@@ -180,6 +180,7 @@ fn report(mode: Mode, flags: &DiffFlags) -> Result<DiffReport> {
                     take_ownership: a.take_ownership,
                     ..OperationOptions::default()
                 },
+                ..Default::default()
             };
             actions::upgrade(
                 conn.target.as_ref(),

@@ -1,9 +1,12 @@
 //! Helm 4's operation flags of install, upgrade, uninstall and list, through the real
 //! `kpack` binary against the real control plane (`support/k8s.rs`, with the stand-in
 //! kubelet: a Job's pod completes, an image tagged `fail` fails): `--wait=STRATEGY` and
-//! `--wait-for-jobs`.
+//! `--wait-for-jobs`; `--skip-crds`; `--cleanup-on-fail`; `-g/--generate-name` and
+//! `--name-template`; `--labels` and `list -l/--selector`, `list --time-format`;
+//! `--dependency-update`.
 
 use crate::support::k8s::{self, Ns};
+use serde_json::Value as Json;
 
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Release.Name }}-config\ndata:\n  greeting: {{ Values.greeting | quote }}\n";
 const JOB: &str = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ Release.Name }}-job\nspec:\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: j, image: \"busybox:{{ Values.jobTag }}\"}]\n";
@@ -96,6 +99,263 @@ fn wait_strategies_and_wait_for_jobs() {
             && out
                 .stderr
                 .contains("[possible values: watcher, legacy, hookOnly]"),
+        "{}",
+        out.stderr
+    );
+}
+
+const DEPLOY: &str = "{% if Values.extra %}apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ Release.Name }}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: \"nginx:{{ Values.tag }}\"}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata: {a: b}\n{% endif %}";
+
+fn names(run: &crate::support::k8s::Run) -> Vec<String> {
+    run.stdout.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn cleanup_on_fail_deletes_only_what_the_failed_upgrade_created() {
+    let Some(ns) = k8s::ns("opsclean") else {
+        return;
+    };
+    let chart = ns.chart(
+        "web",
+        "1.0.0",
+        &[("cm.yaml", CM), ("deploy.yaml", DEPLOY)],
+        "greeting: hello\nextra: false\ntag: \"1.25\"\n",
+    );
+    ns.kpack(&["install", "web", &chart]).ok();
+    let failing = [
+        "upgrade",
+        "web",
+        &chart,
+        "--wait",
+        "--timeout",
+        "4s",
+        "--set",
+        "greeting=new,extra=true,tag=fail",
+    ];
+    // Without the flag, a failed upgrade leaves what it created.
+    let out = ns.kpack(&failing).fails();
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+    assert!(ns.has("deployments", "web") && ns.has("configmaps", "extra"));
+    ns.kpack(&["rollback", "web", "1"]).ok();
+    ns.wait_for("the rollback's pruning", 30, || {
+        !ns.has("deployments", "web") && !ns.has("configmaps", "extra")
+    });
+    // With it, the objects the upgrade created are deleted; the one it updated stays.
+    let mut args = failing.to_vec();
+    args.push("--cleanup-on-fail");
+    let out = ns.kpack(&args).fails();
+    assert!(
+        out.stderr
+            .contains("--cleanup-on-fail: deleted the 2 objects it created"),
+        "{}",
+        out.stderr
+    );
+    ns.wait_for("the created objects deleted", 30, || {
+        !ns.has("deployments", "web") && !ns.has("configmaps", "extra")
+    });
+    assert_eq!(
+        ns.get("configmaps", "web-config").unwrap()["data"]["greeting"],
+        "new",
+        "updated, not created: kept"
+    );
+    let h: Json =
+        serde_json::from_str(&ns.kpack(&["history", "web", "-o", "json"]).ok().stdout).unwrap();
+    let last = h.as_array().unwrap().last().unwrap();
+    assert_eq!(last["status"], "failed");
+}
+
+#[test]
+fn generated_names_labels_selector_time_format_skip_crds() {
+    let Some(ns) = k8s::ns("opsnames") else {
+        return;
+    };
+    let group = format!("{}.example.com", ns.name);
+    let crd = format!(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets.{group}\nspec:\n  group: {group}\n  scope: Namespaced\n  names: {{kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema: {{openAPIV3Schema: {{type: object, x-kubernetes-preserve-unknown-fields: true}}}}\n"
+    );
+    let chart = ns.chart(
+        "web",
+        "1.0.0",
+        &[("cm.yaml", CM), ("crds/gadget.yaml", &crd)],
+        "greeting: hello\n",
+    );
+    let crd_path =
+        format!("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.{group}");
+
+    // -g: CHART-<unix seconds> (the chart argument's base name up to its first dot).
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    ns.kpack(&[
+        "install",
+        "-g",
+        &chart,
+        "--skip-crds",
+        "--labels",
+        "team=web,tier=1",
+    ])
+    .ok();
+    assert!(ns.cluster.get_path(&crd_path).is_none(), "--skip-crds");
+    let listed = names(&ns.kpack(&["list", "-q"]).ok());
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let secs: u64 = listed[0]
+        .strip_prefix("web-1-")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{listed:?}"));
+    assert!(secs >= before && secs <= before + 60, "{listed:?}");
+    let generated = listed[0].clone();
+
+    // --name-template: a Go template with Sprig's functions.
+    ns.kpack(&[
+        "install",
+        &chart,
+        "--name-template",
+        "{{ \"DB\" | lower }}-{{ add 1 1 }}",
+        "--skip-crds",
+        "-l",
+        "team=db",
+    ])
+    .ok();
+    // A name and -g together is Helm's usage error.
+    let out = ns.kpack(&["install", "x", &chart, "-g"]).fails();
+    assert!(
+        out.stderr
+            .contains("cannot set --generate-name and also specify a name"),
+        "{}",
+        out.stderr
+    );
+    let out = ns.kpack(&["install", &chart]).fails();
+    assert!(
+        out.stderr
+            .contains("must either provide a name or specify --generate-name"),
+        "{}",
+        out.stderr
+    );
+
+    // Labels are on the records' Secrets (as helm keeps them) and list -l selects on them.
+    let secret = ns
+        .get("secrets", "kpack.release.v1.db-2.v1")
+        .expect("record");
+    assert_eq!(secret["metadata"]["labels"]["team"], "db");
+    assert_eq!(secret["metadata"]["labels"]["owner"], "kpack");
+    let sel = |s: &str| names(&ns.kpack(&["list", "-q", "-l", s]).ok());
+    assert_eq!(sel("team=web"), [generated.as_str()]);
+    assert_eq!(sel("team==db"), ["db-2"]);
+    assert_eq!(sel("team!=web"), ["db-2"]);
+    assert_eq!(sel("team=web,tier=1"), [generated.as_str()]);
+    assert_eq!(sel("name=db-2,status=deployed"), ["db-2"]);
+    assert!(sel("tier=2").is_empty());
+    // An upgrade merges its labels over the previous revision's; null removes one.
+    ns.kpack(&[
+        "upgrade",
+        &generated,
+        &chart,
+        "--labels",
+        "tier=null,env=prod",
+    ])
+    .ok();
+    assert!(sel("tier=1").is_empty());
+    assert_eq!(sel("team=web,env=prod"), [generated.as_str()]);
+    let out = ns.kpack(&["list", "-l", "team"]).fails();
+    assert!(out.stderr.contains("is not KEY=VALUE"), "{}", out.stderr);
+    let out = ns
+        .kpack(&["install", "y", &chart, "--labels", "owner=me"])
+        .fails();
+    assert!(
+        out.stderr.contains("\"owner\" is a system label"),
+        "{}",
+        out.stderr
+    );
+
+    // --time-format: a Go layout, in the table and in -o json.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let out = ns
+        .kpack(&[
+            "list",
+            "-l",
+            "team=db",
+            "--time-format",
+            "2006-01-02",
+            "--no-headers",
+        ])
+        .ok();
+    let cols: Vec<&str> = out.stdout.split_whitespace().collect();
+    assert_eq!(
+        cols[..4],
+        ["db-2", ns.name.as_str(), "1", today.as_str()],
+        "{}",
+        out.stdout
+    );
+    let out = ns
+        .kpack(&[
+            "list",
+            "-l",
+            "team=db",
+            "--time-format",
+            "Jan 2006",
+            "-o",
+            "json",
+        ])
+        .ok();
+    let j: Json = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        j[0]["updated"],
+        chrono::Utc::now().format("%b %Y").to_string()
+    );
+
+    // Without --skip-crds the CRD is created (and, from crds/, never deleted: remove it).
+    ns.kpack(&["install", "crd", &chart]).ok();
+    assert!(ns.cluster.get_path(&crd_path).is_some());
+    ns.cluster
+        .request("DELETE", &crd_path, "application/json", None)
+        .unwrap();
+}
+
+#[test]
+fn dependency_update_fetches_missing_dependencies_first() {
+    let Some(ns) = k8s::ns("opsdeps") else { return };
+    let sub = ns.chart(
+        "sub",
+        "1.0.0",
+        &[(
+            "cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-sub\ndata: {a: b}\n",
+        )],
+        "",
+    );
+    let parent = ns.chart("parent", "1.0.0", &[("cm.yaml", CM)], "greeting: hi\n");
+    let meta = std::path::Path::new(&parent).join("Chart.yaml");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    std::fs::write(
+        &meta,
+        format!("{text}dependencies:\n- name: sub\n  version: 1.0.0\n  repository: file://{sub}\n"),
+    )
+    .unwrap();
+    // Without the flag the missing dependency is an error; with it, it is fetched first.
+    let out = ns.kpack(&["install", "web", &parent]).fails();
+    assert!(out.stderr.contains("sub"), "{}", out.stderr);
+    let out = ns
+        .kpack(&["install", "web", &parent, "--dependency-update"])
+        .ok();
+    assert!(
+        out.stderr
+            .contains("--dependency-update: sub 1.0.0 saved in"),
+        "{}",
+        out.stderr
+    );
+    assert!(ns.has("configmaps", "from-sub") && ns.has("configmaps", "web-config"));
+    assert!(
+        std::path::Path::new(&parent)
+            .join("charts/sub-1.0.0.tgz")
+            .is_file()
+    );
+    // Nothing missing: nothing fetched, the upgrade proceeds.
+    let out = ns
+        .kpack(&["upgrade", "web", &parent, "--dependency-update"])
+        .ok();
+    assert!(
+        !out.stderr.contains("--dependency-update"),
         "{}",
         out.stderr
     );
