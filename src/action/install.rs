@@ -36,6 +36,8 @@ pub struct InstallOptions {
     pub skip_crds: bool,
     /// Labels of the release record (`--labels`).
     pub labels: std::collections::BTreeMap<String, String>,
+    /// Pass the rendered objects through this command (`--post-renderer`).
+    pub post_renderer: Option<super::postrender::PostRenderer>,
     /// Wait, timeout, atomic, ownership, hooks, dry run, history.
     pub op: OperationOptions,
 }

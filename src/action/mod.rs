@@ -16,6 +16,7 @@ pub mod list;
 pub mod naming;
 pub mod package;
 pub mod plan;
+pub mod postrender;
 pub mod recover;
 pub mod render;
 pub mod rollback;

@@ -472,6 +472,7 @@ pub fn install(
             skip_schema_validation: opts.skip_schema_validation,
         },
     )?;
+    let out = super::postrender::apply(opts.post_renderer.as_ref(), out)?;
     Plan::for_install(past, &out, opts)
 }
 
@@ -535,6 +536,7 @@ pub fn upgrade(
             skip_schema_validation: opts.skip_schema_validation,
         },
     )?;
+    let out = super::postrender::apply(opts.post_renderer.as_ref(), out)?;
     Plan::for_upgrade(past, &out, config, opts)
 }
 

@@ -61,6 +61,8 @@ pub struct UpgradeOptions {
     pub skip_crds: bool,
     /// Labels merged over the previous revision's (`--labels`; `None` removes one).
     pub labels: super::labels::Given,
+    /// Pass the rendered objects through this command (`--post-renderer`).
+    pub post_renderer: Option<super::postrender::PostRenderer>,
     /// Wait, timeout, atomic, ownership, hooks, dry run, history.
     pub op: OperationOptions,
 }
@@ -102,6 +104,7 @@ impl UpgradeOptions {
             api_versions: self.api_versions.clone(),
             skip_schema_validation: self.skip_schema_validation,
             skip_crds: self.skip_crds,
+            post_renderer: self.post_renderer.clone(),
             labels: super::labels::merge(&Default::default(), &self.labels),
             op: self.op.clone(),
         }

@@ -281,9 +281,36 @@ pub struct ReleaseArgs {
     /// missing (as `kpack dependency update` does).
     #[arg(long = "dependency-update")]
     pub dependency_update: bool,
+    /// Pass the rendered objects (hooks excepted) through this command: they are written to
+    /// its standard input, and what it prints are the objects applied (e.g. a kustomize
+    /// wrapper). Helm 4 takes a plugin name here; kpack runs the command, as Helm 3 did.
+    #[arg(long = "post-renderer", value_name = "COMMAND")]
+    pub post_renderer: Option<String>,
+    /// An argument of the --post-renderer command (repeatable, in order).
+    #[arg(
+        long = "post-renderer-args",
+        value_name = "ARG",
+        requires = "post_renderer",
+        allow_hyphen_values = true
+    )]
+    pub post_renderer_args: Vec<String>,
 }
 
 impl ReleaseArgs {
+    /// The --post-renderer command, bounded by `timeout`.
+    pub fn post_renderer(
+        &self,
+        timeout: Duration,
+    ) -> Option<kpack::action::postrender::PostRenderer> {
+        self.post_renderer
+            .as_ref()
+            .map(|c| kpack::action::postrender::PostRenderer {
+                command: c.clone(),
+                args: self.post_renderer_args.clone(),
+                timeout,
+            })
+    }
+
     /// With --dependency-update: update a local chart directory's missing dependencies,
     /// saying what was fetched on standard error.
     pub fn prepare(&self, chart: &str, source: &ChartSourceArgs) -> Result<()> {

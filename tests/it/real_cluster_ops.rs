@@ -3,7 +3,9 @@
 //! kubelet: a Job's pod completes, an image tagged `fail` fails): `--wait=STRATEGY` and
 //! `--wait-for-jobs`; `--skip-crds`; `--cleanup-on-fail`; `-g/--generate-name` and
 //! `--name-template`; `--labels` and `list -l/--selector`, `list --time-format`;
-//! `--dependency-update`.
+//! `--dependency-update`; `--post-renderer` with `--post-renderer-args` (Helm 4 takes only a
+//! plugin name there, `helm template --post-renderer ./script` is refused: kpack's command
+//! is tested alone).
 
 use crate::support::k8s::{self, Ns};
 use serde_json::Value as Json;
@@ -359,4 +361,106 @@ fn dependency_update_fetches_missing_dependencies_first() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn post_renderer_rewrites_the_objects_but_not_the_hooks() {
+    let Some(ns) = k8s::ns("opspost") else { return };
+    let hook = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hooked\n  annotations:\n    helm.sh/hook: post-install\ndata: {a: b}\n";
+    let chart = ns.chart(
+        "web",
+        "1.0.0",
+        &[("cm.yaml", CM), ("hook.yaml", hook)],
+        "greeting: hello\n",
+    );
+    // Adds a label ($1) to every object and records what it was given.
+    let script = ns.file(
+        "label.sh",
+        &format!(
+            "#!/bin/sh\ntee {dir}/input.yaml | sed \"s/^metadata:/metadata:\\n  labels: {{post: $1}}/\"\n",
+            dir = ns.dir.path().display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    ns.kpack(&[
+        "install",
+        "web",
+        &chart,
+        "--post-renderer",
+        &script,
+        "--post-renderer-args",
+        "rendered",
+    ])
+    .ok();
+    let cm = ns.get("configmaps", "web-config").unwrap();
+    assert_eq!(cm["metadata"]["labels"]["post"], "rendered");
+    assert_eq!(cm["metadata"]["labels"]["kpack.io/release"], "web");
+    // Hooks are not post-rendered (nor given to the command).
+    let hooked = ns.get("configmaps", "hooked").unwrap();
+    assert!(
+        hooked["metadata"]["labels"].get("post").is_none(),
+        "{hooked}"
+    );
+    let input = std::fs::read_to_string(ns.dir.path().join("input.yaml")).unwrap();
+    assert_eq!(
+        input,
+        "---\n# Source: web/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: \"hello\"\n"
+    );
+    // The record holds the post-rendered manifest.
+    let m = ns.kpack(&["get", "manifest", "web"]).ok();
+    assert!(
+        m.stdout.contains("labels: {post: rendered}"),
+        "{}",
+        m.stdout
+    );
+
+    // A failing command stops the upgrade before anything changes, quoting its stderr.
+    let bad = ns.file(
+        "bad.sh",
+        "#!/bin/sh\necho 'kustomization.yaml not found' >&2\nexit 2\n",
+    );
+    std::fs::set_permissions(&bad, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = ns
+        .kpack(&[
+            "upgrade",
+            "web",
+            &chart,
+            "--post-renderer",
+            &bad,
+            "--set",
+            "greeting=x",
+        ])
+        .fails();
+    assert!(
+        out.stderr.contains(&format!(
+            "post-renderer {bad:?} failed (exit status: 2): kustomization.yaml not found"
+        )),
+        "{}",
+        out.stderr
+    );
+    // Output that is not objects.
+    let out = ns
+        .kpack(&[
+            "upgrade",
+            "web",
+            &chart,
+            "--post-renderer",
+            "echo",
+            "--post-renderer-args",
+            "not: [yaml",
+        ])
+        .fails();
+    assert!(
+        out.stderr
+            .contains("printed what is not Kubernetes objects"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        ns.get("configmaps", "web-config").unwrap()["data"]["greeting"],
+        "hello"
+    );
+    let h: Json =
+        serde_json::from_str(&ns.kpack(&["history", "web", "-o", "json"]).ok().stdout).unwrap();
+    assert_eq!(h.as_array().unwrap().len(), 1, "nothing recorded");
 }
