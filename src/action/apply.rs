@@ -99,6 +99,23 @@ pub struct OperationOptions {
     pub apply_all: bool,
 }
 
+/// Helm 4's `--server-side=true|false|auto`: kpack applies every object server-side
+/// (field manager `kpack`), which is what `true` asks and what `auto` resolves to for any
+/// release kpack made. `false` (Helm's client-side three-way merge by update) is refused:
+/// kpack's drift detection, pruning and adoption rely on server-side apply's field
+/// ownership, and mixing both methods on one object leaves fields no manager owns.
+pub fn check_server_side(value: &str) -> Result<()> {
+    match value {
+        "true" | "auto" => Ok(()),
+        "false" => Err(Error::usage(
+            "--server-side=false: kpack applies objects only server-side (its drift detection, pruning and adoption rely on the server's field ownership); drop the flag or pass --server-side=true",
+        )),
+        other => Err(Error::usage(format!(
+            "--server-side {other:?}: must be \"true\", \"false\" or \"auto\""
+        ))),
+    }
+}
+
 /// Objects of one group applied at once unless `--concurrency` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
@@ -954,6 +971,23 @@ mod tests {
             text: format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}").into(),
             object: json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}),
         }
+    }
+
+    #[test]
+    fn server_side_values() {
+        assert!(check_server_side("true").is_ok() && check_server_side("auto").is_ok());
+        let e = check_server_side("false").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("--server-side=false: kpack applies objects only server-side"),
+            "{e}"
+        );
+        assert_eq!(e.exit_code(), 2);
+        let e = check_server_side("yes").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--server-side \"yes\": must be \"true\", \"false\" or \"auto\""
+        );
     }
 
     #[test]

@@ -432,6 +432,16 @@ pub struct OpArgs {
     /// Do not run hooks.
     #[arg(long = "no-hooks")]
     pub no_hooks: bool,
+    /// Take fields other field managers own when applying. kpack always does (its
+    /// server-side applies are forced: what the chart says wins over manual edits, and
+    /// objects of other owners are refused before anything is applied); accepted for
+    /// Helm 4's scripts.
+    #[arg(long = "force-conflicts")]
+    pub force_conflicts: bool,
+    /// How objects are applied: true or auto (server-side apply, what kpack always does);
+    /// false (client-side update) is refused.
+    #[arg(long = "server-side", value_name = "true|false|auto", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "auto")]
+    pub server_side: String,
     /// Adopt objects that exist and are owned by another release or by nobody, instead of
     /// failing.
     #[arg(long = "take-ownership")]
@@ -467,8 +477,9 @@ pub struct OpArgs {
 
 impl OpArgs {
     /// The library's options (atomic and history-max are set by the commands having them).
-    pub fn options(&self) -> kpack::action::apply::OperationOptions {
-        kpack::action::apply::OperationOptions {
+    pub fn options(&self) -> Result<kpack::action::apply::OperationOptions> {
+        kpack::action::apply::check_server_side(&self.server_side)?;
+        Ok(kpack::action::apply::OperationOptions {
             wait: WaitArg::strategy(self.wait),
             wait_for_jobs: self.wait_for_jobs,
             timeout: self.timeout,
@@ -481,7 +492,7 @@ impl OpArgs {
             description: self.description.clone(),
             concurrency: self.concurrency,
             apply_all: self.apply_all,
-        }
+        })
     }
 
     /// How long a static-pod run waits for another one on the same directory.

@@ -58,8 +58,8 @@ pub fn run(a: Args) -> Result<()> {
     a.release.prepare(&chart_arg, &a.source)?;
     let chart = a.source.load(&chart_arg)?;
     let user = a.values.options().merge()?;
+    let mut op = a.op.options()?;
     let conn = a.target.connect(a.op.lock_wait())?;
-    let mut op = a.op.options();
     op.atomic = a.atomic;
     let opts = InstallOptions {
         name,

@@ -27,8 +27,8 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
+    let mut op = a.op.options()?;
     let conn = a.target.connect(a.op.lock_wait())?;
-    let mut op = a.op.options();
     op.history_max = a.history_max;
     op.cleanup_on_fail = a.cleanup_on_fail;
     let opts = RollbackOptions {

@@ -28,12 +28,16 @@ pub struct Args {
     /// Only say what would be deleted.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
-    /// Bound of each hook: 300, 90s, 5m, 1h30m.
+    /// Bound of each hook and of --wait: 300, 90s, 5m, 1h30m.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub timeout: Duration,
     /// Description of the uninstalled revision (with --keep-history).
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
+    /// Wait until the deleted objects are gone (up to --timeout): `--wait` alone, or
+    /// `=watcher` or `=legacy`; `=hookOnly` (the default) waits only for hooks.
+    #[arg(long, value_name = "STRATEGY", num_args = 0..=1, require_equals = true, default_missing_value = "watcher", value_enum)]
+    pub wait: Option<super::args::WaitArg>,
     /// Print only warnings and the result, no progress.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -50,6 +54,7 @@ pub fn run(a: Args) -> Result<()> {
             ignore_not_found: a.ignore_not_found,
             op: OperationOptions {
                 timeout: a.timeout,
+                wait: super::args::WaitArg::strategy(a.wait),
                 no_hooks: a.no_hooks,
                 dry_run: a.dry_run.then_some(DryRun::Server),
                 description: a.description.clone(),

@@ -54,8 +54,8 @@ pub fn run(a: Args) -> Result<()> {
     a.release.prepare(&a.chart, &a.source)?;
     let chart = a.source.load(&a.chart)?;
     let user = a.values.options().merge()?;
+    let mut op = a.op.options()?;
     let conn = a.target.connect(a.op.lock_wait())?;
-    let mut op = a.op.options();
     op.atomic = a.atomic;
     op.history_max = a.history_max;
     op.cleanup_on_fail = a.cleanup_on_fail;

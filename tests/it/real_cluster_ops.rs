@@ -5,10 +5,10 @@
 //! `--name-template`; `--labels` and `list -l/--selector`, `list --time-format`;
 //! `--dependency-update`; `--post-renderer` with `--post-renderer-args` (Helm 4 takes only a
 //! plugin name there, `helm template --post-renderer ./script` is refused: kpack's command
-//! is tested alone).
+//! is tested alone); `--force-conflicts` and `--server-side`; `uninstall --wait`.
 
 use crate::support::k8s::{self, Ns};
-use serde_json::Value as Json;
+use serde_json::{Value as Json, json};
 
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Release.Name }}-config\ndata:\n  greeting: {{ Values.greeting | quote }}\n";
 const JOB: &str = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ Release.Name }}-job\nspec:\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: j, image: \"busybox:{{ Values.jobTag }}\"}]\n";
@@ -463,4 +463,92 @@ fn post_renderer_rewrites_the_objects_but_not_the_hooks() {
     let h: Json =
         serde_json::from_str(&ns.kpack(&["history", "web", "-o", "json"]).ok().stdout).unwrap();
     assert_eq!(h.as_array().unwrap().len(), 1, "nothing recorded");
+}
+
+#[test]
+fn force_conflicts_server_side_and_uninstall_wait() {
+    let Some(ns) = k8s::ns("opsforce") else {
+        return;
+    };
+    let held = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: held\n  finalizers: [example.com/hold]\ndata: {a: b}\n";
+    let chart = ns.chart(
+        "web",
+        "1.0.0",
+        &[("cm.yaml", CM), ("held.yaml", held)],
+        "greeting: hello\n",
+    );
+    ns.kpack(&["install", "web", &chart, "--server-side"]).ok();
+    // Another manager takes a field kpack set: kpack's applies are forced (with or without
+    // --force-conflicts), so the chart's value wins and kpack owns the field again.
+    let mut other = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web-config"}, "data": {"greeting": "edited"}});
+    ns.seed(other.clone(), "other-tool");
+    ns.kpack(&[
+        "upgrade",
+        "web",
+        &chart,
+        "--force-conflicts",
+        "--server-side=auto",
+        "--set",
+        "greeting=z",
+    ])
+    .ok();
+    assert_eq!(
+        ns.get("configmaps", "web-config").unwrap()["data"]["greeting"],
+        "z"
+    );
+    other["data"]["greeting"] = json!("again");
+    ns.seed(other, "other-tool");
+    ns.kpack(&["upgrade", "web", &chart, "--set", "greeting=y"])
+        .ok();
+    let cm = ns.get("configmaps", "web-config").unwrap();
+    assert_eq!(cm["data"]["greeting"], "y");
+    let greeting_owners: Vec<&str> = cm["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["fieldsV1"]["f:data"].get("f:greeting").is_some())
+        .map(|m| m["manager"].as_str().unwrap())
+        .collect();
+    assert_eq!(greeting_owners, ["kpack"]);
+    // --server-side=false is refused before anything is asked.
+    let out = ns
+        .kpack(&["upgrade", "web", &chart, "--server-side=false"])
+        .fails();
+    assert!(
+        out.stderr
+            .contains("--server-side=false: kpack applies objects only server-side"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.code, 2);
+
+    // uninstall --wait: until the deleted objects are gone. A finalizer holds one: the
+    // wait times out naming it; once the finalizer is removed, a second uninstall ends.
+    let out = ns
+        .kpack(&["uninstall", "web", "--wait", "--timeout", "3s"])
+        .fails();
+    assert!(
+        out.stderr
+            .contains("timed out after 3s waiting for 1 deleted objects to be gone")
+            && out.stderr.contains(&format!("ConfigMap {}/held", ns.name)),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        ns.get("configmaps", "held")
+            .is_some_and(|o| !o["metadata"]["deletionTimestamp"].is_null()),
+        "still terminating"
+    );
+    ns.cluster
+        .request(
+            "PATCH",
+            &ns.path("configmaps", "held"),
+            "application/merge-patch+json",
+            Some(&json!({"metadata": {"finalizers": null}})),
+        )
+        .unwrap();
+    ns.kpack(&["uninstall", "web", "--wait=watcher", "--timeout", "30s"])
+        .ok();
+    assert!(!ns.has("configmaps", "held") && !ns.has("configmaps", "web-config"));
+    assert!(ns.records().is_empty(), "{:?}", ns.records());
 }
