@@ -84,6 +84,8 @@ pub struct OperationOptions {
     /// When an upgrade or rollback fails, delete the objects it created (those that did
     /// not exist before it; `--cleanup-on-fail`).
     pub cleanup_on_fail: bool,
+    /// What happens to the dependents of deleted objects (`uninstall --cascade`).
+    pub cascade: crate::targets::Cascade,
     /// Skip hooks (`--no-hooks`).
     pub no_hooks: bool,
     /// Say what would happen instead of doing it.
@@ -128,6 +130,7 @@ impl Default for OperationOptions {
             atomic: false,
             take_ownership: false,
             cleanup_on_fail: false,
+            cascade: crate::targets::Cascade::Background,
             no_hooks: false,
             dry_run: None,
             history_max: DEFAULT_HISTORY_MAX,
@@ -798,7 +801,8 @@ impl<'a> Session<'a> {
             self.emit(Event::Step(format!("deleting {} objects", doomed.len())));
             // Every doomed object is this release's (checked above): a target may delete
             // whole collections by the release label where nothing else of it is in them.
-            self.target.delete_release_objects(&doomed, &self.name)?;
+            self.target
+                .delete_release_objects_cascade(&doomed, &self.name, self.op.cascade)?;
             self.emit(Event::Deleted(doomed.clone()));
         }
         self.changes.extend(doomed.into_iter().map(|object| Change {

@@ -486,6 +486,7 @@ impl OpArgs {
             atomic: false,
             take_ownership: self.take_ownership,
             cleanup_on_fail: false,
+            cascade: kpack::targets::Cascade::Background,
             no_hooks: self.no_hooks,
             dry_run: DryRunArg::mode(self.dry_run),
             history_max: kpack::action::apply::DEFAULT_HISTORY_MAX,

@@ -6,6 +6,7 @@ use super::output::{Progress, changes_text, out};
 use kpack::Result;
 use kpack::action::apply::{DryRun, OperationOptions};
 use kpack::action::uninstall::{UninstallOptions, uninstall};
+use kpack::targets::Cascade;
 use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
@@ -38,9 +39,25 @@ pub struct Args {
     /// `=watcher` or `=legacy`; `=hookOnly` (the default) waits only for hooks.
     #[arg(long, value_name = "STRATEGY", num_args = 0..=1, require_equals = true, default_missing_value = "watcher", value_enum)]
     pub wait: Option<super::args::WaitArg>,
+    /// What happens to the dependents of the deleted objects (ReplicaSets and Pods of a
+    /// Deployment...): background (deleted after it, the default), foreground (it is gone
+    /// only once they are; with --wait, uninstall waits for that) or orphan (kept).
+    #[arg(long, value_name = "STRATEGY", value_enum, default_value_t = CascadeArg::Background)]
+    pub cascade: CascadeArg,
     /// Print only warnings and the result, no progress.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+}
+
+/// `--cascade` values (Helm's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CascadeArg {
+    /// Delete the dependents after the object (the default).
+    Background,
+    /// Delete the dependents first.
+    Foreground,
+    /// Keep the dependents.
+    Orphan,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -55,6 +72,11 @@ pub fn run(a: Args) -> Result<()> {
             op: OperationOptions {
                 timeout: a.timeout,
                 wait: super::args::WaitArg::strategy(a.wait),
+                cascade: match a.cascade {
+                    CascadeArg::Background => Cascade::Background,
+                    CascadeArg::Foreground => Cascade::Foreground,
+                    CascadeArg::Orphan => Cascade::Orphan,
+                },
                 no_hooks: a.no_hooks,
                 dry_run: a.dry_run.then_some(DryRun::Server),
                 description: a.description.clone(),

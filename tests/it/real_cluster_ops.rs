@@ -5,7 +5,7 @@
 //! `--name-template`; `--labels` and `list -l/--selector`, `list --time-format`;
 //! `--dependency-update`; `--post-renderer` with `--post-renderer-args` (Helm 4 takes only a
 //! plugin name there, `helm template --post-renderer ./script` is refused: kpack's command
-//! is tested alone); `--force-conflicts` and `--server-side`; `uninstall --wait`.
+//! is tested alone); `--force-conflicts` and `--server-side`; `uninstall --wait` and `--cascade`.
 
 use crate::support::k8s::{self, Ns};
 use serde_json::{Value as Json, json};
@@ -551,4 +551,62 @@ fn force_conflicts_server_side_and_uninstall_wait() {
         .ok();
     assert!(!ns.has("configmaps", "held") && !ns.has("configmaps", "web-config"));
     assert!(ns.records().is_empty(), "{:?}", ns.records());
+}
+
+#[test]
+fn uninstall_cascade_orphans_or_deletes_dependents() {
+    let Some(ns) = k8s::ns("opscascade") else {
+        return;
+    };
+    let chart = ns.chart(
+        "web",
+        "1.0.0",
+        &[("deploy.yaml", DEPLOY)],
+        "extra: true\ntag: \"1.25\"\n",
+    );
+    let replicasets = || ns.list("replicasets");
+    // --cascade=orphan: the Deployment goes, its ReplicaSet stays without an owner.
+    ns.kpack(&["install", "web", &chart, "--wait", "--timeout", "60s"])
+        .ok();
+    ns.wait_for("the ReplicaSet", 30, || replicasets().len() == 1);
+    ns.kpack(&["uninstall", "web", "--cascade", "orphan", "--wait"])
+        .ok();
+    assert!(ns.get("deployments", "web").is_none());
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let rs = replicasets();
+    assert_eq!(rs.len(), 1, "orphaned, not collected");
+    assert!(
+        rs[0]["metadata"]["ownerReferences"]
+            .as_array()
+            .is_none_or(|o| o.is_empty()),
+        "{}",
+        rs[0]
+    );
+    ns.delete("replicasets", rs[0]["metadata"]["name"].as_str().unwrap());
+    ns.wait_for("the orphan deleted", 30, || replicasets().is_empty());
+
+    // --cascade=foreground --wait: when uninstall returns, the dependents are gone too.
+    ns.kpack(&["install", "web", &chart, "--wait", "--timeout", "60s"])
+        .ok();
+    ns.wait_for("the ReplicaSet", 30, || replicasets().len() == 1);
+    ns.kpack(&[
+        "uninstall",
+        "web",
+        "--cascade=foreground",
+        "--wait",
+        "--timeout",
+        "60s",
+    ])
+    .ok();
+    assert!(ns.get("deployments", "web").is_none());
+    assert!(replicasets().is_empty(), "{:?}", replicasets());
+    let out = ns
+        .kpack(&["uninstall", "web", "--cascade", "sideways"])
+        .fails();
+    assert!(
+        out.stderr
+            .contains("[possible values: background, foreground, orphan]"),
+        "{}",
+        out.stderr
+    );
 }
