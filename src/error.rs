@@ -137,12 +137,11 @@ impl Error {
         &self.message
     }
 
-    /// Process exit code for this error (1 for most failures, 2 for usage errors).
+    /// Process exit code for this error: 1, whatever the kind, as helm and kubectl exit
+    /// on any error (scripts test for non-zero; `kpack diff --detailed-exitcode` keeps 2
+    /// for "changes", so no error may use it).
     pub fn exit_code(&self) -> i32 {
-        match self.kind {
-            Kind::Usage => 2,
-            _ => 1,
-        }
+        1
     }
 
     /// Prefix the message with more context (`CTX: message`), keeping kind, reason and
@@ -225,6 +224,6 @@ mod tests {
         let src = std::error::Error::source(&e).expect("source kept");
         assert_eq!(src.to_string(), "disk on fire");
         assert_eq!(e.exit_code(), 1);
-        assert_eq!(Error::usage("no").exit_code(), 2);
+        assert_eq!(Error::usage("no").exit_code(), 1);
     }
 }

@@ -8,9 +8,10 @@ mod cli;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    cli::completion::complete_if_asked();
     let args = cli::Cli::parse_args(std::env::args_os().collect());
     if let Err(e) = cli::run(args) {
-        cli::output::print_error(&e);
+        cli::output::print_error_chain(&e);
         std::process::exit(e.exit_code());
     }
 }

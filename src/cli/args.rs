@@ -253,9 +253,19 @@ impl ChartSourceArgs {
     /// Load `chart` (see [`kpack::source::Source`]); with --verify, say who signed it on
     /// standard error.
     pub fn load(&self, chart: &str) -> Result<kpack::chart::Chart> {
-        let loaded = self
-            .source(chart)?
-            .load(self.version.as_deref(), &self.options()?)?;
+        let start = std::time::Instant::now();
+        let source = self.source(chart)?;
+        super::output::debug(|| format!("chart {chart:?}: loading from {source:?}"));
+        let loaded = source.load(self.version.as_deref(), &self.options()?)?;
+        super::output::debug(|| {
+            let m = &loaded.chart.metadata;
+            format!(
+                "chart {} {} loaded in {:.1?}",
+                m.name,
+                m.version,
+                start.elapsed()
+            )
+        });
         if let Some(v) = &loaded.verified {
             super::output::note(&format!(
                 "Verified {}: signed by {} (key {})",
@@ -342,28 +352,72 @@ pub fn kube_version(r: &RenderArgs) -> kpack::Result<Option<kpack::engine::KubeV
         .transpose()
 }
 
+/// `--debug`, global.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DebugArgs {
+    /// Print what kpack does on standard error (the cluster, context and kubeconfig
+    /// chosen, each step and its time), and the whole cause of an error.
+    #[arg(long, global = true, env = "KPACK_DEBUG")]
+    pub debug: bool,
+}
+
 /// Where the release lives.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TargetArgs {
     /// Kubeconfig file to use (only this file; default: $KUBECONFIG, then ~/.kube/config).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub kubeconfig: Option<PathBuf>,
     /// Kubeconfig context to use instead of the current one.
     #[arg(
         long = "kube-context",
         value_name = "CONTEXT",
-        env = "KPACK_KUBECONTEXT"
+        env = "KPACK_KUBECONTEXT",
+        global = true
     )]
     pub kube_context: Option<String>,
     /// Namespace of the release (default: the context's namespace, then `default`).
-    #[arg(short = 'n', long, value_name = "NAMESPACE", env = "KPACK_NAMESPACE")]
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NAMESPACE",
+        env = "KPACK_NAMESPACE",
+        global = true
+    )]
     pub namespace: Option<String>,
+    /// The address and port of the Kubernetes API server, instead of the context's (with
+    /// no kubeconfig file, the connection is made from the --kube-* flags alone).
+    #[arg(long = "kube-apiserver", value_name = "URL", global = true)]
+    pub kube_apiserver: Option<String>,
+    /// Bearer token to authenticate with, instead of the kubeconfig user's credentials.
+    #[arg(long = "kube-token", value_name = "TOKEN", global = true)]
+    pub kube_token: Option<String>,
+    /// User to impersonate for the operation.
+    #[arg(long = "kube-as-user", value_name = "USER", global = true)]
+    pub kube_as_user: Option<String>,
+    /// Group to impersonate for the operation (repeatable).
+    #[arg(long = "kube-as-group", value_name = "GROUP", global = true)]
+    pub kube_as_group: Vec<String>,
+    /// Certificate authority file (PEM) to verify the API server with.
+    #[arg(long = "kube-ca-file", value_name = "PATH", global = true)]
+    pub kube_ca_file: Option<PathBuf>,
+    /// Do not verify the API server's certificate (insecure).
+    #[arg(long = "kube-insecure-skip-tls-verify", global = true)]
+    pub kube_insecure_skip_tls_verify: bool,
+    /// Server name to verify the API server's certificate against (default: the host
+    /// name used to reach it).
+    #[arg(long = "kube-tls-server-name", value_name = "NAME", global = true)]
+    pub kube_tls_server_name: Option<String>,
     /// Manage the release as static pods in this kubelet manifest directory instead of on
     /// a cluster (e.g. /etc/kubernetes/manifests). Only Pods; no hooks.
-    #[arg(long = "static-pods", value_name = "DIR")]
+    #[arg(long = "static-pods", value_name = "DIR", global = true)]
     pub static_pods: Option<PathBuf>,
     /// With --static-pods: where release records live (default: DIR/../.kpack-state/<name of DIR>).
-    #[arg(long = "state-dir", value_name = "DIR", requires = "static_pods")]
+    #[arg(
+        long = "state-dir",
+        value_name = "DIR",
+        requires = "static_pods",
+        global = true
+    )]
     pub state_dir: Option<PathBuf>,
 }
 
@@ -376,13 +430,91 @@ pub struct Connected {
 }
 
 impl TargetArgs {
+    /// Whether any `--kube-*` connection flag is given.
+    fn any_kube_flag(&self) -> bool {
+        let o = self.connect_options();
+        o.apiserver.is_some()
+            || o.token.is_some()
+            || o.as_user.is_some()
+            || !o.as_groups.is_empty()
+            || o.ca_file.is_some()
+            || o.insecure_skip_tls_verify
+            || o.tls_server_name.is_some()
+    }
+
+    /// What `--debug` says about the connection: where the settings came from, the
+    /// context, server and namespace, and the `--kube-*` overrides (a token only as given).
+    fn describe(&self, t: &KubeTarget, took: Duration) -> String {
+        let mut s = format!("cluster {} from {}", t.server(), t.source());
+        if let Some(c) = t.context() {
+            let how = if self.kube_context.is_some() {
+                "--kube-context"
+            } else {
+                "current-context"
+            };
+            s.push_str(&format!(", context {c:?} ({how})"));
+        }
+        let how = if self.namespace.is_some() {
+            "-n"
+        } else {
+            "the context's or default"
+        };
+        s.push_str(&format!(", namespace {:?} ({how})", t.namespace()));
+        let o = self.connect_options();
+        let mut over = Vec::new();
+        if let Some(v) = &o.apiserver {
+            over.push(format!("--kube-apiserver {v}"));
+        }
+        if let Some(v) = &o.ca_file {
+            over.push(format!("--kube-ca-file {}", v.display()));
+        }
+        if o.token.is_some() {
+            over.push("--kube-token (hidden)".into());
+        }
+        if let Some(v) = &o.as_user {
+            over.push(format!("--kube-as-user {v}"));
+        }
+        for g in &o.as_groups {
+            over.push(format!("--kube-as-group {g}"));
+        }
+        if o.insecure_skip_tls_verify {
+            over.push("--kube-insecure-skip-tls-verify".into());
+        }
+        if let Some(v) = &o.tls_server_name {
+            over.push(format!("--kube-tls-server-name {v}"));
+        }
+        if !over.is_empty() {
+            s.push_str(&format!(", with {}", over.join(", ")));
+        }
+        s.push_str(&format!(
+            " (client ready in {took:.1?}; no request made yet)"
+        ));
+        s
+    }
+
+    /// The flags as the cluster target's options.
+    pub fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.kube_context.clone(),
+            namespace: self.namespace.clone(),
+            apiserver: self.kube_apiserver.clone(),
+            token: self.kube_token.clone(),
+            as_user: self.kube_as_user.clone(),
+            as_groups: self.kube_as_group.clone(),
+            ca_file: self.kube_ca_file.clone(),
+            insecure_skip_tls_verify: self.kube_insecure_skip_tls_verify,
+            tls_server_name: self.kube_tls_server_name.clone(),
+        }
+    }
+
     /// Open the target. `lock`: for a command that changes the release, how long to wait
     /// for another run holding a static-pod directory (`None` for read-only commands).
     pub fn connect(&self, lock: Option<Duration>) -> Result<Connected> {
         if let Some(dir) = &self.static_pods {
-            if self.kubeconfig.is_some() || self.kube_context.is_some() {
+            if self.kubeconfig.is_some() || self.kube_context.is_some() || self.any_kube_flag() {
                 return Err(Error::usage(
-                    "--static-pods writes to a directory: drop --kubeconfig/--kube-context",
+                    "--static-pods writes to a directory: drop --kubeconfig, --kube-context and the --kube-* flags",
                 ));
             }
             let mode = match lock {
@@ -390,6 +522,7 @@ impl TargetArgs {
                 None => LockMode::Read,
             };
             let mut on_wait = |msg: &str| super::output::note(msg);
+            super::output::debug(|| format!("static-pod directory {}", dir.display()));
             let target = StaticPodTarget::open(dir, self.state_dir.as_deref(), mode, &mut on_wait)?;
             let namespace = self
                 .namespace
@@ -400,11 +533,9 @@ impl TargetArgs {
                 namespace,
             });
         }
-        let target = KubeTarget::connect(&ConnectOptions {
-            kubeconfig: self.kubeconfig.clone(),
-            context: self.kube_context.clone(),
-            namespace: self.namespace.clone(),
-        })?;
+        let start = std::time::Instant::now();
+        let target = KubeTarget::connect(&self.connect_options())?;
+        super::output::debug(|| self.describe(&target, start.elapsed()));
         let namespace = target.namespace().to_string();
         Ok(Connected {
             target: Box::new(target),
@@ -764,7 +895,7 @@ mod tests {
                 .proceed("ns", true, |_| panic!("computed"))
                 .unwrap_err();
             assert!(e.to_string().contains("pass --yes"), "{e}");
-            assert_eq!(e.exit_code(), 2);
+            assert_eq!(e.exit_code(), 1);
         }
         // ...unless --yes.
         let yes = PreviewArgs {

@@ -17,6 +17,7 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Resolve version ranges, fetch the dependencies into charts/ and write Chart.lock.
+    #[command(alias = "up")]
     Update(ChartArgs),
     /// Restore charts/ exactly as Chart.lock says (digests checked).
     Build(ChartArgs),

@@ -150,11 +150,7 @@ pub fn run(a: Args) -> Result<()> {
             }
             Ok(())
         }
-        // Usage errors exit 2 elsewhere; with --detailed-exitcode 2 means "changes".
-        Err(e) if flags.detailed_exitcode => {
-            super::output::print_error(&e);
-            std::process::exit(1);
-        }
+        // Every error exits 1 (Error::exit_code), so 2 always means "changes".
         Err(e) => Err(e),
     }
 }

@@ -6,6 +6,7 @@ use kpack::Result;
 
 /// The variables, and the flag each stands for.
 pub const VARS: &[(&str, &str)] = &[
+    ("KPACK_DEBUG", "--debug"),
     ("KPACK_KUBECONTEXT", "--kube-context"),
     ("KPACK_NAMESPACE", "-n/--namespace"),
     ("KUBECONFIG", "--kubeconfig"),

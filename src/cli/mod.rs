@@ -37,6 +37,13 @@ use kpack::Result;
 #[derive(Debug, Parser)]
 #[command(name = "kpack", version, about, long_about = None)]
 pub struct Cli {
+    /// The connection flags, global: before the command (`kpack -n ns list`) or after it.
+    /// Commands that connect read them through their own copy (the same flags, filled
+    /// from here by clap); commands that do not connect accept and ignore them.
+    #[command(flatten)]
+    pub target: args::TargetArgs,
+    #[command(flatten)]
+    pub debug: args::DebugArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -51,10 +58,11 @@ impl Cli {
     /// definition: building the flags of every subcommand costs more than rendering a
     /// small chart. Its help, usage and errors are the same either way (a test compares).
     pub fn parse_args(args: Vec<std::ffi::OsString>) -> Cli {
-        match Self::parse_template_only(&args) {
-            Some(r) => r.unwrap_or_else(|e| e.exit()),
-            None => Cli::parse_from(args),
-        }
+        let parsed = match Self::parse_template_only(&args) {
+            Some(r) => r,
+            None => Cli::try_parse_from(args),
+        };
+        parsed.unwrap_or_else(|e| usage_exit(e))
     }
 
     /// The fast path of [`Cli::parse_args`]: `None` when the command is not `template`.
@@ -67,16 +75,56 @@ impl Cli {
         let sub = template::Args::augment_args(clap::Command::new("template"))
             .about(TEMPLATE_ABOUT)
             .long_about(None);
-        let cmd = clap::Command::new("kpack")
+        // The global flags are defined on the root, as in the full definition, so they
+        // reach `template` the same way (and its help lists them the same way).
+        let root = args::TargetArgs::augment_args(clap::Command::new("kpack"));
+        let cmd = args::DebugArgs::augment_args(root)
             .subcommand_required(true)
             .subcommand(sub);
         Some(cmd.try_get_matches_from(args).and_then(|m| {
             let (_, sub) = m.subcommand().expect("subcommand required");
             Ok(Cli {
+                target: args::TargetArgs::from_arg_matches(&m)?,
+                debug: args::DebugArgs::from_arg_matches(&m)?,
                 command: Command::Template(template::Args::from_arg_matches(sub)?),
             })
         }))
     }
+}
+
+/// Print clap's message for a bad command line (or the help or version asked for) and
+/// exit as helm does: 1 for a usage error, 0 for help. A helm command kpack does not have
+/// gets a line saying why and what to do instead.
+fn usage_exit(e: clap::Error) -> ! {
+    let _ = e.print();
+    if !e.use_stderr() {
+        std::process::exit(0);
+    }
+    if e.kind() == clap::error::ErrorKind::InvalidSubcommand
+        && let Some(clap::error::ContextValue::String(cmd)) =
+            e.get(clap::error::ContextKind::InvalidSubcommand)
+        && let Some(hint) = helm_only_hint(cmd)
+    {
+        eprintln!("\n{hint}");
+    }
+    std::process::exit(USAGE_EXIT_CODE)
+}
+
+/// The exit code of a bad command line: 1, as helm's (and every other error's), so that
+/// `kpack diff --detailed-exitcode` keeps 2 for "changes".
+pub const USAGE_EXIT_CODE: i32 = 1;
+
+/// What to do instead of a helm command kpack does not have.
+fn helm_only_hint(cmd: &str) -> Option<&'static str> {
+    Some(match cmd {
+        "test" => {
+            "kpack has no `test` command yet: the chart's test hooks are rendered and stored, but nothing runs them (docs/migrating-from-helm.md)"
+        }
+        "plugin" => {
+            "kpack has no plugins: what they add is built in (`kpack diff` for helm-diff); see docs/migrating-from-helm.md"
+        }
+        _ => return None,
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +132,7 @@ pub enum Command {
     #[command(about = TEMPLATE_ABOUT)]
     Template(template::Args),
     /// Show a chart's values, Chart.yaml or README.
+    #[command(alias = "inspect")]
     Show(show::Args),
     /// Create a starter chart that renders and lints clean.
     Create(create::Args),
@@ -102,8 +151,10 @@ pub enum Command {
     /// Roll a release back to an earlier revision.
     Rollback(rollback::Args),
     /// Uninstall releases.
+    #[command(alias = "un", alias = "delete", alias = "del")]
     Uninstall(uninstall::Args),
     /// Show the revisions of a release.
+    #[command(alias = "hist")]
     History(history::Args),
     /// List releases.
     #[command(alias = "ls")]
@@ -123,6 +174,7 @@ pub enum Command {
     /// Push a chart archive to an OCI registry.
     Push(push::Args),
     /// Download a chart from a repository, a URL or an OCI registry.
+    #[command(alias = "fetch")]
     Pull(pull::Args),
     /// Log in to or out of an OCI registry.
     Registry(registry::Args),
@@ -137,8 +189,37 @@ pub enum Command {
     Verify(verify::Args),
 }
 
+impl Command {
+    /// The command's name, as typed (for `--debug`).
+    pub fn name(&self) -> String {
+        let debug = format!("{self:?}");
+        let name = debug.split(['(', ' ']).next().unwrap_or_default();
+        name.to_ascii_lowercase()
+    }
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    output::set_debug(cli.debug.debug);
+    output::debug(|| {
+        format!(
+            "kpack {} ({}), command {}",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::ARCH,
+            cli.command.name()
+        )
+    });
+    let start = std::time::Instant::now();
+    let name = output::debug_on().then(|| cli.command.name());
+    let result = dispatch(cli);
+    if let Some(name) = name {
+        let how = if result.is_ok() { "done" } else { "failed" };
+        output::debug(|| format!("{name}: {how} in {:.1?}", start.elapsed()));
+    }
+    result
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Template(a) => template::run(a),
         Command::Show(a) => show::run(a),
@@ -245,6 +326,26 @@ mod tests {
             &["template", "web", "./c", "--set"],
             &["template", "web", "./c", "extra"],
             &["template", "--version"],
+            &[
+                "template",
+                "web",
+                "./c",
+                "--kubeconfig",
+                "k",
+                "--kube-context",
+                "c",
+            ],
+            &["template", "web", "./c", "--state-dir", "s"],
+            &[
+                "template",
+                "web",
+                "./c",
+                "--debug",
+                "--kube-token",
+                "t",
+                "--kube-as-group",
+                "g",
+            ],
         ];
         for case in cases {
             let args: Vec<std::ffi::OsString> = std::iter::once("kpack")
@@ -264,5 +365,73 @@ mod tests {
         }
         let other: Vec<std::ffi::OsString> = ["kpack", "lint", "x"].map(Into::into).to_vec();
         assert!(Cli::parse_template_only(&other).is_none());
+    }
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("kpack").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    /// The connection flags are global: before the command (as helm and kubectl take
+    /// them) or after it, and the command sees them either way.
+    #[test]
+    fn global_flags_before_or_after_the_command() {
+        for args in [
+            &[
+                "-n",
+                "ns",
+                "--kube-context",
+                "c",
+                "--kubeconfig",
+                "k",
+                "list",
+            ][..],
+            &[
+                "list",
+                "-n",
+                "ns",
+                "--kube-context",
+                "c",
+                "--kubeconfig",
+                "k",
+            ],
+            &[
+                "-n",
+                "ns",
+                "list",
+                "--kube-context",
+                "c",
+                "--kubeconfig",
+                "k",
+            ],
+        ] {
+            let cli = parse(args);
+            let super::Command::List(a) = cli.command else {
+                panic!("{args:?}: not list")
+            };
+            let t = &a.target;
+            assert_eq!(t.namespace.as_deref(), Some("ns"), "{args:?}");
+            assert_eq!(t.kube_context.as_deref(), Some("c"), "{args:?}");
+            assert_eq!(t.kubeconfig.as_deref(), Some("k".as_ref()), "{args:?}");
+        }
+        // A nested command (diff upgrade) gets them too.
+        let cli = parse(&["-n", "ns", "diff", "upgrade", "web", "./c"]);
+        assert!(
+            format!("{cli:?}").contains("namespace: Some(\"ns\")"),
+            "{cli:?}"
+        );
+        // -n before `template` sets the namespace it renders with, as after it.
+        for args in [
+            &["-n", "ns", "template", "web", "./c"][..],
+            &["template", "web", "./c", "-n", "ns"],
+        ] {
+            let super::Command::Template(a) = parse(args).command else {
+                panic!("{args:?}: not template")
+            };
+            assert_eq!(a.namespace, "ns", "{args:?}");
+        }
+        // Commands that do not connect accept the flags and ignore them, as helm's do.
+        parse(&["--kube-context", "c", "show", "chart", "./c"]);
+        parse(&["lint", "./c", "--kubeconfig", "k"]);
     }
 }

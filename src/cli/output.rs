@@ -29,6 +29,70 @@ pub fn print_error(e: &kpack::Error) {
     }
 }
 
+static DEBUG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turn `--debug` output on.
+pub fn set_debug(on: bool) {
+    DEBUG.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether `--debug` is on.
+pub fn debug_on() -> bool {
+    DEBUG.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// With `--debug`, print `DEBUG: …` on standard error. `msg` is only built when it is on.
+pub fn debug(msg: impl FnOnce() -> String) {
+    if debug_on() {
+        eprintln!("DEBUG: {}", msg());
+    }
+}
+
+/// Print an error; with `--debug`, each error of its source chain after it.
+pub fn print_error_chain(e: &kpack::Error) {
+    print_error(e);
+    if !debug_on() {
+        return;
+    }
+    for line in debug_error_lines(e) {
+        eprintln!("DEBUG: {line}");
+    }
+}
+
+/// What `--debug` adds after an error: its kind and exit code, then each error of its
+/// source chain, with the source's own debug form (the variant of another crate's error).
+fn debug_error_lines(e: &kpack::Error) -> Vec<String> {
+    let mut lines = vec![format!(
+        "error kind {:?}, exit code {}",
+        e.kind(),
+        e.exit_code()
+    )];
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        lines.push(format!("caused by: {s} ({s:?})"));
+        src = s.source();
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_error_lines_show_the_source_chain() {
+        let inner = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let e = kpack::Error::remote("list records: connection failed")
+            .with_source(inner)
+            .context("release store");
+        assert_eq!(
+            super::debug_error_lines(&e),
+            [
+                "error kind Remote, exit code 1",
+                "caused by: refused (Custom { kind: ConnectionRefused, error: \"refused\" })",
+            ]
+        );
+    }
+}
+
 /// Print a warning as `WARNING: …` on standard error.
 pub fn print_warning(msg: &str) {
     if stderr_color() {

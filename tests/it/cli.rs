@@ -180,7 +180,13 @@ fn version_and_completion() {
     assert_eq!(out, format!("v{}\n", env!("CARGO_PKG_VERSION")));
     let (ok, out, _) = run(&["completion", "bash"]);
     assert!(ok);
-    assert!(out.contains("_kpack()"), "{}", &out[..out.len().min(200)]);
+    // The script calls kpack back for the candidates (dynamic completion).
+    assert!(
+        out.contains("_clap_complete_kpack()"),
+        "{}",
+        &out[..out.len().min(200)]
+    );
+    assert!(out.contains("KPACK_COMPLETE=\"bash\""), "{out}");
 }
 
 /// A template that loops (nearly) forever stops at the render budget, in both engines,
@@ -223,13 +229,14 @@ fn helm4_flag_names_and_environment() {
         .arg("env")
         .env("KPACK_NAMESPACE", "apps")
         .env_remove("KPACK_KUBECONTEXT")
+        .env_remove("KPACK_DEBUG")
         .env("KUBECONFIG", "/tmp/k \"1\"")
         .output()
         .unwrap();
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "KPACK_KUBECONTEXT=\"\"\nKPACK_NAMESPACE=\"apps\"\nKUBECONFIG=\"/tmp/k \\\"1\\\"\"\n"
+        "KPACK_DEBUG=\"\"\nKPACK_KUBECONTEXT=\"\"\nKPACK_NAMESPACE=\"apps\"\nKUBECONFIG=\"/tmp/k \\\"1\\\"\"\n"
     );
     // list --no-headers drops the header line only.
     let dir = tempfile::tempdir().unwrap();

@@ -40,6 +40,7 @@ fn connect(server: &ApiServer, dir: &Path, namespace: Option<&str>) -> KubeTarge
         kubeconfig: Some(kc),
         context: None,
         namespace: namespace.map(str::to_string),
+        ..Default::default()
     })
     .expect("connect")
 }

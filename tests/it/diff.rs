@@ -560,7 +560,7 @@ fn static_pods_cli_golden_and_exit_codes() {
         &stdout_of(&with(&["diff", "rollback", "cp", "--detailed-exitcode"]), 2),
     );
 
-    // Errors exit 1 with --detailed-exitcode (a usage error would otherwise exit 2).
+    // Errors exit 1 with --detailed-exitcode (2 means "changes").
     let o = kpack(&with(&[
         "diff",
         "revision",
@@ -583,8 +583,8 @@ fn static_pods_cli_golden_and_exit_codes() {
     let o = kpack(&with(&["diff", "drift", "Bad_Name"]));
     assert_eq!(
         o.status.code(),
-        Some(2),
-        "usage errors keep their code without the flag"
+        Some(1),
+        "usage errors exit 1 without the flag too (as helm's)"
     );
 }
 

@@ -1324,6 +1324,7 @@ fn lifecycle_on_a_real_cluster() {
         kubeconfig: Some(ns.kubeconfig.clone()),
         context: None,
         namespace: None,
+        ..Default::default()
     })
     .unwrap();
     let out = install(

@@ -29,6 +29,7 @@ mod real_cluster_boot;
 mod real_cluster_cli;
 mod real_cluster_diff;
 mod real_cluster_faults;
+mod real_cluster_flags;
 mod real_cluster_ops;
 mod real_cluster_sync;
 mod real_cluster_target;

@@ -1,8 +1,9 @@
 //! `docs/migrating-from-helm.md` cannot drift: its command table names exactly the commands
 //! `helm --help` lists (the real helm, `KPACK_TEST_HELM`), each mapped to a command
 //! `kpack --help` lists or to `—` with a reason, and every kpack command appears on the
-//! page; each per-command flag table names exactly the flags of `helm CMD --help`'s
-//! `Flags:` section, each mapped to a flag `kpack CMD --help` shows or to `—` with a reason.
+//! page; its "Global flags" table maps exactly the flags of `helm --help`; each
+//! per-command flag table names exactly the flags of `helm CMD --help`'s `Flags:` section,
+//! each mapped to a flag `kpack CMD --help` shows or to `—` with a reason.
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -100,6 +101,83 @@ fn migration_page_covers_every_helm_and_kpack_command() {
     }
     for k in kpack_cmds.difference(&documented_kpack) {
         problems.push(format!("kpack {k} is missing from the page"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The long flags (`--name`) of the flags section `header` of a `--help` text.
+fn flags(help: &str, header: &str) -> BTreeSet<String> {
+    let re = regex::Regex::new(r"^\s+(?:-\w, )?(--[a-z0-9-]+)").unwrap();
+    help.lines()
+        .skip_while(|l| !l.starts_with(header))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| re.captures(l).map(|c| c[1].to_string()))
+        .collect()
+}
+
+/// The long flags named in a table cell.
+fn flags_in(cell: &str) -> Vec<String> {
+    let re = regex::Regex::new(r"--[a-z0-9-]+").unwrap();
+    re.find_iter(cell).map(|m| m.as_str().to_string()).collect()
+}
+
+/// The "Global flags" table lists exactly the flags of `helm --help`, each mapped to a
+/// flag `kpack --help` lists (its global flags) or to `—` with a reason.
+#[test]
+fn migration_page_maps_every_helm_global_flag() {
+    let Some(helm) = crate::support::k8s::find_tool("KPACK_TEST_HELM", "helm") else {
+        crate::support::k8s::skip("no helm: set KPACK_TEST_HELM");
+        return;
+    };
+    let helm_help = Command::new(helm).arg("--help").output().unwrap();
+    let helm_flags = flags(&String::from_utf8_lossy(&helm_help.stdout), "Flags:");
+    assert!(helm_flags.contains("--kube-token"), "{helm_flags:?}");
+    let kpack_help = Command::new(env!("CARGO_BIN_EXE_kpack"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let kpack_flags = flags(&String::from_utf8_lossy(&kpack_help.stdout), "Options:");
+    assert!(kpack_flags.contains("--kube-token"), "{kpack_flags:?}");
+
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/migrating-from-helm.md"
+    ))
+    .unwrap();
+    let mut problems = Vec::new();
+    let mut documented = BTreeSet::new();
+    for row in rows(&doc, "## Global flags") {
+        let h = flags_in(&row[0]);
+        if h.len() != 1 || !row[0].starts_with('`') {
+            problems.push(format!("not one helm flag: {:?}", row[0]));
+            continue;
+        }
+        let h = h[0].clone();
+        if !documented.insert(h.clone()) {
+            problems.push(format!("helm {h} is listed twice"));
+        }
+        if row[1] == "—" {
+            if row.get(2).is_none_or(|r| r.is_empty()) {
+                problems.push(format!("helm {h}: no kpack flag and no reason"));
+            }
+            continue;
+        }
+        let k = flags_in(&row[1]);
+        if k.is_empty() {
+            problems.push(format!("helm {h}: {:?} names no kpack flag", row[1]));
+        }
+        for k in k {
+            if !kpack_flags.contains(&k) {
+                problems.push(format!("helm {h}: kpack --help has no {k}"));
+            }
+        }
+    }
+    for h in helm_flags.difference(&documented) {
+        problems.push(format!("helm {h} is missing from the page"));
+    }
+    for h in documented.difference(&helm_flags) {
+        problems.push(format!("helm has no global flag {h}"));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

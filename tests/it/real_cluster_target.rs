@@ -66,6 +66,7 @@ fn setup(name: &str) -> Option<Case> {
         kubeconfig: Some(kc),
         context: None,
         namespace: None,
+        ..Default::default()
     })
     .expect("connect");
     assert_eq!(t.namespace(), ns.name);

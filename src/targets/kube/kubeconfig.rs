@@ -18,6 +18,8 @@ pub enum Source {
     Files(Vec<PathBuf>),
     /// The pod's service account (`KUBERNETES_SERVICE_HOST`, token and CA files).
     InCluster,
+    /// The `--kube-*` flags alone (`--kube-apiserver` and no kubeconfig file).
+    Flags,
 }
 
 impl std::fmt::Display for Source {
@@ -28,6 +30,7 @@ impl std::fmt::Display for Source {
                 write!(f, "kubeconfig {}", names.join(", "))
             }
             Source::InCluster => f.write_str("in-cluster configuration"),
+            Source::Flags => f.write_str("--kube-apiserver"),
         }
     }
 }
@@ -119,11 +122,116 @@ fn read_one(path: &Path) -> Result<Kubeconfig> {
 }
 
 /// Resolve the connection as kubectl does (see the module doc).
+/// The `--kube-*` flags (Helm 4's, kubectl's `--server`, `--token`, `--as`, ...) override
+/// what the kubeconfig says; `--kube-apiserver` with no kubeconfig file is a connection
+/// made from the flags alone.
 pub fn resolve(opts: &ConnectOptions) -> Result<Resolved> {
-    match load(opts)? {
-        Some((kc, files)) => from_kubeconfig(kc, files, opts),
-        None => in_cluster(opts),
+    let mut resolved = match load(opts)? {
+        Some((kc, files)) => from_kubeconfig(kc, files, opts)?,
+        None if opts.from_flags_only() => from_flags(opts)?,
+        None => in_cluster(opts)?,
+    };
+    apply_flags(&mut resolved.config, opts)?;
+    Ok(resolved)
+}
+
+/// `--kube-apiserver URL` without a kubeconfig: the server, credentials and TLS settings
+/// all come from the flags (applied by [`apply_flags`]).
+fn from_flags(opts: &ConnectOptions) -> Result<Resolved> {
+    let mut config = Config::new(http::Uri::from_static("https://kubernetes.default.svc"));
+    config.default_namespace = "default".into();
+    let namespace = opts.namespace.clone().unwrap_or_else(|| "default".into());
+    if let Some(ctx) = &opts.context {
+        return Err(Error::usage(format!(
+            "--kube-context {ctx}: no kubeconfig file was found (connecting with --kube-apiserver alone)"
+        )));
     }
+    Ok(Resolved {
+        config,
+        context: None,
+        namespace,
+        source: Source::Flags,
+    })
+}
+
+/// The server URL of `--kube-apiserver`: `https://` is assumed when no scheme is given,
+/// as client-go does.
+fn apiserver_url(s: &str) -> Result<http::Uri> {
+    let full = if s.contains("://") {
+        s.to_string()
+    } else {
+        format!("https://{s}")
+    };
+    let uri: http::Uri = full.parse().map_err(|e| {
+        Error::usage(format!(
+            "--kube-apiserver {s:?}: not a server address ({e}); write https://HOST:PORT"
+        ))
+    })?;
+    if uri.host().is_none() || !matches!(uri.scheme_str(), Some("https" | "http")) {
+        return Err(Error::usage(format!(
+            "--kube-apiserver {s:?}: not a server address; write https://HOST:PORT"
+        )));
+    }
+    Ok(uri)
+}
+
+/// The certificates of a PEM bundle, as DER.
+fn read_ca_file(path: &Path) -> Result<Vec<Vec<u8>>> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::usage(format!("--kube-ca-file {}: {e}", path.display())))?;
+    let certs: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(&bytes)
+        .map(|c| c.map(|c| c.to_vec()))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| {
+            Error::usage(format!(
+                "--kube-ca-file {}: not a PEM certificate bundle: {e}",
+                path.display()
+            ))
+        })?;
+    if certs.is_empty() {
+        return Err(Error::usage(format!(
+            "--kube-ca-file {}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+/// Apply the `--kube-*` flags over a resolved configuration.
+fn apply_flags(config: &mut Config, opts: &ConnectOptions) -> Result<()> {
+    if let Some(server) = &opts.apiserver {
+        config.cluster_url = apiserver_url(server)?;
+    }
+    if let Some(path) = &opts.ca_file {
+        config.root_cert = Some(read_ca_file(path)?);
+        config.root_cert_file = None;
+    }
+    if opts.insecure_skip_tls_verify {
+        config.accept_invalid_certs = true;
+    }
+    if let Some(name) = &opts.tls_server_name {
+        config.tls_server_name = Some(name.clone());
+    }
+    if let Some(token) = &opts.token {
+        // The token replaces the user's other credentials (client certificates stay: they
+        // are a TLS matter), as a kubectl --token does.
+        let auth = &mut config.auth_info;
+        auth.token = Some(token.clone().into());
+        auth.token_file = None;
+        auth.username = None;
+        auth.password = None;
+        auth.exec = None;
+        auth.auth_provider = None;
+    }
+    if let Some(user) = &opts.as_user {
+        config.auth_info.impersonate = Some(user.clone());
+    }
+    if !opts.as_groups.is_empty() {
+        config.auth_info.impersonate_groups = Some(opts.as_groups.clone());
+    }
+    Ok(())
 }
 
 fn in_cluster(opts: &ConnectOptions) -> Result<Resolved> {

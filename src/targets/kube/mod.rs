@@ -41,6 +41,28 @@ pub struct ConnectOptions {
     pub context: Option<String>,
     /// `-n/--namespace`: defaults to the context's namespace, then `default`.
     pub namespace: Option<String>,
+    /// `--kube-apiserver`: the server to use instead of the context's; with no kubeconfig
+    /// file at all, the connection is made from the flags alone.
+    pub apiserver: Option<String>,
+    /// `--kube-token`: bearer token, instead of the kubeconfig user's credentials.
+    pub token: Option<String>,
+    /// `--kube-as-user`: the user to impersonate.
+    pub as_user: Option<String>,
+    /// `--kube-as-group`: the groups to impersonate.
+    pub as_groups: Vec<String>,
+    /// `--kube-ca-file`: the CA bundle (PEM) to verify the server with.
+    pub ca_file: Option<PathBuf>,
+    /// `--kube-insecure-skip-tls-verify`: do not verify the server's certificate.
+    pub insecure_skip_tls_verify: bool,
+    /// `--kube-tls-server-name`: the name to verify the server's certificate against.
+    pub tls_server_name: Option<String>,
+}
+
+impl ConnectOptions {
+    /// Whether `--kube-apiserver` lets the flags alone describe the connection.
+    pub fn from_flags_only(&self) -> bool {
+        self.apiserver.is_some()
+    }
 }
 
 /// A cluster reached through its API.
@@ -112,6 +134,20 @@ impl KubeTarget {
     /// Where the connection settings came from.
     pub fn source(&self) -> &kubeconfig::Source {
         &self.source
+    }
+
+    /// The names of the cluster's namespaces (for shell completion).
+    pub fn namespace_names(&self) -> Result<Vec<String>> {
+        use k8s_openapi::api::core::v1::Namespace;
+        let api: kube::Api<Namespace> = kube::Api::all(self.client.clone());
+        let list = self
+            .block_on(api.list_metadata(&Default::default()))
+            .map_err(|e| remote_error("list namespaces", e))?;
+        Ok(list
+            .items
+            .into_iter()
+            .filter_map(|n| n.metadata.name)
+            .collect())
     }
 
     /// Helm's release records of a namespace (every namespace when empty).
@@ -207,13 +243,28 @@ pub fn remote_error(what: &str, e: kube::Error) -> Error {
             let msg = crate::error::chain_text(&other);
             let err = if transport {
                 Error::remote(format!(
-                    "{what}: connection to the API server failed: {msg}"
+                    "{what}: connection to the API server failed: {msg}{}",
+                    tls_hint(&msg)
                 ))
             } else {
                 Error::remote(format!("{what}: {msg}"))
             };
             err.with_source(other)
         }
+    }
+}
+
+/// What to do about a TLS verification failure, from its text (rustls's errors reach us
+/// as text through hyper's chain).
+fn tls_hint(msg: &str) -> &'static str {
+    if msg.contains("invalid peer certificate: UnknownIssuer")
+        || msg.contains("invalid peer certificate: BadSignature")
+    {
+        "; the server's certificate is not signed by a CA kpack trusts: pass --kube-ca-file with the cluster's CA (or fix the kubeconfig's certificate-authority)"
+    } else if msg.contains("certificate not valid for name") {
+        "; pass --kube-tls-server-name with a name the certificate is valid for"
+    } else {
+        ""
     }
 }
 
