@@ -986,7 +986,6 @@ mod tests {
                 .starts_with("--server-side=false: kpack applies objects only server-side"),
             "{e}"
         );
-        assert_eq!(e.exit_code(), 2);
         let e = check_server_side("yes").unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -12,10 +12,11 @@ use kpack::action::naming::{Naming, name_and_chart, unix_now};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// NAME CHART, or CHART alone with -g/--name-template. The chart: a directory, a .tgz
-    /// archive, REPO/CHART, or oci://HOST/REPO/NAME (with --version).
-    #[arg(value_names = ["NAME", "CHART"], num_args = 1..=2, required = true)]
-    pub args: Vec<String>,
+    /// Release name; with -g/--generate-name or --name-template, the chart instead.
+    pub name: String,
+    /// Chart: a directory, a .tgz archive, REPO/CHART, or oci://HOST/REPO/NAME (with
+    /// --version).
+    pub chart: Option<String>,
     /// Generate the release name (CHART-<unix seconds>) and omit NAME.
     #[arg(short = 'g', long = "generate-name")]
     pub generate_name: bool,
@@ -54,7 +55,10 @@ pub fn run(a: Args) -> Result<()> {
         generate: a.generate_name,
         template: a.name_template.clone(),
     };
-    let (name, chart_arg) = name_and_chart(&a.args, &naming, unix_now())?;
+    let args: Vec<String> = std::iter::once(a.name.clone())
+        .chain(a.chart.clone())
+        .collect();
+    let (name, chart_arg) = name_and_chart(&args, &naming, unix_now())?;
     a.release.prepare(&chart_arg, &a.source)?;
     let chart = a.source.load(&chart_arg)?;
     let user = a.values.options().merge()?;
