@@ -279,6 +279,7 @@ fn record(revision: u64, docs: &[Document]) -> Release {
         last_deployed: "2026-01-01T00:00:00Z".into(),
         deleted: None,
         lock: None,
+        labels: Default::default(),
     }
 }
 

@@ -249,6 +249,7 @@ mod tests {
             last_deployed: String::new(),
             deleted: None,
             lock: None,
+            labels: Default::default(),
         }
     }
 

@@ -35,11 +35,45 @@ pub enum DryRun {
     Server,
 }
 
+/// What an operation waits for (Helm 4's `--wait=STRATEGY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WaitStrategy {
+    /// Only hooks are waited for (and CRDs from `crds/` until established): Helm 4's
+    /// default when `--wait` is not given.
+    #[default]
+    HookOnly,
+    /// Also the release's objects, until ready (`--wait`, `--wait=watcher`).
+    Watcher,
+    /// Helm 3's name for the same wait (`--wait=legacy`). kpack has one set of readiness
+    /// rules for both strategies (see [`crate::targets::Target::wait`]); the two differ
+    /// only in how helm observes the objects, which kpack does not reproduce.
+    Legacy,
+}
+
+impl WaitStrategy {
+    /// Whether the release's objects (not only hooks) are waited for.
+    pub fn waits_for_objects(self) -> bool {
+        !matches!(self, WaitStrategy::HookOnly)
+    }
+
+    /// This strategy, or `Watcher` instead of `HookOnly` (what `--rollback-on-failure`
+    /// does to the wait, as in Helm 4).
+    pub fn objects(self) -> WaitStrategy {
+        match self {
+            WaitStrategy::HookOnly => WaitStrategy::Watcher,
+            s => s,
+        }
+    }
+}
+
 /// Options every changing operation shares.
 #[derive(Debug, Clone)]
 pub struct OperationOptions {
-    /// Wait until the objects are ready (`--wait`).
-    pub wait: bool,
+    /// What to wait for after applying (`--wait[=watcher|legacy|hookOnly]`).
+    pub wait: WaitStrategy,
+    /// When waiting for objects, also wait until Jobs have completed (`--wait-for-jobs`);
+    /// without it a Job of the release only has to exist.
+    pub wait_for_jobs: bool,
     /// Bound of the wait and of each hook (`--timeout`).
     pub timeout: Duration,
     /// On failure, roll back to the last deployed revision or remove a failed install
@@ -47,6 +81,11 @@ pub struct OperationOptions {
     pub atomic: bool,
     /// Adopt objects owned by another release or by nobody (`--take-ownership`).
     pub take_ownership: bool,
+    /// When an upgrade or rollback fails, delete the objects it created (those that did
+    /// not exist before it; `--cleanup-on-fail`).
+    pub cleanup_on_fail: bool,
+    /// What happens to the dependents of deleted objects (`uninstall --cascade`).
+    pub cascade: crate::targets::Cascade,
     /// Skip hooks (`--no-hooks`).
     pub no_hooks: bool,
     /// Say what would happen instead of doing it.
@@ -62,16 +101,36 @@ pub struct OperationOptions {
     pub apply_all: bool,
 }
 
+/// Helm 4's `--server-side=true|false|auto`: kpack applies every object server-side
+/// (field manager `kpack`), which is what `true` asks and what `auto` resolves to for any
+/// release kpack made. `false` (Helm's client-side three-way merge by update) is refused:
+/// kpack's drift detection, pruning and adoption rely on server-side apply's field
+/// ownership, and mixing both methods on one object leaves fields no manager owns.
+pub fn check_server_side(value: &str) -> Result<()> {
+    match value {
+        "true" | "auto" => Ok(()),
+        "false" => Err(Error::usage(
+            "--server-side=false: kpack applies objects only server-side (its drift detection, pruning and adoption rely on the server's field ownership); drop the flag or pass --server-side=true",
+        )),
+        other => Err(Error::usage(format!(
+            "--server-side {other:?}: must be \"true\", \"false\" or \"auto\""
+        ))),
+    }
+}
+
 /// Objects of one group applied at once unless `--concurrency` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
 impl Default for OperationOptions {
     fn default() -> Self {
         OperationOptions {
-            wait: false,
+            wait: WaitStrategy::HookOnly,
+            wait_for_jobs: false,
             timeout: DEFAULT_TIMEOUT,
             atomic: false,
             take_ownership: false,
+            cleanup_on_fail: false,
+            cascade: crate::targets::Cascade::Background,
             no_hooks: false,
             dry_run: None,
             history_max: DEFAULT_HISTORY_MAX,
@@ -403,6 +462,18 @@ pub(crate) fn resolve_lenient(
     out
 }
 
+/// The objects a wait covers: all of them, except Jobs unless `jobs` (`--wait-for-jobs`;
+/// Helm's rule: without it a Job does not hold the release back).
+pub fn waited_objects(objects: &[(ObjectRef, Document)], jobs: bool) -> Vec<ObjectRef> {
+    objects
+        .iter()
+        .filter(|(r, _)| {
+            jobs || !(r.kind == "Job" && crate::targets::api_group(&r.api_version) == "batch")
+        })
+        .map(|(r, _)| r.clone())
+        .collect()
+}
+
 /// What a deploy applies and prunes.
 pub(crate) struct Deploy<'d> {
     /// CRDs from `crds/` to create first when absent (install only; see
@@ -730,7 +801,8 @@ impl<'a> Session<'a> {
             self.emit(Event::Step(format!("deleting {} objects", doomed.len())));
             // Every doomed object is this release's (checked above): a target may delete
             // whole collections by the release label where nothing else of it is in them.
-            self.target.delete_release_objects(&doomed, &self.name)?;
+            self.target
+                .delete_release_objects_cascade(&doomed, &self.name, self.op.cascade)?;
             self.emit(Event::Deleted(doomed.clone()));
         }
         self.changes.extend(doomed.into_iter().map(|object| Change {
@@ -835,8 +907,8 @@ impl<'a> Session<'a> {
         self.apply_ordered(&todo, false)?;
         let stale = self.stale(d.previous, d.objects);
         self.delete_objects(&stale, false)?;
-        if self.op.wait || self.op.atomic {
-            let refs: Vec<ObjectRef> = d.objects.iter().map(|(r, _)| r.clone()).collect();
+        if self.op.wait.waits_for_objects() || self.op.atomic {
+            let refs = waited_objects(d.objects, self.op.wait_for_jobs);
             self.wait_ready(&refs)?;
         }
         if !self.op.no_hooks {
@@ -903,6 +975,22 @@ mod tests {
             text: format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}").into(),
             object: json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}),
         }
+    }
+
+    #[test]
+    fn server_side_values() {
+        assert!(check_server_side("true").is_ok() && check_server_side("auto").is_ok());
+        let e = check_server_side("false").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("--server-side=false: kpack applies objects only server-side"),
+            "{e}"
+        );
+        let e = check_server_side("yes").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--server-side \"yes\": must be \"true\", \"false\" or \"auto\""
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! checks their ownership, creates the namespace if asked, takes the release lock (stores
 //! the pending record), deploys (CRDs, pre hooks, objects in install order, prune, wait,
 //! post hooks) and records the revision as deployed, or as failed. On a failure after the
-//! lock was taken, `--atomic` removes a failed install, or rolls a failed upgrade back to the
+//! lock was taken, `--cleanup-on-fail` deletes the objects a failed upgrade or rollback
+//! created, and `--atomic` removes a failed install, or rolls a failed upgrade back to the
 //! last deployed revision.
 
 use super::apply::{Deploy, DryRun, Event, OperationOptions, Outcome, Session};
@@ -127,6 +128,19 @@ fn run(
         )));
         target.ensure_namespace(plan.namespace(), &s.apply_options(false))?;
     }
+    // --cleanup-on-fail: what this upgrade or rollback creates (absent now).
+    let created: Vec<_> = if op.cleanup_on_fail && plan.operation != Operation::Install {
+        let refs: Vec<_> = objects.iter().map(|(r, _)| r.clone()).collect();
+        let live = s.live(&refs)?;
+        objects
+            .iter()
+            .zip(live)
+            .filter(|(_, l)| l.is_none())
+            .map(|(o, _)| o.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut record = lock::acquire(s.store.as_ref(), record, op.timeout)?;
     let [pre, post] = plan.operation.events();
     let last_applied = super::apply::last_applied(&plan.past)?;
@@ -156,6 +170,24 @@ fn run(
     if keeps_history {
         s.prune_history();
     }
+    let e = if created.is_empty() {
+        e
+    } else {
+        s.emit(Event::Step(format!(
+            "--cleanup-on-fail: deleting the {} objects this {} created",
+            created.len(),
+            plan.failure_label().to_lowercase()
+        )));
+        match s.delete_objects(&created, false) {
+            Ok(()) => e.with_suffix(&format!(
+                "; --cleanup-on-fail: deleted the {} objects it created",
+                created.len()
+            )),
+            Err(e2) => e.with_suffix(&format!(
+                "; --cleanup-on-fail: deleting the objects it created failed: {e2}"
+            )),
+        }
+    };
     if plan.operation != Operation::Install || !op.atomic {
         return Err(Failure::Deploy(e));
     }

@@ -32,6 +32,12 @@ pub struct InstallOptions {
     pub api_versions: Vec<String>,
     /// Skip `values.schema.json` (`--skip-schema-validation`).
     pub skip_schema_validation: bool,
+    /// Do not create the chart's CRDs from `crds/` (`--skip-crds`).
+    pub skip_crds: bool,
+    /// Labels of the release record (`--labels`).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Pass the rendered objects through this command (`--post-renderer`).
+    pub post_renderer: Option<super::postrender::PostRenderer>,
     /// Wait, timeout, atomic, ownership, hooks, dry run, history.
     pub op: OperationOptions,
 }

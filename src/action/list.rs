@@ -35,6 +35,11 @@ pub struct ListOptions {
     pub offset: usize,
     /// At most this many rows (`-m/--max`; 0: all).
     pub max: usize,
+    /// Only releases whose labels match this selector (`-l/--selector`: `k=v`, `k==v`,
+    /// `k!=v`, comma-separated; see [`crate::action::labels::Selector`]). The labels are the
+    /// release's `--labels` and the system ones of its records, as Helm's storage has them:
+    /// `name`, `owner` (`kpack` or `helm`), `status`, `version`.
+    pub selector: Option<String>,
 }
 
 /// The statuses listed when none are asked for.
@@ -92,6 +97,11 @@ pub fn list(target: &dyn Target, opts: &ListOptions) -> Result<Vec<Entry>> {
         }
         None => None,
     };
+    let selector = opts
+        .selector
+        .as_deref()
+        .map(super::labels::Selector::parse)
+        .transpose()?;
     let store = if opts.all_namespaces {
         target.all_namespaces_store()?
     } else {
@@ -147,6 +157,12 @@ pub fn list(target: &dyn Target, opts: &ListOptions) -> Result<Vec<Entry>> {
     let out: Vec<Entry> = out
         .into_iter()
         .filter(|r| filter.as_ref().is_none_or(|f| f.is_match(&r.name)))
+        .filter(|r| {
+            selector.as_ref().is_none_or(|s| {
+                let helm = helm_names.contains(&(r.namespace.clone(), r.name.clone()));
+                s.matches(&storage_labels(r, if helm { "helm" } else { "kpack" }))
+            })
+        })
         .map(|r| {
             let mut e = Entry::from(r);
             if helm_names.contains(&(r.namespace.clone(), r.name.clone())) {
@@ -156,6 +172,29 @@ pub fn list(target: &dyn Target, opts: &ListOptions) -> Result<Vec<Entry>> {
         })
         .collect();
     Ok(order(out, opts))
+}
+
+/// The labels a record's storage object carries: the user's, then the system ones.
+pub fn storage_labels(r: &Release, owner: &str) -> BTreeMap<String, String> {
+    let mut out = r.labels.clone();
+    out.insert("name".into(), r.name.clone());
+    out.insert("owner".into(), owner.into());
+    out.insert("status".into(), r.status.as_str().into());
+    out.insert("version".into(), r.revision.to_string());
+    out
+}
+
+/// A record time (RFC 3339) in a Go time layout (`--time-format "2006-01-02 15:04:05Z0700"`),
+/// in the time's own offset as Helm prints it; a time that does not parse is kept as it is.
+pub fn format_time(rfc3339: &str, layout: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => {
+            let utc = t.offset().local_minus_utc() == 0
+                && (rfc3339.ends_with('Z') || rfc3339.ends_with('z'));
+            crate::engine::funcs::dates::go_format(&t, layout, utc.then_some("UTC"))
+        }
+        Err(_) => rfc3339.to_string(),
+    }
 }
 
 /// Sort rows (by namespace and name, or by date with `by_date`), reverse them with
@@ -206,6 +245,23 @@ mod tests {
             entry("c", "2026-12-01T11:00:00.5+01:00"),
         ];
         order(rows, &opts).into_iter().map(|e| e.name).collect()
+    }
+
+    #[test]
+    fn go_time_layouts() {
+        assert_eq!(
+            format_time("2026-12-02T05:04:03Z", "2006-01-02"),
+            "2026-12-02"
+        );
+        assert_eq!(
+            format_time("2026-12-02T05:04:03.5Z", "2006-01-02 15:04:05Z0700 MST"),
+            "2026-12-02 05:04:03Z UTC"
+        );
+        assert_eq!(
+            format_time("2026-12-02T05:04:03+01:00", "Jan _2 3:04PM -07:00"),
+            "Dec  2 5:04AM +01:00"
+        );
+        assert_eq!(format_time("garbage", "2006"), "garbage");
     }
 
     #[test]

@@ -148,13 +148,21 @@ impl Plan {
             opts.op.no_hooks,
             None,
         )?;
+        let mut record = record;
+        record.labels = opts.labels.clone();
+        let crds = if opts.skip_crds {
+            record.crds = String::new();
+            Vec::new()
+        } else {
+            out.crds.clone()
+        };
         Ok(Plan {
             operation: Operation::Install,
             past,
             to: revision_of(&record),
             record,
-            crds: out.crds.clone(),
-            known_crds: out.crds.clone(),
+            known_crds: crds.clone(),
+            crds,
             objects,
             hooks,
             previous,
@@ -188,6 +196,8 @@ impl Plan {
             opts.op.no_hooks,
             Some(first_deployed),
         )?;
+        let mut record = record;
+        record.labels = super::labels::merge(&latest.labels, &opts.labels);
         let previous = apply::on_target(&past)?;
         Ok(Plan {
             operation: Operation::Upgrade,
@@ -292,6 +302,7 @@ fn from_render(
         last_deployed: now,
         deleted: None,
         lock: None,
+        labels: Default::default(),
     };
     Ok((objects, hooks, record))
 }
@@ -461,6 +472,7 @@ pub fn install(
             skip_schema_validation: opts.skip_schema_validation,
         },
     )?;
+    let out = super::postrender::apply(opts.post_renderer.as_ref(), out)?;
     Plan::for_install(past, &out, opts)
 }
 
@@ -524,6 +536,7 @@ pub fn upgrade(
             skip_schema_validation: opts.skip_schema_validation,
         },
     )?;
+    let out = super::postrender::apply(opts.post_renderer.as_ref(), out)?;
     Plan::for_upgrade(past, &out, config, opts)
 }
 
@@ -542,7 +555,7 @@ pub fn rollback(target: &dyn Target, opts: &RollbackOptions, purpose: Purpose) -
 /// The operation options a rollback made by `--atomic` runs with.
 pub(crate) fn atomic_rollback_options(op: &OperationOptions, to: u64) -> OperationOptions {
     OperationOptions {
-        wait: true,
+        wait: op.wait.objects(),
         atomic: false,
         dry_run: None,
         description: Some(format!(
@@ -580,6 +593,7 @@ mod tests {
             last_deployed: "2030-01-01T00:00:00Z".into(),
             deleted: None,
             lock: None,
+            labels: Default::default(),
         }
     }
 

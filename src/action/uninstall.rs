@@ -22,9 +22,50 @@ pub struct UninstallOptions {
     pub keep_history: bool,
     /// A missing release is not an error (`--ignore-not-found`).
     pub ignore_not_found: bool,
-    /// Timeout (hooks), hooks, dry run (`Client` and `Server` both only report),
-    /// description. `wait`, `atomic` and `history_max` are ignored.
+    /// Timeout (hooks and the wait), hooks, dry run (`Client` and `Server` both only
+    /// report), description; `wait` other than hook-only (`--wait`): wait until the deleted
+    /// objects are gone (finalizers done). `atomic` and `history_max` are ignored.
     pub op: OperationOptions,
+}
+
+/// `uninstall --wait`: poll until every object deleted so far is gone, up to the timeout.
+fn wait_gone(s: &mut Session<'_>) -> Result<()> {
+    let refs: Vec<_> = s
+        .changes
+        .iter()
+        .filter(|c| c.action == apply::Action::Delete)
+        .map(|c| c.object.clone())
+        .collect();
+    if refs.is_empty() {
+        return Ok(());
+    }
+    s.emit(Event::Step(format!(
+        "waiting for {} objects to be deleted (timeout {}s)",
+        refs.len(),
+        s.op.timeout.as_secs()
+    )));
+    let start = std::time::Instant::now();
+    loop {
+        let live = s.target.existing(&refs)?;
+        let left: Vec<String> = refs
+            .iter()
+            .zip(live)
+            .filter(|(_, l)| l.is_some())
+            .map(|(r, _)| r.to_string())
+            .collect();
+        if left.is_empty() {
+            return Ok(());
+        }
+        if start.elapsed() >= s.op.timeout {
+            return Err(Error::remote(format!(
+                "timed out after {}s waiting for {} deleted objects to be gone (finalizers not done?): {}",
+                s.op.timeout.as_secs(),
+                left.len(),
+                left.join(", ")
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
 
 /// What an uninstall of a release that does not exist reports.
@@ -99,6 +140,9 @@ pub fn uninstall(
             hooks::run(s, &hook_docs, HookEvent::PreDelete)?;
         }
         s.delete_objects(&objects, false)?;
+        if opts.op.wait.waits_for_objects() {
+            wait_gone(s)?;
+        }
         if !opts.op.no_hooks {
             hooks::run(s, &hook_docs, HookEvent::PostDelete)?;
         }

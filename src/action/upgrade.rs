@@ -57,6 +57,12 @@ pub struct UpgradeOptions {
     pub api_versions: Vec<String>,
     /// Skip `values.schema.json`.
     pub skip_schema_validation: bool,
+    /// With `install`: do not create the chart's CRDs from `crds/` (`--skip-crds`).
+    pub skip_crds: bool,
+    /// Labels merged over the previous revision's (`--labels`; `None` removes one).
+    pub labels: super::labels::Given,
+    /// Pass the rendered objects through this command (`--post-renderer`).
+    pub post_renderer: Option<super::postrender::PostRenderer>,
     /// Wait, timeout, atomic, ownership, hooks, dry run, history.
     pub op: OperationOptions,
 }
@@ -97,6 +103,9 @@ impl UpgradeOptions {
             kube_version: self.kube_version.clone(),
             api_versions: self.api_versions.clone(),
             skip_schema_validation: self.skip_schema_validation,
+            skip_crds: self.skip_crds,
+            post_renderer: self.post_renderer.clone(),
+            labels: super::labels::merge(&Default::default(), &self.labels),
             op: self.op.clone(),
         }
     }

@@ -472,6 +472,20 @@ fn archive_status(
     DepState::Ok
 }
 
+/// `--dependency-update` of install and upgrade: when `chart_dir` is a chart directory some
+/// of whose dependencies `charts/` does not hold as `Chart.yaml` asks, run [`update`] (as
+/// `kpack dependency update` does). Returns what was fetched (empty: nothing was missing,
+/// or the chart is not a directory).
+pub fn update_missing(chart_dir: &Path, opts: &crate::source::Options) -> Result<Vec<Fetched>> {
+    if !chart_dir.join("Chart.yaml").is_file() {
+        return Ok(Vec::new());
+    }
+    if list(chart_dir)?.iter().all(|s| s.status == DepState::Ok) {
+        return Ok(Vec::new());
+    }
+    update(chart_dir, opts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use kpack::action::apply::DryRun;
+use kpack::action::apply::{DryRun, WaitStrategy};
 use kpack::action::upgrade::ValuesMode;
 use kpack::diff::{DiffReport, Options as DiffOptions};
 use kpack::engine::{Capabilities, KubeVersion};
@@ -276,6 +276,71 @@ impl ChartSourceArgs {
     }
 }
 
+/// Flags of `install` and `upgrade` about the release and its chart (Helm 4's).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReleaseArgs {
+    /// Do not create the chart's CRDs (its crds/ directory); by default they are created
+    /// when absent.
+    #[arg(long = "skip-crds")]
+    pub skip_crds: bool,
+    /// Labels of the release record: k=v,k2=v2 (repeatable). An upgrade merges them over
+    /// the previous revision's; k=null removes one. `kpack list -l` selects on them.
+    #[arg(short = 'l', long = "labels", value_name = "K=V,...")]
+    pub labels: Vec<String>,
+    /// Before loading a chart directory, fetch its dependencies into charts/ when some are
+    /// missing (as `kpack dependency update` does).
+    #[arg(long = "dependency-update")]
+    pub dependency_update: bool,
+    /// Pass the rendered objects (hooks excepted) through this command: they are written to
+    /// its standard input, and what it prints are the objects applied (e.g. a kustomize
+    /// wrapper). Helm 4 takes a plugin name here; kpack runs the command, as Helm 3 did.
+    #[arg(long = "post-renderer", value_name = "COMMAND")]
+    pub post_renderer: Option<String>,
+    /// An argument of the --post-renderer command (repeatable, in order).
+    #[arg(
+        long = "post-renderer-args",
+        value_name = "ARG",
+        requires = "post_renderer",
+        allow_hyphen_values = true
+    )]
+    pub post_renderer_args: Vec<String>,
+}
+
+impl ReleaseArgs {
+    /// The --post-renderer command, bounded by `timeout`.
+    pub fn post_renderer(
+        &self,
+        timeout: Duration,
+    ) -> Option<kpack::action::postrender::PostRenderer> {
+        self.post_renderer
+            .as_ref()
+            .map(|c| kpack::action::postrender::PostRenderer {
+                command: c.clone(),
+                args: self.post_renderer_args.clone(),
+                timeout,
+            })
+    }
+
+    /// With --dependency-update: update a local chart directory's missing dependencies,
+    /// saying what was fetched on standard error.
+    pub fn prepare(&self, chart: &str, source: &ChartSourceArgs) -> Result<()> {
+        if !self.dependency_update {
+            return Ok(());
+        }
+        let dir = std::path::Path::new(chart);
+        let fetched = kpack::chart::dependency::update_missing(dir, &source.options()?)?;
+        for f in &fetched {
+            super::output::note(&format!(
+                "--dependency-update: {} {} saved in {}",
+                f.locked.name,
+                f.locked.version,
+                dir.join("charts").display()
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The `--kube-version` of the render flags, parsed.
 pub fn kube_version(r: &RenderArgs) -> kpack::Result<Option<kpack::engine::KubeVersion>> {
     r.kube_version
@@ -482,17 +547,32 @@ impl TargetArgs {
 /// Flags every changing release command shares.
 #[derive(Debug, Clone, clap::Args)]
 pub struct OpArgs {
-    /// Wait until Deployments, StatefulSets and DaemonSets are rolled out, Jobs complete, Pods
-    /// ready, PVCs bound, LoadBalancer Services addressed, CRDs established and custom
-    /// resources with a Ready condition ready (up to --timeout).
-    #[arg(long)]
-    pub wait: bool,
+    /// What to wait for (up to --timeout). `--wait` alone (or `=watcher`, or `=legacy`,
+    /// Helm 3's name): Deployments, StatefulSets and DaemonSets rolled out, Pods ready, PVCs
+    /// bound, LoadBalancer Services addressed, CRDs established and custom resources with a
+    /// Ready condition ready. Without it (`=hookOnly`): only hooks are waited for.
+    #[arg(long, value_name = "STRATEGY", num_args = 0..=1, require_equals = true, default_missing_value = "watcher", value_enum)]
+    pub wait: Option<WaitArg>,
+    /// With --wait: also wait until the release's Jobs have completed (a failed Job fails
+    /// the operation).
+    #[arg(long = "wait-for-jobs")]
+    pub wait_for_jobs: bool,
     /// Bound of --wait and of each hook: 300, 90s, 5m, 1h30m.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub timeout: Duration,
     /// Do not run hooks.
     #[arg(long = "no-hooks")]
     pub no_hooks: bool,
+    /// Take fields other field managers own when applying. kpack always does (its
+    /// server-side applies are forced: what the chart says wins over manual edits, and
+    /// objects of other owners are refused before anything is applied); accepted for
+    /// Helm 4's scripts.
+    #[arg(long = "force-conflicts")]
+    pub force_conflicts: bool,
+    /// How objects are applied: true or auto (server-side apply, what kpack always does);
+    /// false (client-side update) is refused.
+    #[arg(long = "server-side", value_name = "true|false|auto", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "auto")]
+    pub server_side: String,
     /// Adopt objects that exist and are owned by another release or by nobody, instead of
     /// failing.
     #[arg(long = "take-ownership")]
@@ -528,19 +608,23 @@ pub struct OpArgs {
 
 impl OpArgs {
     /// The library's options (atomic and history-max are set by the commands having them).
-    pub fn options(&self) -> kpack::action::apply::OperationOptions {
-        kpack::action::apply::OperationOptions {
-            wait: self.wait,
+    pub fn options(&self) -> Result<kpack::action::apply::OperationOptions> {
+        kpack::action::apply::check_server_side(&self.server_side)?;
+        Ok(kpack::action::apply::OperationOptions {
+            wait: WaitArg::strategy(self.wait),
+            wait_for_jobs: self.wait_for_jobs,
             timeout: self.timeout,
             atomic: false,
             take_ownership: self.take_ownership,
+            cleanup_on_fail: false,
+            cascade: kpack::targets::Cascade::Background,
             no_hooks: self.no_hooks,
             dry_run: DryRunArg::mode(self.dry_run),
             history_max: kpack::action::apply::DEFAULT_HISTORY_MAX,
             description: self.description.clone(),
             concurrency: self.concurrency,
             apply_all: self.apply_all,
-        }
+        })
     }
 
     /// How long a static-pod run waits for another one on the same directory.
@@ -548,6 +632,30 @@ impl OpArgs {
         match DryRunArg::mode(self.dry_run) {
             Some(DryRun::Client) => None,
             _ => Some(self.timeout),
+        }
+    }
+}
+
+/// `--wait` values (Helm 4's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WaitArg {
+    /// Wait for the release's objects to be ready (what `--wait` alone means).
+    #[value(alias = "true")]
+    Watcher,
+    /// Helm 3's wait: the same readiness rules in kpack.
+    Legacy,
+    /// Wait only for hooks (the default).
+    #[value(name = "hookOnly", alias = "false")]
+    HookOnly,
+}
+
+impl WaitArg {
+    /// The library's strategy.
+    pub fn strategy(v: Option<WaitArg>) -> WaitStrategy {
+        match v {
+            Some(WaitArg::Watcher) => WaitStrategy::Watcher,
+            Some(WaitArg::Legacy) => WaitStrategy::Legacy,
+            Some(WaitArg::HookOnly) | None => WaitStrategy::HookOnly,
         }
     }
 }

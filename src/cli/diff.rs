@@ -176,6 +176,7 @@ fn report(mode: Mode, flags: &DiffFlags) -> Result<DiffReport> {
                     take_ownership: a.take_ownership,
                     ..OperationOptions::default()
                 },
+                ..Default::default()
             };
             actions::upgrade(
                 conn.target.as_ref(),

@@ -8,13 +8,24 @@ use super::args::{RenderArgs, ValuesArgs};
 use super::output::{Output, Progress, print_outcome};
 use kpack::Result;
 use kpack::action::install::{InstallOptions, install};
+use kpack::action::naming::{Naming, name_and_chart, unix_now};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Release name.
+    /// Release name; with -g/--generate-name or --name-template, the chart instead.
     pub name: String,
-    /// Chart: a directory, a .tgz archive, or oci://HOST/REPO/NAME (with --version).
-    pub chart: String,
+    /// Chart: a directory, a .tgz archive, REPO/CHART, or oci://HOST/REPO/NAME (with
+    /// --version).
+    pub chart: Option<String>,
+    /// Generate the release name (CHART-<unix seconds>) and omit NAME.
+    #[arg(short = 'g', long = "generate-name")]
+    pub generate_name: bool,
+    /// Name the release by this Go template (Sprig functions, no data) and omit NAME,
+    /// e.g. 'web-{{ randAlpha 5 | lower }}'.
+    #[arg(long = "name-template", value_name = "TEMPLATE")]
+    pub name_template: Option<String>,
+    #[command(flatten)]
+    pub release: super::args::ReleaseArgs,
     #[command(flatten)]
     pub source: super::args::ChartSourceArgs,
     #[command(flatten)]
@@ -40,19 +51,34 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let chart = a.source.load(&a.chart)?;
+    let naming = Naming {
+        generate: a.generate_name,
+        template: a.name_template.clone(),
+    };
+    let args: Vec<String> = std::iter::once(a.name.clone())
+        .chain(a.chart.clone())
+        .collect();
+    let (name, chart_arg) = name_and_chart(&args, &naming, unix_now())?;
+    a.release.prepare(&chart_arg, &a.source)?;
+    let chart = a.source.load(&chart_arg)?;
     let user = a.values.options().merge()?;
+    let mut op = a.op.options()?;
     let conn = a.target.connect(a.op.lock_wait())?;
-    let mut op = a.op.options();
     op.atomic = a.atomic;
     let opts = InstallOptions {
-        name: a.name.clone(),
+        name,
         namespace: conn.namespace.clone(),
         create_namespace: a.create_namespace,
         replace: a.replace,
         kube_version: super::args::kube_version(&a.render)?,
         api_versions: a.render.api_versions.clone(),
         skip_schema_validation: a.render.skip_schema_validation,
+        skip_crds: a.release.skip_crds,
+        post_renderer: a.release.post_renderer(a.op.timeout),
+        labels: kpack::action::labels::merge(
+            &Default::default(),
+            &kpack::action::labels::parse(&a.release.labels)?,
+        ),
         op,
     };
     let to_stderr = a.op.output != Output::Table;

@@ -52,6 +52,13 @@ pub struct Args {
     /// Skip this many releases of the sorted list (the next page is --offset N+max).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub offset: usize,
+    /// Only releases whose labels match: k=v, k==v, k!=v, comma-separated (the --labels
+    /// of install/upgrade, and name, owner, status, version).
+    #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Print times in this Go time layout, e.g. "2006-01-02 15:04:05Z0700".
+    #[arg(long = "time-format", value_name = "LAYOUT")]
+    pub time_format: Option<String>,
     /// Leave out the header line of the table.
     #[arg(long = "no-headers")]
     pub no_headers: bool,
@@ -92,8 +99,15 @@ pub fn run(a: Args) -> Result<()> {
         reverse: a.reverse,
         offset: a.offset,
         max: a.max,
+        selector: a.selector.clone(),
     };
-    let rows = list(conn.target.as_ref(), &opts)?;
+    let mut rows = list(conn.target.as_ref(), &opts)?;
+    if let Some(layout) = &a.time_format {
+        // As Helm: the layout applies to every output format.
+        for e in &mut rows {
+            e.updated = kpack::action::list::format_time(&e.updated, layout);
+        }
+    }
     if a.short {
         out(&rows
             .iter()
@@ -111,7 +125,11 @@ pub fn run(a: Args) -> Result<()> {
                 e.name,
                 e.namespace,
                 e.revision.to_string(),
-                time(&e.updated),
+                if a.time_format.is_some() {
+                    e.updated.clone()
+                } else {
+                    time(&e.updated)
+                },
                 match &e.managed_by {
                     Some(m) => format!("{} ({m})", e.status),
                     None => e.status,

@@ -20,12 +20,17 @@ pub struct Args {
     /// Keep at most this many revisions of the release (0: no limit).
     #[arg(long = "history-max", value_name = "N", default_value_t = kpack::action::apply::DEFAULT_HISTORY_MAX)]
     pub history_max: usize,
+    /// When the rollback fails, delete the objects it created (those that did not exist
+    /// before it).
+    #[arg(long = "cleanup-on-fail")]
+    pub cleanup_on_fail: bool,
 }
 
 pub fn run(a: Args) -> Result<()> {
+    let mut op = a.op.options()?;
     let conn = a.target.connect(a.op.lock_wait())?;
-    let mut op = a.op.options();
     op.history_max = a.history_max;
+    op.cleanup_on_fail = a.cleanup_on_fail;
     let opts = RollbackOptions {
         name: a.name.clone(),
         namespace: conn.namespace.clone(),

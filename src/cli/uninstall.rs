@@ -6,6 +6,7 @@ use super::output::{Progress, changes_text, out};
 use kpack::Result;
 use kpack::action::apply::{DryRun, OperationOptions};
 use kpack::action::uninstall::{UninstallOptions, uninstall};
+use kpack::targets::Cascade;
 use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
@@ -28,15 +29,35 @@ pub struct Args {
     /// Only say what would be deleted.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
-    /// Bound of each hook: 300, 90s, 5m, 1h30m.
+    /// Bound of each hook and of --wait: 300, 90s, 5m, 1h30m.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub timeout: Duration,
     /// Description of the uninstalled revision (with --keep-history).
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
+    /// Wait until the deleted objects are gone (up to --timeout): `--wait` alone, or
+    /// `=watcher` or `=legacy`; `=hookOnly` (the default) waits only for hooks.
+    #[arg(long, value_name = "STRATEGY", num_args = 0..=1, require_equals = true, default_missing_value = "watcher", value_enum)]
+    pub wait: Option<super::args::WaitArg>,
+    /// What happens to the dependents of the deleted objects (ReplicaSets and Pods of a
+    /// Deployment...): background (deleted after it, the default), foreground (it is gone
+    /// only once they are; with --wait, uninstall waits for that) or orphan (kept).
+    #[arg(long, value_name = "STRATEGY", value_enum, default_value_t = CascadeArg::Background)]
+    pub cascade: CascadeArg,
     /// Print only warnings and the result, no progress.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+}
+
+/// `--cascade` values (Helm's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CascadeArg {
+    /// Delete the dependents after the object (the default).
+    Background,
+    /// Delete the dependents first.
+    Foreground,
+    /// Keep the dependents.
+    Orphan,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -50,6 +71,12 @@ pub fn run(a: Args) -> Result<()> {
             ignore_not_found: a.ignore_not_found,
             op: OperationOptions {
                 timeout: a.timeout,
+                wait: super::args::WaitArg::strategy(a.wait),
+                cascade: match a.cascade {
+                    CascadeArg::Background => Cascade::Background,
+                    CascadeArg::Foreground => Cascade::Foreground,
+                    CascadeArg::Orphan => Cascade::Orphan,
+                },
                 no_hooks: a.no_hooks,
                 dry_run: a.dry_run.then_some(DryRun::Server),
                 description: a.description.clone(),

@@ -39,18 +39,26 @@ pub struct Args {
     pub atomic: bool,
     #[command(flatten)]
     pub values_mode: ValuesModeArgs,
+    #[command(flatten)]
+    pub release: super::args::ReleaseArgs,
+    /// When the upgrade fails, delete the objects it created (those that did not exist
+    /// before it).
+    #[arg(long = "cleanup-on-fail")]
+    pub cleanup_on_fail: bool,
     /// Keep at most this many revisions of the release (0: no limit).
     #[arg(long = "history-max", value_name = "N", default_value_t = kpack::action::apply::DEFAULT_HISTORY_MAX)]
     pub history_max: usize,
 }
 
 pub fn run(a: Args) -> Result<()> {
+    a.release.prepare(&a.chart, &a.source)?;
     let chart = a.source.load(&a.chart)?;
     let user = a.values.options().merge()?;
+    let mut op = a.op.options()?;
     let conn = a.target.connect(a.op.lock_wait())?;
-    let mut op = a.op.options();
     op.atomic = a.atomic;
     op.history_max = a.history_max;
+    op.cleanup_on_fail = a.cleanup_on_fail;
     let values_mode = a.values_mode.mode();
     let opts = UpgradeOptions {
         name: a.name.clone(),
@@ -61,6 +69,9 @@ pub fn run(a: Args) -> Result<()> {
         kube_version: super::args::kube_version(&a.render)?,
         api_versions: a.render.api_versions.clone(),
         skip_schema_validation: a.render.skip_schema_validation,
+        skip_crds: a.release.skip_crds,
+        post_renderer: a.release.post_renderer(a.op.timeout),
+        labels: kpack::action::labels::parse(&a.release.labels)?,
         op,
     };
     let to_stderr = a.op.output != Output::Table;

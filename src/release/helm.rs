@@ -144,6 +144,7 @@ fn convert(h: HelmRelease, what: &str) -> Result<Release, String> {
         last_deployed: h.info.last_deployed,
         deleted: Some(h.info.deleted).filter(|d| !d.is_empty()),
         lock: None,
+        labels: Default::default(),
     })
 }
 
@@ -155,6 +156,13 @@ pub fn from_object(obj: &Json) -> Option<Result<Release, String>> {
     let name = obj["metadata"]["name"].as_str().unwrap_or_default();
     let what = format!("{kind} {ns}/{name}");
     let data = obj["data"]["release"].as_str()?;
+    let labels = crate::action::labels::user_labels(&obj["metadata"]["labels"]);
+    let with_labels = |r: Result<Release, String>| {
+        r.map(|mut r| {
+            r.labels = labels.clone();
+            r
+        })
+    };
     match kind {
         "Secret" => {
             if obj["type"].as_str() != Some(SECRET_TYPE) {
@@ -165,10 +173,10 @@ pub fn from_object(obj: &Json) -> Option<Result<Release, String>> {
                 base64::engine::general_purpose::STANDARD
                     .decode(data)
                     .map_err(|e| format!("{what}: bad base64 Secret data: {e}"))
-                    .and_then(|inner| decode(&inner, &what)),
+                    .and_then(|inner| with_labels(decode(&inner, &what))),
             )
         }
-        "ConfigMap" => Some(decode(data.as_bytes(), &what)),
+        "ConfigMap" => Some(with_labels(decode(data.as_bytes(), &what))),
         _ => None,
     }
 }

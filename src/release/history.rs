@@ -101,6 +101,7 @@ mod tests {
             last_deployed: String::new(),
             deleted: None,
             lock: None,
+            labels: Default::default(),
         }
     }
 

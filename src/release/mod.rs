@@ -163,6 +163,10 @@ pub struct Release {
     /// The lock while the status is pending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock: Option<Lock>,
+    /// The user's labels of the release (`--labels`; on a cluster also on the record's
+    /// Secret, as Helm keeps them).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// Errors a store reports in a way actions can act on.

@@ -63,6 +63,19 @@ pub struct Readiness {
     pub message: String,
 }
 
+/// What happens to the dependents of a deleted object (Kubernetes' propagation policy;
+/// `uninstall --cascade`, as Helm names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cascade {
+    /// The object goes at once; the garbage collector deletes its dependents afterwards.
+    #[default]
+    Background,
+    /// The object stays (with a deletion timestamp) until its dependents are deleted.
+    Foreground,
+    /// The dependents are kept (their owner references removed).
+    Orphan,
+}
+
 /// A place a release's objects are applied to.
 pub trait Target: Send + Sync {
     /// What this target is, for messages (`cluster https://… (context x)`, `static pods in /etc/…`).
@@ -95,6 +108,18 @@ pub trait Target: Send + Sync {
     fn delete_release_objects(&self, objects: &[ObjectRef], release: &str) -> Result<()> {
         let _ = release;
         self.delete(objects)
+    }
+    /// [`Target::delete_release_objects`] with a cascading strategy for the objects'
+    /// dependents (`uninstall --cascade`). Default: the strategy is ignored (a target
+    /// without dependents, such as static pods).
+    fn delete_release_objects_cascade(
+        &self,
+        objects: &[ObjectRef],
+        release: &str,
+        cascade: Cascade,
+    ) -> Result<()> {
+        let _ = cascade;
+        self.delete_release_objects(objects, release)
     }
     /// What the `lookup` template helper reads live objects with, when this target can
     /// (the cluster target); `None` makes `lookup` return an empty map.

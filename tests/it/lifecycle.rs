@@ -7,7 +7,7 @@
 
 use crate::support;
 
-use kpack::action::apply::{Action, DryRun, Event, OperationOptions, Outcome};
+use kpack::action::apply::{Action, DryRun, Event, OperationOptions, Outcome, WaitStrategy};
 use kpack::action::install::{InstallOptions, install};
 use kpack::action::rollback::{RollbackOptions, rollback};
 use kpack::action::uninstall::{UninstallOptions, uninstall};
@@ -697,7 +697,10 @@ fn atomic_upgrade_timeout_rolls_back() {
 fn wait_succeeds_when_ready() {
     let t = MemTarget::new();
     let o = InstallOptions {
-        op: OperationOptions { wait: true, ..op() },
+        op: OperationOptions {
+            wait: WaitStrategy::Watcher,
+            ..op()
+        },
         ..iopts("web")
     };
     let mut waited = false;
@@ -1349,7 +1352,11 @@ fn lifecycle_on_a_real_cluster() {
         let o = UpgradeOptions {
             namespace: n.clone(),
             op: OperationOptions {
-                wait,
+                wait: if wait {
+                    WaitStrategy::Watcher
+                } else {
+                    WaitStrategy::HookOnly
+                },
                 timeout: Duration::from_secs(60),
                 ..op()
             },

@@ -32,6 +32,7 @@ mod real_cluster_diff;
 mod real_cluster_faults;
 mod real_cluster_flags;
 mod real_cluster_helm;
+mod real_cluster_ops;
 mod real_cluster_sync;
 mod real_cluster_target;
 mod real_cluster_throttle;

@@ -1,7 +1,9 @@
 //! `docs/migrating-from-helm.md` cannot drift: its command table names exactly the commands
 //! `helm --help` lists (the real helm, `KPACK_TEST_HELM`), each mapped to a command
 //! `kpack --help` lists or to `—` with a reason, and every kpack command appears on the
-//! page; its "Global flags" table maps exactly the flags of `helm --help`.
+//! page; its "Global flags" table maps exactly the flags of `helm --help`; each
+//! per-command flag table names exactly the flags of `helm CMD --help`'s `Flags:` section,
+//! each mapped to a flag `kpack CMD --help` shows or to `—` with a reason.
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -176,6 +178,157 @@ fn migration_page_maps_every_helm_global_flag() {
     }
     for h in documented.difference(&helm_flags) {
         problems.push(format!("helm has no global flag {h}"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The long flags of a `--help` text's options: `--name` at the start of an option line
+/// (`-g, --generate-name`, `      --ca-file <FILE>`), and clap's `[aliases: --atomic]`.
+/// With `section`, only the lines of that section (helm's `Flags:`, not `Global Flags:`).
+fn long_flags(help: &str, section: Option<&str>) -> BTreeSet<String> {
+    let lines: Vec<&str> = match section {
+        Some(h) => help
+            .lines()
+            .skip_while(|l| *l != h)
+            .skip(1)
+            .take_while(|l| !l.trim().is_empty())
+            .collect(),
+        None => help.lines().collect(),
+    };
+    let mut out = BTreeSet::new();
+    for l in lines {
+        let t = l.trim_start();
+        if t.starts_with('-') {
+            let first = t
+                .split_whitespace()
+                .take(2)
+                .find(|w| w.starts_with("--"))
+                .map(|w| {
+                    w.trim_end_matches(',')
+                        .split(['=', '['])
+                        .next()
+                        .unwrap_or(w)
+                });
+            if let Some(f) = first {
+                out.insert(f.to_string());
+            }
+        }
+        if let Some(rest) = l.split("[aliases: ").nth(1) {
+            for a in rest.trim_end_matches(']').split(',') {
+                if a.trim().starts_with("--") {
+                    out.insert(a.trim().to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The tables of `## Flags of each command`: `(helm command, rows)` per `### helm CMD`.
+fn flag_tables(doc: &str) -> Vec<(String, Vec<Vec<String>>)> {
+    let mut out: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+    let mut header_seen = false;
+    for l in doc
+        .lines()
+        .skip_while(|l| *l != "## Flags of each command")
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+    {
+        if let Some(cmd) = l.strip_prefix("### helm ") {
+            out.push((cmd.to_string(), Vec::new()));
+            header_seen = false;
+        } else if l.starts_with("| ") && !l.starts_with("|---") {
+            if !header_seen {
+                header_seen = true;
+                continue;
+            }
+            if let Some((_, rows)) = out.last_mut() {
+                rows.push(
+                    l.trim_matches('|')
+                        .split(" | ")
+                        .map(|c| c.trim().to_string())
+                        .collect(),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn migration_page_lists_every_flag_of_each_helm_command() {
+    let Some(helm) = crate::support::k8s::find_tool("KPACK_TEST_HELM", "helm") else {
+        crate::support::k8s::skip("no helm: set KPACK_TEST_HELM");
+        return;
+    };
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/migrating-from-helm.md"
+    ))
+    .unwrap();
+    let tables = flag_tables(&doc);
+    let covered: BTreeSet<&str> = tables.iter().map(|(c, _)| c.as_str()).collect();
+    for required in [
+        "install",
+        "upgrade",
+        "uninstall",
+        "list",
+        "template",
+        "rollback",
+        "history",
+        "status",
+        "get all",
+        "show all",
+        "lint",
+        "package",
+        "pull",
+        "push",
+        "repo add",
+        "dependency update",
+    ] {
+        assert!(covered.contains(required), "no table for helm {required}");
+    }
+    let help = |bin: &std::path::Path, cmd: &str| {
+        let out = Command::new(bin)
+            .args(cmd.split_whitespace())
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{} {cmd} --help", bin.display());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let kpack = std::path::Path::new(env!("CARGO_BIN_EXE_kpack"));
+    let mut problems = Vec::new();
+    for (cmd, rows) in &tables {
+        let helm_flags = long_flags(&help(&helm, cmd), Some("Flags:"));
+        assert!(helm_flags.contains("--help"), "helm {cmd}: {helm_flags:?}");
+        let kpack_flags = long_flags(&help(kpack, cmd), None);
+        assert!(
+            kpack_flags.contains("--help"),
+            "kpack {cmd}: {kpack_flags:?}"
+        );
+        let mut documented = BTreeSet::new();
+        for row in rows {
+            let Some(h) = row[0].strip_prefix('`').and_then(|c| c.strip_suffix('`')) else {
+                problems.push(format!("helm {cmd}: not a flag cell: {:?}", row[0]));
+                continue;
+            };
+            if !documented.insert(h.to_string()) {
+                problems.push(format!("helm {cmd}: {h} listed twice"));
+            }
+            match row[1].strip_prefix('`').and_then(|c| c.strip_suffix('`')) {
+                Some(k) if kpack_flags.contains(k) => {}
+                Some(k) => problems.push(format!("helm {cmd} {h}: kpack {cmd} has no flag {k}")),
+                None if row[1] == "—" && row.get(2).is_some_and(|r| !r.is_empty()) => {}
+                None => problems.push(format!("helm {cmd} {h}: no kpack flag and no reason")),
+            }
+        }
+        for f in helm_flags.difference(&documented) {
+            problems.push(format!("helm {cmd} {f} is missing from its table"));
+        }
+        for f in documented.difference(&helm_flags) {
+            problems.push(format!("helm {cmd} has no flag {f}"));
+        }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -1350,6 +1350,7 @@ fn release(name: &str, namespace: &str, revision: u64, status: Status) -> Releas
         last_deployed: "2026-01-01T00:00:00Z".into(),
         deleted: None,
         lock: None,
+        labels: Default::default(),
     }
 }
 

@@ -16,7 +16,7 @@
 //! positions; `docs/helpers.md` documents each entry and `tests/it/helpers.rs` checks both.
 
 pub mod crypto;
-mod dates;
+pub mod dates;
 mod dicts;
 mod encoding;
 pub mod go;

@@ -14,6 +14,7 @@
 use super::discovery::{Discovery, Resource, is_crd};
 use super::{readiness, remote_error};
 use crate::manifest::Document;
+use crate::targets::Cascade;
 use crate::targets::{ANNOTATION_OWNER, ApplyOptions, FIELD_MANAGER, LABEL_RELEASE, ObjectRef};
 use crate::{Error, Result};
 use futures::stream::{self, StreamExt};
@@ -551,10 +552,29 @@ pub async fn delete_objects(
     disc: &Discovery,
     objects: &[crate::targets::ObjectRef],
 ) -> Result<()> {
+    delete_objects_cascade(client, disc, objects, Cascade::Background).await
+}
+
+/// The propagation policy of a cascading strategy.
+fn propagation(cascade: Cascade) -> PropagationPolicy {
+    match cascade {
+        Cascade::Background => PropagationPolicy::Background,
+        Cascade::Foreground => PropagationPolicy::Foreground,
+        Cascade::Orphan => PropagationPolicy::Orphan,
+    }
+}
+
+/// [`delete_objects`] with the propagation policy `cascade` names.
+pub async fn delete_objects_cascade(
+    client: &Client,
+    disc: &Discovery,
+    objects: &[crate::targets::ObjectRef],
+    cascade: Cascade,
+) -> Result<()> {
     disc.prefetch(objects.iter().map(|o| o.api_version.clone()))
         .await?;
     let dp = DeleteParams {
-        propagation_policy: Some(PropagationPolicy::Background),
+        propagation_policy: Some(propagation(cascade)),
         ..Default::default()
     };
     let mut failed = Vec::new();
@@ -624,10 +644,21 @@ pub async fn delete_release_objects(
     objects: &[ObjectRef],
     release: &str,
 ) -> Result<()> {
+    delete_release_objects_cascade(client, disc, objects, release, Cascade::Background).await
+}
+
+/// [`delete_release_objects`] with the propagation policy `cascade` names.
+pub async fn delete_release_objects_cascade(
+    client: &Client,
+    disc: &Discovery,
+    objects: &[ObjectRef],
+    release: &str,
+    cascade: Cascade,
+) -> Result<()> {
     disc.prefetch(objects.iter().map(|o| o.api_version.clone()))
         .await?;
     let dp = DeleteParams {
-        propagation_policy: Some(PropagationPolicy::Background),
+        propagation_policy: Some(propagation(cascade)),
         ..Default::default()
     };
     let selector = format!("{LABEL_RELEASE}={release}");
@@ -689,15 +720,20 @@ pub async fn delete_release_objects(
             failed.join("\n  - ")
         )));
     }
-    delete_each(client, disc, &one_by_one).await?;
-    delete_objects(client, disc, &containers).await
+    delete_each(client, disc, &one_by_one, cascade).await?;
+    delete_objects_cascade(client, disc, &containers, cascade).await
 }
 
-/// Delete objects, all concurrently (bounded); missing objects and kinds the cluster no
-/// longer serves are skipped.
-async fn delete_each(client: &Client, disc: &Discovery, objects: &[ObjectRef]) -> Result<()> {
+/// Delete objects with the propagation policy `cascade`, all concurrently (bounded);
+/// missing objects and kinds the cluster no longer serves are skipped.
+async fn delete_each(
+    client: &Client,
+    disc: &Discovery,
+    objects: &[ObjectRef],
+    cascade: Cascade,
+) -> Result<()> {
     let dp = DeleteParams {
-        propagation_policy: Some(PropagationPolicy::Background),
+        propagation_policy: Some(propagation(cascade)),
         ..Default::default()
     };
     let mut targets = Vec::with_capacity(objects.len());

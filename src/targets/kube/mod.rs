@@ -387,6 +387,21 @@ impl Target for KubeTarget {
         ))
     }
 
+    fn delete_release_objects_cascade(
+        &self,
+        objects: &[ObjectRef],
+        release: &str,
+        cascade: crate::targets::Cascade,
+    ) -> Result<()> {
+        self.block_on(apply::delete_release_objects_cascade(
+            &self.client,
+            &self.discovery,
+            objects,
+            release,
+            cascade,
+        ))
+    }
+
     fn existing(&self, objects: &[ObjectRef]) -> Result<Vec<Option<Json>>> {
         self.block_on(async {
             self.discovery

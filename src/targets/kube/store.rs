@@ -171,12 +171,17 @@ impl SecretStore {
     }
 
     fn labels(release: &Release) -> Json {
-        json!({
-            "name": release.name,
-            "owner": "kpack",
-            "status": release.status.as_str(),
-            "version": release.revision.to_string(),
-        })
+        // The user's labels (`--labels`), then the system ones, which they cannot replace.
+        let mut labels = json!(release.labels);
+        for (k, v) in [
+            ("name", release.name.clone()),
+            ("owner", "kpack".to_string()),
+            ("status", release.status.as_str().to_string()),
+            ("version", release.revision.to_string()),
+        ] {
+            labels[k] = json!(v);
+        }
+        labels
     }
 
     fn secret(&self, name: &str, labels: Json, annotations: Json, data: &[u8]) -> Json {

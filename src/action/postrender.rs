@@ -1,0 +1,211 @@
+//! `--post-renderer CMD [--post-renderer-args ARG]...` of install and upgrade: the rendered
+//! objects (every document but hooks, which Helm does not post-render either, as one YAML
+//! stream with `# Source:` comments, as `kpack template` prints them) are written to the
+//! command's standard input; its standard output, parsed as YAML documents, becomes the
+//! release's objects (in install order again). The command runs without a shell, for at
+//! most the operation's `--timeout`; a failure, a timeout or output that is not Kubernetes
+//! objects is an error naming the command and quoting its standard error.
+//!
+//! Helm 4 takes only the name of a post-renderer plugin here; kpack runs a command, as
+//! Helm 3 did (kustomize wrappers and scripts work unchanged).
+
+use super::render::RenderOutput;
+use crate::engine::RenderedTemplate;
+use crate::manifest::{self, Document};
+use crate::{Error, Result};
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A post-renderer command.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PostRenderer {
+    /// The program (a path, or a name looked up in `PATH`).
+    pub command: String,
+    /// Its arguments (`--post-renderer-args`, in order).
+    pub args: Vec<String>,
+    /// How long it may run (the operation's `--timeout`; zero: 5 minutes).
+    pub timeout: Duration,
+}
+
+impl PostRenderer {
+    fn what(&self) -> String {
+        if self.args.is_empty() {
+            format!("post-renderer {:?}", self.command)
+        } else {
+            format!("post-renderer {:?} (args {:?})", self.command, self.args)
+        }
+    }
+
+    /// Pass `docs` through the command and parse what it prints.
+    pub fn run(&self, docs: &[Document]) -> Result<Vec<Document>> {
+        let input = super::apply::manifest_text(docs);
+        let stdout = self.exec(input.as_bytes())?;
+        let text = String::from_utf8(stdout)
+            .map_err(|_| Error::usage(format!("{}: its output is not UTF-8 text", self.what())))?;
+        let t = RenderedTemplate {
+            name: format!("output of {}", self.what()),
+            content: text.as_str().into(),
+        };
+        let m = manifest::build(&[t]).map_err(|e| {
+            Error::usage(format!(
+                "{} printed what is not Kubernetes objects: {e}",
+                self.what()
+            ))
+        })?;
+        if let Some(h) = m.hooks.first() {
+            return Err(Error::usage(format!(
+                "{} printed a hook ({}): hooks are not post-rendered, so a post-renderer cannot add one; drop the hook annotation",
+                self.what(),
+                h.identity()
+            )));
+        }
+        Ok(m.documents)
+    }
+
+    /// Run the command with `input` on its standard input; its standard output.
+    fn exec(&self, input: &[u8]) -> Result<Vec<u8>> {
+        let mut child = Command::new(&self.command)
+            .args(&self.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                Error::usage(format!(
+                    "{}: cannot run it: {e} (give a path or a program in PATH)",
+                    self.what()
+                ))
+            })?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let input = input.to_vec();
+        // A command that does not read its input must not block the write forever.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let mut out = child.stdout.take().expect("piped");
+        let mut err = child.stderr.take().expect("piped");
+        let reader = std::thread::spawn(move || {
+            let mut b = Vec::new();
+            let _ = out.read_to_end(&mut b);
+            b
+        });
+        let err_reader = std::thread::spawn(move || {
+            let mut b = Vec::new();
+            let _ = err.read_to_end(&mut b);
+            b
+        });
+        let limit = if self.timeout.is_zero() {
+            super::apply::DEFAULT_TIMEOUT
+        } else {
+            self.timeout
+        };
+        let start = Instant::now();
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(s)) => break s,
+                Ok(None) if start.elapsed() >= limit => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(Error::remote(format!(
+                        "{} did not finish within {}s (--timeout); it was stopped",
+                        self.what(),
+                        limit.as_secs()
+                    )));
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+                Err(e) => {
+                    return Err(Error::remote(format!("{}: {e}", self.what())));
+                }
+            }
+        };
+        let _ = writer.join();
+        let stdout = reader.join().unwrap_or_default();
+        let stderr = err_reader.join().unwrap_or_default();
+        if !status.success() {
+            let stderr = String::from_utf8_lossy(&stderr);
+            return Err(Error::usage(format!(
+                "{} failed ({status}): {}",
+                self.what(),
+                if stderr.trim().is_empty() {
+                    "it printed nothing on standard error".to_string()
+                } else {
+                    stderr.trim().to_string()
+                }
+            )));
+        }
+        Ok(stdout)
+    }
+}
+
+/// Apply `pr` (if any) to a render's objects.
+pub fn apply(pr: Option<&PostRenderer>, mut out: RenderOutput) -> Result<RenderOutput> {
+    if let Some(pr) = pr {
+        out.manifest.documents = pr.run(&out.manifest.documents)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> PostRenderer {
+        PostRenderer {
+            command: "sh".into(),
+            args: vec!["-c".into(), script.into()],
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    fn cm(name: &str) -> Document {
+        let t = RenderedTemplate {
+            name: "c/templates/cm.yaml".into(),
+            content: format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n").into(),
+        };
+        manifest::split(&t).unwrap().remove(0)
+    }
+
+    #[test]
+    fn pipes_parses_and_reports() {
+        // cat: the same objects back.
+        let docs = sh("cat").run(&[cm("a"), cm("b")]).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].object["metadata"]["name"], "b");
+        // A new document.
+        let docs = sh(
+            "cat; printf -- '---\\napiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: n\\n'",
+        )
+        .run(&[cm("a")])
+        .unwrap();
+        assert_eq!(docs[0].kind(), "Namespace", "install order again");
+        let e = sh("echo boom >&2; exit 3").run(&[cm("a")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "post-renderer \"sh\" (args [\"-c\", \"echo boom >&2; exit 3\"]) failed (exit status: 3): boom"
+        );
+        let e = sh("echo 'kind: [x'").run(&[cm("a")]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("printed what is not Kubernetes objects"),
+            "{e}"
+        );
+        let slow = PostRenderer {
+            timeout: Duration::from_millis(300),
+            ..sh("sleep 5")
+        };
+        let e = slow.run(&[cm("a")]).unwrap_err();
+        assert!(e.to_string().contains("did not finish within 0s"), "{e}");
+        let e = PostRenderer {
+            command: "/nonexistent/pr".into(),
+            ..Default::default()
+        }
+        .run(&[cm("a")])
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("post-renderer \"/nonexistent/pr\": cannot run it"),
+            "{e}"
+        );
+    }
+}
