@@ -4,9 +4,13 @@
 //! Helm's; `kpack adopt` imports both revisions and takes the objects (kpack's marks, field
 //! manager `kpack`) without recreating them; adopting again changes nothing; kpack upgrades,
 //! rolls back to Helm's revision 1 and uninstalls, and the objects keep their UIDs until
-//! the uninstall. The ConfigMap driver's records likewise. Refusals: a release helm has not finished, a name nobody recorded.
+//! the uninstall. The ConfigMap driver's records likewise. An adopt stopped half-way (twice)
+//! leaves Helm's release usable by helm, and finishes when run again. Refusals: a release helm has not finished, a name nobody recorded.
 
 use crate::support::k8s::{self, Ns, Run};
+use kpack::action::adopt::{self, AdoptOptions};
+use kpack::targets::kube::{ConnectOptions, KubeTarget};
+use kpack::targets::{LABEL_RELEASE, Target};
 use serde_json::Value as Json;
 use std::path::Path;
 use std::process::Command;
@@ -439,4 +443,130 @@ fn helm_configmap_driver_records_are_read_and_removed() {
     let status = json(&ns.kpack(&["history", "cm", "-o", "json"]).ok());
     assert_eq!(status[0]["status"], "deployed");
     assert_eq!(status[0]["description"], "Install complete");
+}
+
+/// Stop an adopt half-way, as a kill would: the progress callback panics when the adopt
+/// reaches `at`, so nothing after that point runs (adopt has no cleanup to skip).
+fn adopt_stopped_at(ns: &Ns, at: &str) {
+    let t = KubeTarget::connect(&ConnectOptions {
+        kubeconfig: Some(ns.kubeconfig.clone()),
+        ..Default::default()
+    })
+    .expect("connect");
+    let opts = AdoptOptions {
+        name: "web".into(),
+        namespace: ns.name.clone(),
+        remove_helm_records: false,
+    };
+    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        adopt::adopt(&t, &opts, &mut |msg: &str| {
+            if msg == at {
+                panic!("killed at: {msg}");
+            }
+        })
+    }));
+    assert!(stopped.is_err(), "the adopt never reached {at:?}");
+}
+
+/// The kpack records of release `web` (`kpack history` reads kpack's and Helm's: read the
+/// store).
+fn kpack_revisions(ns: &Ns) -> Vec<u64> {
+    let t = KubeTarget::connect(&ConnectOptions {
+        kubeconfig: Some(ns.kubeconfig.clone()),
+        ..Default::default()
+    })
+    .expect("connect");
+    let store = t.store(&ns.name).unwrap();
+    kpack::release::history::load(store.as_ref(), "web")
+        .unwrap()
+        .iter()
+        .map(|r| r.revision)
+        .collect()
+}
+
+#[test]
+fn adopt_killed_half_way_leaves_helms_release_usable_and_finishes_when_run_again() {
+    let Some(ns) = k8s::ns("adopt-kill") else {
+        return;
+    };
+    let Some(helm_bin) = k8s::tools().ok().and_then(|t| t.helm.clone()) else {
+        k8s::skip("no helm: set KPACK_TEST_HELM");
+        return;
+    };
+    let chart = helm_chart(ns.dir.path());
+    helm(&ns, &helm_bin, &["install", "web", &chart]);
+    helm(
+        &ns,
+        &helm_bin,
+        &["upgrade", "web", &chart, "--set", "greeting=two"],
+    );
+    let uids = [
+        uid(&ns, "configmaps", "web-config"),
+        uid(&ns, "services", "web"),
+        uid(&ns, "deployments", "web"),
+    ];
+
+    // Killed after importing Helm's revision 1, before revision 2.
+    adopt_stopped_at(&ns, "importing Helm revision 2");
+    assert_eq!(kpack_revisions(&ns), [1]);
+    assert_eq!(
+        helm_records(&ns),
+        ["sh.helm.release.v1.web.v1", "sh.helm.release.v1.web.v2"]
+    );
+    // Helm's release is intact and helm keeps working on it.
+    helm(
+        &ns,
+        &helm_bin,
+        &["upgrade", "web", &chart, "--set", "greeting=three"],
+    );
+    let status = helm(&ns, &helm_bin, &["status", "web", "-o", "json"]);
+    let status = json(&status);
+    assert_eq!(status["version"], 3);
+    assert_eq!(status["info"]["status"], "deployed");
+    assert_eq!(
+        ns.get("configmaps", "web-config").unwrap()["data"]["greeting"],
+        "three"
+    );
+
+    // Killed again, with every record imported but before the objects were taken.
+    adopt_stopped_at(&ns, "taking the objects of Helm revision 3");
+    assert_eq!(kpack_revisions(&ns), [1, 2, 3]);
+    let cm = ns.get("configmaps", "web-config").unwrap();
+    assert!(
+        cm["metadata"]["labels"].get(LABEL_RELEASE).is_none(),
+        "objects were not taken yet: {cm}"
+    );
+    helm(
+        &ns,
+        &helm_bin,
+        &["upgrade", "web", &chart, "--set", "greeting=four"],
+    );
+    assert_eq!(helm_records(&ns).len(), 4);
+
+    // Run to the end: the revisions kpack lacks are imported, the objects taken.
+    let out = ns.kpack(&["adopt", "web"]).ok();
+    assert!(out.stdout.contains("web"), "{}", out.all());
+    assert_eq!(kpack_revisions(&ns), [1, 2, 3, 4]);
+    let cm = ns.get("configmaps", "web-config").unwrap();
+    assert_eq!(cm["metadata"]["labels"][LABEL_RELEASE], "web", "{cm}");
+    assert_eq!(cm["data"]["greeting"], "four");
+    assert!(managers(&cm).contains(&"kpack".to_string()), "{cm}");
+    assert_eq!(
+        [
+            uid(&ns, "configmaps", "web-config"),
+            uid(&ns, "services", "web"),
+            uid(&ns, "deployments", "web"),
+        ],
+        uids,
+        "nothing was recreated"
+    );
+    // Helm's records were kept (no --remove-helm-records), and kpack now drives the release.
+    assert_eq!(helm_records(&ns).len(), 4);
+    ns.kpack(&["upgrade", "web", &chart, "--set", "greeting=five"])
+        .ok();
+    assert_eq!(
+        ns.get("configmaps", "web-config").unwrap()["data"]["greeting"],
+        "five"
+    );
+    assert_eq!(kpack_revisions(&ns), [1, 2, 3, 4, 5]);
 }
