@@ -589,26 +589,42 @@ pub async fn delete_objects_cascade(
             start = end;
             continue; // the kind is gone (its CRD was deleted): so are its objects
         };
-        let run: Vec<std::result::Result<(), String>> = stream::iter(&objects[start..end])
-            .map(|o| {
-                let (resource, dp) = (&resource, &dp);
-                async move {
-                    let req = Request::new(resource.collection_url(o.namespace.as_deref()))
-                        .delete(&o.name, dp)
-                        .map_err(|e| format!("{o}: {e}"))?;
-                    match client.request::<Json>(req).await {
-                        Ok(_) => Ok(()),
-                        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
-                        Err(e) => Err(remote_error(&format!("delete {o}"), e).to_string()),
-                    }
-                }
-            })
-            .buffer_unordered(DEFAULT_CONCURRENCY)
-            .collect()
-            .await;
-        failed.extend(run.into_iter().filter_map(|r| r.err()));
+        let run: Vec<_> = objects[start..end]
+            .iter()
+            .map(|o| (resource.clone(), o))
+            .collect();
+        failed.extend(delete_each(client, &run, &dp).await);
         start = end;
     }
+    deletion_failures(failed)
+}
+
+/// Delete each object of `targets` (with its kind's resource) by `dp`, concurrently
+/// (bounded); an object already absent is no failure. The failures, one line each.
+async fn delete_each(
+    client: &Client,
+    targets: &[(Resource, &ObjectRef)],
+    dp: &DeleteParams,
+) -> Vec<String> {
+    stream::iter(targets)
+        .map(|(resource, o)| async move {
+            let req = Request::new(resource.collection_url(o.namespace.as_deref()))
+                .delete(&o.name, dp)
+                .map_err(|e| format!("{o}: {e}"))?;
+            match client.request::<Json>(req).await {
+                Ok(_) => Ok(()),
+                Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+                Err(e) => Err(remote_error(&format!("delete {o}"), e).to_string()),
+            }
+        })
+        .buffer_unordered(DEFAULT_CONCURRENCY)
+        .filter_map(|r: std::result::Result<(), String>| async move { r.err() })
+        .collect()
+        .await
+}
+
+/// `Ok` without failures, else one error listing them.
+fn deletion_failures(failed: Vec<String>) -> Result<()> {
     if failed.is_empty() {
         Ok(())
     } else {
@@ -720,55 +736,14 @@ pub async fn delete_release_objects_cascade(
             failed.join("\n  - ")
         )));
     }
-    delete_each(client, disc, &one_by_one, cascade).await?;
-    delete_objects_cascade(client, disc, &containers, cascade).await
-}
-
-/// Delete objects with the propagation policy `cascade`, all concurrently (bounded);
-/// missing objects and kinds the cluster no longer serves are skipped.
-async fn delete_each(
-    client: &Client,
-    disc: &Discovery,
-    objects: &[ObjectRef],
-    cascade: Cascade,
-) -> Result<()> {
-    let dp = DeleteParams {
-        propagation_policy: Some(propagation(cascade)),
-        ..Default::default()
-    };
-    let mut targets = Vec::with_capacity(objects.len());
-    for o in objects {
+    let mut targets = Vec::with_capacity(one_by_one.len());
+    for o in &one_by_one {
         if let Some(r) = disc.served(&o.api_version, &o.kind).await? {
             targets.push((r, o));
         }
     }
-    let failed: Vec<String> = stream::iter(&targets)
-        .map(|(resource, o)| {
-            let dp = &dp;
-            async move {
-                let req = Request::new(resource.collection_url(o.namespace.as_deref()))
-                    .delete(&o.name, dp)
-                    .map_err(|e| format!("{o}: {e}"))?;
-                match client.request::<Json>(req).await {
-                    Ok(_) => Ok(()),
-                    Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
-                    Err(e) => Err(remote_error(&format!("delete {o}"), e).to_string()),
-                }
-            }
-        })
-        .buffer_unordered(DEFAULT_CONCURRENCY)
-        .filter_map(|r: std::result::Result<(), String>| async move { r.err() })
-        .collect()
-        .await;
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::remote(format!(
-            "deleting {} object(s) failed:\n  - {}",
-            failed.len(),
-            failed.join("\n  - ")
-        )))
-    }
+    deletion_failures(delete_each(client, &targets, &dp).await)?;
+    delete_objects_cascade(client, disc, &containers, cascade).await
 }
 
 /// One collection's part of [`delete_release_objects`]: the objects of `run` still to be
