@@ -8,6 +8,7 @@
 
 use super::render::{RenderOptions, render};
 use crate::chart::Chart;
+use crate::manifest::Document;
 use crate::values::Map;
 use std::collections::HashSet;
 
@@ -160,13 +161,7 @@ pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
                 format!("{}: metadata.name {name:?} is invalid: use lowercase letters, digits, '-' and '.', at most 253 characters, starting and ending with a letter or digit", d.kind()),
             );
         }
-        let key = (
-            d.api_version().split('/').next().unwrap_or("").to_string(),
-            d.kind().to_string(),
-            d.namespace().unwrap_or("").to_string(),
-            name.to_string(),
-        );
-        if !name.is_empty() && !seen.insert(key) {
+        if !name.is_empty() && !seen.insert(identity_key(d)) {
             r.push(
                 Severity::Error,
                 d.source.clone(),
@@ -241,4 +236,15 @@ pub fn valid_object_name(name: &str) -> bool {
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })
+}
+
+/// What makes an object unique in a cluster: its API group, kind, namespace and name (two
+/// documents with the same key overwrite each other).
+pub(crate) fn identity_key(d: &Document) -> (String, String, String, String) {
+    (
+        d.api_version().split('/').next().unwrap_or("").to_string(),
+        d.kind().to_string(),
+        d.namespace().unwrap_or("").to_string(),
+        d.name().to_string(),
+    )
 }

@@ -12,7 +12,7 @@
 //! (helm's lint mode renders it empty and only logs); a Chart.yaml kpack cannot load is
 //! reported with kpack's problem list.
 
-use super::lint::{Report, Severity, schema_findings, valid_object_name};
+use super::lint::{Report, Severity, identity_key, schema_findings, valid_object_name};
 use super::render::{RenderOptions, render};
 use crate::chart::Chart;
 use crate::values::Map;
@@ -98,13 +98,7 @@ pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
                 helm_name_warning(name),
             );
         }
-        let key = (
-            d.api_version().split('/').next().unwrap_or("").to_string(),
-            d.kind().to_string(),
-            d.namespace().unwrap_or("").to_string(),
-            name.to_string(),
-        );
-        if !name.is_empty() && !seen.insert(key) {
+        if !name.is_empty() && !seen.insert(identity_key(d)) {
             r.push(
                 Severity::Error,
                 relative(&d.source),
