@@ -48,29 +48,10 @@ fn oref(api_version: &str, kind: &str, ns: Option<&str>, name: &str) -> ObjectRe
 }
 
 /// One test's namespace, user and target.
-struct Case {
-    ns: Ns<'static>,
-    user: String,
-    t: KubeTarget,
-}
+type Case = k8s::UserTarget;
 
-/// A namespace `t-ct-NAME` and a target connected as user `ct-NAME` (system:masters) with
-/// that namespace; `None` when the control plane is not there (skipped).
 fn setup(name: &str) -> Option<Case> {
-    let ns = k8s::ns(&format!("ct-{name}"))?;
-    let user = format!("ct-{name}");
-    let kc = ns
-        .cluster
-        .user(ns.dir.path(), &user, &["system:masters"], &ns.name);
-    let t = KubeTarget::connect(&ConnectOptions {
-        kubeconfig: Some(kc),
-        context: None,
-        namespace: None,
-        ..Default::default()
-    })
-    .expect("connect");
-    assert_eq!(t.namespace(), ns.name);
-    Some(Case { ns, user, t })
+    k8s::user_target(&format!("ct-{name}"))
 }
 
 impl Case {

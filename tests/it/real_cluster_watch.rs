@@ -7,33 +7,16 @@
 //! address, so it becomes ready exactly when the test writes its status subresource.
 //! Requests are counted from the audit log (the test's own user).
 
-use crate::support::k8s::{self, Ns};
+use crate::support::k8s;
 use kpack::manifest::Document;
-use kpack::targets::kube::{ConnectOptions, KubeTarget};
 use kpack::targets::{ApplyOptions, ObjectRef, Target};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-struct Case {
-    ns: Ns<'static>,
-    user: String,
-    t: KubeTarget,
-}
+type Case = k8s::UserTarget;
 
 fn setup(name: &str) -> Option<Case> {
-    let ns = k8s::ns(&format!("cw-{name}"))?;
-    let user = format!("cw-{name}");
-    let kc = ns
-        .cluster
-        .user(ns.dir.path(), &user, &["system:masters"], &ns.name);
-    let t = KubeTarget::connect(&ConnectOptions {
-        kubeconfig: Some(kc),
-        context: None,
-        namespace: None,
-        ..Default::default()
-    })
-    .expect("connect");
-    Some(Case { ns, user, t })
+    k8s::user_target(&format!("cw-{name}"))
 }
 
 impl Case {

@@ -311,6 +311,31 @@ pub fn cluster() -> Option<&'static Cluster> {
     }
 }
 
+/// A namespace of its own and a kpack target connected to it as a user of its own (in
+/// `system:masters`), so the audit log tells this test's requests apart.
+pub struct UserTarget {
+    pub ns: Ns<'static>,
+    /// The user the target authenticates as (its requests in [`Cluster::audit_of`]).
+    pub user: String,
+    pub t: kpack::targets::kube::KubeTarget,
+}
+
+/// A [`UserTarget`] whose namespace and user are both named `name`.
+pub fn user_target(name: &str) -> Option<UserTarget> {
+    let ns = self::ns(name)?;
+    let user = name.to_string();
+    let kc = ns
+        .cluster
+        .user(ns.dir.path(), &user, &["system:masters"], &ns.name);
+    let t = kpack::targets::kube::KubeTarget::connect(&kpack::targets::kube::ConnectOptions {
+        kubeconfig: Some(kc),
+        ..Default::default()
+    })
+    .expect("connect");
+    assert_eq!(t.namespace(), ns.name);
+    Some(UserTarget { ns, user, t })
+}
+
 /// A namespace of its own on the shared control plane (see [`Cluster::namespace`]).
 pub fn ns(name: &str) -> Option<Ns<'static>> {
     cluster().map(|c| c.namespace(name))
