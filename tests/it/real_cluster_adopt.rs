@@ -13,7 +13,6 @@ use kpack::targets::kube::{ConnectOptions, KubeTarget};
 use kpack::targets::{LABEL_RELEASE, Target};
 use serde_json::Value as Json;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 const CHART_YAML: &str =
@@ -47,23 +46,7 @@ fn helm(ns: &Ns, helm: &Path, args: &[&str]) -> Run {
 
 /// Run the real helm against this namespace, with records in `driver` (`HELM_DRIVER`).
 fn helm_driver(ns: &Ns, helm: &Path, args: &[&str], driver: &str) -> Run {
-    let home = ns.dir.path();
-    let out = Command::new(helm)
-        .args(args)
-        .arg("--kubeconfig")
-        .arg(&ns.kubeconfig)
-        .args(["-n", &ns.name])
-        .env_remove("KUBECONFIG")
-        .env("HOME", home)
-        .env("HELM_CACHE_HOME", home.join(".helm/cache"))
-        .env("HELM_CONFIG_HOME", home.join(".helm/config"))
-        .env("HELM_DATA_HOME", home.join(".helm/data"))
-        .env("HELM_DRIVER", driver)
-        .output()
-        .expect("run helm");
-    let run = Run::from(out);
-    assert_eq!(run.code, 0, "helm {args:?} failed:\n{}", run.all());
-    run
+    ns.helm(helm, args, &[("HELM_DRIVER", driver)])
 }
 
 fn uid(ns: &Ns, plural: &str, name: &str) -> String {
@@ -445,14 +428,19 @@ fn helm_configmap_driver_records_are_read_and_removed() {
     assert_eq!(status[0]["description"], "Install complete");
 }
 
-/// Stop an adopt half-way, as a kill would: the progress callback panics when the adopt
-/// reaches `at`, so nothing after that point runs (adopt has no cleanup to skip).
-fn adopt_stopped_at(ns: &Ns, at: &str) {
-    let t = KubeTarget::connect(&ConnectOptions {
+/// A kpack target on this namespace, as kpack's own kubeconfig reaches it.
+fn target(ns: &Ns) -> KubeTarget {
+    KubeTarget::connect(&ConnectOptions {
         kubeconfig: Some(ns.kubeconfig.clone()),
         ..Default::default()
     })
-    .expect("connect");
+    .expect("connect")
+}
+
+/// Stop an adopt half-way, as a kill would: the progress callback panics when the adopt
+/// reaches `at`, so nothing after that point runs (adopt has no cleanup to skip).
+fn adopt_stopped_at(ns: &Ns, at: &str) {
+    let t = target(ns);
     let opts = AdoptOptions {
         name: "web".into(),
         namespace: ns.name.clone(),
@@ -471,11 +459,7 @@ fn adopt_stopped_at(ns: &Ns, at: &str) {
 /// The kpack records of release `web` (`kpack history` reads kpack's and Helm's: read the
 /// store).
 fn kpack_revisions(ns: &Ns) -> Vec<u64> {
-    let t = KubeTarget::connect(&ConnectOptions {
-        kubeconfig: Some(ns.kubeconfig.clone()),
-        ..Default::default()
-    })
-    .expect("connect");
+    let t = target(ns);
     let store = t.store(&ns.name).unwrap();
     kpack::release::history::load(store.as_ref(), "web")
         .unwrap()

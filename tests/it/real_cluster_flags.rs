@@ -208,17 +208,7 @@ fn debug_says_what_kpack_connected_to() {
 
 /// The real helm with this namespace's kubeconfig, any exit code accepted.
 fn helm_run(ns: &Ns, helm: &std::path::Path, args: &[&str]) -> Run {
-    let home = ns.dir.path();
-    let out = std::process::Command::new(helm)
-        .args(args)
-        .env_remove("KUBECONFIG")
-        .env("HOME", home)
-        .env("HELM_CACHE_HOME", home.join(".helm/cache"))
-        .env("HELM_CONFIG_HOME", home.join(".helm/config"))
-        .env("HELM_DATA_HOME", home.join(".helm/data"))
-        .output()
-        .expect("run helm");
-    Run::from(out)
+    Run::from(ns.helm_command(helm, args).output().expect("run helm"))
 }
 
 /// kpack exits as helm v4 does where scripts look: 0 on success, 1 on any error (usage errors too), and `diff --detailed-exitcode`

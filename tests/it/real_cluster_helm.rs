@@ -360,26 +360,6 @@ fn bitnami_wordpress_with_mariadb_installs_upgrades_rolls_back_and_uninstalls() 
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
-/// The real helm (`KPACK_TEST_HELM`) against this namespace, HOME in the test's directory.
-fn helm(ns: &Ns, helm: &std::path::Path, args: &[&str]) -> k8s::Run {
-    let home = ns.dir.path();
-    let out = std::process::Command::new(helm)
-        .args(args)
-        .arg("--kubeconfig")
-        .arg(&ns.kubeconfig)
-        .args(["-n", &ns.name])
-        .env_remove("KUBECONFIG")
-        .env("HOME", home)
-        .env("HELM_CACHE_HOME", home.join(".helm/cache"))
-        .env("HELM_CONFIG_HOME", home.join(".helm/config"))
-        .env("HELM_DATA_HOME", home.join(".helm/data"))
-        .output()
-        .expect("run helm");
-    let run = k8s::Run::from(out);
-    assert_eq!(run.code, 0, "helm {args:?} failed:\n{}", run.all());
-    run
-}
-
 /// The document of `source` (`# Source: ...` line included) in a printed manifest.
 fn document<'a>(out: &'a str, source: &str) -> &'a str {
     let marker = format!("# Source: {source}\n");
@@ -425,10 +405,10 @@ fn lookup_renders_live_objects_as_helm_does() {
         "test",
     );
     let source = "lookup/templates/seen.yaml";
-    let theirs = helm(
-        &ns,
+    let theirs = ns.helm(
         &helm_bin,
         &["install", "look", &chart, "--dry-run=server"],
+        &[],
     );
     let expected = document(&theirs.stdout, source);
     assert!(expected.contains("color: \"teal\""), "{expected}");
@@ -449,10 +429,10 @@ fn lookup_renders_live_objects_as_helm_does() {
         .as_str()
         .unwrap_or_else(|| panic!("no manifest in {ours:#}"));
     assert_eq!(document(manifest, source), expected);
-    let theirs = helm(
-        &ns,
+    let theirs = ns.helm(
         &helm_bin,
         &["template", "look", &chart, "--dry-run=server"],
+        &[],
     );
     assert_eq!(document(&theirs.stdout, source), expected);
 

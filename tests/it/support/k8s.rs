@@ -1059,6 +1059,37 @@ impl Ns<'_> {
         self.audit().into_iter().filter(Audit::is_write).collect()
     }
 
+    /// The real helm (`helm`, from `KPACK_TEST_HELM`) with `args`: HOME and helm's own
+    /// directories in the test's directory, no `KUBECONFIG` from the environment.
+    pub fn helm_command(&self, helm: &Path, args: &[&str]) -> Command {
+        let home = self.dir.path();
+        let mut c = Command::new(helm);
+        c.args(args)
+            .env_remove("KUBECONFIG")
+            .env("HOME", home)
+            .env("HELM_CACHE_HOME", home.join(".helm/cache"))
+            .env("HELM_CONFIG_HOME", home.join(".helm/config"))
+            .env("HELM_DATA_HOME", home.join(".helm/data"));
+        c
+    }
+
+    /// [`Ns::helm_command`] against this namespace (its kubeconfig, `-n`), with `env`
+    /// added; it must succeed.
+    #[track_caller]
+    pub fn helm(&self, helm: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let out = self
+            .helm_command(helm, args)
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(["-n", &self.name])
+            .envs(env.iter().copied())
+            .output()
+            .expect("run helm");
+        let run = Run::from(out);
+        assert_eq!(run.code, 0, "helm {args:?} failed:\n{}", run.all());
+        run
+    }
+
     /// A `kpack` command with this namespace's kubeconfig (for cluster commands), `HOME`
     /// in the test's directory and no colours.
     pub fn command(&self, args: &[&str]) -> Command {
