@@ -130,17 +130,7 @@ impl Case {
 
     /// Write `status` into the status subresource of `path` (as a controller would).
     fn set_status(&self, path: &str, status: Json) {
-        let mut obj = self.get(path).unwrap_or_else(|| panic!("no {path}"));
-        obj["status"] = status;
-        self.ns
-            .cluster
-            .request(
-                "PUT",
-                &format!("{path}/status"),
-                "application/json",
-                Some(&obj),
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
+        self.ns.cluster.set_status(path, status)
     }
 
     /// An object seeded by another field manager (server-side apply as `manager`).

@@ -45,17 +45,10 @@ impl Case {
     /// Give the Service an address, as a cloud controller would.
     fn give_address(&self) {
         let path = format!("/api/v1/namespaces/{}/services/lb", self.ns.name);
-        let mut obj = self.ns.cluster.get_path(&path).unwrap();
-        obj["status"] = json!({"loadBalancer": {"ingress": [{"ip": "192.0.2.7"}]}});
-        self.ns
-            .cluster
-            .request(
-                "PUT",
-                &format!("{path}/status"),
-                "application/json",
-                Some(&obj),
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
+        self.ns.cluster.set_status(
+            &path,
+            json!({"loadBalancer": {"ingress": [{"ip": "192.0.2.7"}]}}),
+        );
     }
 
     /// Watch requests of this test's user on Services.

@@ -707,6 +707,20 @@ impl Cluster {
             .unwrap()
     }
 
+    /// Write `status` into the status subresource of the object at `path` (as a
+    /// controller would).
+    pub fn set_status(&self, path: &str, status: Json) {
+        let mut obj = self.get_path(path).unwrap_or_else(|| panic!("no {path}"));
+        obj["status"] = status;
+        self.request(
+            "PUT",
+            &format!("{path}/status"),
+            "application/json",
+            Some(&obj),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+
     /// Whether the apiserver answers /readyz with ok.
     pub fn ready(&self) -> bool {
         self.rt
