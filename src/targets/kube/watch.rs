@@ -92,6 +92,17 @@ impl Group {
         }
     }
 
+    /// A watch that broke (its request or its stream): wait, to start again with a list;
+    /// an error once it broke more than [`MAX_BROKEN`] times in a row.
+    async fn after_break(&self, broken: &mut u32, e: kube::Error) -> Result<()> {
+        *broken += 1;
+        if *broken > MAX_BROKEN {
+            return Err(remote_error(&format!("watch {}", self.what()), e));
+        }
+        tokio::time::sleep(RETRY).await;
+        Ok(())
+    }
+
     /// Every member's state from a full `LIST`; returns the list's `resourceVersion`.
     async fn list(
         &self,
@@ -190,23 +201,20 @@ impl Group {
             if tx.is_closed() {
                 return Ok(());
             }
-            let Some(r) = disc.lookup(&self.api_version, &self.kind).await? else {
+            let listed = match disc.lookup(&self.api_version, &self.kind).await? {
+                None => None,
+                Some(r) => match self.list(client, &r, &mut ready, tx).await {
+                    Ok(v) => Some((r, v.unwrap_or_default())),
+                    // A kind of a CRD applied moments ago: not served yet.
+                    Err(kube::Error::Api(s)) if s.code == 404 => None,
+                    Err(e) => return Err(remote_error(&format!("list {}", self.what()), e)),
+                },
+            };
+            let Some((r, mut version)) = listed else {
                 let _ = tx.send(unserved());
                 disc.invalidate(&self.api_version);
                 tokio::time::sleep(RETRY).await;
                 continue;
-            };
-            let mut version = match self.list(client, &r, &mut ready, tx).await {
-                Ok(Some(v)) => v,
-                Ok(None) => String::new(),
-                // A kind of a CRD applied moments ago: not served yet.
-                Err(kube::Error::Api(s)) if s.code == 404 => {
-                    let _ = tx.send(unserved());
-                    disc.invalidate(&self.api_version);
-                    tokio::time::sleep(RETRY).await;
-                    continue;
-                }
-                Err(e) => return Err(remote_error(&format!("list {}", self.what()), e)),
             };
             if all_ready(&ready) {
                 return Ok(());
@@ -229,11 +237,7 @@ impl Group {
                     Ok(s) => s,
                     Err(kube::Error::Api(s)) if s.code == 410 => continue 'relist,
                     Err(e) => {
-                        broken += 1;
-                        if broken > MAX_BROKEN {
-                            return Err(remote_error(&format!("watch {}", self.what()), e));
-                        }
-                        tokio::time::sleep(RETRY).await;
+                        self.after_break(&mut broken, e).await?;
                         continue 'relist;
                     }
                 };
@@ -258,11 +262,7 @@ impl Group {
                         }
                         // A broken stream: resume with a fresh list.
                         Err(e) => {
-                            broken += 1;
-                            if broken > MAX_BROKEN {
-                                return Err(remote_error(&format!("watch {}", self.what()), e));
-                            }
-                            tokio::time::sleep(RETRY).await;
+                            self.after_break(&mut broken, e).await?;
                             continue 'relist;
                         }
                     };
