@@ -235,15 +235,7 @@ fn ingress_nginx_installs_upgrades_rolls_back_and_uninstalls() {
 
     // Uninstall removes every recorded object, cluster-scoped ones included, and the
     // release records.
-    let objs = recorded(&ns, rel);
-    ns.kpack(&["uninstall", rel, "-n", &ns.name]).ok();
-    for (kind, name) in &objs {
-        let path = object_path(&ns, kind, name);
-        ns.wait_for(&format!("{kind}/{name} gone"), 60, || {
-            ns.cluster.get_path(&path).is_none()
-        });
-    }
-    assert!(ns.records().is_empty(), "{:?}", ns.records());
+    uninstall_removes_what_it_recorded(&ns, rel);
     for job in [hook_job, "ingx-ingress-nginx-admission-patch"] {
         assert!(!ns.has("jobs", job));
     }
@@ -334,15 +326,7 @@ fn bitnami_wordpress_with_mariadb_installs_upgrades_rolls_back_and_uninstalls() 
     // Uninstall removes every recorded object and the records; what the StatefulSet
     // controller made from its volumeClaimTemplates (data-blog-mariadb-0) is not the
     // release's and stays, as with helm.
-    let objs = recorded(&ns, rel);
-    ns.kpack(&["uninstall", rel, "-n", &ns.name]).ok();
-    for (kind, name) in &objs {
-        let path = object_path(&ns, kind, name);
-        ns.wait_for(&format!("{kind}/{name} gone"), 60, || {
-            ns.cluster.get_path(&path).is_none()
-        });
-    }
-    assert!(ns.records().is_empty(), "{:?}", ns.records());
+    uninstall_removes_what_it_recorded(&ns, rel);
     let left: Vec<String> = [
         "deployments",
         "statefulsets",
@@ -358,6 +342,20 @@ fn bitnami_wordpress_with_mariadb_installs_upgrades_rolls_back_and_uninstalls() 
     })
     .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// `kpack uninstall` of `rel`: every object its last revision recorded goes, and so do
+/// its records.
+fn uninstall_removes_what_it_recorded(ns: &Ns, rel: &str) {
+    let objs = recorded(ns, rel);
+    ns.kpack(&["uninstall", rel, "-n", &ns.name]).ok();
+    for (kind, name) in &objs {
+        let path = object_path(ns, kind, name);
+        ns.wait_for(&format!("{kind}/{name} gone"), 60, || {
+            ns.cluster.get_path(&path).is_none()
+        });
+    }
+    assert!(ns.records().is_empty(), "{:?}", ns.records());
 }
 
 /// The document of `source` (`# Source: ...` line included) in a printed manifest.
