@@ -503,7 +503,7 @@ pub(crate) struct Session<'a> {
     pub changes: Vec<Change>,
     pub notices: Vec<String>,
     /// The live state of the objects last asked about (see [`Session::live`]).
-    live: Option<(Vec<ObjectRef>, Vec<Option<Json>>)>,
+    live: Option<(Vec<ObjectRef>, std::sync::Arc<Vec<Option<Json>>>)>,
 }
 
 impl<'a> Session<'a> {
@@ -594,13 +594,13 @@ impl<'a> Session<'a> {
 
     /// The live state of `refs` ([`Target::existing`]), asked once: the ownership check and
     /// the search for unchanged objects share it. [`Session::forget_live`] drops it.
-    pub fn live(&mut self, refs: &[ObjectRef]) -> Result<Vec<Option<Json>>> {
+    pub fn live(&mut self, refs: &[ObjectRef]) -> Result<std::sync::Arc<Vec<Option<Json>>>> {
         if let Some((r, l)) = &self.live
             && r.as_slice() == refs
         {
             return Ok(l.clone());
         }
-        let live = self.target.existing(refs)?;
+        let live = std::sync::Arc::new(self.target.existing(refs)?);
         self.live = Some((refs.to_vec(), live.clone()));
         Ok(live)
     }
@@ -619,9 +619,9 @@ impl<'a> Session<'a> {
         let mut foreign = Vec::new();
         let refs: Vec<ObjectRef> = objects.iter().map(|(r, _)| r.clone()).collect();
         let live = self.live(&refs)?;
-        for (r, live) in refs.iter().zip(live) {
+        for (r, live) in refs.iter().zip(live.iter()) {
             if let Some(live) = live {
-                match owner_of(&live) {
+                match owner_of(live) {
                     Some(o) if o == me => {}
                     Some(o) => foreign.push(format!("{r} (owned by release {o})")),
                     None => foreign.push(format!("{r} (exists, not managed by kpack)")),
@@ -852,13 +852,13 @@ impl<'a> Session<'a> {
         Ok(objects
             .iter()
             .zip(same)
-            .zip(live)
+            .zip(live.iter())
             .map(|(((_, d), same), live)| {
-                same && live.is_some_and(|live| {
-                    owner_of(&live) == Some(me.as_str())
+                same && live.as_ref().is_some_and(|live| {
+                    owner_of(live) == Some(me.as_str())
                         && self
                             .target
-                            .in_sync(&live, &stamp(d, &self.name, &self.namespace))
+                            .in_sync(live, &stamp(d, &self.name, &self.namespace))
                 })
             })
             .collect())

@@ -134,7 +134,7 @@ fn run(
         let live = s.live(&refs)?;
         objects
             .iter()
-            .zip(live)
+            .zip(live.iter())
             .filter(|(_, l)| l.is_none())
             .map(|(o, _)| o.clone())
             .collect()

@@ -244,10 +244,13 @@ async fn list_metadata(
         let req = Request::new(url)
             .list_metadata(&lp)
             .map_err(kube::Error::BuildRequest)?;
-        let list: Json = client.request(req).await?;
-        for item in list["items"].as_array().into_iter().flatten() {
-            if let Some(name) = item.pointer("/metadata/name").and_then(Json::as_str) {
-                out.insert(name.to_string(), item["metadata"].clone());
+        let mut list: Json = client.request(req).await?;
+        if let Some(items) = list.get_mut("items").and_then(Json::as_array_mut) {
+            for item in items.iter_mut() {
+                let meta = item["metadata"].take();
+                if let Some(name) = meta.pointer("/name").and_then(Json::as_str) {
+                    out.insert(name.to_string(), meta);
+                }
             }
         }
         match list.pointer("/metadata/continue").and_then(Json::as_str) {
@@ -346,7 +349,7 @@ async fn check_ownership(
 /// The metadata (`{"apiVersion", "kind", "metadata"}`) of each object that exists, `None`
 /// for the others. Objects of one collection are learned with one metadata-only `LIST`
 /// (paginated) when there are at least [`LIST_THRESHOLD`] of them, else with a `GET` each;
-/// all concurrently, bounded by `limit`.
+/// all concurrently, bounded by `limit`. Each object is expected once in `objects`.
 pub async fn existing_metadata(
     client: &Client,
     objects: &[(Resource, Option<String>, String)],
@@ -421,13 +424,17 @@ pub async fn existing_metadata(
             }
         }
     }
+    // Each object's metadata is moved out, not copied (an object is asked for once).
     Ok(objects
         .iter()
         .map(|(r, ns, name)| {
             let url = r.collection_url(ns.as_deref());
-            found.get(&url).and_then(|m| m.get(name)).map(
-                |meta| json!({"apiVersion": r.api_version(), "kind": r.kind, "metadata": meta}),
-            )
+            let meta = found.get_mut(&url).and_then(|m| m.remove(name))?;
+            let mut object = serde_json::Map::with_capacity(3);
+            object.insert("apiVersion".into(), Json::String(r.api_version()));
+            object.insert("kind".into(), Json::String(r.kind.clone()));
+            object.insert("metadata".into(), meta);
+            Some(Json::Object(object))
         })
         .collect())
 }
