@@ -12,7 +12,8 @@
 //! kube-apiserver, side by side (`cluster/real.rs`).
 //!
 //! `cargo bench --bench cluster`; `KPACK_BENCH_LATENCY_MS` sets the stand-in's per-request
-//! latency (default 2 ms, a nearby API server), `KPACK_BENCH_OBJECTS` the object count.
+//! latency (default 2 ms, a nearby API server), `KPACK_BENCH_OBJECTS` the object count,
+//! `KPACK_BENCH_REAL_ONLY` skips the stand-in views (only the real-apiserver comparison).
 
 #[path = "../tests/it/support/apiserver/mod.rs"]
 mod apiserver;
@@ -345,6 +346,10 @@ fn main() {
         latency.as_millis()
     );
     let mut figures = Vec::new();
+    if std::env::var_os("KPACK_BENCH_REAL_ONLY").is_some() {
+        real::compare(total, write_chart);
+        return;
+    }
     action_view(total, latency, &mut figures);
     target_view(total, latency, 1, &mut figures);
     target_view(total, latency, 0, &mut figures);

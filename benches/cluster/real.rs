@@ -9,7 +9,12 @@
 //!
 //! Skipped (with a note) when the Kubernetes binaries or helm are missing: see
 //! `tests/it/support/k8s.rs` for `KPACK_TEST_K8S`, `KPACK_TEST_ETCD`, `KPACK_TEST_HELM`.
-//! `KPACK_BENCH_ROUNDS` sets the number of rounds (default 3).
+//! `KPACK_BENCH_ROUNDS` sets the number of rounds (default 3); `KPACK_BENCH_KPACK` runs
+//! another kpack binary (a wrapper that profiles it, another build) than cargo's.
+//! `KPACK_BENCH_TRACE` prints, for each of kpack's steps, the requests it sent in order (runs
+//! of the same verb on the same resource folded into one line) with the server's time for
+//! them, and for every tool's steps the CPU time kube-apiserver and etcd spent: where a
+//! step's time goes.
 
 use crate::k8s::{self, Cluster};
 use std::path::Path;
@@ -117,15 +122,107 @@ fn run_in(tool: &Path, args: &[&str], home: &Path, stdout: Option<&Path>) -> Dur
 /// Wall time and number of API requests of one step.
 type Step = (Duration, usize);
 
-/// Run `f` and count the requests the audit log gained meanwhile.
-fn counted(cluster: &Cluster, f: impl FnOnce() -> Duration) -> Step {
+/// Run `f` and count the requests the audit log gained meanwhile; with `trace`, print them.
+fn counted(cluster: &Cluster, trace: Option<(&str, bool)>, f: impl FnOnce() -> Duration) -> Step {
     let before = cluster.audit_all().len();
+    let cpu_before = server_cpu();
     let took = f();
-    (took, cluster.audit_all().len() - before)
+    let cpu = server_cpu().map(|(a, e)| {
+        let (a0, e0) = cpu_before.unwrap_or_default();
+        (a - a0, e - e0)
+    });
+    let after = cluster.audit_all();
+    if let Some((what, requests)) = trace {
+        print_trace(what, took, &after[before..], requests);
+        if let Some((apiserver, etcd)) = cpu {
+            println!("  server CPU: kube-apiserver {apiserver} ms, etcd {etcd} ms");
+        }
+    }
+    (took, after.len() - before)
+}
+
+/// CPU time (user + system, ms) used so far by every running kube-apiserver and etcd
+/// process of this machine (the benchmark's cluster is the only one while it runs).
+fn server_cpu() -> Option<(u64, u64)> {
+    let (mut apiserver, mut etcd) = (0, 0);
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let dir = entry.path();
+        let Ok(comm) = std::fs::read_to_string(dir.join("comm")) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
+            continue;
+        };
+        // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+        let f: Vec<u64> = rest
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        let ms = f.iter().sum::<u64>() * 10;
+        match comm.trim() {
+            "kube-apiserver" => apiserver += ms,
+            "etcd" => etcd += ms,
+            _ => {}
+        }
+    }
+    Some((apiserver, etcd))
+}
+
+/// The requests of one step: start (ms after the first request), the server's time, verb
+/// and path (the query dropped); consecutive requests with the same verb and resource are
+/// one line, with their count and the span from the first's start to the last's answer.
+fn print_trace(what: &str, took: Duration, audit: &[k8s::Audit], requests: bool) {
+    println!(
+        "\n{what}: {:.0} ms, {} requests",
+        took.as_secs_f64() * 1000.0,
+        audit.len()
+    );
+    if !requests {
+        return;
+    }
+    let Some(t0) = audit.first().map(|a| a.received) else {
+        return;
+    };
+    let mut i = 0;
+    while i < audit.len() {
+        let a = &audit[i];
+        let mut j = i + 1;
+        while j < audit.len()
+            && audit[j].verb == a.verb
+            && audit[j].resource == a.resource
+            && audit[j].subresource == a.subresource
+        {
+            j += 1;
+        }
+        let run = &audit[i..j];
+        let end = run.iter().map(|r| r.completed).fold(0.0, f64::max);
+        let path = a.uri.split('?').next().unwrap_or("");
+        let count = if run.len() > 1 {
+            format!(" x{}", run.len())
+        } else {
+            String::new()
+        };
+        println!(
+            "  {:>7.1} ms  {:>7.1} ms  {} {}{count}",
+            (a.received - t0) * 1000.0,
+            (end - a.received) * 1000.0,
+            a.verb,
+            path,
+        );
+        i = j;
+    }
 }
 
 /// One round of the four steps with one tool in namespace `ns`.
 fn round(cluster: &Cluster, tool: &Path, chart: &Path, ns: &k8s::Ns) -> [Step; 4] {
+    let trace = std::env::var_os("KPACK_BENCH_TRACE").is_some();
+    let name = tool
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let kc = ns.kubeconfig.to_str().unwrap();
     let chart = chart.to_str().unwrap();
     let home = ns.dir.path();
@@ -138,7 +235,9 @@ fn round(cluster: &Cluster, tool: &Path, chart: &Path, ns: &k8s::Ns) -> [Step; 4
     };
     let go = |args: Vec<String>| {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        counted(cluster, || run(tool, &a, home))
+        let what = format!("{name} {}", a[..a.len() - base.len()].join(" "));
+        let trace = trace.then_some((what.as_str(), name == "kpack"));
+        counted(cluster, trace, || run(tool, &a, home))
     };
     [
         go(with(&["install", "bench", chart])),
@@ -167,7 +266,7 @@ fn kubectl_round(
         } else {
             args.push("--wait=false");
         }
-        counted(cluster, || run(kubectl, &args, home))
+        counted(cluster, None, || run(kubectl, &args, home))
     };
     [
         go("apply", v1),
@@ -224,7 +323,10 @@ pub fn compare(total: u64, kpack_chart_writer: impl Fn(&Path, u64)) {
     )
     .unwrap();
     std::fs::write(helm_chart.join("templates/objects.yaml"), HELM_TEMPLATE).unwrap();
-    let kpack_bin = Path::new(env!("CARGO_BIN_EXE_kpack"));
+    let kpack_bin = std::env::var_os("KPACK_BENCH_KPACK")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_kpack").into());
+    let kpack_bin = kpack_bin.as_path();
     // The manifests kubectl applies: kpack's rendering of the same chart.
     let manifest = |version: &str| {
         let p = tmp.path().join(format!("v{version}.yaml"));

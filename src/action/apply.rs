@@ -359,22 +359,7 @@ fn reverse_install_order(docs: &[Document]) -> Vec<usize> {
 /// The documents of every revision that may still have objects on the target: the last
 /// deployed one and every later one (failed, interrupted or uninstalled), deduplicated.
 pub fn on_target(history_: &[Release]) -> Result<Vec<Document>> {
-    // With no deployed revision, every revision may have left objects.
-    let from = history::last_deployed(history_)
-        .map(|r| r.revision)
-        .unwrap_or(0);
-    let mut out: Vec<Document> = Vec::new();
-    for r in history_.iter().filter(|r| r.revision >= from) {
-        for d in parse_manifest(&r.manifest)? {
-            let dup = out.iter().any(|o| {
-                o.kind() == d.kind() && o.name() == d.name() && o.namespace() == d.namespace()
-            });
-            if !dup {
-                out.push(d);
-            }
-        }
-    }
-    Ok(out)
+    Ok(on_target_and_last_applied(history_)?.0)
 }
 
 /// What the revisions that may have left objects on the target (those of [`on_target`])
@@ -395,17 +380,27 @@ pub fn object_key(d: &Document) -> String {
     )
 }
 
-/// See [`LastApplied`].
-pub fn last_applied(history_: &[Release]) -> Result<LastApplied> {
+/// [`on_target`] and [`last_applied`] from one parse of each manifest (a 500-object
+/// manifest takes milliseconds to parse; an upgrade needs both).
+pub fn on_target_and_last_applied(history_: &[Release]) -> Result<(Vec<Document>, LastApplied)> {
+    // With no deployed revision, every revision may have left objects.
     let from = history::last_deployed(history_)
         .map(|r| r.revision)
         .unwrap_or(0);
-    let mut out = LastApplied::new();
+    let mut out: Vec<Document> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut applied = LastApplied::new();
     for r in history_.iter().filter(|r| r.revision >= from) {
         for d in parse_manifest(&r.manifest)? {
-            match out.entry(object_key(&d)) {
+            // Kind, namespace and name identify an object on the target (not apiVersion).
+            let identity = (
+                d.kind().to_string(),
+                d.namespace().map(str::to_string),
+                d.name().to_string(),
+            );
+            match applied.entry(object_key(&d)) {
                 std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(Some(d.object));
+                    e.insert(Some(d.object.clone()));
                 }
                 std::collections::hash_map::Entry::Occupied(mut e) => {
                     if e.get().as_ref() != Some(&d.object) {
@@ -413,9 +408,12 @@ pub fn last_applied(history_: &[Release]) -> Result<LastApplied> {
                     }
                 }
             }
+            if seen.insert(identity) {
+                out.push(d);
+            }
         }
     }
-    Ok(out)
+    Ok((out, applied))
 }
 
 /// Resolve documents to references on `target`, pairing them.
@@ -928,8 +926,20 @@ impl<'a> Session<'a> {
             .unwrap_or_else(|| default_description.to_string());
         record.last_deployed = now();
         lock::finish(self.store.as_ref(), record, Status::Deployed, description)?;
-        for mut r in self.history()? {
-            if r.revision != record.revision && r.status == Status::Deployed {
+        // Only the deployed ones are read (the heads say which).
+        let heads = self.store.heads(&self.name).map_err(lock::store_error)?;
+        for (revision, status) in heads {
+            if revision == record.revision || status != Status::Deployed {
+                continue;
+            }
+            let Some(mut r) = self
+                .store
+                .get(&self.name, revision)
+                .map_err(lock::store_error)?
+            else {
+                continue;
+            };
+            if r.status == Status::Deployed {
                 r.status = Status::Superseded;
                 self.store.update(&r).map_err(lock::store_error)?;
             }

@@ -143,13 +143,12 @@ fn run(
     };
     let mut record = lock::acquire(s.store.as_ref(), record, op.timeout)?;
     let [pre, post] = plan.operation.events();
-    let last_applied = super::apply::last_applied(&plan.past)?;
     let deploy = Deploy {
         crds: &crds,
         objects: &objects,
         hooks: &plan.hooks,
         previous: &plan.previous,
-        last_applied: &last_applied,
+        last_applied: &plan.last_applied,
         pre,
         post,
     };

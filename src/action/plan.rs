@@ -77,6 +77,8 @@ pub struct Plan {
     /// Objects earlier revisions may have left on the target; those the new revision lacks
     /// are pruned.
     pub previous: Vec<Document>,
+    /// What those revisions applied, by object (see [`apply::LastApplied`]).
+    pub last_applied: apply::LastApplied,
     /// Install: create the namespace first (`--create-namespace`).
     pub create_namespace: bool,
     /// Rollback: the revision returned to.
@@ -135,7 +137,7 @@ impl Plan {
         opts: &InstallOptions,
     ) -> Result<Plan> {
         let revision = install_revision(&past, opts)?;
-        let previous = apply::on_target(&past)?;
+        let (previous, last_applied) = apply::on_target_and_last_applied(&past)?;
         let (objects, hooks, record) = from_render(
             out,
             Head {
@@ -166,6 +168,7 @@ impl Plan {
             objects,
             hooks,
             previous,
+            last_applied,
             create_namespace: opts.create_namespace,
             rollback_to: None,
         })
@@ -198,7 +201,7 @@ impl Plan {
         )?;
         let mut record = record;
         record.labels = super::labels::merge(&latest.labels, &opts.labels);
-        let previous = apply::on_target(&past)?;
+        let (previous, last_applied) = apply::on_target_and_last_applied(&past)?;
         Ok(Plan {
             operation: Operation::Upgrade,
             past,
@@ -209,6 +212,7 @@ impl Plan {
             objects,
             hooks,
             previous,
+            last_applied,
             create_namespace: false,
             rollback_to: None,
         })
@@ -243,7 +247,7 @@ impl Plan {
             "revision {}, chart {} {}",
             to.revision, to.chart.name, to.chart.version
         );
-        let previous = apply::on_target(&past)?;
+        let (previous, last_applied) = apply::on_target_and_last_applied(&past)?;
         Ok(Plan {
             operation: Operation::Rollback,
             past,
@@ -253,6 +257,7 @@ impl Plan {
             objects,
             hooks,
             previous,
+            last_applied,
             create_namespace: false,
             rollback_to,
             to: shown,

@@ -100,11 +100,10 @@ pub fn uninstall(
             )));
         }
         if opts.op.dry_run.is_none() {
-            for r in &past {
-                s.store
-                    .delete(&r.name, r.revision)
-                    .map_err(lock::store_error)?;
-            }
+            let revisions: Vec<u64> = past.iter().map(|r| r.revision).collect();
+            s.store
+                .delete_revisions(&opts.name, &revisions)
+                .map_err(lock::store_error)?;
         }
         s.notices.push(format!(
             "the records of uninstalled release {} were deleted",
@@ -177,13 +176,12 @@ pub fn uninstall(
             }
         }
     } else {
-        // Oldest first, the lock (newest) last: a crash in between leaves a locked release
+        // The earlier revisions first, the lock (newest) last: a crash in between leaves a locked release
         // that `kpack recover` and a second uninstall finish.
-        for r in &past {
-            s.store
-                .delete(&r.name, r.revision)
-                .map_err(lock::store_error)?;
-        }
+        let earlier: Vec<u64> = past.iter().map(|r| r.revision).collect();
+        s.store
+            .delete_revisions(&record.name, &earlier)
+            .map_err(lock::store_error)?;
         s.store
             .delete(&record.name, record.revision)
             .map_err(lock::store_error)?;

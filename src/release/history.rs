@@ -43,38 +43,49 @@ pub fn previous(history: &[Release]) -> Option<&Release> {
 /// The revisions to delete so that at most `max` remain (`0`: keep all). The oldest go
 /// first; the last deployed revision, the latest one and pending ones are never deleted.
 pub fn to_prune(history: &[Release], max: usize) -> Vec<u64> {
-    if max == 0 || history.len() <= max {
+    let heads: Vec<(u64, Status)> = history.iter().map(|r| (r.revision, r.status)).collect();
+    to_prune_heads(&heads, max)
+}
+
+/// [`to_prune`] from each revision's number and status.
+pub fn to_prune_heads(heads: &[(u64, Status)], max: usize) -> Vec<u64> {
+    if max == 0 || heads.len() <= max {
         return Vec::new();
     }
-    let keep_deployed = last_deployed(history).map(|r| r.revision);
-    let keep_latest = latest(history).map(|r| r.revision);
-    let mut sorted: Vec<&Release> = history.iter().collect();
-    sorted.sort_by_key(|r| r.revision);
-    let mut excess = history.len() - max;
+    let keep_deployed = heads
+        .iter()
+        .filter(|(_, s)| *s == Status::Deployed)
+        .map(|(r, _)| *r)
+        .max();
+    let keep_latest = heads.iter().map(|(r, _)| *r).max();
+    let mut sorted = heads.to_vec();
+    sorted.sort_by_key(|(r, _)| *r);
+    let mut excess = heads.len() - max;
     let mut out = Vec::new();
-    for r in sorted {
+    for (revision, status) in sorted {
         if excess == 0 {
             break;
         }
-        if Some(r.revision) == keep_deployed
-            || Some(r.revision) == keep_latest
-            || r.status.is_pending()
-        {
+        if Some(revision) == keep_deployed || Some(revision) == keep_latest || status.is_pending() {
             continue;
         }
-        out.push(r.revision);
+        out.push(revision);
         excess -= 1;
     }
     out
 }
 
-/// Delete old records of release `name` beyond `max`; returns the revisions deleted.
+/// Delete old records of release `name` beyond `max`; returns the revisions deleted. Reads
+/// only the records' heads (revision and status).
 pub fn prune(store: &dyn Store, name: &str, max: usize) -> Result<Vec<u64>> {
-    let history = load(store, name)?;
-    let revisions = to_prune(&history, max);
-    for rev in &revisions {
-        store.delete(name, *rev).map_err(store_error)?;
+    if max == 0 {
+        return Ok(Vec::new());
     }
+    let heads = store.heads(name).map_err(store_error)?;
+    let revisions = to_prune_heads(&heads, max);
+    store
+        .delete_revisions(name, &revisions)
+        .map_err(store_error)?;
     Ok(revisions)
 }
 

@@ -199,4 +199,22 @@ pub trait Store: Send + Sync {
     fn update(&self, release: &Release) -> Result<(), StoreError>;
     /// Remove one revision's record.
     fn delete(&self, name: &str, revision: u64) -> Result<(), StoreError>;
+    /// The revision and status of every record of release `name`, without reading the
+    /// records themselves where the store can (the Secret store reads its labels).
+    fn heads(&self, name: &str) -> Result<Vec<(u64, Status)>, StoreError> {
+        Ok(self
+            .list(Some(name))?
+            .into_iter()
+            .filter(|r| r.name == name)
+            .map(|r| (r.revision, r.status))
+            .collect())
+    }
+    /// Remove several revisions' records (in no particular order; a store may remove them
+    /// concurrently). Stops at the first failure.
+    fn delete_revisions(&self, name: &str, revisions: &[u64]) -> Result<(), StoreError> {
+        for &r in revisions {
+            self.delete(name, r)?;
+        }
+        Ok(())
+    }
 }

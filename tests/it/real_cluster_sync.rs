@@ -138,6 +138,40 @@ fn an_upgrade_applies_only_what_changed_or_drifted() {
         object_reads <= 6,
         "at most one read per kind expected: {audit:?}"
     );
+    // The records: one read of the history, the pending revision 2 created, then marked
+    // deployed with the resourceVersion its create returned (no GET first), the heads
+    // (labels only) to find the deployed revision 1, which is read and superseded, and
+    // the heads again for --history-max.
+    let records: Vec<String> = audit
+        .iter()
+        .filter(|a| a.resource == "secrets" && a.name != "secret-0")
+        .map(|a| {
+            let labels_only = a.param("fieldSelector").is_some();
+            let what = if a.name.is_empty() {
+                "(all)".to_string()
+            } else {
+                a.name.clone()
+            };
+            format!(
+                "{} {what}{}",
+                a.verb,
+                if labels_only { " heads" } else { "" }
+            )
+        })
+        .collect();
+    assert_eq!(
+        records,
+        [
+            "list (all)",
+            "create kpack.release.v1.sync.v2",
+            "update kpack.release.v1.sync.v2",
+            "list (all) heads",
+            "get kpack.release.v1.sync.v1",
+            "update kpack.release.v1.sync.v1",
+            "list (all) heads",
+        ],
+        "{audit:?}"
+    );
 
     // Drift: another writer scales the Deployment, removes a key kpack set, deletes an
     // object, and adds a label of its own (not kpack's field: no drift).

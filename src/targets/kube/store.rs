@@ -12,6 +12,11 @@
 //! creates of one revision exactly one gets the main Secret (the other's 409 becomes
 //! [`StoreError::Exists`] and its parts are removed). Readers only follow the parts the main
 //! Secret names, so they never see a half-written record.
+//!
+//! The store remembers the `resourceVersion` and parts of each main Secret it last read or
+//! wrote, so an update (pending → deployed, deployed → superseded) is one `PUT` with that
+//! version instead of a `GET` and a `PUT`; a `409` (someone wrote it since) falls back to
+//! reading it again.
 
 use super::remote_error;
 use crate::release::{Release, Store, StoreError};
@@ -23,8 +28,9 @@ use kube::Client;
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::core::Request;
 use serde_json::{Value as Json, json};
+use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::runtime::Runtime;
 
 pub use crate::keys::{
@@ -88,6 +94,26 @@ pub struct SecretStore {
     /// Lists the records of every namespace (`kpack list -A`); read-only.
     all: bool,
     part_size: usize,
+    /// Main Secret name → (resourceVersion, part names) as last read or written.
+    known: Mutex<HashMap<String, Known>>,
+}
+
+/// What the store last saw of a main Secret: its `resourceVersion` and its parts.
+#[derive(Clone)]
+struct Known {
+    resource_version: Json,
+    parts: Vec<String>,
+}
+
+/// The part names a main Secret's annotation lists.
+fn parts_of(main: &Json) -> Vec<String> {
+    main["metadata"]["annotations"][ANNOTATION_PARTS]
+        .as_str()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 impl SecretStore {
@@ -99,6 +125,7 @@ impl SecretStore {
             namespace: namespace.to_string(),
             all: false,
             part_size: PART_SIZE,
+            known: Default::default(),
         }
     }
 
@@ -110,6 +137,7 @@ impl SecretStore {
             namespace: String::new(),
             all: true,
             part_size: PART_SIZE,
+            known: Default::default(),
         }
     }
 
@@ -126,6 +154,28 @@ impl SecretStore {
 
     fn url(&self) -> String {
         format!("/api/v1/namespaces/{}/secrets", self.namespace)
+    }
+
+    /// Remember a main Secret as the server returned it (read or written).
+    fn remember(&self, main: &Json) {
+        let (Some(name), Some(rv)) = (
+            main.pointer("/metadata/name").and_then(Json::as_str),
+            main.pointer("/metadata/resourceVersion"),
+        ) else {
+            return;
+        };
+        if self.all {
+            return;
+        }
+        let known = Known {
+            resource_version: rv.clone(),
+            parts: parts_of(main),
+        };
+        self.known.lock().unwrap().insert(name.to_string(), known);
+    }
+
+    fn forget(&self, name: &str) {
+        self.known.lock().unwrap().remove(name);
     }
 
     fn list_url(&self) -> String {
@@ -209,7 +259,7 @@ impl SecretStore {
         }
     }
 
-    async fn post(&self, body: &Json) -> Result<(), kube::Error> {
+    async fn post(&self, body: &Json) -> Result<Json, kube::Error> {
         let pp = PostParams {
             dry_run: false,
             field_manager: Some(crate::targets::FIELD_MANAGER.into()),
@@ -218,7 +268,7 @@ impl SecretStore {
         let req = Request::new(self.url())
             .create(&pp, data)
             .map_err(kube::Error::BuildRequest)?;
-        self.client.request::<Json>(req).await.map(|_| ())
+        self.client.request::<Json>(req).await
     }
 
     async fn delete_secret(&self, name: &str) -> Result<(), StoreError> {
@@ -260,6 +310,7 @@ impl SecretStore {
             .map(|b| async move {
                 self.post(b)
                     .await
+                    .map(|_| ())
                     .map_err(|e| self.err(&format!("create {}", b["metadata"]["name"]), e))
             })
             .buffer_unordered(8)
@@ -287,13 +338,8 @@ impl SecretStore {
             .unwrap_or_default()
             .to_string();
         let first = unb64(main["data"][DATA_KEY].as_str().unwrap_or_default(), &name)?;
-        let parts: Vec<String> = main["metadata"]["annotations"][ANNOTATION_PARTS]
-            .as_str()
-            .unwrap_or_default()
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        let parts = parts_of(main);
+        self.remember(main);
         let mut bytes = first;
         if !parts.is_empty() {
             let url = self.url_of(main);
@@ -365,7 +411,10 @@ impl SecretStore {
         };
         let body = self.secret(&main_name, Self::labels(release), ann, first);
         match self.post(&body).await {
-            Ok(()) => Ok(()),
+            Ok(created) => {
+                self.remember(&created);
+                Ok(())
+            }
             Err(kube::Error::Api(s)) if s.code == 409 => {
                 self.delete_names(&parts).await;
                 Err(StoreError::Exists {
@@ -396,20 +445,24 @@ impl SecretStore {
         self.writable()?;
         let main_name = secret_name(&release.name, release.revision);
         let bytes = encode(release)?;
+        // The first attempt trusts what the store last saw of the record, if anything.
+        let mut known = self.known.lock().unwrap().get(&main_name).cloned();
         for _attempt in 0..5 {
-            let Some(current) = self.get_secret(&main_name).await? else {
-                return Err(StoreError::Other(format!(
-                    "release {:?} revision {} has no record in namespace {} to update",
-                    release.name, release.revision, self.namespace
-                )));
+            let current = match known.take() {
+                Some(k) => k,
+                None => {
+                    let Some(current) = self.get_secret(&main_name).await? else {
+                        return Err(StoreError::Other(format!(
+                            "release {:?} revision {} has no record in namespace {} to update",
+                            release.name, release.revision, self.namespace
+                        )));
+                    };
+                    Known {
+                        resource_version: current["metadata"]["resourceVersion"].clone(),
+                        parts: parts_of(&current),
+                    }
+                }
             };
-            let old_parts: Vec<String> = current["metadata"]["annotations"][ANNOTATION_PARTS]
-                .as_str()
-                .unwrap_or_default()
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
             let parts = self.write_parts(release, &bytes).await?;
             let first = &bytes[..bytes.len().min(self.part_size)];
             let ann = if parts.is_empty() {
@@ -418,7 +471,7 @@ impl SecretStore {
                 json!({ ANNOTATION_PARTS: parts.join(",") })
             };
             let mut body = self.secret(&main_name, Self::labels(release), ann, first);
-            body["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
+            body["metadata"]["resourceVersion"] = current.resource_version;
             let pp = PostParams {
                 dry_run: false,
                 field_manager: Some(crate::targets::FIELD_MANAGER.into()),
@@ -428,16 +481,19 @@ impl SecretStore {
                 .replace(&main_name, &pp, data)
                 .map_err(|e| StoreError::Other(e.to_string()))?;
             match self.client.request::<Json>(req).await {
-                Ok(_) => {
-                    self.delete_names(&old_parts).await;
+                Ok(written) => {
+                    self.remember(&written);
+                    self.delete_names(&current.parts).await;
                     return Ok(());
                 }
                 Err(kube::Error::Api(s)) if s.code == 409 => {
-                    // Someone changed the record between our read and write: read again.
+                    // Someone changed the record since we last saw it: read it again.
+                    self.forget(&main_name);
                     self.delete_names(&parts).await;
                     continue;
                 }
                 Err(e) => {
+                    self.forget(&main_name);
                     self.delete_names(&parts).await;
                     return Err(self.err(&format!("update {main_name}"), e));
                 }
@@ -473,6 +529,7 @@ impl SecretStore {
             .collect();
         // Main first, so a reader never finds a main whose parts are gone.
         names.sort_by_key(|n| n != &main);
+        self.forget(&main);
         for n in names {
             self.delete_secret(&n).await?;
         }
@@ -480,7 +537,109 @@ impl SecretStore {
     }
 }
 
+impl SecretStore {
+    /// Revision and status of each record of release `name`, from one metadata `LIST` of
+    /// the main Secrets (their `version` and `status` labels).
+    async fn heads_async(
+        &self,
+        name: &str,
+    ) -> Result<Vec<(u64, crate::release::Status)>, StoreError> {
+        let lp = ListParams {
+            label_selector: Some(format!("owner=kpack,name={name},!{LABEL_PART}")),
+            field_selector: Some(format!("type={SECRET_TYPE}")),
+            ..Default::default()
+        };
+        let req = Request::new(self.list_url())
+            .list_metadata(&lp)
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let list: Json = self
+            .client
+            .request(req)
+            .await
+            .map_err(|e| self.err(&format!("list records of {name}"), e))?;
+        let mut heads = Vec::new();
+        for item in list["items"].as_array().into_iter().flatten() {
+            let labels = &item["metadata"]["labels"];
+            let revision = labels["version"].as_str().and_then(|v| v.parse().ok());
+            let status = labels["status"].as_str().and_then(|s| s.parse().ok());
+            let (Some(revision), Some(status)) = (revision, status) else {
+                let secret = item["metadata"]["name"].as_str().unwrap_or_default();
+                return Err(StoreError::Other(format!(
+                    "release record Secret {}/{secret} has no valid version and status labels; \
+                     fix or delete it",
+                    self.namespace
+                )));
+            };
+            heads.push((revision, status));
+        }
+        Ok(heads)
+    }
+
+    /// The records of `revisions` of release `name`: one metadata `LIST` of the release's
+    /// Secrets finds them with their parts; the main Secrets are deleted concurrently, then
+    /// the parts (a reader never finds a main whose parts are gone).
+    async fn delete_revisions_async(
+        &self,
+        name: &str,
+        revisions: &[u64],
+    ) -> Result<(), StoreError> {
+        self.writable()?;
+        if revisions.is_empty() {
+            return Ok(());
+        }
+        let lp = ListParams {
+            label_selector: Some(format!("owner=kpack,name={name}")),
+            ..Default::default()
+        };
+        let req = Request::new(self.url())
+            .list_metadata(&lp)
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let list: Json = self
+            .client
+            .request(req)
+            .await
+            .map_err(|e| self.err("list records", e))?;
+        let wanted: std::collections::HashSet<String> =
+            revisions.iter().map(u64::to_string).collect();
+        let (mut mains, mut parts) = (Vec::new(), Vec::new());
+        for item in list["items"].as_array().into_iter().flatten() {
+            let labels = &item["metadata"]["labels"];
+            let Some(secret) = item["metadata"]["name"].as_str() else {
+                continue;
+            };
+            if !labels["version"]
+                .as_str()
+                .is_some_and(|v| wanted.contains(v))
+            {
+                continue;
+            }
+            if labels.get(LABEL_PART).is_some() {
+                parts.push(secret.to_string());
+            } else {
+                self.forget(secret);
+                mains.push(secret.to_string());
+            }
+        }
+        for names in [mains, parts] {
+            stream::iter(names.iter())
+                .map(|n| self.delete_secret(n))
+                .buffer_unordered(8)
+                .try_collect::<Vec<()>>()
+                .await?;
+        }
+        Ok(())
+    }
+}
+
 impl Store for SecretStore {
+    fn heads(&self, name: &str) -> Result<Vec<(u64, crate::release::Status)>, StoreError> {
+        self.block_on(self.heads_async(name))
+    }
+
+    fn delete_revisions(&self, name: &str, revisions: &[u64]) -> Result<(), StoreError> {
+        self.block_on(self.delete_revisions_async(name, revisions))
+    }
+
     fn list(&self, name: Option<&str>) -> Result<Vec<Release>, StoreError> {
         self.block_on(self.list_async(name))
     }

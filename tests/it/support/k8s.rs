@@ -844,6 +844,8 @@ impl Cluster {
                     .to_string(),
                 name: e["objectRef"]["name"].as_str().unwrap_or("").to_string(),
                 code: e["responseStatus"]["code"].as_u64().unwrap_or(0) as u16,
+                received: seconds_of_day(e["requestReceivedTimestamp"].as_str()),
+                completed: seconds_of_day(e["stageTimestamp"].as_str()),
             })
             .collect()
     }
@@ -877,6 +879,25 @@ pub struct Audit {
     pub namespace: String,
     pub name: String,
     pub code: u16,
+    /// When the server received the request and when it answered, in seconds since
+    /// midnight UTC (audit timestamps have microseconds).
+    pub received: f64,
+    pub completed: f64,
+}
+
+/// `2026-12-02T07:55:00.123456Z` as seconds since midnight (0 when absent).
+fn seconds_of_day(stamp: Option<&str>) -> f64 {
+    let Some(time) = stamp.and_then(|s| s.split('T').nth(1)) else {
+        return 0.0;
+    };
+    let mut parts = time.trim_end_matches('Z').split(':');
+    let mut next = || {
+        parts
+            .next()
+            .and_then(|p| p.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    next() * 3600.0 + next() * 60.0 + next()
 }
 
 impl Audit {
