@@ -202,19 +202,19 @@ const SIEVE_SPAN: usize = 1 << 15;
 fn sieve_primes() -> &'static [(u64, Vec<u32>)] {
     static PRIMES: std::sync::OnceLock<Vec<(u64, Vec<u32>)>> = std::sync::OnceLock::new();
     PRIMES.get_or_init(|| {
-        let mut composite = vec![false; SIEVE_BOUND];
+        // Bit i of `composite` stands for the odd number 2i + 1.
+        let half = SIEVE_BOUND / 2;
+        let mut composite = vec![0u64; half.div_ceil(64)];
         let mut out: Vec<(u64, Vec<u32>)> = Vec::new();
         let mut product = 1u64;
         let mut group = Vec::new();
-        for n in 3..SIEVE_BOUND {
-            if composite[n] {
+        for i in 1..half {
+            if composite[i / 64] >> (i % 64) & 1 == 1 {
                 continue;
             }
-            for m in (n * n..SIEVE_BOUND).step_by(2 * n) {
-                composite[m] = true;
-            }
-            if n % 2 == 0 {
-                continue;
+            let n = 2 * i + 1;
+            for j in (n * n / 2..half).step_by(n) {
+                composite[j / 64] |= 1 << (j % 64);
             }
             match product.checked_mul(n as u64) {
                 Some(p) => product = p,
