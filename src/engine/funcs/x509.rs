@@ -230,6 +230,26 @@ fn sieve_primes() -> &'static [(u64, Vec<u32>)] {
     })
 }
 
+/// Which of the [`SIEVE_SPAN`] odd numbers from `start` (odd, its little-endian 64-bit
+/// words) a prime below [`SIEVE_BOUND`] divides: `composite[k]` for `start + 2k`.
+fn sieve(start: &[u64]) -> Vec<bool> {
+    let mut composite = vec![false; SIEVE_SPAN];
+    for (product, group) in sieve_primes() {
+        let r = start.iter().rev().fold(0u64, |r, &w| {
+            ((u128::from(r) << 64 | u128::from(w)) % u128::from(*product)) as u64
+        });
+        for &p in group {
+            let p = u64::from(p);
+            // start + 2k = 0 (mod p)  <=>  k = (p - r) / 2 = (p - r) * (p + 1) / 2 (mod p)
+            let first = ((p - r % p) % p) * p.div_ceil(2) % p;
+            for k in (first as usize..SIEVE_SPAN).step_by(p as usize) {
+                composite[k] = true;
+            }
+        }
+    }
+    composite
+}
+
 /// A random prime of `bits` bits with its top two bits set (so two of them make a modulus
 /// of exactly twice the bits), as Go's `crypto/rsa` picks them: a random odd start, then
 /// the first number after it that no prime below [`SIEVE_BOUND`] divides and that passes
@@ -239,26 +259,10 @@ fn rsa_prime(bits: u32) -> Result<rsa::BoxedUint, String> {
     use crypto_primes::{Flavor, is_prime};
     let err = |e: &dyn std::fmt::Display| format!("error generating rsa key: {e}");
     let nz = std::num::NonZeroU32::new(bits).ok_or_else(|| err(&"no bits"))?;
-    let primes = sieve_primes();
     loop {
         let start: crypto_bigint::Odd<rsa::BoxedUint> =
             random_odd_integer(&mut rand::rng(), nz, SetBits::TwoMsb).map_err(|e| err(&e))?;
-        let words = start.as_ref().as_words();
-        // composite[k]: a small prime divides start + 2k.
-        let mut composite = vec![false; SIEVE_SPAN];
-        for (product, group) in primes {
-            let r = words.iter().rev().fold(0u64, |r, &w| {
-                ((u128::from(r) << 64 | u128::from(w)) % u128::from(*product)) as u64
-            });
-            for &p in group {
-                let p = u64::from(p);
-                // start + 2k = 0 (mod p)  <=>  k = (p - r) / 2 = (p - r) * (p + 1) / 2 (mod p)
-                let first = ((p - r % p) % p) * p.div_ceil(2) % p;
-                for k in (first as usize..SIEVE_SPAN).step_by(p as usize) {
-                    composite[k] = true;
-                }
-            }
-        }
+        let composite = sieve(start.as_ref().as_words());
         let mut candidate = start.get();
         let two =
             rsa::BoxedUint::from_be_slice(&[2], candidate.bits_precision()).map_err(|e| err(&e))?;
@@ -744,6 +748,30 @@ mod tests {
                 u128::from(*product)
             );
         }
+    }
+
+    #[test]
+    fn the_sieve_marks_exactly_the_numbers_a_small_prime_divides() {
+        let primes: Vec<u128> = sieve_primes()
+            .iter()
+            .flat_map(|(_, g)| g.iter().map(|&p| u128::from(p)))
+            .collect();
+        // An odd start of 128 bits; start + 2k fits in a u128.
+        let start: u128 = (0xc3a5_c85c_97cb_3127_u128 << 64) | 0xb492_b66f_be98_f273;
+        let composite = sieve(&[start as u64, (start >> 64) as u64]);
+        assert_eq!(composite.len(), SIEVE_SPAN);
+        let mut marked = 0;
+        for (k, &c) in composite.iter().enumerate().take(300) {
+            let n = start + 2 * k as u128;
+            assert_eq!(
+                c,
+                primes.iter().any(|p| n.is_multiple_of(*p)),
+                "start + 2 * {k}"
+            );
+            marked += usize::from(c);
+        }
+        // About 1 - 1.12 / ln(2^20) of odd numbers have a factor below 2^20.
+        assert!((230..290).contains(&marked), "{marked} of 300 marked");
     }
 
     #[test]
