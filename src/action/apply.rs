@@ -492,6 +492,9 @@ pub(crate) struct Deploy<'d> {
     pub post: HookEvent,
 }
 
+/// The live state of objects as [`Session::live`] found it (`None`: absent), shared.
+pub(crate) type Live = std::sync::Arc<Vec<Option<Json>>>;
+
 /// One release on one target, for the length of an operation.
 pub(crate) struct Session<'a> {
     pub target: &'a dyn Target,
@@ -503,7 +506,7 @@ pub(crate) struct Session<'a> {
     pub changes: Vec<Change>,
     pub notices: Vec<String>,
     /// The live state of the objects last asked about (see [`Session::live`]).
-    live: Option<(Vec<ObjectRef>, std::sync::Arc<Vec<Option<Json>>>)>,
+    live: Option<(Vec<ObjectRef>, Live)>,
 }
 
 impl<'a> Session<'a> {
@@ -594,7 +597,7 @@ impl<'a> Session<'a> {
 
     /// The live state of `refs` ([`Target::existing`]), asked once: the ownership check and
     /// the search for unchanged objects share it. [`Session::forget_live`] drops it.
-    pub fn live(&mut self, refs: &[ObjectRef]) -> Result<std::sync::Arc<Vec<Option<Json>>>> {
+    pub fn live(&mut self, refs: &[ObjectRef]) -> Result<Live> {
         if let Some((r, l)) = &self.live
             && r.as_slice() == refs
         {

@@ -11,6 +11,7 @@
 //! blocks on it, so callers need no async code.
 
 pub mod apply;
+mod connection;
 pub mod discovery;
 pub mod fields;
 pub mod helm_store;
@@ -106,16 +107,12 @@ impl KubeTarget {
         crate::tls::install_crypto_provider();
         let client = {
             let _guard = rt.enter();
-            kube::client::ClientBuilder::try_from(config)
-                .map_err(|e| {
-                    Error::usage(format!(
-                        "{}: cannot build a client for {server}: {e}",
-                        resolved.source
-                    ))
-                })?
-                .with_layer(&tower::buffer::BufferLayer::new(1024))
-                .with_layer(&tower::retry::RetryLayer::new(throttle::Throttle::default()))
-                .build()
+            connection::client(config).map_err(|e| {
+                Error::usage(format!(
+                    "{}: cannot build a client for {server}: {e}",
+                    resolved.source
+                ))
+            })?
         };
         Ok(KubeTarget {
             rt: Arc::new(rt),
