@@ -503,60 +503,42 @@ impl SecretStore {
             "update of {main_name} kept conflicting with concurrent writers; try again"
         )))
     }
-
-    async fn delete_async(&self, name: &str, revision: u64) -> Result<(), StoreError> {
-        self.writable()?;
-        // The main Secret and every part carry name+version, including parts orphaned by
-        // an interrupted create: one list finds them all.
-        let lp = ListParams {
-            label_selector: Some(format!("owner=kpack,name={name},version={revision}")),
-            ..Default::default()
-        };
-        let req = Request::new(self.url())
-            .list_metadata(&lp)
-            .map_err(|e| StoreError::Other(e.to_string()))?;
-        let list: Json = self
-            .client
-            .request(req)
-            .await
-            .map_err(|e| self.err("list records", e))?;
-        let main = secret_name(name, revision);
-        let mut names: Vec<String> = list["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|i| i["metadata"]["name"].as_str().map(str::to_string))
-            .collect();
-        // Main first, so a reader never finds a main whose parts are gone.
-        names.sort_by_key(|n| n != &main);
-        self.forget(&main);
-        for n in names {
-            self.delete_secret(&n).await?;
-        }
-        Ok(())
-    }
 }
 
 impl SecretStore {
+    /// The metadata of the record Secrets (mains and parts) a label and field selector
+    /// pick, in the store's namespace.
+    async fn list_record_metadata(
+        &self,
+        labels: String,
+        fields: Option<String>,
+    ) -> Result<Json, StoreError> {
+        let lp = ListParams {
+            label_selector: Some(labels),
+            field_selector: fields,
+            ..Default::default()
+        };
+        let req = Request::new(self.list_url())
+            .list_metadata(&lp)
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        self.client
+            .request(req)
+            .await
+            .map_err(|e| self.err("list records", e))
+    }
+
     /// Revision and status of each record of release `name`, from one metadata `LIST` of
     /// the main Secrets (their `version` and `status` labels).
     async fn heads_async(
         &self,
         name: &str,
     ) -> Result<Vec<(u64, crate::release::Status)>, StoreError> {
-        let lp = ListParams {
-            label_selector: Some(format!("owner=kpack,name={name},!{LABEL_PART}")),
-            field_selector: Some(format!("type={SECRET_TYPE}")),
-            ..Default::default()
-        };
-        let req = Request::new(self.list_url())
-            .list_metadata(&lp)
-            .map_err(|e| StoreError::Other(e.to_string()))?;
-        let list: Json = self
-            .client
-            .request(req)
-            .await
-            .map_err(|e| self.err(&format!("list records of {name}"), e))?;
+        let list = self
+            .list_record_metadata(
+                format!("owner=kpack,name={name},!{LABEL_PART}"),
+                Some(format!("type={SECRET_TYPE}")),
+            )
+            .await?;
         let mut heads = Vec::new();
         for item in list["items"].as_array().into_iter().flatten() {
             let labels = &item["metadata"]["labels"];
@@ -587,18 +569,18 @@ impl SecretStore {
         if revisions.is_empty() {
             return Ok(());
         }
-        let lp = ListParams {
-            label_selector: Some(format!("owner=kpack,name={name}")),
-            ..Default::default()
-        };
-        let req = Request::new(self.url())
-            .list_metadata(&lp)
-            .map_err(|e| StoreError::Other(e.to_string()))?;
-        let list: Json = self
-            .client
-            .request(req)
-            .await
-            .map_err(|e| self.err("list records", e))?;
+        // Mains and parts carry name and version, parts orphaned by an interrupted create
+        // included: one list finds them all.
+        let versions: Vec<String> = revisions.iter().map(u64::to_string).collect();
+        let list = self
+            .list_record_metadata(
+                format!(
+                    "owner=kpack,name={name},version in ({})",
+                    versions.join(",")
+                ),
+                None,
+            )
+            .await?;
         let wanted: std::collections::HashSet<String> =
             revisions.iter().map(u64::to_string).collect();
         let (mut mains, mut parts) = (Vec::new(), Vec::new());
@@ -677,6 +659,6 @@ impl Store for SecretStore {
     }
 
     fn delete(&self, name: &str, revision: u64) -> Result<(), StoreError> {
-        self.block_on(self.delete_async(name, revision))
+        self.block_on(self.delete_revisions_async(name, &[revision]))
     }
 }
