@@ -126,7 +126,7 @@ fn kube_flags_connect_without_a_kubeconfig() {
     assert_eq!(
         run.stderr,
         format!(
-            "Error: {default_store}: the cluster rejected kpack's credentials (401 Unauthorized): check the user of the kubeconfig context (expired or wrong token or certificate?)\n"
+            "Error: {default_store}: the cluster rejected kpack's credentials (401 Unauthorized): check the credentials kpack sent, --kube-token or the kubeconfig context's user (expired or wrong token or certificate?)\n"
         )
     );
     // Impersonation: the token's user (system:masters) may impersonate, the impersonated

@@ -226,7 +226,7 @@ pub fn remote_error(what: &str, e: kube::Error) -> Error {
         kube::Error::Api(s) => {
             let detail = match s.code {
                 401 => format!(
-                    "the cluster rejected kpack's credentials (401 {}): check the user of the kubeconfig context (expired or wrong token or certificate?)",
+                    "the cluster rejected kpack's credentials (401 {}): check the credentials kpack sent, --kube-token or the kubeconfig context's user (expired or wrong token or certificate?)",
                     if s.reason.is_empty() {
                         "Unauthorized"
                     } else {
