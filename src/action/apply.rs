@@ -380,7 +380,7 @@ pub fn object_key(d: &Document) -> String {
     )
 }
 
-/// [`on_target`] and [`last_applied`] from one parse of each manifest (a 500-object
+/// [`on_target`] and what they applied ([`LastApplied`]) from one parse of each manifest (a 500-object
 /// manifest takes milliseconds to parse; an upgrade needs both).
 pub fn on_target_and_last_applied(history_: &[Release]) -> Result<(Vec<Document>, LastApplied)> {
     // With no deployed revision, every revision may have left objects.
