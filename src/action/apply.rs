@@ -359,7 +359,7 @@ fn reverse_install_order(docs: &[Document]) -> Vec<usize> {
 /// The documents of every revision that may still have objects on the target: the last
 /// deployed one and every later one (failed, interrupted or uninstalled), deduplicated.
 pub fn on_target(history_: &[Release]) -> Result<Vec<Document>> {
-    Ok(on_target_and_last_applied(history_)?.0)
+    collect_on_target(history_, None)
 }
 
 /// What the revisions that may have left objects on the target (those of [`on_target`])
@@ -380,40 +380,51 @@ pub fn object_key(d: &Document) -> String {
     )
 }
 
-/// [`on_target`] and what they applied ([`LastApplied`]) from one parse of each manifest (a 500-object
-/// manifest takes milliseconds to parse; an upgrade needs both).
+/// [`on_target`] and what they applied ([`LastApplied`]) from one parse of each manifest
+/// (a 500-object manifest takes milliseconds to parse; an upgrade needs both).
 pub fn on_target_and_last_applied(history_: &[Release]) -> Result<(Vec<Document>, LastApplied)> {
+    let mut applied = LastApplied::new();
+    let docs = collect_on_target(history_, Some(&mut applied))?;
+    Ok((docs, applied))
+}
+
+/// The documents of [`on_target`], filling `applied` (see [`LastApplied`]) when given.
+fn collect_on_target(
+    history_: &[Release],
+    mut applied: Option<&mut LastApplied>,
+) -> Result<Vec<Document>> {
     // With no deployed revision, every revision may have left objects.
     let from = history::last_deployed(history_)
         .map(|r| r.revision)
         .unwrap_or(0);
     let mut out: Vec<Document> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut applied = LastApplied::new();
     for r in history_.iter().filter(|r| r.revision >= from) {
         for d in parse_manifest(&r.manifest)? {
+            if let Some(applied) = applied.as_deref_mut() {
+                match applied.entry(object_key(&d)) {
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(Some(d.object.clone()));
+                    }
+                    std::collections::hash_map::Entry::Occupied(mut e) => {
+                        if e.get().as_ref() != Some(&d.object) {
+                            e.insert(None);
+                        }
+                    }
+                }
+            }
             // Kind, namespace and name identify an object on the target (not apiVersion).
             let identity = (
                 d.kind().to_string(),
                 d.namespace().map(str::to_string),
                 d.name().to_string(),
             );
-            match applied.entry(object_key(&d)) {
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(Some(d.object.clone()));
-                }
-                std::collections::hash_map::Entry::Occupied(mut e) => {
-                    if e.get().as_ref() != Some(&d.object) {
-                        e.insert(None);
-                    }
-                }
-            }
             if seen.insert(identity) {
                 out.push(d);
             }
         }
     }
-    Ok((out, applied))
+    Ok(out)
 }
 
 /// Resolve documents to references on `target`, pairing them.

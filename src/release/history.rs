@@ -42,13 +42,8 @@ pub fn previous(history: &[Release]) -> Option<&Release> {
 
 /// The revisions to delete so that at most `max` remain (`0`: keep all). The oldest go
 /// first; the last deployed revision, the latest one and pending ones are never deleted.
-pub fn to_prune(history: &[Release], max: usize) -> Vec<u64> {
-    let heads: Vec<(u64, Status)> = history.iter().map(|r| (r.revision, r.status)).collect();
-    to_prune_heads(&heads, max)
-}
-
-/// [`to_prune`] from each revision's number and status.
-pub fn to_prune_heads(heads: &[(u64, Status)], max: usize) -> Vec<u64> {
+/// Each revision is given by its number and status ([`crate::release::Store::heads`]).
+pub fn to_prune(heads: &[(u64, Status)], max: usize) -> Vec<u64> {
     if max == 0 || heads.len() <= max {
         return Vec::new();
     }
@@ -82,7 +77,7 @@ pub fn prune(store: &dyn Store, name: &str, max: usize) -> Result<Vec<u64>> {
         return Ok(Vec::new());
     }
     let heads = store.heads(name).map_err(store_error)?;
-    let revisions = to_prune_heads(&heads, max);
+    let revisions = to_prune(&heads, max);
     store
         .delete_revisions(name, &revisions)
         .map_err(store_error)?;
@@ -131,17 +126,17 @@ mod tests {
     #[test]
     fn pruning_keeps_deployed_and_latest() {
         use Status::*;
-        let h = vec![
-            rel(1, Deployed),
-            rel(2, Failed),
-            rel(3, Failed),
-            rel(4, Failed),
-            rel(5, Failed),
+        let h = [
+            (1, Deployed),
+            (2, Failed),
+            (3, Failed),
+            (4, Failed),
+            (5, Failed),
         ];
         assert_eq!(to_prune(&h, 2), vec![2, 3, 4]);
         assert_eq!(to_prune(&h, 0), Vec::<u64>::new());
         assert_eq!(to_prune(&h, 10), Vec::<u64>::new());
-        let h = vec![rel(1, Superseded), rel(2, Superseded), rel(3, Deployed)];
+        let h = [(1, Superseded), (2, Superseded), (3, Deployed)];
         assert_eq!(to_prune(&h, 1), vec![1, 2]);
     }
 }
