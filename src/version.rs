@@ -19,7 +19,7 @@
 use std::cmp::Ordering;
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex_lite::Regex;
 
 /// A parsed version.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 //! `[a-z]` and `[!abc]` one character, `{a,b}` either alternative, and `\` escapes. A
 //! pattern becomes an anchored regular expression.
 
-use regex::Regex;
+use regex_lite::Regex;
 
 /// Compile `pattern`; the error says what is wrong with it.
 pub fn compile(pattern: &str) -> Result<Regex, String> {
@@ -67,7 +67,7 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
 }
 
 fn push_literal(re: &mut String, c: char) {
-    re.push_str(&regex::escape(c.encode_utf8(&mut [0; 4])));
+    re.push_str(&regex_lite::escape(c.encode_utf8(&mut [0; 4])));
 }
 
 /// A character inside a class: punctuation is escaped so that it is only itself.

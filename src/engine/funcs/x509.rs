@@ -8,6 +8,8 @@ use base64::Engine;
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 // --- DER writing --------------------------------------------------------------------------
 
@@ -254,7 +256,9 @@ fn sieve(start: &[u64]) -> Vec<bool> {
 /// of exactly twice the bits), as Go's `crypto/rsa` picks them: a random odd start, then
 /// the first number after it that no prime below [`SIEVE_BOUND`] divides and that passes
 /// Miller-Rabin base 2, confirmed by crypto-primes' Baillie-PSW test.
-fn rsa_prime(bits: u32) -> Result<rsa::BoxedUint, String> {
+/// The search gives up, returning `None`, once `stop` is set (another thread has found
+/// what was needed).
+fn rsa_prime(bits: u32, stop: &AtomicBool) -> Result<Option<rsa::BoxedUint>, String> {
     use crypto_primes::hazmat::{MillerRabin, SetBits, random_odd_integer};
     use crypto_primes::{Flavor, is_prime};
     let err = |e: &dyn std::fmt::Display| format!("error generating rsa key: {e}");
@@ -267,6 +271,9 @@ fn rsa_prime(bits: u32) -> Result<rsa::BoxedUint, String> {
         let two =
             rsa::BoxedUint::from_be_slice(&[2], candidate.bits_precision()).map_err(|e| err(&e))?;
         for (k, &c) in composite.iter().enumerate() {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
             if k > 0 {
                 candidate = candidate.wrapping_add(&two);
             }
@@ -282,22 +289,63 @@ fn rsa_prime(bits: u32) -> Result<rsa::BoxedUint, String> {
             if MillerRabin::new(odd).test_base_two().is_probably_prime()
                 && is_prime(Flavor::Any, &candidate)
             {
-                return Ok(candidate);
+                return Ok(Some(candidate));
             }
         }
     }
 }
 
-/// A new RSA key of `bits` bits, as PKCS#1 DER. Its two primes are searched for on two
-/// threads at once (the search is most of the time a key takes).
+/// Two distinct primes of `bits` bits (see [`rsa_prime`]), searched for by every thread of
+/// the current worker pool at once: each tests its own random candidates, and the first
+/// two primes found, by whichever threads, are taken. The search is most of the time a
+/// key takes, and its length varies widely: one search for p and another for q would wait
+/// for the slower of the two (1.5 times the mean with two threads), a shared one waits for
+/// two primes among all threads (the mean).
+fn two_primes(bits: u32) -> Result<(rsa::BoxedUint, rsa::BoxedUint), String> {
+    let found: Mutex<Vec<rsa::BoxedUint>> = Mutex::new(Vec::with_capacity(2));
+    let failed: Mutex<Option<String>> = Mutex::new(None);
+    let stop = AtomicBool::new(false);
+    let search = || {
+        while !stop.load(Ordering::Relaxed) {
+            match rsa_prime(bits, &stop) {
+                Ok(Some(p)) => {
+                    let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                    if found.len() < 2 && !found.contains(&p) {
+                        found.push(p);
+                    }
+                    if found.len() == 2 {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    *failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    };
+    rayon::scope(|s| {
+        for _ in 1..rayon::current_num_threads() {
+            s.spawn(|_| search());
+        }
+        search();
+    });
+    if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e);
+    }
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    match (found.pop(), found.pop()) {
+        (Some(q), Some(p)) => Ok((p, q)),
+        _ => Err("error generating rsa key: the prime search stopped early".into()),
+    }
+}
+
+/// A new RSA key of `bits` bits, as PKCS#1 DER.
 pub fn generate_rsa(bits: usize) -> Result<PrivateKey, String> {
     let half = (bits / 2) as u32;
     let key = loop {
-        let (p, q) = rayon::join(|| rsa_prime(half), || rsa_prime(half));
-        let (p, q) = (p?, q?);
-        if p == q {
-            continue;
-        }
+        let (p, q) = two_primes(half)?;
         // e must be coprime with p-1 and q-1; from_p_q refuses otherwise: try again.
         if let Ok(k) = rsa::PrivateKey::from_p_q(p, q, rsa::BoxedUint::from(65537u64)) {
             break k;
@@ -779,7 +827,7 @@ mod tests {
         use crypto_primes::{Flavor, is_prime};
         for bits in [128, 512] {
             for _ in 0..20 {
-                let p = rsa_prime(bits).unwrap();
+                let p = rsa_prime(bits, &AtomicBool::new(false)).unwrap().unwrap();
                 assert_eq!(p.bit_width_vartime(), bits);
                 assert!(p.bit_vartime(bits - 2), "second bit of {p}");
                 assert!(is_prime(Flavor::Any, &p), "{p}");
