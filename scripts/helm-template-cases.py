@@ -36,6 +36,9 @@ CASES = [
     ("set-values", ["rel", CHART, "--set", "replicas=5,sub.greeting=hello"]),
     ("output-dir", ["rel", CHART, "--output-dir", "OUT", "--include-crds"]),
     ("output-dir-release-name", ["rel", CHART, "--output-dir", "OUT", "--release-name"]),
+    # Subcharts that vendor the same library chart (kpack parses identical copies once).
+    ("vendored-library", ["rel", "tests/fixtures/helm/vendored"]),
+    ("vendored-library-parse-error", ["rel", "tests/fixtures/helm/vendored-broken"]),
 ]
 
 

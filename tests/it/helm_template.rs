@@ -61,6 +61,12 @@ const CASES: &[(&str, &[&str])] = &[
         "output-dir-release-name",
         &["rel", CHART, "--output-dir", "OUT", "--release-name"],
     ),
+    // Subcharts that vendor the same library chart (kpack parses identical copies once).
+    ("vendored-library", &["rel", "tests/fixtures/helm/vendored"]),
+    (
+        "vendored-library-parse-error",
+        &["rel", "tests/fixtures/helm/vendored-broken"],
+    ),
 ];
 
 fn files_under(dir: &std::path::Path) -> Vec<(String, String)> {
