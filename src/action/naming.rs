@@ -58,6 +58,21 @@ pub fn name_and_chart(args: &[String], naming: &Naming, now: u64) -> Result<(Str
     }
 }
 
+/// Helm's release name when `template` is given only a chart.
+pub const TEMPLATE_NAME: &str = "release-name";
+
+/// The release name and the chart argument of `kpack template`, with `helm template`'s
+/// rules: as [`name_and_chart`], except that CHART alone is named [`TEMPLATE_NAME`] (unless
+/// a `--name-template` names it), `-g` or not.
+pub fn template_name_and_chart(args: &[String], naming: &Naming) -> Result<(String, String)> {
+    match args {
+        [chart] if naming.template.as_deref().is_none_or(str::is_empty) => {
+            Ok((TEMPLATE_NAME.to_string(), chart.clone()))
+        }
+        _ => name_and_chart(args, naming, unix_now()),
+    }
+}
+
 /// `BASE-<now>` (Helm's `--generate-name`).
 pub fn generated(chart: &str, now: u64) -> String {
     let trimmed = chart.trim_end_matches('/');

@@ -3,6 +3,7 @@
 
 use super::args::{RenderArgs, ValuesArgs};
 use super::output::Format;
+use kpack::action::naming::{Naming, template_name_and_chart};
 use kpack::action::render::{RenderOptions, render, render_for_print};
 use kpack::action::template::{self, TemplateOptions};
 use kpack::engine::Release;
@@ -11,7 +12,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Release name (Release.Name; `release-name` when only CHART is given).
+    /// Release name (Release.Name; `release-name` when only CHART is given, unless
+    /// --name-template names it).
     #[arg(value_name = "NAME")]
     pub name: String,
     /// Chart: a directory, a .tgz archive, or oci://HOST/REPO/NAME (with --version).
@@ -51,16 +53,85 @@ pub struct Args {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Yaml)]
     pub output: Format,
+    /// Name the release by this Go template (Sprig functions, no data) and give only
+    /// CHART, e.g. 'web-{{ randAlpha 5 | lower }}'.
+    #[arg(long = "name-template", value_name = "TEMPLATE")]
+    pub name_template: Option<String>,
+    /// Before loading a chart directory, fetch its dependencies into charts/ when some are
+    /// missing (as `kpack dependency update` does).
+    #[arg(long = "dependency-update")]
+    pub dependency_update: bool,
+    #[command(flatten)]
+    pub helm: HelmInstallFlags,
 }
 
-/// Helm's release name when `template` is given only a chart.
-pub const DEFAULT_NAME: &str = "release-name";
+/// The flags of `helm install` that `helm template` also accepts and that do not change
+/// what it prints: accepted, so that scripts written for `helm template` run unchanged.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Accepted as helm template accepts them (no effect here)")]
+pub struct HelmInstallFlags {
+    /// Only CHART given: the name stays `release-name`, as in helm template.
+    #[arg(short = 'g', long = "generate-name")]
+    pub generate_name: bool,
+    /// CRDs are printed with --include-crds only.
+    #[arg(long = "skip-crds")]
+    pub skip_crds: bool,
+    /// Release labels (a release record's, not the objects').
+    #[arg(short = 'l', long = "labels", value_name = "K=V,...")]
+    pub labels: Vec<String>,
+    /// Release description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Nothing is created.
+    #[arg(long = "create-namespace")]
+    pub create_namespace: bool,
+    /// Nothing is waited for.
+    #[arg(long, value_name = "STRATEGY", num_args = 0..=1, require_equals = true, default_missing_value = "watcher", value_enum)]
+    pub wait: Option<super::args::WaitArg>,
+    /// Nothing is waited for.
+    #[arg(long = "wait-for-jobs")]
+    pub wait_for_jobs: bool,
+    /// Nothing is waited for.
+    #[arg(long, value_name = "DURATION", value_parser = super::args::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// Nothing is applied.
+    #[arg(long = "rollback-on-failure", visible_alias = "atomic")]
+    pub rollback_on_failure: bool,
+    /// Nothing is applied.
+    #[arg(long)]
+    pub replace: bool,
+    /// Nothing is applied.
+    #[arg(long = "force-conflicts")]
+    pub force_conflicts: bool,
+    /// Nothing is applied.
+    #[arg(long = "force-replace", conflicts_with = "force_conflicts")]
+    pub force_replace: bool,
+    /// Nothing is applied.
+    #[arg(long = "server-side", value_name = "true|false|auto", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub server_side: Option<String>,
+    /// Nothing is applied.
+    #[arg(long = "take-ownership")]
+    pub take_ownership: bool,
+    /// Objects are not validated against a cluster.
+    #[arg(long = "disable-openapi-validation")]
+    pub disable_openapi_validation: bool,
+}
 
 pub fn run(mut a: Args) -> Result<()> {
-    let chart_ref = match a.chart.take() {
-        Some(c) => c,
-        None => std::mem::replace(&mut a.name, DEFAULT_NAME.to_string()),
+    let args: Vec<String> = std::iter::once(a.name.clone())
+        .chain(a.chart.take())
+        .collect();
+    let naming = Naming {
+        generate: a.helm.generate_name,
+        template: a.name_template.clone(),
     };
+    let (name, chart_ref) = template_name_and_chart(&args, &naming)?;
+    a.name = name;
+    let deps = super::args::ReleaseArgs {
+        dependency_update: a.dependency_update,
+        ..Default::default()
+    };
+    deps.prepare(&chart_ref, &a.source)?;
     let chart = a.source.load(&chart_ref)?;
     let user = a.values.options().merge()?;
     let opts = RenderOptions {

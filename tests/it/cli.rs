@@ -288,3 +288,46 @@ fn show_crds_prints_what_helm_shows() {
     assert!(ok, "{err}");
     assert_eq!(out, want);
 }
+
+#[test]
+fn template_dependency_update_fetches_missing_dependencies_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let p = tmp.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "sub/Chart.yaml",
+        "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+    );
+    write(
+        "sub/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-sub\n",
+    );
+    let sub = tmp.path().join("sub");
+    write(
+        "parent/Chart.yaml",
+        &format!(
+            "apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n- name: sub\n  version: 1.0.0\n  repository: file://{}\n",
+            sub.display()
+        ),
+    );
+    let parent = tmp.path().join("parent");
+    let parent = parent.to_str().unwrap();
+    // Without the flag the missing dependency is an error; with it, it is fetched first.
+    let (ok, _, stderr) = run(&["template", "web", parent]);
+    assert!(!ok && stderr.contains("sub"), "{stderr}");
+    let (ok, stdout, stderr) = run(&["template", "web", parent, "--dependency-update"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("--dependency-update: sub 1.0.0 saved in"),
+        "{stderr}"
+    );
+    // What helm v4.3.1 prints for `helm template web parent --dependency-update`.
+    assert_eq!(
+        stdout,
+        "---\n# Source: parent/charts/sub/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-sub\n"
+    );
+    assert!(tmp.path().join("parent/charts/sub-1.0.0.tgz").is_file());
+}

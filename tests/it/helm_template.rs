@@ -61,7 +61,40 @@ const CASES: &[(&str, &[&str])] = &[
         "output-dir-release-name",
         &["rel", CHART, "--output-dir", "OUT", "--release-name"],
     ),
-    // Subcharts that vendor the same library chart (kpack parses identical copies once).
+    // The release name from --name-template; -g with only CHART (still release-name) and
+    // with NAME (an error); helm install's flags, which helm template accepts and ignores.
+    (
+        "name-template",
+        &[CHART, "--name-template", "{{ \"abc\" | lower }}-x"],
+    ),
+    ("generate-name", &[CHART, "-g"]),
+    ("generate-name-and-name", &["rel", CHART, "-g"]),
+    (
+        "install-flags",
+        &[
+            "rel",
+            CHART,
+            "--include-crds",
+            "--skip-crds",
+            "--labels",
+            "a=b",
+            "--description",
+            "d",
+            "--create-namespace",
+            "--wait",
+            "--wait-for-jobs",
+            "--timeout",
+            "1s",
+            "--rollback-on-failure",
+            "--replace",
+            "--force-conflicts",
+            "--server-side=false",
+            "--take-ownership",
+            "--disable-openapi-validation",
+        ],
+    ),
+    ("force-replace", &["rel", CHART, "--force-replace"]),
+    // Subcharts that vendor the same library chart.
     ("vendored-library", &["rel", "tests/fixtures/helm/vendored"]),
     (
         "vendored-library-parse-error",
