@@ -95,15 +95,44 @@ fn with_completers(cmd: Command, releases: bool) -> Command {
     })
 }
 
-/// The connection flags typed on the line being completed (and their environment
-/// variables), read leniently: the line is unfinished.
-fn typed_connection() -> ConnectOptions {
-    let words: Vec<String> = std::env::args_os()
+/// The words of the line being completed (the shell passes them after `--`).
+fn typed_words() -> Vec<String> {
+    std::env::args_os()
         .skip_while(|a| a != "--")
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    connection_of(&words)
+        .collect()
+}
+
+/// The connection flags typed on the line being completed (and their environment
+/// variables), read leniently: the line is unfinished.
+fn typed_connection() -> ConnectOptions {
+    connection_of(&typed_words())
+}
+
+/// The arguments after the release command, but the last word (the one being completed),
+/// flags and the values of connection flags: release names already given (`kpack
+/// uninstall a b <TAB>` offers neither `a` nor `b` again).
+fn already_typed(words: &[String]) -> Vec<String> {
+    let before_current = &words[..words.len().saturating_sub(1)];
+    let Some(i) = before_current
+        .iter()
+        .position(|w| RELEASE_COMMANDS.contains(&w.as_str()))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut rest = before_current[i + 1..].iter();
+    while let Some(w) = rest.next() {
+        if w.starts_with('-') {
+            if takes_connection_value(w) {
+                rest.next();
+            }
+        } else {
+            out.push(w.clone());
+        }
+    }
+    out
 }
 
 fn connection_of(words: &[String]) -> ConnectOptions {
@@ -128,20 +157,7 @@ fn connection_of(words: &[String]) -> ConnectOptions {
             i += 1;
             continue;
         }
-        let takes = matches!(
-            flag,
-            "--kubeconfig"
-                | "--kube-context"
-                | "-n"
-                | "--namespace"
-                | "--kube-apiserver"
-                | "--kube-token"
-                | "--kube-ca-file"
-                | "--kube-as-user"
-                | "--kube-as-group"
-                | "--kube-tls-server-name"
-        );
-        if !takes {
+        if !takes_connection_value(flag) {
             i += 1;
             continue;
         }
@@ -167,6 +183,23 @@ fn connection_of(words: &[String]) -> ConnectOptions {
         }
     }
     o
+}
+
+/// Whether `flag` is a connection flag that takes a value.
+fn takes_connection_value(flag: &str) -> bool {
+    matches!(
+        flag,
+        "--kubeconfig"
+            | "--kube-context"
+            | "-n"
+            | "--namespace"
+            | "--kube-apiserver"
+            | "--kube-token"
+            | "--kube-ca-file"
+            | "--kube-as-user"
+            | "--kube-as-group"
+            | "--kube-tls-server-name"
+    )
 }
 
 /// Run `f` on another thread and give up after [`TIMEOUT`] (the thread is left behind:
@@ -210,6 +243,8 @@ impl ValueCompleter for Releases {
             )?;
             Ok(entries.into_iter().map(|e| e.name).collect())
         });
+        let typed = already_typed(&typed_words());
+        let names = names.into_iter().filter(|n| !typed.contains(n)).collect();
         candidates(names, current)
     }
 }
@@ -287,6 +322,32 @@ mod tests {
         assert_eq!(o.as_groups, ["a", "b"]);
         assert!(o.insecure_skip_tls_verify);
         assert_eq!(o.token, None);
+    }
+
+    #[test]
+    fn release_names_already_on_the_line_are_not_offered_again() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            already_typed(&words(&["kpack", "-n", "a", "uninstall", "web", "db", "d"])),
+            ["web", "db"]
+        );
+        // The word being completed is not "already typed"; nor is anything before the
+        // command (a namespace called like a release).
+        assert!(already_typed(&words(&["kpack", "-n", "a", "uninstall", "a"])).is_empty());
+        assert_eq!(
+            already_typed(&words(&[
+                "kpack",
+                "uninstall",
+                "-n",
+                "web",
+                "--wait",
+                "db",
+                ""
+            ])),
+            ["db"]
+        );
+        assert!(already_typed(&words(&["kpack", "template", "x", ""])).is_empty());
+        assert!(already_typed(&words(&[])).is_empty());
     }
 
     #[test]
