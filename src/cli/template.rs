@@ -106,8 +106,8 @@ pub struct HelmInstallFlags {
     /// Nothing is applied.
     #[arg(long = "force-replace", conflicts_with = "force_conflicts")]
     pub force_replace: bool,
-    /// Nothing is applied.
-    #[arg(long = "server-side", value_name = "true|false|auto", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    /// Nothing is applied. A boolean as Go reads one (helm template refuses `auto`).
+    #[arg(long = "server-side", value_name = "true|false", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = GO_BOOLS)]
     pub server_side: Option<String>,
     /// Nothing is applied.
     #[arg(long = "take-ownership")]
@@ -116,6 +116,11 @@ pub struct HelmInstallFlags {
     #[arg(long = "disable-openapi-validation")]
     pub disable_openapi_validation: bool,
 }
+
+/// What Go's `strconv.ParseBool` accepts, the values helm's boolean flags take.
+const GO_BOOLS: [&str; 12] = [
+    "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False",
+];
 
 pub fn run(mut a: Args) -> Result<()> {
     let args: Vec<String> = std::iter::once(a.name.clone())

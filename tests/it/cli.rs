@@ -331,3 +331,19 @@ fn template_dependency_update_fetches_missing_dependencies_first() {
     );
     assert!(tmp.path().join("parent/charts/sub-1.0.0.tgz").is_file());
 }
+
+#[test]
+fn template_server_side_takes_a_boolean_as_helm_template_does() {
+    let chart = "tests/fixtures/helm/demo";
+    // helm v4.3.1: `invalid argument "auto" for "--server-side" flag: strconv.ParseBool`.
+    let (ok, _, stderr) = run(&["template", "rel", chart, "--server-side=auto"]);
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains("invalid value 'auto' for '--server-side[=<true|false>]'"),
+        "{stderr}"
+    );
+    for v in ["true", "False", "1"] {
+        let (ok, _, stderr) = run(&["template", "rel", chart, &format!("--server-side={v}")]);
+        assert!(ok, "--server-side={v}: {stderr}");
+    }
+}
