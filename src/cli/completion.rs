@@ -229,7 +229,8 @@ struct Releases;
 
 impl ValueCompleter for Releases {
     fn complete(&self, current: &OsStr) -> Vec<CompletionCandidate> {
-        let opts = typed_connection();
+        let words = typed_words();
+        let opts = connection_of(&words);
         let names = bounded(move || {
             let target = KubeTarget::connect(&opts)?;
             let namespace = target.namespace().to_string();
@@ -243,7 +244,7 @@ impl ValueCompleter for Releases {
             )?;
             Ok(entries.into_iter().map(|e| e.name).collect())
         });
-        let typed = already_typed(&typed_words());
+        let typed = already_typed(&words);
         let names = names.into_iter().filter(|n| !typed.contains(n)).collect();
         candidates(names, current)
     }
