@@ -1,9 +1,11 @@
 //! A fast parser for the block-YAML subset that chart templates produce: block mappings
-//! and sequences, plain, single- and double-quoted scalars, literal block scalars (`|`,
-//! `|-`, `|+`) and single-line flow collections. It returns `None` for anything outside
-//! that subset (anchors, aliases, tags, folded scalars, multi-line plain or flow scalars,
-//! complex keys, tabs outside literal block text, CR line ends, control characters,
-//! Unicode line breaks ...), and the caller then uses the full YAML library. Plain scalars
+//! and sequences, plain, single- and double-quoted scalars (plain and single-quoted ones
+//! may run over several lines, as CRD descriptions and validation rules do), literal
+//! block scalars (`|`, `|-`, `|+`) and single-line flow collections. It returns `None`
+//! for anything outside that subset (anchors, aliases, tags, folded scalars, multi-line
+//! double-quoted scalars or flow collections, complex keys, tabs outside literal block
+//! text, CR line ends, control characters, Unicode line breaks ...), and the caller then
+//! uses the full YAML library. Plain scalars
 //! are typed exactly as `serde_norway` types them (YAML 1.2 core schema); the ones that are
 //! not obvious are handed to it one by one. Plain keys must be strings or plain decimal
 //! integers (the full parser would turn `~`, `True` or `0x10` into other JSON keys).
@@ -581,6 +583,16 @@ impl<'a> Parser<'a> {
                     self.nested::<M>(indent, false, Keep::All)?
                 }
                 _ if is_seq_entry(after.text) => return None,
+                // `- |`: a literal block scalar as the entry; `- 'text` a quoted one over
+                // several lines.
+                Some(b'|') => {
+                    self.advance();
+                    self.value_after::<M>(after.text, Plain::Bad, indent, false, Keep::All)?
+                }
+                Some(b'\'') if !closes_on_its_line(after.text) => {
+                    self.advance();
+                    self.value_after::<M>(after.text, Plain::Bad, indent, false, Keep::All)?
+                }
                 _ => {
                     if split_key(&after)?.is_some() {
                         // `- key: value`: a map whose keys line up with `key`.
@@ -624,12 +636,122 @@ impl<'a> Parser<'a> {
                     M::null()
                 })
             }
+            Some(b'\'') if !closes_on_its_line(rest) => {
+                let text = self.single_quoted_lines(rest, indent, M::BUILD)?;
+                self.end_inline(indent)?;
+                Some(M::wrap(Json::String(text)))
+            }
             _ => {
                 let v = inline_value::<M>(rest, plain)?;
+                if let Some(text) = self.plain_lines(rest, plain, indent, M::BUILD)? {
+                    return Some(M::wrap(Json::String(text)));
+                }
                 self.end_inline(indent)?;
                 Some(v)
             }
         }
+    }
+
+    /// A single-quoted scalar over several lines, its first line `first` (the value after
+    /// a key or `- `, already read): folded as YAML folds them (the spaces around a
+    /// line break dropped, the break a space, each empty line between a line break).
+    /// `None` when outside the subset: a line not indented more than `indent`, a tab, the
+    /// end of the text before the closing quote, or anything but a comment after it.
+    fn single_quoted_lines(&mut self, first: &str, indent: usize, build: bool) -> Option<String> {
+        let mut text = String::new();
+        single_quoted_part(&first[1..], &mut text, build);
+        let keep = trim_end_sp(&text).len();
+        text.truncate(keep);
+        let mut empty = 0;
+        loop {
+            let l = self.peek()?;
+            if l.tab {
+                return None;
+            }
+            if l.text.is_empty() {
+                empty += 1;
+                self.advance();
+                continue;
+            }
+            if l.indent <= indent {
+                return None;
+            }
+            if build {
+                if empty == 0 {
+                    text.push(' ');
+                }
+                text.extend(std::iter::repeat_n('\n', empty));
+            }
+            empty = 0;
+            if let Some(close) = single_quoted_part(l.text, &mut text, build) {
+                if !after_scalar(&l.text[close + 1..]) {
+                    return None;
+                }
+                self.advance();
+                return Some(text);
+            }
+            self.advance();
+        }
+    }
+
+    /// The lines that continue a plain scalar whose first line is `first` (the value
+    /// after a key or `- `, already read): the following lines indented more than
+    /// `indent`, folded as YAML folds them (a line break between two lines of text is a
+    /// space; each empty line between them, a line break). `Some(None)`: no line
+    /// continues it; `None`: outside the subset (a continuation with a `: `, a comment or
+    /// a tab, after a quoted or flow value, or after a first line with a comment). Empty
+    /// lines are read either way. A multi-line plain scalar is always a string.
+    fn plain_lines(
+        &mut self,
+        first: &'a str,
+        plain: Plain,
+        indent: usize,
+        build: bool,
+    ) -> Option<Option<String>> {
+        let mut empty = 0;
+        let mut text: Option<String> = None;
+        while let Some(l) = self.peek() {
+            if l.text.is_empty() {
+                empty += 1;
+                self.advance();
+                continue;
+            }
+            if l.indent <= indent {
+                break;
+            }
+            if text.is_none() {
+                let end = match plain {
+                    Plain::Bad => return None,
+                    Plain::End(end) => end.min(first.len()),
+                    Plain::Scan => plain_end(first)?,
+                };
+                let head = trim_end_sp(&first[..end]);
+                if head.len() != first.len()
+                    || matches!(first.as_bytes()[0], b'"' | b'\'' | b'[' | b'{')
+                {
+                    return None;
+                }
+                text = Some(if build {
+                    head.to_string()
+                } else {
+                    String::new()
+                });
+            }
+            if l.tab || l.colon != NONE || l.hash != NONE {
+                return None;
+            }
+            if build {
+                let t = text.as_mut()?;
+                if empty == 0 {
+                    t.push(' ');
+                }
+                t.extend(std::iter::repeat_n('\n', empty));
+                t.push_str(l.text);
+            }
+            empty = 0;
+            self.advance();
+        }
+        Some(text)
     }
 
     /// A block node on the following lines, or null when there is none.
@@ -677,7 +799,8 @@ impl<'a> Parser<'a> {
         if leading_indent > ci {
             return None;
         }
-        // The block: every following line that is empty or indented at least `ci`.
+        // The block: every following line that is empty or indented at least `ci`. A line
+        // of spaces only, more than `ci` of them, is a line of text: those beyond `ci`.
         let mut text = String::new();
         if build {
             text.extend(std::iter::repeat_n('\n', leading));
@@ -686,12 +809,7 @@ impl<'a> Parser<'a> {
         let mut empty = 0;
         let mut first = true;
         while let Some(l) = self.peek() {
-            if l.text.is_empty() {
-                // Spaces beyond the indentation on an otherwise empty line are text to
-                // libyaml: leave such blocks to it.
-                if l.indent > ci {
-                    return None;
-                }
+            if l.text.is_empty() && l.indent <= ci {
                 empty += 1;
             } else if l.indent < ci {
                 break;
@@ -710,18 +828,17 @@ impl<'a> Parser<'a> {
             }
             self.advance();
         }
-        // The last line of the source has no newline after it.
-        if matches!(chomp, Chomp::Keep) && self.eof {
-            return None;
-        }
         if !build {
             return Some(text);
         }
+        // The line breaks after the last line with text: one for it and one for each empty
+        // line, except at the end of the source, where the last line (the empty one after
+        // a final newline, or one with text or spaces) has none.
+        let breaks = if self.eof { empty } else { empty + 1 };
         match chomp {
             Chomp::Strip => {}
-            Chomp::Clip => text.push('\n'),
-            // Each empty line after the last with text is one more newline.
-            Chomp::Keep => text.extend(std::iter::repeat_n('\n', empty + 1)),
+            Chomp::Clip => text.extend(std::iter::repeat_n('\n', breaks.min(1))),
+            Chomp::Keep => text.extend(std::iter::repeat_n('\n', breaks)),
         }
         Some(text)
     }
@@ -1035,6 +1152,42 @@ fn double_quoted(t: &str, build: bool) -> Option<(Cow<'_, str>, usize)> {
         if build {
             out.push(c);
         }
+    }
+    None
+}
+
+/// Whether a value starting with `'` has its closing quote on the same line.
+fn closes_on_its_line(t: &str) -> bool {
+    single_quoted_part(&t[1..], &mut String::new(), false).is_some()
+}
+
+/// The text of a single-quoted scalar in `t` (what follows the opening quote, or a
+/// continuation line) up to its closing quote, `''` read as one quote, appended to `out`
+/// when `build`: the offset of the closing quote, or `None` when `t` has none (all of
+/// it was text).
+fn single_quoted_part(t: &str, out: &mut String, build: bool) -> Option<usize> {
+    let b = t.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\'' {
+            if b.get(i + 1) != Some(&b'\'') {
+                if build {
+                    out.push_str(&t[start..i]);
+                }
+                return Some(i);
+            }
+            if build {
+                out.push_str(&t[start..=i]);
+            }
+            i += 2;
+            start = i;
+            continue;
+        }
+        i += 1;
+    }
+    if build {
+        out.push_str(&t[start..]);
     }
     None
 }

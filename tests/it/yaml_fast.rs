@@ -252,6 +252,80 @@ const HEAD_TRICKY: &[&str] = &[
     "kind: A\nspec:\n  s: |\n    a\tb\n",
     "kind: A\nspec:\n  a: \"x\u{1}\"\n",
     "kind: A\nspec:\n  a: x\r\n",
+    // Plain scalars over several lines: folded, always strings.
+    "a: foo\n  - bar\n  baz\n",
+    "a: foo\n  -bar\n\n  x  \n   \n  y\nb: 1\n",
+    "a: foo\n\n\n  bar\n\nb: 1\n",
+    "a: 1\n  2\n",
+    "a: true\n  x\n",
+    "a: foo\n  \"bar\"\n  [x] &y *z !t %u @v |w ? x ---\n",
+    "k: foo\n  bar\n baz\n",
+    "a:   foo   \n    bar   \n",
+    "a: foo\n  bar:baz\n",
+    "- foo\n bar\n- x\n",
+    "- a: foo\n   bar\n  b: 1\n",
+    "a: foo\n  \u{e9}\u{3000}\n",
+    "a: foo\n  \u{3000}\n",
+    "a: foo\n  b\u{85}c\n",
+    "a: -x\n  y\n",
+    "a: x # c\n  y\n",
+    "a: x\n  # c\n  y\n",
+    "a: x\n# c\n  y\n",
+    "a: x\n  y: z\n",
+    "a: x\n  y:\n",
+    "a: x\n  y #z\n",
+    "a: x\n  y\tz\n",
+    "a: \"x\"\n  y\n",
+    "a: 'x'\n  y\n",
+    "a: [x]\n  y\n",
+    "a: -\n  x\n",
+    "a:\n  b: foo\n bar\n",
+    "a:\n  foo\n  bar\n",
+    // Literal block scalars as sequence entries, and at the end of the text.
+    "a:\n- |\n  x\n- y\n",
+    "- |+\n  x\n\n",
+    "- |\n  x",
+    "a: |\n  x",
+    "a: |\n  x\n  ",
+    "a: |\n  x\n\n",
+    "a: |-\n  x\n\n",
+    "a: |+\n  x",
+    "a: |+\n  x\n",
+    "a: |+\n  x\n\n",
+    "a: |+\n  x\n  ",
+    "a: |+\n  x\n\n  \n",
+    "a: |\n  x\n\nb: |+\n  y\n\n\nc: 1\n",
+    "args:\n  - -ec\n  - |\n    a\n\n    b\n  - |\n    c\n  \n    d\n",
+    "- |2\n  x\n",
+    "- >\n  x\n",
+    // Spaces beyond a literal block's indentation on an otherwise empty line are text.
+    "a: |\n  x\n    \n",
+    "a: |\n  x\n    \nb: 1\n",
+    "a: |-\n  x\n    ",
+    "a: |+\n  x\n    \n\n",
+    "a: |\n  x\n    \n  y\n",
+    "a: |\n    \n  x\n",
+    // Single-quoted scalars over several lines.
+    "a: 'x\n  y'\n",
+    "a: 'x  \n   y  '\nb: 1\n",
+    "a: 'x\n\n  y''z\n\n\n  w'  # c\nb: 1\n",
+    "a: 'x\ny'\n",
+    "a: 'x\n  y' z\n",
+    "a: 'x\n  y",
+    "a: 'it''s\n  ok'\n",
+    "a: 'x #y\n  z: w'\n",
+    "a: '\n  x'\n",
+    "a: 'x\n  '\n",
+    "a: 'x\n  '''\n",
+    "a: '  x\n  y  '\n",
+    "a: 'x\n  #y'\n",
+    "a: 'x\n  ---'\n",
+    "a: 'x\n  y\tz'\n",
+    "a: ''\n  x\n",
+    "- 'x\n  y'\n- z\n",
+    "- ''\n  x\n",
+    "- 'x\n  y' # c\n  - z\n",
+    "- a: 'x\n    y'\n  b: 1\n",
 ];
 
 /// Maps with many keys (the duplicate check sorts those), with and without a duplicate.
@@ -365,6 +439,13 @@ fn fast_parser_takes_the_common_cases_itself() {
         "kind: A\nspec:\n  a#b: 1\n  c: d#e # comment\n",
         "k: a\u{3000}\nj: \u{e9}\u{4e2d}\n",
         "k: |\n  a\tb\n",
+        // What CRDs and bitnami's scripts are made of.
+        "kind: A\nspec:\n  description: Operation contains information about a\n    running operation\n  type: object\n",
+        "kind: A\nspec:\n  args:\n    - -ec\n    - |\n      . /opt/lib.sh\n  \n      run\n",
+        "kind: A\ndata:\n  nginx.conf: |+\n    x\n\n",
+        "kind: A\ndata:\n  nginx.conf: |+\n    x\n\n  y: 1\n",
+        "kind: A\ndata:\n  conf: |\n    a {\n      \n    }\n",
+        "kind: A\nspec:\n  - rule: 'self.x == ''y'' ?\n      true : false'\n    message: m\n",
     ];
     for doc in docs
         .iter()
@@ -373,6 +454,49 @@ fn fast_parser_takes_the_common_cases_itself() {
     {
         assert!(check(&doc), "fell back on:\n{doc:?}");
     }
+}
+
+/// The Helm corpus (`$KPACK_TEST_HELM_CORPUS`, else `shared/helm-corpus` beside an
+/// ancestor of the crate), if present.
+fn helm_corpus() -> Option<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::env::var_os("KPACK_TEST_HELM_CORPUS")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain(root.ancestors().map(|d| d.join("shared/helm-corpus")))
+        .find(|d| d.join("expected/a").is_dir())
+}
+
+#[test]
+fn fast_parser_agrees_with_the_full_parser_on_what_helm_rendered() {
+    // Every document helm printed for the 123 corpus charts: CRDs with long descriptions,
+    // bitnami's scripts, nginx configurations. Each one the fast parser takes must equal
+    // the full parse, and it must take nearly all of them.
+    let Some(dir) = helm_corpus() else {
+        eprintln!("\n*** SKIPPED: no Helm corpus (set KPACK_TEST_HELM_CORPUS) ***\n");
+        return;
+    };
+    let (mut total, mut accepted) = (0, 0);
+    let mut stack = vec![dir.join("expected/a")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                for doc in split_documents(&text) {
+                    total += 1;
+                    accepted += usize::from(check(doc));
+                }
+            }
+        }
+    }
+    assert!(total > 2000, "corpus too small: {total} documents");
+    assert!(
+        accepted * 1000 >= total * 995,
+        "fast parser accepted only {accepted} of {total} documents helm rendered"
+    );
 }
 
 #[test]
