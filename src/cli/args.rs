@@ -16,6 +16,7 @@ use kpack::diff::{DiffReport, Options as DiffOptions};
 use kpack::engine::{Capabilities, KubeVersion};
 use kpack::oci::{Auth, Options as RegistryOptions};
 use kpack::targets::Target;
+use kpack::targets::kube::ratelimit::{DEFAULT_BURST, RateLimit};
 use kpack::targets::kube::{ConnectOptions, KubeTarget};
 use kpack::targets::staticpod::{LockMode, StaticPodTarget};
 use kpack::values::sources::ValueOptions;
@@ -407,6 +408,15 @@ pub struct TargetArgs {
     /// name used to reach it).
     #[arg(long = "kube-tls-server-name", value_name = "NAME", global = true)]
     pub kube_tls_server_name: Option<String>,
+    /// Limit requests to the API server to this many per second (after a burst of
+    /// --burst-limit), as helm's and kubectl's client does. Default: no client-side limit
+    /// (the server's priority and fairness throttles; kpack retries what it turns away).
+    #[arg(long, value_name = "PER_SECOND", global = true, value_parser = parse_qps)]
+    pub qps: Option<f64>,
+    /// With --qps: how many requests may go at once before the limit applies (default
+    /// 100, as helm's).
+    #[arg(long = "burst-limit", value_name = "N", global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub burst_limit: Option<u32>,
     /// Manage the release as static pods in this kubelet manifest directory instead of on
     /// a cluster (e.g. /etc/kubernetes/manifests). Only Pods; no hooks.
     #[arg(long = "static-pods", value_name = "DIR", global = true)]
@@ -483,6 +493,9 @@ impl TargetArgs {
         if let Some(v) = &o.tls_server_name {
             over.push(format!("--kube-tls-server-name {v}"));
         }
+        if let Some(r) = &o.rate {
+            over.push(format!("--qps {} --burst-limit {}", r.qps, r.burst));
+        }
         if !over.is_empty() {
             s.push_str(&format!(", with {}", over.join(", ")));
         }
@@ -505,6 +518,10 @@ impl TargetArgs {
             ca_file: self.kube_ca_file.clone(),
             insecure_skip_tls_verify: self.kube_insecure_skip_tls_verify,
             tls_server_name: self.kube_tls_server_name.clone(),
+            rate: self.qps.filter(|q| *q > 0.0).map(|qps| RateLimit {
+                qps,
+                burst: self.burst_limit.unwrap_or(DEFAULT_BURST),
+            }),
         }
     }
 
@@ -836,6 +853,16 @@ impl PreviewArgs {
             eprintln!("Cancelled: nothing was changed.");
         }
         Ok(yes)
+    }
+}
+
+/// `--qps`: a number of requests per second, 0 (no limit) or more.
+fn parse_qps(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(q) if q.is_finite() && q >= 0.0 => Ok(q),
+        _ => Err(format!(
+            "expected requests per second, a number such as 20 or 2.5 (0: no limit), not {s:?}"
+        )),
     }
 }
 

@@ -179,7 +179,9 @@ fn connection_of(words: &[String]) -> ConnectOptions {
             "--kube-ca-file" => o.ca_file = Some(v.into()),
             "--kube-as-user" => o.as_user = Some(v),
             "--kube-as-group" => o.as_groups.push(v),
-            _ => o.tls_server_name = Some(v),
+            "--kube-tls-server-name" => o.tls_server_name = Some(v),
+            // --qps, --burst-limit: completion makes a request or two, unthrottled.
+            _ => {}
         }
     }
     o
@@ -199,6 +201,8 @@ fn takes_connection_value(flag: &str) -> bool {
             | "--kube-as-user"
             | "--kube-as-group"
             | "--kube-tls-server-name"
+            | "--qps"
+            | "--burst-limit"
     )
 }
 

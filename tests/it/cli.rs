@@ -347,3 +347,36 @@ fn template_server_side_takes_a_boolean_as_helm_template_does() {
         assert!(ok, "--server-side={v}: {stderr}");
     }
 }
+
+#[test]
+fn qps_and_burst_limit_refuse_what_is_not_a_rate() {
+    let bad = |args: &[&str], want: &str| {
+        let (ok, _, err) = run(args);
+        assert!(!ok && err.contains(want), "{args:?}: {err}");
+    };
+    bad(
+        &["list", "--qps=-1"],
+        "invalid value '-1' for '--qps <PER_SECOND>': expected requests per second, a number such as 20 or 2.5 (0: no limit), not \"-1\"",
+    );
+    bad(
+        &["list", "--qps", "fast"],
+        "invalid value 'fast' for '--qps <PER_SECOND>': expected requests per second",
+    );
+    bad(
+        &["list", "--burst-limit", "0"],
+        "invalid value '0' for '--burst-limit <N>': 0 is not in 1..=4294967295",
+    );
+    // --debug names the limit with the connection.
+    let (_, _, err) = run(&[
+        "list",
+        "--debug",
+        "--qps",
+        "2.5",
+        "--kube-apiserver",
+        "https://127.0.0.1:1",
+    ]);
+    assert!(
+        err.contains("with --kube-apiserver https://127.0.0.1:1, --qps 2.5 --burst-limit 100"),
+        "{err}"
+    );
+}

@@ -1,7 +1,7 @@
 //! The HTTP stack under the kube-rs [`Client`]: the one kube-rs builds for a [`Config`]
 //! (rustls TLS, connect/read/write timeouts, base URI, authentication, extra headers), but
-//! with `TCP_NODELAY` on its connections, then kpack's request buffer and its 429/503/504
-//! retry ([`super::throttle`]).
+//! with `TCP_NODELAY` on its connections, then kpack's request buffer, the `--qps` rate
+//! limit when given ([`super::ratelimit`]) and its 429/503/504 retry ([`super::throttle`]).
 //!
 //! kube-rs leaves Nagle's algorithm on (`TCP_NODELAY` 0): a request written on a
 //! connection whose previous segment is not acknowledged yet waits for the server's delayed
@@ -10,6 +10,7 @@
 //!
 //! A configuration through a proxy keeps kube-rs's own builder (and its answer).
 
+use super::ratelimit::{RateLimit, RateLimitLayer};
 use super::throttle::Throttle;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -21,20 +22,23 @@ use tower::retry::RetryLayer;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// kpack's layers over a kube-rs client builder.
+/// kpack's layers over a kube-rs client builder (each retry takes a token of the rate
+/// limit too, as in client-go).
 macro_rules! finish {
-    ($builder:expr) => {
+    ($builder:expr, $rate:expr) => {
         $builder
             .with_layer(&BufferLayer::new(1024))
+            .with_layer(&tower::util::option_layer($rate.map(RateLimitLayer::new)))
             .with_layer(&RetryLayer::new(Throttle::default()))
             .build()
     };
 }
 
-/// A client for `config`. Must be called inside a Tokio runtime context.
-pub fn client(config: Config) -> kube::Result<Client> {
+/// A client for `config`, its requests limited to `rate` if given. Must be called inside a
+/// Tokio runtime context.
+pub fn client(config: Config, rate: Option<RateLimit>) -> kube::Result<Client> {
     if config.proxy_url.is_some() {
-        return Ok(finish!(ClientBuilder::try_from(config)?));
+        return Ok(finish!(ClientBuilder::try_from(config)?, rate));
     }
     let mut connector = HttpConnector::new();
     connector.enforce_http(false);
@@ -53,8 +57,8 @@ pub fn client(config: Config) -> kube::Result<Client> {
         .layer(config.extra_headers_layer()?)
         .map_err(BoxError::from)
         .service(http);
-    Ok(finish!(ClientBuilder::new(
-        service,
-        config.default_namespace.clone()
-    )))
+    Ok(finish!(
+        ClientBuilder::new(service, config.default_namespace.clone()),
+        rate
+    ))
 }

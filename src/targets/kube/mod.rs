@@ -17,6 +17,7 @@ pub mod fields;
 pub mod helm_store;
 pub mod kubeconfig;
 mod lookup;
+pub mod ratelimit;
 pub mod readiness;
 pub mod store;
 pub mod throttle;
@@ -61,6 +62,8 @@ pub struct ConnectOptions {
     pub insecure_skip_tls_verify: bool,
     /// `--kube-tls-server-name`: the name to verify the server's certificate against.
     pub tls_server_name: Option<String>,
+    /// `--qps` and `--burst-limit`: the client-side rate limit of requests, if any.
+    pub rate: Option<ratelimit::RateLimit>,
 }
 
 impl ConnectOptions {
@@ -89,11 +92,18 @@ impl KubeTarget {
     /// credentials, is reported by the first operation.
     pub fn connect(opts: &ConnectOptions) -> Result<KubeTarget> {
         let resolved = kubeconfig::resolve(opts)?;
-        Self::from_resolved(resolved)
+        Self::build(resolved, opts.rate)
     }
 
     /// Build a target from an already resolved configuration.
     pub fn from_resolved(resolved: kubeconfig::Resolved) -> Result<KubeTarget> {
+        Self::build(resolved, None)
+    }
+
+    fn build(
+        resolved: kubeconfig::Resolved,
+        rate: Option<ratelimit::RateLimit>,
+    ) -> Result<KubeTarget> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(4)
             .thread_name("kpack-kube")
@@ -107,7 +117,7 @@ impl KubeTarget {
         crate::tls::install_crypto_provider();
         let client = {
             let _guard = rt.enter();
-            connection::client(config).map_err(|e| {
+            connection::client(config, rate).map_err(|e| {
                 Error::usage(format!(
                     "{}: cannot build a client for {server}: {e}",
                     resolved.source
