@@ -109,10 +109,15 @@ pub fn validate(hooks: &[Document]) -> Result<()> {
 
 /// The hooks of an event, in the order they run.
 pub fn for_event(hooks: &[Document], event: HookEvent) -> Result<Vec<Hook>> {
+    select(hooks, &|h| h.events.contains(&event))
+}
+
+/// The hooks `keep` selects, in the order they run (weight, install order, name).
+pub fn select(hooks: &[Document], keep: &dyn Fn(&Hook) -> bool) -> Result<Vec<Hook>> {
     let mut out = Vec::new();
     for d in hooks {
         let h = parse(d)?;
-        if h.events.contains(&event) {
+        if keep(&h) {
             out.push(h);
         }
     }
@@ -193,21 +198,55 @@ fn await_hook(
 /// as the ServiceAccount its earlier hooks create). A failed hook is deleted at once when
 /// it says `hook-failed`.
 pub(crate) fn run(session: &mut Session<'_>, hooks: &[Document], event: HookEvent) -> Result<()> {
-    let selected = for_event(hooks, event)?;
+    run_selected(
+        session,
+        for_event(hooks, event)?,
+        event.as_str(),
+        &mut |_| {},
+    )
+}
+
+/// How one hook of a run ended.
+#[derive(Debug, Clone)]
+pub struct HookRun {
+    /// The hook object.
+    pub object: ObjectRef,
+    /// When it was applied and when it finished (RFC 3339).
+    pub started: String,
+    pub completed: String,
+    /// `Err(why)` when it failed or did not finish in time.
+    pub result: std::result::Result<(), String>,
+}
+
+/// Run `selected` in order, as [`run`] runs an event's hooks (`event` names them in
+/// progress and errors), giving each one's outcome to `record` as it ends.
+pub(crate) fn run_selected(
+    session: &mut Session<'_>,
+    selected: Vec<Hook>,
+    event: &str,
+    record: &mut dyn FnMut(HookRun),
+) -> Result<()> {
     let mut succeeded: Vec<(ObjectRef, bool)> = Vec::new();
     for hook in selected {
         let mut resolved = session.resolve(std::slice::from_ref(&hook.doc), &[])?;
         let (r, doc) = resolved.remove(0);
         session.emit(Event::Step(format!(
-            "{} hook {r} (weight {})",
-            event.as_str(),
+            "{event} hook {r} (weight {})",
             hook.weight
         )));
         if hook.policies.contains(&DeletePolicy::BeforeHookCreation) {
             delete_previous(session, &r)?;
         }
+        let started = crate::release::lock::now_rfc3339();
         session.apply_ordered(&[(r.clone(), doc)], false)?;
-        match await_hook(session, &r, session.op.timeout) {
+        let result = await_hook(session, &r, session.op.timeout);
+        record(HookRun {
+            object: r.clone(),
+            started,
+            completed: crate::release::lock::now_rfc3339(),
+            result: result.clone(),
+        });
+        match result {
             Ok(()) => {
                 let delete = hook.policies.contains(&DeletePolicy::HookSucceeded);
                 succeeded.push((r, delete));
@@ -217,10 +256,7 @@ pub(crate) fn run(session: &mut Session<'_>, hooks: &[Document], event: HookEven
                     delete_hook(session, &r)?;
                 }
                 delete_succeeded(session, &succeeded)?;
-                return Err(Error::remote(format!(
-                    "{} hook {r} failed: {why}",
-                    event.as_str()
-                )));
+                return Err(Error::remote(format!("{event} hook {r} failed: {why}")));
             }
         }
     }

@@ -23,5 +23,6 @@ pub mod render;
 pub mod rollback;
 pub mod status;
 pub mod template;
+pub mod test;
 pub mod uninstall;
 pub mod upgrade;

@@ -69,6 +69,7 @@ pub fn command() -> Command {
 /// The commands whose NAME argument is an existing release.
 const RELEASE_COMMANDS: &[&str] = &[
     "status",
+    "test",
     "history",
     "get",
     "rollback",

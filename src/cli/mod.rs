@@ -25,6 +25,7 @@ pub mod search;
 pub mod show;
 pub mod status;
 pub mod template;
+pub mod test;
 pub mod uninstall;
 pub mod upgrade;
 pub mod verify;
@@ -117,9 +118,6 @@ pub const USAGE_EXIT_CODE: i32 = 1;
 /// What to do instead of a helm command kpack does not have.
 fn helm_only_hint(cmd: &str) -> Option<&'static str> {
     Some(match cmd {
-        "test" => {
-            "kpack has no `test` command yet: the chart's test hooks are rendered and stored, but nothing runs them (docs/migrating-from-helm.md)"
-        }
         "plugin" => {
             "kpack has no plugins: what they add is built in (`kpack diff` for helm-diff); see docs/migrating-from-helm.md"
         }
@@ -161,6 +159,8 @@ pub enum Command {
     List(list::Args),
     /// Show a release and the readiness of its objects.
     Status(status::Args),
+    /// Run a release's test hooks (helm.sh/hook: test) and report each one.
+    Test(test::Args),
     /// Print a release's values, manifest, notes or hooks.
     Get(get::Args),
     /// Clear the lock a dead run left on a release.
@@ -235,6 +235,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::History(a) => history::run(a),
         Command::List(a) => list::run(a),
         Command::Status(a) => status::run(a),
+        Command::Test(a) => test::run(a),
         Command::Get(a) => get::run(a),
         Command::Recover(a) => recover::run(a),
         Command::Adopt(a) => adopt::run(a),

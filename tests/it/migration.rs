@@ -277,6 +277,7 @@ fn migration_page_lists_every_flag_of_each_helm_command() {
         "rollback",
         "history",
         "status",
+        "test",
         "get all",
         "show all",
         "lint",

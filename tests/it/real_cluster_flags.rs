@@ -297,11 +297,13 @@ fn exit_codes_are_helms() {
             run.stdout
         );
     }
-    let run = ns.kpack(&["test", "web"]);
+    let run = ns.kpack(&["plugin", "list"]);
     assert_eq!(run.code, 1);
-    assert_eq!(
-        run.stderr,
-        "error: unrecognized subcommand 'test'\n\n  tip: some similar subcommands exist: 'template', 'registry', 'get'\n\nUsage: kpack [OPTIONS] <COMMAND>\n\nFor more information, try '--help'.\n\nkpack has no `test` command yet: the chart's test hooks are rendered and stored, but nothing runs them (docs/migrating-from-helm.md)\n"
+    assert!(
+        run.stderr.starts_with("error: unrecognized subcommand 'plugin'\n")
+            && run.stderr.ends_with("\n\nkpack has no plugins: what they add is built in (`kpack diff` for helm-diff); see docs/migrating-from-helm.md\n"),
+        "{}",
+        run.stderr
     );
     let run = ns.kpack(&["delet", "web"]);
     assert_eq!(run.code, 1);

@@ -1010,6 +1010,7 @@ const RELEASE_COMMANDS: &[&str] = &[
     "history",
     "list",
     "status",
+    "test",
     "get",
     "recover",
     "diff",

@@ -2,7 +2,8 @@
 //! for many pods, `kubernetes.io/os=linux`), renews the node's Lease so the node-lifecycle
 //! controller keeps it Ready, and plays the container runtime for the pods the real
 //! kube-scheduler binds to it:
-//! - a pod of a Job (owner kind `Job`) runs to completion: phase `Succeeded`;
+//! - a pod of a Job (owner kind `Job`), or any pod that is not restarted (restartPolicy
+//!   Never or OnFailure: a test hook's pod), runs to completion: phase `Succeeded`;
 //! - a pod with a container image whose tag contains `fail` (`busybox:fail`) fails:
 //!   phase `Failed` (restartPolicy Never/OnFailure), or Running but not Ready with the
 //!   container in `CrashLoopBackOff` (restartPolicy Always), as a real kubelet shows it;
@@ -193,7 +194,7 @@ fn desired(pod: &Json) -> (&'static str, bool, Json) {
             false,
             json!({"terminated": {"exitCode": 1, "reason": "Error", "startedAt": t, "finishedAt": t}}),
         )
-    } else if job {
+    } else if job || !always {
         (
             "Succeeded",
             false,

@@ -1,0 +1,121 @@
+//! `kpack test NAME`: run the test hooks of a release's latest revision, as `helm test`
+//! does. A test hook is a hook at the `test` event (Helm's annotation `helm.sh/hook: test`,
+//! or its old name `test-success`; kpack's `kpack.io/hook: test`), usually a Pod that
+//! exits 0 when the release works. They run one by one in hook order (weight, install
+//! order, name), each applied, then waited for until it succeeds (a Pod `Succeeded`, a
+//! Job complete) within `--timeout`, with the hooks' delete policies. The first that
+//! fails ends the run with an error naming it. No revision is made and the release is not
+//! locked; a release with an operation in progress (or a dead one's lock), or uninstalled,
+//! is refused.
+
+use super::apply::{Event, OperationOptions, Session, parse_manifest};
+use super::hooks::{self, HookRun};
+use crate::release::Release;
+use crate::targets::Target;
+use crate::{Error, Result};
+
+/// `--filter name=NAME` (run only these) and `--filter '!name=NAME'` (skip these).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Names to run (all when empty).
+    pub only: Vec<String>,
+    /// Names to skip.
+    pub skip: Vec<String>,
+}
+
+impl Filter {
+    /// Add one `--filter` value (several separated by commas, as helm takes them); errors
+    /// say what the flag takes.
+    pub fn add(&mut self, value: &str) -> Result<()> {
+        for one in value.split(',') {
+            match one.split_once('=') {
+                Some(("name", n)) if !n.is_empty() => self.only.push(n.to_string()),
+                Some(("!name", n)) if !n.is_empty() => self.skip.push(n.to_string()),
+                _ => {
+                    return Err(Error::usage(format!(
+                        "--filter {one:?}: expected name=NAME (run only that test) or !name=NAME (skip it)"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn keeps(&self, name: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|n| n == name))
+            && !self.skip.iter().any(|n| n == name)
+    }
+}
+
+/// What `kpack test` does.
+#[derive(Debug, Clone)]
+pub struct TestOptions {
+    pub name: String,
+    pub namespace: String,
+    /// Bound of each test (`--timeout`).
+    pub timeout: std::time::Duration,
+    pub filter: Filter,
+}
+
+/// The release tested and how each test ran (in order; after a failure, the tests that
+/// ran up to it).
+#[derive(Debug, Clone)]
+pub struct TestReport {
+    pub release: Release,
+    pub runs: Vec<HookRun>,
+}
+
+/// Run the tests. A failed test is an error after `report` has been given what ran.
+pub fn test(
+    target: &dyn Target,
+    opts: &TestOptions,
+    progress: &mut dyn FnMut(&Event),
+    report: &mut dyn FnMut(&TestReport),
+) -> Result<TestReport> {
+    let release = super::get::get(target, &opts.name, &opts.namespace, None)?;
+    crate::release::lock::check_unlocked(Some(&release))?;
+    if release.status == crate::release::Status::Uninstalled {
+        return Err(Error::remote(format!(
+            "release {} is uninstalled (history kept): there is nothing to test",
+            opts.name
+        )));
+    }
+    let docs = parse_manifest(&release.hooks)?;
+    let selected = hooks::select(&docs, &|h| {
+        h.events.iter().any(|e| e.is_test()) && opts.filter.keeps(h.doc.name())
+    })?;
+    let op = OperationOptions {
+        timeout: opts.timeout,
+        ..OperationOptions::default()
+    };
+    let mut runs = Vec::new();
+    let result = {
+        let mut session = Session::new(target, &opts.name, &opts.namespace, &op, progress)?;
+        hooks::run_selected(&mut session, selected, "test", &mut |r| runs.push(r))
+    };
+    let out = TestReport { release, runs };
+    report(&out);
+    result.map(|()| out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Filter;
+
+    #[test]
+    fn filters_select_by_name_as_helms_do() {
+        let mut f = Filter::default();
+        assert!(f.keeps("a"));
+        f.add("name=a,name=b").unwrap();
+        f.add("!name=b").unwrap();
+        assert!(f.keeps("a") && !f.keeps("b") && !f.keeps("c"));
+        let mut skip = Filter::default();
+        skip.add("!name=b").unwrap();
+        assert!(skip.keeps("a") && !skip.keeps("b"));
+        assert_eq!(
+            f.add("kind=Pod").unwrap_err().to_string(),
+            "--filter \"kind=Pod\": expected name=NAME (run only that test) or !name=NAME (skip it)"
+        );
+        assert!(f.add("name=").is_err());
+    }
+}

@@ -1,0 +1,107 @@
+//! `kpack test NAME`: run a release's test hooks and report each one as `helm test` does
+//! (the release, then `TEST SUITE:` with each test's start, end and phase), or as
+//! `-o json|yaml`. A failed test prints the report, then the error (exit code 1).
+
+use super::args::{TargetArgs, parse_duration};
+use super::output::{Output, Progress, out, print_data, status_text, time};
+use kpack::Result;
+use kpack::action::test::{Filter, TestOptions, TestReport, test};
+use serde_json::json;
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Release name.
+    pub name: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// How long each test may take: 300, 90s, 5m, 1h30m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Run only the test named NAME (`name=NAME`), or all but it (`!name=NAME`); repeatable.
+    #[arg(long, value_name = "name=NAME")]
+    pub filter: Vec<String>,
+    /// Output format of the report.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    /// Do not print the release's notes.
+    #[arg(long = "hide-notes")]
+    pub hide_notes: bool,
+    /// Print only the report, no progress.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let mut filter = Filter::default();
+    for f in &a.filter {
+        filter.add(f)?;
+    }
+    let conn = a.target.connect(None)?;
+    let opts = TestOptions {
+        name: a.name.clone(),
+        namespace: conn.namespace.clone(),
+        timeout: a.timeout,
+        filter,
+    };
+    let mut progress = Progress::new(a.quiet || a.output != Output::Table);
+    let mut printed: Result<()> = Ok(());
+    let result = test(
+        conn.target.as_ref(),
+        &opts,
+        &mut |e| progress.event(e),
+        &mut |r| printed = print(&a, r),
+    );
+    progress.finish();
+    printed?;
+    result.map(|_| ())
+}
+
+fn print(a: &Args, report: &TestReport) -> Result<()> {
+    let r = &report.release;
+    let phase = |run: &kpack::action::hooks::HookRun| match &run.result {
+        Ok(()) => "Succeeded",
+        Err(_) => "Failed",
+    };
+    if a.output != Output::Table {
+        let tests: Vec<_> = report
+            .runs
+            .iter()
+            .map(|t| {
+                json!({
+                    "kind": t.object.kind, "name": t.object.name,
+                    "namespace": t.object.namespace, "started": t.started,
+                    "completed": t.completed, "phase": phase(t),
+                    "message": t.result.as_ref().err(),
+                })
+            })
+            .collect();
+        let data = json!({
+            "name": r.name, "namespace": r.namespace, "revision": r.revision,
+            "status": r.status, "tests": tests,
+        });
+        return print_data(a.output, &data);
+    }
+    let mut s = String::new();
+    s.push_str(&format!("NAME: {}\n", r.name));
+    s.push_str(&format!("LAST DEPLOYED: {}\n", time(&r.last_deployed)));
+    s.push_str(&format!("NAMESPACE: {}\n", r.namespace));
+    s.push_str(&format!("STATUS: {}\n", status_text(r.status)));
+    s.push_str(&format!("REVISION: {}\n", r.revision));
+    if report.runs.is_empty() {
+        s.push_str("TEST SUITE: None\n");
+    }
+    for t in &report.runs {
+        s.push_str(&format!("TEST SUITE:     {}\n", t.object.name));
+        s.push_str(&format!("Last Started:   {}\n", time(&t.started)));
+        s.push_str(&format!("Last Completed: {}\n", time(&t.completed)));
+        s.push_str(&format!("Phase:          {}\n", phase(t)));
+    }
+    if !a.hide_notes && !r.notes.trim().is_empty() {
+        s.push_str("NOTES:\n");
+        s.push_str(r.notes.trim_end());
+        s.push('\n');
+    }
+    out(&s);
+    Ok(())
+}
