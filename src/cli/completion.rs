@@ -112,7 +112,7 @@ fn typed_connection() -> ConnectOptions {
 }
 
 /// The arguments after the release command, but the last word (the one being completed),
-/// flags and the values of connection flags: release names already given (`kpack
+/// flags and the values of flags (`--timeout 5m`): release names already given (`kpack
 /// uninstall a b <TAB>` offers neither `a` nor `b` again).
 fn already_typed(words: &[String]) -> Vec<String> {
     let before_current = &words[..words.len().saturating_sub(1)];
@@ -122,11 +122,13 @@ fn already_typed(words: &[String]) -> Vec<String> {
     else {
         return Vec::new();
     };
+    let root = super::Cli::command();
+    let sub = root.find_subcommand(&before_current[i]);
     let mut out = Vec::new();
     let mut rest = before_current[i + 1..].iter();
     while let Some(w) = rest.next() {
         if w.starts_with('-') {
-            if takes_connection_value(w) {
+            if takes_next_word(&root, sub, w) {
                 rest.next();
             }
         } else {
@@ -134,6 +136,28 @@ fn already_typed(words: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether flag `w` (`--timeout`, `-n`; not `--timeout=5m`) of command `sub` or a global
+/// flag takes the next word as its value: not a switch, and not a flag whose optional
+/// value must follow `=` (`--wait`).
+fn takes_next_word(root: &Command, sub: Option<&Command>, w: &str) -> bool {
+    if w.contains('=') {
+        return false;
+    }
+    let matches = |a: &&clap::Arg| match w.strip_prefix("--") {
+        Some(long) => a.get_long() == Some(long),
+        None => w.len() == 2 && a.get_short() == w[1..].chars().next(),
+    };
+    let arg = sub
+        .into_iter()
+        .flat_map(Command::get_arguments)
+        .chain(root.get_arguments())
+        .find(matches);
+    match arg {
+        Some(a) => a.get_action().takes_values() && !a.is_require_equals_set(),
+        None => takes_connection_value(w),
+    }
 }
 
 fn connection_of(words: &[String]) -> ConnectOptions {
@@ -351,6 +375,24 @@ mod tests {
                 ""
             ])),
             ["db"]
+        );
+        // A flag's value is not a name; a switch's neighbour is.
+        assert_eq!(
+            already_typed(&words(&[
+                "kpack",
+                "uninstall",
+                "--timeout",
+                "5m",
+                "--keep-history",
+                "web",
+                "--cascade",
+                "orphan",
+                "-q",
+                "db",
+                "--description=x",
+                ""
+            ])),
+            ["web", "db"]
         );
         assert!(already_typed(&words(&["kpack", "template", "x", ""])).is_empty());
         assert!(already_typed(&words(&[])).is_empty());

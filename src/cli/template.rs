@@ -85,8 +85,8 @@ pub struct HelmInstallFlags {
     /// Nothing is created.
     #[arg(long = "create-namespace")]
     pub create_namespace: bool,
-    /// Nothing is waited for.
-    #[arg(long, value_name = "STRATEGY", num_args = 0..=1, require_equals = true, default_missing_value = "watcher", value_enum)]
+    /// Nothing is waited for (the strategies of install are accepted: watcher, legacy, hookOnly).
+    #[arg(long, value_name = "STRATEGY", num_args = 0..=1, require_equals = true, default_missing_value = "watcher", value_enum, hide_possible_values = true)]
     pub wait: Option<super::args::WaitArg>,
     /// Nothing is waited for.
     #[arg(long = "wait-for-jobs")]
