@@ -3,7 +3,8 @@
 //! or its old name `test-success`; kpack's `kpack.io/hook: test`), usually a Pod that
 //! exits 0 when the release works. They run one by one in hook order (weight, install
 //! order, name), each applied, then waited for until it succeeds (a Pod `Succeeded`, a
-//! Job complete) within `--timeout`, with the hooks' delete policies. The first that
+//! Job complete) within `--timeout`, with the hooks' delete policies (with `--logs`, a
+//! test pod's logs are read as soon as it ends, before any is deleted). The first that
 //! fails ends the run with an error naming it. No revision is made and the release is not
 //! locked; a release with an operation in progress (or a dead one's lock), or uninstalled,
 //! is refused.
@@ -55,6 +56,16 @@ pub struct TestOptions {
     /// Bound of each test (`--timeout`).
     pub timeout: std::time::Duration,
     pub filter: Filter,
+    /// Read each test pod's logs as it ends, before any is deleted (`--logs`).
+    pub logs: bool,
+}
+
+/// The logs of one test pod (`--logs`).
+#[derive(Debug, Clone)]
+pub struct PodLogs {
+    pub pod: String,
+    /// `(container, text)`, or why they could not be read.
+    pub logs: std::result::Result<Vec<(String, String)>, String>,
 }
 
 /// The release tested and how each test ran (in order; after a failure, the tests that
@@ -63,6 +74,8 @@ pub struct TestOptions {
 pub struct TestReport {
     pub release: Release,
     pub runs: Vec<HookRun>,
+    /// With `--logs`: each test pod's, in the order they ran.
+    pub logs: Vec<PodLogs>,
 }
 
 /// Run the tests. A failed test is an error after `report` has been given what ran.
@@ -89,11 +102,27 @@ pub fn test(
         ..OperationOptions::default()
     };
     let mut runs = Vec::new();
+    let mut logs = Vec::new();
     let result = {
         let mut session = Session::new(target, &opts.name, &opts.namespace, &op, progress)?;
-        hooks::run_selected(&mut session, selected, "test", &mut |r| runs.push(r))
+        hooks::run_selected(&mut session, selected, "test", &mut |r| {
+            if opts.logs && r.object.kind == "Pod" {
+                let ns = r.object.namespace.as_deref().unwrap_or(&opts.namespace);
+                logs.push(PodLogs {
+                    pod: r.object.name.clone(),
+                    logs: target
+                        .pod_logs(ns, &r.object.name)
+                        .map_err(|e| e.to_string()),
+                });
+            }
+            runs.push(r);
+        })
     };
-    let out = TestReport { release, runs };
+    let out = TestReport {
+        release,
+        runs,
+        logs,
+    };
     report(&out);
     result.map(|()| out)
 }

@@ -1,6 +1,6 @@
 //! `kpack test NAME`: run a release's test hooks and report each one as `helm test` does
-//! (the release, then `TEST SUITE:` with each test's start, end and phase), or as
-//! `-o json|yaml`. A failed test prints the report, then the error (exit code 1).
+//! (the release, then `TEST SUITE:` with each test's start, end and phase, then with
+//! `--logs` each test pod's `POD LOGS:`), or as `-o json|yaml`. A failed test prints the report, then the error (exit code 1).
 
 use super::args::{TargetArgs, parse_duration};
 use super::output::{Output, Progress, out, print_data, status_text, time};
@@ -21,6 +21,10 @@ pub struct Args {
     /// Run only the test named NAME (`name=NAME`), or all but it (`!name=NAME`); repeatable.
     #[arg(long, value_name = "name=NAME")]
     pub filter: Vec<String>,
+    /// Print each test pod's logs after the report (read as the test ends, before the
+    /// hooks' delete policies remove it).
+    #[arg(long)]
+    pub logs: bool,
     /// Output format of the report.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Output::Table)]
     pub output: Output,
@@ -43,6 +47,7 @@ pub fn run(a: Args) -> Result<()> {
         namespace: conn.namespace.clone(),
         timeout: a.timeout,
         filter,
+        logs: a.logs,
     };
     let mut progress = Progress::new(a.quiet || a.output != Output::Table);
     let mut printed: Result<()> = Ok(());
@@ -76,10 +81,22 @@ fn print(a: &Args, report: &TestReport) -> Result<()> {
                 })
             })
             .collect();
-        let data = json!({
+        let logs: Vec<_> = report
+            .logs
+            .iter()
+            .map(|l| match &l.logs {
+                Ok(cs) => json!({"pod": l.pod, "containers": cs.iter()
+                    .map(|(c, text)| json!({"name": c, "log": text})).collect::<Vec<_>>()}),
+                Err(e) => json!({"pod": l.pod, "error": e}),
+            })
+            .collect();
+        let mut data = json!({
             "name": r.name, "namespace": r.namespace, "revision": r.revision,
             "status": r.status, "tests": tests,
         });
+        if a.logs {
+            data["logs"] = json!(logs);
+        }
         return print_data(a.output, &data);
     }
     let mut s = String::new();
@@ -101,6 +118,23 @@ fn print(a: &Args, report: &TestReport) -> Result<()> {
         s.push_str("NOTES:\n");
         s.push_str(r.notes.trim_end());
         s.push('\n');
+    }
+    for l in &report.logs {
+        match &l.logs {
+            Ok(cs) => {
+                for (c, text) in cs {
+                    match cs.len() {
+                        1 => s.push_str(&format!("POD LOGS: {}\n", l.pod)),
+                        _ => s.push_str(&format!("POD LOGS: {} (container {c})\n", l.pod)),
+                    }
+                    s.push_str(text);
+                    if !text.is_empty() && !text.ends_with('\n') {
+                        s.push('\n');
+                    }
+                }
+            }
+            Err(e) => s.push_str(&format!("POD LOGS: {}\n(cannot be read: {e})\n", l.pod)),
+        }
     }
     out(&s);
     Ok(())

@@ -37,6 +37,9 @@ impl std::fmt::Display for ObjectRef {
     }
 }
 
+/// The most bytes of one container's log [`Target::pod_logs`] reads.
+pub const POD_LOG_LIMIT: i64 = 1 << 20;
+
 /// Options of an apply.
 #[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {
@@ -128,6 +131,14 @@ pub trait Target: Send + Sync {
     }
     /// Live state of an object, `None` when absent.
     fn get(&self, object: &ObjectRef) -> Result<Option<Json>>;
+    /// The logs of each container of Pod `namespace/name`, as `(container, text)`, each
+    /// at most [`POD_LOG_LIMIT`] bytes (the end cut off). Default: a target without logs.
+    fn pod_logs(&self, namespace: &str, name: &str) -> Result<Vec<(String, String)>> {
+        Err(crate::Error::usage(format!(
+            "{}: has no logs of pod {namespace}/{name}: pods' logs are read from a cluster",
+            self.describe()
+        )))
+    }
     /// Readiness of objects now.
     fn readiness(&self, objects: &[ObjectRef]) -> Result<Vec<Readiness>>;
     /// Wait until every object is ready or the timeout passes; `progress` is called with

@@ -1,8 +1,9 @@
 //! `kpack test` against the real control plane (`support/k8s.rs`), whose stand-in kubelet
 //! runs a pod that is not restarted to completion (`Succeeded`), or fails it when its
 //! image tag says `fail`: the test hooks of the latest revision run in hook order, each
-//! is reported (text and `-o json`), `--filter` selects them, a failed test fails the
-//! command with the report printed first, and no revision is made.
+//! is reported (text and `-o json`), `--logs` adds each test pod's logs (served by the
+//! stand-in kubelet through the apiserver's `pods/log`), `--filter` selects them, a failed
+//! test fails the command with the report printed first, and no revision is made.
 
 use crate::support::k8s::{self, Ns, Run};
 use serde_json::Value as Json;
@@ -10,9 +11,10 @@ use serde_json::Value as Json;
 const CM: &str =
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Release.Name }}-config\ndata: {a: b}\n";
 /// A test pod (Helm's annotation), weight 1.
-const CONNECT: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ Release.Name }}-connect\n  annotations:\n    helm.sh/hook: test\n    helm.sh/hook-weight: \"1\"\nspec:\n  restartPolicy: Never\n  containers: [{name: t, image: \"busybox:1\"}]\n";
-/// A test pod under the old event name, weight 0: runs first.
-const SMOKE: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ Release.Name }}-smoke\n  annotations:\n    helm.sh/hook: test-success\nspec:\n  restartPolicy: Never\n  containers: [{name: t, image: \"busybox:1\"}]\n";
+const CONNECT: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ Release.Name }}-connect\n  annotations:\n    helm.sh/hook: test\n    helm.sh/hook-weight: \"1\"\nspec:\n  restartPolicy: Never\n  containers: [{name: t, image: \"busybox:1\", args: [connected, to, \"{{ Release.Name }}-config\"]}]\n";
+/// A test pod under the old event name, weight 0: runs first; deleted once the tests
+/// succeeded.
+const SMOKE: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ Release.Name }}-smoke\n  annotations:\n    helm.sh/hook: test-success\n    helm.sh/hook-delete-policy: hook-succeeded\nspec:\n  restartPolicy: Never\n  containers: [{name: t, image: \"busybox:1\", args: [smoke, ok]}]\n";
 /// A test that fails, when `broken` is set; weight 2.
 const BROKEN: &str = "{% if Values.broken %}apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ Release.Name }}-broken\n  annotations:\n    kpack.io/hook: test\n    kpack.io/hook-weight: \"2\"\nspec:\n  restartPolicy: Never\n  containers: [{name: t, image: \"busybox:fail\"}]\n{% endif %}";
 
@@ -74,9 +76,25 @@ fn test_runs_the_test_hooks_in_order_and_reports_each() {
         ns.name
     );
     assert_eq!(untimed(&run.stdout), want);
-    // The pods ran (and are kept: the default policy deletes them before the next run).
-    assert_eq!(phase(&ns, "web-smoke").as_deref(), Some("Succeeded"));
+    // The pods ran: web-smoke (hook-succeeded) is deleted, web-connect is kept (the
+    // default policy deletes it before the next run).
+    assert_eq!(phase(&ns, "web-smoke"), None);
     assert_eq!(phase(&ns, "web-connect").as_deref(), Some("Succeeded"));
+    // --logs: each test pod's logs after the report, read before any was deleted.
+    let run = ok(ns.kpack(&["test", "web", "-q", "--logs", "--hide-notes"]));
+    assert!(
+        run.stdout.ends_with(
+            "Phase:          Succeeded\nPOD LOGS: web-smoke\nsmoke ok\nPOD LOGS: web-connect\nconnected to web-config\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let run = ok(ns.kpack(&["test", "web", "-q", "--logs", "-o", "json"]));
+    let report: Json = serde_json::from_str(&run.stdout).expect("json report");
+    assert_eq!(
+        report["logs"][1],
+        serde_json::json!({"pod": "web-connect", "containers": [{"name": "t", "log": "connected to web-config\n"}]})
+    );
     // Progress goes to stderr without -q.
     let run = ok(ns.kpack(&["test", "web", "--hide-notes"]));
     assert!(run.stderr.contains("test hook Pod"), "{}", run.stderr);

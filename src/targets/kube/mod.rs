@@ -552,6 +552,33 @@ impl Target for KubeTarget {
         })
     }
 
+    fn pod_logs(&self, namespace: &str, name: &str) -> Result<Vec<(String, String)>> {
+        use k8s_openapi::api::core::v1::Pod;
+        let api: kube::Api<Pod> = kube::Api::namespaced(self.client.clone(), namespace);
+        self.block_on(async {
+            let pod = api.get(name).await.map_err(|e| {
+                Error::remote(format!("reading pod {namespace}/{name} for its logs: {e}"))
+            })?;
+            let containers = pod.spec.map(|s| s.containers).unwrap_or_default();
+            let mut out = Vec::new();
+            for c in containers {
+                let params = kube::api::LogParams {
+                    container: Some(c.name.clone()),
+                    limit_bytes: Some(crate::targets::POD_LOG_LIMIT),
+                    ..Default::default()
+                };
+                let text = api.logs(name, &params).await.map_err(|e| {
+                    Error::remote(format!(
+                        "logs of pod {namespace}/{name}, container {}: {e}",
+                        c.name
+                    ))
+                })?;
+                out.push((c.name, text));
+            }
+            Ok(out)
+        })
+    }
+
     fn readiness(&self, objects: &[ObjectRef]) -> Result<Vec<Readiness>> {
         let states = self.block_on(self.states(objects))?;
         Ok(objects

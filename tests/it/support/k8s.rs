@@ -555,6 +555,10 @@ impl Cluster {
                 format!("--audit-policy-file={}", s(&policy)),
                 format!("--audit-log-path={}", s(&audit_log)),
                 "--audit-log-mode=blocking".into(),
+                // The stand-in kubelet serves logs with the apiserver's certificate (for
+                // 127.0.0.1), found by the node's InternalIP.
+                format!("--kubelet-certificate-authority={}", s(&ca.cert)),
+                "--kubelet-preferred-address-types=InternalIP".into(),
                 "--profiling=false".into(),
             ]
             .into_iter()
@@ -629,7 +633,12 @@ impl Cluster {
         });
         let node = "kpack-node".to_string();
         if full {
-            kubelet::start(&rt, client.clone(), &node)?;
+            kubelet::start_with(
+                &rt,
+                client.clone(),
+                &node,
+                Some((&serving.cert, &serving.key)),
+            )?;
         }
         let admin_kubeconfig = dir.join("admin.conf");
         pki::kubeconfig(&admin_kubeconfig, &url, &ca.cert, &admin, None);

@@ -11,6 +11,11 @@
 //!
 //! A pod being deleted (deletionTimestamp set) is removed at once (grace period 0), as a
 //! kubelet does once its containers stopped. Nothing is run: no image is pulled.
+//!
+//! It also serves containers' logs, as a kubelet's HTTPS port does for the apiserver's
+//! `pods/log` (`GET /containerLogs/{namespace}/{pod}/{container}`, on a free port of
+//! 127.0.0.1 named in the Node's `daemonEndpoints`): a container's log is what its
+//! command would print if it were `echo`: its `args`, joined by spaces, and a newline.
 
 use chrono::{SecondsFormat, Utc};
 use futures::StreamExt;
@@ -18,13 +23,29 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::Client;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent};
 use serde_json::{Value as Json, json};
+use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 /// Start the kubelet's tasks on `rt`: registration, lease renewal and the pod loop.
-/// Registration is awaited, so the node exists when this returns.
+/// Registration is awaited, so the node exists when this returns. No logs are served.
 pub fn start(rt: &tokio::runtime::Runtime, client: Client, node: &str) -> Result<(), String> {
-    rt.block_on(register(&client, node))?;
+    start_with(rt, client, node, None)
+}
+
+/// [`start`], serving logs over TLS with `tls` (certificate and key, PEM files).
+pub fn start_with(
+    rt: &tokio::runtime::Runtime,
+    client: Client,
+    node: &str,
+    tls: Option<(&Path, &Path)>,
+) -> Result<(), String> {
+    let port = match tls {
+        Some((cert, key)) => rt.block_on(serve_logs(client.clone(), cert, key))?,
+        None => 10250,
+    };
+    rt.block_on(register(&client, node, port))?;
     let c = client.clone();
     let n = node.to_string();
     rt.spawn(async move {
@@ -46,7 +67,84 @@ fn now_micro() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-async fn register(client: &Client, node: &str) -> Result<(), String> {
+/// Serve containers' logs (see the module's doc) on a free port; returns it.
+async fn serve_logs(client: Client, cert: &Path, key: &Path) -> Result<u16, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .and_then(|i| i.collect())
+        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .and_then(|b| b.with_no_client_auth().with_single_cert(certs, key))
+    .map_err(|e| format!("kubelet TLS: {e}"))?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("kubelet log port: {e}"))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            let (acceptor, client) = (acceptor.clone(), client.clone());
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let svc = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let client = client.clone();
+                        async move {
+                            let (status, body) = container_log(&client, req.uri().path()).await;
+                            let resp = hyper::Response::builder()
+                                .status(status)
+                                .header("content-type", "text/plain")
+                                .body(http_body_util::Full::new(hyper::body::Bytes::from(body)))
+                                .expect("response");
+                            Ok::<_, std::convert::Infallible>(resp)
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), svc)
+                    .await;
+            });
+        }
+    });
+    Ok(port)
+}
+
+/// The log of `/containerLogs/{namespace}/{pod}/{container}`: status and text.
+async fn container_log(client: &Client, path: &str) -> (u16, String) {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let ["containerLogs", ns, pod, container] = parts[..] else {
+        return (404, format!("no such path: {path}\n"));
+    };
+    let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let Ok(p) = api.get(pod).await else {
+        return (404, format!("pod {ns}/{pod} not found\n"));
+    };
+    let args = p.spec.and_then(|s| {
+        s.containers
+            .into_iter()
+            .find(|c| c.name == container)
+            .map(|c| c.args.unwrap_or_default())
+    });
+    match args {
+        Some(args) => (200, format!("{}\n", args.join(" "))),
+        None => (
+            404,
+            format!("container {container} not found in pod {ns}/{pod}\n"),
+        ),
+    }
+}
+
+async fn register(client: &Client, node: &str, log_port: u16) -> Result<(), String> {
     let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(client.clone());
     let obj: k8s_openapi::api::core::v1::Node = serde_json::from_value(json!({
         "apiVersion": "v1",
@@ -83,7 +181,7 @@ async fn register(client: &Client, node: &str) -> Result<(), String> {
             cond("Ready", "True", "KubeletReady"),
         ],
         "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}, {"type": "Hostname", "address": node}],
-        "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": log_port}},
         "nodeInfo": {
             "machineID": "kpack", "systemUUID": "kpack", "bootID": "kpack", "kernelVersion": "6",
             "osImage": "kpack test kubelet", "containerRuntimeVersion": "none://0",
