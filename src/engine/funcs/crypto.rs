@@ -4,7 +4,10 @@
 //! The DER and key work is in [`super::x509`].
 //!
 //! A certificate is a [`Certificate`] object with the fields `Cert` and `Key` (PEM text),
-//! as sprig's `certificate` struct.
+//! as sprig's `certificate` struct. `genCA`'s is made when first used: charts often call
+//! it outside the `if` that uses it (bitnami's neo4j, twice per render), and a 2048-bit key
+//! nothing reads is tens of milliseconds for nothing. Its arguments are checked at the
+//! call, as sprig checks them.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -19,13 +22,50 @@ use super::Args;
 use super::value;
 use super::x509::{self, CertSpec, PrivateKey};
 
-/// sprig's `certificate`: a PEM certificate and its PEM private key.
+/// A PEM certificate and its PEM private key.
 #[derive(Debug, Clone)]
-pub struct Certificate {
+pub struct Pem {
     /// The certificate, PEM.
     pub cert: String,
     /// The private key, PEM.
     pub key: String,
+}
+
+/// sprig's `certificate`, made now or (`genCA`) when first used.
+pub struct Certificate {
+    pem: std::sync::OnceLock<Pem>,
+    /// `genCA`'s certificate fields, while it is not made.
+    deferred: Option<CertSpec>,
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pem.get() {
+            Some(p) => p.fmt(f),
+            None => f.write_str("Certificate(not made yet)"),
+        }
+    }
+}
+
+impl Certificate {
+    /// The certificate and key, made first if they were deferred.
+    pub fn pem(&self) -> &Pem {
+        self.pem.get_or_init(|| {
+            let spec = self
+                .deferred
+                .as_ref()
+                .expect("a certificate without PEM has its fields");
+            // What can fail here is the system's random source or a key just made being
+            // refused by its own signer: nothing a chart's input can cause.
+            let key = x509::generate_rsa(2048).unwrap_or_else(|e| panic!("genCA: {e}"));
+            let cert = x509::create_certificate(spec, &key, None, &key)
+                .unwrap_or_else(|e| panic!("genCA: {e}"));
+            Pem {
+                cert,
+                key: key.to_pem(),
+            }
+        })
+    }
 }
 
 impl Object for Certificate {
@@ -35,8 +75,8 @@ impl Object for Certificate {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
-            "Cert" => Some(Value::from(self.cert.as_str())),
-            "Key" => Some(Value::from(self.key.as_str())),
+            "Cert" => Some(Value::from(self.pem().cert.as_str())),
+            "Key" => Some(Value::from(self.pem().key.as_str())),
             _ => None,
         }
     }
@@ -47,19 +87,23 @@ impl Object for Certificate {
 
     /// Go prints a struct as `{field field}`.
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{{{} {}}}", self.cert, self.key)
+        let p = self.pem();
+        write!(f, "{{{} {}}}", p.cert, p.key)
     }
 }
 
 fn cert_value(cert: String, key: String) -> Value {
-    Value::from_object(Certificate { cert, key })
+    Value::from_object(Certificate {
+        pem: std::sync::OnceLock::from(Pem { cert, key }),
+        deferred: None,
+    })
 }
 
 /// The CA argument of `genSignedCert`: a [`Certificate`], or a map with `Cert` and `Key`.
-fn certificate_arg(a: &Args, i: usize) -> Result<Certificate, Error> {
+fn certificate_arg(a: &Args, i: usize) -> Result<Pem, Error> {
     let v = a.get(i);
     if let Some(c) = v.downcast_object_ref::<Certificate>() {
-        return Ok(c.clone());
+        return Ok(c.pem().clone());
     }
     let field = |k: &str| {
         v.get_attr(k)
@@ -68,7 +112,7 @@ fn certificate_arg(a: &Args, i: usize) -> Result<Certificate, Error> {
             .map(|x| value::go_string(&x))
     };
     match (field("Cert"), field("Key")) {
-        (Some(cert), Some(key)) => Ok(Certificate { cert, key }),
+        (Some(cert), Some(key)) => Ok(Pem { cert, key }),
         _ => Err(a.err(format!(
             "expected a certificate (from genCA), got {}",
             value::type_of(v)
@@ -120,12 +164,7 @@ fn rsa_2048(a: &Args) -> Result<PrivateKey, Error> {
     x509::generate_rsa(2048).map_err(|e| a.err(e))
 }
 
-fn build(
-    a: &Args,
-    spec: CertSpec,
-    key: PrivateKey,
-    ca: Option<&Certificate>,
-) -> Result<Value, Error> {
+fn build(a: &Args, spec: CertSpec, key: PrivateKey, ca: Option<&Pem>) -> Result<Value, Error> {
     let (issuer, signer) = match ca {
         Some(ca) => {
             let issuer = x509::parse_issuer(&ca.cert).map_err(|e| a.err(e))?;
@@ -166,10 +205,14 @@ fn spec(a: &Args, is_ca: bool) -> Result<CertSpec, Error> {
     })
 }
 
-/// `genCA cn days`: a self-signed CA certificate with a new 2048-bit RSA key.
+/// `genCA cn days`: a self-signed CA certificate with a new 2048-bit RSA key, made when
+/// first used (see the module's doc).
 pub fn gen_ca(a: &Args) -> Result<Value, Error> {
     let spec = spec(a, true)?;
-    build(a, spec, rsa_2048(a)?, None)
+    Ok(Value::from_object(Certificate {
+        pem: std::sync::OnceLock::new(),
+        deferred: Some(spec),
+    }))
 }
 
 /// `genCAWithKey cn days key`: a CA certificate for the given PEM key.

@@ -646,7 +646,10 @@ pub fn create_certificate(
     ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut serial)
         .map_err(|_| "error creating certificate: no randomness".to_string())?;
     let now = chrono::Utc::now();
-    let not_after = now + chrono::Duration::hours(24 * spec.days_valid);
+    // Go's `time.Hour * 24 * time.Duration(days)`: nanoseconds in an int64 that wraps (a
+    // huge `days` gives a date within 292 years of now, never a panic).
+    let not_after =
+        now + chrono::Duration::nanoseconds(86_400_000_000_000i64.wrapping_mul(spec.days_valid));
 
     // Extensions, in Go's order.
     let key_usage: u8 = if spec.is_ca { 0xa4 } else { 0xa0 };
@@ -781,6 +784,23 @@ fn parse_cert(der: &[u8]) -> Result<Issuer, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_days_of_validity_make_a_certificate_as_go_wraps_them() {
+        let key = PrivateKey::Ed25519([7; 32]);
+        for days in [365, -1, 106_752, 1_000_000_000_000_000, i64::MAX, i64::MIN] {
+            let spec = CertSpec {
+                common_name: "x".into(),
+                ips: Vec::new(),
+                dns_names: Vec::new(),
+                days_valid: days,
+                is_ca: true,
+            };
+            let pem = create_certificate(&spec, &key, None, &key).expect("certificate");
+            let (_, der) = pem_decode(&pem).expect("PEM");
+            check_certificate(&der).expect("readable");
+        }
+    }
 
     #[test]
     fn the_sieve_holds_every_odd_prime_below_its_bound_once() {
