@@ -719,6 +719,14 @@ impl<'a> Parser<'a> {
             if l.indent <= indent {
                 break;
             }
+            // A comment line ends the scalar (what follows it, the caller checks); inside
+            // a multi-line one, leave it to libyaml.
+            if l.hash == 0 {
+                if text.is_some() {
+                    return None;
+                }
+                break;
+            }
             if text.is_none() {
                 let end = match plain {
                     Plain::Bad => return None,

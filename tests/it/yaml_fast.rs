@@ -270,6 +270,10 @@ const HEAD_TRICKY: &[&str] = &[
     "a: -x\n  y\n",
     "a: x # c\n  y\n",
     "a: x\n  # c\n  y\n",
+    "a: x\n  # c\nb: 1\n",
+    "a: x\n\n    # c\n\nb: 1\n",
+    "a: x\n  y\n  # c\nb: 1\n",
+    "- x\n  # c\n- y\n",
     "a: x\n# c\n  y\n",
     "a: x\n  y: z\n",
     "a: x\n  y:\n",
@@ -445,6 +449,7 @@ fn fast_parser_takes_the_common_cases_itself() {
         "kind: A\ndata:\n  nginx.conf: |+\n    x\n\n",
         "kind: A\ndata:\n  nginx.conf: |+\n    x\n\n  y: 1\n",
         "kind: A\ndata:\n  conf: |\n    a {\n      \n    }\n",
+        "kind: A\nspec:\n  replicas: 1\n    # a comment, more indented\n  paused: false\n",
         "kind: A\nspec:\n  - rule: 'self.x == ''y'' ?\n      true : false'\n    message: m\n",
     ];
     for doc in docs
