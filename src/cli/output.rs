@@ -335,15 +335,23 @@ impl Drop for Progress {
     }
 }
 
+/// The lines every release report starts with (Helm's layout): NAME, LAST DEPLOYED,
+/// NAMESPACE, STATUS, REVISION.
+pub fn release_header(r: &Release) -> String {
+    format!(
+        "NAME: {}\nLAST DEPLOYED: {}\nNAMESPACE: {}\nSTATUS: {}\nREVISION: {}\n",
+        r.name,
+        time(&r.last_deployed),
+        r.namespace,
+        status_text(r.status),
+        r.revision
+    )
+}
+
 /// The summary printed after install, upgrade and rollback (Helm's layout).
 pub fn summary(o: &Outcome, show_notes: bool) -> String {
     let r = &o.release;
-    let mut s = String::new();
-    s.push_str(&format!("NAME: {}\n", r.name));
-    s.push_str(&format!("LAST DEPLOYED: {}\n", time(&r.last_deployed)));
-    s.push_str(&format!("NAMESPACE: {}\n", r.namespace));
-    s.push_str(&format!("STATUS: {}\n", status_text(r.status)));
-    s.push_str(&format!("REVISION: {}\n", r.revision));
+    let mut s = release_header(r);
     s.push_str(&format!("TARGET: {}\n", o.target));
     if !r.description.is_empty() {
         s.push_str(&format!("DESCRIPTION: {}\n", r.description));

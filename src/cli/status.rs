@@ -2,7 +2,7 @@
 //! summary with a resource table or `-o json|yaml`.
 
 use super::args::TargetArgs;
-use super::output::{Output, out, print_data, status_text, table, time};
+use super::output::{Output, out, print_data, release_header, table, time};
 use kpack::Result;
 use kpack::action::status::status;
 use serde_json::json;
@@ -49,12 +49,7 @@ pub fn run(a: Args) -> Result<()> {
         });
         return print_data(a.output, &data);
     }
-    let mut s = String::new();
-    s.push_str(&format!("NAME: {}\n", r.name));
-    s.push_str(&format!("LAST DEPLOYED: {}\n", time(&r.last_deployed)));
-    s.push_str(&format!("NAMESPACE: {}\n", r.namespace));
-    s.push_str(&format!("STATUS: {}\n", status_text(r.status)));
-    s.push_str(&format!("REVISION: {}\n", r.revision));
+    let mut s = release_header(r);
     s.push_str(&format!("CHART: {}-{}\n", r.chart.name, r.chart.version));
     if !r.chart.app_version.is_empty() {
         s.push_str(&format!("APP VERSION: {}\n", r.chart.app_version));

@@ -3,7 +3,7 @@
 //! `--logs` each test pod's `POD LOGS:`), or as `-o json|yaml`. A failed test prints the report, then the error (exit code 1).
 
 use super::args::{TargetArgs, parse_duration};
-use super::output::{Output, Progress, out, print_data, status_text, time};
+use super::output::{Output, Progress, out, print_data, release_header, time};
 use kpack::Result;
 use kpack::action::test::{Filter, TestOptions, TestReport, test};
 use serde_json::json;
@@ -99,12 +99,7 @@ fn print(a: &Args, report: &TestReport) -> Result<()> {
         }
         return print_data(a.output, &data);
     }
-    let mut s = String::new();
-    s.push_str(&format!("NAME: {}\n", r.name));
-    s.push_str(&format!("LAST DEPLOYED: {}\n", time(&r.last_deployed)));
-    s.push_str(&format!("NAMESPACE: {}\n", r.namespace));
-    s.push_str(&format!("STATUS: {}\n", status_text(r.status)));
-    s.push_str(&format!("REVISION: {}\n", r.revision));
+    let mut s = release_header(r);
     if report.runs.is_empty() {
         s.push_str("TEST SUITE: None\n");
     }

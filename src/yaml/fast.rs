@@ -585,11 +585,7 @@ impl<'a> Parser<'a> {
                 _ if is_seq_entry(after.text) => return None,
                 // `- |`: a literal block scalar as the entry; `- 'text` a quoted one over
                 // several lines.
-                Some(b'|') => {
-                    self.advance();
-                    self.value_after::<M>(after.text, Plain::Bad, indent, false, Keep::All)?
-                }
-                Some(b'\'') if !closes_on_its_line(after.text) => {
+                Some(&c @ (b'|' | b'\'')) if c == b'|' || !closes_on_its_line(after.text) => {
                     self.advance();
                     self.value_after::<M>(after.text, Plain::Bad, indent, false, Keep::All)?
                 }
@@ -677,10 +673,7 @@ impl<'a> Parser<'a> {
                 return None;
             }
             if build {
-                if empty == 0 {
-                    text.push(' ');
-                }
-                text.extend(std::iter::repeat_n('\n', empty));
+                fold(&mut text, empty);
             }
             empty = 0;
             if let Some(close) = single_quoted_part(l.text, &mut text, build) {
@@ -750,10 +743,7 @@ impl<'a> Parser<'a> {
             }
             if build {
                 let t = text.as_mut()?;
-                if empty == 0 {
-                    t.push(' ');
-                }
-                t.extend(std::iter::repeat_n('\n', empty));
+                fold(t, empty);
                 t.push_str(l.text);
             }
             empty = 0;
@@ -850,6 +840,16 @@ impl<'a> Parser<'a> {
         }
         Some(text)
     }
+}
+
+/// A line break between two lines of a multi-line flow or plain scalar, with `empty`
+/// empty lines between them, as YAML folds it: a space, or a line break for each empty
+/// line.
+fn fold(text: &mut String, empty: usize) {
+    if empty == 0 {
+        text.push(' ');
+    }
+    text.extend(std::iter::repeat_n('\n', empty));
 }
 
 enum Chomp {
