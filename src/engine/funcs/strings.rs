@@ -4,7 +4,7 @@
 //! Positions and lengths count characters, never bytes, so no helper splits a character.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use minijinja::{Error, Value};
 use regex::Regex;
@@ -600,16 +600,20 @@ pub fn print(a: &Args) -> Result<Value, Error> {
     Ok(out.into())
 }
 
-/// Compile a regex, caching compiled expressions (charts call these in loops).
-fn regex(a: &Args, pattern: &str) -> Result<Regex, Error> {
-    static CACHE: Mutex<Option<HashMap<String, Regex>>> = Mutex::new(None);
+/// Compile a regex, caching compiled expressions (charts call these in loops). The cache
+/// hands out the same `Regex` each time, not a clone: a cloned `Regex` starts with an empty
+/// pool of search caches, and building one (its lazy DFA) costs more than most matches.
+fn regex(a: &Args, pattern: &str) -> Result<Arc<Regex>, Error> {
+    static CACHE: Mutex<Option<HashMap<String, Arc<Regex>>>> = Mutex::new(None);
     let mut guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let cache = guard.get_or_insert_with(HashMap::new);
     if let Some(re) = cache.get(pattern) {
         return Ok(re.clone());
     }
-    let re = Regex::new(pattern)
-        .map_err(|e| a.err(format!("invalid regular expression {pattern:?}: {e}")))?;
+    let re = Arc::new(
+        Regex::new(pattern)
+            .map_err(|e| a.err(format!("invalid regular expression {pattern:?}: {e}")))?,
+    );
     if cache.len() >= 256 {
         cache.clear();
     }
@@ -1156,7 +1160,7 @@ fn go_regex_error(pattern: &str, err: &regex::Error) -> String {
 
 /// Compile for a Go-side helper: sprig's plain `regex*` helpers panic on a bad pattern
 /// (`regexp: Compile(`(`): error parsing regexp: ...`), the `must*` ones return the error.
-fn go_regex(a: &Args, pattern: &str) -> Result<Regex, Error> {
+fn go_regex(a: &Args, pattern: &str) -> Result<Arc<Regex>, Error> {
     regex(a, pattern).map_err(|_| {
         let err = Regex::new(pattern).err();
         let msg = err.map(|e| go_regex_error(pattern, &e)).unwrap_or_default();
