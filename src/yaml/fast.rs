@@ -6,9 +6,11 @@
 //! double-quoted scalars or flow collections, complex keys, tabs outside literal block
 //! text, CR line ends, control characters, Unicode line breaks ...), and the caller then
 //! uses the full YAML library. Plain scalars
-//! are typed exactly as `serde_norway` types them (YAML 1.2 core schema); the ones that are
-//! not obvious are handed to it one by one. Plain keys must be strings or plain decimal
-//! integers (the full parser would turn `~`, `True` or `0x10` into other JSON keys).
+//! are typed by a [`Schema`]: for manifests exactly as `serde_norway` types them (YAML 1.2
+//! core schema; the ones that are not obvious are handed to it one by one), for values as
+//! Helm holds them ([`super::helm`]: goyaml.v2's YAML 1.1 typing, every number a float64).
+//! Plain keys must be strings (or, for manifests, plain decimal integers): the full parser
+//! would turn `~`, `True`, `0x10` or, in values, `yes` into other JSON keys.
 //!
 //! The parser reads the text a line at a time; each line is scanned once (eight bytes at a
 //! time), when it is reached, and the scan notes where the line's first `: ` and comment
@@ -23,6 +25,8 @@
 
 use serde_json::{Map, Value as Json};
 use std::borrow::Cow;
+
+use super::v2::{self, Scalar};
 
 /// Which parts of a document to build (everything is always checked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +75,21 @@ impl Keep {
     }
 }
 
+/// How plain scalars are typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// The YAML 1.2 core schema, as `serde_norway` types it (rendered manifests).
+    Core,
+    /// Helm's values ([`super::helm`]): goyaml.v2's YAML 1.1 typing ([`super::v2`]), every
+    /// number a float64; keys that are not strings (`yes:`, `1:`, `<<:`) are left to the
+    /// full parser.
+    Helm,
+}
+
+/// How deeply block and flow collections may nest before the text is left to the full
+/// parser (which has its own limit): keeps the recursion of this one shallow.
+const MAX_NESTING: u32 = 128;
+
 /// Parse a document, or `None` when it is outside the subset.
 pub fn parse(src: &str) -> Option<Json> {
     parse_keep(src, Keep::All)
@@ -79,7 +98,31 @@ pub fn parse(src: &str) -> Option<Json> {
 /// Parse a document building only what `keep` asks for; the rest is checked, not built
 /// (skipped parts are `null`). `None` when it is outside the subset.
 pub fn parse_keep(src: &str, keep: Keep) -> Option<Json> {
+    parse_with(src, keep, Schema::Core)
+}
+
+/// One YAML document typed as Helm types values ([`Schema::Helm`]), as
+/// [`super::helm::parse_document`] reads `src`; `None` when it is outside the subset.
+/// Text with a line that starts with `---` or `...` (document markers) is left to the full
+/// parser, and so is text that does not end with a line break (which Helm reads as if it
+/// did; the caller adds one).
+pub fn parse_helm(src: &str) -> Option<Json> {
+    let b = src.as_bytes();
+    if !(b.is_empty() || b.ends_with(b"\n"))
+        || b.starts_with(b"---")
+        || b.starts_with(b"...")
+        || memchr::memmem::find(b, b"\n---").is_some()
+        || memchr::memmem::find(b, b"\n...").is_some()
+    {
+        return None;
+    }
+    parse_with(src, Keep::All, Schema::Helm)
+}
+
+fn parse_with(src: &str, keep: Keep, schema: Schema) -> Option<Json> {
     let mut p = Parser {
+        schema,
+        depth: 0,
         src,
         stops: stop_bytes(src.as_bytes()),
         line: Line::EMPTY,
@@ -356,6 +399,10 @@ fn scan_line<'a>(src: &'a str, stops: &[u8], start: usize) -> Option<(Line<'a>, 
 
 /// Reads the text a line at a time (each line is scanned once, when reached).
 struct Parser<'a> {
+    /// How plain scalars are typed.
+    schema: Schema,
+    /// How many [`Parser::nested`] calls are open (see [`MAX_NESTING`]).
+    depth: u32,
     src: &'a str,
     /// [`stop_bytes`] of `src`.
     stops: Vec<u8>,
@@ -451,7 +498,7 @@ impl<'a> Parser<'a> {
         // A key line starts a map (a plain key ends at the first `: `, unless a comment
         // comes first; what is wrong with the key, the map finds).
         let is_key = match line.text.as_bytes()[0] {
-            b'"' | b'\'' => split_key(&line)?.is_some(),
+            b'"' | b'\'' => split_key(&line, self.schema)?.is_some(),
             b'[' | b'{' => false,
             _ => line.colon < line.hash,
         };
@@ -462,7 +509,7 @@ impl<'a> Parser<'a> {
         } else {
             // A lone scalar (or flow collection) on one line.
             self.advance();
-            let v = inline_value::<M>(line.text, line.scalar_end())?;
+            let v = inline_value::<M>(line.text, line.scalar_end(), self.schema)?;
             self.end_inline(indent)?;
             Some(v)
         }
@@ -492,7 +539,7 @@ impl<'a> Parser<'a> {
         if line.indent > indent || line.tab {
             return Some(None);
         }
-        let entry = split_key(&line).flatten();
+        let entry = split_key(&line, self.schema).flatten();
         self.advance();
         Some(entry)
     }
@@ -590,7 +637,7 @@ impl<'a> Parser<'a> {
                     self.value_after::<M>(after.text, Plain::Bad, indent, false, Keep::All)?
                 }
                 _ => {
-                    if split_key(&after)?.is_some() {
+                    if split_key(&after, self.schema)?.is_some() {
                         // `- key: value`: a map whose keys line up with `key`.
                         self.line = after;
                         self.map::<M>(col, Keep::All)?
@@ -638,7 +685,7 @@ impl<'a> Parser<'a> {
                 Some(M::wrap(Json::String(text)))
             }
             _ => {
-                let v = inline_value::<M>(rest, plain)?;
+                let v = inline_value::<M>(rest, plain, self.schema)?;
                 if let Some(text) = self.plain_lines(rest, plain, indent, M::BUILD)? {
                     return Some(M::wrap(Json::String(text)));
                 }
@@ -755,14 +802,20 @@ impl<'a> Parser<'a> {
     /// A block node on the following lines, or null when there is none.
     fn nested<M: Mode>(&mut self, indent: usize, in_map: bool, keep: Keep) -> Option<M::V> {
         self.skip_blank();
-        match self.peek() {
+        if self.depth >= MAX_NESTING {
+            return None;
+        }
+        self.depth += 1;
+        let v = match self.peek() {
             Some(next) if next.indent > indent => self.node::<M>(next.indent, keep),
             // `key:` followed by `- item` at the same indentation.
             Some(next) if in_map && next.indent == indent && is_seq_entry(next.text) => {
                 self.seq::<M>(indent, true)
             }
             _ => Some(M::null()),
-        }
+        };
+        self.depth -= 1;
+        v
     }
 
     /// A literal block scalar; `header` is what follows `|`. Checked always, its text
@@ -863,7 +916,7 @@ enum Chomp {
 /// escapes.
 #[allow(clippy::option_option)]
 #[inline(always)]
-fn split_key<'a>(line: &Line<'a>) -> Option<Option<Entry<'a>>> {
+fn split_key<'a>(line: &Line<'a>, schema: Schema) -> Option<Option<Entry<'a>>> {
     let t = line.text;
     match *t.as_bytes().first()? {
         b'"' | b'\'' => split_quoted_key(t),
@@ -878,7 +931,7 @@ fn split_key<'a>(line: &Line<'a>) -> Option<Option<Entry<'a>>> {
             }
             let colon = line.colon as usize;
             let key = &t[..colon];
-            if key.ends_with(' ') || !plain_key_ok(key) {
+            if key.ends_with(' ') || !plain_key_ok(key, schema) {
                 return None;
             }
             let b = t.as_bytes();
@@ -917,10 +970,13 @@ fn split_quoted_key(t: &str) -> Option<Option<Entry<'_>>> {
     }
 }
 
-/// Whether a plain key reads as the same JSON key in the full parser: a string, or a
-/// decimal integer written the way it prints.
+/// Whether a plain key reads as the same JSON key in the full parser: a string, or (in the
+/// core schema) a decimal integer written the way it prints.
 #[inline(always)]
-fn plain_key_ok(key: &str) -> bool {
+fn plain_key_ok(key: &str, schema: Schema) -> bool {
+    if schema == Schema::Helm {
+        return matches!(v2::resolve(key), Scalar::Str | Scalar::Timestamp);
+    }
     match key.as_bytes()[0] {
         b'a'..=b'e' | b'g'..=b'm' | b'o'..=b's' | b'u'..=b'z' => true,
         b'A'..=b'E' | b'G'..=b'M' | b'O'..=b'S' | b'U'..=b'Z' => true,
@@ -935,7 +991,7 @@ fn plain_key_ok(key: &str) -> bool {
 /// A value written on one line (no trailing spaces): quoted or plain scalar, or a flow
 /// collection. `plain` is what is known of it as a plain scalar.
 #[inline(always)]
-fn inline_value<M: Mode>(t: &str, plain: Plain) -> Option<M::V> {
+fn inline_value<M: Mode>(t: &str, plain: Plain, schema: Schema) -> Option<M::V> {
     let first = *t.as_bytes().first()?;
     match first {
         b'"' | b'\'' => {
@@ -949,7 +1005,7 @@ fn inline_value<M: Mode>(t: &str, plain: Plain) -> Option<M::V> {
                 M::null()
             })
         }
-        b'[' | b'{' => flow_value(t, M::BUILD).map(M::wrap),
+        b'[' | b'{' => flow_value(t, M::BUILD, schema).map(M::wrap),
         b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b'|' | b'>' | b'?' | b',' | b']' | b'}' => None,
         _ => {
             let end = match plain {
@@ -959,7 +1015,7 @@ fn inline_value<M: Mode>(t: &str, plain: Plain) -> Option<M::V> {
             };
             let s = trim_end_sp(&t[..end]);
             if M::BUILD {
-                type_plain(s).map(M::wrap)
+                type_plain(s, schema).map(M::wrap)
             } else {
                 (!is_dash_entry(s)).then(M::null)
             }
@@ -974,8 +1030,10 @@ fn after_scalar(rest: &str) -> bool {
 }
 
 /// A flow collection that is the whole value (but for a comment).
-fn flow_value(t: &str, build: bool) -> Option<Json> {
+fn flow_value(t: &str, build: bool, schema: Schema) -> Option<Json> {
     let mut f = Flow {
+        schema,
+        depth: 0,
         s: t.as_bytes(),
         src: t,
         i: 0,
@@ -1065,19 +1123,21 @@ fn classify(s: &str) -> Option<Kind> {
     }
 }
 
-/// Type a plain scalar as the YAML 1.2 core schema (and serde_norway) does; when not
-/// `build`, only check it is one (null).
+/// Type a plain scalar as `schema` does; when not `build`, only check it is one (null).
 #[inline(always)]
-fn resolve(s: &str, build: bool) -> Option<Json> {
+fn resolve(s: &str, build: bool, schema: Schema) -> Option<Json> {
     if build {
-        type_plain(s)
+        type_plain(s, schema)
     } else {
         (!is_dash_entry(s)).then_some(Json::Null)
     }
 }
 
 /// [`resolve`] building the value.
-fn type_plain(s: &str) -> Option<Json> {
+fn type_plain(s: &str, schema: Schema) -> Option<Json> {
+    if schema == Schema::Helm {
+        return helm_plain(s);
+    }
     Some(match classify(s)? {
         Kind::Null => Json::Null,
         Kind::Bool(b) => Json::Bool(b),
@@ -1089,6 +1149,24 @@ fn type_plain(s: &str) -> Option<Json> {
             _ => return None,
         },
     })
+}
+
+/// A plain scalar as Helm holds it (see [`super::helm`]): goyaml.v2's type, numbers as
+/// float64. `None` for what the full parser refuses (a number JSON cannot hold: `.inf`,
+/// `.nan`) or reads otherwise (a sequence entry in the wrong place).
+fn helm_plain(s: &str) -> Option<Json> {
+    if is_dash_entry(s) {
+        return None;
+    }
+    let f = match v2::resolve(s) {
+        Scalar::Null => return Some(Json::Null),
+        Scalar::Bool(b) => return Some(Json::Bool(b)),
+        Scalar::Str | Scalar::Timestamp | Scalar::Merge => return Some(Json::String(s.into())),
+        Scalar::Int(i) => i as f64,
+        Scalar::Uint(u) => u as f64,
+        Scalar::Float(f) => f,
+    };
+    serde_json::Number::from_f64(f).map(Json::Number)
 }
 
 /// A quoted scalar at the start of `t` (single line only): its value and the bytes used.
@@ -1234,6 +1312,10 @@ fn single_quoted(t: &str, build: bool) -> Option<(Cow<'_, str>, usize)> {
 
 /// A single-line flow collection, built when `build`, else checked (and null).
 struct Flow<'a> {
+    /// How plain scalars are typed.
+    schema: Schema,
+    /// How many collections are open (see [`MAX_NESTING`]).
+    depth: u32,
     s: &'a [u8],
     src: &'a str,
     i: usize,
@@ -1281,14 +1363,33 @@ impl<'a> Flow<'a> {
             }
             _ => {
                 let s = self.plain()?;
-                matches!(classify(s)?, Kind::Str).then_some(Cow::Borrowed(s))
+                let string = match self.schema {
+                    Schema::Core => matches!(classify(s)?, Kind::Str),
+                    Schema::Helm => plain_key_ok(s, Schema::Helm),
+                };
+                string.then_some(Cow::Borrowed(s))
             }
         }
     }
 
     fn value(&mut self) -> Option<Json> {
         self.ws();
-        match *self.s.get(self.i)? {
+        let c = *self.s.get(self.i)?;
+        if matches!(c, b'[' | b'{') {
+            if self.depth >= MAX_NESTING {
+                return None;
+            }
+            self.depth += 1;
+            let v = self.collection(c);
+            self.depth -= 1;
+            return v;
+        }
+        self.scalar(c)
+    }
+
+    /// A flow sequence or map, `c` its opening bracket.
+    fn collection(&mut self, c: u8) -> Option<Json> {
+        match c {
             b'[' => {
                 self.i += 1;
                 let mut out = Vec::new();
@@ -1354,6 +1455,13 @@ impl<'a> Flow<'a> {
                     }
                 }
             }
+            _ => None,
+        }
+    }
+
+    /// A scalar, `c` its first byte.
+    fn scalar(&mut self, c: u8) -> Option<Json> {
+        match c {
             b'"' | b'\'' => {
                 let (s, used) = quoted(&self.src[self.i..], self.build)?;
                 self.i += used;
@@ -1366,7 +1474,7 @@ impl<'a> Flow<'a> {
             b'&' | b'*' | b'!' | b'?' | b'#' | b'|' | b'>' | b'@' | b'`' | b'%' => None,
             _ => {
                 let text = self.plain()?;
-                resolve(text, self.build)
+                resolve(text, self.build, self.schema)
             }
         }
     }

@@ -136,7 +136,25 @@ fn split_documents(text: &str) -> Result<Vec<(usize, &str)>, YamlError> {
 /// therefore read as if it ended with one, as goyaml.v2 reads it (`s: |` then `  text` at
 /// the very end is `"text\n"` for Helm too), and a panic of the parser is caught and
 /// refused with an error instead of taking the process down.
+///
+/// Documents in the subset [`super::fast`] reads (most values files and `fromYaml` texts)
+/// are read by it, typed as here ([`super::fast::Schema::Helm`]); the rest by libyaml.
 pub fn parse_document(text: &str) -> Result<Json, YamlError> {
+    if text.is_empty() || text.ends_with('\n') {
+        if let Some(v) = super::fast::parse_helm(text) {
+            return Ok(v);
+        }
+        return guarded(text).unwrap_or_else(|| Err(unreadable()));
+    }
+    let with_break = format!("{text}\n");
+    if let Some(v) = super::fast::parse_helm(&with_break) {
+        return Ok(v);
+    }
+    parse_document_full(text)
+}
+
+/// [`parse_document`] with libyaml only: the reference the fast parser is tested against.
+pub fn parse_document_full(text: &str) -> Result<Json, YamlError> {
     if text.is_empty() || text.ends_with('\n') {
         return guarded(text).unwrap_or_else(|| Err(unreadable()));
     }

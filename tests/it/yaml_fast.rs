@@ -593,3 +593,114 @@ fn documents_split_at_separator_lines_only() {
         }
     }
 }
+
+/// Checks one values text with the fast parser's Helm typing against libyaml's: equal
+/// values (key order and number kinds included) wherever the fast one takes it; whether it
+/// took it.
+fn check_helm(doc: &str) -> bool {
+    let full = yaml::helm::parse_document_full(doc);
+    match (fast::parse_helm(doc), &full) {
+        (Some(f), Ok(s)) => {
+            assert_eq!(
+                serde_json::to_string(&f).unwrap(),
+                serde_json::to_string(s).unwrap(),
+                "fast and full values parsers differ on:\n{doc:?}"
+            );
+            // And what parse_document gives (fast path or not) is the full parse.
+            assert_eq!(
+                serde_json::to_string(&yaml::helm::parse_document(doc).unwrap()).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
+            true
+        }
+        (Some(f), Err(e)) => panic!(
+            "fast values parser accepted what the full parser rejects ({e}):\n{doc:?}\nfast gave {f}"
+        ),
+        (None, _) => {
+            assert_eq!(
+                yaml::helm::parse_document(doc).map_err(|e| e.to_string()),
+                full.map_err(|e| e.to_string()),
+                "{doc:?}"
+            );
+            false
+        }
+    }
+}
+
+#[test]
+fn values_typed_as_helm_by_the_fast_parser_equal_what_libyaml_gives() {
+    // Taken by the fast parser: YAML 1.1 scalars as goyaml.v2 types them, numbers floats.
+    let taken = [
+        "a: yes\nb: on\nc: 0777\nd: 1e3\ne: 08\nf: 1_000\ng: 0x1F\nh: .5\ni: 2024-01-02\nj: y\n",
+        "k: No\nl: OFF\nm: ~\nnn:\no: 12345678901234567890\np: -0\nq: +5\nr: 0o17\ns: 0b101\n",
+        "t: yES\nu: 1:30\nv: 10.244.0.0/16\nw: 128Mi\nx: 'yes'\nyy: \"0777\"\nz: <<\n",
+        "list: [yes, on, 0777, 1.5, x, \"q\", {a: n}]\nmap: {a: 1, b: [2]}\n",
+        "image:\n  registry: docker.io\n  tag: 1.25.3-debian-11-r1\n  digest: \"\"\n  pullSecrets: []\n",
+        "# a comment\nreplicaCount: 1\n## @param x\nx: |\n  line\n    more\n\n  end\nyz: |-\n  z\n",
+        "2024-01-01: dated key\nsecurityContext:\n  enabled: true\n  runAsUser: 1001\n",
+        "description: a plain scalar that runs\n  over two lines\nnext: 1\n",
+        "",
+        "# only a comment\n",
+    ];
+    for doc in taken {
+        assert!(check_helm(doc), "fell back on:\n{doc:?}");
+    }
+    // Left to libyaml (same result or same error): keys that are not strings, merges,
+    // anchors, numbers JSON cannot hold, duplicate keys, document markers, deep nesting,
+    // text without a final line break.
+    let deep_block: String = (0..200).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+    let deep_flow = format!("k: {}1{}\n", "[".repeat(200), "]".repeat(200));
+    let left = [
+        "yes: 1\n",
+        "n: 1\n",
+        "1: a\n",
+        "1.5: a\n",
+        "~: a\n",
+        "m: {on: 1}\n",
+        "base: &b\n  a: 1\nderived:\n  <<: *b\n  c: 2\n",
+        "a: .inf\n",
+        "a: [.nan]\n",
+        "a: 1\na: 2\n",
+        "---\na: 1\n",
+        "a: 1\n...\nb: 2\n",
+        "a: !!str 1\n",
+        "k: |\n  no final break",
+        "a: 1",
+        &deep_block,
+        &deep_flow,
+    ];
+    for doc in left {
+        assert!(!check_helm(doc), "took:\n{doc:?}");
+    }
+}
+
+#[test]
+fn values_files_of_the_helm_corpus_read_alike_by_both_parsers() {
+    // Every values.yaml of the corpus (charts and vendored subcharts): bitnami's, heavy with
+    // comments, argo's, with long literal blocks. The fast parser must give libyaml's value
+    // for each it takes, and take nearly all of them.
+    let Some(dir) = helm_corpus() else {
+        eprintln!("\n*** SKIPPED: no Helm corpus (set KPACK_TEST_HELM_CORPUS) ***\n");
+        return;
+    };
+    let (mut total, mut accepted) = (0, 0);
+    let mut stack = vec![dir.join("charts")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n == "values.yaml") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                total += 1;
+                accepted += usize::from(check_helm(&text));
+            }
+        }
+    }
+    eprintln!("the fast parser took {accepted} of {total} values files");
+    assert!(total > 200, "corpus too small: {total} values files");
+    assert!(
+        accepted * 100 >= total * 98,
+        "fast parser took only {accepted} of {total} values files"
+    );
+}
