@@ -144,26 +144,41 @@ pub fn write_output_dir(dir: &Path, docs: &[&Document]) -> Result<Vec<std::path:
 /// documents whose `# Source:` path (without the chart name) matches a pattern, in the
 /// order of the patterns.
 pub fn helm_text(out: &RenderOutput, opts: &TemplateOptions) -> Result<String> {
-    use std::fmt::Write;
-    let mut manifest = String::new();
-    if opts.include_crds {
-        for (source, text) in helm_crds(&out.chart) {
-            let _ = write!(manifest, "---\n# Source: {source}\n{text}\n");
-        }
+    // Every part is pushed into one string sized for all of them up front: the output of a
+    // large chart is megabytes, and growing it (or copying it once more) costs page faults.
+    let crds = if opts.include_crds {
+        helm_crds(&out.chart)
+    } else {
+        Vec::new()
+    };
+    let manifests: Vec<(&str, &str)> = (crds.iter().map(|(s, t)| (s.as_str(), t.as_ref())))
+        .chain((out.manifest.documents.iter()).map(|d| (d.source.as_str(), d.text.as_str())))
+        .collect();
+    let hooks: Vec<(&str, &str)> = (out.manifest.hooks.iter())
+        .filter(|h| !(opts.no_hooks || opts.skip_tests && is_test_hook(h)))
+        .map(|h| (h.source.as_str(), h.text.as_str()))
+        .collect();
+    let frame = "---\n# Source: \n\n".len();
+    let size: usize = (manifests.iter().chain(&hooks))
+        .map(|(source, body)| frame + source.len() + body.len())
+        .sum();
+    let mut text = String::with_capacity(size + 1);
+    fn push(text: &mut String, (source, body): &(&str, &str)) {
+        text.push_str("---\n# Source: ");
+        text.push_str(source);
+        text.push('\n');
+        text.push_str(body);
+        text.push('\n');
     }
-    for d in &out.manifest.documents {
-        let _ = write!(manifest, "---\n# Source: {}\n{}\n", d.source, d.text);
+    for part in &manifests {
+        push(&mut text, part);
     }
-    let mut text = String::with_capacity(manifest.len() + 64);
-    text.push_str(manifest.trim());
+    // helm trims the manifests (not the hooks) and ends them with one line break; they
+    // start with `---` (or are empty), so only the end needs trimming.
+    text.truncate(text.trim_end().len());
     text.push('\n');
-    if !opts.no_hooks {
-        for h in &out.manifest.hooks {
-            if opts.skip_tests && is_test_hook(h) {
-                continue;
-            }
-            let _ = write!(text, "---\n# Source: {}\n{}\n", h.source, h.text);
-        }
+    for part in &hooks {
+        push(&mut text, part);
     }
     if opts.show_only.is_empty() {
         return Ok(text);

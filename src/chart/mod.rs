@@ -64,4 +64,23 @@ impl Chart {
     pub fn name(&self) -> &str {
         &self.metadata.name
     }
+
+    /// A copy of the chart alone, without its subcharts (cloning the whole tree to replace
+    /// them costs a copy of every subchart's values at every level).
+    pub fn without_subcharts(&self) -> Chart {
+        Chart {
+            metadata: self.metadata.clone(),
+            values: self.values.clone(),
+            values_source: self.values_source.clone(),
+            has_values_file: self.has_values_file,
+            schema: self.schema.clone(),
+            templates: self.templates.clone(),
+            notes: self.notes.clone(),
+            crds: self.crds.clone(),
+            files: self.files.clone(),
+            readme: self.readme.clone(),
+            subcharts: Vec::new(),
+            origin: self.origin.clone(),
+        }
+    }
 }

@@ -123,6 +123,7 @@ const GO_BOOLS: [&str; 12] = [
 ];
 
 pub fn run(mut a: Args) -> Result<()> {
+    kpack::engine::set_one_shot();
     let args: Vec<String> = std::iter::once(a.name.clone())
         .chain(a.chart.take())
         .collect();

@@ -304,6 +304,7 @@ pub fn execute(
             });
         }
     }
+    super::dispose(ex);
     Ok((out, notes))
 }
 

@@ -36,7 +36,7 @@ fn values_tags(values: &Map) -> Map {
 /// Give each declared dependency its subchart (copied once per alias); error for a
 /// dependency that is missing from `charts/`.
 fn resolve_aliases(chart: &Chart) -> Result<Chart> {
-    let mut out = chart.clone();
+    let mut out = chart.without_subcharts();
     let mut subs = Vec::new();
     let mut used = vec![false; chart.subcharts.len()];
     for dep in &chart.metadata.dependencies {
