@@ -408,7 +408,10 @@ impl<'h> Exec<'h> {
                 name
             )));
         };
-        let mut out = String::new();
+        // Sized for the source: a template's output is mostly its text (a CRD file wrapped
+        // in an `if` is all text), and a megabyte grown by doubling is copied and faulted in
+        // twice over.
+        let mut out = String::with_capacity(tree.source.len());
         self.run(&tree, data, &mut out)?;
         Ok(out)
     }
@@ -557,7 +560,7 @@ impl<'t> Frame<'_, '_, 't> {
             return Err(e);
         }
         match node {
-            Node::Text(t) => out.push_str(t),
+            Node::Text(t) => out.push_str(&self.tree.source[t.clone()]),
             Node::Action(pipe) => {
                 let v = self.pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {

@@ -28,7 +28,7 @@ impl Tree {
     /// replaces an earlier template of the same name.
     pub fn is_empty(&self) -> bool {
         self.root.iter().all(|n| match n {
-            Node::Text(t) => t.trim().is_empty(),
+            Node::Text(t) => self.source[t.clone()].trim().is_empty(),
             _ => false,
         })
     }
@@ -53,8 +53,9 @@ pub fn line_col(source: &str, pos: usize) -> (usize, usize) {
 /// A node of a template body.
 #[derive(Debug)]
 pub enum Node {
-    /// Text copied to the output.
-    Text(Box<str>),
+    /// Text copied to the output: where it is in the tree's source (not a copy of it: a
+    /// CRD template is megabytes of text).
+    Text(std::ops::Range<usize>),
     /// `{{ pipeline }}`: printed unless it declares variables.
     Action(Pipe),
     /// `{{ if }}` (and `else if`, nested in the else list).
@@ -464,7 +465,11 @@ impl<'a> Parser<'a, '_> {
     fn text_or_action(&mut self) -> PResult<Item> {
         let t = self.next_non_space();
         match t.kind {
-            Kind::Text => Ok(Item::Node(Node::Text(t.text.into()))),
+            Kind::Text => {
+                // Token texts are slices of the source.
+                let start = t.text.as_ptr() as usize - self.source.as_ptr() as usize;
+                Ok(Item::Node(Node::Text(start..start + t.text.len())))
+            }
             Kind::LeftDelim => self.action(),
             _ => self.unexpected(t, "input"),
         }
