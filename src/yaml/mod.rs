@@ -3,7 +3,8 @@
 //!
 //! - Values (a chart's `values.yaml`, `-f` files, `fromYaml`) are read as Helm reads them,
 //!   YAML 1.1 typed by goyaml.v2's rules, numbers as float64 ([`helm`], [`v2`]), with
-//!   `libyaml-safer` (a safe port of libyaml, the parser goyaml.v2 was ported from).
+//!   `libyaml-safer` (a safe port of libyaml, the parser goyaml.v2 was ported from), or
+//!   with [`fast`] when the text is in its subset (most values files are).
 //! - Rendered manifests and kpack's own files (`Chart.yaml`, records) are read with
 //!   `serde_norway` (the maintained fork of `serde_yaml`): YAML integers become JSON
 //!   integers, map keys strings, key order is kept; [`fast`] parses most manifests faster.
