@@ -140,29 +140,31 @@ fn split_documents(text: &str) -> Result<Vec<(usize, &str)>, YamlError> {
 /// Documents in the subset [`super::fast`] reads (most values files and `fromYaml` texts)
 /// are read by it, typed as here ([`super::fast::Schema::Helm`]); the rest by libyaml.
 pub fn parse_document(text: &str) -> Result<Json, YamlError> {
-    if text.is_empty() || text.ends_with('\n') {
-        if let Some(v) = super::fast::parse_helm(text) {
-            return Ok(v);
-        }
-        return guarded(text).unwrap_or_else(|| Err(unreadable()));
-    }
-    let with_break = format!("{text}\n");
-    if let Some(v) = super::fast::parse_helm(&with_break) {
-        return Ok(v);
-    }
-    parse_document_full(text)
+    read_document(text, true)
 }
 
 /// [`parse_document`] with libyaml only: the reference the fast parser is tested against.
 pub fn parse_document_full(text: &str) -> Result<Json, YamlError> {
-    if text.is_empty() || text.ends_with('\n') {
-        return guarded(text).unwrap_or_else(|| Err(unreadable()));
+    read_document(text, false)
+}
+
+/// The text with a final line break, by the fast parser when `fast` and it takes it, else by
+/// libyaml.
+fn read_document(text: &str, fast: bool) -> Result<Json, YamlError> {
+    let with_break: std::borrow::Cow<'_, str> = if text.is_empty() || text.ends_with('\n') {
+        text.into()
+    } else {
+        format!("{text}\n").into()
+    };
+    if fast && let Some(v) = super::fast::parse_helm(&with_break) {
+        return Ok(v);
     }
-    match guarded(&format!("{text}\n")) {
+    match guarded(&with_break) {
         Some(Ok(v)) => Ok(v),
         // An error is reported as the text itself gives it (the line of an unexpected end
         // of stream is Go's), unless the parser cannot read that either.
-        Some(Err(e)) => guarded(text).unwrap_or(Err(e)),
+        Some(Err(e)) if with_break.len() != text.len() => guarded(text).unwrap_or(Err(e)),
+        Some(Err(e)) => Err(e),
         None => Err(unreadable()),
     }
 }

@@ -5,23 +5,36 @@
 use kpack::manifest::split_documents;
 use kpack::yaml::{self, fast};
 
-/// Every document of every golden file (the `# Source:` comments are part of documents).
-fn corpus() -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden")];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
+/// Every file under `dir`, at any depth.
+fn files_under(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let text = std::fs::read_to_string(&p).unwrap();
-                if text.starts_with("exit:") || text.trim_start().starts_with('{') {
-                    continue;
-                }
-                out.extend(split_documents(&text).into_iter().map(str::to_string));
+                files.push(p);
             }
         }
+    }
+    files
+}
+
+fn golden_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden")
+}
+
+/// Every document of every golden file (the `# Source:` comments are part of documents).
+fn corpus() -> Vec<String> {
+    let mut out = Vec::new();
+    for p in files_under(golden_dir()) {
+        let text = std::fs::read_to_string(&p).unwrap();
+        if text.starts_with("exit:") || text.trim_start().starts_with('{') {
+            continue;
+        }
+        out.extend(split_documents(&text).into_iter().map(str::to_string));
     }
     out
 }
@@ -482,18 +495,12 @@ fn fast_parser_agrees_with_the_full_parser_on_what_helm_rendered() {
         return;
     };
     let (mut total, mut accepted) = (0, 0);
-    let mut stack = vec![dir.join("expected/a")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "yaml") {
-                let text = std::fs::read_to_string(&p).unwrap();
-                for doc in split_documents(&text) {
-                    total += 1;
-                    accepted += usize::from(check(doc));
-                }
+    for p in files_under(dir.join("expected/a")) {
+        if p.extension().is_some_and(|x| x == "yaml") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            for doc in split_documents(&text) {
+                total += 1;
+                accepted += usize::from(check(doc));
             }
         }
     }
@@ -576,20 +583,13 @@ fn documents_split_at_separator_lines_only() {
     for s in cases {
         assert_eq!(split_documents(s), split_documents_reference(s), "{s:?}");
     }
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden");
-    let mut stack = vec![root];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(text) = std::fs::read_to_string(&p) {
-                assert_eq!(
-                    split_documents(&text),
-                    split_documents_reference(&text),
-                    "{p:?}"
-                );
-            }
+    for p in files_under(golden_dir()) {
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            assert_eq!(
+                split_documents(&text),
+                split_documents_reference(&text),
+                "{p:?}"
+            );
         }
     }
 }
@@ -684,17 +684,11 @@ fn values_files_of_the_helm_corpus_read_alike_by_both_parsers() {
         return;
     };
     let (mut total, mut accepted) = (0, 0);
-    let mut stack = vec![dir.join("charts")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().is_some_and(|n| n == "values.yaml") {
-                let text = std::fs::read_to_string(&p).unwrap();
-                total += 1;
-                accepted += usize::from(check_helm(&text));
-            }
+    for p in files_under(dir.join("charts")) {
+        if p.file_name().is_some_and(|n| n == "values.yaml") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            total += 1;
+            accepted += usize::from(check_helm(&text));
         }
     }
     eprintln!("the fast parser took {accepted} of {total} values files");

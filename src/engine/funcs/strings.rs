@@ -1294,7 +1294,7 @@ fn go_regex_error(pattern: &str, err: &regex::Error) -> String {
 /// (`regexp: Compile(`(`): error parsing regexp: ...`), the `must*` ones return the error.
 fn go_regex(a: &Args, pattern: &str) -> Result<Arc<Regex>, Error> {
     regex(a, pattern).map_err(|_| {
-        let err = Regex::new(pattern).err();
+        let err = Regex::new(&go_syntax(pattern)).err();
         let msg = err.map(|e| go_regex_error(pattern, &e)).unwrap_or_default();
         if a.name.starts_with("must") {
             a.err(msg)
