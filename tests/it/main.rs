@@ -11,6 +11,7 @@ mod cli;
 mod cluster_cli;
 mod cluster_target;
 mod diff;
+mod fermat;
 mod fuzz;
 mod golden;
 mod gotmpl;
