@@ -1,12 +1,31 @@
 //! The Fermat screen of the RSA prime search (crates/fermat) against crypto-primes: primes
 //! of both sizes pass, composites (random ones, the odd numbers next to a prime, products of
 //! two primes) fail exactly where crypto-primes' Miller-Rabin to base 2 fails them, and sizes
-//! the screen does not handle are left to the caller.
+//! the screen does not handle are left to the caller. Both arithmetics are checked: the
+//! portable one everywhere, the AVX-512 IFMA one against it where the processor has IFMA
+//! (elsewhere it must decline, and the pair functions fall back to the portable one).
 
 use crypto_bigint::{BoxedUint, ConcatenatingMul, Odd};
 use crypto_primes::hazmat::MillerRabin;
 use crypto_primes::{Flavor, is_prime};
-use kpack_fermat::fermat_base2;
+use kpack_fermat::{fermat_base2, fermat_base2_pair, scalar, vector_available, vector_pair};
+
+/// What every entry point says of `a` and `b` (of equal size), checked to agree with each
+/// other: the answers for `a` and for `b`.
+fn screen(a: &[u64], b: &[u64]) -> [bool; 2] {
+    let portable = [scalar(a).unwrap(), scalar(b).unwrap()];
+    assert_eq!(fermat_base2(a), Some(portable[0]), "{a:x?}");
+    assert_eq!(fermat_base2(b), Some(portable[1]), "{b:x?}");
+    assert_eq!(fermat_base2_pair(a, b), Some(portable), "{a:x?}, {b:x?}");
+    let vector = vector_pair(a, b);
+    if vector_available() {
+        assert_eq!(vector, Some(portable), "AVX-512 IFMA: {a:x?}, {b:x?}");
+        assert_eq!(vector_pair(b, a), Some([portable[1], portable[0]]));
+    } else {
+        assert_eq!(vector, None, "no AVX-512 IFMA here");
+    }
+    portable
+}
 
 /// A fixed sequence of pseudo-random words (splitmix64), so a failure reproduces.
 struct Words(u64);
@@ -62,14 +81,13 @@ fn primes_of_both_sizes_pass_and_their_odd_neighbours_fail() {
     for (len, count) in [(16, 4), (32, 2)] {
         for _ in 0..count {
             let p = next_prime(rng.odd(len));
-            assert_eq!(fermat_base2(&p), Some(true), "the prime {p:x?}");
             for delta in [2u64, 4] {
                 let mut q = p.clone();
                 q[0] += delta;
                 assert_eq!(
-                    fermat_base2(&q),
-                    Some(miller_rabin_base2(&q)),
-                    "{q:x?}, {delta} after a prime"
+                    screen(&p, &q),
+                    [true, miller_rabin_base2(&q)],
+                    "{p:x?} and {delta} after"
                 );
             }
         }
@@ -79,10 +97,13 @@ fn primes_of_both_sizes_pass_and_their_odd_neighbours_fail() {
 #[test]
 fn random_odd_numbers_fail_where_miller_rabin_fails_them() {
     let mut rng = Words(2);
-    for (len, count) in [(16, 60), (32, 10)] {
+    for (len, count) in [(16, 30), (32, 5)] {
         for _ in 0..count {
-            let n = rng.odd(len);
-            assert_eq!(fermat_base2(&n), Some(miller_rabin_base2(&n)), "{n:x?}");
+            let (a, b) = (rng.odd(len), rng.odd(len));
+            assert_eq!(
+                screen(&a, &b),
+                [miller_rabin_base2(&a), miller_rabin_base2(&b)]
+            );
         }
     }
 }
@@ -101,19 +122,27 @@ fn a_product_of_two_primes_fails() {
     let mut words = n.as_words().to_vec();
     words.resize(16, 0);
     assert_eq!(words[15] >> 63, 1);
-    assert_eq!(fermat_base2(&words), Some(false));
+    let prime = next_prime(rng.odd(16));
+    assert_eq!(screen(&words, &prime), [false, true]);
 }
 
 #[test]
 fn sizes_and_numbers_the_screen_does_not_handle_are_left_to_the_caller() {
     let mut rng = Words(4);
+    let good = rng.odd(16);
     // 1536 bits: not a size sprig's keys use.
-    assert_eq!(fermat_base2(&rng.odd(24)), None);
-    assert_eq!(fermat_base2(&[]), None);
+    let odd_size = rng.odd(24);
     let mut even = rng.odd(16);
     even[0] &= !1;
-    assert_eq!(fermat_base2(&even), None);
     let mut short = rng.odd(16);
     short[15] >>= 1;
-    assert_eq!(fermat_base2(&short), None);
+    for n in [&odd_size[..], &[], &even, &short] {
+        assert_eq!(fermat_base2(n), None);
+        assert_eq!(scalar(n), None);
+        assert_eq!(fermat_base2_pair(n, &good), None);
+        assert_eq!(fermat_base2_pair(&good, n), None);
+        assert_eq!(vector_pair(&good, n), None);
+    }
+    // Both handled, but of different sizes.
+    assert_eq!(fermat_base2_pair(&good, &rng.odd(32)), None);
 }

@@ -279,14 +279,12 @@ fn sieve(start: &[u64], bound: u32, span: usize) -> Vec<bool> {
 
 /// A random prime of `bits` bits with its top two bits set (so two of them make a modulus
 /// of exactly twice the bits), as Go's `crypto/rsa` picks them: a random odd start, then
-/// the first number after it that no prime below [`SIEVE_BOUND`] divides and that passes
-/// a Fermat test to base 2 (`kpack_fermat`; Miller-Rabin base 2 for sizes it does not
-/// handle), confirmed by crypto-primes' Baillie-PSW test.
+/// the first number after it that no small prime divides (see [`sieve_size`]) and that
+/// [`first_prime`] takes.
 /// The search gives up, returning `None`, once `stop` is set (another thread has found
 /// what was needed).
 fn rsa_prime(bits: u32, stop: &AtomicBool) -> Result<Option<rsa::BoxedUint>, String> {
-    use crypto_primes::hazmat::{MillerRabin, SetBits, random_odd_integer};
-    use crypto_primes::{Flavor, is_prime};
+    use crypto_primes::hazmat::{SetBits, random_odd_integer};
     let err = |e: &dyn std::fmt::Display| format!("error generating rsa key: {e}");
     let nz = std::num::NonZeroU32::new(bits).ok_or_else(|| err(&"no bits"))?;
     loop {
@@ -297,6 +295,7 @@ fn rsa_prime(bits: u32, stop: &AtomicBool) -> Result<Option<rsa::BoxedUint>, Str
         let mut candidate = start.get();
         let two =
             rsa::BoxedUint::from_be_slice(&[2], candidate.bits_precision()).map_err(|e| err(&e))?;
+        let mut waiting = None;
         for (k, &c) in composite.iter().enumerate() {
             if stop.load(Ordering::Relaxed) {
                 return Ok(None);
@@ -310,20 +309,54 @@ fn rsa_prime(bits: u32, stop: &AtomicBool) -> Result<Option<rsa::BoxedUint>, Str
             if candidate.bit_width_vartime() != bits {
                 break;
             }
-            let screened = match kpack_fermat::fermat_base2(candidate.as_words()) {
-                Some(passes) => passes,
-                None => {
-                    let odd = crypto_bigint::Odd::new(candidate.clone())
-                        .into_option()
-                        .ok_or_else(|| err(&"even candidate"))?;
-                    MillerRabin::new(odd).test_base_two().is_probably_prime()
-                }
+            // Survivors go to the screen two at a time (the vector arithmetic tests two
+            // candidates in about the time of one), still taken in order.
+            let Some(first) = waiting.take() else {
+                waiting = Some(candidate.clone());
+                continue;
             };
-            if screened && is_prime(Flavor::Any, &candidate) {
-                return Ok(Some(candidate));
+            if let Some(p) = first_prime(&[first, candidate.clone()])? {
+                return Ok(Some(p));
             }
         }
+        if let Some(last) = waiting
+            && let Some(p) = first_prime(&[last])?
+        {
+            return Ok(Some(p));
+        }
     }
+}
+
+/// The first of `candidates` (one or two, in order) that passes a Fermat test to base 2
+/// (`kpack_fermat`, or crypto-primes' Miller-Rabin to base 2 for sizes it does not
+/// handle) and then crypto-primes' Baillie-PSW test.
+fn first_prime(candidates: &[rsa::BoxedUint]) -> Result<Option<rsa::BoxedUint>, String> {
+    use crypto_primes::hazmat::MillerRabin;
+    use crypto_primes::{Flavor, is_prime};
+    let miller_rabin = |c: &rsa::BoxedUint| -> Result<bool, String> {
+        let odd = crypto_bigint::Odd::new(c.clone())
+            .into_option()
+            .ok_or("error generating rsa key: even candidate")?;
+        Ok(MillerRabin::new(odd).test_base_two().is_probably_prime())
+    };
+    let screened = match candidates {
+        [a, b] => match kpack_fermat::fermat_base2_pair(a.as_words(), b.as_words()) {
+            Some(passed) => passed.to_vec(),
+            None => vec![miller_rabin(a)?, miller_rabin(b)?],
+        },
+        _ => candidates
+            .iter()
+            .map(|c| match kpack_fermat::fermat_base2(c.as_words()) {
+                Some(passed) => Ok(passed),
+                None => miller_rabin(c),
+            })
+            .collect::<Result<_, String>>()?,
+    };
+    Ok(candidates
+        .iter()
+        .zip(screened)
+        .find(|(c, passed)| *passed && is_prime(Flavor::Any, *c))
+        .map(|(c, _)| c.clone()))
 }
 
 /// Two distinct primes of `bits` bits (see [`rsa_prime`]), searched for by every thread of
