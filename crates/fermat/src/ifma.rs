@@ -200,7 +200,8 @@ fn fermat_pair<const N: usize, const V: usize>(n: [&[u64; N]; 2]) -> [bool; 2] {
     let pick = |k: usize, w: usize| {
         let mut x = [_mm512_setzero_si512(); V];
         for (t, power) in m[k].powers.iter().enumerate() {
-            let keep: __mmask8 = if t == w { 0xff } else { 0 };
+            // All ones for the wanted entry, from the comparison's bit (no branch).
+            let keep: __mmask8 = 0u8.wrapping_sub(u8::from(t == w));
             for v in 0..V {
                 x[v] = _mm512_mask_mov_epi64(x[v], keep, power[v]);
             }

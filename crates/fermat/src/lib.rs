@@ -22,8 +22,8 @@
 //! crypto-primes' Miller-Rabin. The arithmetic does not branch on the candidate's bits (the
 //! one that passes is a secret prime).
 //!
-//! It is a crate of its own so that debug builds (the test suite) can compile it optimised,
-//! as they do crypto-bigint: unoptimised, a key took many seconds.
+//! It is a crate of its own so that debug builds (the test suite, whose corpus charts make
+//! dozens of keys) can compile it optimised, as they do crypto-bigint.
 
 #[cfg(target_arch = "x86_64")]
 mod ifma;
