@@ -28,7 +28,7 @@ use core::arch::x86_64::{
     _mm512_set1_epi64, _mm512_setzero_si512, _mm512_storeu_si512,
 };
 
-use crate::portable::{double, neg_inv, word_radix_mod};
+use crate::portable::{double, exponent_bit, neg_inv, word_radix_mod};
 
 /// The 52 bits of a limb.
 const M52: u64 = (1 << 52) - 1;
@@ -182,10 +182,9 @@ fn mul2<const V: usize>(
 
 /// Exponent bits `from..from + len` of candidate `n` (bits of `n - 1`).
 fn window<const N: usize>(n: &[u64; N], from: usize, len: usize) -> usize {
-    (from..from + len).rev().fold(0, |w, i| {
-        let bit = if i == 0 { 0 } else { n[i / 64] >> (i % 64) & 1 };
-        w << 1 | bit as usize
-    })
+    (from..from + len)
+        .rev()
+        .fold(0, |w, i| w << 1 | exponent_bit(n, i) as usize)
 }
 
 #[target_feature(enable = "avx512f,avx512ifma")]

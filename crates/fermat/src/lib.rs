@@ -33,20 +33,10 @@ mod portable;
 /// little-endian 64-bit words. `None` when they are not numbers this crate handles: both
 /// 16 or both 32 words, odd, with their top bit set.
 pub fn fermat_base2_pair(a: &[u64], b: &[u64]) -> Option<[bool; 2]> {
-    if !handled(a) || !handled(b) || a.len() != b.len() {
+    if !pair_handled(a, b) {
         return None;
     }
-    #[cfg(target_arch = "x86_64")]
-    {
-        let answer = match a.len() {
-            16 => ifma::pair::<16>(a.try_into().ok()?, b.try_into().ok()?),
-            _ => ifma::pair::<32>(a.try_into().ok()?, b.try_into().ok()?),
-        };
-        if answer.is_some() {
-            return answer;
-        }
-    }
-    Some([scalar(a)?, scalar(b)?])
+    vector_pair(a, b).or_else(|| Some([scalar(a)?, scalar(b)?]))
 }
 
 /// Whether `2^(n-1) = 1 (mod n)` (see [`fermat_base2_pair`] for which `n`): for a lone
@@ -83,7 +73,7 @@ pub fn scalar(n: &[u64]) -> Option<bool> {
 /// [`fermat_base2_pair`] by AVX-512 IFMA only: `None` where the processor lacks it (or
 /// is not x86-64), and for numbers the crate does not handle.
 pub fn vector_pair(a: &[u64], b: &[u64]) -> Option<[bool; 2]> {
-    if !handled(a) || !handled(b) || a.len() != b.len() {
+    if !pair_handled(a, b) {
         return None;
     }
     #[cfg(target_arch = "x86_64")]
@@ -95,6 +85,11 @@ pub fn vector_pair(a: &[u64], b: &[u64]) -> Option<[bool; 2]> {
     }
     #[cfg(not(target_arch = "x86_64"))]
     None
+}
+
+/// Whether the arithmetic here handles `a` and `b` together: both handled, of one size.
+fn pair_handled(a: &[u64], b: &[u64]) -> bool {
+    handled(a) && handled(b) && a.len() == b.len()
 }
 
 /// Whether the arithmetic here handles `n`: 16 or 32 words, odd, top bit set.

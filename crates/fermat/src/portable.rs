@@ -18,10 +18,9 @@ fn mac(t: u64, a: u64, b: u64, c: u64) -> (u64, u64) {
     (s as u64, (s >> 64) as u64)
 }
 
-/// `t - n` when the value `hi * 2^(64N) + t` is at least `n`, else `t` (for values below
-/// `2n`), without branching on it.
+/// `t - n` (wrapping) and whether it borrowed (`t < n`).
 #[inline(always)]
-pub(crate) fn reduce_once<const N: usize>(t: &mut [u64; N], hi: u64, n: &[u64; N]) {
+fn sub<const N: usize>(t: &[u64; N], n: &[u64; N]) -> ([u64; N], bool) {
     let mut d = [0u64; N];
     let mut borrow = false;
     for j in 0..N {
@@ -30,10 +29,23 @@ pub(crate) fn reduce_once<const N: usize>(t: &mut [u64; N], hi: u64, n: &[u64; N
         d[j] = x;
         borrow = b1 | b2;
     }
-    let take = (hi | u64::from(!borrow)).wrapping_neg();
+    (d, borrow)
+}
+
+/// `x` becomes `y` where `keep` is all ones, stays where it is zero, without branching.
+#[inline(always)]
+fn select<const N: usize>(x: &mut [u64; N], y: &[u64; N], keep: u64) {
     for j in 0..N {
-        t[j] = (d[j] & take) | (t[j] & !take);
+        x[j] = (y[j] & keep) | (x[j] & !keep);
     }
+}
+
+/// `t - n` when the value `hi * 2^(64N) + t` is at least `n`, else `t` (for values below
+/// `2n`), without branching on it.
+#[inline(always)]
+pub(crate) fn reduce_once<const N: usize>(t: &mut [u64; N], hi: u64, n: &[u64; N]) {
+    let (d, borrow) = sub(t, n);
+    select(t, &d, (hi | u64::from(!borrow)).wrapping_neg());
 }
 
 /// `a^2 / 2^(64N) mod n` for `a < n` (Montgomery squaring): the square's cross products
@@ -102,26 +114,19 @@ pub(crate) fn fermat<const N: usize>(n: &[u64; N]) -> bool {
     let mut x = one;
     for i in (0..64 * N).rev() {
         x = mont_sqr(&x, n, ninv);
-        // Bit i of n - 1: n's own, but for bit 0 (n is odd).
-        let bit = if i == 0 { 0 } else { n[i / 64] >> (i % 64) & 1 };
         let d = double(&x, n);
-        let keep = bit.wrapping_neg();
-        for j in 0..N {
-            x[j] = (d[j] & keep) | (x[j] & !keep);
-        }
+        select(&mut x, &d, exponent_bit(n, i).wrapping_neg());
     }
     x == one
 }
 
+/// Bit `i` of the exponent `n - 1`: `n`'s own, but for bit 0 (`n` is odd).
+#[inline(always)]
+pub(crate) fn exponent_bit<const N: usize>(n: &[u64; N], i: usize) -> u64 {
+    if i == 0 { 0 } else { n[i / 64] >> (i % 64) & 1 }
+}
+
 /// `2^(64N) mod n` (1 in Montgomery form), for `n > 2^(64N-1)`: `2^(64N) - n`.
 pub(crate) fn word_radix_mod<const N: usize>(n: &[u64; N]) -> [u64; N] {
-    let mut r = [0u64; N];
-    let mut borrow = false;
-    for j in 0..N {
-        let (x, b1) = 0u64.overflowing_sub(n[j]);
-        let (x, b2) = x.overflowing_sub(u64::from(borrow));
-        r[j] = x;
-        borrow = b1 | b2;
-    }
-    r
+    sub(&[0; N], n).0
 }

@@ -287,10 +287,10 @@ fn rsa_prime(bits: u32, stop: &AtomicBool) -> Result<Option<rsa::BoxedUint>, Str
     use crypto_primes::hazmat::{SetBits, random_odd_integer};
     let err = |e: &dyn std::fmt::Display| format!("error generating rsa key: {e}");
     let nz = std::num::NonZeroU32::new(bits).ok_or_else(|| err(&"no bits"))?;
+    let (bound, span) = sieve_size(bits);
     loop {
         let start: crypto_bigint::Odd<rsa::BoxedUint> =
             random_odd_integer(&mut rand::rng(), nz, SetBits::TwoMsb).map_err(|e| err(&e))?;
-        let (bound, span) = sieve_size(bits);
         let composite = sieve(start.as_ref().as_words(), bound, span);
         let mut candidate = start.get();
         let two =
