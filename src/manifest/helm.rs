@@ -5,6 +5,8 @@
 //!   the next line still separates); each document loses its leading whitespace and keeps
 //!   its trailing whitespace; blank documents are dropped, but a document of comments only
 //!   is kept (an object with no kind).
+//! - Each document is read as helm reads it before sending it to the API server
+//!   (`sigs.k8s.io/yaml`: YAML 1.1, so `defaultMode: 0755` is 493 and `yes` is true).
 //! - Templates are taken in name order, documents in file order; hooks (`helm.sh/hook`)
 //!   go apart, a hook of an unknown event is dropped; both lists are then sorted, stably,
 //!   in install order by kind (unknown kinds last, by kind name).
@@ -72,10 +74,12 @@ pub fn sort_manifests(
         }
         let mut out = Vec::new();
         for d in split_manifests(&t.content) {
+            // Objects are typed as helm sends them to the API server (YAML 1.1); printing
+            // needs only their identity, which is strings either way.
             let parsed = if head_only {
                 yaml::parse_head(d)
             } else {
-                yaml::parse_fast(d)
+                yaml::parse_kube(d)
             };
             let object = parsed.map_err(|e| {
                 Error::manifest(format!(

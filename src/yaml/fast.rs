@@ -84,6 +84,17 @@ pub enum Schema {
     /// number a float64; keys that are not strings (`yes:`, `1:`, `<<:`) are left to the
     /// full parser.
     Helm,
+    /// A Helm chart's rendered manifests, as Helm and kubectl send them to the API server
+    /// (`sigs.k8s.io/yaml`'s YAML-to-JSON): goyaml.v2's typing, as [`Schema::Helm`], but
+    /// integers stay integers ([`super::v2::number_json`]).
+    Kube,
+}
+
+impl Schema {
+    /// Whether plain scalars are typed by goyaml.v2's YAML 1.1 rules.
+    fn v2(self) -> bool {
+        self != Schema::Core
+    }
 }
 
 /// How deeply block and flow collections may nest before the text is left to the full
@@ -117,6 +128,22 @@ pub fn parse_helm(src: &str) -> Option<Json> {
         return None;
     }
     parse_with(src, Keep::All, Schema::Helm)
+}
+
+/// One document of a Helm chart's rendered manifest typed as [`Schema::Kube`], as
+/// [`super::helm::parse_kube`] reads it; `None` when it is outside the subset (or holds a
+/// document marker, see [`parse_helm`]).
+pub fn parse_kube(src: &str) -> Option<Json> {
+    let b = src.as_bytes();
+    if !(b.is_empty() || b.ends_with(b"\n"))
+        || b.starts_with(b"---")
+        || b.starts_with(b"...")
+        || memchr::memmem::find(b, b"\n---").is_some()
+        || memchr::memmem::find(b, b"\n...").is_some()
+    {
+        return None;
+    }
+    parse_with(src, Keep::All, Schema::Kube)
 }
 
 fn parse_with(src: &str, keep: Keep, schema: Schema) -> Option<Json> {
@@ -974,7 +1001,7 @@ fn split_quoted_key(t: &str) -> Option<Option<Entry<'_>>> {
 /// core schema) a decimal integer written the way it prints.
 #[inline(always)]
 fn plain_key_ok(key: &str, schema: Schema) -> bool {
-    if schema == Schema::Helm {
+    if schema.v2() {
         return matches!(v2::resolve(key), Scalar::Str | Scalar::Timestamp);
     }
     match key.as_bytes()[0] {
@@ -1135,8 +1162,8 @@ fn resolve(s: &str, build: bool, schema: Schema) -> Option<Json> {
 
 /// [`resolve`] building the value.
 fn type_plain(s: &str, schema: Schema) -> Option<Json> {
-    if schema == Schema::Helm {
-        return helm_plain(s);
+    if schema.v2() {
+        return v2_plain(s, schema == Schema::Kube);
     }
     Some(match classify(s)? {
         Kind::Null => Json::Null,
@@ -1151,22 +1178,20 @@ fn type_plain(s: &str, schema: Schema) -> Option<Json> {
     })
 }
 
-/// A plain scalar as Helm holds it (see [`super::helm`]): goyaml.v2's type, numbers as
-/// float64. `None` for what the full parser refuses (a number JSON cannot hold: `.inf`,
-/// `.nan`) or reads otherwise (a sequence entry in the wrong place).
-fn helm_plain(s: &str) -> Option<Json> {
+/// A plain scalar as goyaml.v2 types it (see [`super::helm`]): numbers as float64, or with
+/// `ints` as [`v2::number_json`] gives them. `None` for what the full parser refuses (a
+/// number JSON cannot hold: `.inf`, `.nan`) or reads otherwise (a sequence entry in the
+/// wrong place).
+fn v2_plain(s: &str, ints: bool) -> Option<Json> {
     if is_dash_entry(s) {
         return None;
     }
-    let f = match v2::resolve(s) {
-        Scalar::Null => return Some(Json::Null),
-        Scalar::Bool(b) => return Some(Json::Bool(b)),
-        Scalar::Str | Scalar::Timestamp | Scalar::Merge => return Some(Json::String(s.into())),
-        Scalar::Int(i) => i as f64,
-        Scalar::Uint(u) => u as f64,
-        Scalar::Float(f) => f,
-    };
-    serde_json::Number::from_f64(f).map(Json::Number)
+    match v2::resolve(s) {
+        Scalar::Null => Some(Json::Null),
+        Scalar::Bool(b) => Some(Json::Bool(b)),
+        Scalar::Str | Scalar::Timestamp | Scalar::Merge => Some(Json::String(s.into())),
+        n => v2::number_json(&n, ints),
+    }
 }
 
 /// A quoted scalar at the start of `t` (single line only): its value and the bytes used.
@@ -1365,7 +1390,7 @@ impl<'a> Flow<'a> {
                 let s = self.plain()?;
                 let string = match self.schema {
                     Schema::Core => matches!(classify(s)?, Kind::Str),
-                    Schema::Helm => plain_key_ok(s, Schema::Helm),
+                    schema => plain_key_ok(s, schema),
                 };
                 string.then_some(Cow::Borrowed(s))
             }

@@ -140,30 +140,47 @@ fn split_documents(text: &str) -> Result<Vec<(usize, &str)>, YamlError> {
 /// Documents in the subset [`super::fast`] reads (most values files and `fromYaml` texts)
 /// are read by it, typed as here ([`super::fast::Schema::Helm`]); the rest by libyaml.
 pub fn parse_document(text: &str) -> Result<Json, YamlError> {
-    read_document(text, true)
+    read_document(text, true, false)
 }
 
 /// [`parse_document`] with libyaml only: the reference the fast parser is tested against.
 pub fn parse_document_full(text: &str) -> Result<Json, YamlError> {
-    read_document(text, false)
+    read_document(text, false, false)
+}
+
+/// One document of a Helm chart's rendered manifest as Helm (and kubectl) hand it to the
+/// API server through `sigs.k8s.io/yaml`: typed as [`parse_document`] types values, but
+/// integers stay integers (`defaultMode: 0755` is 493, `replicas: 3` is 3, `yes` is true).
+pub fn parse_kube(text: &str) -> Result<Json, YamlError> {
+    read_document(text, true, true)
+}
+
+/// [`parse_kube`] with libyaml only.
+pub fn parse_kube_full(text: &str) -> Result<Json, YamlError> {
+    read_document(text, false, true)
 }
 
 /// The text with a final line break, by the fast parser when `fast` and it takes it, else by
-/// libyaml.
-fn read_document(text: &str, fast: bool) -> Result<Json, YamlError> {
+/// libyaml; numbers as [`scalar_json`] makes them with `ints`.
+fn read_document(text: &str, fast: bool, ints: bool) -> Result<Json, YamlError> {
     let with_break: std::borrow::Cow<'_, str> = if text.is_empty() || text.ends_with('\n') {
         text.into()
     } else {
         format!("{text}\n").into()
     };
-    if fast && let Some(v) = super::fast::parse_helm(&with_break) {
+    let quick = match (fast, ints) {
+        (false, _) => None,
+        (true, false) => super::fast::parse_helm(&with_break),
+        (true, true) => super::fast::parse_kube(&with_break),
+    };
+    if let Some(v) = quick {
         return Ok(v);
     }
-    match guarded(&with_break) {
+    match guarded(&with_break, ints) {
         Some(Ok(v)) => Ok(v),
         // An error is reported as the text itself gives it (the line of an unexpected end
         // of stream is Go's), unless the parser cannot read that either.
-        Some(Err(e)) if with_break.len() != text.len() => guarded(text).unwrap_or(Err(e)),
+        Some(Err(e)) if with_break.len() != text.len() => guarded(text, ints).unwrap_or(Err(e)),
         Some(Err(e)) => Err(e),
         None => Err(unreadable()),
     }
@@ -179,9 +196,13 @@ fn unreadable() -> YamlError {
 }
 
 /// Run the parser, turning a panic inside libyaml-safer into `None`.
-fn guarded(text: &str) -> Option<Result<Json, YamlError>> {
+fn guarded(text: &str, ints: bool) -> Option<Result<Json, YamlError>> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        Builder::default().run(text)
+        Builder {
+            ints,
+            ..Builder::default()
+        }
+        .run(text)
     }))
     .ok()
 }
@@ -241,6 +262,8 @@ struct Builder {
     open: Vec<String>,
     root: Option<Json>,
     total: Stats,
+    /// Numbers as a manifest reaches the API server, not as Helm holds values.
+    ints: bool,
 }
 
 /// An error found while building the value: `fail` is what Helm reports (after `error
@@ -476,7 +499,8 @@ impl Builder {
                 _ => Some(key_string(&typed, text.clone(), tag)),
             };
             if let Some(a) = anchor {
-                let value = scalar_json(&typed, &text, tag).map_err(|m| err_at(mark, m))?;
+                let value =
+                    scalar_json(&typed, &text, tag, self.ints).map_err(|m| err_at(mark, m))?;
                 self.anchors.insert(
                     a,
                     Anchored {
@@ -504,7 +528,7 @@ impl Builder {
                 Some(TAG_BINARY) => decode_binary(&text).map_err(|m| err_at(mark, m))?,
                 _ => text,
             }),
-            other => scalar_json(&other, "", tag).map_err(|m| err_at(mark, m))?,
+            other => scalar_json(&other, "", tag, self.ints).map_err(|m| err_at(mark, m))?,
         };
         self.place(value, stats, mark)
     }
@@ -692,8 +716,9 @@ fn short_tag(s: &Scalar) -> &'static str {
     }
 }
 
-/// A scalar value as Helm holds it after the JSON round trip: numbers are floats.
-fn scalar_json(s: &Scalar, text: &str, tag: Option<&str>) -> Result<Json, Fail> {
+/// A scalar value as Helm holds it after the JSON round trip: numbers are floats (or, with
+/// `ints`, as a manifest reaches the API server: see [`v2::number_json`]).
+fn scalar_json(s: &Scalar, text: &str, tag: Option<&str>, ints: bool) -> Result<Json, Fail> {
     let f = match *s {
         Scalar::Null => return Ok(Json::Null),
         Scalar::Bool(b) => return Ok(Json::Bool(b)),
@@ -707,21 +732,19 @@ fn scalar_json(s: &Scalar, text: &str, tag: Option<&str>) -> Result<Json, Fail> 
         Scalar::Uint(u) => u as f64,
         Scalar::Float(f) => f,
     };
-    serde_json::Number::from_f64(f)
-        .map(Json::Number)
-        .ok_or_else(|| {
-            let shown = if f.is_nan() {
-                "NaN"
-            } else if f > 0.0 {
-                "+Inf"
-            } else {
-                "-Inf"
-            };
-            fail(
-                format!("json: unsupported value: {shown}"),
-                "JSON cannot hold it, so Helm refuses it; quote it to keep it as a string",
-            )
-        })
+    v2::number_json(s, ints).ok_or_else(|| {
+        let shown = if f.is_nan() {
+            "NaN"
+        } else if f > 0.0 {
+            "+Inf"
+        } else {
+            "-Inf"
+        };
+        fail(
+            format!("json: unsupported value: {shown}"),
+            "JSON cannot hold it, so Helm refuses it; quote it to keep it as a string",
+        )
+    })
 }
 
 /// The string a scalar map key becomes (sigs.k8s.io/yaml's key conversion).

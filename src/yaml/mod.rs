@@ -103,6 +103,13 @@ pub fn parse_fast(s: &str) -> Result<Json, YamlError> {
     }
 }
 
+/// One document of a Helm chart's rendered manifest, typed as Helm and kubectl send it to
+/// the API server (goyaml.v2's YAML 1.1: `0755` is 493, `yes` is true; integers stay
+/// integers): see [`helm::parse_kube`]. The fast subset parser reads it when it can.
+pub fn parse_kube(s: &str) -> Result<Json, YamlError> {
+    helm::parse_kube(s)
+}
+
 /// Like [`parse_fast`], but only `apiVersion`, `kind` and `metadata`'s identity fields
 /// (name, namespace, generateName, annotations) are built; the whole document is
 /// still checked. For commands that print documents as rendered (`kpack template`).

@@ -21,6 +21,26 @@
 //! - anything else is a string. Sexagesimal numbers (`1:30`) are strings when read, but the
 //!   emitter still quotes them ([`is_base60_float`]).
 
+/// A number as JSON holds it: with `ints`, as `sigs.k8s.io/yaml` hands a manifest to the
+/// API server (goyaml.v2's integer stays an integer, and a float with no fraction is printed
+/// by Go's JSON encoder as one, so it is one here too while it fits an `i64`); without, as
+/// Helm holds values (every number a float64). `None` for what is not a number, and for an
+/// infinity or NaN (JSON has none).
+pub fn number_json(s: &Scalar, ints: bool) -> Option<serde_json::Value> {
+    let f = match *s {
+        Scalar::Int(i) if ints => return Some(i.into()),
+        Scalar::Uint(u) if ints => return Some(u.into()),
+        Scalar::Float(f) if ints && f.fract() == 0.0 && f.abs() < 9.0e18 => {
+            return Some((f as i64).into());
+        }
+        Scalar::Int(i) => i as f64,
+        Scalar::Uint(u) => u as f64,
+        Scalar::Float(f) => f,
+        _ => return None,
+    };
+    serde_json::Number::from_f64(f).map(serde_json::Value::Number)
+}
+
 /// What a plain scalar means to goyaml.v2.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar {

@@ -444,3 +444,39 @@ fn lookup_renders_live_objects_as_helm_does() {
     let manifest = ns.kpack(&["get", "manifest", "look"]).ok();
     assert_eq!(document(&manifest.stdout, source), expected);
 }
+
+/// Scalars that YAML 1.1 and 1.2 read differently (`defaultMode: 0755`, `paused: yes`,
+/// `010`, `6_00`, `tty: on`) reach the API server as helm sends them: goyaml.v2's YAML 1.1
+/// (`sigs.k8s.io/yaml`). The same chart installed by helm and by kpack gives the same
+/// fields on the server.
+#[test]
+fn yaml_1_1_scalars_reach_the_server_as_helm_sends_them() {
+    let Some(ns) = k8s::ns("helm-yaml11") else {
+        return;
+    };
+    let Some(helm_bin) = k8s::find_tool("KPACK_TEST_HELM", "helm") else {
+        assert!(!k8s::in_ci(), "helm is missing: set KPACK_TEST_HELM");
+        return;
+    };
+    let chart = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/helm-yaml11")
+        .to_string_lossy()
+        .into_owned();
+    ns.helm(&helm_bin, &["install", "theirs", &chart], &[]);
+    ns.kpack(&["install", "ours", &chart, "-n", &ns.name]).ok();
+    let fields = |name: &str| {
+        let d = ns.get("deployments", name).unwrap();
+        let spec = &d["spec"];
+        let pod = &spec["template"]["spec"];
+        serde_json::json!([
+            spec["paused"],
+            spec["revisionHistoryLimit"],
+            spec["progressDeadlineSeconds"],
+            pod["containers"][0]["tty"],
+            pod["volumes"][0]["configMap"]["defaultMode"],
+        ])
+    };
+    let theirs = fields("theirs-web");
+    assert_eq!(theirs, serde_json::json!([true, 8, 600, true, 493]));
+    assert_eq!(fields("ours-web"), theirs);
+}

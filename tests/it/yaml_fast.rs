@@ -698,3 +698,76 @@ fn values_files_of_the_helm_corpus_read_alike_by_both_parsers() {
         "fast parser took only {accepted} of {total} values files"
     );
 }
+
+/// Checks one manifest document with the fast parser's Kubernetes typing against libyaml's:
+/// equal wherever the fast one takes it (number kinds included); whether it took it.
+fn check_kube(doc: &str) -> bool {
+    let full = yaml::helm::parse_kube_full(doc);
+    match (fast::parse_kube(doc), &full) {
+        (Some(f), Ok(s)) => {
+            assert_eq!(
+                serde_json::to_string(&f).unwrap(),
+                serde_json::to_string(s).unwrap(),
+                "fast and full manifest parsers differ on:\n{doc:?}"
+            );
+            true
+        }
+        (Some(f), Err(e)) => panic!(
+            "fast manifest parser accepted what the full parser rejects ({e}):\n{doc:?}\nfast gave {f}"
+        ),
+        (None, _) => false,
+    }
+}
+
+#[test]
+fn helm_manifests_are_typed_as_helm_sends_them_to_the_api_server() {
+    // What helm's `fromYaml | toJson` (sigs.k8s.io/yaml, as its kube client reads a
+    // manifest) prints for these scalars: YAML 1.1 octal and booleans, integers kept,
+    // a float without fraction printed as an integer by Go's JSON encoder.
+    let doc = "a: 0755\nb: 0o755\nc: 0x1ED\nd: 1_000\ne: 08\nf: yes\ng: off\nh: 3.0\ni: 1.5\nj: 1e3\nk: -0755\nl: '0755'\nm: 12345678901234567890\nnn: 2024-01-02\n";
+    let want = r#"{"a":493,"b":493,"c":493,"d":1000,"e":8,"f":true,"g":false,"h":3,"i":1.5,"j":1000,"k":-493,"l":"0755","m":12345678901234567890,"nn":"2024-01-02"}"#;
+    assert!(check_kube(doc), "fell back on:\n{doc:?}");
+    assert_eq!(
+        serde_json::to_string(&yaml::parse_kube(doc).unwrap()).unwrap(),
+        want
+    );
+    // Values keep Helm's float64s for the same text.
+    assert_eq!(yaml::helm::parse_document("a: 0755\n").unwrap()["a"], 493.0);
+    // Left to libyaml, which gives the same typing.
+    for (doc, want) in [
+        ("yes: 1\n", r#"{"true":1}"#),
+        ("a: 1\na: 0755\n", r#"{"a":493}"#),
+        ("a: &x 0755\nb: *x\n", r#"{"a":493,"b":493}"#),
+    ] {
+        assert!(!check_kube(doc), "took:\n{doc:?}");
+        assert_eq!(
+            serde_json::to_string(&yaml::parse_kube(doc).unwrap()).unwrap(),
+            want
+        );
+    }
+}
+
+#[test]
+fn fast_manifest_parser_agrees_on_what_helm_rendered() {
+    // Every document helm printed for the corpus, typed as helm sends it to the API server:
+    // the fast parser must equal libyaml wherever it takes a document, and take nearly all.
+    let Some(dir) = helm_corpus() else {
+        eprintln!("\n*** SKIPPED: no Helm corpus (set KPACK_TEST_HELM_CORPUS) ***\n");
+        return;
+    };
+    let (mut total, mut accepted) = (0, 0);
+    for p in files_under(dir.join("expected/a")) {
+        if p.extension().is_some_and(|x| x == "yaml") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            for doc in kpack::manifest::helm::split_manifests(&text) {
+                total += 1;
+                accepted += usize::from(check_kube(doc));
+            }
+        }
+    }
+    assert!(total > 2000, "corpus too small: {total} documents");
+    assert!(
+        accepted * 1000 >= total * 995,
+        "fast parser accepted only {accepted} of {total} documents helm rendered"
+    );
+}
