@@ -17,6 +17,7 @@ use super::render::{RenderOptions, render};
 use crate::chart::Chart;
 use crate::values::Map;
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 /// Marks kpack's schema findings among helm's.
 pub const SCHEMA_MARK: &str = "kubernetes schema: ";
@@ -60,6 +61,58 @@ pub fn without_excerpt(message: &str) -> String {
 
 /// Lint a Helm chart as `helm lint` does, plus kpack's object checks.
 pub fn lint(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
+    let mut r = lint_files_and_render(chart, user_values, opts);
+    dependency_findings(chart, &mut r);
+    r
+}
+
+/// helm's dependency rule, after its other rules: a chart under `charts/` that Chart.yaml
+/// does not declare is an error, a declared dependency that `charts/` lacks a warning
+/// (kpack's render, as `helm template` and `helm install`, then also fails on it), both
+/// reported on the chart's absolute directory, as helm reports them.
+fn dependency_findings(chart: &Chart, r: &mut Report) {
+    let declared: HashSet<&str> = (chart.metadata.dependencies.iter())
+        .map(|d| d.name.as_str())
+        .collect();
+    let present: HashSet<&str> = chart.subcharts.iter().map(|c| c.name()).collect();
+    let undeclared: Vec<&str> = (chart.subcharts.iter())
+        .map(|c| c.name())
+        .filter(|n| !declared.contains(n))
+        .collect();
+    let absent: Vec<&str> = (chart.metadata.dependencies.iter())
+        .map(|d| d.name.as_str())
+        .filter(|n| !present.contains(n))
+        .collect();
+    if undeclared.is_empty() && absent.is_empty() {
+        return;
+    }
+    let dir = std::path::absolute(&chart.origin)
+        .map(|p| go_clean(&p).display().to_string())
+        .unwrap_or_else(|_| chart.origin.clone());
+    if !undeclared.is_empty() {
+        r.push(
+            Severity::Error,
+            dir.clone(),
+            format!(
+                "chart metadata is missing these dependencies: {}",
+                undeclared.join(",")
+            ),
+        );
+    }
+    if !absent.is_empty() {
+        r.push(
+            Severity::Warning,
+            dir,
+            format!(
+                "chart directory is missing these dependencies: {}",
+                absent.join(",")
+            ),
+        );
+    }
+}
+
+/// helm's chart-file, values and template rules, and kpack's object checks.
+fn lint_files_and_render(chart: &Chart, user_values: &Map, opts: &RenderOptions) -> Report {
     let mut r = Report::default();
     let m = &chart.metadata;
     if m.icon.is_empty() {
@@ -181,5 +234,107 @@ mod tests {
             load_error_lines("c/", "c/values.schema.json:2:0: invalid JSON: EOF"),
             ["[ERROR] values.yaml: values.schema.json:2:0: invalid JSON: EOF"]
         );
+    }
+}
+
+/// What `helm lint --with-subcharts` lints besides `chart`: every directory under its
+/// `charts/` holding a `Chart.yaml`, and every `.tgz`/`.tar.gz` file there, at any depth, in
+/// the order of Go's `filepath.Walk` (names sorted bytewise, a directory's entries before
+/// the next name; symbolic links not followed), as paths under `chart` made clean as Go's
+/// `filepath.Join` makes them. Nothing for an archive or a path that has no `charts/`.
+pub fn subchart_paths(chart: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut names: Vec<(std::ffi::OsString, bool)> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| {
+                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                (e.file_name(), is_dir)
+            })
+            .collect();
+        names.sort_by(|a, b| a.0.as_encoded_bytes().cmp(b.0.as_encoded_bytes()));
+        for (name, is_dir) in names {
+            let path = dir.join(&name);
+            let text = name.to_string_lossy();
+            if is_dir {
+                walk(&path, out);
+            } else if text == "Chart.yaml" {
+                out.push(dir.to_path_buf());
+            } else if text.ends_with(".tgz") || text.ends_with(".tar.gz") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&go_clean(&chart.join("charts")), &mut out);
+    out
+}
+
+/// `path` without `.` components and with `dir/..` pairs resolved, as Go's `filepath.Clean`.
+fn go_clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut parts: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            Component::ParentDir if matches!(parts.last(), Some(Component::RootDir)) => {}
+            c => parts.push(c),
+        }
+    }
+    if parts.is_empty() {
+        return PathBuf::from(".");
+    }
+    parts.iter().collect()
+}
+
+#[cfg(test)]
+mod subchart_tests {
+    use super::*;
+
+    #[test]
+    fn subcharts_are_found_in_go_walk_order_under_a_clean_path() {
+        let tmp = tempfile::tempdir().unwrap();
+        let top = tmp.path().join("top");
+        for d in [
+            "charts/b/charts/c",
+            "charts/a",
+            "charts/b/templates",
+            "charts/empty",
+        ] {
+            std::fs::create_dir_all(top.join(d)).unwrap();
+        }
+        for f in [
+            "charts/a/Chart.yaml",
+            "charts/b/Chart.yaml",
+            "charts/b/charts/c/Chart.yaml",
+            "charts/z-1.0.0.tgz",
+            "charts/y.tar.gz",
+            "charts/notes.txt",
+        ] {
+            std::fs::write(top.join(f), "x").unwrap();
+        }
+        let found = subchart_paths(&tmp.path().join("./top/../top"));
+        let rel: Vec<String> = found
+            .iter()
+            .map(|p| p.strip_prefix(tmp.path()).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            rel,
+            [
+                "top/charts/a",
+                "top/charts/b",
+                "top/charts/b/charts/c",
+                "top/charts/y.tar.gz",
+                "top/charts/z-1.0.0.tgz"
+            ]
+        );
+        assert_eq!(go_clean(Path::new("./x/./y/../z")), Path::new("x/z"));
+        assert_eq!(go_clean(Path::new("/../a")), Path::new("/a"));
+        assert!(subchart_paths(&tmp.path().join("missing")).is_empty());
     }
 }

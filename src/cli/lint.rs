@@ -1,5 +1,5 @@
-//! `kpack lint CHART... [--strict]`: check charts without a cluster; Helm charts in
-//! `helm lint`'s format.
+//! `kpack lint CHART... [--strict] [--quiet] [--with-subcharts]`: check charts without a
+//! cluster; Helm charts in `helm lint`'s format.
 
 use super::args::{RenderArgs, ValuesArgs};
 use kpack::action::lint::{Severity, lint};
@@ -22,6 +22,14 @@ pub struct Args {
     /// Fail on warnings too.
     #[arg(long)]
     pub strict: bool,
+    /// Print only warnings and errors: a chart with neither is left out, and so is the
+    /// summary when no chart has any.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Also lint every chart under each chart's charts/ directory (directories with a
+    /// Chart.yaml, and .tgz archives), each on its own with the same values, as helm does.
+    #[arg(long = "with-subcharts")]
+    pub with_subcharts: bool,
     /// Namespace to render for.
     #[arg(short = 'n', long, default_value = "default")]
     pub namespace: String,
@@ -40,23 +48,40 @@ pub fn run(a: Args) -> Result<()> {
         capabilities: a.render.capabilities()?,
         skip_schema_validation: a.render.skip_schema_validation,
     };
+    let mut paths = a.charts.clone();
+    if a.with_subcharts {
+        for p in &a.charts {
+            paths.extend(lint_helm::subchart_paths(p));
+        }
+    }
     let mut failed = 0;
+    let mut with_findings = 0;
     let mut all_helm = true;
-    for path in &a.charts {
-        println!("==> Linting {}", path.display());
+    for path in &paths {
         let helm = is_helm_chart(path);
         all_helm &= helm;
-        let report = match kpack::chart::load(path) {
-            Ok(chart) => {
-                let mut report = lint(&chart, &user, &opts);
-                // helm warns only when templates/ is missing, not when it is empty.
-                if helm && path.join("templates").is_dir() {
-                    report
-                        .findings
-                        .retain(|f| f.what != "templates/" || f.message != lint_helm::NO_TEMPLATES);
-                }
+        let loaded = kpack::chart::load(path);
+        let report = loaded.as_ref().ok().map(|chart| {
+            let mut report = lint(chart, &user, &opts);
+            // helm warns only when templates/ is missing, not when it is empty.
+            if helm && path.join("templates").is_dir() {
                 report
+                    .findings
+                    .retain(|f| f.what != "templates/" || f.message != lint_helm::NO_TEMPLATES);
             }
+            report
+        });
+        let notable = report.as_ref().is_none_or(|r| {
+            r.findings.iter().any(|f| f.severity > Severity::Info) || !r.passed(a.strict)
+        });
+        if notable {
+            with_findings += 1;
+        } else if a.quiet {
+            continue;
+        }
+        println!("==> Linting {}", path.display());
+        let report = match loaded.map(|_| report.expect("linted")) {
+            Ok(report) => report,
             Err(e) => {
                 if helm {
                     let shown = path.display().to_string();
@@ -72,7 +97,9 @@ pub fn run(a: Args) -> Result<()> {
             }
         };
         for f in &report.findings {
-            println!("[{}] {}: {}", f.severity, f.what, f.message);
+            if !(a.quiet && f.severity == Severity::Info) {
+                println!("[{}] {}: {}", f.severity, f.what, f.message);
+            }
         }
         if !report.passed(a.strict) {
             failed += 1;
@@ -94,15 +121,14 @@ pub fn run(a: Args) -> Result<()> {
             .count();
         println!("{errors} error(s), {warnings} warning(s)\n");
     }
-    let summary = format!(
-        "{} chart(s) linted, {failed} chart(s) failed",
-        a.charts.len()
-    );
+    let summary = format!("{} chart(s) linted, {failed} chart(s) failed", paths.len());
     if all_helm && failed > 0 {
         // helm prints the summary only as its error.
         return Err(Error::chart(summary));
     }
-    println!("{summary}");
+    if !a.quiet || with_findings > 0 {
+        println!("{summary}");
+    }
     if failed > 0 {
         return Err(Error::chart(format!("lint failed for {failed} chart(s)")));
     }

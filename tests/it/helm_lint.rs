@@ -2,8 +2,9 @@
 //! the same charts from the same directory and must print the same text with the same exit
 //! code. The charts: small fixtures written here (clean, no icon, no values.yaml, no or an
 //! empty templates/, a parse error, a bad object name, a schema violation, a broken
-//! values.schema.json, a Chart.yaml without version, `required` unmet), what `helm create`
-//! makes, and corpus charts (`KPACK_TEST_HELM_CORPUS`). Where kpack deliberately differs
+//! values.schema.json, a Chart.yaml without version, `required` unmet, a chart with nested
+//! subcharts and a packaged one), what `helm create` makes, and corpus charts
+//! (`KPACK_TEST_HELM_CORPUS`); with `--quiet`, `--strict` and `--with-subcharts`. Where kpack deliberately differs
 //! (docs/chart-authoring.md, "kpack lint on a Helm chart") the case says how: helm's text
 //! is taken and the documented substitution applied, so the expected text still comes from
 //! helm.
@@ -182,6 +183,50 @@ fn write_fixtures(dir: &Path, helm: &Path) {
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
+    // A chart with subcharts for --with-subcharts: two directories (one nested, one with
+    // a bad object name), neither declared in its parent's Chart.yaml, and an archive
+    // (helm's package of `noicon`), declared.
+    for (file, text) in [
+        (
+            "parent/Chart.yaml",
+            "apiVersion: v2\nname: parent\nversion: 0.1.0\nicon: https://example.com/i.png\ndependencies:\n- name: noicon\n  version: 0.1.0\n  repository: https://example.com/charts\n",
+        ),
+        ("parent/values.yaml", "color: red\n"),
+        (
+            "parent/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-parent\n",
+        ),
+        (
+            "parent/charts/child/Chart.yaml",
+            "apiVersion: v2\nname: child\nversion: 0.2.0\n",
+        ),
+        ("parent/charts/child/values.yaml", "color: green\n"),
+        (
+            "parent/charts/child/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-child\n",
+        ),
+        (
+            "parent/charts/child/charts/grand/Chart.yaml",
+            "apiVersion: v2\nname: grand\nversion: 0.3.0\nicon: https://example.com/i.png\n",
+        ),
+        (
+            "parent/charts/child/charts/grand/values.yaml",
+            "name: Bad_Name\n",
+        ),
+        (
+            "parent/charts/child/charts/grand/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n",
+        ),
+    ] {
+        let p = dir.join(file);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let out = helm_cmd(helm, dir)
+        .args(["package", "noicon", "-d", "parent/charts"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
 }
 
 fn helm_cmd(helm: &Path, dir: &Path) -> Command {
@@ -276,6 +321,20 @@ fn lint_of_helm_charts_prints_what_helm_lint_prints() {
         (vec!["badname", "--strict"], vec![]),
         (vec!["noicon", "badtemplate", "clean"], vec![]),
         (vec!["clean", "--set", "color=blue"], vec![]),
+        // --quiet: charts with only INFO findings are left out (and the summary when no
+        // chart has a warning or an error); --with-subcharts lints charts/ too.
+        (vec!["clean", "--quiet"], vec![]),
+        (vec!["noicon", "created", "--quiet"], vec![]),
+        (vec!["badname", "noicon", "--quiet"], vec![]),
+        (vec!["badname", "--quiet", "--strict"], vec![]),
+        (vec!["noicon", "badtemplate", "clean", "--quiet"], vec![]),
+        (vec!["parent", "--with-subcharts"], vec![]),
+        (vec!["./parent/", "--with-subcharts", "--quiet"], vec![]),
+        (vec!["parent", "--with-subcharts", "--strict"], vec![]),
+        (
+            vec!["parent", "clean", "--with-subcharts", "--set", "color=blue"],
+            vec![],
+        ),
         // kpack's schema check of the rendered Deployment: an extra error, and a failure.
         (
             vec!["badobject"],
@@ -396,4 +455,14 @@ fn lint_of_corpus_charts_matches_helm() {
     }
     let theirs = run_helm(&charts);
     assert_eq!(run_kpack(&charts), theirs, "kpack lint of all together");
+    // Each vendored subchart (and theirs) linted on its own: 6 charts for wordpress, argo-cd
+    // with redis-ha.
+    for args in [
+        &["charts/bitnami/wordpress", "--with-subcharts"][..],
+        &["charts/argo/argo-cd", "--with-subcharts", "--quiet"],
+    ] {
+        let theirs = run_helm(args);
+        assert!(theirs.ends_with("--- exit 0\n"), "{theirs}");
+        assert_eq!(run_kpack(args), theirs, "kpack lint {args:?}");
+    }
 }

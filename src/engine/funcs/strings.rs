@@ -633,11 +633,21 @@ fn go_syntax(pattern: &str) -> std::borrow::Cow<'_, str> {
                     break;
                 };
                 match (perl(next), class) {
-                    (Some((set, false)), Some(_)) => out.push_str(set),
-                    (Some((set, true)), Some(_)) => {
-                        out.push_str("[^");
-                        out.push_str(set);
-                        out.push(']');
+                    (Some((set, negated)), Some(_)) => {
+                        if negated {
+                            out.push_str("[^");
+                            out.push_str(set);
+                            out.push(']');
+                        } else {
+                            out.push_str(set);
+                        }
+                        // A `-` after a Perl class is a literal to Go (`[\w-.]`), a range
+                        // to the crate.
+                        let mut ahead = chars.clone();
+                        if ahead.next() == Some('-') && ahead.next().is_some_and(|c| c != ']') {
+                            chars.next();
+                            out.push_str("\\-");
+                        }
                     }
                     (Some((set, negated)), None) => {
                         out.push_str(if negated { "[^" } else { "[" });
@@ -813,6 +823,9 @@ mod tests {
             (r"[[]", r"[\[]"),
             (r"[[:alpha:]_]", r"[[:alpha:]_]"),
             (r"[a&&b]", r"[a\&&b]"),
+            (r"^[\w-\.]+$", r"^[0-9A-Za-z_\-\.]+$"),
+            (r"[\d-x]", r"[0-9\-x]"),
+            (r"[\W-]", r"[[^0-9A-Za-z_]-]"),
             ("plain", "plain"),
         ];
         for (go, rust) in cases {
@@ -827,6 +840,7 @@ mod tests {
         assert!(!m(r"\s", "\u{a0}"));
         assert!(m(r"\bx", "\u{e9}x"));
         assert!(m(r"[[]", "["));
+        assert!(m(r"^[\w-\.]+$", "my-master.0") && !m(r"^[\w-\.]+$", "a b"));
     }
 
     fn run(f: fn(&Args) -> Result<Value, Error>, vals: &[Value]) -> Value {
@@ -1339,12 +1353,6 @@ pub fn go_regex_replace_all_literal(a: &Args) -> Result<Value, Error> {
 
 pub fn go_regex_split(a: &Args) -> Result<Value, Error> {
     with_go_regex(a, regex_split)
-}
-
-/// sprig's `getHostByName`: Helm only resolves names with `--enable-dns`, which kpack does
-/// not offer; without it the result is the empty string, as in Helm.
-pub fn get_host_by_name(_a: &Args) -> Result<Value, Error> {
-    Ok("".into())
 }
 
 /// Go's `url.PathUnescape`-style decoding of `%XX` (for paths and fragments); the error
