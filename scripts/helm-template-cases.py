@@ -51,6 +51,12 @@ CASES = [
     # Subcharts that vendor the same library chart.
     ("vendored-library", ["rel", "tests/fixtures/helm/vendored"]),
     ("vendored-library-parse-error", ["rel", "tests/fixtures/helm/vendored-broken"]),
+    # getHostByName: "" without --enable-dns; with it, addresses as written, and a name
+    # that is no host name fails (without a lookup, so the case is the same on any machine).
+    ("dns-disabled", ["rel", "tests/fixtures/helm/dns", "--set-string", "host=no such host"]),
+    ("enable-dns", ["rel", "tests/fixtures/helm/dns", "--enable-dns"]),
+    ("enable-dns-no-host", ["rel", "tests/fixtures/helm/dns", "--enable-dns",
+                            "--set-string", "host=no such host"]),
 ]
 
 

@@ -122,13 +122,17 @@ pub struct RenderArgs {
     /// does not end); raise it for a template that legitimately does more.
     #[arg(long = "max-render-steps", value_name = "STEPS", default_value_t = kpack::engine::DEFAULT_MAX_STEPS)]
     pub max_render_steps: u64,
+    /// Let getHostByName resolve names (hosts file, DNS); without it, it returns "" as in
+    /// Helm, and a render never touches the network.
+    #[arg(long = "enable-dns")]
+    pub enable_dns: bool,
 }
 
 impl RenderArgs {
     /// The capabilities these flags describe (and the render budget they set, which every
     /// render of the command then uses).
     pub fn capabilities(&self) -> Result<Capabilities> {
-        kpack::engine::set_max_render_steps(self.max_render_steps);
+        self.set_engine();
         let (kv, given) = match &self.kube_version {
             Some(v) => (
                 KubeVersion::parse(v)
@@ -143,6 +147,13 @@ impl RenderArgs {
             caps.go_kube_version = Some(KubeVersion::HELM_DEFAULT);
         }
         Ok(caps)
+    }
+
+    /// Set what these flags say of every render of the command: its budget and whether
+    /// getHostByName resolves names.
+    pub fn set_engine(&self) {
+        kpack::engine::set_max_render_steps(self.max_render_steps);
+        kpack::engine::set_enable_dns(self.enable_dns);
     }
 }
 
@@ -342,8 +353,10 @@ impl ReleaseArgs {
     }
 }
 
-/// The `--kube-version` of the render flags, parsed.
+/// The `--kube-version` of the render flags, parsed (and their engine settings set, see
+/// [`RenderArgs::set_engine`]).
 pub fn kube_version(r: &RenderArgs) -> kpack::Result<Option<kpack::engine::KubeVersion>> {
+    r.set_engine();
     r.kube_version
         .as_deref()
         .map(|v| {

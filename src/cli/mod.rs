@@ -221,7 +221,7 @@ pub fn run(cli: Cli) -> Result<()> {
 
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Template(a) => template::run(a),
+        Command::Template(a) => template::run(a, &cli.target),
         Command::Show(a) => show::run(a),
         Command::Create(a) => create::run(a),
         Command::Lint(a) => lint::run(a),

@@ -61,8 +61,25 @@ pub struct Args {
     /// missing (as `kpack dependency update` does).
     #[arg(long = "dependency-update")]
     pub dependency_update: bool,
+    /// `client` (the default; `--dry-run` alone or `true` mean it too): render without a
+    /// cluster. `server`: render for the cluster of the kubeconfig (or the --kube-* flags):
+    /// Capabilities are the server's (its version and the API versions it serves; as in
+    /// helm, --kube-version and --api-versions are then ignored) and lookup reads its
+    /// objects; nothing is changed there.
+    #[arg(long = "dry-run", value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "client", value_enum)]
+    pub dry_run: Option<DryRun>,
     #[command(flatten)]
     pub helm: HelmInstallFlags,
+}
+
+/// `--dry-run` of template: helm template's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DryRun {
+    /// Render without a cluster.
+    #[value(alias = "true")]
+    Client,
+    /// Render for the cluster: its Capabilities, lookup of its objects.
+    Server,
 }
 
 /// The flags of `helm install` that `helm template` also accepts and that do not change
@@ -122,7 +139,8 @@ const GO_BOOLS: [&str; 12] = [
     "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False",
 ];
 
-pub fn run(mut a: Args) -> Result<()> {
+/// `target`: the global connection flags, used with `--dry-run=server`.
+pub fn run(mut a: Args, target: &super::args::TargetArgs) -> Result<()> {
     kpack::engine::set_one_shot();
     let args: Vec<String> = std::iter::once(a.name.clone())
         .chain(a.chart.take())
@@ -140,6 +158,24 @@ pub fn run(mut a: Args) -> Result<()> {
     deps.prepare(&chart_ref, &a.source)?;
     let chart = a.source.load(&chart_ref)?;
     let user = a.values.options().merge()?;
+    // With --dry-run=server the connection lives until the render is done (lookup uses it).
+    let connected = match a.dry_run {
+        Some(DryRun::Server) => Some(target.connect(None)?),
+        _ => None,
+    };
+    let capabilities = match &connected {
+        Some(c) => {
+            // helm template --dry-run=server renders with the cluster's Capabilities only.
+            if a.render.kube_version.is_some() || !a.render.api_versions.is_empty() {
+                super::output::print_warning(
+                    "--kube-version and --api-versions are ignored with --dry-run=server: Capabilities are the cluster's, as in helm",
+                );
+            }
+            a.render.set_engine();
+            kpack::action::plan::capabilities(c.target.as_ref(), &None, &[])?
+        }
+        None => a.render.capabilities()?,
+    };
     let opts = RenderOptions {
         release: Release {
             name: a.name.clone(),
@@ -148,7 +184,7 @@ pub fn run(mut a: Args) -> Result<()> {
             is_install: !a.is_upgrade,
             is_upgrade: a.is_upgrade,
         },
-        capabilities: a.render.capabilities()?,
+        capabilities,
         skip_schema_validation: a.render.skip_schema_validation,
     };
     // YAML output prints documents as rendered: only their identity needs building.

@@ -39,6 +39,8 @@ pub fn max_render_steps() -> u64 {
     MAX_STEPS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+pub use funcs::dns::set_enabled as set_enable_dns;
+
 static ONE_SHOT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Say that the process ends after its render (`kpack template`): the parsed templates are

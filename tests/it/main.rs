@@ -36,6 +36,7 @@ mod real_cluster_helm;
 mod real_cluster_ops;
 mod real_cluster_sync;
 mod real_cluster_target;
+mod real_cluster_template;
 mod real_cluster_test_hooks;
 mod real_cluster_throttle;
 mod real_cluster_watch;

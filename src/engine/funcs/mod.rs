@@ -18,6 +18,7 @@
 pub mod crypto;
 pub mod dates;
 mod dicts;
+pub mod dns;
 mod encoding;
 pub mod go;
 pub mod gojson;
@@ -192,7 +193,7 @@ pub fn helpers() -> Vec<Helper> {
         h("osClean", 1, 1, Last, strings::clean),
         h("osExt", 1, 1, Last, strings::ext),
         h("osIsAbs", 1, 1, Last, strings::is_abs),
-        h("getHostByName", 1, 1, Last, strings::get_host_by_name),
+        h("getHostByName", 1, 1, Last, dns::get_host_by_name),
         h("urlParse", 1, 1, Last, strings::url_parse),
         h("urlJoin", 1, 1, Last, strings::url_join),
         h("upper", 1, 1, Last, strings::upper),

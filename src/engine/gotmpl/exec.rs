@@ -1039,7 +1039,8 @@ impl<'t> Frame<'_, '_, 't> {
                         ))
                     })?;
                     check_args(name, vals, h.min, h.max)?;
-                    (h.f)(&Args { name: h.name, vals }).map_err(|e| plain(minijinja_message(&e)))
+                    (h.f)(&Args { name: h.name, vals })
+                        .map_err(|e| plain(funcs::go::call_error(h.name, &e)))
                 }
             },
         }
@@ -1162,12 +1163,6 @@ fn required(vals: &[Value]) -> R<Value> {
 }
 
 /// The message of a helper's error (minijinja errors carry it as their detail).
-fn minijinja_message(e: &minijinja::Error) -> String {
-    e.detail()
-        .map(str::to_string)
-        .unwrap_or_else(|| e.to_string())
-}
-
 /// A key of a map value, or `None` when absent.
 pub fn lookup_key(v: &Value, key: &str) -> Option<Value> {
     if let Some(d) = v.downcast_object_ref::<funcs::Dict>() {

@@ -451,10 +451,13 @@ impl Target for KubeTarget {
                 .map_err(|e| Error::remote(format!("GET /version: {e}")))?;
             let (version, served) = futures::try_join!(
                 async {
-                    self.client
-                        .request::<Json>(version_req)
-                        .await
-                        .map_err(|e| remote_error("server version (GET /version)", e))
+                    self.client.request::<Json>(version_req).await.map_err(|e| {
+                        let what = format!(
+                            "server version (GET {}/version)",
+                            self.server.trim_end_matches('/')
+                        );
+                        remote_error(&what, e)
+                    })
                 },
                 self.discovery.all()
             )?;
