@@ -246,8 +246,9 @@ pub fn manifest_text(docs: &[Document]) -> String {
     super::template::to_yaml(&refs)
 }
 
-/// Read back a manifest text written by [`manifest_text`].
-pub fn parse_manifest(text: &str) -> Result<Vec<Document>> {
+/// Read back a manifest text written by [`manifest_text`], typed as it was when rendered
+/// (`yaml11`: a Helm chart's, see [`crate::release::ChartInfo::yaml11`]).
+pub fn parse_manifest(text: &str, yaml11: bool) -> Result<Vec<Document>> {
     let mut out = Vec::new();
     for (i, chunk) in manifest::split_documents(text).into_iter().enumerate() {
         let body = chunk.trim_start_matches('\n');
@@ -264,8 +265,12 @@ pub fn parse_manifest(text: &str) -> Result<Vec<Document>> {
         {
             continue;
         }
-        let object = yaml::parse(body)
-            .map_err(|e| Error::manifest(format!("stored manifest, document {}: {e}", i + 1)))?;
+        let object = if yaml11 {
+            yaml::parse_kube(body)
+        } else {
+            yaml::parse(body)
+        }
+        .map_err(|e| Error::manifest(format!("stored manifest, document {}: {e}", i + 1)))?;
         if object.is_null() {
             continue;
         }
@@ -345,6 +350,7 @@ pub fn chart_info(chart: &crate::chart::Chart) -> ChartInfo {
         version: chart.metadata.version.clone(),
         app_version: chart.metadata.app_version.clone(),
         description: chart.metadata.description.clone(),
+        api_version: chart.metadata.api_version.clone(),
     }
 }
 
@@ -400,7 +406,7 @@ fn collect_on_target(
     let mut out: Vec<Document> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for r in history_.iter().filter(|r| r.revision >= from) {
-        for d in parse_manifest(&r.manifest)? {
+        for d in parse_manifest(&r.manifest, r.chart.yaml11())? {
             if let Some(applied) = applied.as_deref_mut() {
                 match applied.entry(object_key(&d)) {
                     std::collections::hash_map::Entry::Vacant(e) => {
@@ -1021,8 +1027,15 @@ mod tests {
     fn manifest_round_trip() {
         let docs = vec![doc("ConfigMap", "a"), doc("Pod", "b")];
         let text = manifest_text(&docs);
-        assert_eq!(parse_manifest(&text).unwrap(), docs);
-        assert!(parse_manifest("").unwrap().is_empty());
+        assert_eq!(parse_manifest(&text, false).unwrap(), docs);
+        assert_eq!(parse_manifest(&text, true).unwrap(), docs);
+        assert!(parse_manifest("", false).unwrap().is_empty());
+        // A Helm chart's manifest is read back as it was applied: YAML 1.1.
+        let text = "---\n# Source: c/templates/p.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  mode: 0755\n  tty: on\n";
+        let helm = &parse_manifest(text, true).unwrap()[0].object["spec"];
+        assert_eq!(helm, &serde_json::json!({"mode": 493, "tty": true}));
+        let kpack = &parse_manifest(text, false).unwrap()[0].object["spec"];
+        assert_eq!(kpack, &serde_json::json!({"mode": "0755", "tty": "on"}));
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub fn get(
 /// Secrets inside lists (`kind: List`...) included. Documents that hold no Secret are kept
 /// verbatim.
 pub fn mask_secrets(manifest: &str) -> String {
-    let Ok(docs) = parse_manifest(manifest) else {
+    let Ok(docs) = parse_manifest(manifest, false) else {
         // Unparseable text cannot be masked precisely: hide it whole.
         return if secrets::looks_like_secret(manifest) {
             format!("# {MASK} (manifest hidden: it holds a Secret)\n")

@@ -34,11 +34,16 @@ pub fn status(
         return Ok(report);
     }
     let read = || -> Result<Vec<Readiness>> {
-        let docs = parse_manifest(&report.release.manifest)?;
+        let yaml11 = report.release.chart.yaml11();
+        let docs = parse_manifest(&report.release.manifest, yaml11)?;
         if docs.is_empty() {
             return Ok(Vec::new());
         }
-        let refs = target.resolve(&docs, namespace, &parse_manifest(&report.release.crds)?)?;
+        let refs = target.resolve(
+            &docs,
+            namespace,
+            &parse_manifest(&report.release.crds, yaml11)?,
+        )?;
         target.readiness(&refs)
     };
     match read() {

@@ -65,6 +65,7 @@ struct HelmMetadata {
     version: String,
     app_version: String,
     description: String,
+    api_version: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -132,6 +133,7 @@ fn convert(h: HelmRelease, what: &str) -> Result<Release, String> {
             version: h.chart.metadata.version,
             app_version: h.chart.metadata.app_version,
             description: h.chart.metadata.description,
+            api_version: h.chart.metadata.api_version,
         },
         config,
         values,

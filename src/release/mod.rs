@@ -119,6 +119,19 @@ pub struct ChartInfo {
     /// Chart description.
     #[serde(default)]
     pub description: String,
+    /// Chart.yaml's `apiVersion` (`v1`/`v2`: a Helm chart; `kpack/v1`): how the manifest's
+    /// YAML is typed when it is read back ([`ChartInfo::yaml11`]). Empty in records written
+    /// before kpack kept it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+}
+
+impl ChartInfo {
+    /// Whether the manifest came from a Helm chart, whose objects are read as helm sends
+    /// them to the API server (YAML 1.1, see [`crate::yaml::parse_kube`]).
+    pub fn yaml11(&self) -> bool {
+        matches!(self.api_version.as_str(), "v1" | "v2")
+    }
 }
 
 /// One revision of a release.

@@ -479,4 +479,18 @@ fn yaml_1_1_scalars_reach_the_server_as_helm_sends_them() {
     let theirs = fields("theirs-web");
     assert_eq!(theirs, serde_json::json!([true, 8, 600, true, 493]));
     assert_eq!(fields("ours-web"), theirs);
+
+    // An upgrade that changes the Deployment, and a rollback to revision 1: the rollback
+    // applies revision 1's manifest as read back from the record, typed as it was.
+    ns.kpack(&[
+        "upgrade", "ours", &chart, "-n", &ns.name, "--set", "note=two",
+    ])
+    .ok();
+    let note = |name: &str| {
+        ns.get("deployments", name).unwrap()["metadata"]["annotations"]["note"].clone()
+    };
+    assert_eq!(note("ours-web"), "two");
+    ns.kpack(&["rollback", "ours", "1", "-n", &ns.name]).ok();
+    assert_eq!(note("ours-web"), "one");
+    assert_eq!(fields("ours-web"), theirs);
 }
