@@ -1,5 +1,16 @@
 //! The `kpack` binary: parse the command line, run the command, map errors to exit codes.
 
+/// `println!` that ignores a closed standard output (`kpack lint ... | head`) instead of
+/// panicking, as [`cli::output::out`] does.
+macro_rules! outln {
+    () => {
+        $crate::cli::output::out("\n")
+    };
+    ($($t:tt)*) => {
+        $crate::cli::output::out(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
 mod cli;
 
 /// Rendering allocates many small strings and maps; mimalloc makes that markedly cheaper

@@ -6,13 +6,14 @@
 //!
 //! helm's rules followed: `icon is recommended` (INFO), a missing `values.yaml` (INFO),
 //! a missing `templates/` (WARNING), a render error (ERROR on `templates/`, the message
-//! without kpack's source excerpt), an object name that is not a DNS-1123 subdomain
-//! (WARNING, helm's text). Deliberate deviations (docs/helm-lint.md): kpack's values-schema
+//! without kpack's source excerpt), an object name the API server would refuse for its kind
+//! (WARNING, Kubernetes' texts), a workload without `matchLabels`/`matchExpressions`
+//! (ERROR), subcharts and declared dependencies that do not match (ERROR, WARNING). Deliberate deviations (docs/helm-lint.md): kpack's values-schema
 //! messages are its own and come as one `templates/` error; `required` fails the lint
 //! (helm's lint mode renders it empty and only logs); a Chart.yaml kpack cannot load is
 //! reported with kpack's problem list.
 
-use super::lint::{Report, Severity, identity_key, schema_findings, valid_object_name};
+use super::lint::{Report, Severity, identity_key, schema_findings};
 use super::render::{RenderOptions, render};
 use crate::chart::Chart;
 use crate::values::Map;
@@ -25,11 +26,110 @@ pub const SCHEMA_MARK: &str = "kubernetes schema: ";
 /// helm's warning for a chart without `templates/`.
 pub const NO_TEMPLATES: &str = "directory does not exist";
 
-/// helm's text for an object name that is not a DNS-1123 subdomain.
-fn helm_name_warning(name: &str) -> String {
-    format!(
-        "object name does not conform to Kubernetes naming requirements: {name:?}: metadata.name: Invalid value: {name:?}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-    )
+/// The problems helm's lint finds with an object's name, in Kubernetes' words: the rule
+/// depends on the kind, as the API server's (a Service's name is a DNS-1035 label, a
+/// Namespace's a DNS-1123 label, RBAC objects' names only path segments, a
+/// CertificateSigningRequest's anything; every other kind's a DNS-1123 subdomain).
+fn name_problems(kind: &str, name: &str) -> Vec<String> {
+    const SUBDOMAIN: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    const LABEL: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+    const DNS1035: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+    let label = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+    };
+    let subdomain = |s: &str| s.split('.').all(label);
+    let too_long =
+        |max: usize| (name.len() > max).then(|| format!("must be no more than {max} characters"));
+    match kind.to_ascii_lowercase().as_str() {
+        "certificatesigningrequest" => Vec::new(),
+        "role" | "clusterrole" | "rolebinding" | "clusterrolebinding" => {
+            if let Some(bad) = [".", ".."].into_iter().find(|b| name == *b) {
+                return vec![format!("may not be '{bad}'")];
+            }
+            (["/", "%"].into_iter())
+                .filter(|c| name.contains(c))
+                .map(|c| format!("may not contain '{c}'"))
+                .collect()
+        }
+        "service" => {
+            let ok = label(name) && name.starts_with(|c: char| c.is_ascii_lowercase());
+            too_long(63)
+                .into_iter()
+                .chain((!ok).then(|| DNS1035.to_string()))
+                .collect()
+        }
+        "namespace" => {
+            let why = match (label(name), subdomain(name)) {
+                (true, _) => None,
+                (false, true) => Some("must not contain dots".to_string()),
+                (false, false) => Some(LABEL.to_string()),
+            };
+            too_long(63).into_iter().chain(why).collect()
+        }
+        _ => too_long(253)
+            .into_iter()
+            .chain((!subdomain(name)).then(|| SUBDOMAIN.to_string()))
+            .collect(),
+    }
+}
+
+/// helm's warning for an object name with `problems`: Kubernetes' field errors, one as
+/// is, several as an aggregate (`[a, b]`).
+fn helm_name_warning(name: &str, problems: &[String]) -> String {
+    let errs: Vec<String> = (problems.iter())
+        .map(|m| format!("metadata.name: Invalid value: {name:?}: {m}"))
+        .collect();
+    let all = if errs.len() == 1 {
+        errs[0].clone()
+    } else {
+        format!("[{}]", errs.join(", "))
+    };
+    format!("object name does not conform to Kubernetes naming requirements: {name:?}: {all}")
+}
+
+/// helm's per-document rules on the chart's own `.yaml` templates, in template order and
+/// document order within each, as helm reports them: the object name (a warning) and, for
+/// the kinds with a pod selector, `matchLabels` or `matchExpressions` somewhere in the
+/// document's text (an error).
+fn document_findings(out: &super::render::RenderOutput, chart: &Chart, r: &mut Report) {
+    let own = format!("{}/templates/", chart.name());
+    for t in &out.templates {
+        if !t.name.starts_with(&own) || !t.name.ends_with(".yaml") {
+            continue;
+        }
+        for d in crate::manifest::helm::split_manifests(&t.content) {
+            // A document of comments only is no object: nothing to check.
+            let Ok(head @ serde_json::Value::Object(_)) = crate::yaml::parse_head(d) else {
+                continue;
+            };
+            let kind = head["kind"].as_str().unwrap_or_default();
+            let name = head["metadata"]["name"].as_str().unwrap_or_default();
+            let problems = name_problems(kind, name);
+            if !problems.is_empty() {
+                r.push(
+                    Severity::Warning,
+                    relative(&t.name),
+                    helm_name_warning(name, &problems),
+                );
+            }
+            if matches!(
+                kind,
+                "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet"
+            ) && !d.contains("matchLabels")
+                && !d.contains("matchExpressions")
+            {
+                r.push(
+                    Severity::Error,
+                    relative(&t.name),
+                    format!("a {kind} must contain matchLabels or matchExpressions, and {name:?} does not"),
+                );
+            }
+        }
+    }
 }
 
 /// A template's path as helm names it: without the chart's name (`web/templates/a.yaml` →
@@ -140,17 +240,10 @@ fn lint_files_and_render(chart: &Chart, user_values: &Map, opts: &RenderOptions)
             return r;
         }
     };
-    let own = format!("{}/templates/", chart.name());
+    document_findings(&out, chart, &mut r);
     let mut seen = HashSet::new();
     for d in out.manifest.documents.iter().chain(&out.manifest.hooks) {
         let name = d.name();
-        if d.source.starts_with(&own) && !valid_object_name(name) {
-            r.push(
-                Severity::Warning,
-                relative(&d.source),
-                helm_name_warning(name),
-            );
-        }
         if !name.is_empty() && !seen.insert(identity_key(d)) {
             r.push(
                 Severity::Error,

@@ -11,6 +11,6 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let files = kpack::action::create::create(&a.name)?;
-    println!("Created chart {} ({} files)", a.name.display(), files.len());
+    outln!("Created chart {} ({} files)", a.name.display(), files.len());
     Ok(())
 }

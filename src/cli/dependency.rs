@@ -57,16 +57,22 @@ fn report(fetched: &[Fetched], verb: &str) {
     for f in fetched {
         let l = &f.locked;
         if l.repository.is_empty() {
-            println!("{} {}: kept in charts/ (no repository)", l.name, l.version);
+            outln!("{} {}: kept in charts/ (no repository)", l.name, l.version);
         } else if f.unchanged {
-            println!(
+            outln!(
                 "{} {}: up to date ({}, {})",
-                l.name, l.version, l.repository, l.digest
+                l.name,
+                l.version,
+                l.repository,
+                l.digest
             );
         } else {
-            println!(
+            outln!(
                 "{} {}: {verb} from {} ({})",
-                l.name, l.version, l.repository, l.digest
+                l.name,
+                l.version,
+                l.repository,
+                l.digest
             );
         }
     }
@@ -77,7 +83,7 @@ pub fn run(a: Args) -> Result<()> {
         Command::Update(c) => {
             let fetched = dependency::update(&c.chart, &c.options(true))?;
             report(&fetched, "fetched");
-            println!(
+            outln!(
                 "Saved {} dependencies; wrote {}",
                 fetched.len(),
                 c.chart.join(dependency::LOCK_FILE).display()
@@ -90,7 +96,7 @@ pub fn run(a: Args) -> Result<()> {
         Command::List(l) => {
             let st = dependency::list(&l.chart)?;
             if st.is_empty() {
-                println!(
+                outln!(
                     "WARNING: no dependencies in {}",
                     l.chart.join("Chart.yaml").display()
                 );
@@ -108,7 +114,7 @@ pub fn run(a: Args) -> Result<()> {
                 col.set_padding((0, 3));
             }
             for line in table.to_string().lines() {
-                println!("{}", line.trim_end());
+                outln!("{}", line.trim_end());
             }
         }
     }

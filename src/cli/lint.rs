@@ -79,26 +79,26 @@ pub fn run(a: Args) -> Result<()> {
         } else if a.quiet {
             continue;
         }
-        println!("==> Linting {}", path.display());
+        outln!("==> Linting {}", path.display());
         let report = match loaded.map(|_| report.expect("linted")) {
             Ok(report) => report,
             Err(e) => {
                 if helm {
                     let shown = path.display().to_string();
                     for l in lint_helm::load_error_lines(&shown, e.message()) {
-                        println!("{l}");
+                        outln!("{l}");
                     }
                 } else {
-                    println!("[ERROR] {e}");
+                    outln!("[ERROR] {e}");
                 }
                 failed += 1;
-                println!();
+                outln!();
                 continue;
             }
         };
         for f in &report.findings {
             if !(a.quiet && f.severity == Severity::Info) {
-                println!("[{}] {}: {}", f.severity, f.what, f.message);
+                outln!("[{}] {}: {}", f.severity, f.what, f.message);
             }
         }
         if !report.passed(a.strict) {
@@ -106,7 +106,7 @@ pub fn run(a: Args) -> Result<()> {
         }
         if helm {
             // helm lint's format: no counts, a blank line after each chart.
-            println!();
+            outln!();
             continue;
         }
         let errors = report
@@ -119,7 +119,7 @@ pub fn run(a: Args) -> Result<()> {
             .iter()
             .filter(|f| f.severity == Severity::Warning)
             .count();
-        println!("{errors} error(s), {warnings} warning(s)\n");
+        outln!("{errors} error(s), {warnings} warning(s)\n");
     }
     let summary = format!("{} chart(s) linted, {failed} chart(s) failed", paths.len());
     if all_helm && failed > 0 {
@@ -127,7 +127,7 @@ pub fn run(a: Args) -> Result<()> {
         return Err(Error::chart(summary));
     }
     if !a.quiet || with_findings > 0 {
-        println!("{summary}");
+        outln!("{summary}");
     }
     if failed > 0 {
         return Err(Error::chart(format!("lint failed for {failed} chart(s)")));

@@ -88,7 +88,7 @@ pub fn run(a: Args) -> Result<()> {
         let p = package::package(dir, &opts)?;
         let out = a.destination.join(p.file_name());
         std::fs::write(&out, &p.bytes).map_err(|e| Error::io(out.display(), e))?;
-        println!(
+        outln!(
             "Successfully packaged chart and saved it to: {}",
             out.display()
         );
@@ -105,7 +105,7 @@ pub fn run(a: Args) -> Result<()> {
             )?;
             let prov_path = a.destination.join(format!("{file_name}.prov"));
             std::fs::write(&prov_path, prov).map_err(|e| Error::io(prov_path.display(), e))?;
-            println!("Signed it: {}", prov_path.display());
+            outln!("Signed it: {}", prov_path.display());
         }
     }
     Ok(())

@@ -38,18 +38,18 @@ pub fn run(a: Args) -> Result<()> {
         .fetch(a.source.version.as_deref(), &opts)?;
     let path = archive.save(&a.destination, a.untar, want_prov)?;
     if let Some(v) = &archive.verified {
-        println!("Signed by: {}", v.signed_by);
-        println!("Using Key With Fingerprint: {}", v.fingerprint);
-        println!("Chart Hash Verified: {}", v.file_hash);
+        outln!("Signed by: {}", v.signed_by);
+        outln!("Using Key With Fingerprint: {}", v.fingerprint);
+        outln!("Chart Hash Verified: {}", v.file_hash);
     }
-    println!("Pulled: {}", archive.origin);
-    println!(
+    outln!("Pulled: {}", archive.origin);
+    outln!(
         "Digest: {}",
         archive
             .manifest_digest
             .as_deref()
             .unwrap_or(archive.digest.as_str())
     );
-    println!("Saved: {}", path.display());
+    outln!("Saved: {}", path.display());
     Ok(())
 }

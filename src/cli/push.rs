@@ -32,7 +32,7 @@ pub fn run(a: Args) -> Result<()> {
         &a.remote,
         &a.registry.options(),
     )?;
-    println!("Pushed: {}", pushed.reference);
-    println!("Digest: {}", pushed.digest);
+    outln!("Pushed: {}", pushed.reference);
+    outln!("Digest: {}", pushed.digest);
     Ok(())
 }

@@ -91,7 +91,7 @@ pub fn run(a: Args) -> Result<()> {
             };
             let host = host_of(&l.host);
             let path = oci::login(host, &l.username, &password, &opts)?;
-            println!("Login Succeeded (credentials stored in {})", path.display());
+            outln!("Login Succeeded (credentials stored in {})", path.display());
         }
         Command::Logout(l) => {
             let opts = Options {
@@ -101,7 +101,7 @@ pub fn run(a: Args) -> Result<()> {
             let host = host_of(&l.host);
             let (path, removed) = oci::logout(host, &opts)?;
             if removed {
-                println!(
+                outln!(
                     "Removed login credentials for {host} from {}",
                     path.display()
                 );

@@ -99,14 +99,15 @@ pub struct IndexArgs {
 fn added(name: &str, a: &Added) {
     match a {
         Added::Added(u) => {
-            println!(
+            outln!(
                 "{name:?} has been added to your repositories ({} charts, {} versions)",
-                u.charts, u.versions
+                u.charts,
+                u.versions
             );
             warn_skipped(name, &u.skipped);
         }
         Added::Unchanged => {
-            println!("{name:?} already exists with the same configuration, skipping")
+            outln!("{name:?} already exists with the same configuration, skipping")
         }
     }
 }
@@ -236,14 +237,16 @@ fn update(a: UpdateArgs) -> Result<()> {
     for (e, r) in &results {
         match r {
             Ok(u) => {
-                println!(
+                outln!(
                     "...Successfully got an update from the {:?} chart repository ({} charts, {} versions)",
-                    e.name, u.charts, u.versions
+                    e.name,
+                    u.charts,
+                    u.versions
                 );
                 warn_skipped(&e.name, &u.skipped);
             }
             Err(err) => {
-                println!(
+                outln!(
                     "...Unable to get an update from the {:?} chart repository ({}):\n\t{err}",
                     e.name,
                     repo::http::redact(&e.url)
@@ -258,13 +261,13 @@ fn update(a: UpdateArgs) -> Result<()> {
             failed.join(", ")
         )));
     }
-    println!("Update Complete.");
+    outln!("Update Complete.");
     Ok(())
 }
 
 fn remove(a: RemoveArgs) -> Result<()> {
     for e in repo::remove(&a.names, &repo::Options::default())? {
-        println!("{:?} has been removed from your repositories", e.name);
+        outln!("{:?} has been removed from your repositories", e.name);
     }
     Ok(())
 }
@@ -292,7 +295,7 @@ fn index(a: IndexArgs) -> Result<()> {
     let path = a.dir.join("index.yaml");
     repo::cache::write_atomic(&path, ix.index.to_yaml()?.as_bytes())?;
     let listing = ix.index.listing();
-    println!(
+    outln!(
         "Wrote {} ({} charts, {} versions)",
         path.display(),
         listing.charts.len(),

@@ -72,7 +72,7 @@ fn run_repo(a: RepoArgs) -> Result<()> {
     match a.output {
         Output::Table => {
             if hits.is_empty() {
-                println!("No results found");
+                outln!("No results found");
                 return Ok(());
             }
             let w = a.max_col_width;

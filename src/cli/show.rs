@@ -43,7 +43,7 @@ pub fn run(a: Args) -> Result<()> {
     };
     print!("{text}");
     if !text.ends_with('\n') && !text.is_empty() {
-        println!();
+        outln!();
     }
     Ok(())
 }

@@ -34,8 +34,8 @@ pub fn run(a: Args) -> Result<()> {
     let v = archive
         .verified
         .ok_or_else(|| Error::chart("no provenance was checked"))?;
-    println!("Signed by: {}", v.signed_by);
-    println!("Using Key With Fingerprint: {}", v.fingerprint);
-    println!("Chart Hash Verified: {}", v.file_hash);
+    outln!("Signed by: {}", v.signed_by);
+    outln!("Using Key With Fingerprint: {}", v.fingerprint);
+    outln!("Chart Hash Verified: {}", v.file_hash);
     Ok(())
 }

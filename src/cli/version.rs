@@ -12,9 +12,9 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     let v = env!("CARGO_PKG_VERSION");
     if a.short {
-        println!("v{v}");
+        outln!("v{v}");
     } else {
-        println!(
+        outln!(
             "kpack v{v} (default Kubernetes version {})",
             kpack::engine::KubeVersion::DEFAULT.git_version()
         );

@@ -191,17 +191,29 @@ pub fn split(t: &RenderedTemplate) -> Result<Vec<Document>> {
 /// [`split`], optionally building only each object's identity (see [`yaml::parse_head`]):
 /// for printing documents as rendered, where the rest of the object is not needed.
 pub fn split_with(t: &RenderedTemplate, head_only: bool) -> Result<Vec<Document>> {
+    if head_only {
+        split_parsed(t, yaml::parse_head)
+    } else {
+        split_parsed(t, yaml::parse_fast)
+    }
+}
+
+/// [`split`] with each document typed as helm sends it to the API server (YAML 1.1, see
+/// [`yaml::parse_kube`]): a Helm chart's `crds/` files.
+pub fn split_kube(t: &RenderedTemplate) -> Result<Vec<Document>> {
+    split_parsed(t, yaml::parse_kube)
+}
+
+fn split_parsed(
+    t: &RenderedTemplate,
+    parse: fn(&str) -> std::result::Result<serde_json::Value, yaml::YamlError>,
+) -> Result<Vec<Document>> {
     let mut out = Vec::new();
     for (i, text) in split_documents(&t.content).into_iter().enumerate() {
         if is_blank(text) {
             continue;
         }
-        let parsed = if head_only {
-            yaml::parse_head(text)
-        } else {
-            yaml::parse_fast(text)
-        };
-        let object = parsed.map_err(|mut e| {
+        let object = parse(text).map_err(|mut e| {
             // The YAML library reports a forbidden character at the start of the stream;
             // say where it is.
             if let Some((line, column, c)) = forbidden_char(text) {
@@ -411,21 +423,28 @@ pub fn build_with(templates: &[RenderedTemplate], text_only: bool) -> Result<Man
     })
 }
 
-/// CRD files of a chart tree (`crds/`), parsed; they are never templated.
+/// CRD files of a chart tree (`crds/`), parsed; they are never templated. A Helm chart's
+/// are read as helm reads them (YAML 1.1, `<<` merges included), as its objects are.
 pub fn crds(chart: &crate::chart::Chart) -> Result<Vec<Document>> {
     let mut out = Vec::new();
-    collect_crds(chart, chart.name(), &mut out)?;
+    collect_crds(chart, chart.name(), !chart.metadata.is_kpack(), &mut out)?;
     Ok(out)
 }
 
-fn collect_crds(chart: &crate::chart::Chart, prefix: &str, out: &mut Vec<Document>) -> Result<()> {
+fn collect_crds(
+    chart: &crate::chart::Chart,
+    prefix: &str,
+    yaml11: bool,
+    out: &mut Vec<Document>,
+) -> Result<()> {
     for f in &chart.crds {
         let name = format!("{prefix}/{}", f.name);
         let content = String::from_utf8_lossy(&f.data).into();
-        out.extend(split(&RenderedTemplate { name, content })?);
+        let t = RenderedTemplate { name, content };
+        out.extend(if yaml11 { split_kube(&t)? } else { split(&t)? });
     }
     for sub in &chart.subcharts {
-        collect_crds(sub, &format!("{prefix}/charts/{}", sub.name()), out)?;
+        collect_crds(sub, &format!("{prefix}/charts/{}", sub.name()), yaml11, out)?;
     }
     Ok(())
 }

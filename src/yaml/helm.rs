@@ -700,6 +700,8 @@ fn type_scalar(tag: Option<&str>, text: &str, plain: bool) -> Result<Scalar, Fai
                 ))
             }
         }
+        // `!!merge <<:` is the merge key, as the plain `<<` is.
+        Some(TAG_MERGE) if text == "<<" => Ok(Scalar::Merge),
         Some(_) => Ok(Scalar::Str),
     }
 }

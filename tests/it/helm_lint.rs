@@ -13,6 +13,13 @@ use crate::support::k8s::find_tool;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// A ConfigMap whose name is both too long and not a subdomain (two errors, aggregated).
+const LONG_NAME: &str = concat!(
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"",
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "\"\n"
+);
+
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  color: {{ .Values.color | quote }}\n";
 
 /// The fixture charts: (name, files).
@@ -146,6 +153,33 @@ fn fixtures() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
                 ("Chart.yaml", "apiVersion: v2\nname: noversion\n"),
                 ("values.yaml", "color: red\n"),
                 ("templates/cm.yaml", CM),
+            ],
+        ),
+        // Names checked by kind as helm checks them (RBAC names are path segments, a
+        // Service's a DNS-1035 label, a Namespace's a DNS-1123 label, every other kind's a
+        // subdomain), reported in template and document order; a DaemonSet without
+        // matchLabels or matchExpressions.
+        (
+            "names",
+            vec![
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: names\nversion: 0.1.0\nicon: https://example.com/i.png\n",
+                ),
+                ("values.yaml", "{}\n"),
+                (
+                    "templates/a-rbac.yaml",
+                    "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: \"ns:reader\"\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: \"a/b%c\"\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: \"..\"\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: x}\n",
+                ),
+                (
+                    "templates/b-svc.yaml",
+                    "apiVersion: v1\nkind: Service\nmetadata:\n  name: \"1abc\"\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: \"team.a\"\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: \"robot.a\"\n",
+                ),
+                (
+                    "templates/c-apps.yaml",
+                    "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: \"agent\"\nspec:\n  selector: {}\n  template: {}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a:b\"\n",
+                ),
+                ("templates/d-long.yaml", LONG_NAME),
             ],
         ),
         (
@@ -319,6 +353,7 @@ fn lint_of_helm_charts_prints_what_helm_lint_prints() {
         (vec!["badtemplate"], vec![]),
         (vec!["badname"], vec![]),
         (vec!["badname", "--strict"], vec![]),
+        (vec!["names"], vec![]),
         (vec!["noicon", "badtemplate", "clean"], vec![]),
         (vec!["clean", "--set", "color=blue"], vec![]),
         // --quiet: charts with only INFO findings are left out (and the summary when no
@@ -423,6 +458,9 @@ fn lint_of_corpus_charts_matches_helm() {
         "charts/bitnami/common",
         "charts/bitnami/postgresql",
         "charts/argo/argo-cd",
+        // `defaultMode: 0755` (YAML 1.1 octal) and CRDs with `!!merge <<:` keys.
+        "charts/bitnami/valkey",
+        "charts/bitnami/clickhouse-operator",
     ];
     let run_helm = |args: &[&str]| {
         text(

@@ -738,6 +738,11 @@ fn helm_manifests_are_typed_as_helm_sends_them_to_the_api_server() {
         ("yes: 1\n", r#"{"true":1}"#),
         ("a: 1\na: 0755\n", r#"{"a":493}"#),
         ("a: &x 0755\nb: *x\n", r#"{"a":493,"b":493}"#),
+        // A tagged merge key merges as the plain one (clickhouse-operator's CRDs).
+        (
+            "a: &x {b: 1}\nc:\n  !!merge <<: *x\n  d: 2\n",
+            r#"{"a":{"b":1},"c":{"b":1,"d":2}}"#,
+        ),
     ] {
         assert!(!check_kube(doc), "took:\n{doc:?}");
         assert_eq!(
