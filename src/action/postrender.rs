@@ -1,8 +1,9 @@
-//! `--post-renderer CMD [--post-renderer-args ARG]...` of install and upgrade: the rendered
-//! objects (every document but hooks, which Helm does not post-render either, as one YAML
-//! stream with `# Source:` comments, as `kpack template` prints them) are written to the
-//! command's standard input; its standard output, parsed as YAML documents, becomes the
-//! release's objects (in install order again). The command runs without a shell, for at
+//! `--post-renderer CMD [--post-renderer-args ARG]...` of install, upgrade and template: the
+//! rendered objects (every document but hooks, which Helm 3 did not post-render either, as
+//! one YAML stream with `# Source:` comments, as `kpack template` prints them) are written
+//! to the command's standard input; its standard output, parsed as YAML documents, becomes
+//! the release's objects (in install order again), each with the source its `# Source:`
+//! line names when the command kept it. The command runs without a shell, for at
 //! most the operation's `--timeout`; a failure, a timeout or output that is not Kubernetes
 //! objects is an error naming the command and quoting its standard error.
 //!
@@ -37,12 +38,66 @@ impl PostRenderer {
         }
     }
 
-    /// Pass `docs` through the command and parse what it prints.
-    pub fn run(&self, docs: &[Document]) -> Result<Vec<Document>> {
+    /// Pass a Helm chart's `docs` through the command and read what it prints as helm reads
+    /// a template's output: split at `---` lines, each document's text kept as printed
+    /// (trailing blank lines included, so a command that changes nothing prints what
+    /// `kpack template` prints without it), objects typed as YAML 1.1, in install order.
+    pub fn run_helm(&self, docs: &[Document]) -> Result<Vec<Document>> {
+        let text = self.output(docs)?;
+        let mut out = Vec::new();
+        for d in manifest::helm::split_manifests(&text) {
+            let (source, body) = match d.strip_prefix("# Source: ") {
+                Some(rest) => {
+                    let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
+                    (line.trim().to_string(), body)
+                }
+                None => (format!("output of {}", self.what()), d),
+            };
+            // What manifest_text added after each document's text.
+            let body = body.strip_suffix('\n').unwrap_or(body);
+            let object = crate::yaml::parse_kube(body).map_err(|e| {
+                Error::usage(format!(
+                    "{} printed what is not Kubernetes objects: {source}: {e}",
+                    self.what()
+                ))
+            })?;
+            let doc = Document {
+                source,
+                text: body.to_string().into(),
+                object: if object.is_object() {
+                    object
+                } else {
+                    serde_json::Value::Object(Default::default())
+                },
+            };
+            if doc.annotation("helm.sh/hook").is_some() {
+                return Err(self.hook_error(&doc));
+            }
+            out.push(doc);
+        }
+        out.sort_by_key(|d| manifest::order::Rank::of(d.kind()));
+        Ok(out)
+    }
+
+    fn hook_error(&self, h: &Document) -> Error {
+        Error::usage(format!(
+            "{} printed a hook ({}): hooks are not post-rendered, so a post-renderer cannot add one; drop the hook annotation",
+            self.what(),
+            h.identity()
+        ))
+    }
+
+    /// Run the command on `docs` (as `kpack template` prints them); its output.
+    fn output(&self, docs: &[Document]) -> Result<String> {
         let input = super::apply::manifest_text(docs);
         let stdout = self.exec(input.as_bytes())?;
-        let text = String::from_utf8(stdout)
-            .map_err(|_| Error::usage(format!("{}: its output is not UTF-8 text", self.what())))?;
+        String::from_utf8(stdout)
+            .map_err(|_| Error::usage(format!("{}: its output is not UTF-8 text", self.what())))
+    }
+
+    /// Pass `docs` through the command and parse what it prints.
+    pub fn run(&self, docs: &[Document]) -> Result<Vec<Document>> {
+        let text = self.output(docs)?;
         let t = RenderedTemplate {
             name: format!("output of {}", self.what()),
             content: text.as_str().into(),
@@ -53,12 +108,12 @@ impl PostRenderer {
                 self.what()
             ))
         })?;
+        let mut m = m;
+        for d in &mut m.documents {
+            restore_source(d);
+        }
         if let Some(h) = m.hooks.first() {
-            return Err(Error::usage(format!(
-                "{} printed a hook ({}): hooks are not post-rendered, so a post-renderer cannot add one; drop the hook annotation",
-                self.what(),
-                h.identity()
-            )));
+            return Err(self.hook_error(h));
         }
         Ok(m.documents)
     }
@@ -138,10 +193,31 @@ impl PostRenderer {
     }
 }
 
+/// A document the command printed with the `# Source: PATH` line it was given (a filter
+/// that keeps comments: sed, yq, a script) gets its source back, and the line leaves its
+/// text; without one (kustomize drops comments) its source stays the post-renderer's.
+fn restore_source(d: &mut Document) {
+    let text = d.text.as_str();
+    let Some(rest) = text.strip_prefix("# Source: ") else {
+        return;
+    };
+    let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
+    let source = line.trim();
+    if source.is_empty() {
+        return;
+    }
+    d.source = source.to_string();
+    d.text = body.to_string().into();
+}
+
 /// Apply `pr` (if any) to a render's objects.
 pub fn apply(pr: Option<&PostRenderer>, mut out: RenderOutput) -> Result<RenderOutput> {
     if let Some(pr) = pr {
-        out.manifest.documents = pr.run(&out.manifest.documents)?;
+        out.manifest.documents = if out.chart.metadata.is_kpack() {
+            pr.run(&out.manifest.documents)?
+        } else {
+            pr.run_helm(&out.manifest.documents)?
+        };
     }
     Ok(out)
 }
@@ -172,6 +248,14 @@ mod tests {
         let docs = sh("cat").run(&[cm("a"), cm("b")]).unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].object["metadata"]["name"], "b");
+        // The `# Source:` lines it kept give the documents their sources back.
+        assert_eq!(docs[0].source, "c/templates/cm.yaml");
+        assert_eq!(docs[0].text.as_str(), cm("a").text.as_str());
+        let docs = sh("grep -v '^#'").run(&[cm("a")]).unwrap();
+        assert_eq!(
+            docs[0].source,
+            "output of post-renderer \"sh\" (args [\"-c\", \"grep -v '^#'\"])"
+        );
         // A new document.
         let docs = sh(
             "cat; printf -- '---\\napiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: n\\n'",

@@ -4,6 +4,7 @@
 use super::args::{RenderArgs, ValuesArgs};
 use super::output::Format;
 use kpack::action::naming::{Naming, template_name_and_chart};
+use kpack::action::postrender::PostRenderer;
 use kpack::action::render::{RenderOptions, render, render_for_print};
 use kpack::action::template::{self, TemplateOptions};
 use kpack::engine::Release;
@@ -68,6 +69,20 @@ pub struct Args {
     /// objects; nothing is changed there.
     #[arg(long = "dry-run", value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "client", value_enum)]
     pub dry_run: Option<DryRun>,
+    /// Pass the rendered objects (hooks excepted) through this command before printing:
+    /// they are written to its standard input with their `# Source:` lines, and what it
+    /// prints is printed (e.g. a kustomize wrapper). Helm 4 takes a plugin name here; kpack
+    /// runs the command, as Helm 3 did.
+    #[arg(long = "post-renderer", value_name = "COMMAND")]
+    pub post_renderer: Option<String>,
+    /// An argument of the --post-renderer command (repeatable, in order).
+    #[arg(
+        long = "post-renderer-args",
+        value_name = "ARG",
+        requires = "post_renderer",
+        allow_hyphen_values = true
+    )]
+    pub post_renderer_args: Vec<String>,
     #[command(flatten)]
     pub helm: HelmInstallFlags,
 }
@@ -108,7 +123,7 @@ pub struct HelmInstallFlags {
     /// Nothing is waited for.
     #[arg(long = "wait-for-jobs")]
     pub wait_for_jobs: bool,
-    /// Nothing is waited for.
+    /// Nothing is waited for; bounds the --post-renderer command (default 5m).
     #[arg(long, value_name = "DURATION", value_parser = super::args::parse_duration)]
     pub timeout: Option<std::time::Duration>,
     /// Nothing is applied.
@@ -192,6 +207,12 @@ pub fn run(mut a: Args, target: &super::args::TargetArgs) -> Result<()> {
         Format::Yaml => render_for_print(&chart, &user, &opts)?,
         Format::Json => render(&chart, &user, &opts)?,
     };
+    let post_renderer = a.post_renderer.as_ref().map(|c| PostRenderer {
+        command: c.clone(),
+        args: a.post_renderer_args.clone(),
+        timeout: a.helm.timeout.unwrap_or_default(),
+    });
+    let out = kpack::action::postrender::apply(post_renderer.as_ref(), out)?;
     let topts = TemplateOptions {
         include_crds: a.include_crds,
         show_only: a.show_only.clone(),
@@ -207,10 +228,10 @@ pub fn run(mut a: Args, target: &super::args::TargetArgs) -> Result<()> {
                 dir.clone()
             };
             for p in template::helm_write_output_dir(&dir, &out, &topts)? {
-                println!("wrote {}", p.display());
+                outln!("wrote {}", p.display());
             }
             // helm then prints its (empty) manifest text: one empty line.
-            println!();
+            outln!();
             return Ok(());
         }
         let text = template::helm_text(&out, &topts)?;
@@ -233,7 +254,7 @@ pub fn run(mut a: Args, target: &super::args::TargetArgs) -> Result<()> {
             dir.clone()
         };
         for p in template::write_output_dir(&dir, &docs)? {
-            println!("wrote {}", p.display());
+            outln!("wrote {}", p.display());
         }
         return Ok(());
     }

@@ -380,3 +380,64 @@ fn qps_and_burst_limit_refuse_what_is_not_a_rate() {
         "{err}"
     );
 }
+
+/// `template --post-renderer`: the objects (not the hooks) go through the command with their
+/// `# Source:` lines; a command that changes nothing prints what template prints, for a
+/// Helm chart and a kpack chart; a change shows in the objects only; a command that drops
+/// comments leaves its documents the post-renderer's source; a failing one is an error
+/// naming it.
+#[test]
+fn template_post_renderer_filters_the_objects() {
+    for chart in ["tests/fixtures/helm/demo", "charts/web"] {
+        let (ok, plain, err) = run(&["template", "rel", chart]);
+        assert!(ok, "{err}");
+        let (ok, same, err) = run(&["template", "rel", chart, "--post-renderer", "cat"]);
+        assert!(ok, "{err}");
+        assert_eq!(same, plain, "{chart}: cat changed the output");
+    }
+    let chart = "tests/fixtures/helm/demo";
+    let (_, plain, _) = run(&["template", "rel", chart]);
+    let (ok, out, err) = run(&[
+        "template",
+        "rel",
+        chart,
+        "--post-renderer",
+        "sed",
+        "--post-renderer-args",
+        "-e",
+        "--post-renderer-args",
+        "s/rel-demo/post-demo/g",
+    ]);
+    assert!(ok, "{err}");
+    // The hooks are printed last and untouched; the objects before them changed.
+    let hooks_at = plain.find("# Source: demo/templates/test.yaml").unwrap();
+    let (objects, hooks) = plain.split_at(hooks_at);
+    assert!(objects.contains("rel-demo"), "{objects}");
+    assert!(hooks.contains("rel-demo"), "{hooks}");
+    let want = objects.replace("rel-demo", "post-demo") + hooks;
+    assert_eq!(out, want);
+
+    let (ok, out, err) = run(&[
+        "template",
+        "rel",
+        "charts/web",
+        "--post-renderer",
+        "grep",
+        "--post-renderer-args",
+        "-v",
+        "--post-renderer-args",
+        "^#",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("---\n# Source: output of post-renderer \"grep\" (args [\"-v\", \"^#\"])\napiVersion: v1\n"),
+        "{out}"
+    );
+
+    let (ok, _, err) = run(&["template", "rel", chart, "--post-renderer", "false"]);
+    assert!(!ok);
+    assert_eq!(
+        err,
+        "Error: post-renderer \"false\" failed (exit status: 1): it printed nothing on standard error\n"
+    );
+}
