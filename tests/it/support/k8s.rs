@@ -184,6 +184,46 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Start a server that listens on a loopback port of its own, picked just before it starts.
+/// A port found free can be taken before the server binds it (the apiserver's connections
+/// draw their local ports from the same range): the server then exits with `address
+/// already in use`, and it is started again on another port (up to five times).
+fn start_listening(
+    name: &str,
+    bin: &Path,
+    args: impl Fn(u16) -> Vec<String>,
+    log: &Path,
+) -> Result<Proc, String> {
+    let mut last = String::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let p = Proc::start(name, bin, args(port), log, None);
+        let taken = format!("127.0.0.1:{port}: bind: address already in use");
+        let up = poll(Duration::from_secs(60), || {
+            if std::fs::read_to_string(log).is_ok_and(|t| t.contains(&taken)) {
+                return Some(false);
+            }
+            std::net::TcpStream::connect(("127.0.0.1", port))
+                .is_ok()
+                .then_some(true)
+        });
+        match up {
+            Some(true) => return Ok(p),
+            Some(false) => {
+                p.stop();
+                last = taken;
+            }
+            None => {
+                return Err(format!(
+                    "{name} does not listen on 127.0.0.1:{port} after 60 s\n--- its log\n{}",
+                    p.log_tail(30)
+                ));
+            }
+        }
+    }
+    Err(format!("{name}: every port tried was taken ({last})"))
+}
+
 /// A server started under a supervisor that stops it when this process ends.
 pub struct Proc {
     pub name: String,
@@ -500,8 +540,6 @@ impl Cluster {
         let etcd_port = free_port();
         let peer_port = free_port();
         let api_port = free_port();
-        let cm_port = free_port();
-        let sched_port = free_port();
         let url = format!("https://127.0.0.1:{api_port}");
         let s = |p: &Path| p.to_string_lossy().into_owned();
 
@@ -592,45 +630,51 @@ impl Cluster {
         pki::kubeconfig(&cm_conf, &url, &ca.cert, &cm, None);
         let sched_conf = dir.join("scheduler.conf");
         pki::kubeconfig(&sched_conf, &url, &ca.cert, &sched, None);
-        let controller_manager = full.then(|| {
-            Proc::start(
-                "kube-controller-manager",
-                &tools.controller_manager,
-                vec![
-                    format!("--kubeconfig={}", s(&cm_conf)),
-                    format!("--authentication-kubeconfig={}", s(&cm_conf)),
-                    format!("--authorization-kubeconfig={}", s(&cm_conf)),
-                    "--bind-address=127.0.0.1".into(),
-                    format!("--secure-port={cm_port}"),
-                    format!("--service-account-private-key-file={}", s(&sa_key)),
-                    format!("--root-ca-file={}", s(&ca.cert)),
-                    format!("--cluster-signing-cert-file={}", s(&ca.cert)),
-                    format!("--cluster-signing-key-file={}", s(&ca.key)),
-                    "--use-service-account-credentials=true".into(),
-                    "--leader-elect=false".into(),
-                    "--profiling=false".into(),
-                ],
-                &dir.join("kube-controller-manager.log"),
-                None,
-            )
-        });
-        let scheduler = full.then(|| {
-            Proc::start(
-                "kube-scheduler",
-                &tools.scheduler,
-                vec![
-                    format!("--kubeconfig={}", s(&sched_conf)),
-                    format!("--authentication-kubeconfig={}", s(&sched_conf)),
-                    format!("--authorization-kubeconfig={}", s(&sched_conf)),
-                    "--bind-address=127.0.0.1".into(),
-                    format!("--secure-port={sched_port}"),
-                    "--leader-elect=false".into(),
-                    "--profiling=false".into(),
-                ],
-                &dir.join("kube-scheduler.log"),
-                None,
-            )
-        });
+        let controller_manager = full
+            .then(|| {
+                start_listening(
+                    "kube-controller-manager",
+                    &tools.controller_manager,
+                    |port| {
+                        vec![
+                            format!("--kubeconfig={}", s(&cm_conf)),
+                            format!("--authentication-kubeconfig={}", s(&cm_conf)),
+                            format!("--authorization-kubeconfig={}", s(&cm_conf)),
+                            "--bind-address=127.0.0.1".into(),
+                            format!("--secure-port={port}"),
+                            format!("--service-account-private-key-file={}", s(&sa_key)),
+                            format!("--root-ca-file={}", s(&ca.cert)),
+                            format!("--cluster-signing-cert-file={}", s(&ca.cert)),
+                            format!("--cluster-signing-key-file={}", s(&ca.key)),
+                            "--use-service-account-credentials=true".into(),
+                            "--leader-elect=false".into(),
+                            "--profiling=false".into(),
+                        ]
+                    },
+                    &dir.join("kube-controller-manager.log"),
+                )
+            })
+            .transpose()?;
+        let scheduler = full
+            .then(|| {
+                start_listening(
+                    "kube-scheduler",
+                    &tools.scheduler,
+                    |port| {
+                        vec![
+                            format!("--kubeconfig={}", s(&sched_conf)),
+                            format!("--authentication-kubeconfig={}", s(&sched_conf)),
+                            format!("--authorization-kubeconfig={}", s(&sched_conf)),
+                            "--bind-address=127.0.0.1".into(),
+                            format!("--secure-port={port}"),
+                            "--leader-elect=false".into(),
+                            "--profiling=false".into(),
+                        ]
+                    },
+                    &dir.join("kube-scheduler.log"),
+                )
+            })
+            .transpose()?;
         let node = "kpack-node".to_string();
         if full {
             kubelet::start_with(
