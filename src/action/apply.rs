@@ -252,11 +252,8 @@ pub fn parse_manifest(text: &str, yaml11: bool) -> Result<Vec<Document>> {
     let mut out = Vec::new();
     for (i, chunk) in manifest::split_documents(text).into_iter().enumerate() {
         let body = chunk.trim_start_matches('\n');
-        let (source, body) = match body.strip_prefix("# Source: ") {
-            Some(rest) => {
-                let (line, tail) = rest.split_once('\n').unwrap_or((rest, ""));
-                (line.trim().to_string(), tail)
-            }
+        let (source, body) = match manifest::source_line(body) {
+            Some((source, tail)) => (source.to_string(), tail),
             None => (String::new(), body),
         };
         if body

@@ -46,11 +46,8 @@ impl PostRenderer {
         let text = self.output(docs)?;
         let mut out = Vec::new();
         for d in manifest::helm::split_manifests(&text) {
-            let (source, body) = match d.strip_prefix("# Source: ") {
-                Some(rest) => {
-                    let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
-                    (line.trim().to_string(), body)
-                }
+            let (source, body) = match manifest::source_line(d) {
+                Some((source, body)) => (source.to_string(), body),
                 None => (format!("output of {}", self.what()), d),
             };
             // What manifest_text added after each document's text.
@@ -197,12 +194,9 @@ impl PostRenderer {
 /// that keeps comments: sed, yq, a script) gets its source back, and the line leaves its
 /// text; without one (kustomize drops comments) its source stays the post-renderer's.
 fn restore_source(d: &mut Document) {
-    let text = d.text.as_str();
-    let Some(rest) = text.strip_prefix("# Source: ") else {
+    let Some((source, body)) = manifest::source_line(d.text.as_str()) else {
         return;
     };
-    let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
-    let source = line.trim();
     if source.is_empty() {
         return;
     }

@@ -303,9 +303,17 @@ pub struct ReleaseArgs {
     /// missing (as `kpack dependency update` does).
     #[arg(long = "dependency-update")]
     pub dependency_update: bool,
+    #[command(flatten)]
+    pub post_render: PostRendererArgs,
+}
+
+/// `--post-renderer` and its arguments (install, upgrade, template).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PostRendererArgs {
     /// Pass the rendered objects (hooks excepted) through this command: they are written to
-    /// its standard input, and what it prints are the objects applied (e.g. a kustomize
-    /// wrapper). Helm 4 takes a plugin name here; kpack runs the command, as Helm 3 did.
+    /// its standard input with their `# Source:` lines, and what it prints takes their place
+    /// (e.g. a kustomize wrapper). Helm 4 takes a plugin name here; kpack runs the command,
+    /// as Helm 3 did.
     #[arg(long = "post-renderer", value_name = "COMMAND")]
     pub post_renderer: Option<String>,
     /// An argument of the --post-renderer command (repeatable, in order).
@@ -318,7 +326,7 @@ pub struct ReleaseArgs {
     pub post_renderer_args: Vec<String>,
 }
 
-impl ReleaseArgs {
+impl PostRendererArgs {
     /// The --post-renderer command, bounded by `timeout`.
     pub fn post_renderer(
         &self,
@@ -332,7 +340,9 @@ impl ReleaseArgs {
                 timeout,
             })
     }
+}
 
+impl ReleaseArgs {
     /// With --dependency-update: update a local chart directory's missing dependencies,
     /// saying what was fetched on standard error.
     pub fn prepare(&self, chart: &str, source: &ChartSourceArgs) -> Result<()> {

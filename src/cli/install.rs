@@ -74,7 +74,7 @@ pub fn run(a: Args) -> Result<()> {
         api_versions: a.render.api_versions.clone(),
         skip_schema_validation: a.render.skip_schema_validation,
         skip_crds: a.release.skip_crds,
-        post_renderer: a.release.post_renderer(a.op.timeout),
+        post_renderer: a.release.post_render.post_renderer(a.op.timeout),
         labels: kpack::action::labels::merge(
             &Default::default(),
             &kpack::action::labels::parse(&a.release.labels)?,

@@ -4,7 +4,6 @@
 use super::args::{RenderArgs, ValuesArgs};
 use super::output::Format;
 use kpack::action::naming::{Naming, template_name_and_chart};
-use kpack::action::postrender::PostRenderer;
 use kpack::action::render::{RenderOptions, render, render_for_print};
 use kpack::action::template::{self, TemplateOptions};
 use kpack::engine::Release;
@@ -69,20 +68,8 @@ pub struct Args {
     /// objects; nothing is changed there.
     #[arg(long = "dry-run", value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "client", value_enum)]
     pub dry_run: Option<DryRun>,
-    /// Pass the rendered objects (hooks excepted) through this command before printing:
-    /// they are written to its standard input with their `# Source:` lines, and what it
-    /// prints is printed (e.g. a kustomize wrapper). Helm 4 takes a plugin name here; kpack
-    /// runs the command, as Helm 3 did.
-    #[arg(long = "post-renderer", value_name = "COMMAND")]
-    pub post_renderer: Option<String>,
-    /// An argument of the --post-renderer command (repeatable, in order).
-    #[arg(
-        long = "post-renderer-args",
-        value_name = "ARG",
-        requires = "post_renderer",
-        allow_hyphen_values = true
-    )]
-    pub post_renderer_args: Vec<String>,
+    #[command(flatten)]
+    pub post_render: super::args::PostRendererArgs,
     #[command(flatten)]
     pub helm: HelmInstallFlags,
 }
@@ -207,11 +194,7 @@ pub fn run(mut a: Args, target: &super::args::TargetArgs) -> Result<()> {
         Format::Yaml => render_for_print(&chart, &user, &opts)?,
         Format::Json => render(&chart, &user, &opts)?,
     };
-    let post_renderer = a.post_renderer.as_ref().map(|c| PostRenderer {
-        command: c.clone(),
-        args: a.post_renderer_args.clone(),
-        timeout: a.helm.timeout.unwrap_or_default(),
-    });
+    let post_renderer = (a.post_render).post_renderer(a.helm.timeout.unwrap_or_default());
     let out = kpack::action::postrender::apply(post_renderer.as_ref(), out)?;
     let topts = TemplateOptions {
         include_crds: a.include_crds,

@@ -423,6 +423,14 @@ pub fn build_with(templates: &[RenderedTemplate], text_only: bool) -> Result<Man
     })
 }
 
+/// A document that starts with the `# Source: PATH` line `kpack template` writes: the path
+/// (trimmed) and the text after that line.
+pub fn source_line(doc: &str) -> Option<(&str, &str)> {
+    let rest = doc.strip_prefix("# Source: ")?;
+    let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
+    Some((line.trim(), body))
+}
+
 /// CRD files of a chart tree (`crds/`), parsed; they are never templated. A Helm chart's
 /// are read as helm reads them (YAML 1.1, `<<` merges included), as its objects are.
 pub fn crds(chart: &crate::chart::Chart) -> Result<Vec<Document>> {

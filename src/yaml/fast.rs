@@ -118,22 +118,19 @@ pub fn parse_keep(src: &str, keep: Keep) -> Option<Json> {
 /// parser, and so is text that does not end with a line break (which Helm reads as if it
 /// did; the caller adds one).
 pub fn parse_helm(src: &str) -> Option<Json> {
-    let b = src.as_bytes();
-    if !(b.is_empty() || b.ends_with(b"\n"))
-        || b.starts_with(b"---")
-        || b.starts_with(b"...")
-        || memchr::memmem::find(b, b"\n---").is_some()
-        || memchr::memmem::find(b, b"\n...").is_some()
-    {
-        return None;
-    }
-    parse_with(src, Keep::All, Schema::Helm)
+    parse_v2_document(src, Schema::Helm)
 }
 
 /// One document of a Helm chart's rendered manifest typed as [`Schema::Kube`], as
 /// [`super::helm::parse_kube`] reads it; `None` when it is outside the subset (or holds a
 /// document marker, see [`parse_helm`]).
 pub fn parse_kube(src: &str) -> Option<Json> {
+    parse_v2_document(src, Schema::Kube)
+}
+
+/// [`parse_helm`] or [`parse_kube`]: text with a document marker, or without a final line
+/// break, is left to the full parser.
+fn parse_v2_document(src: &str, schema: Schema) -> Option<Json> {
     let b = src.as_bytes();
     if !(b.is_empty() || b.ends_with(b"\n"))
         || b.starts_with(b"---")
@@ -143,7 +140,7 @@ pub fn parse_kube(src: &str) -> Option<Json> {
     {
         return None;
     }
-    parse_with(src, Keep::All, Schema::Kube)
+    parse_with(src, Keep::All, schema)
 }
 
 fn parse_with(src: &str, keep: Keep, schema: Schema) -> Option<Json> {

@@ -721,32 +721,28 @@ fn short_tag(s: &Scalar) -> &'static str {
 /// A scalar value as Helm holds it after the JSON round trip: numbers are floats (or, with
 /// `ints`, as a manifest reaches the API server: see [`v2::number_json`]).
 fn scalar_json(s: &Scalar, text: &str, tag: Option<&str>, ints: bool) -> Result<Json, Fail> {
-    let f = match *s {
-        Scalar::Null => return Ok(Json::Null),
-        Scalar::Bool(b) => return Ok(Json::Bool(b)),
-        Scalar::Str | Scalar::Timestamp | Scalar::Merge => {
-            return Ok(Json::String(match tag {
-                Some(TAG_BINARY) => decode_binary(text)?,
-                _ => text.to_string(),
-            }));
+    match *s {
+        Scalar::Null => Ok(Json::Null),
+        Scalar::Bool(b) => Ok(Json::Bool(b)),
+        Scalar::Str | Scalar::Timestamp | Scalar::Merge => Ok(Json::String(match tag {
+            Some(TAG_BINARY) => decode_binary(text)?,
+            _ => text.to_string(),
+        })),
+        // Only a float can be one JSON cannot hold: an infinity or NaN.
+        Scalar::Int(_) | Scalar::Uint(_) | Scalar::Float(_) => {
+            v2::number_json(s, ints).ok_or_else(|| {
+                let shown = match *s {
+                    Scalar::Float(f) if f.is_nan() => "NaN",
+                    Scalar::Float(f) if f < 0.0 => "-Inf",
+                    _ => "+Inf",
+                };
+                fail(
+                    format!("json: unsupported value: {shown}"),
+                    "JSON cannot hold it, so Helm refuses it; quote it to keep it as a string",
+                )
+            })
         }
-        Scalar::Int(i) => i as f64,
-        Scalar::Uint(u) => u as f64,
-        Scalar::Float(f) => f,
-    };
-    v2::number_json(s, ints).ok_or_else(|| {
-        let shown = if f.is_nan() {
-            "NaN"
-        } else if f > 0.0 {
-            "+Inf"
-        } else {
-            "-Inf"
-        };
-        fail(
-            format!("json: unsupported value: {shown}"),
-            "JSON cannot hold it, so Helm refuses it; quote it to keep it as a string",
-        )
-    })
+    }
 }
 
 /// The string a scalar map key becomes (sigs.k8s.io/yaml's key conversion).
