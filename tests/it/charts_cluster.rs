@@ -1233,7 +1233,7 @@ fn cluster_in_order_on_a_control_plane_booted_from_its_chart() {
         &[
             ("WORK_DIR", work.to_str().unwrap()),
             ("CP_VALUES", values.to_str().unwrap()),
-            ("WAIT_SECONDS", "120"),
+            ("WAIT_SECONDS", "300"),
             ("KPACK_FLAGS", "--wait --timeout 120s"),
         ],
     )
@@ -1265,7 +1265,8 @@ fn cluster_in_order_on_a_control_plane_booted_from_its_chart() {
         .build()
         .unwrap();
     let client = k8s::client(&rt, &node.url(), &node.ca.cert, &node.admin);
-    let ready = poll(Duration::from_secs(120), || {
+    let started = std::time::Instant::now();
+    let ready = poll(Duration::from_secs(300), || {
         if manifests.is_dir() {
             kubelet.sync();
         }
@@ -1285,7 +1286,8 @@ fn cluster_in_order_on_a_control_plane_booted_from_its_chart() {
             kubelet.log_tail("kube-apiserver")
         ),
         None => panic!(
-            "the API server of the static pods was not ready after 120 s:\n{}\n--- kube-apiserver\n{}\n--- etcd\n{}",
+            "the API server of the static pods was not ready after {:?}:\n{}\n--- kube-apiserver\n{}\n--- etcd\n{}",
+            started.elapsed(),
             output(&mut child),
             kubelet.log_tail("kube-apiserver"),
             kubelet.log_tail("etcd")

@@ -2,7 +2,8 @@
 //! PKI in kubeadm's layout, the kubeconfigs and a values file pointing at them ([`make_node`]),
 //! and the test's kubelet for its static-pod directory ([`StaticKubelet`]), which starts each
 //! pod's command (the container's `command` + `args`, the binary taken from the k8s
-//! directory) as a supervised host process and restarts a pod whose manifest changed.
+//! directory) as a supervised host process and restarts a pod whose manifest changed. Its
+//! one liberty with a pod: etcd runs with `--unsafe-no-fsync`, as the harness's own etcd.
 //! Used by `real_cluster_boot.rs` and `charts_cluster.rs`.
 
 use super::k8s::{self, Proc, Run};
@@ -62,7 +63,14 @@ impl StaticKubelet {
                 .chain(c["args"].as_array().into_iter().flatten())
                 .map(|a| a.as_str().unwrap().to_string())
                 .collect();
-            let bin = Self::binary(&argv.remove(0));
+            let command = argv.remove(0);
+            let bin = Self::binary(&command);
+            if command == "etcd" && !argv.iter().any(|a| a == "--unsafe-no-fsync") {
+                // As the harness's own etcd: a test machine's disk is shared by every test
+                // running at once, and a synced etcd there can take minutes to let the API
+                // server finish its start-up hooks (a CI run waited 120 s for /readyz).
+                argv.push("--unsafe-no-fsync".to_string());
+            }
             let log = self.logs.join(format!("{name}.log"));
             let proc = Proc::start(&name, &bin, argv, &log, None);
             self.pods.insert(name.clone(), (text, proc));
