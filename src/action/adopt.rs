@@ -125,7 +125,7 @@ pub fn adopt(
             "taking the objects of Helm revision {}",
             deployed.revision
         ));
-        let docs = apply::parse_manifest(&deployed.manifest, deployed.chart.yaml11())?;
+        let docs = apply::parse_manifest(&deployed.manifest, &deployed.chart.typing())?;
         let refs = target.resolve(&docs, ns, &[])?;
         let live = target.existing(&refs)?;
         let owner = format!("{ns}/{name}");

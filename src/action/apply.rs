@@ -7,7 +7,7 @@
 //! release action reports with: [`Event`] (live progress), [`Change`] and [`Outcome`].
 
 use super::hooks::{self, HookEvent};
-use crate::manifest::{self, Document, order};
+use crate::manifest::{self, Document, Typing, order};
 use crate::release::{ChartInfo, Release, Status, Store, history, lock};
 use crate::targets::{
     ANNOTATION_KEEP, ANNOTATION_OWNER, ApplyOptions, KEEP, LABEL_RELEASE, ObjectRef, Readiness,
@@ -247,8 +247,9 @@ pub fn manifest_text(docs: &[Document]) -> String {
 }
 
 /// Read back a manifest text written by [`manifest_text`], typed as it was when rendered
-/// (`yaml11`: a Helm chart's, see [`crate::release::ChartInfo::yaml11`]).
-pub fn parse_manifest(text: &str, yaml11: bool) -> Result<Vec<Document>> {
+/// (each document by its `# Source:` chart's language, see
+/// [`crate::release::ChartInfo::typing`]).
+pub fn parse_manifest(text: &str, typing: &Typing) -> Result<Vec<Document>> {
     let mut out = Vec::new();
     for (i, chunk) in manifest::split_documents(text).into_iter().enumerate() {
         let body = chunk.trim_start_matches('\n');
@@ -262,12 +263,9 @@ pub fn parse_manifest(text: &str, yaml11: bool) -> Result<Vec<Document>> {
         {
             continue;
         }
-        let object = if yaml11 {
-            yaml::parse_kube(body)
-        } else {
-            yaml::parse(body)
-        }
-        .map_err(|e| Error::manifest(format!("stored manifest, document {}: {e}", i + 1)))?;
+        let object = typing
+            .parse(&source, body)
+            .map_err(|e| Error::manifest(format!("stored manifest, document {}: {e}", i + 1)))?;
         if object.is_null() {
             continue;
         }
@@ -348,6 +346,7 @@ pub fn chart_info(chart: &crate::chart::Chart) -> ChartInfo {
         app_version: chart.metadata.app_version.clone(),
         description: chart.metadata.description.clone(),
         api_version: chart.metadata.api_version.clone(),
+        subchart_languages: crate::manifest::Typing::of(chart).record(),
     }
 }
 
@@ -403,7 +402,7 @@ fn collect_on_target(
     let mut out: Vec<Document> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for r in history_.iter().filter(|r| r.revision >= from) {
-        for d in parse_manifest(&r.manifest, r.chart.yaml11())? {
+        for d in parse_manifest(&r.manifest, &r.chart.typing())? {
             if let Some(applied) = applied.as_deref_mut() {
                 match applied.entry(object_key(&d)) {
                     std::collections::hash_map::Entry::Vacant(e) => {
@@ -1024,15 +1023,36 @@ mod tests {
     fn manifest_round_trip() {
         let docs = vec![doc("ConfigMap", "a"), doc("Pod", "b")];
         let text = manifest_text(&docs);
-        assert_eq!(parse_manifest(&text, false).unwrap(), docs);
-        assert_eq!(parse_manifest(&text, true).unwrap(), docs);
-        assert!(parse_manifest("", false).unwrap().is_empty());
+        let (kpack, helm) = (Typing::uniform(false), Typing::uniform(true));
+        assert_eq!(parse_manifest(&text, &kpack).unwrap(), docs);
+        assert_eq!(parse_manifest(&text, &helm).unwrap(), docs);
+        assert!(parse_manifest("", &kpack).unwrap().is_empty());
         // A Helm chart's manifest is read back as it was applied: YAML 1.1.
-        let text = "---\n# Source: c/templates/p.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  mode: 0755\n  tty: on\n";
-        let helm = &parse_manifest(text, true).unwrap()[0].object["spec"];
-        assert_eq!(helm, &serde_json::json!({"mode": 493, "tty": true}));
-        let kpack = &parse_manifest(text, false).unwrap()[0].object["spec"];
-        assert_eq!(kpack, &serde_json::json!({"mode": "0755", "tty": "on"}));
+        let pod =
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  mode: 0755\n  tty: on\n";
+        let text = format!("---\n# Source: c/templates/p.yaml\n{pod}");
+        let spec = &parse_manifest(&text, &helm).unwrap()[0].object["spec"];
+        assert_eq!(spec, &serde_json::json!({"mode": 493, "tty": true}));
+        let spec = &parse_manifest(&text, &kpack).unwrap()[0].object["spec"];
+        assert_eq!(spec, &serde_json::json!({"mode": "0755", "tty": "on"}));
+        // In a mixed tree, each document by the language its source's chart had.
+        let info = ChartInfo {
+            api_version: "kpack/v1".into(),
+            subchart_languages: [("c/charts/h/".to_string(), "helm".to_string())].into(),
+            ..Default::default()
+        };
+        let text = format!(
+            "---\n# Source: c/templates/p.yaml\n{pod}---\n# Source: c/charts/h/templates/p.yaml\n{pod}"
+        );
+        let docs = parse_manifest(&text, &info.typing()).unwrap();
+        assert_eq!(
+            docs[0].object["spec"],
+            serde_json::json!({"mode": "0755", "tty": "on"})
+        );
+        assert_eq!(
+            docs[1].object["spec"],
+            serde_json::json!({"mode": 493, "tty": true})
+        );
     }
 
     #[test]

@@ -65,8 +65,8 @@ pub fn revision(
         ..opts.clone()
     };
     let objects = diff::diff_documents(
-        &parse_manifest(&a.manifest, a.chart.yaml11())?,
-        &parse_manifest(&b.manifest, b.chart.yaml11())?,
+        &parse_manifest(&a.manifest, &a.chart.typing())?,
+        &parse_manifest(&b.manifest, &b.chart.typing())?,
         &opts,
     );
     Ok(DiffReport {
@@ -98,8 +98,8 @@ pub fn drift(
         )));
     };
     let mut notices = Vec::new();
-    let docs = parse_manifest(&base.manifest, base.chart.yaml11())?;
-    let crds = parse_manifest(&base.crds, base.chart.yaml11())?;
+    let docs = parse_manifest(&base.manifest, &base.chart.typing())?;
+    let crds = parse_manifest(&base.crds, &base.chart.typing())?;
     let pairs = resolve_lenient(target, &docs, namespace, &crds, &mut notices);
     let expected = dry_run(target, name, namespace, &pairs, &mut notices);
     let mut old = Vec::new();

@@ -3,7 +3,7 @@
 //! Secret in a manifest are printed as `***` unless `--show-secrets`.
 
 use super::apply::parse_manifest;
-use crate::manifest::secrets;
+use crate::manifest::{Typing, secrets};
 use crate::release::{Release, history};
 use crate::targets::Target;
 use crate::{Error, Result, yaml};
@@ -40,7 +40,7 @@ pub fn get(
 /// Secrets inside lists (`kind: List`...) included. Documents that hold no Secret are kept
 /// verbatim.
 pub fn mask_secrets(manifest: &str) -> String {
-    let Ok(docs) = parse_manifest(manifest, false) else {
+    let Ok(docs) = parse_manifest(manifest, &Typing::default()) else {
         // Unparseable text cannot be masked precisely: hide it whole.
         return if secrets::looks_like_secret(manifest) {
             format!("# {MASK} (manifest hidden: it holds a Secret)\n")

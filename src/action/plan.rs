@@ -225,14 +225,14 @@ impl Plan {
         let latest =
             history::latest(&past).ok_or_else(|| not_found(&opts.name, &opts.namespace))?;
         let to = rollback_target(&past, &opts.name, opts.revision)?;
-        let objects = apply::parse_manifest(&to.manifest, to.chart.yaml11())?;
+        let objects = apply::parse_manifest(&to.manifest, &to.chart.typing())?;
         let hooks = if opts.op.no_hooks {
             Vec::new()
         } else {
-            apply::parse_manifest(&to.hooks, to.chart.yaml11())?
+            apply::parse_manifest(&to.hooks, &to.chart.typing())?
         };
         hooks::validate(&hooks)?;
-        let known_crds = apply::parse_manifest(&to.crds, to.chart.yaml11())?;
+        let known_crds = apply::parse_manifest(&to.crds, &to.chart.typing())?;
         let base = history::last_deployed(&past).unwrap_or(latest);
         let mut record = to.clone();
         record.revision = latest.revision + 1;
@@ -586,7 +586,7 @@ mod tests {
                 version: format!("0.{revision}.0"),
                 app_version: String::new(),
                 description: String::new(),
-                api_version: String::new(),
+                ..Default::default()
             },
             config: Map::new(),
             values: Map::new(),

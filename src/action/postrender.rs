@@ -12,7 +12,7 @@
 
 use super::render::RenderOutput;
 use crate::engine::RenderedTemplate;
-use crate::manifest::{self, Document};
+use crate::manifest::{self, Document, Typing};
 use crate::{Error, Result};
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -41,8 +41,9 @@ impl PostRenderer {
     /// Pass a Helm chart's `docs` through the command and read what it prints as helm reads
     /// a template's output: split at `---` lines, each document's text kept as printed
     /// (trailing blank lines included, so a command that changes nothing prints what
-    /// `kpack template` prints without it), objects typed as YAML 1.1, in install order.
-    pub fn run_helm(&self, docs: &[Document]) -> Result<Vec<Document>> {
+    /// `kpack template` prints without it), objects typed as their charts' objects are
+    /// (`typing`: YAML 1.1 for a Helm chart's), in install order.
+    pub fn run_helm(&self, docs: &[Document], typing: &Typing) -> Result<Vec<Document>> {
         let text = self.output(docs)?;
         let mut out = Vec::new();
         for d in manifest::helm::split_manifests(&text) {
@@ -52,7 +53,7 @@ impl PostRenderer {
             };
             // What manifest_text added after each document's text.
             let body = body.strip_suffix('\n').unwrap_or(body);
-            let object = crate::yaml::parse_kube(body).map_err(|e| {
+            let object = typing.parse(&source, body).map_err(|e| {
                 Error::usage(format!(
                     "{} printed what is not Kubernetes objects: {source}: {e}",
                     self.what()
@@ -92,8 +93,9 @@ impl PostRenderer {
             .map_err(|_| Error::usage(format!("{}: its output is not UTF-8 text", self.what())))
     }
 
-    /// Pass `docs` through the command and parse what it prints.
-    pub fn run(&self, docs: &[Document]) -> Result<Vec<Document>> {
+    /// Pass `docs` through the command and parse what it prints, each object typed as its
+    /// chart's objects are (`typing`, by the `# Source:` line the command kept).
+    pub fn run(&self, docs: &[Document], typing: &Typing) -> Result<Vec<Document>> {
         let text = self.output(docs)?;
         let t = RenderedTemplate {
             name: format!("output of {}", self.what()),
@@ -108,6 +110,15 @@ impl PostRenderer {
         let mut m = m;
         for d in &mut m.documents {
             restore_source(d);
+            if typing.yaml11(&d.source) {
+                d.object = typing.parse(&d.source, d.text.as_str()).map_err(|e| {
+                    Error::usage(format!(
+                        "{} printed what is not Kubernetes objects: {}: {e}",
+                        self.what(),
+                        d.source
+                    ))
+                })?;
+            }
         }
         if let Some(h) = m.hooks.first() {
             return Err(self.hook_error(h));
@@ -207,10 +218,11 @@ fn restore_source(d: &mut Document) {
 /// Apply `pr` (if any) to a render's objects.
 pub fn apply(pr: Option<&PostRenderer>, mut out: RenderOutput) -> Result<RenderOutput> {
     if let Some(pr) = pr {
+        let typing = Typing::of(&out.chart);
         out.manifest.documents = if out.chart.metadata.is_kpack() {
-            pr.run(&out.manifest.documents)?
+            pr.run(&out.manifest.documents, &typing)?
         } else {
-            pr.run_helm(&out.manifest.documents)?
+            pr.run_helm(&out.manifest.documents, &typing)?
         };
     }
     Ok(out)
@@ -239,13 +251,17 @@ mod tests {
     #[test]
     fn pipes_parses_and_reports() {
         // cat: the same objects back.
-        let docs = sh("cat").run(&[cm("a"), cm("b")]).unwrap();
+        let docs = sh("cat")
+            .run(&[cm("a"), cm("b")], &Typing::default())
+            .unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].object["metadata"]["name"], "b");
         // The `# Source:` lines it kept give the documents their sources back.
         assert_eq!(docs[0].source, "c/templates/cm.yaml");
         assert_eq!(docs[0].text.as_str(), cm("a").text.as_str());
-        let docs = sh("grep -v '^#'").run(&[cm("a")]).unwrap();
+        let docs = sh("grep -v '^#'")
+            .run(&[cm("a")], &Typing::default())
+            .unwrap();
         assert_eq!(
             docs[0].source,
             "output of post-renderer \"sh\" (args [\"-c\", \"grep -v '^#'\"])"
@@ -254,15 +270,19 @@ mod tests {
         let docs = sh(
             "cat; printf -- '---\\napiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: n\\n'",
         )
-        .run(&[cm("a")])
+        .run(&[cm("a")], &Typing::default())
         .unwrap();
         assert_eq!(docs[0].kind(), "Namespace", "install order again");
-        let e = sh("echo boom >&2; exit 3").run(&[cm("a")]).unwrap_err();
+        let e = sh("echo boom >&2; exit 3")
+            .run(&[cm("a")], &Typing::default())
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "post-renderer \"sh\" (args [\"-c\", \"echo boom >&2; exit 3\"]) failed (exit status: 3): boom"
         );
-        let e = sh("echo 'kind: [x'").run(&[cm("a")]).unwrap_err();
+        let e = sh("echo 'kind: [x'")
+            .run(&[cm("a")], &Typing::default())
+            .unwrap_err();
         assert!(
             e.to_string()
                 .contains("printed what is not Kubernetes objects"),
@@ -272,13 +292,13 @@ mod tests {
             timeout: Duration::from_millis(300),
             ..sh("sleep 5")
         };
-        let e = slow.run(&[cm("a")]).unwrap_err();
+        let e = slow.run(&[cm("a")], &Typing::default()).unwrap_err();
         assert!(e.to_string().contains("did not finish within 0s"), "{e}");
         let e = PostRenderer {
             command: "/nonexistent/pr".into(),
             ..Default::default()
         }
-        .run(&[cm("a")])
+        .run(&[cm("a")], &Typing::default())
         .unwrap_err();
         assert!(
             e.to_string()

@@ -76,13 +76,14 @@ fn render_mode(
         )));
     }
     let rendered = engine::render(&processed, &values, &opts.release, &opts.capabilities)?;
+    let typing = manifest::Typing::of(&processed);
     let manifest = if processed.metadata.is_kpack() {
-        manifest::build_with(&rendered.templates, text_only)?
+        manifest::build_with(&rendered.templates, text_only, &typing)?
     } else {
         // A Helm chart's documents are split and ordered as Helm does it; what only
         // prints (a document of comments) is not an object to install.
         let (mut documents, hooks) =
-            manifest::helm::sort_manifests(&rendered.templates, text_only)?;
+            manifest::helm::sort_manifests(&rendered.templates, text_only, &typing)?;
         if !text_only {
             documents.retain(|d| !d.kind().is_empty());
         }

@@ -34,15 +34,15 @@ pub fn status(
         return Ok(report);
     }
     let read = || -> Result<Vec<Readiness>> {
-        let yaml11 = report.release.chart.yaml11();
-        let docs = parse_manifest(&report.release.manifest, yaml11)?;
+        let typing = report.release.chart.typing();
+        let docs = parse_manifest(&report.release.manifest, &typing)?;
         if docs.is_empty() {
             return Ok(Vec::new());
         }
         let refs = target.resolve(
             &docs,
             namespace,
-            &parse_manifest(&report.release.crds, yaml11)?,
+            &parse_manifest(&report.release.crds, &typing)?,
         )?;
         target.readiness(&refs)
     };

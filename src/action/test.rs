@@ -93,7 +93,7 @@ pub fn test(
             opts.name
         )));
     }
-    let docs = parse_manifest(&release.hooks, release.chart.yaml11())?;
+    let docs = parse_manifest(&release.hooks, &release.chart.typing())?;
     let selected = hooks::select(&docs, &|h| {
         h.events.iter().any(|e| e.is_test()) && opts.filter.keeps(h.doc.name())
     })?;

@@ -116,7 +116,7 @@ pub fn uninstall(
     let hook_docs = if opts.op.no_hooks {
         Vec::new()
     } else {
-        apply::parse_manifest(&base.hooks, base.chart.yaml11())?
+        apply::parse_manifest(&base.hooks, &base.chart.typing())?
     };
     hooks::validate(&hook_docs)?;
     let objects = s.resolve_lenient(&docs);

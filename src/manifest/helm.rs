@@ -60,10 +60,12 @@ pub fn split_manifests(text: &str) -> Vec<&str> {
 }
 
 /// The documents of a render, sorted as Helm sorts them: objects and hooks. With
-/// `head_only`, each document's object holds only its identity (enough to print it).
+/// `head_only`, each document's object holds only its identity (enough to print it);
+/// otherwise each is typed by its chart's language (`typing`).
 pub fn sort_manifests(
     templates: &[RenderedTemplate],
     head_only: bool,
+    typing: &super::Typing,
 ) -> Result<(Vec<Document>, Vec<Document>)> {
     let mut sorted: Vec<&RenderedTemplate> = templates.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
@@ -74,12 +76,12 @@ pub fn sort_manifests(
         }
         let mut out = Vec::new();
         for d in split_manifests(&t.content) {
-            // Objects are typed as helm sends them to the API server (YAML 1.1); printing
-            // needs only their identity, which is strings either way.
+            // A Helm chart's objects are typed as helm sends them to the API server (YAML
+            // 1.1); printing needs only their identity, which is strings either way.
             let parsed = if head_only {
                 yaml::parse_head(d)
             } else {
-                yaml::parse_kube(d)
+                typing.parse(&t.name, d)
             };
             let object = parsed.map_err(|e| {
                 Error::manifest(format!(

@@ -7,8 +7,10 @@ mod hook_event;
 pub mod kubeschema;
 pub mod order;
 pub mod secrets;
+mod typing;
 
 pub use hook_event::HookEvent;
+pub use typing::Typing;
 
 use crate::engine::RenderedTemplate;
 use crate::{Error, Result, yaml};
@@ -198,10 +200,14 @@ pub fn split_with(t: &RenderedTemplate, head_only: bool) -> Result<Vec<Document>
     }
 }
 
-/// [`split`] with each document typed as helm sends it to the API server (YAML 1.1, see
-/// [`yaml::parse_kube`]): a Helm chart's `crds/` files.
-pub fn split_kube(t: &RenderedTemplate) -> Result<Vec<Document>> {
-    split_parsed(t, yaml::parse_kube)
+/// [`split`] with each document typed by the language of the chart that rendered it (see
+/// [`Typing`]).
+pub fn split_typed(t: &RenderedTemplate, typing: &Typing) -> Result<Vec<Document>> {
+    if typing.yaml11(&t.name) {
+        split_parsed(t, yaml::parse_kube)
+    } else {
+        split_parsed(t, yaml::parse_fast)
+    }
 }
 
 fn split_parsed(
@@ -361,18 +367,27 @@ fn rendered_excerpt(text: &str, line: Option<usize>) -> String {
 /// Build the manifest of a render: split every template, keep hooks apart, sort each
 /// group in install order (stable: same kind keeps template order).
 pub fn build(templates: &[RenderedTemplate]) -> Result<Manifest> {
-    build_with(templates, false)
+    build_with(templates, false, &Typing::uniform(false))
 }
 
 /// [`build`] for printing documents as rendered (`text_only`): every document is parsed
 /// and checked, its identity orders it and tells hooks apart, and then the `object` of
 /// every document but a hook is dropped (left `Null`): printing needs only the source and
 /// text, and a big chart's parsed identities would be most of the memory a render holds.
-pub fn build_with(templates: &[RenderedTemplate], text_only: bool) -> Result<Manifest> {
+pub fn build_with(
+    templates: &[RenderedTemplate],
+    text_only: bool,
+    typing: &Typing,
+) -> Result<Manifest> {
     // Whether each document is a hook and its install rank are found on the worker
     // threads, next to the parsing. Each is an `Option` so that it can be moved out once.
     let split = |t: &RenderedTemplate| -> Result<Vec<Option<(Document, bool, order::Rank)>>> {
-        Ok(split_with(t, text_only)?
+        let docs = if text_only {
+            split_with(t, true)?
+        } else {
+            split_typed(t, typing)?
+        };
+        Ok(docs
             .into_iter()
             .map(|mut d| {
                 let hook = d.is_hook();
@@ -435,24 +450,19 @@ pub fn source_line(doc: &str) -> Option<(&str, &str)> {
 /// are read as helm reads them (YAML 1.1, `<<` merges included), as its objects are.
 pub fn crds(chart: &crate::chart::Chart) -> Result<Vec<Document>> {
     let mut out = Vec::new();
-    collect_crds(chart, chart.name(), !chart.metadata.is_kpack(), &mut out)?;
+    collect_crds(chart, chart.name(), &mut out)?;
     Ok(out)
 }
 
-fn collect_crds(
-    chart: &crate::chart::Chart,
-    prefix: &str,
-    yaml11: bool,
-    out: &mut Vec<Document>,
-) -> Result<()> {
+fn collect_crds(chart: &crate::chart::Chart, prefix: &str, out: &mut Vec<Document>) -> Result<()> {
+    let typing = Typing::uniform(!chart.metadata.is_kpack());
     for f in &chart.crds {
         let name = format!("{prefix}/{}", f.name);
         let content = String::from_utf8_lossy(&f.data).into();
-        let t = RenderedTemplate { name, content };
-        out.extend(if yaml11 { split_kube(&t)? } else { split(&t)? });
+        out.extend(split_typed(&RenderedTemplate { name, content }, &typing)?);
     }
     for sub in &chart.subcharts {
-        collect_crds(sub, &format!("{prefix}/charts/{}", sub.name()), yaml11, out)?;
+        collect_crds(sub, &format!("{prefix}/charts/{}", sub.name()), out)?;
     }
     Ok(())
 }

@@ -134,6 +134,8 @@ fn convert(h: HelmRelease, what: &str) -> Result<Release, String> {
             app_version: h.chart.metadata.app_version,
             description: h.chart.metadata.description,
             api_version: h.chart.metadata.api_version,
+            // Helm renders only Helm charts: nothing turns.
+            subchart_languages: Default::default(),
         },
         config,
         values,

@@ -13,6 +13,7 @@ pub mod lock;
 
 use crate::values::Map;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Where a release stands, with Helm's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -124,13 +125,24 @@ pub struct ChartInfo {
     /// before kpack kept it.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub api_version: String,
+    /// In a tree that mixes Helm and kpack charts: the source prefix
+    /// (`top/charts/sub/`) and language (`helm`, `kpack`) of each subchart whose language
+    /// differs from its parent's (see [`crate::manifest::Typing`]). Empty otherwise.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub subchart_languages: BTreeMap<String, String>,
 }
 
 impl ChartInfo {
-    /// Whether the manifest came from a Helm chart, whose objects are read as helm sends
-    /// them to the API server (YAML 1.1, see [`crate::yaml::parse_kube`]).
+    /// Whether the top chart is a Helm chart, whose objects are read as helm sends them
+    /// to the API server (YAML 1.1, see [`crate::yaml::parse_kube`]).
     pub fn yaml11(&self) -> bool {
         matches!(self.api_version.as_str(), "v1" | "v2")
+    }
+
+    /// How the stored manifest's documents are read back: as they were rendered, each by
+    /// its chart's language.
+    pub fn typing(&self) -> crate::manifest::Typing {
+        crate::manifest::Typing::from_record(self.yaml11(), &self.subchart_languages)
     }
 }
 

@@ -494,3 +494,78 @@ fn yaml_1_1_scalars_reach_the_server_as_helm_sends_them() {
     assert_eq!(note("ours-web"), "one");
     assert_eq!(fields("ours-web"), theirs);
 }
+
+/// A tree that mixes the languages (a kpack chart over a Helm chart over a kpack chart,
+/// `tests/fixtures/mixed-yaml`) reaches the API server with each chart's objects read by
+/// its own language's YAML: the Helm chart's `defaultMode: 0755` as 493 and its CRD's
+/// `served: yes` as true, the kpack charts' ConfigMap values `yes`, `on` and `0755` as the
+/// strings a ConfigMap needs. Read either way, one of them is refused by the server. An
+/// upgrade and a rollback (which applies revision 1 as read back from its record) keep it.
+#[test]
+fn a_mixed_tree_reaches_the_server_typed_chart_by_chart() {
+    let Some(ns) = k8s::ns("mixed-yaml") else {
+        return;
+    };
+    let chart = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/mixed-yaml")
+        .to_string_lossy()
+        .into_owned();
+    let check = |note: &str| {
+        let d = ns.get("deployments", "web-legacy").unwrap();
+        let pod = &d["spec"]["template"]["spec"];
+        assert_eq!(
+            serde_json::json!([
+                d["spec"]["paused"],
+                d["spec"]["revisionHistoryLimit"],
+                pod["containers"][0]["tty"],
+                pod["volumes"][0]["configMap"]["defaultMode"],
+            ]),
+            serde_json::json!([true, 8, true, 493])
+        );
+        let top = ns.get("configmaps", "web-top").unwrap();
+        assert_eq!(
+            top["data"],
+            serde_json::json!({"enabled": "yes", "tty": "on"})
+        );
+        assert_eq!(top["metadata"]["annotations"]["note"], note);
+        let modern = ns.get("configmaps", "web-modern").unwrap();
+        assert_eq!(
+            modern["data"],
+            serde_json::json!({"mode": "0755", "paused": "off"})
+        );
+        let crd = ns
+            .cluster
+            .get_path(
+                "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.mixed.kpack.test",
+            )
+            .unwrap();
+        assert_eq!(crd["spec"]["versions"][0]["served"], true);
+    };
+    ns.kpack(&["install", "web", &chart, "-n", &ns.name]).ok();
+    check("one");
+    ns.kpack(&[
+        "upgrade", "web", &chart, "-n", &ns.name, "--set", "note=two",
+    ])
+    .ok();
+    check("two");
+    // The record read back is what the server holds: no drift (exit 0, not 2).
+    let drift = ns
+        .kpack(&[
+            "diff",
+            "drift",
+            "web",
+            "-n",
+            &ns.name,
+            "--detailed-exitcode",
+        ])
+        .ok();
+    assert_eq!(
+        drift.stdout,
+        "No drift: the live objects match revision 2.\n"
+    );
+    ns.kpack(&["rollback", "web", "1", "-n", &ns.name]).ok();
+    check("one");
+    ns.kpack(&["uninstall", "web", "-n", &ns.name]).ok();
+    assert!(!ns.has("deployments", "web-legacy"));
+    assert!(!ns.has("configmaps", "web-modern"));
+}

@@ -1309,7 +1309,7 @@ fn release(name: &str, namespace: &str, revision: u64, status: Status) -> Releas
         namespace: namespace.into(),
         revision,
         status,
-        chart: ChartInfo { name: "web".into(), version: "1.0.0".into(), app_version: "2.0".into(), description: String::new(), api_version: String::new() },
+        chart: ChartInfo { name: "web".into(), version: "1.0.0".into(), app_version: "2.0".into(), description: String::new(), api_version: String::new(), ..Default::default() },
         config: serde_json::Map::new(),
         values: serde_json::from_value(json!({"replicas": 2})).unwrap(),
         manifest: "---\n# Source: web/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n".into(),

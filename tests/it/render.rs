@@ -731,3 +731,85 @@ fn a_user_null_for_a_global_keeps_the_parents_default_in_subcharts() {
     let (_, sub) = globals(json!({"sub": {"global": {"region": null}}}));
     assert_eq!(sub, all_sub);
 }
+
+/// In a tree that mixes the two languages, each chart's objects are read with its own
+/// language's YAML: a Helm chart's as helm sends them (YAML 1.1: `0755` is 493, `yes` is
+/// true), a kpack chart's as YAML 1.2 (strings), at any depth, `crds/` files included; and
+/// the release record keeps enough to read its manifest back the same way.
+#[test]
+fn mixed_trees_type_each_object_by_its_charts_language() {
+    use kpack::action::apply::{chart_info, manifest_text, parse_manifest};
+    let kpack_top = fixture("mixed-yaml");
+    let helm_top = chart::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mixed-yaml/charts/legacy"),
+    )
+    .unwrap();
+    let deployment = json!({
+        "paused": true,
+        "revisionHistoryLimit": 8,
+        "tty": true,
+        "defaultMode": 493,
+    });
+    let fields = |out: &RenderOutput, name: &str| -> serde_json::Value {
+        let d = out
+            .manifest
+            .documents
+            .iter()
+            .find(|d| d.name() == name)
+            .unwrap_or_else(|| panic!("no {name}"));
+        let o = &d.object;
+        match d.kind() {
+            "Deployment" => json!({
+                "paused": o["spec"]["paused"],
+                "revisionHistoryLimit": o["spec"]["revisionHistoryLimit"],
+                "tty": o["spec"]["template"]["spec"]["containers"][0]["tty"],
+                "defaultMode": o["spec"]["template"]["spec"]["volumes"][0]["configMap"]["defaultMode"],
+            }),
+            _ => o["data"].clone(),
+        }
+    };
+    for (top, chart, languages) in [
+        (
+            "kpack",
+            &kpack_top,
+            json!({
+                "mixed-yaml/charts/legacy/": "helm",
+                "mixed-yaml/charts/legacy/charts/modern/": "kpack",
+            }),
+        ),
+        ("helm", &helm_top, json!({"legacy/charts/modern/": "kpack"})),
+    ] {
+        let out = render(chart, &Map::new(), &opts()).unwrap();
+        assert_eq!(fields(&out, "rel-legacy"), deployment, "{top} top");
+        assert_eq!(
+            fields(&out, "rel-modern"),
+            json!({"mode": "0755", "paused": "off"}),
+            "{top} top"
+        );
+        if top == "kpack" {
+            assert_eq!(
+                fields(&out, "rel-top"),
+                json!({"enabled": "yes", "tty": "on"})
+            );
+        }
+        let crd = &out.crds[0].object["spec"]["versions"][0];
+        assert_eq!(
+            (&crd["served"], &crd["storage"]),
+            (&json!(true), &json!(true))
+        );
+
+        // The record: the turns of language, and the manifest read back as rendered.
+        let info = chart_info(&out.chart);
+        assert_eq!(json!(info.subchart_languages), languages, "{top} top");
+        let text = manifest_text(&out.manifest.documents);
+        let back = parse_manifest(&text, &info.typing()).unwrap();
+        let objects = |docs: &[kpack::manifest::Document]| -> Vec<serde_json::Value> {
+            docs.iter().map(|d| d.object.clone()).collect()
+        };
+        assert_eq!(
+            objects(&back),
+            objects(&out.manifest.documents),
+            "{top} top"
+        );
+    }
+}
