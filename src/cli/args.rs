@@ -59,6 +59,32 @@ impl RegistryArgs {
             },
             registry_config: self.registry_config.clone(),
             cache_dir: None,
+            tls: Default::default(),
+        }
+    }
+}
+
+/// Certificate flags for a registry (`push`, `registry login`), as Helm's.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RegistryTlsArgs {
+    /// Verify the registry's certificate with this CA bundle (PEM) instead of the system's.
+    #[arg(long = "ca-file", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate (PEM) to identify to the registry with.
+    #[arg(long = "cert-file", value_name = "FILE", requires = "key_file")]
+    pub cert_file: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long = "key-file", value_name = "FILE", requires = "cert_file")]
+    pub key_file: Option<PathBuf>,
+}
+
+impl RegistryTlsArgs {
+    /// The flags as library options.
+    pub fn files(&self) -> kpack::tls::Files {
+        kpack::tls::Files {
+            ca_file: self.ca_file.clone(),
+            cert_file: self.cert_file.clone(),
+            key_file: self.key_file.clone(),
         }
     }
 }
@@ -157,13 +183,15 @@ impl RenderArgs {
     }
 }
 
-/// TLS and credential flags for chart repositories (`--repo URL`, `repo add`).
+/// TLS and credential flags for chart repositories (`--repo URL`, `repo add`); the
+/// certificate flags apply to `oci://` charts too, as in Helm.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RepoTlsArgs {
-    /// Verify the repository's certificate with this CA bundle (PEM) instead of the system's.
+    /// Verify the repository's or registry's certificate with this CA bundle (PEM) instead
+    /// of the system's.
     #[arg(long = "ca-file", value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
-    /// Client certificate (PEM) to identify to the repository with.
+    /// Client certificate (PEM) to identify to the repository or registry with.
     #[arg(long = "cert-file", value_name = "FILE", requires = "key_file")]
     pub cert_file: Option<PathBuf>,
     /// The client certificate's private key (PEM).
@@ -229,7 +257,12 @@ pub struct ChartSourceArgs {
 impl ChartSourceArgs {
     /// The flags as library options.
     pub fn options(&self) -> Result<kpack::source::Options> {
-        let registry = self.registry.options();
+        let mut registry = self.registry.options();
+        registry.tls = kpack::tls::Files {
+            ca_file: self.repo_tls.ca_file.clone(),
+            cert_file: self.repo_tls.cert_file.clone(),
+            key_file: self.repo_tls.key_file.clone(),
+        };
         let explicit = self.registry.username.is_some()
             || self.registry.insecure_skip_tls_verify
             || self.repo_tls.any();

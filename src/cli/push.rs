@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use kpack::{Error, Result, oci};
 
-use super::args::RegistryArgs;
+use super::args::{RegistryArgs, RegistryTlsArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,6 +15,8 @@ pub struct Args {
     pub remote: String,
     #[command(flatten)]
     pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub tls: RegistryTlsArgs,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -26,12 +28,11 @@ pub fn run(a: Args) -> Result<()> {
         )));
     }
     let bytes = std::fs::read(&a.chart).map_err(|e| Error::io(a.chart.display(), e))?;
-    let pushed = oci::push(
-        &bytes,
-        &a.chart.display().to_string(),
-        &a.remote,
-        &a.registry.options(),
-    )?;
+    let opts = oci::Options {
+        tls: a.tls.files(),
+        ..a.registry.options()
+    };
+    let pushed = oci::push(&bytes, &a.chart.display().to_string(), &a.remote, &opts)?;
     outln!("Pushed: {}", pushed.reference);
     outln!("Digest: {}", pushed.digest);
     Ok(())

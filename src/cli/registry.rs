@@ -43,6 +43,8 @@ pub struct LoginArgs {
     /// Credentials file (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json).
     #[arg(long = "registry-config", value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub tls: super::args::RegistryTlsArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,6 +89,7 @@ pub fn run(a: Args) -> Result<()> {
                 plain_http: l.plain_http,
                 insecure_skip_tls_verify: l.insecure_skip_tls_verify,
                 registry_config: l.registry_config,
+                tls: l.tls.files(),
                 ..Default::default()
             };
             let host = host_of(&l.host);

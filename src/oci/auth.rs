@@ -46,17 +46,6 @@ impl fmt::Debug for Auth {
     }
 }
 
-impl Auth {
-    pub(crate) fn to_oci(&self) -> oci_client::secrets::RegistryAuth {
-        use oci_client::secrets::RegistryAuth as R;
-        match self {
-            Auth::Anonymous => R::Anonymous,
-            Auth::Basic { username, password } => R::Basic(username.clone(), password.clone()),
-            Auth::Bearer(t) => R::Bearer(t.clone()),
-        }
-    }
-}
-
 /// The docker config file: `override_path`, else `$DOCKER_CONFIG/config.json`, else
 /// `~/.docker/config.json`.
 pub fn config_path(override_path: Option<&Path>) -> Result<PathBuf> {

@@ -2,8 +2,8 @@
 //! tokens and error bodies, and the login check. `oci-client` buffers every response body
 //! whole (a registry that streams an endless manifest, tag list, token or error body made
 //! `kpack pull` allocate until the machine ran out of memory), so these requests are made
-//! here, with reqwest (the HTTP client `oci-client` uses, with the same TLS, timeouts and
-//! user agent), and every body is read chunk by chunk against a ceiling:
+//! here, with reqwest (the HTTP client `oci-client` uses), and every body is read chunk by
+//! chunk against a ceiling:
 //!
 //! - a manifest: [`MAX_MANIFEST_BYTES`]; a page of tags: [`MAX_TAGS_PAGE_BYTES`], and
 //!   [`MAX_TAGS`] tags in all; a token response: [`MAX_TOKEN_BYTES`]; an error body: its
@@ -19,8 +19,9 @@
 //! once more. Redirects are followed (reqwest drops the `Authorization` header when one
 //! leads to another host); a layer's foreign `urls` are never fetched.
 //!
-//! Pushing still goes through `oci-client`: it sends what kpack built, and reads only the
-//! registry's short replies (see SECURITY.md).
+//! Pushing is made here too ([`Session::upload_blob`], [`Session::put_manifest`]): the same
+//! challenges, the same TLS settings (`--ca-file`, `--cert-file`, `--key-file`, which
+//! `oci-client` cannot all take), and error bodies read within the same ceiling.
 
 use std::time::Duration;
 
@@ -69,12 +70,13 @@ enum Capped {
 impl Session {
     /// A session for the repository of `r` (the empty repository for a registry).
     pub fn new(opts: &Options, r: &OciRef, auth: Auth, shown: &str) -> Result<Self> {
-        crate::tls::install_crypto_provider();
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(concat!("kpack/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(30))
-            .read_timeout(Duration::from_secs(300))
-            .danger_accept_invalid_certs(opts.insecure_skip_tls_verify)
+            .read_timeout(Duration::from_secs(300));
+        let http = opts
+            .tls
+            .configure(builder, opts.insecure_skip_tls_verify)?
             .build()
             .map_err(|e| Error::io_message(format!("cannot start the HTTP client: {e}")))?;
         let client_ref = r.to_client_ref();
@@ -108,15 +110,16 @@ impl Session {
         )
     }
 
-    /// GET `url`, answering one authentication challenge. A response that is not a
-    /// success is turned into the error for `call` (its body read only in part).
-    async fn get(&mut self, call: Call, url: Url, accept: &[&str]) -> Result<Response> {
+    /// Send the request `build` makes (made once more after answering one authentication
+    /// challenge, with the `Authorization` that worked added), whatever its status.
+    async fn exchange(
+        &mut self,
+        call: Call,
+        build: &(dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Sync),
+    ) -> Result<Response> {
         let mut challenged = false;
         loop {
-            let mut req = self.http.get(url.clone());
-            if !accept.is_empty() {
-                req = req.header(header::ACCEPT, accept.join(", "));
-            }
+            let mut req = build(&self.http);
             if let Some(a) = &self.authorization {
                 req = req.header(header::AUTHORIZATION, a.clone());
             }
@@ -136,11 +139,37 @@ impl Session {
                     continue;
                 }
             }
-            if resp.status().is_success() {
-                return Ok(resp);
-            }
-            return Err(self.status_error(call, resp).await);
+            return Ok(resp);
         }
+    }
+
+    /// [`Session::exchange`], with a response that is not a success turned into the error
+    /// for `call` (its body read only in part).
+    async fn send(
+        &mut self,
+        call: Call,
+        build: &(dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Sync),
+    ) -> Result<Response> {
+        let resp = self.exchange(call, build).await?;
+        if resp.status().is_success() {
+            Ok(resp)
+        } else {
+            Err(self.status_error(call, resp).await)
+        }
+    }
+
+    /// GET `url`, accepting the media types `accept` (any when empty).
+    async fn get(&mut self, call: Call, url: Url, accept: &[&str]) -> Result<Response> {
+        let accept = accept.join(", ");
+        self.send(call, &|http| {
+            let req = http.get(url.clone());
+            if accept.is_empty() {
+                req
+            } else {
+                req.header(header::ACCEPT, &accept)
+            }
+        })
+        .await
     }
 
     /// Get credentials for a challenge. `false` when there is nothing to answer with.
@@ -369,6 +398,71 @@ impl Session {
             }
             last = next;
         }
+    }
+
+    /// Upload `data` as the blob `digest` unless the repository has it already: a
+    /// monolithic upload (`POST` for an upload URL, then one `PUT` with the bytes).
+    pub(super) async fn upload_blob(
+        &mut self,
+        call: Call,
+        data: bytes::Bytes,
+        digest: &str,
+    ) -> Result<()> {
+        let blob = self.url(&format!("/v2/{}/blobs/{digest}", self.repository));
+        let resp = self.exchange(call, &|http| http.head(blob.clone())).await?;
+        match resp.status() {
+            s if s.is_success() => return Ok(()),
+            StatusCode::NOT_FOUND => {}
+            _ => return Err(self.status_error(call, resp).await),
+        }
+        let start = self.url(&format!("/v2/{}/blobs/uploads/", self.repository));
+        let resp = self
+            .send(call, &|http| {
+                http.post(start.clone()).header(header::CONTENT_LENGTH, "0")
+            })
+            .await?;
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .ok_or_else(|| {
+                Error::remote(format!(
+                    "{call} {}: the registry started an upload without saying where (no Location header)",
+                    self.shown
+                ))
+            })?;
+        let mut put = self.base.join(&location).map_err(|e| {
+            Error::remote(format!(
+                "{call} {}: the registry's upload location {location:?} is not a URL: {e}",
+                self.shown
+            ))
+        })?;
+        put.query_pairs_mut().append_pair("digest", digest);
+        self.send(call, &|http| {
+            http.put(put.clone())
+                .header(header::CONTENT_TYPE, "application/octet-stream")
+                .body(data.clone())
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Store `manifest` (of `media_type`) under `reference` (a tag).
+    pub async fn put_manifest(
+        &mut self,
+        reference: &str,
+        manifest: bytes::Bytes,
+        media_type: &str,
+    ) -> Result<()> {
+        let url = self.url(&format!("/v2/{}/manifests/{reference}", self.repository));
+        self.send(Call::PushManifest, &|http| {
+            http.put(url.clone())
+                .header(header::CONTENT_TYPE, media_type)
+                .body(manifest.clone())
+        })
+        .await?;
+        Ok(())
     }
 
     /// Check the credentials of this session against the registry (`GET /v2/`, then the

@@ -15,12 +15,9 @@ pub mod reference;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::manifest::{OCI_IMAGE_MEDIA_TYPE, OciDescriptor, OciImageManifest};
-use oci_client::{Client, RegistryOperation};
 use serde_json::json;
 
 pub use auth::Auth;
@@ -52,6 +49,9 @@ pub struct Options {
     pub plain_http: bool,
     /// Accept any TLS certificate (self-signed local registries).
     pub insecure_skip_tls_verify: bool,
+    /// A CA bundle to trust instead of the system's, and a client certificate
+    /// (`--ca-file`, `--cert-file`, `--key-file`).
+    pub tls: crate::tls::Files,
     /// Credentials to use instead of the stored ones.
     pub auth: Option<Auth>,
     /// The docker-style credentials file; default [`auth::config_path`].
@@ -67,23 +67,6 @@ impl Options {
         }
         let path = auth::config_path(self.registry_config.as_deref())?;
         auth::lookup(host, &path)
-    }
-
-    fn client(&self) -> Client {
-        crate::tls::install_crypto_provider();
-        Client::new(ClientConfig {
-            protocol: if self.plain_http {
-                ClientProtocol::Http
-            } else {
-                ClientProtocol::Https
-            },
-            accept_invalid_certificates: self.insecure_skip_tls_verify,
-            connect_timeout: Some(Duration::from_secs(30)),
-            read_timeout: Some(Duration::from_secs(300)),
-            user_agent: concat!("kpack/", env!("CARGO_PKG_VERSION")),
-            platform_resolver: None,
-            ..ClientConfig::default()
-        })
     }
 }
 
@@ -200,29 +183,10 @@ fn registry_message(body: &str) -> String {
     s
 }
 
-/// The TLS error somewhere in `e`'s chain. An I/O error carries it as its payload, possibly
-/// inside another I/O error, and its `source()` skips the payload: follow `get_ref` there.
-fn tls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        if let Some(t) = err.downcast_ref::<rustls::Error>() {
-            return Some(t);
-        }
-        cur = match err.downcast_ref::<std::io::Error>() {
-            Some(io) => io
-                .get_ref()
-                .map(|inner| inner as &(dyn std::error::Error + 'static)),
-            None => err.source(),
-        };
-    }
-    None
-}
-
 /// The registry call an error comes from: it names the call in the message and decides
 /// the hint for refused credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Call {
-    AuthenticatePush,
     UploadLayer,
     UploadConfig,
     PushManifest,
@@ -235,7 +199,6 @@ enum Call {
 impl std::fmt::Display for Call {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Call::AuthenticatePush => "authenticate for push to",
             Call::UploadLayer => "upload chart layer to",
             Call::UploadConfig => "upload config blob to",
             Call::PushManifest => "push manifest to",
@@ -311,18 +274,15 @@ fn remote_error(call: Call, target: &str, host: &str, e: OciDistributionError) -
                 .map(|s| format!("HTTP {} ", s.as_u16()))
                 .unwrap_or_default();
             let mut m = format!("{status}{}", crate::error::chain_text(&r));
-            let tls = tls_error(&r);
-            if matches!(tls, Some(rustls::Error::InvalidMessage(_))) {
-                m.push_str(" (the registry seems to speak plain HTTP: pass --plain-http)");
-            } else if matches!(
-                tls,
-                Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
-            ) {
-                m.push_str(
-                    " (the registry's TLS certificate is not trusted: pass --insecure-skip-tls-verify for a local registry)",
-                );
-            } else if r.is_connect() || r.is_timeout() {
-                m.push_str(" (is the registry running and reachable?)");
+            match crate::tls::error_in(&r) {
+                Some(rustls::Error::InvalidMessage(_)) => {
+                    m.push_str(" (the registry seems to speak plain HTTP: pass --plain-http)")
+                }
+                Some(t) => m.push_str(&format!(" ({})", crate::tls::hint(t))),
+                None if r.is_connect() || r.is_timeout() => {
+                    m.push_str(" (is the registry running and reachable?)")
+                }
+                None => {}
             }
             m
         }
@@ -427,34 +387,20 @@ pub fn push(chart: &[u8], origin: &str, target: &str, opts: &Options) -> Result<
     let (manifest, config, chart_digest) = build_manifest(&meta, chart)?;
     let manifest_digest = cache::sha256_digest(&manifest);
     let auth = opts.auth_for(&dest.host)?;
-    let client = opts.client();
-    let r = dest.to_client_ref();
-    let shown = dest.to_string();
-    let host = dest.host.clone();
-    let chart_owned = chart.to_vec();
+    let mut session = http::Session::new(opts, &dest, auth, &dest.to_string())?;
+    let tag = dest.tag.clone().unwrap_or_default();
+    let chart_owned = bytes::Bytes::copy_from_slice(chart);
     block_on(async move {
-        let oauth = auth.to_oci();
-        client
-            .auth(&r, &oauth, RegistryOperation::Push)
-            .await
-            .map_err(|e| remote_error(Call::AuthenticatePush, &shown, &host, e))?;
         let config_digest = cache::sha256_digest(&config);
-        client
-            .push_blob(&r, chart_owned, &chart_digest)
+        session
+            .upload_blob(Call::UploadLayer, chart_owned, &chart_digest)
+            .await?;
+        session
+            .upload_blob(Call::UploadConfig, config.into(), &config_digest)
+            .await?;
+        session
+            .put_manifest(&tag, manifest.into(), OCI_IMAGE_MEDIA_TYPE)
             .await
-            .map_err(|e| remote_error(Call::UploadLayer, &shown, &host, e))?;
-        client
-            .push_blob(&r, config, &config_digest)
-            .await
-            .map_err(|e| remote_error(Call::UploadConfig, &shown, &host, e))?;
-        let ct = OCI_IMAGE_MEDIA_TYPE
-            .parse()
-            .expect("static media type is a valid header value");
-        client
-            .push_manifest_raw(&r, manifest, ct)
-            .await
-            .map_err(|e| remote_error(Call::PushManifest, &shown, &host, e))?;
-        Ok::<_, Error>(())
     })??;
     Ok(Pushed {
         reference: dest.to_string(),

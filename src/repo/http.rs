@@ -125,58 +125,18 @@ pub fn join(base: &str, file: &str) -> Result<String> {
     Ok(u.to_string())
 }
 
-fn read_file(p: &PathBuf, flag: &str) -> Result<Vec<u8>> {
-    std::fs::read(p).map_err(|e| Error::io(format!("{flag} {}", p.display()), e))
-}
-
 impl Transport {
     fn client(&self) -> Result<reqwest::Client> {
-        crate::tls::install_crypto_provider();
         let mut b = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .read_timeout(READ_TIMEOUT)
             .user_agent(concat!("kpack/", env!("CARGO_PKG_VERSION")));
-        if let Some(ca) = &self.ca_file {
-            let pem = read_file(ca, "--ca-file")?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                Error::usage(format!(
-                    "--ca-file {}: not a PEM certificate bundle ({e})",
-                    ca.display()
-                ))
-            })?;
-            if certs.is_empty() {
-                return Err(Error::usage(format!(
-                    "--ca-file {}: no certificates in it",
-                    ca.display()
-                )));
-            }
-            b = b.tls_certs_only(certs);
-        }
-        match (&self.cert_file, &self.key_file) {
-            (Some(c), Some(k)) => {
-                let mut pem = read_file(c, "--cert-file")?;
-                pem.push(b'\n');
-                pem.extend(read_file(k, "--key-file")?);
-                let id = reqwest::Identity::from_pem(&pem).map_err(|e| {
-                    Error::usage(format!(
-                        "--cert-file {} / --key-file {}: not a PEM certificate and private key ({})",
-                        c.display(),
-                        k.display(),
-                        crate::error::chain_text(&e)
-                    ))
-                })?;
-                b = b.identity(id);
-            }
-            (Some(_), None) | (None, Some(_)) => {
-                return Err(Error::usage(
-                    "a client certificate needs both --cert-file and --key-file",
-                ));
-            }
-            (None, None) => {}
-        }
-        if self.insecure_skip_tls_verify {
-            b = b.tls_danger_accept_invalid_certs(true);
-        }
+        let files = crate::tls::Files {
+            ca_file: self.ca_file.clone(),
+            cert_file: self.cert_file.clone(),
+            key_file: self.key_file.clone(),
+        };
+        b = files.configure(b, self.insecure_skip_tls_verify)?;
         b.build().map_err(|e| {
             Error::io_message(format!(
                 "cannot set up the HTTP client: {}",
@@ -277,43 +237,9 @@ where
     crate::runtime::block_on("HTTP", fut)
 }
 
-/// The TLS error somewhere in `e`'s chain (I/O errors carry it as their payload).
-fn tls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        if let Some(t) = err.downcast_ref::<rustls::Error>() {
-            return Some(t);
-        }
-        cur = match err.downcast_ref::<std::io::Error>() {
-            Some(io) => io
-                .get_ref()
-                .map(|inner| inner as &(dyn std::error::Error + 'static)),
-            None => err.source(),
-        };
-    }
-    None
-}
-
 fn request_error(e: &reqwest::Error, url: &str, what: &str) -> Error {
-    if let Some(t) = tls_error(e) {
-        use rustls::{AlertDescription as A, CertificateError as C, Error as T};
-        let hint = match t {
-            T::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => {
-                "the server's certificate is not signed by a CA kpack trusts: pass --ca-file with the CA that signed it (or --insecure-skip-tls-verify, for tests only)"
-            }
-            T::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
-                "the server's certificate does not name this host: use the host name it was issued for"
-            }
-            T::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
-                "the server's certificate has expired"
-            }
-            T::AlertReceived(
-                A::CertificateRequired | A::HandshakeFailure | A::BadCertificate | A::UnknownCA,
-            ) => {
-                "the server refused the connection during the TLS handshake; if it requires a client certificate, pass --cert-file and --key-file (signed by a CA the server trusts)"
-            }
-            _ => "check the repository's TLS settings (--ca-file, --cert-file, --key-file)",
-        };
+    if let Some(t) = crate::tls::error_in(e) {
+        let hint = crate::tls::hint(t);
         return Error::remote(format!(
             "GET {url} ({what}): TLS handshake failed: {t}; {hint}"
         ))

@@ -284,6 +284,7 @@ fn migration_page_lists_every_flag_of_each_helm_command() {
         "package",
         "pull",
         "push",
+        "registry login",
         "repo add",
         "dependency update",
     ] {

@@ -114,6 +114,36 @@ fn push_pull_round_trip_with_helm_media_types_and_cache() {
     let again = oci::push(&tgz, "web-1.0.0.tgz", &reg.url("charts"), &opts).unwrap();
     assert_eq!(again.digest, pushed.digest);
 
+    // helm pulls what kpack pushed, byte for byte.
+    if let Some(helm) = crate::support::k8s::find_tool("KPACK_TEST_HELM", "helm") {
+        let dest = tmp.path().join("helm-pulled");
+        std::fs::create_dir(&dest).unwrap();
+        let o = std::process::Command::new(helm)
+            .args([
+                "pull",
+                &reg.url("charts/web"),
+                "--version",
+                "1.0.0",
+                "--plain-http",
+                "-d",
+            ])
+            .arg(&dest)
+            .env(
+                "HELM_REGISTRY_CONFIG",
+                tmp.path().join("helm-registry.json"),
+            )
+            .env("HELM_CACHE_HOME", tmp.path().join("helm-cache"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(std::fs::read(dest.join("web-1.0.0.tgz")).unwrap(), tgz);
+    } else {
+        assert!(
+            !crate::support::k8s::in_ci(),
+            "helm is missing: set KPACK_TEST_HELM"
+        );
+    }
+
     // Pull: first from the registry, then from the cache; same bytes.
     let chart = reg.url("charts/web");
     let p1 = oci::pull(&chart, Some("1.0.0"), &opts).unwrap();
@@ -448,4 +478,90 @@ fn archives_read_back_and_refuse_bad_input() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("bad.tgz"), "{e}");
+}
+
+/// A registry that speaks HTTPS with a certificate from a test CA and requires a client
+/// certificate signed by it: `push`, `pull`, `template` and `registry login` reach it
+/// with `--ca-file`, `--cert-file` and `--key-file`, as helm's; without them each fails
+/// saying which flag is missing.
+#[test]
+fn tls_registry_with_a_test_ca_and_client_certificates() {
+    let test = "tls_registry_with_a_test_ca_and_client_certificates";
+    let Some(pki) = crate::support::nginx::Pki::make(test) else {
+        return;
+    };
+    let Some(reg) = Registry::start_tls(test, &pki, true) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let tgz = tmp.path().join("web-1.0.0.tgz");
+    std::fs::write(&tgz, chart_tgz("web", "1.0.0")).unwrap();
+    let kpack = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kpack"))
+            .args(args)
+            .env("KPACK_CACHE_HOME", tmp.path().join("cache"))
+            .env("DOCKER_CONFIG", tmp.path().join("docker"))
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (ca, cert, key) = (
+        pki.ca.cert.to_str().unwrap(),
+        pki.client.cert.to_str().unwrap(),
+        pki.client.key.to_str().unwrap(),
+    );
+    let charts = reg.url("charts");
+    let web = reg.url("charts/web");
+    let tgz = tgz.to_str().unwrap();
+
+    let (ok, _, err) = kpack(&["push", tgz, &charts]);
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("Error: upload chart layer to {web}:1.0.0: "))
+            && err.contains("UnknownIssuer")
+            && err.contains("pass --ca-file with the CA that signed it"),
+        "{err}"
+    );
+    let (ok, _, err) = kpack(&["push", tgz, &charts, "--ca-file", ca]);
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("Error: upload chart layer to {web}:1.0.0: "))
+            && err.contains("pass --cert-file and --key-file"),
+        "{err}"
+    );
+    let tls = ["--ca-file", ca, "--cert-file", cert, "--key-file", key];
+    let (ok, out, err) = kpack(&[&["push", tgz, &charts][..], &tls].concat());
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with(&format!("Pushed: {web}:1.0.0\nDigest: sha256:")),
+        "{out}"
+    );
+
+    let dest = tmp.path().join("pulled");
+    let d = dest.to_str().unwrap();
+    let (ok, _, err) = kpack(&[&["pull", &web, "--version", "1.0.0", "-d", d][..], &tls].concat());
+    assert!(ok, "{err}");
+    assert_eq!(
+        std::fs::read(dest.join("web-1.0.0.tgz")).unwrap(),
+        std::fs::read(tgz).unwrap()
+    );
+    let (ok, out, err) =
+        kpack(&[&["template", "rel", &web, "--version", "1.0.0"][..], &tls].concat());
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "---\n# Source: web/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rel-web\ndata:\n  version: \"1.0.0\"\n"
+    );
+    let login = ["registry", "login", &reg.host, "-u", "me", "-p", "pw"];
+    let (ok, _, err) = kpack(&login);
+    assert!(!ok && err.contains("UnknownIssuer"), "{err}");
+    let (ok, out, err) = kpack(&[&login[..], &tls].concat());
+    assert!(ok, "{err}");
+    assert!(out.starts_with("Login Succeeded"), "{out}");
 }

@@ -1,6 +1,7 @@
 //! A throwaway OCI registry for tests: Debian's `docker-registry` (distribution 2.x) started
 //! on 127.0.0.1 on a free port, with its storage in a temporary directory and a generated
-//! config, optionally behind htpasswd (bcrypt) basic auth. Killed on drop.
+//! config, optionally behind htpasswd (bcrypt) basic auth, or speaking HTTPS with a test
+//! PKI's certificate and optionally requiring a client certificate. Killed on drop.
 //!
 //! When `docker-registry` (or `htpasswd`, for auth) is not installed, [`Registry::start`]
 //! returns `None` after printing a loud SKIP message, unless `CI` is set: under CI a missing
@@ -12,6 +13,8 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use super::nginx::Pki;
 
 /// Test user for the auth-enabled registry.
 pub const USER: &str = "kpack";
@@ -83,6 +86,17 @@ impl Registry {
     /// Start a registry; `auth` puts it behind htpasswd basic auth ([`USER`]/[`PASSWORD`]).
     /// `test` names the calling test in skip messages.
     pub fn start(test: &str, auth: bool) -> Option<Registry> {
+        Self::start_with(test, auth, None)
+    }
+
+    /// Start a registry that speaks HTTPS with `pki`'s server certificate (for
+    /// 127.0.0.1) and, with `client_cert`, requires a client certificate signed by `pki`'s
+    /// CA.
+    pub fn start_tls(test: &str, pki: &Pki, client_cert: bool) -> Option<Registry> {
+        Self::start_with(test, false, Some((pki, client_cert)))
+    }
+
+    fn start_with(test: &str, auth: bool, tls: Option<(&Pki, bool)>) -> Option<Registry> {
         let Some(bin) = find_binary("docker-registry", Some("KPACK_TEST_REGISTRY")) else {
             return missing("docker-registry", test);
         };
@@ -104,6 +118,20 @@ impl Registry {
                 file.display()
             );
         }
+        let mut tls_section = String::new();
+        if let Some((pki, client_cert)) = tls {
+            tls_section = format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                pki.server.cert.display(),
+                pki.server.key.display()
+            );
+            if client_cert {
+                tls_section.push_str(&format!(
+                    "    clientcas:\n      - {}\n",
+                    pki.ca.cert.display()
+                ));
+            }
+        }
         for attempt in 0..5 {
             let port = free_port();
             let host = format!("127.0.0.1:{port}");
@@ -111,7 +139,7 @@ impl Registry {
             std::fs::write(
                 &config,
                 format!(
-                    "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {host}\n  secret: kpack-test-secret\n{auth_section}",
+                    "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {host}\n  secret: kpack-test-secret\n{tls_section}{auth_section}",
                     dir.path().join("storage").display()
                 ),
             )
@@ -128,7 +156,12 @@ impl Registry {
             let deadline = Instant::now() + Duration::from_secs(15);
             loop {
                 if let Some(status) = probe(&host) {
-                    let expected = if auth { 401 } else { 200 };
+                    // Go's TLS server answers plain HTTP with 400.
+                    let expected = match (auth, tls.is_some()) {
+                        (_, true) => 400,
+                        (true, false) => 401,
+                        (false, false) => 200,
+                    };
                     assert_eq!(
                         status, expected,
                         "{test}: registry at {host} answered /v2/ with {status}"
