@@ -276,6 +276,7 @@ fn record(revision: u64, docs: &[Document]) -> Release {
         crds: String::new(),
         notes: String::new(),
         description: String::new(),
+        rollback_revision: None,
         first_deployed: "2026-01-01T00:00:00Z".into(),
         last_deployed: "2026-01-01T00:00:00Z".into(),
         deleted: None,

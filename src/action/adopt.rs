@@ -245,6 +245,7 @@ mod tests {
             crds: String::new(),
             notes: String::new(),
             description: String::new(),
+            rollback_revision: None,
             first_deployed: String::new(),
             last_deployed: String::new(),
             deleted: None,

@@ -1,5 +1,5 @@
 //! `kpack history NAME`: the revisions of a release, newest last, as rows of REVISION,
-//! UPDATED, STATUS, CHART, APP VERSION, DESCRIPTION. A release kpack has no records of is
+//! UPDATED, STATUS, CHART, APP VERSION, (ROLLBACK,) DESCRIPTION. A release kpack has no records of is
 //! looked up among Helm's records (see [`crate::release::helm`]); its rows are marked
 //! `helm` (`managed_by`).
 
@@ -21,6 +21,9 @@ pub struct Entry {
     pub chart: String,
     /// The chart's application version.
     pub app_version: String,
+    /// The revision a rollback returned to (revisions made by a rollback only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_revision: Option<u64>,
     /// What happened.
     pub description: String,
     /// `helm` for a revision only Helm's records describe (not adopted yet).
@@ -36,6 +39,7 @@ impl From<&Release> for Entry {
             status: r.status.to_string(),
             chart: format!("{}-{}", r.chart.name, r.chart.version),
             app_version: r.chart.app_version.clone(),
+            rollback_revision: r.rollback_revision,
             description: r.description.clone(),
             managed_by: None,
         }

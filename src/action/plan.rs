@@ -238,6 +238,7 @@ impl Plan {
         record.revision = latest.revision + 1;
         record.status = Status::PendingRollback;
         record.description = String::new();
+        record.rollback_revision = Some(to.revision);
         record.first_deployed = base.first_deployed.clone();
         record.last_deployed = now();
         record.deleted = None;
@@ -303,6 +304,7 @@ fn from_render(
         crds: manifest_text(&out.crds),
         notes: out.notes.clone().unwrap_or_default(),
         description: String::new(),
+        rollback_revision: None,
         first_deployed: first_deployed.unwrap_or_else(|| now.clone()),
         last_deployed: now,
         deleted: None,
@@ -595,6 +597,7 @@ mod tests {
             crds: String::new(),
             notes: String::new(),
             description: String::new(),
+            rollback_revision: None,
             first_deployed: "2030-01-01T00:00:00Z".into(),
             last_deployed: "2030-01-01T00:00:00Z".into(),
             deleted: None,

@@ -17,6 +17,9 @@ pub struct Args {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Output::Table)]
     pub output: Output,
+    /// Add a ROLLBACK column to the table: the revision each rollback returned to.
+    #[arg(long = "show-rollback-revision")]
+    pub show_rollback_revision: bool,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -28,7 +31,7 @@ pub fn run(a: Args) -> Result<()> {
     let rows = rows
         .into_iter()
         .map(|e| {
-            vec![
+            let mut row = vec![
                 e.revision.to_string(),
                 time(&e.updated),
                 match &e.managed_by {
@@ -37,21 +40,23 @@ pub fn run(a: Args) -> Result<()> {
                 },
                 e.chart,
                 e.app_version,
-                e.description,
-            ]
+            ];
+            if a.show_rollback_revision {
+                row.push(
+                    e.rollback_revision
+                        .map(|r| r.to_string())
+                        .unwrap_or_default(),
+                );
+            }
+            row.push(e.description);
+            row
         })
         .collect();
-    out(&table(
-        &[
-            "REVISION",
-            "UPDATED",
-            "STATUS",
-            "CHART",
-            "APP VERSION",
-            "DESCRIPTION",
-        ],
-        rows,
-        Some(2),
-    ));
+    let mut header = vec!["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"];
+    if a.show_rollback_revision {
+        header.push("ROLLBACK");
+    }
+    header.push("DESCRIPTION");
+    out(&table(&header, rows, Some(2)));
     Ok(())
 }

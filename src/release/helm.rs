@@ -49,6 +49,7 @@ struct HelmInfo {
     description: String,
     status: String,
     notes: String,
+    rollback_revision: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -144,6 +145,7 @@ fn convert(h: HelmRelease, what: &str) -> Result<Release, String> {
         crds: String::new(),
         notes: h.info.notes,
         description: h.info.description,
+        rollback_revision: h.info.rollback_revision,
         first_deployed: h.info.first_deployed,
         last_deployed: h.info.last_deployed,
         deleted: Some(h.info.deleted).filter(|d| !d.is_empty()),

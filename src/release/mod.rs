@@ -178,6 +178,10 @@ pub struct Release {
     /// What happened (`Install complete`, `Upgrade failed: …`, `Rollback to 2`).
     #[serde(default)]
     pub description: String,
+    /// The revision a rollback returned to (a revision made by a rollback only), as Helm
+    /// 4.3 records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_revision: Option<u64>,
     /// When revision 1 was deployed (RFC 3339).
     pub first_deployed: String,
     /// When this revision was made (RFC 3339).

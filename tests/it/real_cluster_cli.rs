@@ -151,6 +151,38 @@ fn install_upgrade_prune_keep_rollback_uninstall() {
     assert!(ns.has("configmaps", "extra"));
     let out = ns.kpack(&["history", "web", "-o", "json"]).ok();
     assert_eq!(statuses(&out), ["superseded", "superseded", "deployed"]);
+    // The revision the rollback returned to, as helm 4.3 records and prints it.
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let back: Vec<&serde_json::Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["rollback_revision"])
+        .collect();
+    assert_eq!(
+        back,
+        [
+            &serde_json::Value::Null,
+            &serde_json::Value::Null,
+            &serde_json::json!(1)
+        ]
+    );
+    let table = ns
+        .kpack(&["history", "web", "--show-rollback-revision"])
+        .ok()
+        .stdout;
+    let lines: Vec<&str> = table.lines().collect();
+    let at = lines[0].find("ROLLBACK").expect("a ROLLBACK column");
+    let cells = |line: &str| line[at..].split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(cells(lines[0]), "ROLLBACK DESCRIPTION", "{table}");
+    assert_eq!(cells(lines[2]), "Upgrade complete", "{table}");
+    assert_eq!(cells(lines[3]), "1 Rollback to 1", "{table}");
+    assert!(
+        !ns.kpack(&["history", "web"])
+            .ok()
+            .stdout
+            .contains("ROLLBACK")
+    );
 
     // Uninstall: objects and records go, except the kept object.
     ns.kpack(&["uninstall", "web"]).ok();

@@ -569,3 +569,57 @@ fn a_mixed_tree_reaches_the_server_typed_chart_by_chart() {
     assert!(!ns.has("deployments", "web-legacy"));
     assert!(!ns.has("configmaps", "web-modern"));
 }
+
+/// The revision a rollback returned to, which helm 4.3 keeps in its records
+/// (`info.rollback_revision`): `kpack history` of a release helm made (not adopted yet)
+/// prints it as `helm history` does, in `-o json` and in the `--show-rollback-revision`
+/// column.
+#[test]
+fn history_shows_the_rollback_revision_of_helms_records() {
+    let Some(ns) = k8s::ns("helm-rollback-revision") else {
+        return;
+    };
+    let Some(helm_bin) = k8s::find_tool("KPACK_TEST_HELM", "helm") else {
+        assert!(!k8s::in_ci(), "helm is missing: set KPACK_TEST_HELM");
+        return;
+    };
+    let chart = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/helm-yaml11")
+        .to_string_lossy()
+        .into_owned();
+    ns.helm(&helm_bin, &["install", "w", &chart], &[]);
+    ns.helm(
+        &helm_bin,
+        &["upgrade", "w", &chart, "--set", "note=two"],
+        &[],
+    );
+    ns.helm(&helm_bin, &["rollback", "w", "1"], &[]);
+    let column = |rows: &str| -> Vec<serde_json::Value> {
+        let rows: serde_json::Value = serde_json::from_str(rows).unwrap();
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["rollback_revision"].clone())
+            .collect()
+    };
+    let theirs = column(
+        &ns.helm(&helm_bin, &["history", "w", "-o", "json"], &[])
+            .stdout,
+    );
+    assert_eq!(
+        theirs,
+        [serde_json::Value::Null, serde_json::Value::Null, 1.into()]
+    );
+    let ours = ns
+        .kpack(&["history", "w", "-n", &ns.name, "-o", "json"])
+        .ok();
+    assert_eq!(column(&ours.stdout), theirs);
+    let table = ns
+        .kpack(&["history", "w", "-n", &ns.name, "--show-rollback-revision"])
+        .ok()
+        .stdout;
+    let at = table.find("ROLLBACK").expect("a ROLLBACK column");
+    let last = table.lines().last().unwrap();
+    let cells: Vec<&str> = last[at..].split_whitespace().collect();
+    assert_eq!(cells, ["1", "Rollback", "to", "1"], "{table}");
+}

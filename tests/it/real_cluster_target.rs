@@ -1317,6 +1317,7 @@ fn release(name: &str, namespace: &str, revision: u64, status: Status) -> Releas
         crds: String::new(),
         notes: "hello".into(),
         description: "Install complete".into(),
+        rollback_revision: None,
         first_deployed: "2026-01-01T00:00:00Z".into(),
         last_deployed: "2026-01-01T00:00:00Z".into(),
         deleted: None,
