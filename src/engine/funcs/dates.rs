@@ -10,6 +10,10 @@
 //! sprig's time values (`toDate`, and `now` in a Go template) are [`GoTime`]s; the
 //! Go-side variants (`go_*`) read arguments as sprig's Go code does: a time or Unix
 //! seconds, anything else meaning now.
+//!
+//! Helm 4.3's duration helpers (`mustToDuration`, `durationSeconds`...,
+//! `durationRoundTo`, `durationTruncateTo`) read a duration, a Go duration string or a
+//! number of seconds, and give numbers or [`GoDuration`]s, as Go's `time.Duration` methods.
 
 use chrono::{
     DateTime, Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone,
@@ -18,7 +22,7 @@ use chrono::{
 use minijinja::{Error, Value};
 
 use super::Args;
-use super::gotime::{self, GoTime, Zone, time_arg};
+use super::gotime::{self, GoDuration, GoTime, Zone, time_arg};
 use super::value::{self, Num, is_nil, num};
 
 pub fn now(_a: &Args) -> Result<Value, Error> {
@@ -428,6 +432,125 @@ pub fn ago(a: &Args) -> Result<Value, Error> {
     let ns = (Utc::now() - then).num_nanoseconds().unwrap_or(i64::MAX);
     let rounded = (ns + ns.signum() * 500_000_000) / 1_000_000_000 * 1_000_000_000;
     Ok(gotime::format_duration(rounded).into())
+}
+
+// --- Helm 4.3's duration helpers ----------------------------------------------------------
+
+/// A value read as a duration, as Helm's duration helpers read it: a duration as it is; a
+/// string as a Go duration (`90s`, `1h30m`), else as a number of seconds (`1.5`); an
+/// integer or float as seconds. `Err` is Go's message for what is not a duration.
+fn as_duration(v: &Value) -> Result<GoDuration, String> {
+    if let Some(d) = v.downcast_object_ref::<GoDuration>() {
+        return Ok(*d);
+    }
+    if value::is_nil(v) {
+        return Err("invalid duration".into());
+    }
+    if let Some(s) = v.as_str() {
+        let t = s.trim();
+        if t.is_empty() {
+            return Err("empty duration".into());
+        }
+        if let Ok(ns) = gotime::parse_duration(t) {
+            return Ok(GoDuration(ns));
+        }
+        return match t.parse::<f64>() {
+            Ok(f) => Ok(float_seconds(f)),
+            Err(_) => Err(format!(
+                "could not parse duration {}",
+                super::printf::go_quote(s)
+            )),
+        };
+    }
+    match value::num(v) {
+        Some(Num::I(secs)) => Ok(GoDuration(secs.wrapping_mul(1_000_000_000))),
+        Some(Num::F(f)) => Ok(float_seconds(f)),
+        None => Err(format!(
+            "unsupported duration type {}",
+            super::go::type_name(v)
+        )),
+    }
+}
+
+/// Go's `time.Duration(f * float64(time.Second))`: truncated toward zero; out of range (or
+/// NaN) it is what amd64 gives, the smallest duration.
+fn float_seconds(f: f64) -> GoDuration {
+    // [-2^63, 2^63): what fits an int64 (NaN is in no range).
+    const RANGE: std::ops::Range<f64> = -9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0;
+    let ns = f * 1e9;
+    if RANGE.contains(&ns) {
+        GoDuration(ns as i64)
+    } else {
+        GoDuration(i64::MIN)
+    }
+}
+
+/// `mustToDuration v`: `v` as a duration (printed as Go prints one: `1m30s`); an error
+/// for what is not one.
+pub fn must_to_duration(a: &Args) -> Result<Value, Error> {
+    as_duration(a.get(0))
+        .map(GoDuration::value)
+        .map_err(|e| a.err(e))
+}
+
+/// The duration helpers that read one value (0 for what is not a duration) and give one
+/// number: `durationSeconds`, `durationMilliseconds`... as Go's `Duration` methods.
+fn duration_number(a: &Args, f: fn(GoDuration) -> Value) -> Result<Value, Error> {
+    Ok(as_duration(a.get(0)).map_or_else(|_| f(GoDuration(0)), f))
+}
+
+pub fn duration_seconds(a: &Args) -> Result<Value, Error> {
+    duration_number(a, |d| d.seconds().into())
+}
+
+pub fn duration_milliseconds(a: &Args) -> Result<Value, Error> {
+    duration_number(a, |d| (d.0 / 1_000_000).into())
+}
+
+pub fn duration_microseconds(a: &Args) -> Result<Value, Error> {
+    duration_number(a, |d| (d.0 / 1_000).into())
+}
+
+pub fn duration_nanoseconds(a: &Args) -> Result<Value, Error> {
+    duration_number(a, |d| d.0.into())
+}
+
+pub fn duration_minutes(a: &Args) -> Result<Value, Error> {
+    duration_number(a, |d| d.minutes().into())
+}
+
+pub fn duration_hours(a: &Args) -> Result<Value, Error> {
+    duration_number(a, |d| d.hours().into())
+}
+
+pub fn duration_days(a: &Args) -> Result<Value, Error> {
+    duration_number(a, |d| (d.hours() / 24.0).into())
+}
+
+pub fn duration_weeks(a: &Args) -> Result<Value, Error> {
+    duration_number(a, |d| (d.hours() / 24.0 / 7.0).into())
+}
+
+/// `durationRoundTo v m` and `durationTruncateTo v m`: `v` rounded (or truncated) to a
+/// multiple of `m`; 0 when `v` is not a duration, `v` when `m` is not one.
+fn duration_to(a: &Args, f: fn(GoDuration, i64) -> GoDuration) -> Result<Value, Error> {
+    let d = match as_duration(a.get(0)) {
+        Ok(d) => d,
+        Err(_) => return Ok(GoDuration(0).value()),
+    };
+    Ok(match as_duration(a.get(1)) {
+        Ok(m) => f(d, m.0),
+        Err(_) => d,
+    }
+    .value())
+}
+
+pub fn duration_round_to(a: &Args) -> Result<Value, Error> {
+    duration_to(a, GoDuration::round)
+}
+
+pub fn duration_truncate_to(a: &Args) -> Result<Value, Error> {
+    duration_to(a, GoDuration::truncate)
 }
 
 #[cfg(test)]

@@ -119,6 +119,11 @@ pub fn type_name(v: &Value) -> &'static str {
     if v.downcast_object_ref::<super::gotime::GoTime>().is_some() {
         return "time.Time";
     }
+    if v.downcast_object_ref::<super::gotime::GoDuration>()
+        .is_some()
+    {
+        return "time.Duration";
+    }
     super::value::type_of(v)
 }
 

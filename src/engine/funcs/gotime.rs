@@ -571,3 +571,94 @@ fn frac_nanos(digits: &str) -> u32 {
     }
     d.parse().unwrap_or(0)
 }
+
+/// A Go `time.Duration` (nanoseconds), as Helm's duration helpers return it: printed as
+/// Go's `Duration.String()` (`1m30s`), its niladic methods callable as fields (`.Seconds`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoDuration(pub i64);
+
+impl GoDuration {
+    /// As a template value.
+    pub fn value(self) -> Value {
+        Value::from_object(self)
+    }
+
+    /// Go's `Duration.Seconds()`.
+    pub fn seconds(self) -> f64 {
+        self.in_units(1_000_000_000)
+    }
+
+    /// Go's `Duration.Minutes()`.
+    pub fn minutes(self) -> f64 {
+        self.in_units(60_000_000_000)
+    }
+
+    /// Go's `Duration.Hours()`.
+    pub fn hours(self) -> f64 {
+        self.in_units(3_600_000_000_000)
+    }
+
+    /// Whole units and the fraction, added as Go adds them (exact for whole units).
+    fn in_units(self, unit: i64) -> f64 {
+        (self.0 / unit) as f64 + (self.0 % unit) as f64 / unit as f64
+    }
+
+    /// Go's `Duration.Round(m)`: to the nearest multiple of `m`, halves away from zero;
+    /// `m <= 0` leaves it; a result beyond the range is the range's end.
+    pub fn round(self, m: i64) -> GoDuration {
+        let d = self.0;
+        if m <= 0 {
+            return self;
+        }
+        let less_than_half = |x: i64| (x as u64).wrapping_add(x as u64) < m as u64;
+        let mut r = d % m;
+        if d < 0 {
+            r = -r;
+            if less_than_half(r) {
+                return GoDuration(d + r);
+            }
+            let d1 = d.wrapping_sub(m).wrapping_add(r);
+            return GoDuration(if d1 < d { d1 } else { i64::MIN });
+        }
+        if less_than_half(r) {
+            return GoDuration(d - r);
+        }
+        let d1 = d.wrapping_add(m).wrapping_sub(r);
+        GoDuration(if d1 > d { d1 } else { i64::MAX })
+    }
+
+    /// Go's `Duration.Truncate(m)`: toward zero to a multiple of `m`; `m <= 0` leaves it.
+    pub fn truncate(self, m: i64) -> GoDuration {
+        if m <= 0 {
+            self
+        } else {
+            GoDuration(self.0 - self.0 % m)
+        }
+    }
+}
+
+impl Object for GoDuration {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    /// Go's niladic methods a template calls as fields (`.Seconds`, `.Milliseconds`...).
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let d = **self;
+        Some(match key.as_str()? {
+            "Nanoseconds" => Value::from(d.0),
+            "Microseconds" => Value::from(d.0 / 1_000),
+            "Milliseconds" => Value::from(d.0 / 1_000_000),
+            "Seconds" => Value::from(d.seconds()),
+            "Minutes" => Value::from(d.minutes()),
+            "Hours" => Value::from(d.hours()),
+            "Abs" => GoDuration(if d.0 == i64::MIN { i64::MAX } else { d.0.abs() }).value(),
+            "String" => Value::from(format_duration(d.0)),
+            _ => return None,
+        })
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_duration(self.0))
+    }
+}

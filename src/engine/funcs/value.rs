@@ -435,6 +435,11 @@ pub fn str_arg(v: &Value) -> String {
 /// Go reflect kind name (`kindOf`): `string`, `bool`, `int64`, `float64`, `slice`, `map`,
 /// `invalid` for nil.
 pub fn kind_of(v: &Value) -> &'static str {
+    if v.downcast_object_ref::<super::gotime::GoDuration>()
+        .is_some()
+    {
+        return "int64";
+    }
     match v.kind() {
         ValueKind::Undefined | ValueKind::None | ValueKind::Invalid => "invalid",
         ValueKind::Bool => "bool",
@@ -452,6 +457,11 @@ pub fn kind_of(v: &Value) -> &'static str {
 /// Go type name (`typeOf`): `string`, `int64`, `float64`, `bool`, `[]interface {}`,
 /// `map[string]interface {}`, `<nil>`.
 pub fn type_of(v: &Value) -> &'static str {
+    if v.downcast_object_ref::<super::gotime::GoDuration>()
+        .is_some()
+    {
+        return "time.Duration";
+    }
     match v.kind() {
         ValueKind::Undefined | ValueKind::None | ValueKind::Invalid => "<nil>",
         ValueKind::Bytes => "[]uint8",
