@@ -206,3 +206,127 @@ fn float(f: f64) -> String {
         format!("{s}.0")
     }
 }
+
+/// The encoder panics on nil (`toToml nil`, in Helm an error of the call): its message.
+pub fn nil_check(v: &Value) -> Result<(), String> {
+    if is_nil(v) {
+        Err("reflect: call of reflect.Value.Type on zero Value".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// `mustToToml`: [`to_toml`], with what the encoder refuses as an error.
+pub fn must_to_toml(v: &Value) -> Result<String, String> {
+    let mut e = Encoder {
+        out: String::new(),
+        written: false,
+    };
+    let result = if v.kind() == ValueKind::Map {
+        e.table(&[], v, 0)
+    } else {
+        e.element(v, 0)
+    };
+    result.map(|()| e.out)
+}
+
+/// `fromToml`: a TOML document as BurntSushi/toml decodes it into Go values (integers are
+/// int64, floats float64, tables maps, date-times `time.Time`s: an offset one in a zone
+/// of that offset, a local date-time, date or time in the zones `datetime-local`,
+/// `date-local` and `time-local`); a document that does not parse gives a map whose
+/// `Error` holds the parser's message (the words differ from BurntSushi's).
+pub fn from_toml(s: &str) -> Value {
+    match s.parse::<toml::Table>() {
+        Ok(t) => table_value(t),
+        Err(e) => {
+            let mut m = super::value::DictMap::default();
+            m.insert("Error".to_string(), Value::from(toml_error(s, &e)));
+            super::value::Dict::value(m)
+        }
+    }
+}
+
+/// `toml: line N: message`, as BurntSushi starts its messages.
+fn toml_error(s: &str, e: &toml::de::Error) -> String {
+    let line = e
+        .span()
+        .map(|r| s[..r.start.min(s.len())].matches('\n').count() + 1)
+        .unwrap_or(1);
+    format!("toml: line {line}: {}", e.message().trim_end())
+}
+
+fn table_value(t: toml::Table) -> Value {
+    let mut m = super::value::DictMap::default();
+    for (k, v) in t {
+        m.insert(k, toml_value(v));
+    }
+    super::value::Dict::value(m)
+}
+
+fn toml_value(v: toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::from(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => Value::from(f),
+        toml::Value::Boolean(b) => Value::from(b),
+        toml::Value::Array(a) => Value::from(a.into_iter().map(toml_value).collect::<Vec<_>>()),
+        toml::Value::Table(t) => table_value(t),
+        toml::Value::Datetime(d) => datetime_value(&d),
+    }
+}
+
+/// A TOML date-time as the `time.Time` BurntSushi gives.
+fn datetime_value(d: &toml::value::Datetime) -> Value {
+    use chrono::{NaiveDate, NaiveTime, TimeZone};
+    let date = d
+        .date
+        .and_then(|x| NaiveDate::from_ymd_opt(x.year.into(), x.month.into(), x.day.into()))
+        .or_else(|| NaiveDate::from_ymd_opt(0, 1, 1));
+    let time = match d.time {
+        Some(t) => NaiveTime::from_hms_nano_opt(
+            t.hour.into(),
+            t.minute.into(),
+            t.second.into(),
+            t.nanosecond,
+        ),
+        None => NaiveTime::from_hms_opt(0, 0, 0),
+    };
+    let (Some(date), Some(time)) = (date, time) else {
+        return Value::from(d.to_string());
+    };
+    let wall = date.and_time(time);
+    let (offset, zone) = match d.offset {
+        Some(toml::value::Offset::Z) => (0, Some("UTC".to_string())),
+        Some(toml::value::Offset::Custom { minutes }) => (i32::from(minutes) * 60, None),
+        None => {
+            let name = match (d.date.is_some(), d.time.is_some()) {
+                (true, true) => "datetime-local",
+                (true, false) => "date-local",
+                _ => "time-local",
+            };
+            (0, Some(name.to_string()))
+        }
+    };
+    let utc = chrono::Utc.from_utc_datetime(&(wall - chrono::Duration::seconds(offset.into())));
+    super::gotime::GoTime { utc, offset, zone }.value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document that does not parse: one `Error` entry naming the line (the wording is
+    /// the parser's, not BurntSushi's).
+    #[test]
+    fn from_toml_errors_name_the_line() {
+        let m = from_toml("x = 1\nx = 2");
+        assert_eq!(m.len(), Some(1));
+        assert_eq!(
+            m.get_attr("Error").unwrap().as_str(),
+            Some("toml: line 2: duplicate key")
+        );
+        let m = from_toml("x = ");
+        let e = m.get_attr("Error").unwrap();
+        assert!(e.as_str().unwrap().starts_with("toml: line 1: "), "{e}");
+    }
+}

@@ -493,7 +493,17 @@ pub fn go_helpers() -> Vec<Helper> {
         h("fromYamlArray", encoding::go::from_yaml_array),
         h("fromJson", encoding::go::from_json),
         h("fromJsonArray", encoding::go::from_json_array),
-        h("toToml", |a| Ok(gotoml::to_toml(a.get(0)).into())),
+        h("toToml", |a| {
+            gotoml::nil_check(a.get(0)).map_err(|e| a.err(e))?;
+            Ok(gotoml::to_toml(a.get(0)).into())
+        }),
+        h("mustToToml", |a| {
+            gotoml::nil_check(a.get(0)).map_err(|e| a.err(e))?;
+            gotoml::must_to_toml(a.get(0))
+                .map(Value::from)
+                .map_err(|e| a.err(e))
+        }),
+        h("fromToml", |a| Ok(gotoml::from_toml(&a.str(0)))),
     ];
     let mut table = helpers();
     // Go's fmt exactly (kpack's printf is lenient with `%s` and `%d`).

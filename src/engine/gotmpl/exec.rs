@@ -327,6 +327,7 @@ const HELM_FUNCTIONS: &[&str] = &[
     "urlParse",
     "urlJoin",
     "toToml",
+    "mustToToml",
     "fromToml",
     "toYaml",
     "mustToYaml",
