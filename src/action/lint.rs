@@ -205,14 +205,26 @@ pub(crate) fn schema_findings(
         r.push(Severity::Info, out.chart.origin.clone(), note);
     }
     let mut noted = HashSet::new();
+    let typing = crate::manifest::Typing::of(&out.chart);
     for d in docs {
         match kubeschema::check(d, version) {
             Outcome::Validated(violations) => {
                 for v in violations {
+                    let hint = if typing.yaml11(&d.source) {
+                        None
+                    } else {
+                        yaml12_hint(&d.object, &v.path, &v.message)
+                    };
                     r.push(
                         Severity::Error,
                         v.source,
-                        format!("{}: {}: {}", v.object, v.path, v.message),
+                        format!(
+                            "{}: {}: {}{}",
+                            v.object,
+                            v.path,
+                            v.message,
+                            hint.unwrap_or_default()
+                        ),
                     );
                 }
             }
@@ -223,6 +235,34 @@ pub(crate) fn schema_findings(
             }
         }
     }
+}
+
+/// For a type error on a string of a kpack chart's object that YAML 1.1 (Helm's charts,
+/// kubectl) would have read as the number or boolean the schema wants (`0755`, `on`,
+/// `yes`): what to write instead, since a kpack chart's YAML is 1.2.
+fn yaml12_hint(object: &serde_json::Value, path: &str, message: &str) -> Option<String> {
+    use serde_json::Value as Json;
+    let s = object.pointer(path)?.as_str()?;
+    if !matches!(crate::yaml::parse(s), Ok(Json::String(_))) {
+        return None;
+    }
+    let read = crate::yaml::parse_kube(s).ok()?;
+    let wanted = match &read {
+        Json::Bool(_) => message.contains("\"boolean\""),
+        Json::Number(_) => message.contains("\"integer\"") || message.contains("\"number\""),
+        _ => false,
+    };
+    if !wanted {
+        return None;
+    }
+    let octal = s.len() > 1 && s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit());
+    let write = match &read {
+        Json::Number(n) if octal => format!("0o{} or {n}", &s[1..]),
+        other => other.to_string(),
+    };
+    Some(format!(
+        " (a kpack chart's YAML is 1.2, where {s} is a string; Helm's 1.1 reads it as {read}: write {write})"
+    ))
 }
 
 /// A DNS-1123 subdomain (what most object names must be).

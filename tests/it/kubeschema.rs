@@ -190,3 +190,41 @@ fn validate_api_lines() {
         ]
     );
 }
+
+/// A kpack chart's YAML is 1.2: `0755` and `on` are strings there, which the schema
+/// refuses; the error says what Helm's YAML 1.1 would have read and what to write. A
+/// value quoted on purpose (`"3"`: a string in both) gets no such hint, and a Helm chart
+/// (read as YAML 1.1) gives no error at all.
+#[test]
+fn yaml_1_1_scalars_in_a_kpack_chart_get_a_hint() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: i\n      tty: on\n      stdin: yes\n  volumes:\n    - name: s\n      configMap:\n        name: s\n        defaultMode: 0755\n  priority: \"3\"\n";
+    let chart = mem_chart(&[
+        ("Chart.yaml", CHART_YAML),
+        ("values.yaml", "{}\n"),
+        ("templates/pod.yaml", pod),
+    ]);
+    let (found, passed) = lint_lines(&chart, json!({}), "1.30");
+    assert_eq!(
+        found,
+        vec![
+            r#"ERROR t/templates/pod.yaml: Pod p: /spec/containers/0/tty: "on" is not of type "boolean" (a kpack chart's YAML is 1.2, where on is a string; Helm's 1.1 reads it as true: write true)"#,
+            r#"ERROR t/templates/pod.yaml: Pod p: /spec/containers/0/stdin: "yes" is not of type "boolean" (a kpack chart's YAML is 1.2, where yes is a string; Helm's 1.1 reads it as true: write true)"#,
+            r#"ERROR t/templates/pod.yaml: Pod p: /spec/volumes/0/configMap/defaultMode: "0755" is not of type "integer" (a kpack chart's YAML is 1.2, where 0755 is a string; Helm's 1.1 reads it as 493: write 0o755 or 493)"#,
+            r#"ERROR t/templates/pod.yaml: Pod p: /spec/priority: "3" is not of type "integer""#,
+        ]
+    );
+    assert!(!passed);
+    let helm = mem_chart(&[
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: t\nversion: 0.1.0\ndescription: d\nicon: https://example.com/i.png\n",
+        ),
+        ("values.yaml", "{}\n"),
+        (
+            "templates/pod.yaml",
+            &pod.replace("  priority: \"3\"\n", ""),
+        ),
+    ]);
+    let (found, _) = lint_lines(&helm, json!({}), "1.30");
+    assert!(!found.iter().any(|l| l.starts_with("ERROR")), "{found:#?}");
+}
