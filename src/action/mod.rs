@@ -7,6 +7,7 @@ pub mod create;
 pub mod diff;
 pub mod execute;
 pub mod get;
+pub mod helm_plugin;
 pub mod history;
 pub mod hooks;
 pub mod install;

@@ -7,8 +7,12 @@
 //! most the operation's `--timeout`; a failure, a timeout or output that is not Kubernetes
 //! objects is an error naming the command and quoting its standard error.
 //!
-//! Helm 4 takes only the name of a post-renderer plugin here; kpack runs a command, as
-//! Helm 3 did (kustomize wrappers and scripts work unchanged).
+//! Helm 4 takes the name of a post-renderer plugin here, Helm 3 a command: kpack takes
+//! both. A name that is an installed Helm post-renderer plugin runs that plugin's command
+//! (see [`super::helm_plugin`]); anything else is run as a command (a path, or a program in
+//! `PATH`), so kustomize wrappers and scripts work unchanged. Helm 4 also post-renders
+//! hooks and re-writes every document through its YAML library; kpack passes hooks by and
+//! keeps the command's text.
 
 use super::render::RenderOutput;
 use crate::engine::RenderedTemplate;
@@ -27,6 +31,9 @@ pub struct PostRenderer {
     pub args: Vec<String>,
     /// How long it may run (the operation's `--timeout`; zero: 5 minutes).
     pub timeout: Duration,
+    /// Where Helm's plugins are looked for ([`super::helm_plugin::plugin_dirs`]); none:
+    /// `command` is always a command.
+    pub plugin_dirs: Vec<std::path::PathBuf>,
 }
 
 impl PostRenderer {
@@ -128,7 +135,18 @@ impl PostRenderer {
 
     /// Run the command with `input` on its standard input; its standard output.
     fn exec(&self, input: &[u8]) -> Result<Vec<u8>> {
-        let mut child = Command::new(&self.command)
+        let mut cmd =
+            match super::helm_plugin::find_post_renderer(&self.command, &self.plugin_dirs)? {
+                Some(p) => {
+                    let mut c = Command::new(&p.program);
+                    c.args(&p.args)
+                        .env("HELM_PLUGIN_NAME", &p.name)
+                        .env("HELM_PLUGIN_DIR", &p.dir);
+                    c
+                }
+                None => Command::new(&self.command),
+            };
+        let mut child = cmd
             .args(&self.args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -136,7 +154,7 @@ impl PostRenderer {
             .spawn()
             .map_err(|e| {
                 Error::usage(format!(
-                    "{}: cannot run it: {e} (give a path or a program in PATH)",
+                    "{}: cannot run it: {e} (give a path, a program in PATH or the name of an installed Helm post-renderer plugin)",
                     self.what()
                 ))
             })?;
@@ -237,6 +255,7 @@ mod tests {
             command: "sh".into(),
             args: vec!["-c".into(), script.into()],
             timeout: Duration::from_secs(10),
+            plugin_dirs: Vec::new(),
         }
     }
 

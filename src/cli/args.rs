@@ -371,6 +371,7 @@ impl PostRendererArgs {
                 command: c.clone(),
                 args: self.post_renderer_args.clone(),
                 timeout,
+                plugin_dirs: kpack::action::helm_plugin::plugin_dirs(),
             })
     }
 }

@@ -441,3 +441,92 @@ fn template_post_renderer_filters_the_objects() {
         "Error: post-renderer \"false\" failed (exit status: 1): it printed nothing on standard error\n"
     );
 }
+
+/// Helm 4's `--post-renderer NAME` names a post-renderer plugin: the same plugin, installed
+/// by `helm plugin install`, post-renders `kpack template` as it does `helm template`
+/// (its command from `plugin.yaml`, `$HELM_PLUGIN_DIR` expanded, its own arguments, then
+/// `--post-renderer-args`). A name that is no plugin still runs as a command (Helm 3).
+#[test]
+fn helm_post_renderer_plugins_run_as_helm_runs_them() {
+    let Some(helm) = support::k8s::find_tool("KPACK_TEST_HELM", "helm") else {
+        assert!(
+            !support::k8s::in_ci(),
+            "helm is missing: set KPACK_TEST_HELM"
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src/labels");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        src.join("plugin.yaml"),
+        "apiVersion: v1\ntype: postrenderer/v1\nname: label-injector\nversion: 0.1.0\nruntime: subprocess\nruntimeConfig:\n  platformCommand:\n    - command: ${HELM_PLUGIN_DIR}/inject.sh\n      args: [\"by-plugin\"]\n",
+    )
+    .unwrap();
+    let script = src.join("inject.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nexec sed \"s/^metadata:\\$/metadata:\\\\n  labels:\\\\n    injected: $1-$2/\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let chart = tmp.path().join("chart");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: pr\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-a\ndata:\n  k: v\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-b\ndata:\n  list: |\n    x\n",
+    )
+    .unwrap();
+    let env = |c: &mut Command| {
+        c.env_remove("HELM_PLUGINS")
+            .env("HELM_DATA_HOME", tmp.path().join("data"))
+            .env("HELM_CONFIG_HOME", tmp.path().join("config"))
+            .env("HELM_CACHE_HOME", tmp.path().join("cache"))
+            .env("HOME", tmp.path());
+    };
+    let output = |bin: &std::path::Path, args: &[&str]| {
+        let mut c = Command::new(bin);
+        c.args(args);
+        env(&mut c);
+        let o = c.output().unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (ok, _, err) = output(&helm, &["plugin", "install", src.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let chart = chart.to_str().unwrap();
+    let args = [
+        "template",
+        "rel",
+        chart,
+        "--post-renderer",
+        "label-injector",
+        "--post-renderer-args",
+        "two",
+    ];
+    let (ok, theirs, err) = output(&helm, &args);
+    assert!(ok, "{err}");
+    assert!(theirs.contains("injected: by-plugin-two"), "{theirs}");
+    let kpack_bin = std::path::Path::new(env!("CARGO_BIN_EXE_kpack"));
+    let (ok, ours, err) = output(kpack_bin, &args);
+    assert!(ok, "{err}");
+    assert_eq!(ours, theirs);
+    // Not a plugin: a command, as Helm 3 ran it.
+    let (ok, out, err) = output(
+        kpack_bin,
+        &["template", "rel", chart, "--post-renderer", "cat"],
+    );
+    assert!(
+        ok && out.contains("name: rel-b") && !out.contains("injected"),
+        "{err}"
+    );
+}
