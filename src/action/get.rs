@@ -11,7 +11,8 @@ use crate::{Error, Result, yaml};
 /// What a Secret value is printed as when masked.
 pub const MASK: &str = "***";
 
-/// One revision (the latest when `revision` is `None` or 0) of release `name`.
+/// One revision (the latest when `revision` is `None` or 0) of release `name`; a release
+/// kpack has no records of is read from Helm's records, as `history` reads it.
 pub fn get(
     target: &dyn Target,
     name: &str,
@@ -20,7 +21,12 @@ pub fn get(
 ) -> Result<Release> {
     super::apply::validate_name(name)?;
     let store = target.store(namespace)?;
-    let all = history::load(store.as_ref(), name)?;
+    let mut all = history::load(store.as_ref(), name)?;
+    if all.is_empty()
+        && let Some(h) = target.helm_store(namespace)?
+    {
+        all = history::load(h.as_ref(), name)?;
+    }
     if all.is_empty() {
         return Err(Error::remote(format!(
             "release {name} not found in namespace {namespace}"
@@ -48,6 +54,10 @@ pub fn mask_secrets(manifest: &str) -> String {
             manifest.to_string()
         };
     };
+    if !docs.iter().any(|d| secrets::holds_secret(&d.object)) {
+        // Nothing to mask: the text as stored, byte for byte.
+        return manifest.to_string();
+    }
     let mut out = String::new();
     for d in docs {
         let text = if secrets::holds_secret(&d.object) {
@@ -69,6 +79,128 @@ pub fn mask_secrets(manifest: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `get all --template TEXT`: `TEXT` run as a Go template (Helm's language and helpers)
+/// over `{ Release: ... }`, the revision under Helm's Go field names, so a template
+/// written for `helm get all --template` works: `.Release.Name`, `.Release.Namespace`,
+/// `.Release.Version`, `.Release.Info.Status`/`Description`/`Notes`/`FirstDeployed`/
+/// `LastDeployed`/`Deleted` (times, as Go prints them)/`RollbackRevision`,
+/// `.Release.Chart.Metadata.Name`/`Version`/`AppVersion`/`Description`/`APIVersion`,
+/// `.Release.Chart.Values` (the computed values), `.Release.Config` (the user's),
+/// `.Release.Manifest`, `.Release.Hooks` (`Name`, `Kind`, `Path`, `Manifest`, `Events`),
+/// `.Release.Labels`. Secrets in the manifest and hooks are masked unless `show_secrets`.
+pub fn template(r: &Release, text: &str, show_secrets: bool) -> Result<String> {
+    use crate::engine::funcs::gotime::GoTime;
+    use crate::engine::funcs::value::{Dict, DictMap, value_from_json};
+    use crate::engine::gotmpl::exec::{Exec, NoHost, Templates, associate};
+    use minijinja::Value;
+    use std::sync::Arc;
+
+    let dict = |pairs: Vec<(&str, Value)>| -> Value {
+        let mut m = DictMap::default();
+        for (k, v) in pairs {
+            m.insert(k.to_string(), v);
+        }
+        Dict::value(m)
+    };
+    let time = |s: &str| -> Value {
+        match chrono::DateTime::parse_from_rfc3339(s) {
+            Ok(t) => {
+                let offset = t.offset().local_minus_utc();
+                GoTime {
+                    utc: t.with_timezone(&chrono::Utc),
+                    offset,
+                    zone: (offset == 0).then(|| "UTC".to_string()),
+                }
+                .value()
+            }
+            Err(_) => GoTime::zero().value(),
+        }
+    };
+    let json = |m: &crate::values::Map| value_from_json(&serde_json::Value::Object(m.clone()));
+    let shown = |text: &str| {
+        if show_secrets {
+            text.to_string()
+        } else {
+            mask_secrets(text)
+        }
+    };
+    let hooks: Vec<Value> = parse_manifest(&r.hooks, &r.chart.typing())
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            let events: Vec<Value> = d
+                .annotation("helm.sh/hook")
+                .or_else(|| d.annotation("kpack.io/hook"))
+                .unwrap_or_default()
+                .split(',')
+                .map(|e| Value::from(e.trim()))
+                .filter(|e| e.as_str() != Some(""))
+                .collect();
+            dict(vec![
+                ("Name", Value::from(d.name())),
+                ("Kind", Value::from(d.kind())),
+                ("Path", Value::from(d.source.as_str())),
+                ("Manifest", Value::from(shown(d.text.as_str()))),
+                ("Events", Value::from(events)),
+            ])
+        })
+        .collect();
+    let release = dict(vec![
+        ("Name", Value::from(r.name.as_str())),
+        ("Namespace", Value::from(r.namespace.as_str())),
+        ("Version", Value::from(r.revision)),
+        (
+            "Info",
+            dict(vec![
+                ("FirstDeployed", time(&r.first_deployed)),
+                ("LastDeployed", time(&r.last_deployed)),
+                ("Deleted", time(r.deleted.as_deref().unwrap_or_default())),
+                ("Description", Value::from(r.description.as_str())),
+                ("Status", Value::from(r.status.as_str())),
+                ("Notes", Value::from(r.notes.as_str())),
+                (
+                    "RollbackRevision",
+                    Value::from(r.rollback_revision.unwrap_or_default()),
+                ),
+            ]),
+        ),
+        (
+            "Chart",
+            dict(vec![
+                (
+                    "Metadata",
+                    dict(vec![
+                        ("Name", Value::from(r.chart.name.as_str())),
+                        ("Version", Value::from(r.chart.version.as_str())),
+                        ("AppVersion", Value::from(r.chart.app_version.as_str())),
+                        ("Description", Value::from(r.chart.description.as_str())),
+                        ("APIVersion", Value::from(r.chart.api_version.as_str())),
+                    ]),
+                ),
+                ("Values", json(&r.values)),
+            ]),
+        ),
+        ("Config", json(&r.config)),
+        ("Manifest", Value::from(shown(&r.manifest))),
+        ("Hooks", Value::from(hooks)),
+        (
+            "Labels",
+            value_from_json(&serde_json::to_value(&r.labels).unwrap_or_default()),
+        ),
+    ]);
+    let name = "_";
+    let parsed = crate::engine::gotmpl::parse_source(name, Arc::from(text))
+        .map_err(|e| Error::usage(format!("--template: {e}")))?;
+    let mut set = Templates::default();
+    associate(&mut set, Arc::new(parsed.main));
+    for d in parsed.defines {
+        associate(&mut set, d);
+    }
+    let mut ex = Exec::new(Arc::new(set), &NoHost, crate::engine::max_render_steps());
+    ex.execute(name, dict(vec![("Release", release)]))
+        .map_err(|e| Error::usage(format!("--template: {}", e.message)))
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub enum What {
     /// prints it.
     Metadata(PartArgs),
     /// Everything: the record's details, values, hooks, manifest and notes.
-    All(PartArgs),
+    All(AllArgs),
 }
 
 /// Flags of `get manifest|notes|hooks|all`.
@@ -48,6 +48,17 @@ pub struct PartArgs {
     /// Output format (`get all` only: the whole record as JSON or YAML).
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Output::Table)]
     pub output: Output,
+}
+
+/// Flags of `get all`.
+#[derive(Debug, clap::Args)]
+pub struct AllArgs {
+    #[command(flatten)]
+    pub part: PartArgs,
+    /// Print this Go template over the release instead, as `helm get all --template`
+    /// (`{{ .Release.Info.Status }}`, `{{ .Release.Chart.Metadata.Version }}`...).
+    #[arg(long = "template", value_name = "TEMPLATE", conflicts_with = "output")]
+    pub template: Option<String>,
 }
 
 /// Flags of `get values`.
@@ -152,8 +163,12 @@ pub fn run(a: Args) -> Result<()> {
             ));
             Ok(())
         }
-        What::All(p) => {
+        What::All(AllArgs { part: p, template }) => {
             let r = load(&p.target, &p.name, p.revision)?;
+            if let Some(t) = &template {
+                out(&kpack::action::get::template(&r, t, p.show_secrets)?);
+                return Ok(());
+            }
             if p.output != Output::Table {
                 return print_data(p.output, &masked(&r, p.show_secrets));
             }

@@ -623,3 +623,73 @@ fn history_shows_the_rollback_revision_of_helms_records() {
     let cells: Vec<&str> = last[at..].split_whitespace().collect();
     assert_eq!(cells, ["1", "Rollback", "to", "1"], "{table}");
 }
+
+/// `get all --template` runs the template over the release under Helm's field names: on a
+/// release helm made (read from its records), kpack prints what `helm get all --template`
+/// prints, times and maps as Go prints them included.
+#[test]
+fn get_all_template_prints_what_helm_prints() {
+    let Some(ns) = k8s::ns("helm-get-template") else {
+        return;
+    };
+    let Some(helm_bin) = k8s::find_tool("KPACK_TEST_HELM", "helm") else {
+        assert!(!k8s::in_ci(), "helm is missing: set KPACK_TEST_HELM");
+        return;
+    };
+    let chart = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/helm-yaml11")
+        .to_string_lossy()
+        .into_owned();
+    ns.helm(&helm_bin, &["install", "w", &chart], &[]);
+    ns.helm(
+        &helm_bin,
+        &["upgrade", "w", &chart, "--set", "note=two"],
+        &[],
+    );
+    ns.helm(&helm_bin, &["rollback", "w", "2"], &[]);
+    let template = "{{ .Release.Name }}|{{ .Release.Namespace }}|{{ .Release.Version }}|{{ .Release.Info.Status }}|{{ .Release.Info.Description }}|{{ .Release.Info.FirstDeployed }}|{{ .Release.Info.LastDeployed }}|{{ .Release.Info.Deleted }}|{{ .Release.Info.RollbackRevision }}|{{ .Release.Chart.Metadata.Name }}-{{ .Release.Chart.Metadata.Version }}|{{ .Release.Chart.Metadata.APIVersion }}|{{ .Release.Config }}|{{ printf \"%q\" .Release.Config.note }}|{{ .Release.Info.LastDeployed.Year }}|{{ len .Release.Manifest }}|{{ if .Release.Info.Notes }}notes{{ end }}";
+    for revision in ["3", "1"] {
+        let theirs = ns
+            .helm(
+                &helm_bin,
+                &[
+                    "get",
+                    "all",
+                    "w",
+                    "--revision",
+                    revision,
+                    "--template",
+                    template,
+                ],
+                &[],
+            )
+            .stdout;
+        let ours = ns
+            .kpack(&[
+                "get",
+                "all",
+                "w",
+                "-n",
+                &ns.name,
+                "--revision",
+                revision,
+                "--template",
+                template,
+            ])
+            .ok()
+            .stdout;
+        assert_eq!(ours, theirs, "revision {revision}");
+    }
+    let e = ns
+        .kpack(&[
+            "get",
+            "all",
+            "w",
+            "-n",
+            &ns.name,
+            "--template",
+            "{{ .Release.Nope.X }}x{{",
+        ])
+        .fails();
+    assert!(e.stderr.starts_with("Error: --template: "), "{}", e.stderr);
+}
