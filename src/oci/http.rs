@@ -119,12 +119,22 @@ impl Session {
     ) -> Result<Response> {
         let mut challenged = false;
         loop {
-            let mut req = build(&self.http);
-            if let Some(a) = &self.authorization {
-                req = req.header(header::AUTHORIZATION, a.clone());
+            let mut req = build(&self.http)
+                .build()
+                .map_err(|e| self.transport(call, e))?;
+            // The credentials go to the registry only: an upload location on another host
+            // (a storage service) gets none.
+            if let Some(a) = &self.authorization
+                && same_origin(req.url(), &self.base)
+            {
+                req.headers_mut().insert(header::AUTHORIZATION, a.clone());
             }
             self.last_status = None;
-            let resp = req.send().await.map_err(|e| self.transport(call, e))?;
+            let resp = self
+                .http
+                .execute(req)
+                .await
+                .map_err(|e| self.transport(call, e))?;
             self.last_status = Some(resp.status().as_u16());
             if resp.status() == StatusCode::UNAUTHORIZED && !challenged {
                 let challenge = resp
@@ -503,6 +513,13 @@ async fn read_capped(mut resp: Response, cap: u64) -> Result<Capped, reqwest::Er
     Ok(Capped::Whole(out))
 }
 
+/// Whether two URLs have the same scheme, host and port.
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
 fn basic(username: &str, password: &str) -> HeaderValue {
     use base64::Engine;
     let raw = format!("{username}:{password}");
@@ -579,6 +596,26 @@ pub fn manifest_digest(body: &[u8], claimed: Option<&str>, shown: &str) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_go_to_the_registrys_origin_only() {
+        let base = Url::parse("https://reg.example:5000/").unwrap();
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert!(same_origin(
+            &url("https://reg.example:5000/v2/x/blobs/uploads/1"),
+            &base
+        ));
+        assert!(!same_origin(
+            &url("https://storage.example/upload/1"),
+            &base
+        ));
+        assert!(!same_origin(&url("https://reg.example/v2/"), &base));
+        assert!(!same_origin(&url("http://reg.example:5000/v2/"), &base));
+        assert!(same_origin(
+            &url("https://h/"),
+            &Url::parse("https://h:443/").unwrap()
+        ));
+    }
 
     #[test]
     fn challenges_parse_as_docker_writes_them() {
