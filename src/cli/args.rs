@@ -218,6 +218,7 @@ impl RepoTlsArgs {
             ca_file: self.ca_file.clone(),
             insecure_skip_tls_verify: insecure,
             pass_credentials_all: self.pass_credentials,
+            timeout: None,
         }
     }
 

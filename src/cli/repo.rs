@@ -62,6 +62,10 @@ pub struct AddArgs {
     /// Replace a repository of the same name that has other settings.
     #[arg(long = "force-update")]
     pub force_update: bool,
+    /// How long the index download may take in all (`30s`, `2m`; default: no overall
+    /// limit, only the connect and read timeouts).
+    #[arg(long, value_name = "DURATION", value_parser = super::args::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -124,7 +128,10 @@ fn warn_skipped(name: &str, skipped: &[String]) {
 }
 
 fn add(a: AddArgs) -> Result<()> {
-    let opts = repo::Options::default();
+    let opts = repo::Options {
+        index_timeout: a.timeout,
+        ..Default::default()
+    };
     if a.from_helm {
         let path = repo::config::helm_path()?;
         let results = repo::import_helm(&path, a.force_update, &opts)?;

@@ -79,6 +79,7 @@ impl Entry {
             ca_file: non_empty(&self.ca_file),
             insecure_skip_tls_verify: self.insecure_skip_tls_verify,
             pass_credentials_all: self.pass_credentials_all,
+            timeout: None,
         }
     }
 }

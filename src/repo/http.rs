@@ -45,6 +45,9 @@ pub struct Transport {
     pub insecure_skip_tls_verify: bool,
     /// Send the credentials to other hosts too (chart URLs elsewhere).
     pub pass_credentials_all: bool,
+    /// How long a whole request may take (`repo add --timeout`); `None`: kpack's connect
+    /// and read timeouts only.
+    pub timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -60,6 +63,7 @@ impl std::fmt::Debug for Transport {
             .field("ca_file", &self.ca_file)
             .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
             .field("pass_credentials_all", &self.pass_credentials_all)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -137,6 +141,9 @@ impl Transport {
             key_file: self.key_file.clone(),
         };
         b = files.configure(b, self.insecure_skip_tls_verify)?;
+        if let Some(t) = self.timeout {
+            b = b.timeout(t);
+        }
         b.build().map_err(|e| {
             Error::io_message(format!(
                 "cannot set up the HTTP client: {}",

@@ -40,6 +40,9 @@ pub struct Options {
     /// Indexes already downloaded with these options (clones share it), so that a chart
     /// with several dependencies on one repository downloads its index once.
     pub seen: Seen,
+    /// How long downloading an index may take in all (`repo add --timeout`); `None`:
+    /// kpack's connect and read timeouts only.
+    pub index_timeout: Option<std::time::Duration>,
 }
 
 /// Listings downloaded during one operation, by repository (see [`Options::seen`]).
@@ -112,9 +115,17 @@ pub fn fetch_index(url: &str, t: &Transport, what: &str) -> Result<(Vec<u8>, ind
 
 /// Fetch the index of `entry` and keep it in the cache. Nothing in the cache changes
 /// unless the new index was read in full.
-fn refresh(entry: &Entry, cache: &RepoCache) -> Result<(Updated, Listing)> {
+fn refresh(
+    entry: &Entry,
+    cache: &RepoCache,
+    timeout: Option<std::time::Duration>,
+) -> Result<(Updated, Listing)> {
     let what = format!("repository {:?}", entry.name);
-    let (raw, parsed) = fetch_index(&entry.url, &entry.transport(), &what)?;
+    let transport = Transport {
+        timeout,
+        ..entry.transport()
+    };
+    let (raw, parsed) = fetch_index(&entry.url, &transport, &what)?;
     let listing = cache.store(&entry.name, &raw, &parsed.index)?;
     Ok((
         Updated {
@@ -161,7 +172,7 @@ pub fn add(entry: Entry, force_update: bool, opts: &Options) -> Result<Added> {
             )));
         }
     }
-    let (updated, _) = refresh(&entry, &opts.cache()?)?;
+    let (updated, _) = refresh(&entry, &opts.cache()?, opts.index_timeout)?;
     match locked
         .file
         .repositories
@@ -240,7 +251,7 @@ pub fn update(names: &[String], opts: &Options) -> Result<Vec<(Entry, Result<Upd
             .iter()
             .map(|e| {
                 let cache = &cache;
-                s.spawn(move || refresh(e, cache).map(|(u, _)| u))
+                s.spawn(move || refresh(e, cache, opts.index_timeout).map(|(u, _)| u))
             })
             .collect();
         handles
@@ -386,7 +397,7 @@ impl Repo {
                 };
                 match cached {
                     Some(l) => l,
-                    None => refresh(e, &cache)?.1,
+                    None => refresh(e, &cache, opts.index_timeout)?.1,
                 }
             }
             Repo::Url { url, transport } => {

@@ -8,6 +8,7 @@ mod messages;
 mod names;
 mod registry;
 mod secrets;
+mod silent;
 mod values;
 
 use std::path::{Path, PathBuf};
