@@ -497,6 +497,7 @@ impl Repository {
 
     /// The archive of chart `name` at the highest version `constraint` admits.
     pub fn resolve(&self, name: &str, constraint: &Constraints, opts: &Options) -> Result<Fetched> {
+        self.verifiable(name, opts)?;
         match self {
             Repository::File { dir, .. } => {
                 let (meta, bytes) = package_dir(dir, name, self)?;
@@ -553,12 +554,26 @@ impl Repository {
                     .map_err(|e| e.context(&what))?;
                 let d = loc.download(&opts.repos).map_err(|e| e.context(&what))?;
                 check_archive(&d.bytes, name, &loc.listed.version, &d.url, &what)?;
+                verify_download(&loc, &d.bytes, &d.url, name, &loc.listed.version, opts)?;
                 Ok(Fetched {
                     version: loc.listed.version,
                     bytes: d.bytes,
                     digest: d.digest,
                 })
             }
+        }
+    }
+
+    /// With `--verify`, only a chart repository's archives can be checked (they have
+    /// `.prov` files beside them): a `file://` or `oci://` dependency is refused.
+    fn verifiable(&self, name: &str, opts: &Options) -> Result<()> {
+        match self {
+            Repository::File { .. } | Repository::Oci(_) if opts.verify.is_some() => {
+                Err(Error::usage(format!(
+                    "--verify: dependency {name:?} comes from {self}, which has no provenance files to check; kpack verifies dependencies from chart repositories (drop --verify, or serve the chart from a repository with its .prov)"
+                )))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -581,6 +596,7 @@ impl Repository {
         opts: &Options,
     ) -> Result<Vec<u8>> {
         let what = format!("dependency {name:?}");
+        self.verifiable(name, opts)?;
         match self {
             Repository::File { dir, .. } => {
                 let (m, bytes) = package_dir(dir, name, self)?;
@@ -609,7 +625,9 @@ impl Repository {
                 // A locked archive fetched before is in the digest cache: no network needed.
                 cache::digest_hex(digest).map_err(|e| e.context(&what))?;
                 let blobs = oci::Cache::open(opts.repos.cache_dir.as_deref())?;
-                if let Some(b) = blobs.get(digest)? {
+                if let Some(b) = blobs.get(digest)?
+                    && opts.verify.is_none()
+                {
                     return Ok(b);
                 }
                 let r = self.repo(opts).map_err(|e| e.context(&what))?;
@@ -632,6 +650,7 @@ impl Repository {
                 let d = loc.download(&opts.repos).map_err(|e| e.context(&what))?;
                 cache::verify(&d.bytes, digest, &what)?;
                 check_archive(&d.bytes, name, version, &d.url, &what)?;
+                verify_download(&loc, &d.bytes, &d.url, name, version, opts)?;
                 Ok(d.bytes)
             }
         }
@@ -647,6 +666,30 @@ impl std::fmt::Display for Repository {
             Repository::Alias { text, .. } => f.write_str(text),
         }
     }
+}
+
+/// With `--verify`: the archive `bytes` of chart `name` `version` (from `url`) against the
+/// `.prov` file beside it in its repository, with the keyring; any failure is an error.
+fn verify_download(
+    loc: &repo::Located,
+    bytes: &[u8],
+    url: &str,
+    name: &str,
+    version: &str,
+    opts: &Options,
+) -> Result<()> {
+    let Some(keyring) = &opts.verify else {
+        return Ok(());
+    };
+    let prov = loc.download_provenance()?;
+    provenance::verify(
+        bytes,
+        &archive_file_name(url, name, version),
+        &prov,
+        keyring,
+        url,
+    )?;
+    Ok(())
 }
 
 /// Check that an archive from a repository holds chart `name` at `version`.

@@ -34,15 +34,28 @@ pub struct ChartArgs {
     /// Use the cached indexes of configured repositories instead of downloading them afresh.
     #[arg(long = "skip-refresh")]
     pub skip_refresh: bool,
+    /// Check each dependency fetched from a chart repository against its provenance file
+    /// (.prov) and --keyring; file:// and oci:// dependencies are refused.
+    #[arg(long)]
+    pub verify: bool,
+    /// Public keyring for --verify (default: ~/.gnupg/pubring.gpg).
+    #[arg(long, value_name = "FILE", requires = "verify")]
+    pub keyring: Option<PathBuf>,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }
 
 impl ChartArgs {
-    fn options(&self, refresh: bool) -> kpack::source::Options {
+    fn options(&self, refresh: bool) -> Result<kpack::source::Options> {
         let mut o = kpack::source::Options::from(self.registry.options());
         o.refresh = refresh && !self.skip_refresh;
-        o
+        if self.verify {
+            o.verify = Some(match &self.keyring {
+                Some(k) => k.clone(),
+                None => kpack::provenance::default_keyring()?,
+            });
+        }
+        Ok(o)
     }
 }
 
@@ -81,7 +94,7 @@ fn report(fetched: &[Fetched], verb: &str) {
 pub fn run(a: Args) -> Result<()> {
     match a.command {
         Command::Update(c) => {
-            let fetched = dependency::update(&c.chart, &c.options(true))?;
+            let fetched = dependency::update(&c.chart, &c.options(true)?)?;
             report(&fetched, "fetched");
             outln!(
                 "Saved {} dependencies; wrote {}",
@@ -90,7 +103,7 @@ pub fn run(a: Args) -> Result<()> {
             );
         }
         Command::Build(c) => {
-            let fetched = dependency::build(&c.chart, &c.options(false))?;
+            let fetched = dependency::build(&c.chart, &c.options(false)?)?;
             report(&fetched, "restored");
         }
         Command::List(l) => {

@@ -482,4 +482,60 @@ fn verify_charts_from_a_repository() {
         s(&public),
     ]);
     assert!(e.err().contains("is a directory"), "{}", e.stderr);
+
+    // Dependencies: `dependency update|build --verify` check each archive from a chart
+    // repository against its .prov; an unsigned one, or a file:// one, is refused.
+    let parent = |name: &str, deps: &str| -> std::path::PathBuf {
+        let d = env.path(&format!("src/{name}"));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(
+            d.join("Chart.yaml"),
+            format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\ndependencies:\n{deps}"),
+        )
+        .unwrap();
+        d
+    };
+    let verify = ["--verify", "--keyring", s(&public)];
+    let good = parent(
+        "app",
+        "  - name: signed\n    version: 2.0.0\n    repository: \"@local\"\n",
+    );
+    let u = env.kpack(&[&["dependency", "update", s(&good)][..], &verify].concat());
+    assert!(
+        u.ok().contains("signed 2.0.0: fetched from @local"),
+        "{}",
+        u.stdout
+    );
+    assert!(good.join("charts/signed-2.0.0.tgz").is_file());
+    std::fs::remove_dir_all(good.join("charts")).unwrap();
+    env.kpack(&[&["dependency", "build", s(&good)][..], &verify].concat())
+        .ok();
+    assert!(good.join("charts/signed-2.0.0.tgz").is_file());
+    let unsigned = parent(
+        "app2",
+        "  - name: web\n    version: 1.1.0\n    repository: \"@local\"\n",
+    );
+    let e = env.kpack(&[&["dependency", "update", s(&unsigned)][..], &verify].concat());
+    assert_eq!(
+        e.err(),
+        format!(
+            "Error: GET {url}web-1.1.0.tgz.prov (provenance of chart web 1.1.0 of repository \"local\" ({url})): HTTP 404 Not Found\n"
+        )
+    );
+    assert!(!unsigned.join("charts").exists() && !unsigned.join("Chart.lock").exists());
+    env.kpack(&["dependency", "update", s(&unsigned)]).ok();
+    let local = parent(
+        "app3",
+        &format!(
+            "  - name: signed\n    version: 2.0.0\n    repository: file://{}\n",
+            s(&chart)
+        ),
+    );
+    let e = env.kpack(&[&["dependency", "update", s(&local)][..], &verify].concat());
+    assert!(
+        e.err()
+            .starts_with("Error: --verify: dependency \"signed\" comes from file://"),
+        "{}",
+        e.stderr
+    );
 }
