@@ -11,6 +11,7 @@ pub mod confine;
 pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod jsonpath;
 pub mod keys;
 pub mod manifest;
 pub mod oci;

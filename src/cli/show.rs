@@ -25,10 +25,33 @@ pub struct Args {
     pub chart: String,
     #[command(flatten)]
     pub source: super::args::ChartSourceArgs,
+    /// `show values` only: print what this JSONPath template (kubectl's) selects from the
+    /// values, as `helm show values --jsonpath` (`{.image.tag}`, `{.ports[*].name}`).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub jsonpath: Option<String>,
 }
 
 pub fn run(a: Args) -> Result<()> {
+    if a.jsonpath.is_some() && a.what != What::Values {
+        return Err(kpack::Error::usage(
+            "--jsonpath selects from the values: use it with `kpack show values`",
+        ));
+    }
     let chart = a.source.load(&a.chart)?;
+    if let Some(t) = &a.jsonpath {
+        // The values as Helm holds them (YAML 1.1, numbers float64).
+        let values = kpack::yaml::parse_values(&chart.values_source)
+            .map_err(|e| kpack::Error::values(format!("{}/values.yaml: {e}", chart.origin)))?;
+        let r = kpack::jsonpath::render(t, &serde_json::Value::Object(values))?;
+        if let Some(why) = r.failed {
+            // helm prints nothing then, and says nothing: kpack says why on stderr.
+            super::output::print_warning(&format!(
+                "--jsonpath {t}: {why}; nothing printed (as helm)"
+            ));
+        }
+        print!("{}", r.text);
+        return Ok(());
+    }
     let meta = kpack::yaml::to_string(&chart.metadata).map_err(kpack::Error::chart)?;
     let readme = chart.readme.clone().unwrap_or_default();
     let text = match a.what {

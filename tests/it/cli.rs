@@ -530,3 +530,68 @@ fn helm_post_renderer_plugins_run_as_helm_runs_them() {
         "{err}"
     );
 }
+
+/// `show values --jsonpath` selects from the values as `helm show values --jsonpath` does:
+/// each template's output is compared with helm's for the same chart.
+#[test]
+fn show_values_jsonpath_prints_what_helm_prints() {
+    let Some(helm) = support::k8s::find_tool("KPACK_TEST_HELM", "helm") else {
+        assert!(
+            !support::k8s::in_ci(),
+            "helm is missing: set KPACK_TEST_HELM"
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: jp\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("values.yaml"),
+        "image:\n  repository: nginx\n  tag: \"1.25\"\n  pullPolicy: IfNotPresent\nreplicas: 3\nratio: 1.5\nbig: 1e21\nenabled: yes\nnothing: null\nports:\n  - name: http\n    port: 80\n  - name: https\n    port: 443\ntags: [a, b]\nnested: {a: {b: [1, {c: \"<deep>\"}]}}\n",
+    )
+    .unwrap();
+    let chart = tmp.path().to_str().unwrap();
+    for template in [
+        "{.image}",
+        "{.image.repository}",
+        "{.replicas} {.ratio} {.big} {.enabled} {.nothing}",
+        "{.ports}",
+        "{.ports[0].port}|{.ports[-1].name}|{.ports[0:1]}|{.ports[0,1].name}|{.ports[-1:]}",
+        "{.ports[*].name}",
+        "{.nested.a.b[1].c}|{.nested}",
+        // What fails prints nothing at all, as helm's does.
+        "{.missing}|{.replicas}",
+        "{.ports[5]}x",
+        "{.ports[0:3]}",
+        "{.image.repository.x}",
+        "{range .ports[*]}{.name}={.port}{\"\\n\"}{end}",
+        "{.ports[?(@.port==443)].name}|{.ports[?(@.port==443.0)].name}|{.ports[?(@.name==\"http\")].port}|{.ports[?(@.name)].port}",
+        "{..port}|{$.image.tag}|{.image.*}|{.image['repository','tag']}",
+        "x{.replicas}y{range .tags[*]}[{@}]{end}",
+    ] {
+        let theirs = Command::new(&helm)
+            .args(["show", "values", chart, "--jsonpath", template])
+            .output()
+            .unwrap();
+        assert!(theirs.status.success(), "helm: {template}");
+        let (ok, ours, err) = run(&["show", "values", chart, "--jsonpath", template]);
+        assert!(ok, "{template}: {err}");
+        assert_eq!(ours, String::from_utf8_lossy(&theirs.stdout), "{template}");
+    }
+    let (ok, out, err) = run(&["show", "values", chart, "--jsonpath", "{.missing}x"]);
+    assert!(ok);
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        "WARNING: --jsonpath {.missing}x: missing is not found; nothing printed (as helm)\n"
+    );
+    let (ok, _, err) = run(&["show", "chart", chart, "--jsonpath", "{.a}"]);
+    assert!(!ok);
+    assert_eq!(
+        err,
+        "Error: --jsonpath selects from the values: use it with `kpack show values`\n"
+    );
+}
