@@ -8,6 +8,7 @@
 //! Go's float spelling). A template whose evaluation fails (a missing key, an index out of
 //! range) prints nothing at all, as helm's does; the caller gets the reason.
 
+use crate::yaml::helm::kind;
 use crate::{Error, Result};
 use serde_json::Value as Json;
 
@@ -133,17 +134,6 @@ fn eval<'a>(p: &Path, root: &'a Json, current: &'a Json) -> Eval<Vec<&'a Json>> 
         set = next;
     }
     Ok(set)
-}
-
-fn kind(v: &Json) -> &'static str {
-    match v {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "a list",
-        Json::Object(_) => "a map",
-    }
 }
 
 fn apply<'a>(step: &Step, v: &'a Json, root: &'a Json, out: &mut Vec<&'a Json>) -> Eval<()> {

@@ -64,13 +64,15 @@ impl RegistryArgs {
     }
 }
 
-/// Certificate flags for a registry (`push`, `registry login`), as Helm's.
+/// Certificate flags for a chart repository or an OCI registry, as Helm's: alone for
+/// `push` and `registry login`, within [`RepoTlsArgs`] elsewhere.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct RegistryTlsArgs {
-    /// Verify the registry's certificate with this CA bundle (PEM) instead of the system's.
+pub struct CertArgs {
+    /// Verify the repository's or registry's certificate with this CA bundle (PEM) instead
+    /// of the system's.
     #[arg(long = "ca-file", value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
-    /// Client certificate (PEM) to identify to the registry with.
+    /// Client certificate (PEM) to identify to the repository or registry with.
     #[arg(long = "cert-file", value_name = "FILE", requires = "key_file")]
     pub cert_file: Option<PathBuf>,
     /// The client certificate's private key (PEM).
@@ -78,7 +80,7 @@ pub struct RegistryTlsArgs {
     pub key_file: Option<PathBuf>,
 }
 
-impl RegistryTlsArgs {
+impl CertArgs {
     /// The flags as library options.
     pub fn files(&self) -> kpack::tls::Files {
         kpack::tls::Files {
@@ -187,16 +189,8 @@ impl RenderArgs {
 /// certificate flags apply to `oci://` charts too, as in Helm.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RepoTlsArgs {
-    /// Verify the repository's or registry's certificate with this CA bundle (PEM) instead
-    /// of the system's.
-    #[arg(long = "ca-file", value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-    /// Client certificate (PEM) to identify to the repository or registry with.
-    #[arg(long = "cert-file", value_name = "FILE", requires = "key_file")]
-    pub cert_file: Option<PathBuf>,
-    /// The client certificate's private key (PEM).
-    #[arg(long = "key-file", value_name = "FILE", requires = "cert_file")]
-    pub key_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub certs: CertArgs,
     /// Send the user name and password to chart URLs on other hosts too.
     #[arg(long = "pass-credentials")]
     pub pass_credentials: bool,
@@ -213,9 +207,7 @@ impl RepoTlsArgs {
         kpack::repo::Transport {
             username: username.unwrap_or_default().to_string(),
             password: password.unwrap_or_default().to_string(),
-            cert_file: self.cert_file.clone(),
-            key_file: self.key_file.clone(),
-            ca_file: self.ca_file.clone(),
+            tls: self.certs.files(),
             insecure_skip_tls_verify: insecure,
             pass_credentials_all: self.pass_credentials,
             timeout: None,
@@ -224,7 +216,7 @@ impl RepoTlsArgs {
 
     /// Whether any of these flags was given.
     pub fn any(&self) -> bool {
-        self.ca_file.is_some() || self.cert_file.is_some() || self.pass_credentials
+        self.certs.ca_file.is_some() || self.certs.cert_file.is_some() || self.pass_credentials
     }
 }
 
@@ -259,11 +251,7 @@ impl ChartSourceArgs {
     /// The flags as library options.
     pub fn options(&self) -> Result<kpack::source::Options> {
         let mut registry = self.registry.options();
-        registry.tls = kpack::tls::Files {
-            ca_file: self.repo_tls.ca_file.clone(),
-            cert_file: self.repo_tls.cert_file.clone(),
-            key_file: self.repo_tls.key_file.clone(),
-        };
+        registry.tls = self.repo_tls.certs.files();
         let explicit = self.registry.username.is_some()
             || self.registry.insecure_skip_tls_verify
             || self.repo_tls.any();

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use kpack::{Error, Result, oci};
 
-use super::args::{RegistryArgs, RegistryTlsArgs};
+use super::args::{CertArgs, RegistryArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,7 +16,7 @@ pub struct Args {
     #[command(flatten)]
     pub registry: RegistryArgs,
     #[command(flatten)]
-    pub tls: RegistryTlsArgs,
+    pub tls: CertArgs,
 }
 
 pub fn run(a: Args) -> Result<()> {

@@ -44,7 +44,7 @@ pub struct LoginArgs {
     #[arg(long = "registry-config", value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
     #[command(flatten)]
-    pub tls: super::args::RegistryTlsArgs,
+    pub tls: super::args::CertArgs,
 }
 
 #[derive(Debug, clap::Args)]

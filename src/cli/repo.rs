@@ -190,9 +190,9 @@ fn add(a: AddArgs) -> Result<()> {
         url: a.url.clone().unwrap_or_default(),
         username: a.username.clone().unwrap_or_default(),
         password,
-        cert_file: path_str(&a.tls.cert_file)?,
-        key_file: path_str(&a.tls.key_file)?,
-        ca_file: path_str(&a.tls.ca_file)?,
+        cert_file: path_str(&a.tls.certs.cert_file)?,
+        key_file: path_str(&a.tls.certs.key_file)?,
+        ca_file: path_str(&a.tls.certs.ca_file)?,
         insecure_skip_tls_verify: a.insecure_skip_tls_verify,
         pass_credentials_all: a.tls.pass_credentials,
     };

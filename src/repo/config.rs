@@ -74,9 +74,11 @@ impl Entry {
         super::http::Transport {
             username: self.username.clone(),
             password: self.password.clone(),
-            cert_file: non_empty(&self.cert_file),
-            key_file: non_empty(&self.key_file),
-            ca_file: non_empty(&self.ca_file),
+            tls: crate::tls::Files {
+                ca_file: non_empty(&self.ca_file),
+                cert_file: non_empty(&self.cert_file),
+                key_file: non_empty(&self.key_file),
+            },
             insecure_skip_tls_verify: self.insecure_skip_tls_verify,
             pass_credentials_all: self.pass_credentials_all,
             timeout: None,

@@ -10,7 +10,6 @@
 //! otherwise (as Helm's `--pass-credentials`). Failures name the URL (without any
 //! credentials in it), the HTTP status and the server's message, and say what to do.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::Url;
@@ -35,12 +34,8 @@ pub struct Transport {
     pub username: String,
     /// Basic-auth password.
     pub password: String,
-    /// Client certificate (PEM).
-    pub cert_file: Option<PathBuf>,
-    /// Its private key (PEM).
-    pub key_file: Option<PathBuf>,
-    /// CA bundle (PEM) used instead of the system roots.
-    pub ca_file: Option<PathBuf>,
+    /// CA bundle (used instead of the system roots) and client certificate.
+    pub tls: crate::tls::Files,
     /// Accept any server certificate.
     pub insecure_skip_tls_verify: bool,
     /// Send the credentials to other hosts too (chart URLs elsewhere).
@@ -58,9 +53,7 @@ impl std::fmt::Debug for Transport {
                 "password",
                 &if self.password.is_empty() { "" } else { "***" },
             )
-            .field("cert_file", &self.cert_file)
-            .field("key_file", &self.key_file)
-            .field("ca_file", &self.ca_file)
+            .field("tls", &self.tls)
             .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
             .field("pass_credentials_all", &self.pass_credentials_all)
             .field("timeout", &self.timeout)
@@ -131,16 +124,11 @@ pub fn join(base: &str, file: &str) -> Result<String> {
 
 impl Transport {
     fn client(&self) -> Result<reqwest::Client> {
-        let mut b = reqwest::Client::builder()
+        let b = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .read_timeout(READ_TIMEOUT)
             .user_agent(concat!("kpack/", env!("CARGO_PKG_VERSION")));
-        let files = crate::tls::Files {
-            ca_file: self.ca_file.clone(),
-            cert_file: self.cert_file.clone(),
-            key_file: self.key_file.clone(),
-        };
-        b = files.configure(b, self.insecure_skip_tls_verify)?;
+        let mut b = self.tls.configure(b, self.insecure_skip_tls_verify)?;
         if let Some(t) = self.timeout {
             b = b.timeout(t);
         }
@@ -176,7 +164,7 @@ pub fn get(url: &str, repo_url: &str, t: &Transport, limit: u64, what: &str) -> 
     }
     let shown = redact(url);
     let with_auth = !t.username.is_empty();
-    let has_cert = t.cert_file.is_some();
+    let has_cert = t.tls.cert_file.is_some();
     block_on(async move {
         let mut resp = req
             .send()

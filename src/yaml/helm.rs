@@ -68,7 +68,8 @@ pub fn parse_values(text: &str) -> Result<Map<String, Json>, YamlError> {
     Ok(out)
 }
 
-fn kind(v: &Json) -> &'static str {
+/// What a JSON value is, as messages name it (`a map`, `a list`, `null`...).
+pub(crate) fn kind(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",
         Json::Bool(_) => "a boolean",

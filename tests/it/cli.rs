@@ -448,11 +448,7 @@ fn template_post_renderer_filters_the_objects() {
 /// `--post-renderer-args`). A name that is no plugin still runs as a command (Helm 3).
 #[test]
 fn helm_post_renderer_plugins_run_as_helm_runs_them() {
-    let Some(helm) = support::k8s::find_tool("KPACK_TEST_HELM", "helm") else {
-        assert!(
-            !support::k8s::in_ci(),
-            "helm is missing: set KPACK_TEST_HELM"
-        );
+    let Some(helm) = support::k8s::helm_tool() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -535,11 +531,7 @@ fn helm_post_renderer_plugins_run_as_helm_runs_them() {
 /// each template's output is compared with helm's for the same chart.
 #[test]
 fn show_values_jsonpath_prints_what_helm_prints() {
-    let Some(helm) = support::k8s::find_tool("KPACK_TEST_HELM", "helm") else {
-        assert!(
-            !support::k8s::in_ci(),
-            "helm is missing: set KPACK_TEST_HELM"
-        );
+    let Some(helm) = support::k8s::helm_tool() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

@@ -378,8 +378,7 @@ fn lookup_renders_live_objects_as_helm_does() {
     let Some(ns) = k8s::ns("helm-lookup") else {
         return;
     };
-    let Some(helm_bin) = k8s::find_tool("KPACK_TEST_HELM", "helm") else {
-        assert!(!k8s::in_ci(), "helm is missing: set KPACK_TEST_HELM");
+    let Some(helm_bin) = k8s::helm_tool() else {
         return;
     };
     let chart = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -445,6 +444,24 @@ fn lookup_renders_live_objects_as_helm_does() {
     assert_eq!(document(&manifest.stdout, source), expected);
 }
 
+/// `tests/fixtures/helm-yaml11`: a small Helm chart whose scalars YAML 1.1 and 1.2 read
+/// differently.
+fn yaml11_chart() -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/helm-yaml11")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Release `w` of [`yaml11_chart`], made by helm: installed, upgraded with `note=two`, then
+/// rolled back to revision `to` (revision 3).
+fn helm_made_history(ns: &Ns, helm: &std::path::Path, to: &str) {
+    let chart = yaml11_chart();
+    ns.helm(helm, &["install", "w", &chart], &[]);
+    ns.helm(helm, &["upgrade", "w", &chart, "--set", "note=two"], &[]);
+    ns.helm(helm, &["rollback", "w", to], &[]);
+}
+
 /// Scalars that YAML 1.1 and 1.2 read differently (`defaultMode: 0755`, `paused: yes`,
 /// `010`, `6_00`, `tty: on`) reach the API server as helm sends them: goyaml.v2's YAML 1.1
 /// (`sigs.k8s.io/yaml`). The same chart installed by helm and by kpack gives the same
@@ -454,14 +471,10 @@ fn yaml_1_1_scalars_reach_the_server_as_helm_sends_them() {
     let Some(ns) = k8s::ns("helm-yaml11") else {
         return;
     };
-    let Some(helm_bin) = k8s::find_tool("KPACK_TEST_HELM", "helm") else {
-        assert!(!k8s::in_ci(), "helm is missing: set KPACK_TEST_HELM");
+    let Some(helm_bin) = k8s::helm_tool() else {
         return;
     };
-    let chart = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/helm-yaml11")
-        .to_string_lossy()
-        .into_owned();
+    let chart = yaml11_chart();
     ns.helm(&helm_bin, &["install", "theirs", &chart], &[]);
     ns.kpack(&["install", "ours", &chart, "-n", &ns.name]).ok();
     let fields = |name: &str| {
@@ -579,21 +592,10 @@ fn history_shows_the_rollback_revision_of_helms_records() {
     let Some(ns) = k8s::ns("helm-rollback-revision") else {
         return;
     };
-    let Some(helm_bin) = k8s::find_tool("KPACK_TEST_HELM", "helm") else {
-        assert!(!k8s::in_ci(), "helm is missing: set KPACK_TEST_HELM");
+    let Some(helm_bin) = k8s::helm_tool() else {
         return;
     };
-    let chart = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/helm-yaml11")
-        .to_string_lossy()
-        .into_owned();
-    ns.helm(&helm_bin, &["install", "w", &chart], &[]);
-    ns.helm(
-        &helm_bin,
-        &["upgrade", "w", &chart, "--set", "note=two"],
-        &[],
-    );
-    ns.helm(&helm_bin, &["rollback", "w", "1"], &[]);
+    helm_made_history(&ns, &helm_bin, "1");
     let column = |rows: &str| -> Vec<serde_json::Value> {
         let rows: serde_json::Value = serde_json::from_str(rows).unwrap();
         rows.as_array()
@@ -632,21 +634,10 @@ fn get_all_template_prints_what_helm_prints() {
     let Some(ns) = k8s::ns("helm-get-template") else {
         return;
     };
-    let Some(helm_bin) = k8s::find_tool("KPACK_TEST_HELM", "helm") else {
-        assert!(!k8s::in_ci(), "helm is missing: set KPACK_TEST_HELM");
+    let Some(helm_bin) = k8s::helm_tool() else {
         return;
     };
-    let chart = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/helm-yaml11")
-        .to_string_lossy()
-        .into_owned();
-    ns.helm(&helm_bin, &["install", "w", &chart], &[]);
-    ns.helm(
-        &helm_bin,
-        &["upgrade", "w", &chart, "--set", "note=two"],
-        &[],
-    );
-    ns.helm(&helm_bin, &["rollback", "w", "2"], &[]);
+    helm_made_history(&ns, &helm_bin, "2");
     let template = "{{ .Release.Name }}|{{ .Release.Namespace }}|{{ .Release.Version }}|{{ .Release.Info.Status }}|{{ .Release.Info.Description }}|{{ .Release.Info.FirstDeployed }}|{{ .Release.Info.LastDeployed }}|{{ .Release.Info.Deleted }}|{{ .Release.Info.RollbackRevision }}|{{ .Release.Chart.Metadata.Name }}-{{ .Release.Chart.Metadata.Version }}|{{ .Release.Chart.Metadata.APIVersion }}|{{ .Release.Config }}|{{ printf \"%q\" .Release.Config.note }}|{{ .Release.Info.LastDeployed.Year }}|{{ len .Release.Manifest }}|{{ if .Release.Info.Notes }}notes{{ end }}";
     for revision in ["3", "1"] {
         let theirs = ns

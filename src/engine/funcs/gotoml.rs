@@ -14,19 +14,7 @@ use super::value::{Num, is_nil, list_items, map_items, num, text};
 
 /// `toToml`: the document, or the encoder's error message.
 pub fn to_toml(v: &Value) -> String {
-    let mut e = Encoder {
-        out: String::new(),
-        written: false,
-    };
-    let result = if v.kind() == ValueKind::Map {
-        e.table(&[], v, 0)
-    } else {
-        e.element(v, 0)
-    };
-    match result {
-        Ok(()) => e.out,
-        Err(msg) => msg,
-    }
+    must_to_toml(v).unwrap_or_else(|msg| msg)
 }
 
 struct Encoder {
@@ -216,7 +204,7 @@ pub fn nil_check(v: &Value) -> Result<(), String> {
     }
 }
 
-/// `mustToToml`: [`to_toml`], with what the encoder refuses as an error.
+/// `mustToToml`: the document, or what the encoder refuses as an error.
 pub fn must_to_toml(v: &Value) -> Result<String, String> {
     let mut e = Encoder {
         out: String::new(),

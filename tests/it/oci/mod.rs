@@ -46,6 +46,24 @@ fn write_dir(dir: &Path, files: &[(String, Vec<u8>)]) {
     }
 }
 
+/// Run the kpack binary with its cache and Docker credentials file under `home`, no
+/// colours and no standard input: (success, stdout, stderr).
+fn kpack_cli(home: &Path, args: &[&str]) -> (bool, String, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kpack"))
+        .args(args)
+        .env("KPACK_CACHE_HOME", home.join("cache"))
+        .env("DOCKER_CONFIG", home.join("docker"))
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
 /// Options for a registry: plain HTTP, cache and credentials file inside `dir`.
 fn options(reg: &Registry, dir: &Path) -> Options {
     Options {
@@ -115,7 +133,7 @@ fn push_pull_round_trip_with_helm_media_types_and_cache() {
     assert_eq!(again.digest, pushed.digest);
 
     // helm pulls what kpack pushed, byte for byte.
-    if let Some(helm) = crate::support::k8s::find_tool("KPACK_TEST_HELM", "helm") {
+    if let Some(helm) = crate::support::k8s::helm_tool() {
         let dest = tmp.path().join("helm-pulled");
         std::fs::create_dir(&dest).unwrap();
         let o = std::process::Command::new(helm)
@@ -137,11 +155,6 @@ fn push_pull_round_trip_with_helm_media_types_and_cache() {
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert_eq!(std::fs::read(dest.join("web-1.0.0.tgz")).unwrap(), tgz);
-    } else {
-        assert!(
-            !crate::support::k8s::in_ci(),
-            "helm is missing: set KPACK_TEST_HELM"
-        );
     }
 
     // Pull: first from the registry, then from the cache; same bytes.
@@ -409,20 +422,9 @@ fn template_a_chart_pulled_from_a_registry() {
 
     // The same through the binary: `template` and `show` take oci:// references.
     let kpack = |args: &[&str]| {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kpack"))
-            .args(args)
-            .env("KPACK_CACHE_HOME", tmp.path().join("cli-cache"))
-            .env("DOCKER_CONFIG", tmp.path().join("cli-docker"))
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&o.stdout).into_owned();
-        assert!(
-            o.status.success(),
-            "kpack {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        text
+        let (ok, out, err) = kpack_cli(&tmp.path().join("cli"), args);
+        assert!(ok, "kpack {args:?}: {err}");
+        out
     };
     let web = reg.url("charts/web");
     let out = kpack(&[
@@ -496,21 +498,7 @@ fn tls_registry_with_a_test_ca_and_client_certificates() {
     let tmp = tempfile::tempdir().unwrap();
     let tgz = tmp.path().join("web-1.0.0.tgz");
     std::fs::write(&tgz, chart_tgz("web", "1.0.0")).unwrap();
-    let kpack = |args: &[&str]| {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kpack"))
-            .args(args)
-            .env("KPACK_CACHE_HOME", tmp.path().join("cache"))
-            .env("DOCKER_CONFIG", tmp.path().join("docker"))
-            .env("NO_COLOR", "1")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        (
-            o.status.success(),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
-    };
+    let kpack = |args: &[&str]| kpack_cli(tmp.path(), args);
     let (ca, cert, key) = (
         pki.ca.cert.to_str().unwrap(),
         pki.client.cert.to_str().unwrap(),

@@ -76,6 +76,17 @@ pub fn find_tool(var: &str, name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The helm binary (`KPACK_TEST_HELM`, see [`find_tool`]); `None` without it, which
+/// under CI is a failure.
+pub fn helm_tool() -> Option<PathBuf> {
+    let helm = find_tool("KPACK_TEST_HELM", "helm");
+    assert!(
+        helm.is_some() || !in_ci(),
+        "helm is missing: set KPACK_TEST_HELM"
+    );
+    helm
+}
+
 /// The Kubernetes binaries' directory: `KPACK_TEST_K8S`, else `../shared/k8s`.
 pub fn k8s_dir() -> PathBuf {
     match std::env::var_os("KPACK_TEST_K8S").filter(|v| !v.is_empty()) {
