@@ -5,7 +5,8 @@
 //! `[n]` (negative from the end), `[a:b]` and `[a:b:step]`, `[n,m]`, `['name']` and
 //! `[?(@.path OP literal)]` / `[?(@.path)]` filters. A path's results print separated by
 //! spaces: a string as it is, anything else as Go's `json.Marshal` writes it (keys sorted,
-//! Go's float spelling). A template whose evaluation fails (a missing key, an index out of
+//! Go's float spelling); `.*` over a map gives its values in key order, where helm's
+//! order is Go's random map order. A template whose evaluation fails (a missing key, an index out of
 //! range) prints nothing at all, as helm's does; the caller gets the reason.
 
 use crate::yaml::helm::kind;
