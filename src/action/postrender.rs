@@ -1,22 +1,28 @@
-//! `--post-renderer CMD [--post-renderer-args ARG]...` of install, upgrade and template: the
-//! rendered objects (every document but hooks, which Helm 3 did not post-render either, as
-//! one YAML stream with `# Source:` comments, as `kpack template` prints them) are written
-//! to the command's standard input; its standard output, parsed as YAML documents, becomes
-//! the release's objects (in install order again), each with the source its `# Source:`
-//! line names when the command kept it. The command runs without a shell, for at
+//! `--post-renderer CMD [--post-renderer-args ARG]...` of install, upgrade and template, as
+//! Helm 4 runs it: the rendered objects and hooks (not the CRDs of `crds/`), templates by
+//! name and each one's documents in the order it printed them, are written to the command's
+//! standard input as one YAML stream with `# Source:` comments (as `kpack template` prints
+//! them); its standard output, parsed as YAML documents, becomes the release's objects and
+//! hooks (a document with a hook annotation is a hook, whether the chart or the command put
+//! it there), sorted again as a render is. A document keeps the source its `# Source:` line
+//! names when the command kept it; one without is named as Helm 4 names the documents a
+//! post-renderer adds, `generated-by-postrender-N.yaml` (N its place among the objects
+//! printed). A Helm chart's documents each end in one newline, as Helm 4 leaves them after
+//! writing them back through its YAML library. The command runs without a shell, for at
 //! most the operation's `--timeout`; a failure, a timeout or output that is not Kubernetes
 //! objects is an error naming the command and quoting its standard error.
 //!
 //! Helm 4 takes the name of a post-renderer plugin here, Helm 3 a command: kpack takes
 //! both. A name that is an installed Helm post-renderer plugin runs that plugin's command
 //! (see [`super::helm_plugin`]); anything else is run as a command (a path, or a program in
-//! `PATH`), so kustomize wrappers and scripts work unchanged. Helm 4 also post-renders
-//! hooks and re-writes every document through its YAML library; kpack passes hooks by and
-//! keeps the command's text.
+//! `PATH`), so kustomize wrappers and scripts work unchanged. Where kpack differs from
+//! Helm 4: Helm marks each document with an annotation naming its template where kpack
+//! writes the `# Source:` line, and Helm re-formats every document the command prints
+//! (sequences not indented, one space after a colon, trailing spaces and empty
+//! `annotations` dropped) where kpack keeps the command's text.
 
 use super::render::RenderOutput;
-use crate::engine::RenderedTemplate;
-use crate::manifest::{self, Document, Typing};
+use crate::manifest::{self, Document, Manifest, Typing};
 use crate::{Error, Result};
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -45,92 +51,94 @@ impl PostRenderer {
         }
     }
 
-    /// Pass a Helm chart's `docs` through the command and read what it prints as helm reads
-    /// a template's output: split at `---` lines, each document's text kept as printed
-    /// (trailing blank lines included, so a command that changes nothing prints what
-    /// `kpack template` prints without it), objects typed as their charts' objects are
-    /// (`typing`: YAML 1.1 for a Helm chart's), in install order.
-    pub fn run_helm(&self, docs: &[Document], typing: &Typing) -> Result<Vec<Document>> {
-        let text = self.output(docs)?;
-        let mut out = Vec::new();
-        for d in manifest::helm::split_manifests(&text) {
-            let (source, body) = match manifest::source_line(d) {
-                Some((source, body)) => (source.to_string(), body),
-                None => (format!("output of {}", self.what()), d),
+    /// Pass a render's objects and hooks through the command and read back what it prints
+    /// (see the module comment): `helm` for a Helm chart (its documents split and sorted
+    /// as helm's, their text as Helm 4 leaves it), otherwise a kpack chart's rules; each
+    /// object typed as its chart's objects are (`typing`, by the `# Source:` line the
+    /// command kept).
+    pub fn post_render(&self, rendered: Manifest, typing: &Typing, helm: bool) -> Result<Manifest> {
+        // Helm 4's order: templates by name, each one's documents as it printed them.
+        let mut input: Vec<&Document> = rendered.documents.iter().chain(&rendered.hooks).collect();
+        input.sort_by(|a, b| {
+            (a.source.as_str(), a.text.start()).cmp(&(b.source.as_str(), b.text.start()))
+        });
+        let stdout = self.exec(super::template::to_yaml(&input).as_bytes())?;
+        let text = String::from_utf8(stdout)
+            .map_err(|_| Error::usage(format!("{}: its output is not UTF-8 text", self.what())))?;
+        let chunks = if helm {
+            manifest::helm::split_manifests(&text)
+        } else {
+            manifest::split_documents(&text)
+        };
+        // (source, text, object) of each object printed, in the order printed.
+        let mut printed: Vec<(String, &str, serde_json::Value)> = Vec::new();
+        for chunk in chunks {
+            let chunk = chunk.trim_start_matches('\n');
+            let (source, body) = match manifest::source_line(chunk) {
+                Some((source, body)) if !source.is_empty() => (Some(source), body),
+                _ => (None, chunk),
             };
-            // What manifest_text added after each document's text.
-            let body = body.strip_suffix('\n').unwrap_or(body);
-            let object = typing.parse(&source, body).map_err(|e| {
+            let body = body.trim_start_matches('\n').trim_end();
+            if manifest::is_blank(body) {
+                continue;
+            }
+            let object = typing.parse(source.unwrap_or(""), body).map_err(|e| {
                 Error::usage(format!(
-                    "{} printed what is not Kubernetes objects: {source}: {e}",
-                    self.what()
+                    "{} printed what is not Kubernetes objects: {}: {e}",
+                    self.what(),
+                    source.unwrap_or("a document it added")
                 ))
             })?;
+            if object.is_null() {
+                continue;
+            }
+            // A document without the line it was given is one the command made, named
+            // as Helm 4 names it: by its place among the objects printed.
+            let source = source.map_or_else(
+                || format!("generated-by-postrender-{}.yaml", printed.len()),
+                str::to_string,
+            );
+            printed.push((source, body, object));
+        }
+        let mut docs = Vec::with_capacity(printed.len());
+        for (i, (source, body, object)) in printed.into_iter().enumerate() {
+            // Helm 4 writes every document back through its YAML library, which ends each
+            // with one newline, and keeps it (a blank line when printed).
+            let text = if helm {
+                format!("{body}\n")
+            } else {
+                body.to_string()
+            };
             let doc = Document {
                 source,
-                text: body.to_string().into(),
-                object: if object.is_object() {
+                text: text.into(),
+                object: if object.is_object() || !helm {
                     object
                 } else {
                     serde_json::Value::Object(Default::default())
                 },
             };
-            if doc.annotation("helm.sh/hook").is_some() {
-                return Err(self.hook_error(&doc));
-            }
-            out.push(doc);
-        }
-        out.sort_by_key(|d| manifest::order::Rank::of(d.kind()));
-        Ok(out)
-    }
-
-    fn hook_error(&self, h: &Document) -> Error {
-        Error::usage(format!(
-            "{} printed a hook ({}): hooks are not post-rendered, so a post-renderer cannot add one; drop the hook annotation",
-            self.what(),
-            h.identity()
-        ))
-    }
-
-    /// Run the command on `docs` (as `kpack template` prints them); its output.
-    fn output(&self, docs: &[Document]) -> Result<String> {
-        let input = super::apply::manifest_text(docs);
-        let stdout = self.exec(input.as_bytes())?;
-        String::from_utf8(stdout)
-            .map_err(|_| Error::usage(format!("{}: its output is not UTF-8 text", self.what())))
-    }
-
-    /// Pass `docs` through the command and parse what it prints, each object typed as its
-    /// chart's objects are (`typing`, by the `# Source:` line the command kept).
-    pub fn run(&self, docs: &[Document], typing: &Typing) -> Result<Vec<Document>> {
-        let text = self.output(docs)?;
-        let t = RenderedTemplate {
-            name: format!("output of {}", self.what()),
-            content: text.as_str().into(),
-        };
-        let m = manifest::build(&[t]).map_err(|e| {
-            Error::usage(format!(
-                "{} printed what is not Kubernetes objects: {e}",
-                self.what()
-            ))
-        })?;
-        let mut m = m;
-        for d in &mut m.documents {
-            restore_source(d);
-            if typing.yaml11(&d.source) {
-                d.object = typing.parse(&d.source, d.text.as_str()).map_err(|e| {
+            if !helm {
+                manifest::check_object(&doc, i + 1).map_err(|e| {
                     Error::usage(format!(
-                        "{} printed what is not Kubernetes objects: {}: {e}",
-                        self.what(),
-                        d.source
+                        "{} printed what is not Kubernetes objects: {e}",
+                        self.what()
                     ))
                 })?;
             }
+            docs.push(doc);
         }
-        if let Some(h) = m.hooks.first() {
-            return Err(self.hook_error(h));
+        // Files by name, each one's documents in the order printed; then install order.
+        docs.sort_by(|a, b| a.source.cmp(&b.source));
+        if helm {
+            let (documents, hooks) = manifest::helm::sort_documents(docs);
+            return Ok(Manifest { documents, hooks });
         }
-        Ok(m.documents)
+        let (mut hooks, mut documents): (Vec<_>, Vec<_>) =
+            docs.into_iter().partition(Document::is_hook);
+        documents.sort_by_key(|d| manifest::order::Rank::of(d.kind()));
+        hooks.sort_by_key(|d| manifest::order::Rank::of(d.kind()));
+        Ok(Manifest { documents, hooks })
     }
 
     /// Run the command with `input` on its standard input; its standard output.
@@ -219,29 +227,12 @@ impl PostRenderer {
     }
 }
 
-/// A document the command printed with the `# Source: PATH` line it was given (a filter
-/// that keeps comments: sed, yq, a script) gets its source back, and the line leaves its
-/// text; without one (kustomize drops comments) its source stays the post-renderer's.
-fn restore_source(d: &mut Document) {
-    let Some((source, body)) = manifest::source_line(d.text.as_str()) else {
-        return;
-    };
-    if source.is_empty() {
-        return;
-    }
-    d.source = source.to_string();
-    d.text = body.to_string().into();
-}
-
-/// Apply `pr` (if any) to a render's objects.
+/// Apply `pr` (if any) to a render's objects and hooks.
 pub fn apply(pr: Option<&PostRenderer>, mut out: RenderOutput) -> Result<RenderOutput> {
     if let Some(pr) = pr {
         let typing = Typing::of(&out.chart);
-        out.manifest.documents = if out.chart.metadata.is_kpack() {
-            pr.run(&out.manifest.documents, &typing)?
-        } else {
-            pr.run_helm(&out.manifest.documents, &typing)?
-        };
+        let helm = !out.chart.metadata.is_kpack();
+        out.manifest = pr.post_render(std::mem::take(&mut out.manifest), &typing, helm)?;
     }
     Ok(out)
 }
@@ -249,6 +240,7 @@ pub fn apply(pr: Option<&PostRenderer>, mut out: RenderOutput) -> Result<RenderO
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::RenderedTemplate;
 
     fn sh(script: &str) -> PostRenderer {
         PostRenderer {
@@ -257,6 +249,15 @@ mod tests {
             timeout: Duration::from_secs(10),
             plugin_dirs: Vec::new(),
         }
+    }
+
+    /// A kpack chart's objects through `pr`.
+    fn run(pr: &PostRenderer, docs: &[Document]) -> Result<Vec<Document>> {
+        let m = Manifest {
+            documents: docs.to_vec(),
+            hooks: Vec::new(),
+        };
+        Ok(pr.post_render(m, &Typing::default(), false)?.documents)
     }
 
     fn cm(name: &str) -> Document {
@@ -270,38 +271,26 @@ mod tests {
     #[test]
     fn pipes_parses_and_reports() {
         // cat: the same objects back.
-        let docs = sh("cat")
-            .run(&[cm("a"), cm("b")], &Typing::default())
-            .unwrap();
+        let docs = run(&sh("cat"), &[cm("a"), cm("b")]).unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].object["metadata"]["name"], "b");
         // The `# Source:` lines it kept give the documents their sources back.
         assert_eq!(docs[0].source, "c/templates/cm.yaml");
         assert_eq!(docs[0].text.as_str(), cm("a").text.as_str());
-        let docs = sh("grep -v '^#'")
-            .run(&[cm("a")], &Typing::default())
-            .unwrap();
-        assert_eq!(
-            docs[0].source,
-            "output of post-renderer \"sh\" (args [\"-c\", \"grep -v '^#'\"])"
-        );
+        let docs = run(&sh("grep -v '^#'"), &[cm("a")]).unwrap();
+        assert_eq!(docs[0].source, "generated-by-postrender-0.yaml");
         // A new document.
-        let docs = sh(
+        let docs = run(&sh(
             "cat; printf -- '---\\napiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: n\\n'",
-        )
-        .run(&[cm("a")], &Typing::default())
+        ), &[cm("a")])
         .unwrap();
         assert_eq!(docs[0].kind(), "Namespace", "install order again");
-        let e = sh("echo boom >&2; exit 3")
-            .run(&[cm("a")], &Typing::default())
-            .unwrap_err();
+        let e = run(&sh("echo boom >&2; exit 3"), &[cm("a")]).unwrap_err();
         assert_eq!(
             e.to_string(),
             "post-renderer \"sh\" (args [\"-c\", \"echo boom >&2; exit 3\"]) failed (exit status: 3): boom"
         );
-        let e = sh("echo 'kind: [x'")
-            .run(&[cm("a")], &Typing::default())
-            .unwrap_err();
+        let e = run(&sh("echo 'kind: [x'"), &[cm("a")]).unwrap_err();
         assert!(
             e.to_string()
                 .contains("printed what is not Kubernetes objects"),
@@ -311,18 +300,96 @@ mod tests {
             timeout: Duration::from_millis(300),
             ..sh("sleep 5")
         };
-        let e = slow.run(&[cm("a")], &Typing::default()).unwrap_err();
+        let e = run(&slow, &[cm("a")]).unwrap_err();
         assert!(e.to_string().contains("did not finish within 0s"), "{e}");
-        let e = PostRenderer {
+        let missing = PostRenderer {
             command: "/nonexistent/pr".into(),
             ..Default::default()
-        }
-        .run(&[cm("a")], &Typing::default())
-        .unwrap_err();
+        };
+        let e = run(&missing, &[cm("a")]).unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("post-renderer \"/nonexistent/pr\": cannot run it"),
             "{e}"
         );
+    }
+
+    /// The documents of a Helm chart's template, as it printed them.
+    fn helm_docs(name: &str, content: &str) -> Vec<Document> {
+        let t = RenderedTemplate {
+            name: name.into(),
+            content: content.to_string().into(),
+        };
+        let (docs, hooks) =
+            manifest::helm::sort_manifests(&[t], false, &Typing::uniform(true)).unwrap();
+        docs.into_iter().chain(hooks).collect()
+    }
+
+    #[test]
+    fn hooks_are_post_rendered_and_documents_regrouped_as_helm_4_does() {
+        let mut rendered = Manifest::default();
+        for d in helm_docs(
+            "c/templates/a.yaml",
+            "kind: Service\nmetadata:\n  name: s\n---\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n---\nkind: ConfigMap\nmetadata:\n  name: c\n\n\n",
+        )
+        .into_iter()
+        .chain(helm_docs(
+            "c/templates/b.yaml",
+            "kind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-install\nspec: {image: busybox}",
+        )) {
+            if d.is_hook() {
+                rendered.hooks.push(d)
+            } else {
+                rendered.documents.push(d)
+            }
+        }
+        // The command sees every document, hooks included, in template order; it renames
+        // an image, adds a document and drops `a.yaml`'s ConfigMap's source line.
+        let seen = tempfile::NamedTempFile::new().unwrap();
+        let pr = sh(&format!(
+            "tee {} | sed -e 's/busybox/mirror\\/busybox/' -e '/^# Source: c\\/templates\\/a.yaml$/{{N;/ConfigMap/s/^[^\\n]*\\n//;}}'; printf -- '---\\nkind: Secret\\nmetadata:\\n  name: new\\n'",
+            seen.path().display()
+        ));
+        let m = pr
+            .post_render(rendered, &Typing::uniform(true), true)
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(seen.path()).unwrap(),
+            "---\n# Source: c/templates/a.yaml\nkind: Service\nmetadata:\n  name: s\n\n---\n# Source: c/templates/a.yaml\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n\n---\n# Source: c/templates/a.yaml\nkind: ConfigMap\nmetadata:\n  name: c\n\n\n\n---\n# Source: c/templates/b.yaml\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-install\nspec: {image: busybox}\n"
+        );
+        let listed = |docs: &[Document]| -> Vec<(String, String)> {
+            docs.iter()
+                .map(|d| (d.source.clone(), d.text.to_string()))
+                .collect()
+        };
+        // Files by name (the made-up ones included), then install order; each text ends
+        // in one newline.
+        assert_eq!(
+            listed(&m.documents),
+            [
+                (
+                    "generated-by-postrender-4.yaml",
+                    "kind: Secret\nmetadata:\n  name: new\n"
+                ),
+                (
+                    "generated-by-postrender-2.yaml",
+                    "kind: ConfigMap\nmetadata:\n  name: c\n"
+                ),
+                (
+                    "c/templates/a.yaml",
+                    "kind: Service\nmetadata:\n  name: s\n"
+                ),
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+        assert_eq!(
+            listed(&m.hooks),
+            [
+                ("c/templates/a.yaml", "kind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n"),
+                ("c/templates/b.yaml", "kind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-install\nspec: {image: mirror/busybox}\n"),
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+        assert_eq!(m.hooks[1].object["spec"]["image"], "mirror/busybox");
     }
 }

@@ -103,8 +103,15 @@ pub fn sort_manifests(
         }
         Ok(out)
     })?;
+    Ok(sort_documents(per_template.into_iter().flatten()))
+}
+
+/// Documents in file order (files by name, each file's documents in order) sorted as Helm
+/// sorts them: objects and hooks apart, a hook of an unknown event dropped, both lists
+/// stably in install order by kind.
+pub fn sort_documents(all: impl IntoIterator<Item = Document>) -> (Vec<Document>, Vec<Document>) {
     let (mut docs, mut hooks) = (Vec::new(), Vec::new());
-    for d in per_template.into_iter().flatten() {
+    for d in all {
         match d.annotation("helm.sh/hook") {
             None => docs.push(d),
             Some(h) => {
@@ -120,7 +127,7 @@ pub fn sort_manifests(
     let key = |d: &Document| order::Rank::of(d.kind());
     docs.sort_by_key(key);
     hooks.sort_by_key(key);
-    Ok((docs, hooks))
+    (docs, hooks)
 }
 
 #[cfg(test)]

@@ -40,6 +40,12 @@ impl Text {
         }
     }
 
+    /// Where the text starts in the output it is a slice of (documents of one template
+    /// share that output, so this orders them as the template printed them).
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
     /// The text as a string slice.
     pub fn as_str(&self) -> &str {
         &self.buf[self.start..self.end]
@@ -253,7 +259,7 @@ fn split_parsed(
     Ok(out)
 }
 
-fn check_object(doc: &Document, index: usize) -> Result<()> {
+pub(crate) fn check_object(doc: &Document, index: usize) -> Result<()> {
     let at = || format!("{} (document {index})", doc.source);
     if !doc.object.is_object() {
         return Err(Error::manifest(format!(
@@ -282,7 +288,7 @@ fn check_object(doc: &Document, index: usize) -> Result<()> {
     Ok(())
 }
 
-fn is_blank(text: &str) -> bool {
+pub(crate) fn is_blank(text: &str) -> bool {
     text.lines().all(|l| {
         let t = l.trim();
         t.is_empty() || t.starts_with('#')

@@ -363,8 +363,10 @@ fn dependency_update_fetches_missing_dependencies_first() {
     );
 }
 
+/// As Helm 4: the hooks go through the post-renderer with the objects, in template order
+/// (the label it adds to every object reaches the hook too).
 #[test]
-fn post_renderer_rewrites_the_objects_but_not_the_hooks() {
+fn post_renderer_rewrites_the_objects_and_the_hooks() {
     let Some(ns) = k8s::ns("opspost") else { return };
     let hook = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hooked\n  annotations:\n    helm.sh/hook: post-install\ndata: {a: b}\n";
     let chart = ns.chart(
@@ -395,16 +397,18 @@ fn post_renderer_rewrites_the_objects_but_not_the_hooks() {
     let cm = ns.get("configmaps", "web-config").unwrap();
     assert_eq!(cm["metadata"]["labels"]["post"], "rendered");
     assert_eq!(cm["metadata"]["labels"]["kpack.io/release"], "web");
-    // Hooks are not post-rendered (nor given to the command).
     let hooked = ns.get("configmaps", "hooked").unwrap();
-    assert!(
-        hooked["metadata"]["labels"].get("post").is_none(),
-        "{hooked}"
-    );
+    assert_eq!(hooked["metadata"]["labels"]["post"], "rendered", "{hooked}");
     let input = std::fs::read_to_string(ns.dir.path().join("input.yaml")).unwrap();
     assert_eq!(
         input,
-        "---\n# Source: web/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: \"hello\"\n"
+        "---\n# Source: web/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: \"hello\"\n---\n# Source: web/templates/hook.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hooked\n  annotations:\n    helm.sh/hook: post-install\ndata: {a: b}\n"
+    );
+    let h = ns.kpack(&["get", "hooks", "web"]).ok();
+    assert!(
+        h.stdout.contains("labels: {post: rendered}"),
+        "{}",
+        h.stdout
     );
     // The record holds the post-rendered manifest.
     let m = ns.kpack(&["get", "manifest", "web"]).ok();
