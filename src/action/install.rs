@@ -38,6 +38,9 @@ pub struct InstallOptions {
     pub labels: std::collections::BTreeMap<String, String>,
     /// Pass the rendered objects through this command (`--post-renderer`).
     pub post_renderer: Option<super::postrender::PostRenderer>,
+    /// Keep (and print) the subcharts' NOTES.txt after the top chart's
+    /// (`--render-subchart-notes`).
+    pub render_subchart_notes: bool,
     /// Wait, timeout, atomic, ownership, hooks, dry run, history.
     pub op: OperationOptions,
 }

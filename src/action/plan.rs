@@ -479,7 +479,10 @@ pub fn install(
             skip_schema_validation: opts.skip_schema_validation,
         },
     )?;
-    let out = super::postrender::apply(opts.post_renderer.as_ref(), out)?;
+    let mut out = super::postrender::apply(opts.post_renderer.as_ref(), out)?;
+    if opts.render_subchart_notes {
+        out.add_subchart_notes();
+    }
     Plan::for_install(past, &out, opts)
 }
 
@@ -543,7 +546,10 @@ pub fn upgrade(
             skip_schema_validation: opts.skip_schema_validation,
         },
     )?;
-    let out = super::postrender::apply(opts.post_renderer.as_ref(), out)?;
+    let mut out = super::postrender::apply(opts.post_renderer.as_ref(), out)?;
+    if opts.render_subchart_notes {
+        out.add_subchart_notes();
+    }
     Plan::for_upgrade(past, &out, config, opts)
 }
 

@@ -36,6 +36,23 @@ pub struct RenderOutput {
     pub crds: Vec<Document>,
     /// The top chart's rendered NOTES.txt.
     pub notes: Option<String>,
+    /// The subcharts' rendered NOTES.txt, by name (see [`RenderOutput::add_subchart_notes`]).
+    pub subchart_notes: Vec<RenderedTemplate>,
+}
+
+impl RenderOutput {
+    /// `--render-subchart-notes`: the subcharts' NOTES after the top chart's, each after a
+    /// newline, as helm joins them (helm's order is Go's random map order; kpack's is the
+    /// top chart's first, then the subcharts' by path).
+    pub fn add_subchart_notes(&mut self) {
+        for n in std::mem::take(&mut self.subchart_notes) {
+            let notes = self.notes.get_or_insert_with(String::new);
+            if !notes.is_empty() {
+                notes.push('\n');
+            }
+            notes.push_str(&n.content);
+        }
+    }
 }
 
 /// Run the pipeline.
@@ -76,6 +93,16 @@ fn render_mode(
         )));
     }
     let rendered = engine::render(&processed, &values, &opts.release, &opts.capabilities)?;
+    let top_notes = format!("{}/templates/NOTES.txt", processed.name());
+    let (mut notes, mut subchart_notes) = (None, Vec::new());
+    for n in rendered.notes {
+        if n.name == top_notes {
+            notes = Some(n.content.to_string());
+        } else {
+            subchart_notes.push(n);
+        }
+    }
+    subchart_notes.sort_by(|a, b| a.name.cmp(&b.name));
     let typing = manifest::Typing::of(&processed);
     let manifest = if processed.metadata.is_kpack() {
         manifest::build_with(&rendered.templates, text_only, &typing)?
@@ -102,7 +129,8 @@ fn render_mode(
         templates: rendered.templates,
         manifest,
         crds,
-        notes: rendered.notes,
+        notes,
+        subchart_notes,
     })
 }
 

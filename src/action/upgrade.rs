@@ -63,6 +63,9 @@ pub struct UpgradeOptions {
     pub labels: super::labels::Given,
     /// Pass the rendered objects through this command (`--post-renderer`).
     pub post_renderer: Option<super::postrender::PostRenderer>,
+    /// Keep (and print) the subcharts' NOTES.txt after the top chart's
+    /// (`--render-subchart-notes`).
+    pub render_subchart_notes: bool,
     /// Wait, timeout, atomic, ownership, hooks, dry run, history.
     pub op: OperationOptions,
 }
@@ -105,6 +108,7 @@ impl UpgradeOptions {
             skip_schema_validation: self.skip_schema_validation,
             skip_crds: self.skip_crds,
             post_renderer: self.post_renderer.clone(),
+            render_subchart_notes: self.render_subchart_notes,
             labels: super::labels::merge(&Default::default(), &self.labels),
             op: self.op.clone(),
         }

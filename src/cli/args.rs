@@ -325,6 +325,10 @@ pub struct ReleaseArgs {
     /// missing (as `kpack dependency update` does).
     #[arg(long = "dependency-update")]
     pub dependency_update: bool,
+    /// Print the subcharts' NOTES.txt too, each after the top chart's (they are kept in
+    /// the release record with it).
+    #[arg(long = "render-subchart-notes")]
+    pub render_subchart_notes: bool,
     #[command(flatten)]
     pub post_render: PostRendererArgs,
 }
@@ -332,10 +336,10 @@ pub struct ReleaseArgs {
 /// `--post-renderer` and its arguments (install, upgrade, template).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct PostRendererArgs {
-    /// Pass the rendered objects (hooks excepted) through this command: they are written to
-    /// its standard input with their `# Source:` lines, and what it prints takes their place
-    /// (e.g. a kustomize wrapper). Helm 4 takes a plugin name here; kpack runs the command,
-    /// as Helm 3 did.
+    /// Pass the rendered objects and hooks through this post-renderer: the name of an
+    /// installed Helm post-renderer plugin (as Helm 4) or a command (as Helm 3, e.g. a
+    /// kustomize wrapper). They are written to its standard input with their `# Source:`
+    /// lines, and what it prints takes their place.
     #[arg(long = "post-renderer", value_name = "COMMAND")]
     pub post_renderer: Option<String>,
     /// An argument of the --post-renderer command (repeatable, in order).

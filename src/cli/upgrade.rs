@@ -71,6 +71,7 @@ pub fn run(a: Args) -> Result<()> {
         skip_schema_validation: a.render.skip_schema_validation,
         skip_crds: a.release.skip_crds,
         post_renderer: a.release.post_render.post_renderer(a.op.timeout),
+        render_subchart_notes: a.release.render_subchart_notes,
         labels: kpack::action::labels::parse(&a.release.labels)?,
         op,
     };

@@ -205,14 +205,15 @@ pub fn chart_value(m: &Metadata, is_root: bool) -> Value {
     }))
 }
 
-/// A template to execute: its full name, its scope, and whether it is the top chart's
-/// NOTES.txt (rendered, kept apart).
+/// A template to execute: its full name, its scope, and whether it is a chart's NOTES.txt
+/// (rendered, kept apart).
 pub struct Unit {
     /// `web/templates/deploy.yaml`.
     pub name: String,
     /// Index into the scopes.
     pub scope: usize,
-    /// The top chart's NOTES.txt.
+    /// A NOTES.txt (every chart's is rendered, as helm renders them: one that fails fails
+    /// the render).
     pub notes: bool,
 }
 
@@ -238,9 +239,7 @@ pub fn parse_all(scopes: &[Scope], go: &dyn Fn(&Chart) -> bool) -> Result<(Templ
             }
             files.push((format!("{}/{}", s.prefix, t.name), i, t.data.clone(), false));
         }
-        if i == 0
-            && let Some(n) = &s.chart.notes
-        {
+        if !library && let Some(n) = &s.chart.notes {
             files.push((format!("{}/{}", s.prefix, n.name), i, n.data.clone(), true));
         }
     }
@@ -265,17 +264,18 @@ pub fn parse_all(scopes: &[Scope], go: &dyn Fn(&Chart) -> bool) -> Result<(Templ
     Ok((set, units))
 }
 
-/// Execute the units in order. Returns the rendered templates (not NOTES) and the NOTES.
+/// Execute the units in order. Returns the rendered templates (not NOTES) and the charts'
+/// rendered NOTES.txt.
 pub fn execute(
     scopes: &[Scope],
     set: Arc<Templates>,
     units: &[Unit],
     host: &dyn Host,
     max_steps: u64,
-) -> Result<(Vec<RenderedTemplate>, Option<String>)> {
+) -> Result<(Vec<RenderedTemplate>, Vec<RenderedTemplate>)> {
     let mut ex = exec::Exec::new(set, host, max_steps);
     let mut out = Vec::with_capacity(units.len());
-    let mut notes = None;
+    let mut notes = Vec::new();
     for u in units {
         let scope = &scopes[u.scope];
         let root = &scope.root;
@@ -295,14 +295,11 @@ pub fn execute(
         } else {
             text
         };
-        if u.notes {
-            notes = Some(text);
-        } else {
-            out.push(RenderedTemplate {
-                name: u.name.clone(),
-                content: Arc::from(text),
-            });
-        }
+        let t = RenderedTemplate {
+            name: u.name.clone(),
+            content: Arc::from(text),
+        };
+        if u.notes { notes.push(t) } else { out.push(t) }
     }
     super::dispose(ex);
     Ok((out, notes))

@@ -210,8 +210,8 @@ pub struct RenderedTemplate {
 pub struct Rendered {
     /// Every emitted template (not `_` helpers, not library charts), sorted by name.
     pub templates: Vec<RenderedTemplate>,
-    /// The top chart's rendered `NOTES.txt`.
-    pub notes: Option<String>,
+    /// Every chart's rendered `NOTES.txt` (named as templates are), in no set order.
+    pub notes: Vec<RenderedTemplate>,
 }
 
 /// Render every template of a chart tree with the engine each chart declares. `values` are

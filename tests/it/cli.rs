@@ -647,3 +647,50 @@ fn show_values_jsonpath_prints_what_helm_prints() {
         "Error: --jsonpath selects from the values: use it with `kpack show values`\n"
     );
 }
+
+/// Every chart's NOTES.txt is rendered, as helm renders them: `template` fails where a
+/// subchart's fails, with helm's message.
+#[test]
+fn a_failing_subchart_notes_fails_the_render_as_helms_does() {
+    let Some(helm) = support::k8s::helm_tool() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    for (path, text) in [
+        ("Chart.yaml", "apiVersion: v2\nname: top\nversion: 0.1.0\n"),
+        (
+            "templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
+        ),
+        ("templates/NOTES.txt", "top notes\n"),
+        (
+            "charts/sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
+        (
+            "charts/sub/templates/NOTES.txt",
+            "sub notes {{ .Chart.Name }} {{ required \"sub needs x\" .Values.x }}\n",
+        ),
+    ] {
+        let p = tmp.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let chart = tmp.path().to_str().unwrap();
+    let theirs = Command::new(&helm)
+        .args(["template", "rel", chart])
+        .output()
+        .unwrap();
+    assert!(!theirs.status.success());
+    let theirs = String::from_utf8_lossy(&theirs.stderr);
+    let (ok, _, ours) = run(&["template", "rel", chart]);
+    assert!(!ok);
+    assert_eq!(ours.lines().next(), theirs.lines().next(), "{ours}");
+    assert_eq!(
+        ours.lines().next(),
+        Some("Error: execution error at (top/charts/sub/templates/NOTES.txt:1:31): sub needs x")
+    );
+    let (ok, out, err) = run(&["template", "rel", chart, "--set", "sub.x=1"]);
+    assert!(ok, "{err}");
+    assert!(!out.contains("notes"), "{out}");
+}

@@ -684,3 +684,81 @@ fn get_all_template_prints_what_helm_prints() {
         .fails();
     assert!(e.stderr.starts_with("Error: --template: "), "{}", e.stderr);
 }
+
+/// Every chart's NOTES.txt is rendered, as helm renders them: a subchart's that fails
+/// fails the install before anything is made. `--render-subchart-notes` prints (and
+/// records) the subcharts' after the top chart's, each after a newline as helm joins them
+/// (helm's order is Go's random map order, kpack's the subcharts' paths); without it only
+/// the top chart's are kept. The tree mixes the engines: a kpack chart with a Helm
+/// subchart and a kpack one.
+#[test]
+fn subchart_notes_are_rendered_and_kept_with_render_subchart_notes() {
+    let Some(ns) = k8s::ns("subnotes") else {
+        return;
+    };
+    let top = ns.dir.path().join("top");
+    let files = [
+        (
+            "Chart.yaml",
+            "apiVersion: kpack/v1\nname: top\nversion: 0.1.0\n",
+        ),
+        (
+            "templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ Release.Name }}-top\n",
+        ),
+        ("templates/NOTES.txt", "top notes {{ Release.Name }}\n"),
+        (
+            "charts/a/Chart.yaml",
+            "apiVersion: v2\nname: a\nversion: 0.1.0\n",
+        ),
+        (
+            "charts/a/templates/NOTES.txt",
+            "a notes {{ required \"a needs x\" .Values.x }}\n",
+        ),
+        (
+            "charts/b/Chart.yaml",
+            "apiVersion: kpack/v1\nname: b\nversion: 0.1.0\n",
+        ),
+        ("charts/b/templates/NOTES.txt", "b notes {{ Chart.Name }}"),
+    ];
+    for (path, text) in files {
+        let p = top.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let top = top.to_str().unwrap();
+    let out = ns.kpack(&["install", "rel", top]).fails();
+    assert!(
+        out.stderr.starts_with(
+            "Error: execution error at (top/charts/a/templates/NOTES.txt:1:11): a needs x\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(ns.get("configmaps", "rel-top").is_none());
+    let out = ns
+        .kpack(&[
+            "install",
+            "rel",
+            top,
+            "--set",
+            "a.x=1",
+            "--render-subchart-notes",
+        ])
+        .ok();
+    let joined = "top notes rel\n\na notes 1\n\nb notes b";
+    assert!(
+        out.stdout.ends_with(&format!("NOTES:\n{joined}\n")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        ns.kpack(&["get", "notes", "rel"]).ok().stdout,
+        format!("{joined}\n")
+    );
+    ns.kpack(&["upgrade", "rel", top, "--set", "a.x=2"]).ok();
+    assert_eq!(
+        ns.kpack(&["get", "notes", "rel"]).ok().stdout,
+        "top notes rel\n"
+    );
+}

@@ -691,16 +691,19 @@ pub(crate) fn render_jinja(
             bodies.push((Unit { name, scope: *i }, body));
         }
     }
-    let notes_unit = scopes[0]
-        .chart
-        .notes
-        .as_ref()
-        .filter(|_| scopes[0].chart.metadata.is_kpack())
-        .map(|n| {
-            let name = format!("{}/{}", scopes[0].prefix, n.name);
+    // Every kpack chart's NOTES.txt is rendered (a Helm chart's by Helm's engine below), as
+    // helm renders every chart's: one that fails fails the render.
+    let notes_units: Vec<(Unit, String)> = scopes
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.chart.metadata.is_kpack() && !s.chart.metadata.is_library())
+        .filter_map(|(i, s)| {
+            let n = s.chart.notes.as_ref()?;
+            let name = format!("{}/{}", s.prefix, n.name);
             let text = String::from_utf8_lossy(&n.data).into_owned();
-            (Unit { name, scope: 0 }, text)
-        });
+            Some((Unit { name, scope: i }, text))
+        })
+        .collect();
     let define_files: DefineFiles = Arc::new(define_files);
 
     // The Helm charts of the tree, parsed as Helm's engine parses them (none in a tree of
@@ -781,10 +784,13 @@ pub(crate) fn render_jinja(
             content,
         })
         .collect();
-    let mut notes = match &notes_unit {
-        Some((u, body)) => Some(render_one((u, body.as_str()))?),
-        None => None,
-    };
+    let mut notes = Vec::with_capacity(notes_units.len());
+    for (u, body) in &notes_units {
+        notes.push(RenderedTemplate {
+            name: u.name.clone(),
+            content: render_one((u, body.as_str()))?.into(),
+        });
+    }
     if !go_units.is_empty() {
         // The Helm charts' templates, one by one in Helm's order.
         let host = JinjaHost {
@@ -797,7 +803,7 @@ pub(crate) fn render_jinja(
             super::helm::execute(&go_scopes, go_set, &go_units, &host, max_render_steps())?;
         templates.extend(go_templates);
         templates.sort_by(|a, b| a.name.cmp(&b.name));
-        notes = notes.or(go_notes);
+        notes.extend(go_notes);
     }
     Ok(Rendered { templates, notes })
 }
