@@ -282,6 +282,7 @@ fn record(revision: u64, docs: &[Document]) -> Release {
         deleted: None,
         lock: None,
         labels: Default::default(),
+        test_runs: Vec::new(),
     }
 }
 

@@ -243,6 +243,8 @@ impl Plan {
         record.last_deployed = now();
         record.deleted = None;
         record.lock = None;
+        // A new revision: not tested yet.
+        record.test_runs = Vec::new();
         let rollback_to = Some(to.revision);
         let shown = format!(
             "revision {}, chart {} {}",
@@ -310,6 +312,7 @@ fn from_render(
         deleted: None,
         lock: None,
         labels: Default::default(),
+        test_runs: Vec::new(),
     };
     Ok((objects, hooks, record))
 }
@@ -609,6 +612,7 @@ mod tests {
             deleted: None,
             lock: None,
             labels: Default::default(),
+            test_runs: Vec::new(),
         }
     }
 

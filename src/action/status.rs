@@ -15,6 +15,8 @@ pub struct Report {
     pub resources: Vec<Readiness>,
     /// Why the resources could not be read, when they could not.
     pub resources_error: Option<String>,
+    /// Whether the revision has test hooks (its last runs are the record's `test_runs`).
+    pub has_tests: bool,
 }
 
 /// The status of release `name` at `revision` (latest when `None`).
@@ -25,10 +27,14 @@ pub fn status(
     revision: Option<u64>,
 ) -> Result<Report> {
     let release = super::get::get(target, name, namespace, revision)?;
+    let has_tests = parse_manifest(&release.hooks, &release.chart.typing())?
+        .iter()
+        .any(super::template::is_test_hook);
     let mut report = Report {
         release,
         resources: Vec::new(),
         resources_error: None,
+        has_tests,
     };
     if report.release.status == Status::Uninstalled {
         return Ok(report);

@@ -24,7 +24,7 @@ pub struct TemplateOptions {
 }
 
 /// Whether a hook runs at the `test` event (what `helm test` runs).
-fn is_test_hook(d: &Document) -> bool {
+pub(crate) fn is_test_hook(d: &Document) -> bool {
     d.hook_events()
         .is_some_and(|events| events.iter().any(|e| e.is_test()))
 }

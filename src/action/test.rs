@@ -7,11 +7,14 @@
 //! test pod's logs are read as soon as it ends, before any is deleted). The first that
 //! fails ends the run with an error naming it. No revision is made and the release is not
 //! locked; a release with an operation in progress (or a dead one's lock), or uninstalled,
-//! is refused.
+//! is refused. Each test's last run (start, end, phase) is kept in the tested revision's
+//! record, as Helm keeps it, for `status` to show: written only if nothing changed that
+//! record while the tests ran (an upgrade that superseded it, say), so a test run never
+//! overwrites another operation's record.
 
 use super::apply::{Event, OperationOptions, Session, parse_manifest};
 use super::hooks::{self, HookRun};
-use crate::release::Release;
+use crate::release::{Release, TestRun};
 use crate::targets::Target;
 use crate::{Error, Result};
 
@@ -76,6 +79,63 @@ pub struct TestReport {
     pub runs: Vec<HookRun>,
     /// With `--logs`: each test pod's, in the order they ran.
     pub logs: Vec<PodLogs>,
+    /// Why the runs were not kept in the revision's record, when they were not.
+    pub not_recorded: Option<String>,
+}
+
+/// The revision's test runs once `runs` are added: each test keeps its last run, in the
+/// order of the runs (one run again replaces its earlier run in place).
+pub fn merge_runs(previous: &[TestRun], runs: &[HookRun]) -> Vec<TestRun> {
+    let mut out = previous.to_vec();
+    for r in runs {
+        let run = TestRun {
+            kind: r.object.kind.clone(),
+            name: r.object.name.clone(),
+            started: r.started.clone(),
+            completed: r.completed.clone(),
+            phase: if r.result.is_ok() {
+                "Succeeded"
+            } else {
+                "Failed"
+            }
+            .to_string(),
+        };
+        match out
+            .iter_mut()
+            .find(|t| t.kind == run.kind && t.name == run.name)
+        {
+            Some(t) => *t = run,
+            None => out.push(run),
+        }
+    }
+    out
+}
+
+/// Keep `runs` in the tested revision's record (`was`, as read before the tests), unless
+/// anything changed that record meanwhile: the reason when they were not kept.
+fn record_runs(target: &dyn Target, was: Option<&Release>, runs: &[HookRun]) -> Option<String> {
+    if runs.is_empty() {
+        return None;
+    }
+    let Some(was) = was else {
+        return Some(
+            "the release's records are Helm's, which kpack reads but does not write: adopt the release (`kpack adopt`) to keep test results".into(),
+        );
+    };
+    let mut now = was.clone();
+    now.test_runs = merge_runs(&was.test_runs, runs);
+    let store = match target.store(&was.namespace) {
+        Ok(s) => s,
+        Err(e) => return Some(e.to_string()),
+    };
+    match store.update_if_unchanged(was, &now) {
+        Ok(true) => None,
+        Ok(false) => Some(format!(
+            "revision {} of release {} changed while the tests ran (see `kpack history {}`)",
+            was.revision, was.name, was.name
+        )),
+        Err(e) => Some(e.to_string()),
+    }
 }
 
 /// Run the tests. A failed test is an error after `report` has been given what ran.
@@ -87,6 +147,12 @@ pub fn test(
 ) -> Result<TestReport> {
     let release = super::get::get(target, &opts.name, &opts.namespace, None)?;
     crate::release::lock::check_unlocked(Some(&release))?;
+    // The record as kpack's store holds it (none for a release only Helm recorded): the
+    // runs are written back to it only if it is still that when they end.
+    let ours = target
+        .store(&opts.namespace)?
+        .get(&opts.name, release.revision)
+        .map_err(crate::release::lock::store_error)?;
     if release.status == crate::release::Status::Uninstalled {
         return Err(Error::remote(format!(
             "release {} is uninstalled (history kept): there is nothing to test",
@@ -118,10 +184,16 @@ pub fn test(
             runs.push(r);
         })
     };
+    let not_recorded = record_runs(target, ours.as_ref(), &runs);
+    let mut release = release;
+    if not_recorded.is_none() {
+        release.test_runs = merge_runs(&release.test_runs, &runs);
+    }
     let out = TestReport {
         release,
         runs,
         logs,
+        not_recorded,
     };
     report(&out);
     result.map(|()| out)

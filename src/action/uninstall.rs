@@ -125,6 +125,7 @@ pub fn uninstall(
     record.status = Status::Uninstalling;
     record.description = String::new();
     record.lock = None;
+    record.test_runs = Vec::new();
     record.last_deployed = apply::now();
     if opts.op.dry_run.is_some() {
         s.delete_objects(&objects, true)?;

@@ -117,6 +117,16 @@ pub fn stdout_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
+/// One test's last run as `helm test` and `helm status` print it (`TEST SUITE:` with its
+/// name, start, end and phase).
+pub fn test_suite_entry(name: &str, started: &str, completed: &str, phase: &str) -> String {
+    format!(
+        "TEST SUITE:     {name}\nLast Started:   {}\nLast Completed: {}\nPhase:          {phase}\n",
+        time(started),
+        time(completed)
+    )
+}
+
 /// Print a line on standard error (progress notes).
 pub fn note(msg: &str) {
     eprintln!("{msg}");

@@ -1,8 +1,9 @@
 //! `kpack status NAME`: a release's record and the live readiness of its objects, as a
-//! summary with a resource table or `-o json|yaml`.
+//! summary with a resource table and the last run of each test (`TEST SUITE:`, as helm
+//! prints it), or `-o json|yaml`.
 
 use super::args::TargetArgs;
-use super::output::{Output, out, print_data, release_header, table, time};
+use super::output::{Output, out, print_data, release_header, table, test_suite_entry, time};
 use kpack::Result;
 use kpack::action::status::status;
 use serde_json::json;
@@ -45,6 +46,7 @@ pub fn run(a: Args) -> Result<()> {
             "status": r.status, "chart": r.chart, "description": r.description,
             "firstDeployed": r.first_deployed, "lastDeployed": r.last_deployed,
             "deleted": r.deleted, "lock": r.lock, "resources": resources,
+            "testSuite": r.test_runs,
             "resourcesError": report.resources_error, "notes": r.notes,
         });
         return print_data(a.output, &data);
@@ -87,6 +89,21 @@ pub fn run(a: Args) -> Result<()> {
             })
             .collect();
         s.push_str(&table(&["KIND", "NAME", "READY", "STATUS"], rows, None));
+    }
+    // The last run of each test, as `helm status` shows them (a revision with test hooks
+    // that never ran shows none).
+    if !report.has_tests {
+        s.push_str("\nTEST SUITE: None\n");
+    } else if !r.test_runs.is_empty() {
+        s.push('\n');
+        for t in &r.test_runs {
+            s.push_str(&test_suite_entry(
+                &t.name,
+                &t.started,
+                &t.completed,
+                &t.phase,
+            ));
+        }
     }
     if !a.hide_notes && !r.notes.trim().is_empty() {
         s.push_str("\nNOTES:\n");

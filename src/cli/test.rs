@@ -1,9 +1,11 @@
 //! `kpack test NAME`: run a release's test hooks and report each one as `helm test` does
 //! (the release, then `TEST SUITE:` with each test's start, end and phase, then with
 //! `--logs` each test pod's `POD LOGS:`), or as `-o json|yaml`. A failed test prints the report, then the error (exit code 1).
+//! The runs are kept in the release record (`status` shows them); when they cannot be, a
+//! warning says why.
 
 use super::args::{TargetArgs, parse_duration};
-use super::output::{Output, Progress, out, print_data, release_header, time};
+use super::output::{Output, Progress, out, print_data, release_header, test_suite_entry};
 use kpack::Result;
 use kpack::action::test::{Filter, TestOptions, TestReport, test};
 use serde_json::json;
@@ -64,6 +66,11 @@ pub fn run(a: Args) -> Result<()> {
 
 fn print(a: &Args, report: &TestReport) -> Result<()> {
     let r = &report.release;
+    if let Some(why) = &report.not_recorded {
+        super::output::print_warning(&format!(
+            "the test results were not kept in the release record: {why}"
+        ));
+    }
     let phase = |run: &kpack::action::hooks::HookRun| match &run.result {
         Ok(()) => "Succeeded",
         Err(_) => "Failed",
@@ -92,7 +99,7 @@ fn print(a: &Args, report: &TestReport) -> Result<()> {
             .collect();
         let mut data = json!({
             "name": r.name, "namespace": r.namespace, "revision": r.revision,
-            "status": r.status, "tests": tests,
+            "status": r.status, "tests": tests, "recorded": report.not_recorded.is_none(),
         });
         if a.logs {
             data["logs"] = json!(logs);
@@ -104,10 +111,12 @@ fn print(a: &Args, report: &TestReport) -> Result<()> {
         s.push_str("TEST SUITE: None\n");
     }
     for t in &report.runs {
-        s.push_str(&format!("TEST SUITE:     {}\n", t.object.name));
-        s.push_str(&format!("Last Started:   {}\n", time(&t.started)));
-        s.push_str(&format!("Last Completed: {}\n", time(&t.completed)));
-        s.push_str(&format!("Phase:          {}\n", phase(t)));
+        s.push_str(&test_suite_entry(
+            &t.object.name,
+            &t.started,
+            &t.completed,
+            phase(t),
+        ));
     }
     if !a.hide_notes && !r.notes.trim().is_empty() {
         s.push_str("NOTES:\n");

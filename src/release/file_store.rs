@@ -117,6 +117,15 @@ impl FileStore {
     }
 }
 
+/// An exclusive lock (`flock`) on the directory of the record at `path`, released when
+/// dropped; `None` when the directory does not exist (no record to guard) or cannot be
+/// locked (a file system without locks: the write goes ahead as before).
+fn lock_dir(path: &Path) -> Option<fs::File> {
+    let dir = fs::File::open(path.parent()?).ok()?;
+    dir.lock().ok()?;
+    Some(dir)
+}
+
 /// `v12.json` → 12.
 fn parse_record_name(file: &str) -> Option<u64> {
     file.strip_prefix('v')?.strip_suffix(".json")?.parse().ok()
@@ -186,6 +195,7 @@ impl Store for FileStore {
 
     fn update(&self, release: &Release) -> Result<(), StoreError> {
         let path = self.record_path(&release.namespace, &release.name, release.revision)?;
+        let _lock = lock_dir(&path);
         if !path.exists() {
             return Err(StoreError::Other(format!(
                 "{}: cannot update release {} revision {}: no such record",
@@ -198,8 +208,24 @@ impl Store for FileStore {
             .map_err(|e| StoreError::Other(format!("{}: {e}", path.display())))
     }
 
+    /// Compared and written under the release directory's lock, which `update` and
+    /// `delete` take too.
+    fn update_if_unchanged(&self, was: &Release, new: &Release) -> Result<bool, StoreError> {
+        let path = self.record_path(&new.namespace, &new.name, new.revision)?;
+        let Some(_lock) = lock_dir(&path) else {
+            return Ok(false);
+        };
+        if !path.exists() || Self::read(&path)? != *was {
+            return Ok(false);
+        }
+        write_atomic(&path, &encode(new)?)
+            .map_err(|e| StoreError::Other(format!("{}: {e}", path.display())))?;
+        Ok(true)
+    }
+
     fn delete(&self, name: &str, revision: u64) -> Result<(), StoreError> {
         let path = self.record_path(self.namespace()?, name, revision)?;
+        let _lock = lock_dir(&path);
         match fs::remove_file(&path) {
             Ok(()) => {
                 if let Some(dir) = path.parent() {
@@ -302,7 +328,52 @@ mod tests {
             deleted: None,
             lock: None,
             labels: Default::default(),
+            test_runs: Vec::new(),
         }
+    }
+
+    #[test]
+    fn update_if_unchanged_writes_only_what_nobody_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FileStore::new(dir.path(), "ns");
+        s.create(&rel("a", "ns", 1)).unwrap();
+        let was = s.get("a", 1).unwrap().unwrap();
+        let with = |r: &Release, d: &str| Release {
+            description: d.into(),
+            ..r.clone()
+        };
+        assert!(s.update_if_unchanged(&was, &with(&was, "tested")).unwrap());
+        assert_eq!(s.get("a", 1).unwrap().unwrap().description, "tested");
+        // `was` is stale now: nothing is written.
+        assert!(!s.update_if_unchanged(&was, &with(&was, "again")).unwrap());
+        assert_eq!(s.get("a", 1).unwrap().unwrap().description, "tested");
+        // A writer in the middle of an update holds the directory's lock: the conditional
+        // update waits for it and sees its change.
+        let now = s.get("a", 1).unwrap().unwrap();
+        let path = dir.path().join("ns/a/v1.json");
+        let held = lock_dir(&path).unwrap();
+        let waiting = std::thread::spawn({
+            let root = dir.path().to_path_buf();
+            let now = now.clone();
+            move || {
+                FileStore::new(&root, "ns")
+                    .update_if_unchanged(&now, &with(&now, "late"))
+                    .unwrap()
+            }
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let superseded = Release {
+            status: Status::Superseded,
+            ..now.clone()
+        };
+        write_atomic(&path, &encode(&superseded).unwrap()).unwrap();
+        drop(held);
+        assert!(!waiting.join().unwrap());
+        assert_eq!(s.get("a", 1).unwrap().unwrap(), superseded);
+        // Gone: nothing to update, nothing recreated.
+        s.delete("a", 1).unwrap();
+        assert!(!s.update_if_unchanged(&superseded, &now).unwrap());
+        assert!(s.get("a", 1).unwrap().is_none());
     }
 
     #[test]

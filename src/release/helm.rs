@@ -72,8 +72,21 @@ struct HelmMetadata {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct HelmHook {
+    name: String,
+    kind: String,
     path: String,
     manifest: String,
+    events: Vec<String>,
+    last_run: HelmHookRun,
+}
+
+/// When a hook last ran (Go's zero time and an empty phase when it never did).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct HelmHookRun {
+    started_at: String,
+    completed_at: String,
+    phase: String,
 }
 
 /// Decode the `release` entry of a Helm record (base64 text of gzip-compressed JSON, or
@@ -112,9 +125,21 @@ fn convert(h: HelmRelease, what: &str) -> Result<Release, String> {
     let config = h.config.unwrap_or_default();
     let mut values = h.chart.values.unwrap_or_default();
     merge_maps(&mut values, config.clone());
-    let hooks = h
-        .hooks
-        .unwrap_or_default()
+    let helm_hooks = h.hooks.unwrap_or_default();
+    // The test hooks' last runs (`helm test`), which `helm status` shows.
+    let test_runs = helm_hooks
+        .iter()
+        .filter(|k| k.events.iter().any(|e| e == "test" || e == "test-success"))
+        .filter(|k| !k.last_run.phase.is_empty() && !k.last_run.started_at.starts_with("0001-"))
+        .map(|k| super::TestRun {
+            kind: k.kind.clone(),
+            name: k.name.clone(),
+            started: k.last_run.started_at.clone(),
+            completed: k.last_run.completed_at.clone(),
+            phase: k.last_run.phase.clone(),
+        })
+        .collect();
+    let hooks = helm_hooks
         .iter()
         .map(|k| {
             format!(
@@ -151,6 +176,7 @@ fn convert(h: HelmRelease, what: &str) -> Result<Release, String> {
         deleted: Some(h.info.deleted).filter(|d| !d.is_empty()),
         lock: None,
         labels: Default::default(),
+        test_runs,
     })
 }
 
@@ -201,7 +227,7 @@ mod tests {
         base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap())
     }
 
-    const RECORD: &str = r#"{"name":"web","info":{"first_deployed":"2026-12-01T10:00:00.1Z","last_deployed":"2026-12-01T11:00:00.2Z","deleted":"","description":"Upgrade complete","status":"superseded","notes":"hi"},"chart":{"metadata":{"name":"web","version":"1.2.0","appVersion":"2.0","description":"d","apiVersion":"v2"},"templates":[],"values":{"a":{"b":1,"c":2},"x":"y"}},"config":{"a":{"c":3}},"manifest":"---\n# Source: web/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n","hooks":[{"name":"t","kind":"Pod","path":"web/templates/test.yaml","manifest":"apiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n","events":["test"]}],"version":2,"namespace":"apps"}"#;
+    const RECORD: &str = r#"{"name":"web","info":{"first_deployed":"2026-12-01T10:00:00.1Z","last_deployed":"2026-12-01T11:00:00.2Z","deleted":"","description":"Upgrade complete","status":"superseded","notes":"hi"},"chart":{"metadata":{"name":"web","version":"1.2.0","appVersion":"2.0","description":"d","apiVersion":"v2"},"templates":[],"values":{"a":{"b":1,"c":2},"x":"y"}},"config":{"a":{"c":3}},"manifest":"---\n# Source: web/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n","hooks":[{"name":"t","kind":"Pod","path":"web/templates/test.yaml","manifest":"apiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n","events":["test"],"last_run":{"started_at":"2026-12-01T11:00:01.5Z","completed_at":"2026-12-01T11:00:03Z","phase":"Succeeded"}},{"name":"m","kind":"Job","path":"web/templates/job.yaml","manifest":"kind: Job","events":["pre-upgrade"],"last_run":{"started_at":"2026-12-01T10:59:00Z","completed_at":"2026-12-01T10:59:30Z","phase":"Succeeded"}},{"name":"never","kind":"Pod","path":"web/templates/t2.yaml","manifest":"kind: Pod","events":["test"],"last_run":{"started_at":"0001-01-01T00:00:00Z","completed_at":"0001-01-01T00:00:00Z","phase":""}}],"version":2,"namespace":"apps"}"#;
 
     #[test]
     fn a_helm_record_becomes_a_kpack_release() {
@@ -224,9 +250,23 @@ mod tests {
             r.manifest
                 .starts_with("---\n# Source: web/templates/cm.yaml\n")
         );
+        assert!(
+            r.hooks.starts_with(
+            "---\n# Source: web/templates/test.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n---\n# Source: web/templates/job.yaml\n"
+            ),
+            "{}",
+            r.hooks
+        );
+        // The test hooks that ran (not the others, not one that never ran).
         assert_eq!(
-            r.hooks,
-            "---\n# Source: web/templates/test.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n"
+            r.test_runs,
+            [crate::release::TestRun {
+                kind: "Pod".into(),
+                name: "t".into(),
+                started: "2026-12-01T11:00:01.5Z".into(),
+                completed: "2026-12-01T11:00:03Z".into(),
+                phase: "Succeeded".into(),
+            }]
         );
         assert_eq!(r.notes, "hi");
         assert_eq!(r.description, "Upgrade complete");

@@ -109,6 +109,7 @@ mod tests {
             deleted: None,
             lock: None,
             labels: Default::default(),
+            test_runs: Vec::new(),
         }
     }
 

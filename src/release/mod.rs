@@ -106,6 +106,21 @@ pub struct Lock {
     pub expires: String,
 }
 
+/// The last run of one test hook of a revision (`kpack test`), as Helm keeps each hook's
+/// last run in its record and `status` shows it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestRun {
+    /// The hook object's kind and name.
+    pub kind: String,
+    pub name: String,
+    /// When it was applied and when it ended (RFC 3339).
+    pub started: String,
+    pub completed: String,
+    /// `Succeeded` or `Failed`.
+    pub phase: String,
+}
+
 /// The chart a revision was made from (metadata only; the manifest is what is applied).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -196,6 +211,10 @@ pub struct Release {
     /// Secret, as Helm keeps them).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub labels: std::collections::BTreeMap<String, String>,
+    /// The last run of each test hook of this revision (`kpack test`), in the order they
+    /// ran; empty until tested.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_runs: Vec<TestRun>,
 }
 
 /// Errors a store reports in a way actions can act on.
@@ -226,6 +245,16 @@ pub trait Store: Send + Sync {
     fn create(&self, release: &Release) -> Result<(), StoreError>;
     /// Replace an existing revision (status changes, lock release).
     fn update(&self, release: &Release) -> Result<(), StoreError>;
+    /// Replace revision `new.revision` only if its record is still `was` (no other run
+    /// changed it since `was` was read): `Ok(false)`, and nothing written, when it changed
+    /// or is gone. The Secret and file stores compare and write atomically; this default
+    /// (for stores that cannot) compares, then writes.
+    fn update_if_unchanged(&self, was: &Release, new: &Release) -> Result<bool, StoreError> {
+        match self.get(&new.name, new.revision)? {
+            Some(now) if now == *was => self.update(new).map(|()| true),
+            _ => Ok(false),
+        }
+    }
     /// Remove one revision's record.
     fn delete(&self, name: &str, revision: u64) -> Result<(), StoreError>;
     /// The revision and status of every record of release `name`, without reading the

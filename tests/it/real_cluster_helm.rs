@@ -762,3 +762,57 @@ fn subchart_notes_are_rendered_and_kept_with_render_subchart_notes() {
         "top notes rel\n"
     );
 }
+
+/// `helm test` keeps each test's last run in Helm's record: `kpack status` shows it from
+/// there. `kpack test` on a release only Helm recorded runs the tests and says why it
+/// cannot keep the results (Helm's records are read, never written).
+#[test]
+fn helm_test_runs_show_in_status_and_helm_records_stay_unwritten() {
+    let Some(ns) = k8s::ns("helm-test-runs") else {
+        return;
+    };
+    let Some(helm) = k8s::helm_tool() else {
+        return;
+    };
+    let dir = ns.dir.path().join("tested");
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(
+        dir.join("Chart.yaml"),
+        "apiVersion: v2\nname: tested\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("templates/test.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-test\n  annotations:\n    helm.sh/hook: test\n    helm.sh/hook-delete-policy: hook-succeeded\nspec:\n  restartPolicy: Never\n  containers: [{name: t, image: \"busybox:1\"}]\n",
+    )
+    .unwrap();
+    let chart = dir.to_str().unwrap();
+    ns.helm(&helm, &["install", "t", chart], &[]);
+    let status = ns.kpack(&["status", "t"]).ok();
+    assert!(!status.stdout.contains("TEST SUITE"), "{}", status.stdout);
+    ns.helm(&helm, &["test", "t"], &[]);
+    let status = ns.kpack(&["status", "t", "-o", "json"]).ok();
+    let status: Json = serde_json::from_str(&status.stdout).unwrap();
+    let suite = &status["testSuite"];
+    assert_eq!(suite.as_array().map(Vec::len), Some(1), "{status}");
+    assert_eq!(suite[0]["name"], "t-test");
+    assert_eq!(suite[0]["kind"], "Pod");
+    assert_eq!(suite[0]["phase"], "Succeeded");
+    let shown = ns.kpack(&["status", "t"]).ok().stdout;
+    assert!(
+        shown.contains("\nTEST SUITE:     t-test\nLast Started:   "),
+        "{shown}"
+    );
+    let before = ns.get("secrets", "sh.helm.release.v1.t.v1").unwrap();
+    let run = ns.kpack(&["test", "t", "-q"]).ok();
+    assert!(
+        run.stderr.contains("WARNING: the test results were not kept in the release record: the release's records are Helm's, which kpack reads but does not write: adopt the release (`kpack adopt`) to keep test results"),
+        "{}",
+        run.stderr
+    );
+    let after = ns.get("secrets", "sh.helm.release.v1.t.v1").unwrap();
+    assert_eq!(
+        after["metadata"]["resourceVersion"],
+        before["metadata"]["resourceVersion"]
+    );
+}

@@ -1323,6 +1323,7 @@ fn release(name: &str, namespace: &str, revision: u64, status: Status) -> Releas
         deleted: None,
         lock: None,
         labels: Default::default(),
+        test_runs: Vec::new(),
     }
 }
 
@@ -1411,6 +1412,48 @@ fn records_are_secrets() {
     store.delete("web", 1).unwrap();
     let err = store.update(&r1b).unwrap_err().to_string();
     assert!(err.contains("no record"), "{err}");
+}
+
+/// `update_if_unchanged` (how `kpack test` keeps its runs): written when the record is
+/// still what was read, refused (nothing written) when another writer changed it or it was
+/// removed; a record split over several Secrets included.
+#[test]
+fn conditional_updates_write_only_unchanged_records() {
+    let Some(c) = setup("records-cas") else {
+        return;
+    };
+    let ns = c.ns().to_string();
+    let store = c.t.store(&ns).unwrap();
+    let mut big = release("web", &ns, 1, Status::Deployed);
+    use base64::Engine;
+    big.notes = base64::engine::general_purpose::STANDARD.encode(noise(1_500_000));
+    store.create(&big).unwrap();
+    let was = store.get("web", 1).unwrap().unwrap();
+    let tested = Release {
+        test_runs: vec![kpack::release::TestRun {
+            kind: "Pod".into(),
+            name: "web-test".into(),
+            started: "2026-12-03T10:00:00Z".into(),
+            completed: "2026-12-03T10:00:05Z".into(),
+            phase: "Succeeded".into(),
+        }],
+        ..was.clone()
+    };
+    assert!(store.update_if_unchanged(&was, &tested).unwrap());
+    assert_eq!(store.get("web", 1).unwrap().unwrap(), tested);
+    // Another run (another store) supersedes the revision: the stale write is refused.
+    let other = c.t.store(&ns).unwrap();
+    let superseded = Release {
+        status: Status::Superseded,
+        ..tested.clone()
+    };
+    other.update(&superseded).unwrap();
+    assert!(!store.update_if_unchanged(&tested, &tested).unwrap());
+    assert_eq!(store.get("web", 1).unwrap().unwrap(), superseded);
+    // Removed: nothing recreated.
+    other.delete("web", 1).unwrap();
+    assert!(!store.update_if_unchanged(&superseded, &tested).unwrap());
+    assert!(store.get("web", 1).unwrap().is_none());
 }
 
 #[test]

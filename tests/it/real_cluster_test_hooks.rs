@@ -71,6 +71,24 @@ fn test_runs_the_test_hooks_in_order_and_reports_each() {
         ns.name
     );
     assert_eq!(untimed(&run.stdout), want);
+    // The runs are kept in the revision's record: `status` shows each test's last run.
+    let runs = "TEST SUITE:     web-smoke\nLast Started:   T\nLast Completed: T\nPhase:          Succeeded\n\
+         TEST SUITE:     web-connect\nLast Started:   T\nLast Completed: T\nPhase:          Succeeded\n";
+    let status = untimed(&ns.kpack(&["status", "web"]).ok().stdout);
+    assert!(
+        status.contains(&format!("\n\n{runs}\nNOTES:\nHello\n")),
+        "{status}"
+    );
+    let suite = |args: &[&str]| -> Json {
+        let st = ns
+            .kpack(&[&["status", "web", "-o", "json"], args].concat())
+            .ok();
+        serde_json::from_str::<Json>(&st.stdout).unwrap()["testSuite"].clone()
+    };
+    let first = suite(&[]);
+    assert_eq!(first[1]["name"], "web-connect");
+    assert_eq!(first[1]["kind"], "Pod");
+    assert_eq!(first[1]["phase"], "Succeeded");
     // The pods ran: web-smoke (hook-succeeded) is deleted, web-connect is kept (the
     // default policy deletes it before the next run).
     assert_eq!(phase(&ns, "web-smoke"), None);
@@ -100,11 +118,22 @@ fn test_runs_the_test_hooks_in_order_and_reports_each() {
     assert!(!run.stdout.contains("NOTES"), "{}", run.stdout);
 
     // --filter: by name, to run or to skip.
+    let before = suite(&[]);
+    // Times are kept to the second: the next run starts in a later one.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let run = ns
         .kpack(&["test", "web", "-q", "--filter", "name=web-connect"])
         .ok();
     assert!(run.stdout.contains("TEST SUITE:     web-connect\n"));
     assert!(!run.stdout.contains("web-smoke"), "{}", run.stdout);
+    // Only the test that ran has a new last run; the order is kept.
+    let after = suite(&[]);
+    assert_eq!(after[0], before[0]);
+    assert_eq!(after[1]["name"], "web-connect");
+    assert!(
+        after[1]["started"].as_str() > before[1]["started"].as_str(),
+        "{after}"
+    );
     let run = ns
         .kpack(&["test", "web", "-q", "--filter", "!name=web-connect"])
         .ok();
@@ -147,6 +176,43 @@ fn test_runs_the_test_hooks_in_order_and_reports_each() {
     assert_eq!(tests[2]["message"], "the Pod failed");
     assert_eq!(phase(&ns, "web-broken").as_deref(), Some("Failed"));
 
+    // The failed run is kept too, in revision 2's record; revision 1 keeps its own.
+    let phases = |suite: Json| -> Vec<(String, String)> {
+        suite
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["name"].as_str().unwrap().into(),
+                    t["phase"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    let owned = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        phases(suite(&[])),
+        owned(&[
+            ("web-smoke", "Succeeded"),
+            ("web-connect", "Succeeded"),
+            ("web-broken", "Failed")
+        ])
+    );
+    assert_eq!(
+        phases(suite(&["--revision", "1"])),
+        owned(&[("web-smoke", "Succeeded"), ("web-connect", "Succeeded")])
+    );
+    let status = untimed(&ns.kpack(&["status", "web"]).ok().stdout);
+    assert!(
+        status.contains("TEST SUITE:     web-broken\nLast Started:   T\nLast Completed: T\nPhase:          Failed\n"),
+        "{status}"
+    );
+
     // Testing made no revision.
     let history = ns.kpack(&["history", "web", "-o", "json"]).ok();
     let history: Json = serde_json::from_str(&history.stdout).unwrap();
@@ -167,6 +233,13 @@ fn test_without_test_hooks_or_release_says_so() {
             "NAME: plain\nLAST DEPLOYED: T\nNAMESPACE: {}\nSTATUS: deployed\nREVISION: 1\nTEST SUITE: None\n",
             ns.name
         )
+    );
+    // No test hooks: `status` says so, as helm's does.
+    let status = ns.kpack(&["status", "plain"]).ok();
+    assert!(
+        status.stdout.contains("\nTEST SUITE: None\n"),
+        "{}",
+        status.stdout
     );
     let run = ns.kpack(&["test", "nope"]);
     assert_eq!(run.code, 1);

@@ -442,11 +442,44 @@ impl SecretStore {
     }
 
     async fn update_async(&self, release: &Release) -> Result<(), StoreError> {
+        self.replace_async(release, false).await.map(|_| ())
+    }
+
+    /// [`Store::update_if_unchanged`]: the record is read (its resourceVersion kept) and
+    /// compared with `was`; the replace then carries that resourceVersion, so the API
+    /// server refuses it if anything wrote the record in between.
+    async fn update_if_unchanged_async(
+        &self,
+        was: &Release,
+        new: &Release,
+    ) -> Result<bool, StoreError> {
+        self.writable()?;
+        let main_name = secret_name(&new.name, new.revision);
+        let Some(current) = self.get_secret(&main_name).await? else {
+            return Ok(false);
+        };
+        if self.read(&current).await? != *was {
+            return Ok(false);
+        }
+        self.replace_async(new, true).await
+    }
+
+    /// Replace a record. With `conditional`, one attempt against the resourceVersion this
+    /// store last saw (`Ok(false)` on a conflict); otherwise a conflict reads the record
+    /// again and retries.
+    async fn replace_async(
+        &self,
+        release: &Release,
+        conditional: bool,
+    ) -> Result<bool, StoreError> {
         self.writable()?;
         let main_name = secret_name(&release.name, release.revision);
         let bytes = encode(release)?;
         // The first attempt trusts what the store last saw of the record, if anything.
         let mut known = self.known.lock().unwrap().get(&main_name).cloned();
+        if conditional && known.is_none() {
+            return Ok(false);
+        }
         for _attempt in 0..5 {
             let current = match known.take() {
                 Some(k) => k,
@@ -484,13 +517,22 @@ impl SecretStore {
                 Ok(written) => {
                     self.remember(&written);
                     self.delete_names(&current.parts).await;
-                    return Ok(());
+                    return Ok(true);
                 }
                 Err(kube::Error::Api(s)) if s.code == 409 => {
                     // Someone changed the record since we last saw it: read it again.
                     self.forget(&main_name);
                     self.delete_names(&parts).await;
+                    if conditional {
+                        return Ok(false);
+                    }
                     continue;
+                }
+                Err(kube::Error::Api(s)) if conditional && s.code == 404 => {
+                    // Removed since it was read (history pruned): nothing to update.
+                    self.forget(&main_name);
+                    self.delete_names(&parts).await;
+                    return Ok(false);
                 }
                 Err(e) => {
                     self.forget(&main_name);
@@ -656,6 +698,10 @@ impl Store for SecretStore {
                 other => return other,
             }
         }
+    }
+
+    fn update_if_unchanged(&self, was: &Release, new: &Release) -> Result<bool, StoreError> {
+        self.block_on(self.update_if_unchanged_async(was, new))
     }
 
     fn delete(&self, name: &str, revision: u64) -> Result<(), StoreError> {
