@@ -575,6 +575,25 @@ impl TargetArgs {
         }
     }
 
+    /// The target of `install --dry-run=client`: as helm's, it needs no cluster and
+    /// contacts none. The namespace is `-n`, else the kubeconfig context's (when one
+    /// loads), else `default`; a static-pod directory (local) is opened as usual.
+    pub fn connect_client_dry_run(&self) -> Result<Connected> {
+        if self.static_pods.is_some() {
+            return self.connect(None);
+        }
+        let namespace = match &self.namespace {
+            Some(n) => n.clone(),
+            None => kpack::targets::kube::kubeconfig::resolve(&self.connect_options())
+                .map(|r| r.namespace)
+                .unwrap_or_else(|_| "default".into()),
+        };
+        Ok(Connected {
+            target: Box::new(kpack::targets::offline::Offline),
+            namespace,
+        })
+    }
+
     /// Open the target. `lock`: for a command that changes the release, how long to wait
     /// for another run holding a static-pod directory (`None` for read-only commands).
     pub fn connect(&self, lock: Option<Duration>) -> Result<Connected> {

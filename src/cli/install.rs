@@ -63,7 +63,12 @@ pub fn run(a: Args) -> Result<()> {
     let chart = a.source.load(&chart_arg)?;
     let user = a.values.options().merge()?;
     let mut op = a.op.options()?;
-    let conn = a.target.connect(a.op.lock_wait())?;
+    // A client dry run renders without a cluster, as helm's (a preview compares with one).
+    let conn = if op.dry_run == Some(kpack::action::apply::DryRun::Client) && !a.preview.wanted() {
+        a.target.connect_client_dry_run()?
+    } else {
+        a.target.connect(a.op.lock_wait())?
+    };
     op.atomic = a.atomic;
     let opts = InstallOptions {
         name,

@@ -1,9 +1,11 @@
 //! Targets: where a release's objects go. [`Target`] is what actions need from one; the
 //! implementations are `kube` (a cluster through its API, server-side apply with field
-//! manager `kpack`) and `staticpod` (Pod manifests in a kubelet's manifest directory).
+//! manager `kpack`), `staticpod` (Pod manifests in a kubelet's manifest directory) and
+//! `offline` (no cluster, for a client dry run).
 
 pub mod kube;
 
+pub mod offline;
 pub mod staticpod;
 
 use crate::Result;

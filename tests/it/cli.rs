@@ -694,3 +694,46 @@ fn a_failing_subchart_notes_fails_the_render_as_helms_does() {
     assert!(ok, "{err}");
     assert!(!out.contains("notes"), "{out}");
 }
+
+/// `install --dry-run=client` renders without a cluster, as helm's: none configured (the
+/// namespace is then `default`), or one that cannot be reached (never contacted; the
+/// namespace is its context's, as helm takes it).
+#[test]
+fn install_client_dry_run_needs_no_cluster() {
+    let home = tempfile::tempdir().unwrap();
+    let chart = concat!(env!("CARGO_MANIFEST_DIR"), "/charts/web");
+    let install = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kpack"))
+            .args(["install", "rel", chart, "--dry-run=client"])
+            .args(extra)
+            .env("HOME", home.path())
+            .env_remove("KUBECONFIG")
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .env_remove("KPACK_NAMESPACE")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = install(&[]);
+    assert!(
+        out.contains("NAMESPACE: default\nSTATUS: pending-install\nREVISION: 1\nTARGET: no cluster (client dry run)\nDESCRIPTION: Dry run complete\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nMANIFEST:\n---\n# Source: web/templates/"),
+        "{out}"
+    );
+    let kubeconfig = home.path().join("kc.yaml");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\"}\ncontexts:\n- name: x\n  context: {cluster: c, user: u, namespace: team}\ncurrent-context: x\nusers:\n- name: u\n  user: {token: t}\n",
+    )
+    .unwrap();
+    let out = install(&["--kubeconfig", kubeconfig.to_str().unwrap()]);
+    assert!(out.contains("NAMESPACE: team\n"), "{out}");
+    let out = install(&["-n", "other", "--kubeconfig", kubeconfig.to_str().unwrap()]);
+    assert!(out.contains("NAMESPACE: other\n"), "{out}");
+}
