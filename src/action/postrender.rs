@@ -7,19 +7,22 @@
 //! it there), sorted again as a render is. A document keeps the source its `# Source:` line
 //! names when the command kept it; one without is named as Helm 4 names the documents a
 //! post-renderer adds, `generated-by-postrender-N.yaml` (N its place among the objects
-//! printed). A Helm chart's documents each end in one newline, as Helm 4 leaves them after
-//! writing them back through its YAML library. The command runs without a shell, for at
-//! most the operation's `--timeout`; a failure, a timeout or output that is not Kubernetes
-//! objects is an error naming the command and quoting its standard error.
+//! printed). A Helm chart's documents each end in one newline, and an empty
+//! `metadata.annotations` is dropped, as Helm 4 leaves them after writing them back through
+//! its YAML library. The command runs without a shell, for at most the operation's
+//! `--timeout`; a failure, a timeout, no output at all (as Helm 4) or output that is not
+//! Kubernetes objects is an error naming the command and quoting its standard error.
 //!
 //! Helm 4 takes the name of a post-renderer plugin here, Helm 3 a command: kpack takes
 //! both. A name that is an installed Helm post-renderer plugin runs that plugin's command
 //! (see [`super::helm_plugin`]); anything else is run as a command (a path, or a program in
 //! `PATH`), so kustomize wrappers and scripts work unchanged. Where kpack differs from
 //! Helm 4: Helm marks each document with an annotation naming its template where kpack
-//! writes the `# Source:` line, and Helm re-formats every document the command prints
-//! (sequences not indented, one space after a colon, trailing spaces and empty
-//! `annotations` dropped) where kpack keeps the command's text.
+//! writes the `# Source:` line; Helm re-formats every document the command prints
+//! (sequences not indented, one space after a colon, trailing spaces dropped) where kpack
+//! keeps the command's text; and a document whose template ends inside a block scalar
+//! with no newline after it keeps its value's final newline in kpack (as without a
+//! post-renderer, in helm too), where Helm 4's YAML library drops it (`|` becomes `|-`).
 
 use super::render::RenderOutput;
 use crate::manifest::{self, Document, Manifest, Typing};
@@ -65,6 +68,14 @@ impl PostRenderer {
         let stdout = self.exec(super::template::to_yaml(&input).as_bytes())?;
         let text = String::from_utf8(stdout)
             .map_err(|_| Error::usage(format!("{}: its output is not UTF-8 text", self.what())))?;
+        if text.trim().is_empty() {
+            // As Helm 4: a post-renderer that prints nothing is broken, not a request to
+            // remove every object.
+            return Err(Error::usage(format!(
+                "{} printed nothing: a post-renderer prints the objects it was given (changed or not)",
+                self.what()
+            )));
+        }
         let chunks = if helm {
             manifest::helm::split_manifests(&text)
         } else {
@@ -101,11 +112,15 @@ impl PostRenderer {
             printed.push((source, body, object));
         }
         let mut docs = Vec::with_capacity(printed.len());
-        for (i, (source, body, object)) in printed.into_iter().enumerate() {
+        for (i, (source, body, mut object)) in printed.into_iter().enumerate() {
             // Helm 4 writes every document back through its YAML library, which ends each
-            // with one newline, and keeps it (a blank line when printed).
+            // with one newline, and keeps it (a blank line when printed); it drops an
+            // empty `metadata.annotations` on the way.
             let text = if helm {
-                format!("{body}\n")
+                match drop_empty_annotations(body, &mut object) {
+                    Some(t) => t + "\n",
+                    None => format!("{body}\n"),
+                }
             } else {
                 body.to_string()
             };
@@ -227,6 +242,59 @@ impl PostRenderer {
     }
 }
 
+/// An object whose `metadata.annotations` is empty (`{}`, null, nothing) loses it, as Helm 4
+/// drops it after post-rendering: from `object`, and from `text` when its line is found (a
+/// block `metadata:` at the top level with an `annotations:` line and nothing under it);
+/// the new text, or `None` when the text stays as it is.
+fn drop_empty_annotations(text: &str, object: &mut serde_json::Value) -> Option<String> {
+    let meta = object.get_mut("metadata")?.as_object_mut()?;
+    let empty = match meta.get("annotations")? {
+        serde_json::Value::Null => true,
+        serde_json::Value::Object(m) => m.is_empty(),
+        _ => false,
+    };
+    if !empty {
+        return None;
+    }
+    meta.remove("annotations");
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let content = |l: &str| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#')
+    };
+    let start = lines
+        .iter()
+        .position(|l| l.trim_end() == "metadata:" && indent(l) == 0)?;
+    let child = lines[start + 1..]
+        .iter()
+        .find(|l| content(l))
+        .map(|l| indent(l))?;
+    let mut at = None;
+    for (i, l) in lines.iter().enumerate().skip(start + 1) {
+        if content(l) && indent(l) < child {
+            break;
+        }
+        let value = l.trim().strip_prefix("annotations:").map(str::trim);
+        if indent(l) == child && matches!(value, Some("" | "{}" | "null" | "~")) {
+            at = Some(i);
+        }
+    }
+    let at = at?;
+    // Nothing under it (only blank or comment lines before the next key).
+    let next = lines[at + 1..].iter().find(|l| content(l));
+    if next.is_some_and(|l| indent(l) > child) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, l) in lines.iter().enumerate() {
+        if i != at {
+            out.push_str(l);
+        }
+    }
+    Some(out)
+}
+
 /// Apply `pr` (if any) to a render's objects and hooks.
 pub fn apply(pr: Option<&PostRenderer>, mut out: RenderOutput) -> Result<RenderOutput> {
     if let Some(pr) = pr {
@@ -285,6 +353,11 @@ mod tests {
         ), &[cm("a")])
         .unwrap();
         assert_eq!(docs[0].kind(), "Namespace", "install order again");
+        let e = run(&sh("cat >/dev/null"), &[cm("a")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "post-renderer \"sh\" (args [\"-c\", \"cat >/dev/null\"]) printed nothing: a post-renderer prints the objects it was given (changed or not)"
+        );
         let e = run(&sh("echo boom >&2; exit 3"), &[cm("a")]).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -311,6 +384,35 @@ mod tests {
             e.to_string()
                 .starts_with("post-renderer \"/nonexistent/pr\": cannot run it"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn empty_annotations_are_dropped_as_helm_4_drops_them() {
+        let drop = |text: &str| {
+            let mut object = crate::yaml::parse_kube(text).unwrap();
+            let out = drop_empty_annotations(text, &mut object);
+            (out, object["metadata"].get("annotations").cloned())
+        };
+        for (text, want) in [
+            (
+                "kind: Service\nmetadata:\n  annotations:\n  labels:\n    a: b\n  name: s\nspec: {}",
+                "kind: Service\nmetadata:\n  labels:\n    a: b\n  name: s\nspec: {}",
+            ),
+            (
+                "kind: Service\nmetadata:\n    name: s\n    annotations: {}\n# end\nspec:\n  annotations:\n",
+                "kind: Service\nmetadata:\n    name: s\n# end\nspec:\n  annotations:\n",
+            ),
+        ] {
+            assert_eq!(drop(text), (Some(want.to_string()), None), "{text}");
+        }
+        // Annotations that are there stay; flow `metadata` keeps its text (the object
+        // loses the key all the same).
+        let kept = "kind: Service\nmetadata:\n  annotations:\n    a: b\n  name: s\n";
+        assert_eq!(drop(kept).0, None);
+        assert_eq!(
+            drop("kind: Service\nmetadata: {name: s, annotations: {}}\n"),
+            (None, None)
         );
     }
 
