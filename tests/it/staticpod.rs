@@ -662,21 +662,27 @@ fn a_run_killed_between_files_leaves_old_or_new_files_and_a_recoverable_release(
     // How long a full upgrade takes here, to kill runs at fractions of it: the fastest of
     // three runs of the command the test kills (a run slowed by a busy machine would put
     // every kill after the end).
-    let mut full = Duration::MAX;
-    for tag in ["v1a", "v1b", "v1"] {
-        let start = Instant::now();
-        ok(&[
+    let upgrade = |tag: &str| -> Vec<String> {
+        let set = format!("tag={tag}");
+        [
             "upgrade",
             "cp",
             c,
             "--static-pods",
             ds,
             "--set",
-            &format!("tag={tag}"),
+            &set,
             "-q",
             "--history-max",
             "0",
-        ]);
+        ]
+        .map(str::to_string)
+        .to_vec()
+    };
+    let mut full = Duration::MAX;
+    for tag in ["v1a", "v1b", "v1"] {
+        let start = Instant::now();
+        ok(&upgrade(tag).iter().map(String::as_str).collect::<Vec<_>>());
         full = full.min(start.elapsed());
     }
     let mut current = "v1".to_string();
@@ -688,18 +694,7 @@ fn a_run_killed_between_files_leaves_old_or_new_files_and_a_recoverable_release(
     {
         let new = format!("v{}", k + 2);
         let mut child = kpack()
-            .args([
-                "upgrade",
-                "cp",
-                c,
-                "--static-pods",
-                ds,
-                "--set",
-                &format!("tag={new}"),
-                "-q",
-                "--history-max",
-                "0",
-            ])
+            .args(upgrade(&new))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -725,18 +720,7 @@ fn a_run_killed_between_files_leaves_old_or_new_files_and_a_recoverable_release(
         } else {
             assert!(out.contains("is not locked"), "{out}");
         }
-        ok(&[
-            "upgrade",
-            "cp",
-            c,
-            "--static-pods",
-            ds,
-            "--set",
-            &format!("tag={new}"),
-            "-q",
-            "--history-max",
-            "0",
-        ]);
+        ok(&upgrade(&new).iter().map(String::as_str).collect::<Vec<_>>());
         assert_eq!(check_old_or_new(&d, count, &new, &new), count);
         // No temporary file survives the next run.
         let hidden: Vec<String> = fs::read_dir(&d)
