@@ -257,10 +257,7 @@ pub fn parse_manifest(text: &str, typing: &Typing) -> Result<Vec<Document>> {
             Some((source, tail)) => (source.to_string(), tail),
             None => (String::new(), body),
         };
-        if body
-            .lines()
-            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-        {
+        if manifest::is_blank(body) {
             continue;
         }
         let object = typing

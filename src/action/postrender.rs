@@ -81,8 +81,8 @@ impl PostRenderer {
         } else {
             manifest::split_documents(&text)
         };
-        // (source, text, object) of each object printed, in the order printed.
-        let mut printed: Vec<(String, &str, serde_json::Value)> = Vec::new();
+        // Each object printed, in the order printed.
+        let mut docs: Vec<Document> = Vec::new();
         for chunk in chunks {
             let chunk = chunk.trim_start_matches('\n');
             let (source, body) = match manifest::source_line(chunk) {
@@ -93,7 +93,7 @@ impl PostRenderer {
             if manifest::is_blank(body) {
                 continue;
             }
-            let object = typing.parse(source.unwrap_or(""), body).map_err(|e| {
+            let mut object = typing.parse(source.unwrap_or(""), body).map_err(|e| {
                 Error::usage(format!(
                     "{} printed what is not Kubernetes objects: {}: {e}",
                     self.what(),
@@ -106,42 +106,37 @@ impl PostRenderer {
             // A document without the line it was given is one the command made, named
             // as Helm 4 names it: by its place among the objects printed.
             let source = source.map_or_else(
-                || format!("generated-by-postrender-{}.yaml", printed.len()),
+                || format!("generated-by-postrender-{}.yaml", docs.len()),
                 str::to_string,
             );
-            printed.push((source, body, object));
-        }
-        let mut docs = Vec::with_capacity(printed.len());
-        for (i, (source, body, mut object)) in printed.into_iter().enumerate() {
-            // Helm 4 writes every document back through its YAML library, which ends each
-            // with one newline, and keeps it (a blank line when printed); it drops an
-            // empty `metadata.annotations` on the way.
-            let text = if helm {
-                match drop_empty_annotations(body, &mut object) {
-                    Some(t) => t + "\n",
-                    None => format!("{body}\n"),
-                }
-            } else {
-                body.to_string()
-            };
-            let doc = Document {
-                source,
-                text: text.into(),
-                object: if object.is_object() || !helm {
-                    object
-                } else {
-                    serde_json::Value::Object(Default::default())
-                },
-            };
             if !helm {
-                manifest::check_object(&doc, i + 1).map_err(|e| {
+                let doc = Document {
+                    source,
+                    text: body.into(),
+                    object,
+                };
+                manifest::check_object(&doc, docs.len() + 1).map_err(|e| {
                     Error::usage(format!(
                         "{} printed what is not Kubernetes objects: {e}",
                         self.what()
                     ))
                 })?;
+                docs.push(doc);
+                continue;
             }
-            docs.push(doc);
+            // Helm 4 writes every document back through its YAML library, which ends each
+            // with one newline, and keeps it (a blank line when printed); it drops an
+            // empty `metadata.annotations` on the way.
+            let text = drop_empty_annotations(body, &mut object).unwrap_or_else(|| body.into());
+            docs.push(Document {
+                source,
+                text: (text + "\n").into(),
+                object: if object.is_object() {
+                    object
+                } else {
+                    serde_json::Value::Object(Default::default())
+                },
+            });
         }
         // Files by name, each one's documents in the order printed; then install order.
         docs.sort_by(|a, b| a.source.cmp(&b.source));

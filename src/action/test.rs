@@ -85,7 +85,7 @@ pub struct TestReport {
 
 /// The revision's test runs once `runs` are added: each test keeps its last run, in the
 /// order of the runs (one run again replaces its earlier run in place).
-pub fn merge_runs(previous: &[TestRun], runs: &[HookRun]) -> Vec<TestRun> {
+fn merge_runs(previous: &[TestRun], runs: &[HookRun]) -> Vec<TestRun> {
     let mut out = previous.to_vec();
     for r in runs {
         let run = TestRun {
@@ -112,29 +112,28 @@ pub fn merge_runs(previous: &[TestRun], runs: &[HookRun]) -> Vec<TestRun> {
 }
 
 /// Keep `runs` in the tested revision's record (`was`, as read before the tests), unless
-/// anything changed that record meanwhile: the reason when they were not kept.
-fn record_runs(target: &dyn Target, was: Option<&Release>, runs: &[HookRun]) -> Option<String> {
-    if runs.is_empty() {
-        return None;
-    }
+/// anything changed that record meanwhile: the record's runs with them, or why they were
+/// not kept.
+fn record_runs(
+    target: &dyn Target,
+    was: Option<&Release>,
+    runs: &[HookRun],
+) -> std::result::Result<Vec<TestRun>, String> {
     let Some(was) = was else {
-        return Some(
+        return Err(
             "the release's records are Helm's, which kpack reads but does not write: adopt the release (`kpack adopt`) to keep test results".into(),
         );
     };
     let mut now = was.clone();
     now.test_runs = merge_runs(&was.test_runs, runs);
-    let store = match target.store(&was.namespace) {
-        Ok(s) => s,
-        Err(e) => return Some(e.to_string()),
-    };
+    let store = target.store(&was.namespace).map_err(|e| e.to_string())?;
     match store.update_if_unchanged(was, &now) {
-        Ok(true) => None,
-        Ok(false) => Some(format!(
+        Ok(true) => Ok(now.test_runs),
+        Ok(false) => Err(format!(
             "revision {} of release {} changed while the tests ran (see `kpack history {}`)",
             was.revision, was.name, was.name
         )),
-        Err(e) => Some(e.to_string()),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -147,18 +146,18 @@ pub fn test(
 ) -> Result<TestReport> {
     let release = super::get::get(target, &opts.name, &opts.namespace, None)?;
     crate::release::lock::check_unlocked(Some(&release))?;
-    // The record as kpack's store holds it (none for a release only Helm recorded): the
-    // runs are written back to it only if it is still that when they end.
-    let ours = target
-        .store(&opts.namespace)?
-        .get(&opts.name, release.revision)
-        .map_err(crate::release::lock::store_error)?;
     if release.status == crate::release::Status::Uninstalled {
         return Err(Error::remote(format!(
             "release {} is uninstalled (history kept): there is nothing to test",
             opts.name
         )));
     }
+    // The record as kpack's store holds it (none for a release only Helm recorded): the
+    // runs are written back to it only if it is still that when they end.
+    let ours = target
+        .store(&opts.namespace)?
+        .get(&opts.name, release.revision)
+        .map_err(crate::release::lock::store_error)?;
     let docs = parse_manifest(&release.hooks, &release.chart.typing())?;
     let selected = hooks::select(&docs, &|h| {
         h.events.iter().any(|e| e.is_test()) && opts.filter.keeps(h.doc.name())
@@ -184,11 +183,18 @@ pub fn test(
             runs.push(r);
         })
     };
-    let not_recorded = record_runs(target, ours.as_ref(), &runs);
     let mut release = release;
-    if not_recorded.is_none() {
-        release.test_runs = merge_runs(&release.test_runs, &runs);
-    }
+    let not_recorded = if runs.is_empty() {
+        None
+    } else {
+        match record_runs(target, ours.as_ref(), &runs) {
+            Ok(kept) => {
+                release.test_runs = kept;
+                None
+            }
+            Err(why) => Some(why),
+        }
+    };
     let out = TestReport {
         release,
         runs,

@@ -288,6 +288,7 @@ pub(crate) fn check_object(doc: &Document, index: usize) -> Result<()> {
     Ok(())
 }
 
+/// Whether a document holds only blank lines and comments.
 pub(crate) fn is_blank(text: &str) -> bool {
     text.lines().all(|l| {
         let t = l.trim();
