@@ -13,10 +13,13 @@
 //!
 //! The exponent `n - 1` is read in windows of 5 bits: five squarings, then a multiplication
 //! by `2^w` in Montgomery form, from a table of the 32 powers picked without a
-//! data-dependent address (every entry is read, one is kept by mask).
+//! data-dependent address (every entry is read, one is kept by mask). The Miller-Rabin
+//! rounds ([`miller_rabin_pair`]) run the same exponentiation for one `n` in both lanes,
+//! with a table of each base's powers.
 //!
 //! Safety: the `unsafe` functions here require AVX-512F and AVX-512 IFMA, and are called
-//! only from [`pair`], after `is_x86_feature_detected!` said both are present. Vector loads
+//! only from [`pair`] and [`miller_rabin_pair`], after `is_x86_feature_detected!` said both
+//! are present. Vector loads
 //! and stores go through arrays of `8V` words (at most 40), and `V` is 3 or 5.
 
 // The loops walk parallel arrays (two candidates, V vectors) by index.
@@ -72,7 +75,9 @@ fn to_limbs(w: &[u64]) -> Limbs {
 }
 
 /// What a candidate's multiplications need: its limbs, its lowest limb, `-n^-1 mod 2^52`,
-/// and the table of `2^k * R mod n` for `k < 32`.
+/// and the table of `2^k * R mod n` for `k < 32` (its entry 0 is `R mod n`, 1 in
+/// Montgomery form).
+#[derive(Clone, Copy)]
 struct Modulus<const V: usize> {
     n: [__m512i; V],
     n0: u64,
@@ -180,25 +185,35 @@ fn mul2<const V: usize>(
     out
 }
 
-/// Exponent bits `from..from + len` of candidate `n` (bits of `n - 1`).
-fn window<const N: usize>(n: &[u64; N], from: usize, len: usize) -> usize {
+/// Table of the 32 values `x^w` (Montgomery form) an exponentiation picks from by window.
+type Table<const V: usize> = [[__m512i; V]; 32];
+
+/// Bits `from..from + len` of an exponent whose bit `i` is `bit(i)`, as a window value.
+fn window(bit: impl Fn(usize) -> u64, from: usize, len: usize) -> usize {
     (from..from + len)
         .rev()
-        .fold(0, |w, i| w << 1 | exponent_bit(n, i) as usize)
+        .fold(0, |w, i| w << 1 | bit(i) as usize)
 }
 
+/// `x_k^(e_k)` in Montgomery form for both lanes, where `tables[k]` holds `x_k^w` and
+/// `bit(k, i)` is bit `i` (below `len`) of `e_k`: the exponent is read in windows of 5
+/// bits from the top, five squarings then one multiplication by the table entry, picked
+/// without a data-dependent address (every entry is read, one is kept by mask).
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn fermat_pair<const N: usize, const V: usize>(n: [&[u64; N]; 2]) -> [bool; 2] {
-    let l = (64 * N + 2).div_ceil(52);
-    let m = [modulus::<N, V>(n[0], l), modulus::<N, V>(n[1], l)];
-    let bits = 64 * N;
-    let first = match bits % 5 {
+fn pow_pair<const V: usize>(
+    tables: [&Table<V>; 2],
+    bit: impl Fn(usize, usize) -> u64,
+    len: usize,
+    m: &[Modulus<V>; 2],
+    l: usize,
+) -> [[__m512i; V]; 2] {
+    let first = match len % 5 {
         0 => 5,
         f => f,
     };
     let pick = |k: usize, w: usize| {
         let mut x = [_mm512_setzero_si512(); V];
-        for (t, power) in m[k].powers.iter().enumerate() {
+        for (t, power) in tables[k].iter().enumerate() {
             // All ones for the wanted entry, from the comparison's bit (no branch).
             let keep: __mmask8 = 0u8.wrapping_sub(u8::from(t == w));
             for v in 0..V {
@@ -207,22 +222,139 @@ fn fermat_pair<const N: usize, const V: usize>(n: [&[u64; N]; 2]) -> [bool; 2] {
         }
         x
     };
-    let mut x = [0, 1].map(|k| pick(k, window(n[k], bits - first, first)));
-    let mut pos = bits - first;
+    let mut x = [0, 1].map(|k| pick(k, window(|i| bit(k, i), len - first, first)));
+    let mut pos = len - first;
     while pos > 0 {
         for _ in 0..5 {
-            x = mul2(&x, &[store(&x[0]), store(&x[1])], &m, l);
+            x = mul2(&x, &[store(&x[0]), store(&x[1])], m, l);
         }
         pos -= 5;
-        let p = [0, 1].map(|k| store(&pick(k, window(n[k], pos, 5))));
-        x = mul2(&x, &p, &m, l);
+        let p = [0, 1].map(|k| store(&pick(k, window(|i| bit(k, i), pos, 5))));
+        x = mul2(&x, &p, m, l);
     }
-    // Out of Montgomery form: x * 1 / R, at most n; 2^(n-1) = 1 (mod n) when it is 1.
+    x
+}
+
+/// `x / R mod n` for Montgomery forms below `2n`, as limbs: a value in `0..=n` (`n` only
+/// for a multiple of `n`), so it compares with 1 or `n - 1` word by word.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn from_montgomery<const V: usize>(
+    x: &[[__m512i; V]; 2],
+    m: &[Modulus<V>; 2],
+    l: usize,
+) -> [Limbs; 2] {
     let mut one = [0u64; 40];
     one[0] = 1;
-    let out = mul2(&x, &[one, one], &m, l);
-    [0, 1].map(|k| {
-        let limbs = store(&out[k]);
-        limbs[0] == 1 && limbs[1..].iter().all(|&w| w == 0)
-    })
+    let out = mul2(x, &[one, one], m, l);
+    [store(&out[0]), store(&out[1])]
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn fermat_pair<const N: usize, const V: usize>(n: [&[u64; N]; 2]) -> [bool; 2] {
+    let l = (64 * N + 2).div_ceil(52);
+    let m = [modulus::<N, V>(n[0], l), modulus::<N, V>(n[1], l)];
+    let x = pow_pair(
+        [&m[0].powers, &m[1].powers],
+        |k, i| exponent_bit(n[k], i),
+        64 * N,
+        &m,
+        l,
+    );
+    // 2^(n-1) = 1 (mod n) when it is 1 out of Montgomery form.
+    from_montgomery(&x, &m, l).map(|limbs| limbs[0] == 1 && limbs[1..].iter().all(|&w| w == 0))
+}
+
+/// Miller-Rabin rounds for one odd `n` of `64N` bits (top bit set) to two bases, each in
+/// `2..n - 1`, or `None` without IFMA.
+pub fn miller_rabin_pair<const N: usize>(n: &[u64; N], bases: [&[u64; N]; 2]) -> Option<[bool; 2]> {
+    if !available() {
+        return None;
+    }
+    // SAFETY: the features the functions are compiled for are present (checked above).
+    unsafe {
+        match N {
+            16 => Some(miller_rabin::<N, 3>(n, bases)),
+            32 => Some(miller_rabin::<N, 5>(n, bases)),
+            _ => None,
+        }
+    }
+}
+
+/// With `n - 1 = d * 2^s`, `d` odd: whether `a^d = 1`, or `a^(d * 2^j) = -1` for some
+/// `j < s`, modulo `n`, for each base `a`. The exponentiation to `d` does not branch on
+/// its bits; the `s - 1` squarings after it stop once both bases are decided (`s` is the
+/// number of trailing zero bits of `n - 1`).
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn miller_rabin<const N: usize, const V: usize>(n: &[u64; N], bases: [&[u64; N]; 2]) -> [bool; 2] {
+    let l = (64 * N + 2).div_ceil(52);
+    let m = modulus::<N, V>(n, l);
+    let m = [m, m];
+    // R^2 mod n: 2^(52L) in Montgomery form (2^(52L) * R), from the powers of 2.
+    let e = 52 * l;
+    let e_len = (usize::BITS - e.leading_zeros()) as usize;
+    let r2 = pow_pair(
+        [&m[0].powers, &m[0].powers],
+        |_, i| (e >> i & 1) as u64,
+        e_len,
+        &m,
+        l,
+    );
+    let r2 = store(&r2[0]);
+    // Each base in Montgomery form (a * R^2 / R), then its 32 powers.
+    let a = mul2(
+        &[load(&to_limbs(bases[0])), load(&to_limbs(bases[1]))],
+        &[r2, r2],
+        &m,
+        l,
+    );
+    let a_limbs = [store(&a[0]), store(&a[1])];
+    let mut tables = [[[_mm512_setzero_si512(); V]; 32]; 2];
+    for k in 0..2 {
+        tables[k][0] = m[0].powers[0];
+        tables[k][1] = a[k];
+    }
+    for w in 2..32 {
+        let next = mul2(&[tables[0][w - 1], tables[1][w - 1]], &a_limbs, &m, l);
+        tables[0][w] = next[0];
+        tables[1][w] = next[1];
+    }
+    // n - 1 = d * 2^s; bit i of d is bit i + s of n - 1.
+    let s = (1..64 * N)
+        .find(|&i| exponent_bit(n, i) == 1)
+        .unwrap_or(64 * N - 1);
+    let mut x = pow_pair(
+        [&tables[0], &tables[1]],
+        |_, i| exponent_bit(n, i + s),
+        64 * N - s,
+        &m,
+        l,
+    );
+    let one = to_limbs(&[1]);
+    let mut minus_one = *n;
+    minus_one[0] -= 1;
+    let minus_one = to_limbs(&minus_one);
+    let mut verdict = [None; 2];
+    let y = from_montgomery(&x, &m, l);
+    for k in 0..2 {
+        if y[k] == one || y[k] == minus_one {
+            verdict[k] = Some(true);
+        }
+    }
+    for _ in 1..s {
+        if verdict.iter().all(Option::is_some) {
+            break;
+        }
+        x = mul2(&x, &[store(&x[0]), store(&x[1])], &m, l);
+        let y = from_montgomery(&x, &m, l);
+        for k in 0..2 {
+            if verdict[k].is_none() {
+                if y[k] == minus_one {
+                    verdict[k] = Some(true);
+                } else if y[k] == one {
+                    verdict[k] = Some(false);
+                }
+            }
+        }
+    }
+    verdict.map(|v| v.unwrap_or(false))
 }

@@ -16,11 +16,11 @@
 //! Both give the same answers (the tests compare them); [`fermat_base2_pair`] takes the
 //! faster one the processor has.
 //!
-//! A candidate that passes is not thereby a prime: the caller confirms it with a full
-//! primality test (kpack: crypto-primes' Baillie-PSW). A wrong answer here can therefore
-//! only cost time, never a composite "prime"; the tests still compare every answer with
-//! crypto-primes' Miller-Rabin. The arithmetic does not branch on the candidate's bits (the
-//! one that passes is a secret prime).
+//! A candidate that passes is not thereby a prime: the caller confirms it with Miller-Rabin
+//! rounds to random bases, which [`miller_rabin_pair`] runs two at a time with the same
+//! vector arithmetic (where the processor lacks it, kpack runs them with crypto-primes). The
+//! tests compare every answer with crypto-primes' Miller-Rabin. The exponentiations do not
+//! branch on the candidate's bits (the one that passes is a secret prime).
 //!
 //! It is a crate of its own so that debug builds (the test suite, whose corpus charts make
 //! dozens of keys) can compile it optimised, as they do crypto-bigint.
@@ -46,6 +46,51 @@ pub fn fermat_base2(n: &[u64]) -> Option<bool> {
         Some([passes, _]) => Some(passes),
         None => scalar(n),
     }
+}
+
+/// Two Miller-Rabin rounds for one odd `n`, to the bases `bases[0]` and `bases[1]`: with
+/// `n - 1 = d * 2^s` (`d` odd), whether `a^d = 1` or `a^(d * 2^j) = -1 (mod n)` for some
+/// `j < s`, as crypto-primes' `MillerRabin::test` answers. By AVX-512 IFMA only: `None`
+/// where the processor lacks it, for an `n` this crate does not handle (see
+/// [`fermat_base2_pair`]), and for a base not of `n`'s length or outside `2..=n - 2`.
+pub fn miller_rabin_pair(n: &[u64], bases: [&[u64]; 2]) -> Option<[bool; 2]> {
+    if !handled(n) {
+        return None;
+    }
+    let minus_one = minus_one(n);
+    let in_range = |a: &[u64]| {
+        a.len() == n.len() && (a[0] >= 2 || a[1..].iter().any(|&w| w != 0)) && less(a, &minus_one)
+    };
+    if !bases.iter().all(|a| in_range(a)) {
+        return None;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        match n.len() {
+            16 => ifma::miller_rabin_pair::<16>(
+                n.try_into().ok()?,
+                [bases[0].try_into().ok()?, bases[1].try_into().ok()?],
+            ),
+            _ => ifma::miller_rabin_pair::<32>(
+                n.try_into().ok()?,
+                [bases[0].try_into().ok()?, bases[1].try_into().ok()?],
+            ),
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    None
+}
+
+/// `n - 1` for an odd `n`.
+fn minus_one(n: &[u64]) -> Vec<u64> {
+    let mut m = n.to_vec();
+    m[0] -= 1;
+    m
+}
+
+/// Whether `a < b`, both little-endian words of one length.
+fn less(a: &[u64], b: &[u64]) -> bool {
+    a.iter().rev().cmp(b.iter().rev()) == std::cmp::Ordering::Less
 }
 
 /// Whether the processor runs [`vector_pair`] (x86-64 with AVX-512 IFMA).

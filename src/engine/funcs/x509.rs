@@ -329,10 +329,9 @@ fn rsa_prime(bits: u32, stop: &AtomicBool) -> Result<Option<rsa::BoxedUint>, Str
 
 /// The first of `candidates` (one or two, in order) that passes a Fermat test to base 2
 /// (`kpack_fermat`, or crypto-primes' Miller-Rabin to base 2 for sizes it does not
-/// handle) and then crypto-primes' Baillie-PSW test.
+/// handle) and then the full test of [`confirm`].
 fn first_prime(candidates: &[rsa::BoxedUint]) -> Result<Option<rsa::BoxedUint>, String> {
     use crypto_primes::hazmat::MillerRabin;
-    use crypto_primes::{Flavor, is_prime};
     let miller_rabin = |c: &rsa::BoxedUint| -> Result<bool, String> {
         let odd = crypto_bigint::Odd::new(c.clone())
             .into_option()
@@ -355,8 +354,56 @@ fn first_prime(candidates: &[rsa::BoxedUint]) -> Result<Option<rsa::BoxedUint>, 
     Ok(candidates
         .iter()
         .zip(screened)
-        .find(|(c, passed)| *passed && is_prime(Flavor::Any, *c))
+        .find(|(c, passed)| *passed && confirm(c))
         .map(|(c, _)| c.clone()))
+}
+
+/// How many Miller-Rabin rounds to random bases [`confirm`] runs after the one to base 2:
+/// more than Go's `crypto/rsa` runs for its random candidates (FIPS 186-5, table B.1: 5
+/// for 1024-bit primes, 4 for 2048-bit ones), and with base 2 an even number, as
+/// `kpack_fermat` runs them two at a time.
+const RANDOM_ROUNDS: usize = 5;
+
+/// Whether a candidate that passed the Fermat screen is prime. With AVX-512 IFMA: Miller-Rabin
+/// rounds to base 2 and to [`RANDOM_ROUNDS`] random bases in `2..=n - 2`, by `kpack_fermat`
+/// two at a time (each round costs what one Fermat screen does, where crypto-primes'
+/// Baillie-PSW test costs about twelve); a random composite passes them with a probability
+/// far below 2^-100, the bound Go's rounds are chosen for. Without IFMA (or for sizes the
+/// crate does not handle): crypto-primes' Baillie-PSW test.
+fn confirm(c: &rsa::BoxedUint) -> bool {
+    use crypto_bigint::{NonZero, RandomMod};
+    use crypto_primes::{Flavor, is_prime};
+    let baillie_psw = || is_prime(Flavor::Any, c);
+    if !kpack_fermat::vector_available() {
+        return baillie_psw();
+    }
+    let precision = c.bits_precision();
+    let two = rsa::BoxedUint::from_be_slice(&[2], precision);
+    let three = rsa::BoxedUint::from_be_slice(&[3], precision);
+    let (Ok(two), Ok(three)) = (two, three) else {
+        return baillie_psw();
+    };
+    // Bases in 2..=n - 2: 2 + a random number below n - 3.
+    let Some(range) = NonZero::new(c.wrapping_sub(&three)).into_option() else {
+        return baillie_psw();
+    };
+    let mut rng = rand::rng();
+    let mut bases = vec![two.clone()];
+    bases.extend(
+        (0..RANDOM_ROUNDS)
+            .map(|_| rsa::BoxedUint::random_mod_vartime(&mut rng, &range).wrapping_add(&two)),
+    );
+    for pair in bases.chunks(2) {
+        let [a, b] = pair else {
+            return baillie_psw();
+        };
+        match kpack_fermat::miller_rabin_pair(c.as_words(), [a.as_words(), b.as_words()]) {
+            Some([true, true]) => {}
+            Some(_) => return false,
+            None => return baillie_psw(),
+        }
+    }
+    true
 }
 
 /// Two distinct primes of `bits` bits (see [`rsa_prime`]), searched for by every thread of
@@ -924,6 +971,23 @@ mod tests {
                 assert!(p.bit_vartime(bits - 2), "second bit of {p}");
                 assert!(is_prime(Flavor::Any, &p), "{p}");
             }
+        }
+    }
+
+    #[test]
+    fn primes_of_the_key_sizes_are_confirmed_and_products_of_primes_refused() {
+        use crypto_bigint::ConcatenatingMul;
+        use crypto_primes::{Flavor, is_prime};
+        let stop = AtomicBool::new(false);
+        for bits in [1024, 2048] {
+            let p = rsa_prime(bits, &stop).unwrap().unwrap();
+            assert!(is_prime(Flavor::Any, &p), "{p}");
+            assert!(confirm(&p), "{p}");
+            // Two primes of half the size: a number of this size that is not prime.
+            let half = || rsa_prime(bits / 2, &stop).unwrap().unwrap();
+            let n = half().concatenating_mul(&half());
+            assert_eq!(n.bit_width_vartime(), bits);
+            assert!(!confirm(&n), "{n}");
         }
     }
 
