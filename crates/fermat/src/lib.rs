@@ -29,6 +29,8 @@
 mod ifma;
 mod portable;
 
+pub use portable::neg_inv;
+
 /// Whether `2^(a-1) = 1 (mod a)` and `2^(b-1) = 1 (mod b)`, for `a` and `b` given as
 /// little-endian 64-bit words. `None` when they are not numbers this crate handles: both
 /// 16 or both 32 words, odd, with their top bit set.

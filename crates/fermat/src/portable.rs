@@ -3,7 +3,7 @@
 
 /// `-n^-1 mod 2^64` for odd `n0` (Newton's iteration: each step doubles the correct bits,
 /// and `n0` is its own inverse modulo 8).
-pub(crate) fn neg_inv(n0: u64) -> u64 {
+pub fn neg_inv(n0: u64) -> u64 {
     let mut x = n0;
     for _ in 0..5 {
         x = x.wrapping_mul(2u64.wrapping_sub(n0.wrapping_mul(x)));
