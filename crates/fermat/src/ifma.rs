@@ -11,11 +11,12 @@
 //! chain of dependent steps (lane to scalar, multiply, broadcast, multiply-add); two
 //! independent candidates interleave their chains, which nearly doubles the throughput.
 //!
-//! The exponent `n - 1` is read in windows of 5 bits: five squarings, then a multiplication
-//! by `2^w` in Montgomery form, from a table of the 32 powers picked without a
-//! data-dependent address (every entry is read, one is kept by mask). The Miller-Rabin
-//! rounds ([`miller_rabin_pair`]) run the same exponentiation for one `n` in both lanes,
-//! with a table of each base's powers.
+//! The Fermat test reads the exponent `n - 1` bit by bit: a squaring, then a doubling by the
+//! bit, which for base 2 is a shift of the limbs rather than a multiplication. The
+//! Miller-Rabin rounds ([`miller_rabin_pair`]), for one `n` in both lanes, read theirs in
+//! windows of 5 bits: five squarings, then a multiplication by `a^w` from a table of the
+//! base's 32 powers, picked without a data-dependent address (every entry is read, one is
+//! kept by mask).
 //!
 //! Safety: the `unsafe` functions here require AVX-512F and AVX-512 IFMA, and are called
 //! only from [`pair`] and [`miller_rabin_pair`], after `is_x86_feature_detected!` said both
@@ -26,9 +27,10 @@
 #![allow(clippy::needless_range_loop)]
 
 use core::arch::x86_64::{
-    __m512i, __mmask8, _mm_cvtsi128_si64, _mm512_alignr_epi64, _mm512_castsi512_si128,
-    _mm512_loadu_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_mask_mov_epi64,
-    _mm512_set1_epi64, _mm512_setzero_si512, _mm512_storeu_si512,
+    __m512i, __mmask8, _mm_cvtsi128_si64, _mm512_alignr_epi64, _mm512_and_si512,
+    _mm512_castsi512_si128, _mm512_loadu_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64,
+    _mm512_mask_mov_epi64, _mm512_or_si512, _mm512_set1_epi64, _mm512_setzero_si512,
+    _mm512_sllv_epi64, _mm512_srlv_epi64, _mm512_storeu_si512,
 };
 
 use crate::portable::{double, exponent_bit, neg_inv, word_radix_mod};
@@ -249,17 +251,42 @@ fn from_montgomery<const V: usize>(
     [store(&out[0]), store(&out[1])]
 }
 
+/// `x * 2^b` for `b` 0 or 1: every limb shifted up by `b` bits, the bit it loses moved into
+/// the limb above. Exact, and left unreduced: `x < 2n` gives `2x < 4n`, which still fits
+/// the `L` limbs, and the squaring that follows brings it back below `2n` (its result is
+/// below `a^2 / R + n`, and `a < 4n` with `R > 2^16 n`). The shift counts are vectors, so
+/// nothing branches on `b`.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn double_by<const V: usize>(x: &[__m512i; V], b: u64) -> [__m512i; V] {
+    let up = _mm512_set1_epi64(b as i64);
+    let down = _mm512_set1_epi64(52 - b as i64);
+    let mask = _mm512_set1_epi64(M52 as i64);
+    let zero = _mm512_setzero_si512();
+    let mut out = [zero; V];
+    for v in 0..V {
+        // Lane j of `below` is limb j - 1 (for lane 0, the previous vector's last lane).
+        let below = _mm512_alignr_epi64::<7>(x[v], if v == 0 { zero } else { x[v - 1] });
+        out[v] = _mm512_or_si512(
+            _mm512_and_si512(_mm512_sllv_epi64(x[v], up), mask),
+            _mm512_srlv_epi64(below, down),
+        );
+    }
+    out
+}
+
+/// The Fermat test of two candidates: `2^(n-1)` from the exponent's top bit down, a squaring
+/// per bit then a doubling by the bit ([`double_by`]: no table of powers, no multiplication
+/// by one, nothing picked by the exponent's bits).
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn fermat_pair<const N: usize, const V: usize>(n: [&[u64; N]; 2]) -> [bool; 2] {
     let l = (64 * N + 2).div_ceil(52);
     let m = [modulus::<N, V>(n[0], l), modulus::<N, V>(n[1], l)];
-    let x = pow_pair(
-        [&m[0].powers, &m[1].powers],
-        |k, i| exponent_bit(n[k], i),
-        64 * N,
-        &m,
-        l,
-    );
+    // The top bit of n - 1 is set: start from 2 (2R mod n).
+    let mut x = [m[0].powers[1], m[1].powers[1]];
+    for i in (0..64 * N - 1).rev() {
+        x = mul2(&x, &[store(&x[0]), store(&x[1])], &m, l);
+        x = [0, 1].map(|k| double_by(&x[k], exponent_bit(n[k], i)));
+    }
     // 2^(n-1) = 1 (mod n) when it is 1 out of Montgomery form.
     from_montgomery(&x, &m, l).map(|limbs| limbs[0] == 1 && limbs[1..].iter().all(|&w| w == 0))
 }

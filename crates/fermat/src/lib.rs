@@ -1,6 +1,6 @@
 //! The screening test of kpack's RSA prime search: is `2^(n-1) = 1 (mod n)`, a Fermat test
 //! to base 2, for an odd `n` of exactly 1024 or 2048 bits (the primes of sprig's 2048- and
-//! 4096-bit keys).
+//! 4096-bit keys); and the Miller-Rabin rounds that confirm the one that passes.
 //!
 //! A random candidate that no small prime divides is still composite about 29 times in 30
 //! (1024 bits), and each of those costs one modular exponentiation: that is most of the time
@@ -18,8 +18,9 @@
 //!
 //! A candidate that passes is not thereby a prime: the caller confirms it with Miller-Rabin
 //! rounds to random bases, which [`miller_rabin_pair`] runs two at a time with the same
-//! vector arithmetic (where the processor lacks it, kpack runs them with crypto-primes). The
-//! tests compare every answer with crypto-primes' Miller-Rabin. The exponentiations do not
+//! vector arithmetic (where the processor lacks it, kpack confirms with crypto-primes'
+//! Baillie-PSW test instead). The tests compare every answer with crypto-primes'
+//! Miller-Rabin. The exponentiations do not
 //! branch on the candidate's bits (the one that passes is a secret prime).
 //!
 //! It is a crate of its own so that debug builds (the test suite, whose corpus charts make

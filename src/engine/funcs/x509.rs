@@ -307,7 +307,7 @@ fn sieve_primes() -> &'static [Product] {
 /// 2^64 modulo the odd `P`) leaves `words * 2^(-64n) mod P`, and one more reduction of its
 /// product with `2^(64(n+1)) mod P` takes that factor out. The `K` reductions are
 /// independent chains of multiplications, interleaved so the processor overlaps them (one
-/// long division per word, as before, took a fifth of a 4096-bit key's search).
+/// long division per word, as before, took a tenth of a 4096-bit key's search).
 fn residues<const K: usize>(words: &[u64], products: [&Product; K]) -> [u64; K] {
     // Each step keeps r <= P: (r + w + m * P) / 2^64 <= (2^64 * P + 2^64 - 1) / 2^64.
     let mut r = [0u64; K];
