@@ -461,10 +461,10 @@ const RANDOM_ROUNDS: usize = 5;
 
 /// Whether a candidate that passed the Fermat screen is prime. With AVX-512 IFMA: Miller-Rabin
 /// rounds to base 2 and to [`RANDOM_ROUNDS`] random bases in `2..=n - 2`, by `kpack_fermat`
-/// two at a time (each round costs what one Fermat screen does, where crypto-primes'
-/// Baillie-PSW test costs about twelve); a random composite passes them with a probability
-/// far below 2^-100, the bound Go's rounds are chosen for. Without IFMA (or for sizes the
-/// crate does not handle): crypto-primes' Baillie-PSW test.
+/// two at a time (a round costs what screening one candidate does, where crypto-primes'
+/// Baillie-PSW test costs about twenty-five); Go's fewer rounds are already chosen (from
+/// BoringSSL's bounds for random candidates) to make a composite passing them negligible.
+/// Without IFMA (or for sizes the crate does not handle): crypto-primes' Baillie-PSW test.
 fn confirm(c: &rsa::BoxedUint) -> bool {
     use crypto_bigint::{NonZero, RandomMod};
     use crypto_primes::{Flavor, is_prime};
