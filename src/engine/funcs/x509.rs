@@ -454,8 +454,8 @@ fn first_prime(candidates: &[rsa::BoxedUint]) -> Result<Option<rsa::BoxedUint>, 
 }
 
 /// How many Miller-Rabin rounds to random bases [`confirm`] runs after the one to base 2:
-/// more than Go's `crypto/rsa` runs for its random candidates (FIPS 186-5, table B.1: 5
-/// for 1024-bit primes, 4 for 2048-bit ones), and with base 2 an even number, as
+/// more than Go's `crypto/rsa` runs for its random candidates (5 for 1024-bit primes, 4 for
+/// 2048-bit ones, from BoringSSL's bounds), and with base 2 an even number, as
 /// `kpack_fermat` runs them two at a time.
 const RANDOM_ROUNDS: usize = 5;
 
