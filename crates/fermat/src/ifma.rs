@@ -77,14 +77,14 @@ fn to_limbs(w: &[u64]) -> Limbs {
 }
 
 /// What a candidate's multiplications need: its limbs, its lowest limb, `-n^-1 mod 2^52`,
-/// and the table of `2^k * R mod n` for `k < 32` (its entry 0 is `R mod n`, 1 in
-/// Montgomery form).
+/// and 1 and 2 in Montgomery form (`R mod n`, `2R mod n`).
 #[derive(Clone, Copy)]
 struct Modulus<const V: usize> {
     n: [__m512i; V],
     n0: u64,
     k0: u64,
-    powers: [[__m512i; V]; 32],
+    one: [__m512i; V],
+    two: [__m512i; V],
 }
 
 #[target_feature(enable = "avx512f,avx512ifma")]
@@ -114,17 +114,13 @@ fn modulus<const N: usize, const V: usize>(n: &[u64; N], l: usize) -> Modulus<V>
     for _ in 0..52 * l - 64 * N {
         r = double(&r, n);
     }
-    let mut powers = [[_mm512_setzero_si512(); V]; 32];
-    for p in powers.iter_mut() {
-        *p = load(&to_limbs(&r));
-        r = double(&r, n);
-    }
     let limbs = to_limbs(n);
     Modulus {
         n: load(&limbs),
         n0: limbs[0],
         k0: neg_inv(n[0]) & M52,
-        powers,
+        one: load(&to_limbs(&r)),
+        two: load(&to_limbs(&double(&r, n))),
     }
 }
 
@@ -274,19 +270,31 @@ fn double_by<const V: usize>(x: &[__m512i; V], b: u64) -> [__m512i; V] {
     out
 }
 
-/// The Fermat test of two candidates: `2^(n-1)` from the exponent's top bit down, a squaring
-/// per bit then a doubling by the bit ([`double_by`]: no table of powers, no multiplication
-/// by one, nothing picked by the exponent's bits).
+/// `2^(e_k)` in Montgomery form for both lanes, where `bit(k, i)` is bit `i` of `e_k`, below
+/// `len`, whose top bit is set: from 2, a squaring per bit then a doubling by the bit
+/// ([`double_by`]: no table of powers, nothing picked by the exponent's bits). The result
+/// is below `4n`, which a multiplication still takes.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn pow2_pair<const V: usize>(
+    bit: impl Fn(usize, usize) -> u64,
+    len: usize,
+    m: &[Modulus<V>; 2],
+    l: usize,
+) -> [[__m512i; V]; 2] {
+    let mut x = [m[0].two, m[1].two];
+    for i in (0..len - 1).rev() {
+        x = mul2(&x, &[store(&x[0]), store(&x[1])], m, l);
+        x = [0, 1].map(|k| double_by(&x[k], bit(k, i)));
+    }
+    x
+}
+
+/// The Fermat test of two candidates: `2^(n-1)` by [`pow2_pair`].
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn fermat_pair<const N: usize, const V: usize>(n: [&[u64; N]; 2]) -> [bool; 2] {
     let l = (64 * N + 2).div_ceil(52);
     let m = [modulus::<N, V>(n[0], l), modulus::<N, V>(n[1], l)];
-    // The top bit of n - 1 is set: start from 2 (2R mod n).
-    let mut x = [m[0].powers[1], m[1].powers[1]];
-    for i in (0..64 * N - 1).rev() {
-        x = mul2(&x, &[store(&x[0]), store(&x[1])], &m, l);
-        x = [0, 1].map(|k| double_by(&x[k], exponent_bit(n[k], i)));
-    }
+    let x = pow2_pair(|k, i| exponent_bit(n[k], i), 64 * N, &m, l);
     // 2^(n-1) = 1 (mod n) when it is 1 out of Montgomery form.
     from_montgomery(&x, &m, l).map(|limbs| limbs[0] == 1 && limbs[1..].iter().all(|&w| w == 0))
 }
@@ -316,16 +324,10 @@ fn miller_rabin<const N: usize, const V: usize>(n: &[u64; N], bases: [&[u64; N];
     let l = (64 * N + 2).div_ceil(52);
     let m = modulus::<N, V>(n, l);
     let m = [m, m];
-    // R^2 mod n: 2^(52L) in Montgomery form (2^(52L) * R), from the powers of 2.
+    // R^2 mod n: 2^(52L) in Montgomery form (2^(52L) * R).
     let e = 52 * l;
     let e_len = (usize::BITS - e.leading_zeros()) as usize;
-    let r2 = pow_pair(
-        [&m[0].powers, &m[0].powers],
-        |_, i| (e >> i & 1) as u64,
-        e_len,
-        &m,
-        l,
-    );
+    let r2 = pow2_pair(|_, i| (e >> i & 1) as u64, e_len, &m, l);
     let r2 = store(&r2[0]);
     // Each base in Montgomery form (a * R^2 / R), then its 32 powers.
     let a = mul2(
@@ -337,7 +339,7 @@ fn miller_rabin<const N: usize, const V: usize>(n: &[u64; N], bases: [&[u64; N];
     let a_limbs = [store(&a[0]), store(&a[1])];
     let mut tables = [[[_mm512_setzero_si512(); V]; 32]; 2];
     for k in 0..2 {
-        tables[k][0] = m[0].powers[0];
+        tables[k][0] = m[0].one;
         tables[k][1] = a[k];
     }
     for w in 2..32 {
