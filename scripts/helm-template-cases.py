@@ -19,6 +19,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHART = "tests/fixtures/helm/demo"
+SHARED = "tests/fixtures/helm/shared-state"
 EXPECTED = os.path.join(ROOT, "tests", "fixtures", "helm", "expected")
 
 # (name, arguments after `template`); "OUT" stands for a fresh output directory.
@@ -57,6 +58,15 @@ CASES = [
     ("enable-dns", ["rel", "tests/fixtures/helm/dns", "--enable-dns"]),
     ("enable-dns-no-host", ["rel", "tests/fixtures/helm/dns", "--enable-dns",
                             "--set-string", "host=no such host"]),
+    # Files that change what later files see (kpack runs the files at once on speculation):
+    # a helper and a file writing to the values and to `$`, files before and after them; a
+    # subchart writing to its values, which its parent's files read; the first error in
+    # helm's order, before any write and after one.
+    ("shared-state", ["rel", SHARED]),
+    ("shared-state-sub-writes", ["rel", SHARED, "--set", "sub.write=true"]),
+    ("shared-state-fail-early", ["rel", SHARED, "--set", "failEarly=true"]),
+    ("shared-state-fail-late", ["rel", SHARED, "--set", "failLate=true"]),
+    ("shared-state-subcharts", ["rel", SHARED, "-f", SHARED + "/peek-values.yaml"]),
 ]
 
 

@@ -73,6 +73,77 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) 
     Ok(out)
 }
 
+/// Run `f` on a worker thread, in the background (when there is more than one core; else
+/// not at all: `f` must be work that is done again where it is needed).
+pub fn spawn(f: impl FnOnce() + Send + 'static) {
+    if pool().current_num_threads() > 1 {
+        pool().spawn(f);
+    }
+}
+
+/// Run `a` and `b` at once (when there is more than one core) and return both results.
+pub fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if pool().current_num_threads() == 1 {
+        return (a(), b());
+    }
+    pool().install(|| rayon::join(a, b))
+}
+
+/// Map `f` over `items` on up to as many threads as there are cores, each item on its own
+/// (for few, heavy items), with a state made by `init` for a run of items on one thread.
+/// Stops at the first item that fails: returns the results of the items before it, in
+/// order, and its error (items after it may not be run at all).
+pub fn map_until<T: Sync, S, R: Send, E: Send>(
+    items: &[T],
+    init: &(dyn Fn() -> S + Sync),
+    f: &(dyn Fn(&mut S, &T) -> std::result::Result<R, E> + Sync),
+) -> Result<(Vec<R>, Option<E>)> {
+    let mut out = Vec::with_capacity(items.len());
+    if items.len() < 2 || pool().current_num_threads() == 1 {
+        let mut state = init();
+        for item in items {
+            match f(&mut state, item) {
+                Ok(r) => out.push(r),
+                Err(e) => return Ok((out, Some(e))),
+            }
+        }
+        return Ok((out, None));
+    }
+    let failed = AtomicUsize::new(usize::MAX);
+    let run = || {
+        pool().install(|| {
+            items
+                .par_iter()
+                .enumerate()
+                .with_max_len(1)
+                .map_init(init, |state, (i, item)| {
+                    if i > failed.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let r = f(state, item);
+                    if r.is_err() {
+                        failed.fetch_min(i, Ordering::Relaxed);
+                    }
+                    Some(r)
+                })
+                .collect::<Vec<Option<std::result::Result<R, E>>>>()
+        })
+    };
+    let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .map_err(|_| Error::template("a worker thread panicked"))?;
+    for r in results {
+        match r {
+            Some(Ok(v)) => out.push(v),
+            Some(Err(e)) => return Ok((out, Some(e))),
+            None => unreachable!("an item was skipped without an earlier failure"),
+        }
+    }
+    Ok((out, None))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +178,36 @@ mod tests {
                 Error::template(format!("item {bad}")).to_string()
             );
         }
+    }
+
+    #[test]
+    fn map_until_returns_the_results_before_the_first_failure_in_order() {
+        let items: Vec<usize> = (0..200).collect();
+        let (out, err) = map_until(&items, &Vec::new, &|seen: &mut Vec<usize>, &i| {
+            seen.push(i);
+            Ok::<_, String>(i * 2)
+        })
+        .unwrap();
+        assert_eq!(out, (0..200).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(err, None);
+        for bad in [0, 1, 57, 199] {
+            let (out, err) = map_until(&items, &|| (), &|_, &i| {
+                if i >= bad && i % 3 == bad % 3 {
+                    if i > bad {
+                        std::thread::yield_now();
+                    }
+                    Err(format!("item {i}"))
+                } else {
+                    Ok(i)
+                }
+            })
+            .unwrap();
+            assert_eq!(out, (0..bad).collect::<Vec<_>>());
+            assert_eq!(err, Some(format!("item {bad}")));
+        }
+        let (out, err) = map_until(&items[..1], &|| (), &|_, &i| Err::<usize, _>(i)).unwrap();
+        assert!(out.is_empty());
+        assert_eq!(err, Some(0));
     }
 
     #[test]

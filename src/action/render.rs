@@ -81,18 +81,40 @@ fn render_mode(
     super::apply::validate_name(&opts.release.name)?;
     check_kube_version(chart, &opts.capabilities)?;
     let processed = deps::process(chart, user_values)?;
-    let values = deps::coalesce_with_imports(&processed, user_values)?;
-    if !opts.skip_schema_validation {
-        validate_tree(&processed, &values, processed.name())?;
-    }
-    if processed.metadata.is_library() {
+    // The templates are parsed while the values are made and checked; the values' errors
+    // come first, as when done one after the other.
+    let library = processed.metadata.is_library();
+    let (values, prepared) = crate::parallel::join(
+        || -> Result<Map> {
+            let values = deps::coalesce_with_imports(&processed, user_values)?;
+            if !opts.skip_schema_validation {
+                validate_tree(&processed, &values, processed.name())?;
+            }
+            Ok(values)
+        },
+        || {
+            if library {
+                return Ok(None);
+            }
+            engine::prepare(&processed).map(Some)
+        },
+    );
+    let values = values?;
+    if library {
         return Err(Error::chart(format!(
             "library charts are not installable: {} (chart {:?}, type: library) holds definitions for other charts and cannot be rendered or installed on its own",
             processed.origin,
             processed.name()
         )));
     }
-    let rendered = engine::render(&processed, &values, &opts.release, &opts.capabilities)?;
+    let prepared = prepared?.expect("prepared unless a library chart");
+    let rendered = engine::render_prepared(
+        &processed,
+        prepared,
+        &values,
+        &opts.release,
+        &opts.capabilities,
+    )?;
     let top_notes = format!("{}/templates/NOTES.txt", processed.name());
     let (mut notes, mut subchart_notes) = (None, Vec::new());
     for n in rendered.notes {

@@ -7,7 +7,7 @@ use super::gotmpl::{self, Host, Templates, exec};
 use super::objects::{ApiVersions, Files, KubeVersionObj};
 use super::{Capabilities, Release, RenderedTemplate};
 use crate::chart::{Chart, Metadata};
-use crate::engine::funcs::{Dict, value_from_json};
+use crate::engine::funcs::{self, Dict, value_from_json};
 use crate::values::Map;
 use crate::{Error, Result};
 use minijinja::value::Value;
@@ -226,21 +226,85 @@ pub fn helm_order(a: &str, b: &str) -> std::cmp::Ordering {
 /// Parse the templates of the scopes `go` selects into one set, in Helm's order, and list
 /// the ones to execute (in that order).
 pub fn parse_all(scopes: &[Scope], go: &dyn Fn(&Chart) -> bool) -> Result<(Templates, Vec<Unit>)> {
+    let charts: Vec<(&Chart, &str)> = scopes.iter().map(|s| (s.chart, &*s.prefix)).collect();
+    parse_charts(&charts, go)
+}
+
+/// The charts of the tree with their template-name prefixes, in the order of [`scopes`].
+fn charts<'a>(chart: &'a Chart, prefix: String, out: &mut Vec<(&'a Chart, String)>) {
+    out.push((chart, prefix.clone()));
+    for sub in &chart.subcharts {
+        charts(sub, format!("{prefix}/charts/{}", sub.name()), out);
+    }
+}
+
+/// A tree of Helm charts' templates, parsed (before the values are known).
+pub struct Parsed {
+    set: Templates,
+    units: Vec<Unit>,
+    /// Whether a template names `Subcharts` (see [`execute`]).
+    subcharts: bool,
+}
+
+/// Parse the templates of a tree of Helm charts (what [`render_parsed`] executes).
+pub fn parse(chart: &Chart) -> Result<Parsed> {
+    let mut list = Vec::new();
+    charts(chart, chart.name().to_string(), &mut list);
+    let list: Vec<(&Chart, &str)> = list.iter().map(|(c, p)| (*c, p.as_str())).collect();
+    let (set, units) = parse_charts(&list, &|_| true)?;
+    let finder = memchr::memmem::Finder::new(SUBCHARTS);
+    let subcharts = list.iter().any(|(c, _)| {
+        c.templates
+            .iter()
+            .chain(&c.notes)
+            .any(|t| finder.find(&t.data).is_some())
+    });
+    Ok(Parsed {
+        set,
+        units,
+        subcharts,
+    })
+}
+
+/// The object whose maps a file's run reads as Helm's order leaves them (see [`execute`]).
+const SUBCHARTS: &[u8] = b"Subcharts";
+
+/// Whether a string of `values` names `Subcharts` (a text for `tpl`).
+fn values_name_subcharts(values: &Map) -> bool {
+    fn walk(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains("Subcharts"),
+            serde_json::Value::Array(a) => a.iter().any(walk),
+            serde_json::Value::Object(m) => {
+                m.iter().any(|(k, v)| k.contains("Subcharts") || walk(v))
+            }
+            _ => false,
+        }
+    }
+    values
+        .iter()
+        .any(|(k, v)| k.contains("Subcharts") || walk(v))
+}
+
+fn parse_charts(
+    charts: &[(&Chart, &str)],
+    go: &dyn Fn(&Chart) -> bool,
+) -> Result<(Templates, Vec<Unit>)> {
     let mut files: Vec<(String, usize, Arc<[u8]>, bool)> = Vec::new();
-    for (i, s) in scopes.iter().enumerate() {
-        if !go(s.chart) {
+    for (i, &(chart, prefix)) in charts.iter().enumerate() {
+        if !go(chart) {
             continue;
         }
-        let library = s.chart.metadata.is_library();
-        for t in &s.chart.templates {
+        let library = chart.metadata.is_library();
+        for t in &chart.templates {
             let base = t.name.rsplit('/').next().unwrap_or(&t.name);
             if library && !base.starts_with('_') {
                 continue;
             }
-            files.push((format!("{}/{}", s.prefix, t.name), i, t.data.clone(), false));
+            files.push((format!("{prefix}/{}", t.name), i, t.data.clone(), false));
         }
-        if !library && let Some(n) = &s.chart.notes {
-            files.push((format!("{}/{}", s.prefix, n.name), i, n.data.clone(), true));
+        if !library && let Some(n) = &chart.notes {
+            files.push((format!("{prefix}/{}", n.name), i, n.data.clone(), true));
         }
     }
     files.sort_by(|a, b| helm_order(&a.0, &b.0));
@@ -264,32 +328,56 @@ pub fn parse_all(scopes: &[Scope], go: &dyn Fn(&Chart) -> bool) -> Result<(Templ
     Ok((set, units))
 }
 
-/// Execute the units in order. Returns the rendered templates (not NOTES) and the charts'
-/// rendered NOTES.txt.
+/// Execute the units. Returns the rendered templates (not NOTES) and the charts' rendered
+/// NOTES.txt.
+///
+/// Helm runs the files one after the other, and a file can change what the next ones see
+/// (`set $ "x"`, `set .Values.global...` in a helper that every file includes). The files
+/// run at once on speculation ([`funcs::Speculation`]): each sees the values as they were
+/// before any file ran and may not write to them; a run that tries is void, and from the
+/// first void file on, the files run again one after the other, as in Helm. Up to that
+/// file, the outputs (and the first error) are the ones Helm's order gives.
+///
+/// One thing each file's run changes for the next is not a write of its own: Helm sets
+/// `Template` in the chart's `$` before running a file, so `.Subcharts.x.Template` is the
+/// last file of `x` run so far. With `in_order` (a template or a values text names
+/// `Subcharts`), every file runs in order.
 pub fn execute(
     scopes: &[Scope],
     set: Arc<Templates>,
     units: &[Unit],
-    host: &dyn Host,
+    host: &(dyn Host + Sync),
     max_steps: u64,
+    in_order: bool,
 ) -> Result<(Vec<RenderedTemplate>, Vec<RenderedTemplate>)> {
-    let mut ex = exec::Exec::new(set, host, max_steps);
+    let (mut texts, stop) = if in_order {
+        (Vec::new(), Some(None))
+    } else {
+        speculate(scopes, &set, units, host, max_steps)?
+    };
+    match stop {
+        None => super::dispose(set),
+        Some(Some(e)) => return Err(Error::template(gotmpl::describe_exec_error(&e))),
+        Some(None) => {
+            // From the first void file on (every file, in order), on the charts' own `$`.
+            let mut ex = exec::Exec::new(set, host, max_steps);
+            for u in &units[texts.len()..] {
+                let root = &scopes[u.scope].root;
+                if let Some(d) = root.downcast_object_ref::<Dict>() {
+                    d.insert("Template".into(), template_object(scopes, u));
+                }
+                ex.reset_steps();
+                let text = ex
+                    .execute(&u.name, root.clone())
+                    .map_err(|e| Error::template(gotmpl::describe_exec_error(&e)))?;
+                texts.push(text);
+            }
+            super::dispose(ex);
+        }
+    }
     let mut out = Vec::with_capacity(units.len());
     let mut notes = Vec::new();
-    for u in units {
-        let scope = &scopes[u.scope];
-        let root = &scope.root;
-        let base_path = format!("{}/templates", scope.prefix);
-        if let Some(d) = root.downcast_object_ref::<Dict>() {
-            d.insert(
-                "Template".into(),
-                value_from_json(&json!({"Name": u.name, "BasePath": base_path})),
-            );
-        }
-        ex.reset_steps();
-        let text = ex
-            .execute(&u.name, root.clone())
-            .map_err(|e| Error::template(gotmpl::describe_exec_error(&e)))?;
+    for (u, text) in units.iter().zip(texts) {
         let text = if text.contains("<no value>") {
             text.replace("<no value>", "")
         } else {
@@ -301,8 +389,69 @@ pub fn execute(
         };
         if u.notes { notes.push(t) } else { out.push(t) }
     }
-    super::dispose(ex);
     Ok((out, notes))
+}
+
+/// Run the units at once, speculatively (see [`execute`]): the outputs of the units before
+/// the first that failed or whose run is void, and that unit's error (`None`: void).
+type Speculated = (Vec<String>, Option<Option<exec::ExecError>>);
+
+fn speculate(
+    scopes: &[Scope],
+    set: &Arc<Templates>,
+    units: &[Unit],
+    host: &(dyn Host + Sync),
+    max_steps: u64,
+) -> Result<Speculated> {
+    // Each file's `$`: its chart's, with its `Template`; made before the runs start, so the
+    // runs share them (a `set $ "x"` voids the run, to be run again on the chart's own).
+    let roots: Vec<(&Unit, Value)> = units
+        .iter()
+        .map(|u| {
+            let root = &scopes[u.scope].root;
+            let root = match root.downcast_object_ref::<Dict>() {
+                Some(d) => {
+                    let mut map = d.snapshot();
+                    map.insert("Template".into(), template_object(scopes, u));
+                    Dict::value(map)
+                }
+                None => root.clone(),
+            };
+            (u, root)
+        })
+        .collect();
+    crate::parallel::map_until(
+        &roots,
+        &|| Disposed(exec::Exec::new(set.clone(), host, max_steps)),
+        &|Disposed(ex), (u, root)| {
+            let run = funcs::Speculation::start();
+            ex.reset_steps();
+            let r = ex.execute(&u.name, root.clone());
+            if run.void() {
+                return Err(None);
+            }
+            r.map_err(Some)
+        },
+    )
+}
+
+/// An executor of a worker thread, [`super::dispose`]d when the runs end (with the `tpl`
+/// texts it parsed).
+struct Disposed<'h>(exec::Exec<'h>);
+
+impl Drop for Disposed<'_> {
+    fn drop(&mut self) {
+        super::dispose(std::mem::replace(
+            &mut self.0,
+            exec::Exec::new(Arc::default(), &gotmpl::exec::NoHost, 0),
+        ));
+    }
+}
+
+/// A file's `Template` object: its name and its chart's templates directory.
+fn template_object(scopes: &[Scope], u: &Unit) -> Value {
+    let base_path = format!("{}/templates", scopes[u.scope].prefix);
+    value_from_json(&json!({"Name": u.name, "BasePath": base_path}))
 }
 
 /// The host of a render without another engine: `lookup` through the target, if any.
@@ -334,12 +483,31 @@ pub fn render(
     caps: &Capabilities,
     max_steps: u64,
 ) -> Result<super::Rendered> {
+    render_parsed(chart, parse(chart)?, values, release, caps, max_steps)
+}
+
+/// Render a tree whose charts are all Helm charts from its parsed templates ([`parse`]).
+pub fn render_parsed(
+    chart: &Chart,
+    parsed: Parsed,
+    values: &Map,
+    release: &Release,
+    caps: &Capabilities,
+    max_steps: u64,
+) -> Result<super::Rendered> {
     let scopes = scopes(chart, values, release, caps);
-    let (set, units) = parse_all(&scopes, &|_| true)?;
     let host = LookupHost {
         lookup: caps.lookup.clone(),
     };
-    let (mut templates, notes) = execute(&scopes, Arc::new(set), &units, &host, max_steps)?;
+    let in_order = parsed.subcharts || values_name_subcharts(values);
+    let (mut templates, notes) = execute(
+        &scopes,
+        Arc::new(parsed.set),
+        &parsed.units,
+        &host,
+        max_steps,
+        in_order,
+    )?;
     templates.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(super::Rendered { templates, notes })
 }

@@ -223,10 +223,36 @@ pub fn render(
     release: &Release,
     caps: &Capabilities,
 ) -> Result<Rendered> {
+    render_prepared(chart, prepare(chart)?, values, release, caps)
+}
+
+/// What [`prepare`] did ahead of the values: a tree of Helm charts has its templates
+/// parsed; a tree with kpack charts is parsed when rendered.
+pub struct Prepared(Option<helm::Parsed>);
+
+/// The part of [`render`] that does not need the values (parsing the templates of a tree
+/// of Helm charts), to be done while they are made.
+pub fn prepare(chart: &Chart) -> Result<Prepared> {
     if !chart.metadata.is_kpack() && all_helm(chart) {
-        return helm::render(chart, values, release, caps, max_render_steps());
+        return Ok(Prepared(Some(helm::parse(chart)?)));
     }
-    jinja::render_jinja(chart, values, release, caps)
+    Ok(Prepared(None))
+}
+
+/// [`render`] with what [`prepare`] did for the same chart.
+pub fn render_prepared(
+    chart: &Chart,
+    prepared: Prepared,
+    values: &Map,
+    release: &Release,
+    caps: &Capabilities,
+) -> Result<Rendered> {
+    match prepared.0 {
+        Some(parsed) => {
+            helm::render_parsed(chart, parsed, values, release, caps, max_render_steps())
+        }
+        None => jinja::render_jinja(chart, values, release, caps),
+    }
 }
 
 /// Whether every chart of the tree is a Helm chart.

@@ -117,7 +117,35 @@ const CASES: &[(&str, &[&str])] = &[
             "host=no such host",
         ],
     ),
+    // Files that change what later files see (kpack runs the files at once on
+    // speculation): a helper and a file writing to the values and to `$`, files before and
+    // after them; a subchart writing to its values, which its parent's files read; the
+    // first error in helm's order, before any write and after one.
+    ("shared-state", &["rel", SHARED]),
+    (
+        "shared-state-sub-writes",
+        &["rel", SHARED, "--set", "sub.write=true"],
+    ),
+    (
+        "shared-state-fail-early",
+        &["rel", SHARED, "--set", "failEarly=true"],
+    ),
+    (
+        "shared-state-fail-late",
+        &["rel", SHARED, "--set", "failLate=true"],
+    ),
+    (
+        "shared-state-subcharts",
+        &[
+            "rel",
+            SHARED,
+            "-f",
+            "tests/fixtures/helm/shared-state/peek-values.yaml",
+        ],
+    ),
 ];
+
+const SHARED: &str = "tests/fixtures/helm/shared-state";
 
 const DNS: &str = "tests/fixtures/helm/dns";
 

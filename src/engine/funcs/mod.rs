@@ -36,7 +36,7 @@ mod x509;
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind};
 
-pub use value::{Dict, value_from_json, value_from_json_ints, value_to_json};
+pub use value::{Dict, Speculation, value_from_json, value_from_json_ints, value_to_json};
 
 /// Where the piped value goes in a filter call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

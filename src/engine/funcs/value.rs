@@ -5,7 +5,9 @@
 //! (sprig's `strval`, `toInt64`, `toFloat64`, `empty`, `kindOf`, `typeOf`).
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use indexmap::IndexMap;
@@ -30,9 +32,77 @@ pub type DictMap = IndexMap<String, Value, rustc_hash::FxBuildHasher>;
 /// Every map a helper creates is a `Dict`; a map that came from elsewhere (a template
 /// literal, a context built without [`value_from_json`]) is immutable, and the mutating
 /// helpers then return a changed copy instead.
-#[derive(Default)]
+///
+/// A render may run template files at once on speculation ([`Speculation`]): a map that
+/// existed before a file started is then shared with the other files, and writing to it
+/// does not happen but marks the file's run as void (it is run again in order).
 pub struct Dict {
     map: Mutex<DictMap>,
+    /// The speculation epoch the map was made in.
+    born: u64,
+}
+
+impl Default for Dict {
+    fn default() -> Self {
+        Dict {
+            map: Mutex::default(),
+            born: EPOCH.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Counts speculative runs started; a map made in epoch `e` belongs to runs started later
+/// than `e` only as shared state.
+static EPOCH: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// The epoch of the speculative run on this thread (0: none): maps born before it are
+    /// shared.
+    static GUARD: Cell<u64> = const { Cell::new(0) };
+    /// Whether the run on this thread tried to write to a shared map.
+    static VOID: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A speculative run of one template file on this thread: maps that existed before it are
+/// read-only for it, and a write to one is dropped and voids the run ([`Speculation::void`]).
+/// Running files at once is then the same as running them one after the other up to the
+/// first file whose run is void: the files before it wrote nothing that another file can
+/// see, and read nothing another file wrote.
+pub struct Speculation {
+    /// The run this one interrupted on the same thread (a worker waiting inside one file's
+    /// run, say for a key search, may be handed another file): its epoch and whether void.
+    outer: (u64, bool),
+}
+
+impl Speculation {
+    /// Start a speculative run on this thread (ended when the value is dropped).
+    pub fn start() -> Self {
+        let epoch = EPOCH.fetch_add(1, Ordering::Relaxed) + 1;
+        let outer = (
+            GUARD.with(|g| g.replace(epoch)),
+            VOID.with(|v| v.replace(false)),
+        );
+        Speculation { outer }
+    }
+
+    /// Whether the run tried to write to a map it shares with other runs: its output and
+    /// its errors are then not the ones the file gives when run in order.
+    pub fn void(&self) -> bool {
+        VOID.with(|v| v.get())
+    }
+
+    /// Whether a speculative run on this thread is void (cheap enough for the executor to
+    /// check at every step, to stop a void run early).
+    pub fn current_void() -> bool {
+        VOID.with(|v| v.get())
+    }
+}
+
+impl Drop for Speculation {
+    fn drop(&mut self) {
+        GUARD.with(|g| g.set(self.outer.0));
+        VOID.with(|v| v.set(self.outer.1));
+    }
 }
 
 impl fmt::Debug for Dict {
@@ -48,6 +118,7 @@ impl Dict {
     pub fn value(map: DictMap) -> Value {
         Value::from_object(Dict {
             map: Mutex::new(map),
+            born: EPOCH.load(Ordering::Relaxed),
         })
     }
 
@@ -55,13 +126,29 @@ impl Dict {
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether this thread may write to the map: not when a speculative run that started
+    /// after the map was made is on (the write then voids the run).
+    fn writable(&self) -> bool {
+        let guard = GUARD.with(|g| g.get());
+        if guard > self.born {
+            VOID.with(|v| v.set(true));
+            return false;
+        }
+        true
+    }
+
     /// Insert or replace one entry.
     pub fn insert(&self, key: String, value: Value) {
-        self.lock().insert(key, value);
+        if self.writable() {
+            self.lock().insert(key, value);
+        }
     }
 
     /// Remove one entry, keeping the order of the others.
     pub fn remove(&self, key: &str) -> Option<Value> {
+        if !self.writable() {
+            return self.get(key);
+        }
         self.lock().shift_remove(key)
     }
 
@@ -584,5 +671,71 @@ pub fn as_f64(n: Num) -> f64 {
     match n {
         Num::I(i) => i as f64,
         Num::F(f) => f,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(d: &Value, key: &str) -> Option<Value> {
+        d.downcast_object_ref::<Dict>().unwrap().get(key)
+    }
+
+    fn dict(d: &Value) -> &Dict {
+        d.downcast_object_ref::<Dict>().unwrap()
+    }
+
+    #[test]
+    fn a_speculative_run_writes_only_to_maps_it_made() {
+        let shared = Dict::value(DictMap::default());
+        dict(&shared).insert("a".into(), Value::from(1));
+        let run = Speculation::start();
+        let own = Dict::value(DictMap::default());
+        dict(&own).insert("b".into(), Value::from(2));
+        assert!(!run.void(), "writing to a map the run made");
+        assert_eq!(entry(&own, "b"), Some(Value::from(2)));
+        dict(&shared).insert("a".into(), Value::from(3));
+        assert!(run.void(), "writing to a map made before the run");
+        assert_eq!(
+            entry(&shared, "a"),
+            Some(Value::from(1)),
+            "the write is dropped"
+        );
+        drop(run);
+        // Removing is writing too; after the run, the map is writable again.
+        let run = Speculation::start();
+        assert_eq!(dict(&shared).remove("a"), Some(Value::from(1)));
+        assert!(run.void());
+        assert_eq!(entry(&shared, "a"), Some(Value::from(1)));
+        drop(run);
+        assert!(!Speculation::current_void());
+        dict(&shared).insert("a".into(), Value::from(4));
+        assert_eq!(entry(&shared, "a"), Some(Value::from(4)));
+    }
+
+    #[test]
+    fn a_run_started_inside_another_leaves_it_as_it_was() {
+        let shared = Dict::value(DictMap::default());
+        let outer = Speculation::start();
+        let outers = Dict::value(DictMap::default());
+        {
+            let inner = Speculation::start();
+            // The outer run's own map is shared state for the inner run.
+            dict(&outers).insert("x".into(), Value::from(1));
+            assert!(inner.void());
+        }
+        assert!(!outer.void(), "the inner run's void does not leak out");
+        dict(&outers).insert("x".into(), Value::from(2));
+        assert!(!outer.void());
+        dict(&shared).insert("y".into(), Value::from(1));
+        assert!(outer.void());
+        {
+            let inner = Speculation::start();
+            assert!(!inner.void(), "a new run starts clean");
+        }
+        assert!(outer.void(), "and the outer run stays void");
+        drop(outer);
+        assert!(!Speculation::current_void());
     }
 }

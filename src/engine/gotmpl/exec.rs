@@ -504,6 +504,12 @@ impl std::fmt::Display for Ctx<'_> {
 impl<'t> Frame<'_, '_, 't> {
     fn step(&mut self) -> R<()> {
         self.ex.steps += 1;
+        if funcs::Speculation::current_void() {
+            // The run is void and will be run again in order: stop it.
+            let mut e = self.error("a speculative run wrote to shared state");
+            e.budget = true;
+            return Err(e);
+        }
         if self.ex.steps > self.ex.max_steps {
             let mut e = self.error(format!(
                 "render budget of {} steps exceeded (a loop that does not end?); raise it with --max-render-steps",

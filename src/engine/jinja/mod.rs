@@ -799,8 +799,14 @@ pub(crate) fn render_jinja(
             defines: define_files.clone(),
             lookup: caps.lookup.clone(),
         };
-        let (go_templates, go_notes) =
-            super::helm::execute(&go_scopes, go_set, &go_units, &host, max_render_steps())?;
+        let (go_templates, go_notes) = super::helm::execute(
+            &go_scopes,
+            go_set,
+            &go_units,
+            &host,
+            max_render_steps(),
+            true,
+        )?;
         templates.extend(go_templates);
         templates.sort_by(|a, b| a.name.cmp(&b.name));
         notes.extend(go_notes);
