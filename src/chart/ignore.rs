@@ -28,11 +28,50 @@ const MATCH: MatchOptions = MatchOptions {
 
 #[derive(Debug, Clone)]
 struct Rule {
-    pattern: Pattern,
+    pattern: Matcher,
     negate: bool,
     dir_only: bool,
     /// Match the whole relative path (pattern had a `/`), else only the base name.
     full_path: bool,
+}
+
+/// How a rule matches: most rules are a name (`.git`) or `*` and a name's end (`*.swp`),
+/// checked without the glob machinery (every file of a chart is checked against every
+/// rule, and against them again for each directory above it).
+#[derive(Debug, Clone)]
+enum Matcher {
+    /// The whole subject.
+    Literal(String),
+    /// `*` then this: the subject ends with it, and the part `*` matches has no `/`.
+    Suffix(String),
+    Glob(Pattern),
+}
+
+impl Matcher {
+    fn new(rule: &str) -> std::result::Result<Self, String> {
+        let special = |s: &str| s.contains(['*', '?', '[', ']', '\\']);
+        if !special(rule) {
+            return Ok(Matcher::Literal(rule.to_string()));
+        }
+        if let Some(rest) = rule.strip_prefix('*')
+            && !special(rest)
+        {
+            return Ok(Matcher::Suffix(rest.to_string()));
+        }
+        Pattern::new(&go_to_glob(rule))
+            .map(Matcher::Glob)
+            .map_err(|e| e.to_string())
+    }
+
+    fn matches(&self, subject: &str) -> bool {
+        match self {
+            Matcher::Literal(l) => subject == l,
+            Matcher::Suffix(end) => subject
+                .strip_suffix(end.as_str())
+                .is_some_and(|star| !star.contains('/')),
+            Matcher::Glob(p) => p.matches_with(subject, MATCH),
+        }
+    }
 }
 
 /// A parsed `.kpackignore` file.
@@ -104,8 +143,7 @@ impl Ignore {
         if rule.is_empty() {
             return Err(format!("{line:?} is not a pattern"));
         }
-        let pattern = Pattern::new(&go_to_glob(rule))
-            .map_err(|e| format!("invalid pattern {line:?}: {e}"))?;
+        let pattern = Matcher::new(rule).map_err(|e| format!("invalid pattern {line:?}: {e}"))?;
         self.rules.push(Rule {
             pattern,
             negate,
@@ -123,13 +161,14 @@ impl Ignore {
         if path.is_empty() || path == "." || self.rules.is_empty() {
             return false;
         }
-        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-        for i in 1..parts.len() {
-            if self.matches_one(&parts[..i].join("/"), true) {
-                return true;
-            }
+        if path.contains("//") {
+            let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+            return self.is_ignored(&parts.join("/"), is_dir);
         }
-        self.matches_one(&parts.join("/"), is_dir)
+        // Every directory above the path (a prefix of it), then the path itself.
+        path.match_indices('/')
+            .any(|(i, _)| self.matches_one(&path[..i], true))
+            || self.matches_one(path, is_dir)
     }
 
     /// The last rule that matches this one path decides; no ancestors considered.
@@ -141,7 +180,7 @@ impl Ignore {
                 continue;
             }
             let subject = if r.full_path { path } else { base };
-            if r.pattern.matches_with(subject, MATCH) {
+            if r.pattern.matches(subject) {
                 ignored = !r.negate;
             }
         }
@@ -284,6 +323,25 @@ mod tests {
             j.is_ignored("docs/keep.md", false),
             "parent directory stays ignored"
         );
+    }
+
+    #[test]
+    fn a_star_then_a_name_does_not_cross_slashes() {
+        let i = ig("*/cache\n*~\n");
+        assert!(i.is_ignored("a/cache", false));
+        assert!(
+            i.is_ignored("a/cache/x.yaml", false),
+            "under an ignored directory"
+        );
+        assert!(!i.is_ignored("a/b/cache", false));
+        assert!(!i.is_ignored("cache", false));
+        assert!(i.is_ignored("values.yaml~", false));
+        assert!(
+            i.is_ignored("templates/x/~", false),
+            "* matches nothing too"
+        );
+        assert!(!i.is_ignored("values.yaml", false));
+        assert!(i.is_ignored("a//cache", false), "repeated slashes");
     }
 
     #[test]

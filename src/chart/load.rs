@@ -43,9 +43,9 @@ pub fn load_dir(dir: &Path) -> Result<Chart> {
 
 /// Load a chart from the bytes of a `.tgz` archive; `origin` names it in messages.
 pub fn load_bytes(bytes: &[u8], origin: &str) -> Result<Chart> {
-    let mut tree = Tree::new();
-    let (_, files) = archive::read_chart_tgz_within(bytes, origin, &mut tree.budget)?;
-    from_entries(Entry::all(files), origin, &mut tree)
+    let tree = Tree::new();
+    let (_, files) = tree.read_tgz(bytes, origin)?;
+    from_entries(Entry::all(files), origin, &tree, &[])
 }
 
 /// How deep subcharts may nest: the top chart is level 0, its subcharts level 1, and a
@@ -53,20 +53,23 @@ pub fn load_bytes(bytes: &[u8], origin: &str) -> Result<Chart> {
 /// than this is a chart that contains itself, or an attack on the loader.
 pub const MAX_DEPTH: usize = 20;
 
-/// What loading one chart tree shares across its charts.
+/// What loading one chart tree shares across its charts (loaded at once, on every core).
 struct Tree {
     /// The archive budget of the whole tree.
-    budget: archive::Budget,
-    /// The names of the charts from the top down to the one being loaded.
-    chain: Vec<String>,
+    budget: std::sync::Mutex<archive::Budget>,
 }
 
 impl Tree {
     fn new() -> Self {
         Tree {
-            budget: archive::Budget::new(&archive::Limits::default()),
-            chain: Vec::new(),
+            budget: std::sync::Mutex::new(archive::Budget::new(&archive::Limits::default())),
         }
+    }
+
+    /// Read an archive of the tree within its budget.
+    fn read_tgz(&self, bytes: &[u8], origin: &str) -> Result<(String, archive::ChartFiles)> {
+        let mut budget = self.budget.lock().unwrap_or_else(|e| e.into_inner());
+        archive::read_chart_tgz_within(bytes, origin, &mut budget)
     }
 }
 
@@ -229,11 +232,20 @@ fn walk(
 
 /// Build a chart from its files (paths relative to the chart root). `origin` names the chart
 /// in messages. Subcharts under `charts/` (directories or `.tgz` archives) are loaded too.
-pub fn from_files<D: Bytes>(files: Vec<(String, D)>, origin: &str) -> Result<Chart> {
-    from_entries(Entry::all(files), origin, &mut Tree::new())
+pub fn from_files<D: Bytes + Send + Sync>(files: Vec<(String, D)>, origin: &str) -> Result<Chart> {
+    from_entries(Entry::all(files), origin, &Tree::new(), &[])
 }
 
-fn from_entries<D: Bytes>(files: Vec<Entry<D>>, origin: &str, tree: &mut Tree) -> Result<Chart> {
+/// One chart of the tree from its files; `chain` names the charts above it. The chart's
+/// schema, its own files and its subcharts are read at once, and errors come in the order
+/// reading them one after the other gives: the schema's, then `Chart.yaml`'s, the
+/// values', and the subcharts' in order.
+fn from_entries<D: Bytes + Send + Sync>(
+    files: Vec<Entry<D>>,
+    origin: &str,
+    tree: &Tree,
+    chain: &[String],
+) -> Result<Chart> {
     // A chart's own ignore file also applies inside archives and subchart directories.
     let ignore = files
         .iter()
@@ -245,7 +257,7 @@ fn from_entries<D: Bytes>(files: Vec<Entry<D>>, origin: &str, tree: &mut Tree) -
     let mut metadata_src: Option<D> = None;
     let mut values_source = String::new();
     let mut has_values_file = false;
-    let mut schema = None;
+    let mut schema_src: Option<D> = None;
     let mut templates = Vec::new();
     let mut notes = None;
     let mut crds = Vec::new();
@@ -289,71 +301,74 @@ fn from_entries<D: Bytes>(files: Vec<Entry<D>>, origin: &str, tree: &mut Tree) -
                     })?
                     .to_owned()
             }
-            "values.schema.json" => {
-                let v: serde_json::Value = serde_json::from_slice(data.as_ref()).map_err(|e| {
-                    Error::values(format!(
-                        "{origin}/values.schema.json:{}:{}: invalid JSON: {e}",
-                        e.line(),
-                        e.column()
-                    ))
-                })?;
-                schema = Some(v);
-            }
+            "values.schema.json" => schema_src = Some(data),
             "templates/NOTES.txt" => notes = Some(File::new(name, data)),
             n if n.starts_with("templates/") => templates.push(File::new(name, data)),
             n if n.starts_with("crds/") => crds.push(File::new(name, data)),
             n => {
-                if n.eq_ignore_ascii_case("README.md") || n.eq_ignore_ascii_case("README") {
-                    readme = Some(String::from_utf8_lossy(data.as_ref()).into_owned());
+                let is_readme =
+                    n.eq_ignore_ascii_case("README.md") || n.eq_ignore_ascii_case("README");
+                let file = File::new(name, data);
+                if is_readme {
+                    readme = Some(file.clone());
                 }
-                other.push(File::new(name, data))
+                other.push(file)
             }
         }
     }
 
-    let Some(meta_bytes) = metadata_src else {
-        return Err(Error::chart(format!(
-            "{origin}: no Chart.yaml; is this a chart? (`kpack create NAME` makes one)"
-        )));
+    let parse_schema = || -> Result<Option<serde_json::Value>> {
+        let Some(src) = &schema_src else {
+            return Ok(None);
+        };
+        let v: serde_json::Value = serde_json::from_slice(src.as_ref()).map_err(|e| {
+            Error::values(format!(
+                "{origin}/values.schema.json:{}:{}: invalid JSON: {e}",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        crate::values::schema::prepare_meta_schema(&v);
+        Ok(Some(v))
     };
-    let meta_text = String::from_utf8_lossy(meta_bytes.as_ref());
-    let metadata: Metadata = yaml::from_str(&meta_text)
-        .map_err(|e| Error::chart(e.at(&format!("{origin}/Chart.yaml"))))?;
-    metadata
-        .validate(&format!("{origin}/Chart.yaml"))
-        .map_err(Error::chart)?;
-    tree.chain.push(metadata.name.clone());
-    if tree.chain.len() > MAX_DEPTH + 1 {
-        return Err(Error::chart(format!(
-            "{origin}: subcharts nest more than {MAX_DEPTH} levels deep ({}); refusing to load the chart (does a chart contain itself?)",
-            tree.chain.join(" → ")
-        ))
-        .with_reason(crate::error::Reason::LimitExceeded));
-    }
-
-    let values = crate::values::sources::parse_values_text(
-        &values_source,
-        &format!("{origin}/values.yaml"),
-    )?;
-
-    let mut subcharts = Vec::new();
-    for (dir, files) in sub_dirs {
-        // Directories under charts/ without a Chart.yaml are not charts (Helm skips them too).
-        if !files.iter().any(|e| e.name() == "Chart.yaml") {
-            continue;
+    let rest = || -> Result<_> {
+        let Some(meta_bytes) = metadata_src else {
+            return Err(Error::chart(format!(
+                "{origin}: no Chart.yaml; is this a chart? (`kpack create NAME` makes one)"
+            )));
+        };
+        let meta_text = String::from_utf8_lossy(meta_bytes.as_ref());
+        let metadata: Metadata = yaml::from_str(&meta_text)
+            .map_err(|e| Error::chart(e.at(&format!("{origin}/Chart.yaml"))))?;
+        metadata
+            .validate(&format!("{origin}/Chart.yaml"))
+            .map_err(Error::chart)?;
+        let mut chain = chain.to_vec();
+        chain.push(metadata.name.clone());
+        if chain.len() > MAX_DEPTH + 1 {
+            return Err(Error::chart(format!(
+                "{origin}: subcharts nest more than {MAX_DEPTH} levels deep ({}); refusing to load the chart (does a chart contain itself?)",
+                chain.join(" → ")
+            ))
+            .with_reason(crate::error::Reason::LimitExceeded));
         }
-        let sub_origin = format!("{origin}/charts/{}", archive::printable(&dir));
-        subcharts.push(from_entries(files, &sub_origin, tree)?);
-    }
-    for (name, data) in sub_archives {
-        let sub_origin = format!("{origin}/{}", archive::printable(&name));
-        let (_, files) =
-            archive::read_chart_tgz_within(data.as_ref(), &sub_origin, &mut tree.budget)?;
-        drop(data);
-        subcharts.push(from_entries(Entry::all(files), &sub_origin, tree)?);
-    }
-    tree.chain.pop();
-    subcharts.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        let (values, subcharts) = crate::parallel::join(
+            || {
+                crate::values::sources::parse_values_text(
+                    &values_source,
+                    &format!("{origin}/values.yaml"),
+                )
+            },
+            || subcharts(sub_dirs, sub_archives, origin, tree, &chain),
+        );
+        let values = values?;
+        let mut subcharts = subcharts?;
+        subcharts.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        Ok((metadata, values, subcharts))
+    };
+    let (schema, rest) = crate::parallel::join(parse_schema, rest);
+    let schema = schema?;
+    let (metadata, values, subcharts) = rest?;
 
     templates.sort_by(|a, b| a.name.cmp(&b.name));
     crds.sort_by(|a, b| a.name.cmp(&b.name));
@@ -372,6 +387,44 @@ fn from_entries<D: Bytes>(files: Vec<Entry<D>>, origin: &str, tree: &mut Tree) -
         subcharts,
         origin: origin.to_string(),
     })
+}
+
+/// The subcharts of a chart (directories under `charts/` holding a `Chart.yaml`, then
+/// archives), loaded at once; the first error in that order.
+fn subcharts<D: Bytes + Send + Sync>(
+    dirs: indexmap::IndexMap<String, Vec<Entry<D>>>,
+    archives: Vec<(String, D)>,
+    origin: &str,
+    tree: &Tree,
+    chain: &[String],
+) -> Result<Vec<Chart>> {
+    // Directories under charts/ without a Chart.yaml are not charts (Helm skips them too).
+    // Each directory's files, taken by the thread that loads it.
+    type Slot<D> = std::sync::Mutex<Option<(String, Vec<Entry<D>>)>>;
+    let dirs: Vec<Slot<D>> = dirs
+        .into_iter()
+        .filter(|(_, files)| files.iter().any(|e| e.name() == "Chart.yaml"))
+        .map(|d| std::sync::Mutex::new(Some(d)))
+        .collect();
+    let (mut out, err) = crate::parallel::map_until(&dirs, &|| (), &|_, d| {
+        let (dir, files) = d
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .expect("each subchart is loaded once");
+        let sub_origin = format!("{origin}/charts/{}", archive::printable(&dir));
+        from_entries(files, &sub_origin, tree, chain)
+    })?;
+    if let Some(e) = err {
+        return Err(e);
+    }
+    for (name, data) in archives {
+        let sub_origin = format!("{origin}/{}", archive::printable(&name));
+        let (_, files) = tree.read_tgz(data.as_ref(), &sub_origin)?;
+        drop(data);
+        out.push(from_entries(Entry::all(files), &sub_origin, tree, chain)?);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

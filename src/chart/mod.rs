@@ -51,8 +51,8 @@ pub struct Chart {
     pub crds: Vec<File>,
     /// Every other file (the `Files` object), sorted by name.
     pub files: Vec<File>,
-    /// `README.md` (any case) when present.
-    pub readme: Option<String>,
+    /// `README.md` (any case) when present (also in `files`; text read when shown).
+    pub readme: Option<File>,
     /// Subcharts found under `charts/`, as directories or archives.
     pub subcharts: Vec<Chart>,
     /// Where the chart came from, for messages (a directory, an archive, `parent/charts/x`).

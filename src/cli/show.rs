@@ -53,7 +53,11 @@ pub fn run(a: Args) -> Result<()> {
         return Ok(());
     }
     let meta = kpack::yaml::to_string(&chart.metadata).map_err(kpack::Error::chart)?;
-    let readme = chart.readme.clone().unwrap_or_default();
+    let readme = chart
+        .readme
+        .as_ref()
+        .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+        .unwrap_or_default();
     let text = match a.what {
         What::Values => chart.values_source.clone(),
         What::Chart => meta,

@@ -91,6 +91,39 @@ pub fn check_schema(schema: &Value, chart: &str) -> Result<()> {
     )))
 }
 
+/// The meta-schema of `schema`'s draft, compiled once per process.
+fn meta_validator(draft: Draft) -> jsonschema::meta::MetaValidator<'static> {
+    match draft {
+        Draft::Draft4 => jsonschema::draft4::meta::validator(),
+        Draft::Draft6 => jsonschema::draft6::meta::validator(),
+        Draft::Draft7 => jsonschema::draft7::meta::validator(),
+        Draft::Draft201909 => jsonschema::draft201909::meta::validator(),
+        _ => jsonschema::draft202012::meta::validator(),
+    }
+}
+
+/// Start compiling the meta-schema of `schema`'s draft on a worker thread, if not done yet:
+/// every validation checks the schema against it first, and compiling it (2020-12's
+/// especially) takes a few milliseconds that a chart's loading can hide. A chart loader
+/// calls this when it finds a schema.
+pub fn prepare_meta_schema(schema: &Value) {
+    static STARTED: [std::sync::atomic::AtomicBool; 5] =
+        [const { std::sync::atomic::AtomicBool::new(false) }; 5];
+    let draft = draft_of(schema);
+    let i = match draft {
+        Draft::Draft4 => 0,
+        Draft::Draft6 => 1,
+        Draft::Draft7 => 2,
+        Draft::Draft201909 => 3,
+        _ => 4,
+    };
+    if !STARTED[i].swap(true, std::sync::atomic::Ordering::Relaxed) {
+        crate::parallel::spawn(move || {
+            meta_validator(draft);
+        });
+    }
+}
+
 /// The draft named by `$schema` (2020-12 when absent), or `Draft::Unknown`.
 fn draft_of(schema: &Value) -> Draft {
     Draft::default().detect(schema)
@@ -138,13 +171,7 @@ fn schema_problems(schema: &Value, draft: Draft) -> Vec<Problem> {
             ),
         });
     }
-    let meta = match draft {
-        Draft::Draft4 => jsonschema::draft4::meta::validator(),
-        Draft::Draft6 => jsonschema::draft6::meta::validator(),
-        Draft::Draft7 => jsonschema::draft7::meta::validator(),
-        Draft::Draft201909 => jsonschema::draft201909::meta::validator(),
-        _ => jsonschema::draft202012::meta::validator(),
-    };
+    let meta = meta_validator(draft);
     let before = problems.len();
     problems.extend(
         meta.iter_errors(schema)
