@@ -80,13 +80,16 @@ fn render_mode(
     // included): the name ends up in object names and in `--output-dir` paths.
     super::apply::validate_name(&opts.release.name)?;
     check_kube_version(chart, &opts.capabilities)?;
-    let processed = deps::process(chart, user_values)?;
+    let (processed, values) = deps::process_with_values(chart, user_values)?;
     // The templates are parsed while the values are made and checked; the values' errors
     // come first, as when done one after the other.
     let library = processed.metadata.is_library();
     let (values, prepared) = crate::parallel::join(
         || -> Result<Map> {
-            let values = deps::coalesce_with_imports(&processed, user_values)?;
+            let values = match values {
+                Some(values) => values,
+                None => deps::coalesce_with_imports(&processed, user_values)?,
+            };
             if !opts.skip_schema_validation {
                 validate_tree(&processed, &values, processed.name())?;
             }

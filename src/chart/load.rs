@@ -375,10 +375,10 @@ fn from_entries<D: Bytes + Send + Sync>(
     other.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Chart {
         metadata,
-        values,
-        values_source,
+        values: values.into(),
+        values_source: values_source.into(),
         has_values_file,
-        schema,
+        schema: schema.map(Arc::new),
         templates,
         notes,
         crds,

@@ -35,14 +35,14 @@ impl File {
 pub struct Chart {
     /// `Chart.yaml`.
     pub metadata: Metadata,
-    /// `values.yaml` parsed (empty when absent).
-    pub values: Map,
+    /// `values.yaml` parsed (empty when absent). Shared: processing a tree copies its charts.
+    pub values: std::sync::Arc<Map>,
     /// `values.yaml` as written, for `kpack show values`.
-    pub values_source: String,
+    pub values_source: std::sync::Arc<str>,
     /// Whether the chart has a `values.yaml` at all (it may be empty).
     pub has_values_file: bool,
     /// `values.schema.json`, when present.
-    pub schema: Option<serde_json::Value>,
+    pub schema: Option<std::sync::Arc<serde_json::Value>>,
     /// Everything under `templates/` except `NOTES.txt`, sorted by name.
     pub templates: Vec<File>,
     /// `templates/NOTES.txt`, when present.

@@ -59,7 +59,7 @@ pub fn run(a: Args) -> Result<()> {
         .map(|f| String::from_utf8_lossy(&f.data).into_owned())
         .unwrap_or_default();
     let text = match a.what {
-        What::Values => chart.values_source.clone(),
+        What::Values => chart.values_source.to_string(),
         What::Chart => meta,
         What::Readme => readme,
         What::Crds => crds(&chart),

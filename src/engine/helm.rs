@@ -308,11 +308,16 @@ fn parse_charts(
         }
     }
     files.sort_by(|a, b| helm_order(&a.0, &b.0));
-    let parsed = crate::parallel::map(&files, &|(name, _, data, _)| {
+    // Each file on its own: a chart's few files are worth spreading (a library's helpers
+    // take long to parse).
+    let (parsed, failed) = crate::parallel::map_until(&files, &|| (), &|_, (name, _, data, _)| {
         let text = std::str::from_utf8(data)
             .map_err(|_| Error::template(format!("{name}: not valid UTF-8 text")))?;
         gotmpl::parse_source(name, Arc::from(text)).map_err(Error::template)
     })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
     let mut set = Templates::default();
     let mut units = Vec::new();
     for ((name, scope, _, notes), p) in files.into_iter().zip(parsed) {

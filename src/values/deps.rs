@@ -20,10 +20,23 @@ use crate::{Error, Result};
 /// Apply aliases and enablement to a chart tree, using the user's values to evaluate
 /// conditions and tags. Returns the tree of enabled subcharts, renamed by alias.
 pub fn process(chart: &Chart, user: &Map) -> Result<Chart> {
+    Ok(process_with_values(chart, user)?.0)
+}
+
+/// [`process`], and the tree's values ([`coalesce_with_imports`] of the processed tree)
+/// when the values computed to decide which subcharts are enabled are already those: no
+/// subchart was disabled and no chart imports values.
+pub fn process_with_values(chart: &Chart, user: &Map) -> Result<(Chart, Option<Map>)> {
     let mut out = resolve_aliases(chart)?;
     let values = coalesce(&out, user)?;
+    let before = count_charts(&out);
     disable(&mut out, &values, &values_tags(&values));
-    Ok(out)
+    let same = count_charts(&out) == before && !has_imports(&out);
+    Ok((out, same.then_some(values)))
+}
+
+fn count_charts(chart: &Chart) -> usize {
+    1 + chart.subcharts.iter().map(count_charts).sum::<usize>()
 }
 
 fn values_tags(values: &Map) -> Map {
@@ -113,12 +126,13 @@ fn disable(chart: &mut Chart, values: &Map, tags: &Map) {
             .collect();
         set.is_empty() || set.iter().any(|b| *b)
     });
+    let none = Map::new();
     for sub in &mut chart.subcharts {
         let sub_values = match values.get(sub.name()) {
-            Some(Value::Object(m)) => m.clone(),
-            _ => Map::new(),
+            Some(Value::Object(m)) => m,
+            _ => &none,
         };
-        disable(sub, &sub_values, tags);
+        disable(sub, sub_values, tags);
     }
 }
 
@@ -164,8 +178,9 @@ fn import_into_defaults(chart: &mut Chart) -> Result<()> {
     if !imported.is_empty() {
         // The parent's own values win over what is imported.
         let own = std::mem::take(&mut chart.values);
-        chart.values = imported;
-        super::merge::merge_maps(&mut chart.values, own);
+        let mut values = imported;
+        super::merge::merge_maps(&mut values, std::sync::Arc::unwrap_or_clone(own));
+        chart.values = values.into();
     }
     Ok(())
 }
