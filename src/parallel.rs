@@ -37,6 +37,22 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) 
     if items.len() < 2 * MIN_PER_THREAD || pool().current_num_threads() == 1 {
         return items.iter().map(f).collect();
     }
+    match ordered(items, MIN_PER_THREAD / 4, usize::MAX, &|| (), &|_, item| {
+        f(item)
+    })? {
+        (out, None) => Ok(out),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// The parallel part of [`map`] and [`map_until`]: runs of `min..=max` items per task.
+fn ordered<T: Sync, S, R: Send, E: Send>(
+    items: &[T],
+    min: usize,
+    max: usize,
+    init: &(dyn Fn() -> S + Sync),
+    f: &(dyn Fn(&mut S, &T) -> std::result::Result<R, E> + Sync),
+) -> Result<(Vec<R>, Option<E>)> {
     // The lowest index that failed: items after it need not be done.
     let failed = AtomicUsize::new(usize::MAX);
     let run = || {
@@ -44,18 +60,19 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) 
             items
                 .par_iter()
                 .enumerate()
-                .with_min_len(MIN_PER_THREAD / 4)
-                .map(|(i, item)| {
+                .with_min_len(min)
+                .with_max_len(max)
+                .map_init(init, |state, (i, item)| {
                     if i > failed.load(Ordering::Relaxed) {
                         return None;
                     }
-                    let out = f(item);
-                    if out.is_err() {
+                    let r = f(state, item);
+                    if r.is_err() {
                         failed.fetch_min(i, Ordering::Relaxed);
                     }
-                    Some(out)
+                    Some(r)
                 })
-                .collect::<Vec<Option<Result<R>>>>()
+                .collect::<Vec<Option<std::result::Result<R, E>>>>()
         })
     };
     // A panic is reported by the panic hook where it happened; the caller gets an error.
@@ -66,11 +83,11 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) 
     for r in results {
         match r {
             Some(Ok(v)) => out.push(v),
-            Some(Err(e)) => return Err(e),
+            Some(Err(e)) => return Ok((out, Some(e))),
             None => unreachable!("an item was skipped without an earlier failure"),
         }
     }
-    Ok(out)
+    Ok((out, None))
 }
 
 /// Run `f` on a worker thread, in the background (when there is more than one core; else
@@ -101,8 +118,8 @@ pub fn map_until<T: Sync, S, R: Send, E: Send>(
     init: &(dyn Fn() -> S + Sync),
     f: &(dyn Fn(&mut S, &T) -> std::result::Result<R, E> + Sync),
 ) -> Result<(Vec<R>, Option<E>)> {
-    let mut out = Vec::with_capacity(items.len());
     if items.len() < 2 || pool().current_num_threads() == 1 {
+        let mut out = Vec::with_capacity(items.len());
         let mut state = init();
         for item in items {
             match f(&mut state, item) {
@@ -112,36 +129,7 @@ pub fn map_until<T: Sync, S, R: Send, E: Send>(
         }
         return Ok((out, None));
     }
-    let failed = AtomicUsize::new(usize::MAX);
-    let run = || {
-        pool().install(|| {
-            items
-                .par_iter()
-                .enumerate()
-                .with_max_len(1)
-                .map_init(init, |state, (i, item)| {
-                    if i > failed.load(Ordering::Relaxed) {
-                        return None;
-                    }
-                    let r = f(state, item);
-                    if r.is_err() {
-                        failed.fetch_min(i, Ordering::Relaxed);
-                    }
-                    Some(r)
-                })
-                .collect::<Vec<Option<std::result::Result<R, E>>>>()
-        })
-    };
-    let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-        .map_err(|_| Error::template("a worker thread panicked"))?;
-    for r in results {
-        match r {
-            Some(Ok(v)) => out.push(v),
-            Some(Err(e)) => return Ok((out, Some(e))),
-            None => unreachable!("an item was skipped without an earlier failure"),
-        }
-    }
-    Ok((out, None))
+    ordered(items, 1, 1, init, f)
 }
 
 #[cfg(test)]
