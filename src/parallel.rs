@@ -45,6 +45,17 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) 
     }
 }
 
+/// [`map`] for few, heavy items: each item on its own task, from two items on.
+pub fn map_each<T: Sync, R: Send>(
+    items: &[T],
+    f: &(dyn Fn(&T) -> Result<R> + Sync),
+) -> Result<Vec<R>> {
+    match map_until(items, &|| (), &|_, item| f(item))? {
+        (out, None) => Ok(out),
+        (_, Some(e)) => Err(e),
+    }
+}
+
 /// The parallel part of [`map`] and [`map_until`]: runs of `min..=max` items per task.
 fn ordered<T: Sync, S, R: Send, E: Send>(
     items: &[T],
@@ -196,6 +207,19 @@ mod tests {
         let (out, err) = map_until(&items[..1], &|| (), &|_, &i| Err::<usize, _>(i)).unwrap();
         assert!(out.is_empty());
         assert_eq!(err, Some(0));
+        assert_eq!(
+            map_each(&items[..3], &|&i| Ok(i + 1)).unwrap(),
+            vec![1, 2, 3]
+        );
+        let err = map_each(&items, &|&i| {
+            if i >= 57 {
+                Err(Error::template(format!("item {i}")))
+            } else {
+                Ok(i)
+            }
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), Error::template("item 57").to_string());
     }
 
     #[test]

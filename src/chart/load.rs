@@ -406,7 +406,7 @@ fn subcharts<D: Bytes + Send + Sync>(
         .filter(|(_, files)| files.iter().any(|e| e.name() == "Chart.yaml"))
         .map(|d| std::sync::Mutex::new(Some(d)))
         .collect();
-    let (mut out, err) = crate::parallel::map_until(&dirs, &|| (), &|_, d| {
+    let mut out = crate::parallel::map_each(&dirs, &|d| {
         let (dir, files) = d
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -415,9 +415,6 @@ fn subcharts<D: Bytes + Send + Sync>(
         let sub_origin = format!("{origin}/charts/{}", archive::printable(&dir));
         from_entries(files, &sub_origin, tree, chain)
     })?;
-    if let Some(e) = err {
-        return Err(e);
-    }
     for (name, data) in archives {
         let sub_origin = format!("{origin}/{}", archive::printable(&name));
         let (_, files) = tree.read_tgz(data.as_ref(), &sub_origin)?;

@@ -137,7 +137,7 @@ fn collect<'a>(
             .unwrap_or_else(|| Dict::value(Default::default()));
         let sub_root = collect(
             sub,
-            format!("{prefix}/charts/{}", sub.name()),
+            subchart_prefix(&prefix, sub),
             sub_values,
             false,
             release,
@@ -230,11 +230,16 @@ pub fn parse_all(scopes: &[Scope], go: &dyn Fn(&Chart) -> bool) -> Result<(Templ
     parse_charts(&charts, go)
 }
 
+/// The template-name prefix of a subchart of the chart whose prefix is `prefix`.
+fn subchart_prefix(prefix: &str, sub: &Chart) -> String {
+    format!("{prefix}/charts/{}", sub.name())
+}
+
 /// The charts of the tree with their template-name prefixes, in the order of [`scopes`].
 fn charts<'a>(chart: &'a Chart, prefix: String, out: &mut Vec<(&'a Chart, String)>) {
     out.push((chart, prefix.clone()));
     for sub in &chart.subcharts {
-        charts(sub, format!("{prefix}/charts/{}", sub.name()), out);
+        charts(sub, subchart_prefix(&prefix, sub), out);
     }
 }
 
@@ -310,14 +315,11 @@ fn parse_charts(
     files.sort_by(|a, b| helm_order(&a.0, &b.0));
     // Each file on its own: a chart's few files are worth spreading (a library's helpers
     // take long to parse).
-    let (parsed, failed) = crate::parallel::map_until(&files, &|| (), &|_, (name, _, data, _)| {
+    let parsed = crate::parallel::map_each(&files, &|(name, _, data, _)| {
         let text = std::str::from_utf8(data)
             .map_err(|_| Error::template(format!("{name}: not valid UTF-8 text")))?;
         gotmpl::parse_source(name, Arc::from(text)).map_err(Error::template)
     })?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
     let mut set = Templates::default();
     let mut units = Vec::new();
     for ((name, scope, _, notes), p) in files.into_iter().zip(parsed) {

@@ -29,14 +29,9 @@ pub fn process(chart: &Chart, user: &Map) -> Result<Chart> {
 pub fn process_with_values(chart: &Chart, user: &Map) -> Result<(Chart, Option<Map>)> {
     let mut out = resolve_aliases(chart)?;
     let values = coalesce(&out, user)?;
-    let before = count_charts(&out);
-    disable(&mut out, &values, &values_tags(&values));
-    let same = count_charts(&out) == before && !has_imports(&out);
+    let disabled = disable(&mut out, &values, &values_tags(&values));
+    let same = !disabled && !has_imports(&out);
     Ok((out, same.then_some(values)))
-}
-
-fn count_charts(chart: &Chart) -> usize {
-    1 + chart.subcharts.iter().map(count_charts).sum::<usize>()
 }
 
 fn values_tags(values: &Map) -> Map {
@@ -103,7 +98,9 @@ fn version_fits(constraint: &str, version: &str) -> bool {
 }
 
 /// Remove disabled subcharts, recursively. `values` are the chart's coalesced values.
-fn disable(chart: &mut Chart, values: &Map, tags: &Map) {
+/// Returns whether any subchart of the tree was removed.
+fn disable(chart: &mut Chart, values: &Map, tags: &Map) -> bool {
+    let before = chart.subcharts.len();
     let deps = chart.metadata.dependencies.clone();
     chart.subcharts.retain(|sub| {
         let Some(dep) = deps
@@ -126,14 +123,16 @@ fn disable(chart: &mut Chart, values: &Map, tags: &Map) {
             .collect();
         set.is_empty() || set.iter().any(|b| *b)
     });
+    let mut removed = chart.subcharts.len() < before;
     let none = Map::new();
     for sub in &mut chart.subcharts {
         let sub_values = match values.get(sub.name()) {
             Some(Value::Object(m)) => m,
             _ => &none,
         };
-        disable(sub, sub_values, tags);
+        removed |= disable(sub, sub_values, tags);
     }
+    removed
 }
 
 /// Coalesce the user's values over a processed tree, with `import-values` applied as Helm

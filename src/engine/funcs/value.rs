@@ -44,10 +44,7 @@ pub struct Dict {
 
 impl Default for Dict {
     fn default() -> Self {
-        Dict {
-            map: Mutex::default(),
-            born: EPOCH.load(Ordering::Relaxed),
-        }
+        Dict::new(DictMap::default())
     }
 }
 
@@ -88,7 +85,7 @@ impl Speculation {
     /// Whether the run tried to write to a map it shares with other runs: its output and
     /// its errors are then not the ones the file gives when run in order.
     pub fn void(&self) -> bool {
-        VOID.with(|v| v.get())
+        Self::current_void()
     }
 
     /// Whether a speculative run on this thread is void (cheap enough for the executor to
@@ -116,10 +113,15 @@ impl fmt::Debug for Dict {
 impl Dict {
     /// Wrap a map as a template value.
     pub fn value(map: DictMap) -> Value {
-        Value::from_object(Dict {
+        Value::from_object(Dict::new(map))
+    }
+
+    /// A map made now (in the current speculation epoch).
+    fn new(map: DictMap) -> Self {
+        Dict {
             map: Mutex::new(map),
             born: EPOCH.load(Ordering::Relaxed),
-        })
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, DictMap> {
