@@ -92,16 +92,26 @@ pub struct LexError {
     pub pos: usize,
 }
 
-const KEYWORDS: &[&str] = &[
-    "block", "break", "continue", "define", "else", "end", "if", "range", "nil", "template", "with",
-];
-
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
+}
+
+/// Where the two-byte `pair` (`{{`, `*/`) first occurs in `b`: a byte search for its first
+/// byte (a substring searcher costs more to build than these short scans take).
+fn find_pair(b: &[u8], pair: [u8; 2]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(pair[0], &b[from..]) {
+        let at = from + i;
+        if b.get(at + 1) == Some(&pair[1]) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// `-` followed by a space, right after `{{`.
@@ -155,7 +165,7 @@ impl<'a> Lexer<'a> {
         loop {
             // Text up to the next `{{`.
             let start = self.pos;
-            let Some(found) = memchr::memmem::find(&self.b[start..], b"{{") else {
+            let Some(found) = find_pair(&self.b[start..], *b"{{") else {
                 if start < self.b.len() {
                     self.emit(Kind::Text, start, self.b.len());
                 }
@@ -207,7 +217,7 @@ impl<'a> Lexer<'a> {
 
     fn comment(&mut self, at: usize) -> Result<(), LexError> {
         let body = at + 2;
-        let Some(x) = memchr::memmem::find(&self.b[body..], b"*/") else {
+        let Some(x) = find_pair(&self.b[body..], *b"*/") else {
             return self.err(at, "unclosed comment");
         };
         let end = body + x + 2;
@@ -224,7 +234,11 @@ impl<'a> Lexer<'a> {
     }
 
     fn peek(&self) -> Option<char> {
-        self.src[self.pos..].chars().next()
+        match self.b.get(self.pos) {
+            Some(&c) if c.is_ascii() => Some(c as char),
+            Some(_) => self.src[self.pos..].chars().next(),
+            None => None,
+        }
     }
 
     fn at_terminator(&self) -> bool {
@@ -374,6 +388,14 @@ impl<'a> Lexer<'a> {
     }
 
     fn alnum_run(&mut self) {
+        // Names are ASCII but for rare exceptions: bytes first, characters after.
+        while self
+            .b
+            .get(self.pos)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
+            self.pos += 1;
+        }
         while let Some(c) = self.peek() {
             if !is_alnum(c) {
                 break;
@@ -413,14 +435,12 @@ impl<'a> Lexer<'a> {
             return self.err(self.pos, self.bad_char());
         }
         let word = &self.src[start..self.pos];
-        let kind = if word == "nil" {
-            Kind::Nil
-        } else if KEYWORDS.contains(&word) {
-            Kind::Keyword
-        } else if word == "true" || word == "false" {
-            Kind::Bool
-        } else {
-            Kind::Identifier
+        let kind = match word {
+            "nil" => Kind::Nil,
+            "block" | "break" | "continue" | "define" | "else" | "end" | "if" | "range"
+            | "template" | "with" => Kind::Keyword,
+            "true" | "false" => Kind::Bool,
+            _ => Kind::Identifier,
         };
         self.emit(kind, start, self.pos);
         Ok(())
@@ -502,6 +522,34 @@ mod tests {
             .into_iter()
             .map(|t| (t.kind, t.text))
             .collect()
+    }
+
+    #[test]
+    fn pairs_are_found_past_lone_first_bytes() {
+        assert_eq!(find_pair(b"a { {x}{{", *b"{{"), Some(7));
+        assert_eq!(find_pair(b"{ { {", *b"{{"), None);
+        assert_eq!(find_pair(b"* * */", *b"*/"), Some(4));
+        assert_eq!(find_pair(b"", *b"{{"), None);
+    }
+
+    #[test]
+    fn names_may_hold_any_letter() {
+        use Kind::*;
+        assert_eq!(
+            kinds("{ {{$é1 := .Ünï.ab_9}}"),
+            vec![
+                (Text, "{ "),
+                (LeftDelim, "{{"),
+                (Variable, "$é1"),
+                (Space, " "),
+                (Declare, ":="),
+                (Space, " "),
+                (Field, ".Ünï"),
+                (Field, ".ab_9"),
+                (RightDelim, "}}"),
+                (Eof, "")
+            ]
+        );
     }
 
     #[test]
