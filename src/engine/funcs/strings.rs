@@ -710,18 +710,134 @@ fn go_syntax(pattern: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// A compiled pattern, by two engines: regex-lite compiles in microseconds and matches
+/// short texts fast (what charts give it: names, labels, versions); the regex crate takes
+/// far longer to compile (the five patterns of bitnami's common chart were a twentieth of
+/// a small chart's render, and a negated class fills a third of a megabyte of tables) and
+/// wins on long texts. Each
+/// is compiled when first needed. regex-lite reads the crate's syntax but for Unicode
+/// classes (`\pL`, which it refuses: the crate is used) and case folding (ASCII only:
+/// patterns with the `i` flag use the crate, as do counted repetitions, whose size the
+/// crate bounds).
+pub struct GoRegex {
+    /// The pattern in the crates' syntax (see [`go_syntax`]).
+    syntax: String,
+    /// regex-lite's compile, when it may stand for the crate's.
+    lite: Option<regex_lite::Regex>,
+    /// The regex crate's compile.
+    full: std::sync::OnceLock<Option<Regex>>,
+}
+
+/// Texts up to this long are matched by regex-lite (when it compiled the pattern).
+const LITE_TEXT: usize = 4 << 10;
+
+/// The engine a match runs on.
+enum Engine<'a> {
+    Lite(&'a regex_lite::Regex),
+    Full(&'a Regex),
+}
+
+impl GoRegex {
+    /// Compile a Go pattern; the error is the regex crate's.
+    fn new(pattern: &str) -> Result<GoRegex, regex::Error> {
+        let syntax = go_syntax(pattern).into_owned();
+        let lite = if lite_reads_alike(&syntax) {
+            regex_lite::Regex::new(&syntax).ok()
+        } else {
+            None
+        };
+        let full = std::sync::OnceLock::new();
+        if lite.is_none() {
+            full.set(Some(Regex::new(&syntax)?)).ok();
+        }
+        Ok(GoRegex { syntax, lite, full })
+    }
+
+    fn engine(&self, text: &str) -> Engine<'_> {
+        match &self.lite {
+            Some(re) if text.len() <= LITE_TEXT => Engine::Lite(re),
+            Some(re) => {
+                let full = self.full.get_or_init(|| Regex::new(&self.syntax).ok());
+                full.as_ref().map_or(Engine::Lite(re), Engine::Full)
+            }
+            None => Engine::Full(
+                self.full
+                    .get()
+                    .and_then(Option::as_ref)
+                    .expect("compiled when regex-lite could not"),
+            ),
+        }
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        match self.engine(text) {
+            Engine::Lite(re) => re.is_match(text),
+            Engine::Full(re) => re.is_match(text),
+        }
+    }
+
+    /// The first match, as a range of `text`.
+    pub fn find(&self, text: &str) -> Option<std::ops::Range<usize>> {
+        match self.engine(text) {
+            Engine::Lite(re) => re.find(text).map(|m| m.range()),
+            Engine::Full(re) => re.find(text).map(|m| m.range()),
+        }
+    }
+
+    /// The first `limit` matches, in order.
+    pub fn find_all(&self, text: &str, limit: usize) -> Vec<std::ops::Range<usize>> {
+        match self.engine(text) {
+            Engine::Lite(re) => re.find_iter(text).take(limit).map(|m| m.range()).collect(),
+            Engine::Full(re) => re.find_iter(text).take(limit).map(|m| m.range()).collect(),
+        }
+    }
+
+    /// Every match replaced by `repl`: with `$1`, `${name}` expanded to groups, or
+    /// `literal`ly.
+    pub fn replace_all(&self, text: &str, repl: &str, literal: bool) -> String {
+        match (self.engine(text), literal) {
+            (Engine::Lite(re), false) => re.replace_all(text, repl).into_owned(),
+            (Engine::Lite(re), true) => re
+                .replace_all(text, regex_lite::NoExpand(repl))
+                .into_owned(),
+            (Engine::Full(re), false) => re.replace_all(text, repl).into_owned(),
+            (Engine::Full(re), true) => re.replace_all(text, regex::NoExpand(repl)).into_owned(),
+        }
+    }
+}
+
+/// Whether regex-lite reads `syntax` (a pattern after [`go_syntax`]) as the regex crate
+/// does, if it compiles it: no flag group turns on case folding (regex-lite folds ASCII
+/// only, the crate and Go all of Unicode) and no counted repetition (`{n,m}`) asks for a
+/// program whose size the crate bounds and regex-lite does not.
+fn lite_reads_alike(syntax: &str) -> bool {
+    if syntax.contains('{') {
+        return false;
+    }
+    let mut rest = syntax;
+    while let Some(at) = rest.find("(?") {
+        rest = &rest[at + 2..];
+        let flags = &rest[..rest.find([':', ')']).unwrap_or(rest.len())];
+        if flags.contains('i') {
+            return false;
+        }
+    }
+    true
+}
+
 /// Compile a regex, caching compiled expressions (charts call these in loops). The cache
-/// hands out the same `Regex` each time, not a clone: a cloned `Regex` starts with an empty
-/// pool of search caches, and building one (its lazy DFA) costs more than most matches.
-fn regex(a: &Args, pattern: &str) -> Result<Arc<Regex>, Error> {
-    static CACHE: Mutex<Option<HashMap<String, Arc<Regex>>>> = Mutex::new(None);
+/// hands out the same compiled expression each time, not a clone: a cloned `Regex` starts
+/// with an empty pool of search caches, and building one (its lazy DFA) costs more than
+/// most matches.
+fn regex(a: &Args, pattern: &str) -> Result<Arc<GoRegex>, Error> {
+    static CACHE: Mutex<Option<HashMap<String, Arc<GoRegex>>>> = Mutex::new(None);
     let mut guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let cache = guard.get_or_insert_with(HashMap::new);
     if let Some(re) = cache.get(pattern) {
         return Ok(re.clone());
     }
     let re = Arc::new(
-        Regex::new(&go_syntax(pattern))
+        GoRegex::new(pattern)
             .map_err(|e| a.err(format!("invalid regular expression {pattern:?}: {e}")))?,
     );
     if cache.len() >= 256 {
@@ -739,7 +855,7 @@ pub fn regex_find(a: &Args) -> Result<Value, Error> {
     let s = a.str(1);
     Ok(regex(a, &a.str(0))?
         .find(&s)
-        .map(|m| m.as_str().to_string())
+        .map(|m| s[m].to_string())
         .unwrap_or_default()
         .into())
 }
@@ -751,9 +867,9 @@ pub fn regex_find_all(a: &Args) -> Result<Value, Error> {
     let n = a.int(2)?;
     let limit = if n < 0 { usize::MAX } else { n as usize };
     Ok(Value::from(
-        re.find_iter(&s)
-            .take(limit)
-            .map(|m| Value::from(m.as_str()))
+        re.find_all(&s, limit)
+            .into_iter()
+            .map(|m| Value::from(&s[m]))
             .collect::<Vec<_>>(),
     ))
 }
@@ -762,16 +878,13 @@ pub fn regex_find_all(a: &Args) -> Result<Value, Error> {
 pub fn regex_replace_all(a: &Args) -> Result<Value, Error> {
     let re = regex(a, &a.str(0))?;
     let (s, repl) = (a.str(1), a.str(2));
-    Ok(re.replace_all(&s, repl.as_str()).into_owned().into())
+    Ok(re.replace_all(&s, &repl, false).into())
 }
 
 pub fn regex_replace_all_literal(a: &Args) -> Result<Value, Error> {
     let re = regex(a, &a.str(0))?;
     let (s, repl) = (a.str(1), a.str(2));
-    Ok(re
-        .replace_all(&s, regex::NoExpand(&repl))
-        .into_owned()
-        .into())
+    Ok(re.replace_all(&s, &repl, true).into())
 }
 
 /// Go's `regexp.Split(s, n)`: n < 0 all pieces, n == 0 none, n > 0 at most n pieces.
@@ -787,15 +900,15 @@ pub fn regex_split(a: &Args) -> Result<Value, Error> {
         return Ok(Value::from(vec![Value::from("")]));
     }
     let (mut beg, mut end) = (0usize, 0usize);
-    for m in re.find_iter(&s) {
+    for m in re.find_all(&s, usize::MAX) {
         if n > 0 && out.len() as i64 == n - 1 {
             break;
         }
-        end = m.start();
-        if m.end() != 0 {
+        end = m.start;
+        if m.end != 0 {
             out.push(Value::from(&s[beg..end]));
         }
-        beg = m.end();
+        beg = m.end;
     }
     if end != s.len() {
         out.push(Value::from(&s[beg..]));
@@ -806,6 +919,51 @@ pub fn regex_split(a: &Args) -> Result<Value, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regex_lite_stands_in_only_where_it_reads_alike() {
+        for (syntax, alike) in [
+            ("^[a-z]+$", true),
+            ("(?:a|b)(?P<n>c)", true),
+            ("(?s).(?-u:\\b)", true),
+            ("(?i)k", false),
+            ("(?mi:k)", false),
+            ("a{2}", false),
+        ] {
+            assert_eq!(lite_reads_alike(syntax), alike, "{syntax}");
+        }
+        let lite = |p: &str| GoRegex::new(p).unwrap().lite.is_some();
+        assert!(lite("^[a-z0-9-]+$"));
+        // Unicode classes and nested classes are the regex crate's alone.
+        assert!(!lite("\\pL"));
+        assert!(!lite("[^\\W]"));
+        assert!(!lite("(?i)s"));
+    }
+
+    #[test]
+    fn both_engines_find_the_same_matches() {
+        let re = GoRegex::new("(b+)|x*").unwrap();
+        let full = Regex::new("(b+)|x*").unwrap();
+        for text in ["abba", "", "xbx", &"ab".repeat(3000)] {
+            // Short texts run on regex-lite, long ones on the crate.
+            let want: Vec<_> = full.find_iter(text).map(|m| m.range()).collect();
+            assert_eq!(re.find_all(text, usize::MAX), want, "{:.10}", text);
+            assert_eq!(re.find(text), full.find(text).map(|m| m.range()));
+            assert_eq!(
+                re.replace_all(text, "<$1>", false),
+                full.replace_all(text, "<$1>")
+            );
+            assert_eq!(
+                re.replace_all(text, "$1", true),
+                full.replace_all(text, regex::NoExpand("$1"))
+            );
+        }
+        assert!(matches!(re.engine("ab"), Engine::Lite(_)));
+        assert!(matches!(
+            re.engine(&"a".repeat(LITE_TEXT + 1)),
+            Engine::Full(_)
+        ));
+    }
 
     #[test]
     fn go_patterns_keep_their_ascii_classes_and_literal_brackets() {
@@ -1306,7 +1464,7 @@ fn go_regex_error(pattern: &str, err: &regex::Error) -> String {
 
 /// Compile for a Go-side helper: sprig's plain `regex*` helpers panic on a bad pattern
 /// (`regexp: Compile(`(`): error parsing regexp: ...`), the `must*` ones return the error.
-fn go_regex(a: &Args, pattern: &str) -> Result<Arc<Regex>, Error> {
+fn go_regex(a: &Args, pattern: &str) -> Result<Arc<GoRegex>, Error> {
     regex(a, pattern).map_err(|_| {
         let err = Regex::new(&go_syntax(pattern)).err();
         let msg = err.map(|e| go_regex_error(pattern, &e)).unwrap_or_default();
