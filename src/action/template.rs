@@ -144,42 +144,12 @@ pub fn write_output_dir(dir: &Path, docs: &[&Document]) -> Result<Vec<std::path:
 /// documents whose `# Source:` path (without the chart name) matches a pattern, in the
 /// order of the patterns.
 pub fn helm_text(out: &RenderOutput, opts: &TemplateOptions) -> Result<String> {
-    // Every part is pushed into one string sized for all of them up front: the output of a
-    // large chart is megabytes, and growing it (or copying it once more) costs page faults.
-    let crds = if opts.include_crds {
-        helm_crds(&out.chart)
-    } else {
-        Vec::new()
-    };
-    let manifests: Vec<(&str, &str)> = (crds.iter().map(|(s, t)| (s.as_str(), t.as_ref())))
-        .chain((out.manifest.documents.iter()).map(|d| (d.source.as_str(), d.text.as_str())))
-        .collect();
-    let hooks: Vec<(&str, &str)> = (out.manifest.hooks.iter())
-        .filter(|h| !(opts.no_hooks || opts.skip_tests && is_test_hook(h)))
-        .map(|h| (h.source.as_str(), h.text.as_str()))
-        .collect();
-    let frame = "---\n# Source: \n\n".len();
-    let size: usize = (manifests.iter().chain(&hooks))
-        .map(|(source, body)| frame + source.len() + body.len())
-        .sum();
-    let mut text = String::with_capacity(size + 1);
-    fn push(text: &mut String, (source, body): &(&str, &str)) {
-        text.push_str("---\n# Source: ");
-        text.push_str(source);
-        text.push('\n');
-        text.push_str(body);
-        text.push('\n');
-    }
-    for part in &manifests {
-        push(&mut text, part);
-    }
-    // helm trims the manifests (not the hooks) and ends them with one line break; they
-    // start with `---` (or are empty), so only the end needs trimming.
-    text.truncate(text.trim_end().len());
-    text.push('\n');
-    for part in &hooks {
-        push(&mut text, part);
-    }
+    let crds = helm_crds_if(out, opts);
+    let pieces = helm_pieces(out, opts, &crds);
+    // One string sized for all of it up front: the output of a large chart is megabytes,
+    // and growing it costs page faults.
+    let mut text = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    text.extend(pieces);
     if opts.show_only.is_empty() {
         return Ok(text);
     }
@@ -207,6 +177,70 @@ pub fn helm_text(out: &RenderOutput, opts: &TemplateOptions) -> Result<String> {
         }
     }
     Ok(shown)
+}
+
+/// [`helm_text`] written to `w` piece by piece, without the whole text in memory (the
+/// output of a large chart is megabytes; `w` should buffer the small pieces).
+pub fn write_helm_text(
+    out: &RenderOutput,
+    opts: &TemplateOptions,
+    w: &mut impl std::io::Write,
+) -> Result<std::io::Result<()>> {
+    if !opts.show_only.is_empty() {
+        return Ok(w.write_all(helm_text(out, opts)?.as_bytes()));
+    }
+    let crds = helm_crds_if(out, opts);
+    Ok(helm_pieces(out, opts, &crds)
+        .into_iter()
+        .try_for_each(|p| w.write_all(p.as_bytes())))
+}
+
+/// The CRDs `helm template` prints: none unless asked.
+fn helm_crds_if<'a>(
+    out: &'a RenderOutput,
+    opts: &TemplateOptions,
+) -> Vec<(String, std::borrow::Cow<'a, str>)> {
+    if opts.include_crds {
+        helm_crds(&out.chart)
+    } else {
+        Vec::new()
+    }
+}
+
+/// The text `helm template` prints (before `--show-only`), as the pieces it is made of:
+/// CRDs and objects, trimmed as one text and ended with one line break, then hooks; each
+/// document as `---\n# Source: PATH\nDOCUMENT\n`.
+fn helm_pieces<'a>(
+    out: &'a RenderOutput,
+    opts: &TemplateOptions,
+    crds: &'a [(String, std::borrow::Cow<'a, str>)],
+) -> Vec<&'a str> {
+    let manifests = (crds.iter().map(|(s, t)| (s.as_str(), t.as_ref())))
+        .chain((out.manifest.documents.iter()).map(|d| (d.source.as_str(), d.text.as_str())));
+    let hooks = (out.manifest.hooks.iter())
+        .filter(|h| !(opts.no_hooks || opts.skip_tests && is_test_hook(h)))
+        .map(|h| (h.source.as_str(), h.text.as_str()));
+    fn push<'a>(pieces: &mut Vec<&'a str>, (source, body): (&'a str, &'a str)) {
+        pieces.extend(["---\n# Source: ", source, "\n", body, "\n"]);
+    }
+    let mut pieces = Vec::new();
+    for part in manifests {
+        push(&mut pieces, part);
+    }
+    // helm trims the manifests (not the hooks) and ends them with one line break; they
+    // start with `---` (or are empty), so only the end needs trimming.
+    while let Some(last) = pieces.last_mut() {
+        *last = last.trim_end();
+        if !last.is_empty() {
+            break;
+        }
+        pieces.pop();
+    }
+    pieces.push("\n");
+    for part in hooks {
+        push(&mut pieces, part);
+    }
+    pieces
 }
 
 /// The CRD files of a Helm chart tree as helm prints them: as written, with their full

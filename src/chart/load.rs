@@ -114,8 +114,53 @@ pub fn load_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
 
 /// File contents as a chart is built from: owned bytes (`Vec<u8>`, for files that are
 /// edited before use) or shared bytes (`Arc<[u8]>`, kept by the chart as they are).
-pub trait Bytes: AsRef<[u8]> + From<Vec<u8>> + for<'a> From<&'a [u8]> + Into<Arc<[u8]>> {}
-impl<T: AsRef<[u8]> + From<Vec<u8>> + for<'a> From<&'a [u8]> + Into<Arc<[u8]>>> Bytes for T {}
+pub trait Bytes: AsRef<[u8]> + From<Vec<u8>> + for<'a> From<&'a [u8]> + Into<Arc<[u8]>> {
+    /// A whole file: `head`, already read from it, and the rest of `file`, which says it
+    /// holds `size` bytes in all (a size to start from: the file may change meanwhile).
+    fn read_rest(file: &mut std::fs::File, head: &[u8], size: usize) -> std::io::Result<Self> {
+        // (A size past 1 GiB is not trusted up front: the data decides, as it arrives.)
+        let size = if size > 1 << 30 { 0 } else { size };
+        let mut data = Vec::with_capacity(size.max(head.len()) + 1);
+        data.extend_from_slice(head);
+        std::io::Read::read_to_end(file, &mut data)?;
+        Ok(data.into())
+    }
+}
+
+impl Bytes for Vec<u8> {}
+
+impl Bytes for Arc<[u8]> {
+    /// Read straight into the shared buffer when the file keeps its size: a large file
+    /// (a values.yaml, README or CRD of megabytes) is then written to memory once, not
+    /// read into a buffer and copied.
+    fn read_rest(file: &mut std::fs::File, head: &[u8], size: usize) -> std::io::Result<Self> {
+        use std::io::Read;
+        if size <= head.len() || size > 1 << 30 {
+            return <Vec<u8> as Bytes>::read_rest(file, head, size).map(Into::into);
+        }
+        let mut data: Arc<[u8]> = std::iter::repeat_n(0, size).collect();
+        let buf = Arc::get_mut(&mut data).expect("not shared yet");
+        buf[..head.len()].copy_from_slice(head);
+        let mut len = head.len();
+        while len < size {
+            match file.read(&mut buf[len..]) {
+                Ok(0) => break,
+                Ok(n) => len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut more = [0; 1];
+        if len == size && file.read(&mut more)? == 0 {
+            return Ok(data);
+        }
+        // The file changed size while it was read: the ordinary way.
+        let mut whole = buf[..len].to_vec();
+        whole.extend_from_slice(&more[..usize::from(len == size)]);
+        file.read_to_end(&mut whole)?;
+        Ok(whole.into())
+    }
+}
 
 /// [`load_dir_files`], with the contents in whichever form the caller keeps.
 fn read_dir_files<D: Bytes + Send>(dir: &Path) -> Result<Vec<(String, D)>> {
@@ -157,10 +202,12 @@ fn read_small_file<D: Bytes>(path: &Path) -> std::io::Result<D> {
                 Err(e) => return Err(e),
             }
             if len == buf.len() {
-                // Bigger than the buffer: read the rest the ordinary way.
-                let mut data = buf[..len].to_vec();
-                file.read_to_end(&mut data)?;
-                return Ok(data.into());
+                // Bigger than the buffer (a values.yaml, README or CRD of megabytes):
+                // now its size is worth asking, so that the rest is read once into
+                // memory of the right size (growing a buffer to fit, then copying it,
+                // touched three times the memory).
+                let size = file.metadata().map_or(0, |m| m.len() as usize);
+                return D::read_rest(&mut file, &buf[..len], size);
             }
         }
     })
@@ -457,6 +504,34 @@ mod tests {
         );
         for (i, size) in sizes.iter().enumerate() {
             assert!(files[i + 1].1 == content(*size), "files/f{i}: {size} bytes");
+        }
+        // The same files as a chart keeps them (read straight into shared buffers).
+        let shared: Vec<(String, Arc<[u8]>)> = read_dir_files(dir.path()).unwrap();
+        for (i, size) in sizes.iter().enumerate() {
+            assert!(
+                *shared[i + 1].1 == content(*size),
+                "files/f{i}: {size} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_that_changed_size_is_read_whole() {
+        // `size` is what the file said before it was read; the bytes decide.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let data: Vec<u8> = (0..200_000).map(|n| (n % 253) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let head = &data[..1000];
+        for size in [0, 1000, 150_000, 200_000, 250_000, usize::MAX] {
+            let mut file = std::fs::File::open(&path).unwrap();
+            std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(1000)).unwrap();
+            let got = <Arc<[u8]> as Bytes>::read_rest(&mut file, head, size).unwrap();
+            assert!(*got == data[..], "told {size} bytes");
+            let mut file = std::fs::File::open(&path).unwrap();
+            std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(1000)).unwrap();
+            let got = <Vec<u8> as Bytes>::read_rest(&mut file, head, size).unwrap();
+            assert!(got == data, "told {size} bytes");
         }
     }
 

@@ -217,12 +217,10 @@ pub fn run(mut a: Args, target: &super::args::TargetArgs) -> Result<()> {
             outln!();
             return Ok(());
         }
-        let text = template::helm_text(&out, &topts)?;
         use std::io::Write;
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout
-            .write_all(text.as_bytes())
-            .and_then(|_| stdout.flush());
+        let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        // A closed pipe (`| head`) is not an error worth reporting.
+        let _ = template::write_helm_text(&out, &topts, &mut stdout)?.and_then(|_| stdout.flush());
         std::mem::forget(out);
         return Ok(());
     }

@@ -392,7 +392,7 @@ pub fn execute(
         };
         let t = RenderedTemplate {
             name: u.name.clone(),
-            content: Arc::from(text),
+            content: Arc::new(text),
         };
         if u.notes { notes.push(t) } else { out.push(t) }
     }

@@ -202,7 +202,7 @@ pub struct RenderedTemplate {
     /// Full template name: `web/templates/deploy.yaml`, `web/charts/db/templates/x.yaml`.
     pub name: String,
     /// The rendered text (shared with the documents split from it).
-    pub content: Arc<str>,
+    pub content: Arc<String>,
 }
 
 /// The result of rendering a chart tree.

@@ -18,17 +18,18 @@ use serde_json::Value as Json;
 use std::sync::Arc;
 
 /// A document's text: a slice of its template's rendered output, shared with it rather
-/// than copied (a big chart's output is then held once). Reads as a `&str`.
+/// than copied (a big chart's output is then held once, in the string it was rendered
+/// into). Reads as a `&str`.
 #[derive(Clone)]
 pub struct Text {
-    buf: Arc<str>,
+    buf: Arc<String>,
     start: usize,
     end: usize,
 }
 
 impl Text {
     /// `part`, a slice of `buf`, sharing `buf`.
-    pub fn within(buf: &Arc<str>, part: &str) -> Self {
+    pub fn within(buf: &Arc<String>, part: &str) -> Self {
         let start = (part.as_ptr() as usize)
             .checked_sub(buf.as_ptr() as usize)
             .filter(|s| s + part.len() <= buf.len())
@@ -61,7 +62,7 @@ impl std::ops::Deref for Text {
 
 impl From<String> for Text {
     fn from(s: String) -> Self {
-        let buf: Arc<str> = s.into();
+        let buf = Arc::new(s);
         let end = buf.len();
         Text { buf, start: 0, end }
     }
@@ -465,7 +466,7 @@ fn collect_crds(chart: &crate::chart::Chart, prefix: &str, out: &mut Vec<Documen
     let typing = Typing::uniform(!chart.metadata.is_kpack());
     for f in &chart.crds {
         let name = format!("{prefix}/{}", f.name);
-        let content = String::from_utf8_lossy(&f.data).into();
+        let content = Arc::new(String::from_utf8_lossy(&f.data).into_owned());
         out.extend(split_typed(&RenderedTemplate { name, content }, &typing)?);
     }
     for sub in &chart.subcharts {

@@ -774,8 +774,8 @@ pub(crate) fn render_jinja(
         })
     };
 
-    // Each output becomes shared text on the thread that rendered it.
-    let outputs = crate::parallel::map(&units, &|u| render_one(*u).map(Arc::<str>::from))?;
+    // Each output becomes shared text (kept where it was rendered, not copied).
+    let outputs = crate::parallel::map(&units, &|u| render_one(*u).map(Arc::new))?;
     let mut templates: Vec<RenderedTemplate> = units
         .iter()
         .zip(outputs)
