@@ -52,6 +52,8 @@ CASES = [
     # Subcharts that vendor the same library chart.
     ("vendored-library", ["rel", "tests/fixtures/helm/vendored"]),
     ("vendored-library-parse-error", ["rel", "tests/fixtures/helm/vendored-broken"]),
+    # A define of the copy that wins fails: its error names that copy's file.
+    ("vendored-library-exec-error", ["rel", "tests/fixtures/helm/vendored", "--set", "boom=true"]),
     # getHostByName: "" without --enable-dns; with it, addresses as written, and a name
     # that is no host name fails (without a lookup, so the case is the same on any machine).
     ("dns-disabled", ["rel", "tests/fixtures/helm/dns", "--set-string", "host=no such host"]),

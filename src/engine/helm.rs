@@ -313,16 +313,44 @@ fn parse_charts(
         }
     }
     files.sort_by(|a, b| helm_order(&a.0, &b.0));
+    // A file whose bytes an earlier file has is not parsed again: its trees are that
+    // file's under its own name (every bitnami chart in a tree vendors its own copy of
+    // the common library; a chart with four such subcharts parses it once, not five
+    // times). The first file in order with an error is still the first reported: a copy
+    // comes after the file it copies.
+    let mut first_with: rustc_hash::FxHashMap<&[u8], usize> = Default::default();
+    let copy_of: Vec<Option<usize>> = (files.iter().enumerate())
+        .map(|(i, f)| match first_with.entry(&f.2[..]) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+                None
+            }
+        })
+        .collect();
+    let originals: Vec<usize> = (0..files.len()).filter(|&i| copy_of[i].is_none()).collect();
     // Each file on its own: a chart's few files are worth spreading (a library's helpers
     // take long to parse).
-    let parsed = crate::parallel::map_each(&files, &|(name, _, data, _)| {
+    let parsed_originals = crate::parallel::map_each(&originals, &|&i| {
+        let (name, _, data, _) = &files[i];
         let text = std::str::from_utf8(data)
             .map_err(|_| Error::template(format!("{name}: not valid UTF-8 text")))?;
         gotmpl::parse_source(name, Arc::from(text)).map_err(Error::template)
     })?;
+    let mut parsed: Vec<Option<gotmpl::parse::Parsed>> = (0..files.len()).map(|_| None).collect();
+    for (i, p) in originals.into_iter().zip(parsed_originals) {
+        parsed[i] = Some(p);
+    }
+    for i in 0..files.len() {
+        if let Some(original) = copy_of[i] {
+            let copy = parsed[original].as_ref().map(|p| p.renamed(&files[i].0));
+            parsed[i] = copy;
+        }
+    }
     let mut set = Templates::default();
     let mut units = Vec::new();
     for ((name, scope, _, notes), p) in files.into_iter().zip(parsed) {
+        let p = p.expect("every file parsed or copied");
         exec::associate(&mut set, Arc::new(p.main));
         for d in p.defines {
             exec::associate(&mut set, d);

@@ -100,6 +100,11 @@ const CASES: &[(&str, &[&str])] = &[
         "vendored-library-parse-error",
         &["rel", "tests/fixtures/helm/vendored-broken"],
     ),
+    // A define of the copy that wins fails: its error names that copy's file.
+    (
+        "vendored-library-exec-error",
+        &["rel", "tests/fixtures/helm/vendored", "--set", "boom=true"],
+    ),
     // getHostByName: "" without --enable-dns; with it, addresses as written, and a name
     // that is no host name fails (without a lookup, so the case is the same on any machine).
     (
@@ -173,19 +178,36 @@ fn files_under(dir: &std::path::Path) -> Vec<(String, String)> {
 /// What kpack's error must say of helm's error line: all of it, but for an execution error
 /// (`Error: template: FILE:LINE:COL: executing "NAME" at <NODE>: MESSAGE`), which kpack
 /// prints over several lines with the source excerpt: the position, the `executing … at
-/// <…>` part and the message, each as helm words it.
+/// <…>` part and the message, each as helm words it, and the same of an error in an
+/// included template (`MESSAGE` is then `error calling include: template: …`).
 fn error_parts(line: &str) -> Vec<&str> {
-    let Some(rest) = line.strip_prefix("Error: template: ") else {
-        return vec![line];
+    let mut parts = Vec::new();
+    match line.strip_prefix("Error: ") {
+        Some(rest) if template_parts(rest, &mut parts) => parts,
+        _ => vec![line],
+    }
+}
+
+/// The parts of `template: FILE:LINE:COL: executing "NAME" at <NODE>: MESSAGE` (see
+/// [`error_parts`]); false when `s` is not such an error.
+fn template_parts<'a>(s: &'a str, parts: &mut Vec<&'a str>) -> bool {
+    let Some(rest) = s.strip_prefix("template: ") else {
+        return false;
     };
     let Some((pos, rest)) = rest.split_once(": executing ") else {
-        return vec![line];
+        return false;
     };
     let Some(end) = rest.find(">: ") else {
-        return vec![line];
+        return false;
     };
-    let at = &line[line.len() - rest.len() - "executing ".len()..][..end + 1 + "executing ".len()];
-    vec![pos, at, &rest[end + 3..]]
+    let at = &s[s.len() - rest.len() - "executing ".len()..][..end + 1 + "executing ".len()];
+    parts.extend([pos, at]);
+    let message = &rest[end + 3..];
+    match message.find(": template: ") {
+        Some(i) if template_parts(&message[i + 2..], parts) => parts.push(&message[..i + 1]),
+        _ => parts.push(message),
+    }
+    true
 }
 
 #[test]

@@ -19,8 +19,8 @@ pub struct Tree {
     pub file: Arc<str>,
     /// That file's whole source.
     pub source: Arc<str>,
-    /// The body.
-    pub root: Vec<Node>,
+    /// The body (shared by the trees of identical sources, see [`Parsed::renamed`]).
+    pub root: Arc<[Node]>,
 }
 
 impl Tree {
@@ -269,6 +269,26 @@ pub struct Parsed {
     pub defines: Vec<Arc<Tree>>,
 }
 
+impl Parsed {
+    /// What parsing the same source as the file `name` gives, without parsing it again:
+    /// the same bodies, the file's own name (in positions and `.Template` names).
+    pub fn renamed(&self, name: &str) -> Parsed {
+        let file: Arc<str> = Arc::from(name);
+        let tree = |t: &Tree, name: &Arc<str>| Tree {
+            name: name.clone(),
+            file: file.clone(),
+            source: t.source.clone(),
+            root: t.root.clone(),
+        };
+        Parsed {
+            main: tree(&self.main, &file),
+            defines: (self.defines.iter())
+                .map(|d| Arc::new(tree(d, &d.name)))
+                .collect(),
+        }
+    }
+}
+
 /// Parse `source` as the template `name`. `has_function` says whether a function name
 /// exists (Go refuses unknown functions when parsing).
 pub fn parse(
@@ -298,7 +318,7 @@ pub fn parse(
             name: file.clone(),
             file,
             source: source.clone(),
-            root,
+            root: root.into(),
         },
         defines: p.defines,
     })
@@ -429,7 +449,7 @@ impl<'a> Parser<'a, '_> {
             name: Arc::from(name.as_str()),
             file: self.file.clone(),
             source: self.source.clone(),
-            root,
+            root: root.into(),
         };
         if let Some(old) = self.defines.iter_mut().find(|t| *t.name == *name) {
             if old.is_empty() {
@@ -1083,6 +1103,23 @@ mod tests {
             panic!()
         };
         assert!(matches!(else_list[0], Node::If(_)));
+    }
+
+    #[test]
+    fn a_renamed_copy_shares_the_bodies_under_its_own_name() {
+        let parsed = p("a{{define \"n\"}}x{{end}}").unwrap();
+        let copy = parsed.renamed("other/_lib.tpl");
+        assert_eq!(
+            (&*copy.main.name, &*copy.main.file),
+            ("other/_lib.tpl", "other/_lib.tpl")
+        );
+        assert!(Arc::ptr_eq(&copy.main.root, &parsed.main.root));
+        assert_eq!(
+            (&*copy.defines[0].name, &*copy.defines[0].file),
+            ("n", "other/_lib.tpl")
+        );
+        assert!(Arc::ptr_eq(&copy.defines[0].root, &parsed.defines[0].root));
+        assert_eq!(&*parsed.defines[0].file, "t");
     }
 
     #[test]
