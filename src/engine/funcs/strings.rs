@@ -714,11 +714,9 @@ fn go_syntax(pattern: &str) -> std::borrow::Cow<'_, str> {
 /// short texts fast (what charts give it: names, labels, versions); the regex crate takes
 /// far longer to compile (the five patterns of bitnami's common chart were a twentieth of
 /// a small chart's render, and a negated class fills a third of a megabyte of tables) and
-/// wins on long texts. Each
-/// is compiled when first needed. regex-lite reads the crate's syntax but for Unicode
-/// classes (`\pL`, which it refuses: the crate is used) and case folding (ASCII only:
-/// patterns with the `i` flag use the crate, as do counted repetitions, whose size the
-/// crate bounds).
+/// wins on long texts. Each is compiled when first needed. regex-lite reads the crate's
+/// syntax but for Unicode classes (`\pL`, which it refuses: the crate is used) and case
+/// folding (ASCII only); see [`lite_reads_alike`] for what else is left to the crate.
 pub struct GoRegex {
     /// The pattern in the crates' syntax (see [`go_syntax`]).
     syntax: String,
@@ -741,7 +739,7 @@ impl GoRegex {
     /// Compile a Go pattern; the error is the regex crate's.
     fn new(pattern: &str) -> Result<GoRegex, regex::Error> {
         let syntax = go_syntax(pattern).into_owned();
-        let lite = if lite_reads_alike(&syntax) {
+        let lite = if lite_reads_alike(pattern) {
             regex_lite::Regex::new(&syntax).ok()
         } else {
             None
@@ -806,19 +804,25 @@ impl GoRegex {
     }
 }
 
-/// Whether regex-lite reads `syntax` (a pattern after [`go_syntax`]) as the regex crate
-/// does, if it compiles it: no flag group turns on case folding (regex-lite folds ASCII
-/// only, the crate and Go all of Unicode) and no counted repetition (`{n,m}`) asks for a
-/// program whose size the crate bounds and regex-lite does not.
-fn lite_reads_alike(syntax: &str) -> bool {
-    if syntax.contains('{') {
+/// Whether regex-lite reads the Go `pattern` (once through [`go_syntax`]) as the regex
+/// crate does, if it compiles it. Left to the crate: flags other than `m`, `s` and `U`
+/// (`i` folds case, ASCII only in regex-lite and all of Unicode in the crate and Go;
+/// flags Go does not know, such as `u`, which regex-lite ignores, are the crate's to
+/// refuse) and counted repetitions (`{n,m}`: the crate bounds the size of the program
+/// they ask for, regex-lite does not). A `(?` or `{` that is not syntax (escaped, in a
+/// class) errs on the crate's side too.
+fn lite_reads_alike(pattern: &str) -> bool {
+    if pattern.contains('{') {
         return false;
     }
-    let mut rest = syntax;
+    let mut rest = pattern;
     while let Some(at) = rest.find("(?") {
         rest = &rest[at + 2..];
+        if rest.starts_with("P<") || rest.starts_with('<') {
+            continue;
+        }
         let flags = &rest[..rest.find([':', ')']).unwrap_or(rest.len())];
-        if flags.contains('i') {
+        if !flags.chars().all(|c| matches!(c, 'm' | 's' | 'U' | '-')) {
             return false;
         }
     }
@@ -922,15 +926,18 @@ mod tests {
 
     #[test]
     fn regex_lite_stands_in_only_where_it_reads_alike() {
-        for (syntax, alike) in [
+        for (pattern, alike) in [
             ("^[a-z]+$", true),
-            ("(?:a|b)(?P<n>c)", true),
-            ("(?s).(?-u:\\b)", true),
+            ("(?:a|b)(?P<n>c)(?<m>d)", true),
+            ("(?s-m).\\b", true),
             ("(?i)k", false),
             ("(?mi:k)", false),
+            ("(?u)x", false),
+            ("(?x) a", false),
             ("a{2}", false),
+            ("\\(?x", false),
         ] {
-            assert_eq!(lite_reads_alike(syntax), alike, "{syntax}");
+            assert_eq!(lite_reads_alike(pattern), alike, "{pattern}");
         }
         let lite = |p: &str| GoRegex::new(p).unwrap().lite.is_some();
         assert!(lite("^[a-z0-9-]+$"));
@@ -938,6 +945,9 @@ mod tests {
         assert!(!lite("\\pL"));
         assert!(!lite("[^\\W]"));
         assert!(!lite("(?i)s"));
+        // A flag Go does not know is the crate's to read, as before: regex-lite would
+        // ignore it and compile this.
+        assert!(GoRegex::new("(?-u)\\xff").is_err());
     }
 
     #[test]
