@@ -112,14 +112,31 @@ pub fn load_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     read_dir_files(dir)
 }
 
+/// A file size past this is not trusted up front (a sparse file, a device): the data
+/// decides, as it arrives.
+const TRUSTED_SIZE: usize = 1 << 30;
+
+/// Read from `file` until `buf` is full or the file ends; how many bytes were read.
+fn fill(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut len = 0;
+    while len < buf.len() {
+        match std::io::Read::read(file, &mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(len)
+}
+
 /// File contents as a chart is built from: owned bytes (`Vec<u8>`, for files that are
 /// edited before use) or shared bytes (`Arc<[u8]>`, kept by the chart as they are).
 pub trait Bytes: AsRef<[u8]> + From<Vec<u8>> + for<'a> From<&'a [u8]> + Into<Arc<[u8]>> {
     /// A whole file: `head`, already read from it, and the rest of `file`, which says it
     /// holds `size` bytes in all (a size to start from: the file may change meanwhile).
     fn read_rest(file: &mut std::fs::File, head: &[u8], size: usize) -> std::io::Result<Self> {
-        // (A size past 1 GiB is not trusted up front: the data decides, as it arrives.)
-        let size = if size > 1 << 30 { 0 } else { size };
+        let size = if size > TRUSTED_SIZE { 0 } else { size };
         let mut data = Vec::with_capacity(size.max(head.len()) + 1);
         data.extend_from_slice(head);
         std::io::Read::read_to_end(file, &mut data)?;
@@ -135,23 +152,15 @@ impl Bytes for Arc<[u8]> {
     /// read into a buffer and copied.
     fn read_rest(file: &mut std::fs::File, head: &[u8], size: usize) -> std::io::Result<Self> {
         use std::io::Read;
-        if size <= head.len() || size > 1 << 30 {
+        if size <= head.len() || size > TRUSTED_SIZE {
             return <Vec<u8> as Bytes>::read_rest(file, head, size).map(Into::into);
         }
         let mut data: Arc<[u8]> = std::iter::repeat_n(0, size).collect();
         let buf = Arc::get_mut(&mut data).expect("not shared yet");
         buf[..head.len()].copy_from_slice(head);
-        let mut len = head.len();
-        while len < size {
-            match file.read(&mut buf[len..]) {
-                Ok(0) => break,
-                Ok(n) => len += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let len = head.len() + fill(file, &mut buf[head.len()..])?;
         let mut more = [0; 1];
-        if len == size && file.read(&mut more)? == 0 {
+        if len == size && fill(file, &mut more)? == 0 {
             return Ok(data);
         }
         // The file changed size while it was read: the ordinary way.
@@ -187,29 +196,20 @@ fn read_dir_files<D: Bytes + Send>(dir: &Path) -> Result<Vec<(String, D)>> {
 /// `statx` call per file on the size, which is a fifth of the cost of loading a chart of
 /// thousands of templates).
 fn read_small_file<D: Bytes>(path: &Path) -> std::io::Result<D> {
-    use std::io::Read;
     thread_local! {
         static BUF: std::cell::RefCell<Box<[u8]>> = std::cell::RefCell::new(vec![0; 64 << 10].into());
     }
     let mut file = std::fs::File::open(path)?;
     BUF.with_borrow_mut(|buf| {
-        let mut len = 0;
-        loop {
-            match file.read(&mut buf[len..]) {
-                Ok(0) => return Ok(D::from(&buf[..len])),
-                Ok(n) => len += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-            if len == buf.len() {
-                // Bigger than the buffer (a values.yaml, README or CRD of megabytes):
-                // now its size is worth asking, so that the rest is read once into
-                // memory of the right size (growing a buffer to fit, then copying it,
-                // touched three times the memory).
-                let size = file.metadata().map_or(0, |m| m.len() as usize);
-                return D::read_rest(&mut file, &buf[..len], size);
-            }
+        let len = fill(&mut file, buf)?;
+        if len < buf.len() {
+            return Ok(D::from(&buf[..len]));
         }
+        // Bigger than the buffer (a values.yaml, README or CRD of megabytes): now its
+        // size is worth asking, so that the rest is read once into memory of the right
+        // size (growing a buffer to fit, then copying it, touched three times the memory).
+        let size = file.metadata().map_or(0, |m| m.len() as usize);
+        D::read_rest(&mut file, &buf[..len], size)
     })
 }
 
