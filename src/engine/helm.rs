@@ -317,43 +317,39 @@ fn parse_charts(
     // file's under its own name (every bitnami chart in a tree vendors its own copy of
     // the common library; a chart with four such subcharts parses it once, not five
     // times). The first file in order with an error is still the first reported: a copy
-    // comes after the file it copies.
+    // comes after the file it copies. `distinct`: the files parsed (each the first with
+    // its bytes); `source[i]`: which of them file `i`'s bytes are.
     let mut first_with: rustc_hash::FxHashMap<&[u8], usize> = Default::default();
-    let copy_of: Vec<Option<usize>> = (files.iter().enumerate())
-        .map(|(i, f)| match first_with.entry(&f.2[..]) {
-            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(i);
-                None
-            }
+    let mut distinct: Vec<usize> = Vec::new();
+    let source: Vec<usize> = (files.iter().enumerate())
+        .map(|(i, f)| {
+            *first_with.entry(&f.2[..]).or_insert_with(|| {
+                distinct.push(i);
+                distinct.len() - 1
+            })
         })
         .collect();
-    let originals: Vec<usize> = (0..files.len()).filter(|&i| copy_of[i].is_none()).collect();
     // Each file on its own: a chart's few files are worth spreading (a library's helpers
     // take long to parse).
-    let parsed_originals = crate::parallel::map_each(&originals, &|&i| {
+    let parsed = crate::parallel::map_each(&distinct, &|&i| {
         let (name, _, data, _) = &files[i];
         let text = std::str::from_utf8(data)
             .map_err(|_| Error::template(format!("{name}: not valid UTF-8 text")))?;
         gotmpl::parse_source(name, Arc::from(text)).map_err(Error::template)
     })?;
-    let mut parsed: Vec<Option<gotmpl::parse::Parsed>> = (0..files.len()).map(|_| None).collect();
-    for (i, p) in originals.into_iter().zip(parsed_originals) {
-        parsed[i] = Some(p);
-    }
-    for i in 0..files.len() {
-        if let Some(original) = copy_of[i] {
-            let copy = parsed[original].as_ref().map(|p| p.renamed(&files[i].0));
-            parsed[i] = copy;
-        }
-    }
     let mut set = Templates::default();
     let mut units = Vec::new();
-    for ((name, scope, _, notes), p) in files.into_iter().zip(parsed) {
-        let p = p.expect("every file parsed or copied");
-        exec::associate(&mut set, Arc::new(p.main));
-        for d in p.defines {
-            exec::associate(&mut set, d);
+    for (i, ((name, scope, _, notes), s)) in files.into_iter().zip(source).enumerate() {
+        let copy;
+        let p = if distinct[s] == i {
+            &parsed[s]
+        } else {
+            copy = parsed[s].renamed(&name);
+            &copy
+        };
+        exec::associate(&mut set, Arc::new(p.main.clone()));
+        for d in &p.defines {
+            exec::associate(&mut set, d.clone());
         }
         let base = name.rsplit('/').next().unwrap_or(&name);
         if !base.starts_with('_') {

@@ -11,7 +11,8 @@ use std::fmt;
 use std::sync::Arc;
 
 /// A parsed template: its name, its source (for positions and excerpts) and its body.
-#[derive(Debug)]
+/// Cloning one shares its parts.
+#[derive(Debug, Clone)]
 pub struct Tree {
     /// Name the template is known by (a file's full name, or a `define`'s name).
     pub name: Arc<str>,
