@@ -120,6 +120,16 @@ pub fn join<A: Send, B: Send>(
     pool().install(|| rayon::join(a, b))
 }
 
+/// Run `f` on a worker thread of the pool (when there is more than one core), the caller
+/// waiting: a command whose work is mostly parallel phases runs them from a worker, so
+/// that the process has one thread per core rather than one more.
+pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if pool().current_num_threads() == 1 {
+        return f();
+    }
+    pool().install(f)
+}
+
 /// Map `f` over `items` on up to as many threads as there are cores, each item on its own
 /// (for few, heavy items), with a state made by `init` for a run of items on one thread.
 /// Stops at the first item that fails: returns the results of the items before it, in
