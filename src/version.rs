@@ -36,51 +36,84 @@ pub struct Version {
     pub meta: String,
 }
 
-const PRE: &str =
-    r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?";
+/// `[0-9A-Za-z-]`: a character of a prerelease or build identifier.
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+/// Dot-separated identifiers, each non-empty, of `[0-9A-Za-z-]`, and each passing `ok`.
+fn dotted(s: &str, ok: impl Fn(&str) -> bool) -> bool {
+    s.split('.')
+        .all(|id| !id.is_empty() && id.bytes().all(is_ident_byte) && ok(id))
+}
+
+/// `CORE[-PRE][+META]`: the core (no `-` or `+` can be in it), the prerelease and the build
+/// metadata, each without its marker. A `-` after the `+` belongs to the metadata.
+fn split_parts(s: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (rest, meta) = match s.split_once('+') {
+        Some((rest, meta)) => (rest, Some(meta)),
+        None => (s, None),
+    };
+    match rest.split_once('-') {
+        Some((core, pre)) => (core, Some(pre), meta),
+        None => (rest, None, meta),
+    }
+}
 
 impl Version {
-    /// Parse a version (`v1.2.3-rc.1+build`, `1.2`, `v2`).
+    /// Parse a version (`v1.2.3-rc.1+build`, `1.2`, `v2`), as Masterminds/semver's loose
+    /// form: `v?N(.N(.N)?)?(-PRE)?(+META)?` after trimming spaces, missing numbers 0.
     pub fn parse(s: &str) -> Result<Version, String> {
-        static RE: OnceLock<Regex> = OnceLock::new();
-        let re = RE.get_or_init(|| {
-            Regex::new(&format!(r"^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?{PRE}$"))
-                .expect("static regex")
-        });
-        let c = re
-            .captures(s.trim())
-            .ok_or_else(|| format!("invalid semantic version {s:?}"))?;
-        let part = |i: usize| -> Result<u64, String> {
-            match c.get(i) {
-                Some(m) => m
-                    .as_str()
-                    .parse()
-                    .map_err(|_| format!("invalid semantic version {s:?}: number too large")),
-                None => Ok(0),
+        let invalid = || format!("invalid semantic version {s:?}");
+        let (core, pre, meta) = split_parts(s.trim());
+        let numbers = core.strip_prefix('v').unwrap_or(core);
+        let mut parts = [0u64; 3];
+        let mut count = 0;
+        for n in numbers.split('.') {
+            if count == 3 || n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid());
             }
-        };
+            parts[count] = n
+                .parse()
+                .map_err(|_| format!("invalid semantic version {s:?}: number too large"))?;
+            count += 1;
+        }
+        if pre.is_some_and(|p| !dotted(p, |_| true)) || meta.is_some_and(|m| !dotted(m, |_| true)) {
+            return Err(invalid());
+        }
         Ok(Version {
-            major: part(1)?,
-            minor: part(2)?,
-            patch: part(3)?,
-            pre: c.get(4).map(|m| m.as_str().to_string()).unwrap_or_default(),
-            meta: c.get(5).map(|m| m.as_str().to_string()).unwrap_or_default(),
+            major: parts[0],
+            minor: parts[1],
+            patch: parts[2],
+            pre: pre.unwrap_or_default().to_string(),
+            meta: meta.unwrap_or_default().to_string(),
         })
     }
 
-    /// Parse a strict SemVer 2 version (`1.2.3`, `1.2.3-rc.1+build`): three numeric parts
-    /// without leading zeros and no `v`, as chart versions must be written.
+    /// Parse a strict SemVer 2 version (`MAJOR.MINOR.PATCH[-pre][+meta]`, no `v`, no
+    /// leading zeros in numbers), saying what is wrong otherwise.
     pub fn parse_strict(s: &str) -> Result<Version, String> {
-        static RE: OnceLock<Regex> = OnceLock::new();
-        let re = RE.get_or_init(|| {
-            let n = r"(?:0|[1-9][0-9]*)";
-            let id = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)";
-            Regex::new(&format!(
-                r"^{n}\.{n}\.{n}(?:-{id}(?:\.{id})*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
-            ))
-            .expect("static regex")
+        // A number: `0` or no leading zero.
+        let number = |n: &str| {
+            !n.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit())
+                && (n == "0" || !n.starts_with('0'))
+        };
+        let (core, pre, meta) = split_parts(s);
+        let core_ok = {
+            let mut n = 0;
+            core.split('.').all(|p| {
+                n += 1;
+                number(p)
+            }) && n == 3
+        };
+        // A prerelease identifier: a number, or anything with a letter or `-` in it.
+        let pre_ok = pre.is_none_or(|p| {
+            dotted(p, |id| {
+                number(id) || id.bytes().any(|b| !b.is_ascii_digit())
+            })
         });
-        if !re.is_match(s) {
+        if !(core_ok && pre_ok && meta.is_none_or(|m| dotted(m, |_| true))) {
             return Err(if s.trim() != s {
                 "leading or trailing spaces".to_string()
             } else if s.starts_with(['v', 'V']) {
@@ -209,6 +242,17 @@ fn is_x(s: &str) -> bool {
 impl Constraints {
     /// Parse a Masterminds-style constraint string.
     pub fn parse(s: &str) -> Result<Constraints, String> {
+        if let Some(one) = single_constraint(s) {
+            return Ok(Constraints {
+                any_of: vec![vec![one?]],
+                text: s.trim().to_string(),
+            });
+        }
+        Self::parse_general(s)
+    }
+
+    /// [`Constraints::parse`] by Masterminds/semver's expressions, for every form.
+    fn parse_general(s: &str) -> Result<Constraints, String> {
         static RES: OnceLock<(Regex, Regex, Regex)> = OnceLock::new();
         let (range_re, valid_re, find_re) = RES.get_or_init(|| {
             (
@@ -293,19 +337,51 @@ fn noncap(p: &str) -> String {
     p.replace("(?:", "(").replace('(', "(?:")
 }
 
+/// The parts of a constraint's version as the expression `CV` splits all of `ver`: major,
+/// minor and patch (digits or a wildcard `x`, `X`, `*`; empty when missing) and the
+/// prerelease (build metadata is checked and dropped).
+fn split_cv(ver: &str) -> Option<(&str, &str, &str, Option<&str>)> {
+    let (core, pre, meta) = split_parts(ver);
+    let core = core.strip_prefix('v').unwrap_or(core);
+    let part = |p: &str| {
+        !p.is_empty() && (p.bytes()).all(|b| b.is_ascii_digit() || matches!(b, b'x' | b'X' | b'*'))
+    };
+    let mut parts = ["", "", ""];
+    for (i, p) in core.split('.').enumerate() {
+        if i == 3 || !part(p) {
+            return None;
+        }
+        parts[i] = p;
+    }
+    if pre.is_some_and(|p| !dotted(p, |_| true)) || meta.is_some_and(|m| !dotted(m, |_| true)) {
+        return None;
+    }
+    Some((parts[0], parts[1], parts[2], pre))
+}
+
+/// A constraint that is one operator and one version (`^1.2`, `>= 1.19.0-0`, `2.x.x`), the
+/// form nearly every chart writes, read without the expressions (which take longer to
+/// build than a small chart takes to render); `None` for anything else.
+fn single_constraint(s: &str) -> Option<Result<Constraint, String>> {
+    const OPS: [&str; 11] = ["!=", ">=", "=>", "<=", "=<", "~>", "=", ">", "<", "~", "^"];
+    let s = s.trim_matches(' ');
+    let op = OPS.into_iter().find(|op| s.starts_with(op)).unwrap_or("");
+    let ver = s[op.len()..].trim_start_matches(' ');
+    if ver.is_empty()
+        || ver
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b == b',' || b == b'|')
+    {
+        return None;
+    }
+    split_cv(ver)?;
+    Some(parse_one(op, ver))
+}
+
 fn parse_one(op: &str, ver: &str) -> Result<Constraint, String> {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(&format!("^{CV}$")).expect("static regex"));
-    let c = re
-        .captures(ver)
-        .ok_or_else(|| format!("improper constraint: {op}{ver}"))?;
-    let major = &c[1];
-    let minor = c.get(2).map(|m| &m.as_str()[1..]).unwrap_or("");
-    let patch = c.get(3).map(|m| &m.as_str()[1..]).unwrap_or("");
-    let pre = c
-        .get(4)
-        .map(|m| format!("-{}", m.as_str()))
-        .unwrap_or_default();
+    let (major, minor, patch, pre) =
+        split_cv(ver).ok_or_else(|| format!("improper constraint: {op}{ver}"))?;
+    let pre = pre.map(|p| format!("-{p}")).unwrap_or_default();
     let (mut dirty, mut minor_dirty, mut patch_dirty) = (false, false, false);
     let text = if is_x(major) {
         dirty = true;
@@ -575,6 +651,151 @@ mod tests {
         );
         assert!(v("1.0.0-rc.1") < v("1.0.0") && v("1.0.0-rc.2") < v("1.0.0-rc.10"));
         assert_eq!(Constraints::parse(" ^1.2 ").unwrap().to_string(), "^1.2");
+    }
+
+    /// A single constraint read without the expressions reads as they read it.
+    #[test]
+    fn single_constraints_read_as_the_general_parser_reads_them() {
+        let cases = [
+            "1.2.3",
+            "v1.2.3",
+            "=1.2.3",
+            "!=1.2",
+            ">=1.19.0-0",
+            "=> 1.2",
+            "<=2",
+            "=<2.x",
+            "~>1.2.3",
+            "~1.2",
+            "^0.1.2",
+            "^1",
+            ">1.2.3-rc.1+build.5",
+            "<1.0.0-0",
+            "2.x.x",
+            "1.X",
+            "*",
+            "x",
+            "  >=   1.2.3  ",
+            ">=",
+            "^",
+            "1.2.3.4",
+            "1.02.3",
+            "1.2.3-",
+            "1.2.3+",
+            "01",
+            "^1.x.x-alpha",
+            ">= 1.2 <= 2",
+            "1.2 - 1.4",
+            "1.2,",
+            "1||2",
+            ">=1.2-rc..1",
+            "~>1.2.3+b+c",
+            "v",
+            "=v1",
+            "=> v1.2.x",
+        ];
+        for c in cases {
+            let general = Constraints::parse_general(c);
+            match single_constraint(c) {
+                None => assert!(
+                    c.contains([' ', ',', '|']) && c.trim().contains([' ', ',', '|'])
+                        || general.is_err(),
+                    "{c:?} should be read by the fast path"
+                ),
+                Some(fast) => {
+                    let general = general.map(|g| format!("{:?}", g.any_of));
+                    let fast = fast.map(|f| format!("{:?}", [[f]]));
+                    assert_eq!(fast, general, "{c:?}");
+                }
+            }
+        }
+    }
+
+    /// The loose and strict parsers read exactly what the regular expressions of
+    /// Masterminds/semver (helm's) accept.
+    #[test]
+    fn parsers_accept_what_semvers_expressions_accept() {
+        let pre =
+            r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?";
+        let loose =
+            Regex::new(&format!(r"^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?{pre}$")).unwrap();
+        let (n, id) = (
+            r"(?:0|[1-9][0-9]*)",
+            r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)",
+        );
+        let strict = Regex::new(&format!(
+            r"^{n}\.{n}\.{n}(?:-{id}(?:\.{id})*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+        ))
+        .unwrap();
+        let cases = [
+            "1",
+            "v1",
+            "V1",
+            "1.2",
+            "1.2.3",
+            "v1.2.3",
+            "1.2.3.4",
+            "1..3",
+            ".1",
+            "1.",
+            "01.2.3",
+            "1.02.3",
+            "0.0.0",
+            "1.2.3-",
+            "1.2.3+",
+            "1.2.3-rc.1",
+            "1.2.3-rc..1",
+            "1.2.3-rc.01",
+            "1.2.3-01",
+            "1.2.3-0",
+            "1.2.3-0a",
+            "1.2.3-a-b",
+            "1.2.3--",
+            "1.2.3-rc+b.1",
+            "1.2.3+b-1",
+            "1.2.3+b+c",
+            "1.2.3-a+b-c",
+            "1.2-rc",
+            "v1-rc.1",
+            " 1.2.3 ",
+            "1.2.3 ",
+            "1.2.3-é",
+            "1.2.3+é",
+            "",
+            "v",
+            "-1.2.3",
+            "+1",
+            "1.2.x",
+            "1.2.3-rc.1.",
+            "1.2.3+.b",
+        ];
+        for c in cases {
+            assert_eq!(
+                Version::parse(c).is_ok(),
+                loose.is_match(c.trim()),
+                "loose {c:?}"
+            );
+            assert_eq!(
+                Version::parse_strict(c).is_ok(),
+                strict.is_match(c),
+                "strict {c:?}"
+            );
+            if let Ok(v) = Version::parse(c) {
+                let caps = loose.captures(c.trim()).unwrap();
+                let part = |i| caps.get(i).map_or("", |m| m.as_str());
+                let num = |i| part(i).parse::<u64>().unwrap_or(0);
+                assert_eq!(
+                    (v.major, v.minor, v.patch),
+                    (num(1), num(2), num(3)),
+                    "{c:?}"
+                );
+                assert_eq!(
+                    (v.pre.as_str(), v.meta.as_str()),
+                    (part(4), part(5)),
+                    "{c:?}"
+                );
+            }
+        }
     }
 
     #[test]

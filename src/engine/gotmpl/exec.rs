@@ -591,7 +591,8 @@ impl<'t> Frame<'_, '_, 't> {
             Node::Range(c) => return self.range(dot, c, out),
             Node::Break(_) => return Ok(Flow::Break),
             Node::Continue(_) => return Ok(Flow::Continue),
-            Node::Template { pos, name, pipe } => {
+            Node::Template(call) => {
+                let parse::TemplateCall { pos, name, pipe } = &**call;
                 self.at(*pos, Ctx::Template(name, pipe.as_ref()));
                 let Some(tree) = self.ex.find(name) else {
                     return Err(self.error(format!("template {} not defined", go_quote(name))));
@@ -869,7 +870,7 @@ impl<'t> Frame<'_, '_, 't> {
         dot: &Value,
         mut recv: Value,
         node: &'t Arg,
-        idents: &'t [Box<str>],
+        idents: &'t [parse::Name],
         args: &'t [Arg],
         fin: Option<Value>,
         _boxed: bool,

@@ -124,8 +124,60 @@ fn has_right_trim(s: &[u8]) -> bool {
     s.len() >= 2 && is_space(s[0]) && s[1] == b'-'
 }
 
+/// A source's tokens, each kept as where it is in the source and its kind (12 bytes; a
+/// chart's templates make tens of thousands of tokens, which as [`Token`]s took more
+/// memory than the parsed trees).
+#[derive(Debug)]
+pub struct Tokens<'a> {
+    src: &'a str,
+    packed: Vec<Packed>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Packed {
+    start: u32,
+    len: u32,
+    kind: Kind,
+}
+
+impl<'a> Tokens<'a> {
+    /// How many tokens there are (the last is [`Kind::Eof`]).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.packed.len()
+    }
+
+    /// Whether there are none (never, after a successful [`lex`]).
+    pub fn is_empty(&self) -> bool {
+        self.packed.is_empty()
+    }
+
+    /// The `i`th token.
+    #[inline]
+    pub fn get(&self, i: usize) -> Token<'a> {
+        let p = self.packed[i];
+        let start = p.start as usize;
+        Token {
+            kind: p.kind,
+            text: &self.src[start..start + p.len as usize],
+            pos: start,
+        }
+    }
+
+    /// The kinds of the tokens from the `i`th on.
+    pub fn kinds_from(&self, i: usize) -> impl Iterator<Item = Kind> + '_ {
+        self.packed[i..].iter().map(|p| p.kind)
+    }
+}
+
 /// Split a template source into tokens.
-pub fn lex(src: &str) -> Result<Vec<Token<'_>>, LexError> {
+pub fn lex(src: &str) -> Result<Tokens<'_>, LexError> {
+    if u32::try_from(src.len()).is_err() {
+        return Err(LexError {
+            message: "template is larger than 4 GiB".into(),
+            pos: 0,
+        });
+    }
     let mut l = Lexer {
         src,
         b: src.as_bytes(),
@@ -134,14 +186,14 @@ pub fn lex(src: &str) -> Result<Vec<Token<'_>>, LexError> {
         paren: 0,
     };
     l.run()?;
-    Ok(l.out)
+    Ok(Tokens { src, packed: l.out })
 }
 
 struct Lexer<'a> {
     src: &'a str,
     b: &'a [u8],
     pos: usize,
-    out: Vec<Token<'a>>,
+    out: Vec<Packed>,
     paren: i32,
 }
 
@@ -153,11 +205,12 @@ impl<'a> Lexer<'a> {
         })
     }
 
+    /// Offsets fit in `u32`: [`lex`] refuses larger sources.
     fn emit(&mut self, kind: Kind, start: usize, end: usize) {
-        self.out.push(Token {
+        self.out.push(Packed {
+            start: start as u32,
+            len: (end - start) as u32,
             kind,
-            text: &self.src[start..end],
-            pos: start,
         });
     }
 
@@ -517,9 +570,9 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<(Kind, &str)> {
-        lex(src)
-            .unwrap()
-            .into_iter()
+        let tokens = lex(src).unwrap();
+        (0..tokens.len())
+            .map(|i| tokens.get(i))
             .map(|t| (t.kind, t.text))
             .collect()
     }

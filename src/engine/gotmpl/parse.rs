@@ -7,6 +7,7 @@
 //! A source parses into its own tree (the file) plus the named templates it defines.
 
 use super::lex::{self, Kind, Token};
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -58,26 +59,30 @@ pub enum Node {
     /// CRD template is megabytes of text).
     Text(std::ops::Range<usize>),
     /// `{{ pipeline }}`: printed unless it declares variables.
-    Action(Pipe),
+    Action(Box<Pipe>),
     /// `{{ if }}` (and `else if`, nested in the else list).
-    If(Control),
+    If(Box<Control>),
     /// `{{ with }}` (and `else with`).
-    With(Control),
+    With(Box<Control>),
     /// `{{ range }}`.
-    Range(Control),
+    Range(Box<Control>),
     /// `{{ template "name" pipeline }}`.
-    Template {
-        /// Where the action starts.
-        pos: usize,
-        /// The template to run.
-        name: Box<str>,
-        /// Its data (`nil` data when absent).
-        pipe: Option<Pipe>,
-    },
+    Template(Box<TemplateCall>),
     /// `{{ break }}`.
     Break(usize),
     /// `{{ continue }}`.
     Continue(usize),
+}
+
+/// The parts of `{{ template "name" pipeline }}`.
+#[derive(Debug)]
+pub struct TemplateCall {
+    /// Where the action starts.
+    pub pos: usize,
+    /// The template to run.
+    pub name: Box<str>,
+    /// Its data (`nil` data when absent).
+    pub pipe: Option<Pipe>,
 }
 
 /// The parts of `if`, `with` and `range`.
@@ -88,9 +93,9 @@ pub struct Control {
     /// The condition (or the ranged value).
     pub pipe: Pipe,
     /// The body.
-    pub list: Vec<Node>,
+    pub list: Box<[Node]>,
     /// The `else` body.
-    pub else_list: Option<Vec<Node>>,
+    pub else_list: Option<Box<[Node]>>,
 }
 
 /// A pipeline: optional variable declarations, then commands joined by `|`.
@@ -101,9 +106,9 @@ pub struct Pipe {
     /// `=` rather than `:=`.
     pub is_assign: bool,
     /// Variables declared (or assigned), in order.
-    pub decl: Vec<Box<str>>,
+    pub decl: Box<[Box<str>]>,
     /// The commands.
-    pub cmds: Vec<Command>,
+    pub cmds: Box<[Command]>,
 }
 
 /// One command: a function or a value, with arguments.
@@ -112,8 +117,12 @@ pub struct Command {
     /// Where it starts.
     pub pos: usize,
     /// The words.
-    pub args: Vec<Arg>,
+    pub args: Box<[Arg]>,
 }
+
+/// A field name (`.Values` is the name `Values`): one shared string per distinct name in
+/// a source, as charts name the same few fields thousands of times.
+pub type Name = Arc<str>;
 
 /// A word of a command.
 #[derive(Debug)]
@@ -123,7 +132,7 @@ pub enum Arg {
         /// Where it starts.
         pos: usize,
         /// The names.
-        idents: Vec<Box<str>>,
+        idents: Box<[Name]>,
     },
     /// `$x.A.B`.
     Variable {
@@ -132,7 +141,7 @@ pub enum Arg {
         /// The variable (`$`, `$x`).
         name: Box<str>,
         /// The fields after it.
-        fields: Vec<Box<str>>,
+        fields: Box<[Name]>,
     },
     /// `(pipeline).A.B`, or a field of another word.
     Chain {
@@ -141,7 +150,7 @@ pub enum Arg {
         /// The word whose fields are read.
         node: Box<Arg>,
         /// The fields.
-        fields: Vec<Box<str>>,
+        fields: Box<[Name]>,
     },
     /// `.`.
     Dot(usize),
@@ -150,7 +159,7 @@ pub enum Arg {
     /// `true`/`false`.
     Bool(usize, bool),
     /// A number.
-    Number(usize, Number),
+    Number(usize, Box<Number>),
     /// A string constant (unquoted).
     String(usize, Box<str>),
     /// A function name.
@@ -306,7 +315,12 @@ pub fn parse(
     let mut p = Parser {
         tokens,
         i: 0,
-        vars: vec!["$".into()],
+        vars: vec!["$"],
+        vars_base: 0,
+        nodes: Vec::new(),
+        cmds: Vec::new(),
+        args: Vec::new(),
+        names: FxHashMap::default(),
         range_depth: 0,
         has_function,
         defines: Vec::new(),
@@ -325,10 +339,21 @@ pub fn parse(
     })
 }
 
+/// The parser's state. Lists (nodes, commands, words) are built on stacks shared by the
+/// whole parse and moved out, exactly sized, when complete: a chart's templates are
+/// hundreds of kilobytes of actions, and growing a list per action cost a third of the
+/// parse's memory.
 struct Parser<'a, 'f> {
-    tokens: Vec<Token<'a>>,
+    tokens: lex::Tokens<'a>,
     i: usize,
-    vars: Vec<Box<str>>,
+    /// Variables in scope: those from `vars_base` on (a `define` starts a scope of its own).
+    vars: Vec<&'a str>,
+    vars_base: usize,
+    nodes: Vec<Node>,
+    cmds: Vec<Command>,
+    args: Vec<Arg>,
+    /// The field names seen so far, each shared by its uses.
+    names: FxHashMap<&'a str, Name>,
     range_depth: usize,
     has_function: &'f dyn Fn(&str) -> bool,
     defines: Vec<Arc<Tree>>,
@@ -353,7 +378,7 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn next(&mut self) -> Token<'a> {
-        let t = self.tokens[self.i];
+        let t = self.tokens.get(self.i);
         if self.i + 1 < self.tokens.len() {
             self.i += 1;
         }
@@ -361,11 +386,60 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn peek(&self) -> Token<'a> {
-        self.tokens[self.i]
+        self.tokens.get(self.i)
     }
 
     fn backup(&mut self) {
         self.i -= 1;
+    }
+
+    /// The shared string for a field name.
+    fn name(&mut self, text: &'a str) -> Name {
+        self.names
+            .entry(text)
+            .or_insert_with(|| Arc::from(text))
+            .clone()
+    }
+
+    /// The field names of the `n` field tokens that follow, after `first`.
+    fn fields(&mut self, first: Option<Name>, n: usize) -> Box<[Name]> {
+        let mut v = Vec::with_capacity(usize::from(first.is_some()) + n);
+        v.extend(first);
+        for _ in 0..n {
+            let t = self.next();
+            v.push(self.name(&t.text[1..]));
+        }
+        v.into_boxed_slice()
+    }
+
+    /// How many field tokens follow (`.B.C` after `.A` or `$x`).
+    fn trailing_fields(&self) -> usize {
+        (self.tokens.kinds_from(self.i))
+            .take_while(|k| *k == Kind::Field)
+            .count()
+    }
+
+    /// Whether `$name` is in scope.
+    fn has_var(&self, name: &str) -> bool {
+        self.vars[self.vars_base..].contains(&name)
+    }
+
+    /// Enter the scope of a `define` or `block` body, where only `$` exists.
+    fn enter_template_scope(&mut self) -> usize {
+        let saved = self.vars_base;
+        self.vars_base = self.vars.len();
+        self.vars.push("$");
+        saved
+    }
+
+    fn leave_template_scope(&mut self, saved: usize) {
+        self.vars.truncate(self.vars_base);
+        self.vars_base = saved;
+    }
+
+    /// The nodes pushed since `mark`, as a list.
+    fn take_nodes(&mut self, mark: usize) -> Box<[Node]> {
+        self.nodes.drain(mark..).collect()
     }
 
     fn next_non_space(&mut self) -> Token<'a> {
@@ -399,12 +473,12 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// The top level: text, actions and `define`s, to the end of the input.
-    fn top(&mut self) -> PResult<Vec<Node>> {
-        let mut root = Vec::new();
+    fn top(&mut self) -> PResult<Box<[Node]>> {
+        let mark = self.nodes.len();
         loop {
             let t = self.peek();
             match t.kind {
-                Kind::Eof => return Ok(root),
+                Kind::Eof => return Ok(self.take_nodes(mark)),
                 Kind::LeftDelim => {
                     let save = self.i;
                     self.next();
@@ -418,7 +492,7 @@ impl<'a> Parser<'a, '_> {
                 _ => {}
             }
             match self.text_or_action()? {
-                Item::Node(n) => root.push(n),
+                Item::Node(n) => self.nodes.push(n),
                 Item::End(pos) => return self.err(pos, "unexpected {{end}}"),
                 Item::Else(pos) => return self.err(pos, "unexpected {{else}}"),
             }
@@ -436,16 +510,16 @@ impl<'a> Parser<'a, '_> {
             pos: name_tok.pos,
         })?;
         self.expect(Kind::RightDelim, context)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
+        let saved = self.enter_template_scope();
         let (list, end) = self.item_list()?;
-        self.vars = saved_vars;
+        self.leave_template_scope(saved);
         if let End::Else(pos) = end {
             return self.err(pos, format!("unexpected {{{{else}}}} in {context}"));
         }
         self.add_define(name, list, name_tok.pos)
     }
 
-    fn add_define(&mut self, name: String, root: Vec<Node>, pos: usize) -> PResult<()> {
+    fn add_define(&mut self, name: String, root: Box<[Node]>, pos: usize) -> PResult<()> {
         let tree = Tree {
             name: Arc::from(name.as_str()),
             file: self.file.clone(),
@@ -468,17 +542,17 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// Items up to `{{end}}` or `{{else}}`.
-    fn item_list(&mut self) -> PResult<(Vec<Node>, End)> {
-        let mut list = Vec::new();
+    fn item_list(&mut self) -> PResult<(Box<[Node]>, End)> {
+        let mark = self.nodes.len();
         loop {
             if self.peek_non_space().kind == Kind::Eof {
                 let t = self.peek_non_space();
                 return self.err(t.pos, "unexpected EOF");
             }
             match self.text_or_action()? {
-                Item::Node(n) => list.push(n),
-                Item::End(pos) => return Ok((list, End::End(pos))),
-                Item::Else(pos) => return Ok((list, End::Else(pos))),
+                Item::Node(n) => self.nodes.push(n),
+                Item::End(pos) => return Ok((self.take_nodes(mark), End::End(pos))),
+                Item::Else(pos) => return Ok((self.take_nodes(mark), End::Else(pos))),
             }
         }
     }
@@ -508,16 +582,16 @@ impl<'a> Parser<'a, '_> {
                     self.expect(Kind::RightDelim, "end")?;
                     Ok(Item::End(t.pos))
                 }
-                "if" => self.if_control(t.pos).map(|c| Item::Node(Node::If(c))),
+                "if" => (self.if_control(t.pos)).map(|c| Item::Node(Node::If(Box::new(c)))),
                 "range" => self.range_control(t.pos),
                 "template" => self.template_control(t.pos),
-                "with" => self.with_control(t.pos).map(|c| Item::Node(Node::With(c))),
+                "with" => (self.with_control(t.pos)).map(|c| Item::Node(Node::With(Box::new(c)))),
                 _ => self.unexpected(t, "command"),
             };
         }
         self.backup();
         let pipe = self.pipeline("command", Kind::RightDelim)?;
-        Ok(Item::Node(Node::Action(pipe)))
+        Ok(Item::Node(Node::Action(Box::new(pipe))))
     }
 
     fn break_continue(&mut self, pos: usize, brk: bool) -> PResult<Item> {
@@ -568,12 +642,12 @@ impl<'a> Parser<'a, '_> {
                 {
                     // `{{else if …}}`: an `if` inside the else list; its `end` is ours.
                     self.next_non_space();
-                    let nested = self.control(else_pos, context, chain)?;
-                    Some(vec![if kw == "if" {
+                    let nested = Box::new(self.control(else_pos, context, chain)?);
+                    Some(Box::new([if kw == "if" {
                         Node::If(nested)
                     } else {
                         Node::With(nested)
-                    }])
+                    }]) as Box<[Node]>)
                 } else {
                     if p.kind == Kind::Keyword && (p.text == "if" || p.text == "with") {
                         return self.unexpected(p, context);
@@ -604,7 +678,8 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn range_control(&mut self, pos: usize) -> PResult<Item> {
-        Ok(Item::Node(Node::Range(self.control(pos, "range", None)?)))
+        let control = self.control(pos, "range", None)?;
+        Ok(Item::Node(Node::Range(Box::new(control))))
     }
 
     /// The quoted name of `template`/`block`, and where it is (the node's position in Go).
@@ -630,11 +705,11 @@ impl<'a> Parser<'a, '_> {
         } else {
             None
         };
-        Ok(Item::Node(Node::Template {
+        Ok(Item::Node(Node::Template(Box::new(TemplateCall {
             pos,
             name: name.into(),
             pipe,
-        }))
+        }))))
     }
 
     /// `{{block "name" pipeline}} body {{end}}`: defines `name` and runs it here.
@@ -642,28 +717,24 @@ impl<'a> Parser<'a, '_> {
         let context = "block clause";
         let (name, pos) = self.template_name(context)?;
         let pipe = self.pipeline(context, Kind::RightDelim)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
+        let saved = self.enter_template_scope();
         let (list, end) = self.item_list()?;
-        self.vars = saved_vars;
+        self.leave_template_scope(saved);
         if let End::Else(p) = end {
             return self.err(p, format!("unexpected {{{{else}}}} in {context}"));
         }
         self.add_define(name.clone(), list, pos)?;
-        Ok(Item::Node(Node::Template {
+        Ok(Item::Node(Node::Template(Box::new(TemplateCall {
             pos,
             name: name.into(),
             pipe: Some(pipe),
-        }))
+        }))))
     }
 
     fn pipeline(&mut self, context: &str, end: Kind) -> PResult<Pipe> {
-        let start = self.peek_non_space();
-        let mut pipe = Pipe {
-            pos: start.pos,
-            is_assign: false,
-            decl: Vec::new(),
-            cmds: Vec::new(),
-        };
+        let pos = self.peek_non_space().pos;
+        let mut is_assign = false;
+        let mut decl: Vec<Box<str>> = Vec::new();
         // Variable declarations: `$x :=`, `$x =`, and in range `$i, $v :=`.
         'decls: loop {
             let v = self.peek_non_space();
@@ -680,36 +751,43 @@ impl<'a> Parser<'a, '_> {
             };
             match after.kind {
                 Kind::Declare | Kind::Assign => {
-                    pipe.is_assign = after.kind == Kind::Assign;
-                    if pipe.is_assign {
-                        if !self.vars.iter().any(|x| **x == *v.text) {
+                    is_assign = after.kind == Kind::Assign;
+                    if is_assign {
+                        if !self.has_var(v.text) {
                             return self.err(v.pos, format!("undefined variable {:?}", v.text));
                         }
                     } else {
-                        self.vars.push(v.text.into());
+                        self.vars.push(v.text);
                     }
-                    pipe.decl.push(v.text.into());
+                    decl.push(v.text.into());
                     break 'decls;
                 }
                 Kind::Char if after.text == "," => {
-                    if context == "range" && pipe.decl.is_empty() {
-                        self.vars.push(v.text.into());
-                        pipe.decl.push(v.text.into());
+                    if context == "range" && decl.is_empty() {
+                        self.vars.push(v.text);
+                        decl.push(v.text.into());
                         continue 'decls;
                     }
                     return self.err(after.pos, format!("too many declarations in {context}"));
                 }
                 _ => {}
             }
-            if !pipe.decl.is_empty() {
+            if !decl.is_empty() {
                 return self.err(v.pos, format!("missing := or = in {context}"));
             }
             self.i = save;
             break;
         }
+        let mark = self.cmds.len();
         loop {
             let t = self.next_non_space();
             if t.kind == end {
+                let pipe = Pipe {
+                    pos,
+                    is_assign,
+                    decl: decl.into_boxed_slice(),
+                    cmds: self.cmds.drain(mark..).collect(),
+                };
                 self.check_pipeline(&pipe, context, t.pos)?;
                 return Ok(pipe);
             }
@@ -727,7 +805,7 @@ impl<'a> Parser<'a, '_> {
                 | Kind::LeftParen => {
                     self.backup();
                     let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
+                    self.cmds.push(cmd);
                 }
                 _ => return self.unexpected(t, context),
             }
@@ -753,14 +831,12 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn command(&mut self) -> PResult<Command> {
-        let mut cmd = Command {
-            pos: self.peek_non_space().pos,
-            args: Vec::new(),
-        };
+        let pos = self.peek_non_space().pos;
+        let mark = self.args.len();
         loop {
             self.peek_non_space();
             if let Some(op) = self.operand()? {
-                cmd.args.push(op);
+                self.args.push(op);
             }
             let t = self.next();
             match t.kind {
@@ -771,10 +847,13 @@ impl<'a> Parser<'a, '_> {
             }
             break;
         }
-        if cmd.args.is_empty() {
-            return self.err(cmd.pos, "empty command");
+        if self.args.len() == mark {
+            return self.err(pos, "empty command");
         }
-        Ok(cmd)
+        Ok(Command {
+            pos,
+            args: self.args.drain(mark..).collect(),
+        })
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
@@ -784,32 +863,11 @@ impl<'a> Parser<'a, '_> {
         if self.peek().kind != Kind::Field {
             return Ok(Some(node));
         }
-        // Go positions the whole chain at its first trailing field.
+        // Go positions the whole chain at its first trailing field. (A field or a variable
+        // took its trailing fields already, in `term`.)
         let chain_pos = self.peek().pos;
-        let mut fields: Vec<Box<str>> = Vec::new();
-        while self.peek().kind == Kind::Field {
-            fields.push(self.next().text[1..].into());
-        }
+        let n = self.trailing_fields();
         Ok(Some(match node {
-            Arg::Field { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Field {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
-            Arg::Variable {
-                name,
-                fields: mut f,
-                ..
-            } => {
-                f.extend(fields);
-                Arg::Variable {
-                    pos: chain_pos,
-                    name,
-                    fields: f,
-                }
-            }
             Arg::Bool(..) | Arg::String(..) | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
                 return self.err(
                     chain_pos,
@@ -819,7 +877,7 @@ impl<'a> Parser<'a, '_> {
             other => Arg::Chain {
                 pos: chain_pos,
                 node: Box::new(other),
-                fields,
+                fields: self.fields(None, n),
             },
         }))
     }
@@ -835,27 +893,33 @@ impl<'a> Parser<'a, '_> {
             }
             Kind::Dot => Arg::Dot(t.pos),
             Kind::Nil => Arg::Nil(t.pos),
+            // With its trailing fields, positioned at the first of them as Go does.
             Kind::Variable => {
-                if !self.vars.iter().any(|v| **v == *t.text) {
+                if !self.has_var(t.text) {
                     return self.err(t.pos, format!("undefined variable {:?}", t.text));
                 }
+                let n = self.trailing_fields();
                 Arg::Variable {
-                    pos: t.pos,
+                    pos: if n > 0 { self.peek().pos } else { t.pos },
                     name: t.text.into(),
-                    fields: Vec::new(),
+                    fields: self.fields(None, n),
                 }
             }
-            Kind::Field => Arg::Field {
-                pos: t.pos,
-                idents: vec![t.text[1..].into()],
-            },
+            Kind::Field => {
+                let n = self.trailing_fields();
+                let first = self.name(&t.text[1..]);
+                Arg::Field {
+                    pos: if n > 0 { self.peek().pos } else { t.pos },
+                    idents: self.fields(Some(first), n),
+                }
+            }
             Kind::Bool => Arg::Bool(t.pos, t.text == "true"),
             Kind::CharConstant | Kind::Number => Arg::Number(
                 t.pos,
-                number(t).map_err(|m| ParseError {
+                Box::new(number(t).map_err(|m| ParseError {
                     message: m,
                     pos: t.pos,
-                })?,
+                })?),
             ),
             Kind::LeftParen => {
                 let pipe = self.pipeline("parenthesized pipeline", Kind::RightParen)?;
