@@ -96,7 +96,7 @@ fn apiserver_stopping_in_the_middle_of_an_install() {
     // The release is failed, not pending (its record was written once the server was back).
     let out = ns.kpack(&["history", "many", "-o", "json"]).ok();
     let h: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(h[0]["status"], "failed", "{h}");
+    assert_eq!(h[0]["status"], "failed", "{h}\n{stderr}");
     assert!(
         h[0]["description"]
             .as_str()

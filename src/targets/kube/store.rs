@@ -39,8 +39,8 @@ pub use crate::keys::{
 /// Largest slice of a compressed record one Secret holds (the API refuses Secrets whose
 /// data exceeds 1 MiB).
 pub const PART_SIZE: usize = 960 * 1024;
-/// How long a record update waits for an API server that cannot be reached (see
-/// `Store::update` of [`SecretStore`]).
+/// How long a record update waits for an API server that cannot be reached or is not
+/// ready (see `Store::update` of [`SecretStore`]).
 pub const UNREACHABLE_RETRY: std::time::Duration = std::time::Duration::from_secs(60);
 const DATA_KEY: &str = "release";
 
@@ -429,12 +429,16 @@ impl SecretStore {
         }
     }
 
-    /// Whether the API server answers at all (any HTTP answer, errors included).
-    async fn reachable(&self) -> bool {
-        let req = http::Request::get("/version").body(Vec::new());
+    /// Whether the API server is up and ready: it answers `/readyz` with success. A
+    /// server that has just started answers (`/version` works) but says 500 there until its
+    /// start-up hooks have run, and may refuse writes until then; a server that will not
+    /// tell (401, 403, 404 on `/readyz`) is taken as ready, as any other answer was before.
+    async fn ready(&self) -> bool {
+        let req = http::Request::get("/readyz").body(Vec::new());
         match req {
             Ok(req) => match self.client.request_text(req).await {
-                Ok(_) | Err(kube::Error::Api(_)) => true,
+                Ok(_) => true,
+                Err(kube::Error::Api(s)) => matches!(s.code, 401 | 403 | 404),
                 Err(_) => false,
             },
             Err(_) => true,
@@ -683,16 +687,14 @@ impl Store for SecretStore {
     }
 
     /// Updates are what end an operation (its revision marked deployed or failed, its lock
-    /// released): when the API server cannot be reached at all, they are retried for up to
-    /// [`UNREACHABLE_RETRY`], so a server that restarts in the middle of an operation does
-    /// not leave the release pending.
+    /// released): when the API server cannot be reached, or is not ready yet, they are
+    /// retried for up to [`UNREACHABLE_RETRY`], so a server that restarts in the middle of
+    /// an operation does not leave the release pending.
     fn update(&self, release: &Release) -> Result<(), StoreError> {
         let deadline = std::time::Instant::now() + UNREACHABLE_RETRY;
         loop {
             match self.block_on(self.update_async(release)) {
-                Err(_)
-                    if std::time::Instant::now() < deadline && !self.block_on(self.reachable()) =>
-                {
+                Err(_) if std::time::Instant::now() < deadline && !self.block_on(self.ready()) => {
                     std::thread::sleep(std::time::Duration::from_secs(1));
                 }
                 other => return other,
