@@ -68,15 +68,13 @@ impl Version {
         let (core, pre, meta) = split_parts(s.trim());
         let numbers = core.strip_prefix('v').unwrap_or(core);
         let mut parts = [0u64; 3];
-        let mut count = 0;
-        for n in numbers.split('.') {
-            if count == 3 || n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        for (i, n) in numbers.split('.').enumerate() {
+            if i == 3 || n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid());
             }
-            parts[count] = n
+            parts[i] = n
                 .parse()
                 .map_err(|_| format!("invalid semantic version {s:?}: number too large"))?;
-            count += 1;
         }
         if pre.is_some_and(|p| !dotted(p, |_| true)) || meta.is_some_and(|m| !dotted(m, |_| true)) {
             return Err(invalid());

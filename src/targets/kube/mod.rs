@@ -459,7 +459,8 @@ impl Target for KubeTarget {
                         remote_error(&what, e)
                     })
                 },
-                self.discovery.all()
+                // Whichever request fails first is reported: both name the server.
+                async { (self.discovery.all().await).map_err(|e| e.context(&self.server)) }
             )?;
             let git = version["gitVersion"].as_str().unwrap_or_default();
             let kube_version = crate::engine::KubeVersion::parse(git)
