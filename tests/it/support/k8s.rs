@@ -37,7 +37,7 @@ use super::kubelet;
 use super::pki::{self, Pair, Usage};
 use serde_json::{Value as Json, json};
 use std::io::Write;
-use std::net::TcpListener;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -186,19 +186,35 @@ pub fn skip(why: &str) {
     eprintln!("skipped (no real control plane): {why}");
 }
 
-/// A free TCP port on 127.0.0.1.
+/// A free TCP port on 127.0.0.1 for a server a test starts, from below the kernel's
+/// ephemeral range (32768 and up here): a port the kernel handed out and took back can be
+/// handed out again as the local port of any outgoing connection (the tests make
+/// thousands) before the server binds it, and the server then fails with "address already
+/// in use". Ports below that range are only ever bound on purpose; each is handed out
+/// once per run (from an offset of the process id, so that two runs differ).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let offset = std::process::id().wrapping_mul(7919) % COUNT;
+    for _ in 0..COUNT {
+        let i = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (FIRST + (offset + i) % COUNT) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!(
+        "no free port on 127.0.0.1 between {FIRST} and {}",
+        FIRST + COUNT
+    );
 }
 
 /// Start a server that listens on a loopback port of its own, picked just before it starts.
-/// A port found free can be taken before the server binds it (the apiserver's connections
-/// draw their local ports from the same range): the server then exits with `address
-/// already in use`, and it is started again on another port (up to five times).
+/// Should the port be taken before the server binds it all the same (by a process outside
+/// the tests), the server exits with `address already in use`, and it is started again on
+/// another port (up to five times).
 fn start_listening(
     name: &str,
     bin: &Path,

@@ -12,7 +12,7 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -60,12 +60,7 @@ pub fn missing<T>(what: &str, install: &str, test: &str) -> Option<T> {
     None
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("bind an ephemeral port")
-}
+use super::k8s::free_port;
 
 /// A CA, and a server certificate (for 127.0.0.1) and a client certificate it signed, made
 /// with [`super::pki`]; and a second CA that signed nothing.
