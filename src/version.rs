@@ -60,29 +60,49 @@ fn split_parts(s: &str) -> (&str, Option<&str>, Option<&str>) {
     }
 }
 
+/// Whether a prerelease and build metadata, where present, are dotted identifiers (the
+/// loose form's rule for both).
+fn labels_ok(pre: Option<&str>, meta: Option<&str>) -> bool {
+    [pre, meta]
+        .into_iter()
+        .flatten()
+        .all(|l| dotted(l, |_| true))
+}
+
+/// The dot-separated parts of a version's core, at most three, each passing `ok`; the
+/// missing ones empty. `None` when there are more or one fails.
+fn core_parts(core: &str, ok: impl Fn(&str) -> bool) -> Option<[&str; 3]> {
+    let mut parts = [""; 3];
+    for (i, p) in core.split('.').enumerate() {
+        if i == 3 || !ok(p) {
+            return None;
+        }
+        parts[i] = p;
+    }
+    Some(parts)
+}
+
 impl Version {
     /// Parse a version (`v1.2.3-rc.1+build`, `1.2`, `v2`), as Masterminds/semver's loose
     /// form: `v?N(.N(.N)?)?(-PRE)?(+META)?` after trimming spaces, missing numbers 0.
     pub fn parse(s: &str) -> Result<Version, String> {
         let invalid = || format!("invalid semantic version {s:?}");
         let (core, pre, meta) = split_parts(s.trim());
-        let numbers = core.strip_prefix('v').unwrap_or(core);
-        let mut parts = [0u64; 3];
-        for (i, n) in numbers.split('.').enumerate() {
-            if i == 3 || n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(invalid());
+        let digits = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+        let parts = core_parts(core.strip_prefix('v').unwrap_or(core), digits)
+            .filter(|_| labels_ok(pre, meta))
+            .ok_or_else(invalid)?;
+        let number = |n: &str| -> Result<u64, String> {
+            if n.is_empty() {
+                return Ok(0);
             }
-            parts[i] = n
-                .parse()
-                .map_err(|_| format!("invalid semantic version {s:?}: number too large"))?;
-        }
-        if pre.is_some_and(|p| !dotted(p, |_| true)) || meta.is_some_and(|m| !dotted(m, |_| true)) {
-            return Err(invalid());
-        }
+            n.parse()
+                .map_err(|_| format!("invalid semantic version {s:?}: number too large"))
+        };
         Ok(Version {
-            major: parts[0],
-            minor: parts[1],
-            patch: parts[2],
+            major: number(parts[0])?,
+            minor: number(parts[1])?,
+            patch: number(parts[2])?,
             pre: pre.unwrap_or_default().to_string(),
             meta: meta.unwrap_or_default().to_string(),
         })
@@ -98,13 +118,7 @@ impl Version {
                 && (n == "0" || !n.starts_with('0'))
         };
         let (core, pre, meta) = split_parts(s);
-        let core_ok = {
-            let mut n = 0;
-            core.split('.').all(|p| {
-                n += 1;
-                number(p)
-            }) && n == 3
-        };
+        let core_ok = core_parts(core, number).is_some_and(|p| !p[2].is_empty());
         // A prerelease identifier: a number, or anything with a letter or `-` in it.
         let pre_ok = pre.is_none_or(|p| {
             dotted(p, |id| {
@@ -338,24 +352,17 @@ fn noncap(p: &str) -> String {
 /// The parts of a constraint's version as the expression `CV` splits all of `ver`: major,
 /// minor and patch (digits or a wildcard `x`, `X`, `*`; empty when missing) and the
 /// prerelease (build metadata is checked and dropped).
-fn split_cv(ver: &str) -> Option<(&str, &str, &str, Option<&str>)> {
+fn split_cv(ver: &str) -> Option<CvParts<'_>> {
     let (core, pre, meta) = split_parts(ver);
-    let core = core.strip_prefix('v').unwrap_or(core);
     let part = |p: &str| {
         !p.is_empty() && (p.bytes()).all(|b| b.is_ascii_digit() || matches!(b, b'x' | b'X' | b'*'))
     };
-    let mut parts = ["", "", ""];
-    for (i, p) in core.split('.').enumerate() {
-        if i == 3 || !part(p) {
-            return None;
-        }
-        parts[i] = p;
-    }
-    if pre.is_some_and(|p| !dotted(p, |_| true)) || meta.is_some_and(|m| !dotted(m, |_| true)) {
-        return None;
-    }
-    Some((parts[0], parts[1], parts[2], pre))
+    let [major, minor, patch] = core_parts(core.strip_prefix('v').unwrap_or(core), part)?;
+    labels_ok(pre, meta).then_some((major, minor, patch, pre))
 }
+
+/// The parts of a constraint's version, as [`split_cv`] gives them.
+type CvParts<'a> = (&'a str, &'a str, &'a str, Option<&'a str>);
 
 /// A constraint that is one operator and one version (`^1.2`, `>= 1.19.0-0`, `2.x.x`), the
 /// form nearly every chart writes, read without the expressions (which take longer to
@@ -372,13 +379,20 @@ fn single_constraint(s: &str) -> Option<Result<Constraint, String>> {
     {
         return None;
     }
-    split_cv(ver)?;
-    Some(parse_one(op, ver))
+    Some(from_parts(op, ver, split_cv(ver)?))
 }
 
 fn parse_one(op: &str, ver: &str) -> Result<Constraint, String> {
-    let (major, minor, patch, pre) =
-        split_cv(ver).ok_or_else(|| format!("improper constraint: {op}{ver}"))?;
+    let parts = split_cv(ver).ok_or_else(|| format!("improper constraint: {op}{ver}"))?;
+    from_parts(op, ver, parts)
+}
+
+/// The constraint `op` `ver`, from the parts of `ver`.
+fn from_parts(
+    op: &str,
+    ver: &str,
+    (major, minor, patch, pre): CvParts,
+) -> Result<Constraint, String> {
     let pre = pre.map(|p| format!("-{p}")).unwrap_or_default();
     let (mut dirty, mut minor_dirty, mut patch_dirty) = (false, false, false);
     let text = if is_x(major) {

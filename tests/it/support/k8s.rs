@@ -37,7 +37,7 @@ use super::kubelet;
 use super::pki::{self, Pair, Usage};
 use serde_json::{Value as Json, json};
 use std::io::Write;
-
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -201,7 +201,7 @@ pub fn free_port() -> u16 {
     for _ in 0..COUNT {
         let i = NEXT.fetch_add(1, Ordering::Relaxed);
         let port = (FIRST + (offset + i) % COUNT) as u16;
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }
     }
