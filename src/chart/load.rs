@@ -180,15 +180,119 @@ fn read_dir_files<D: Bytes + Send>(dir: &Path) -> Result<Vec<(String, D)>> {
         )));
     }
     let ignore = read_ignore_file(dir)?;
-    let mut paths = Vec::new();
-    walk(dir, "", false, &ignore, &mut paths, 0)?;
-    paths.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    // Big charts have thousands of files: read them on every core.
-    crate::parallel::map(&paths, &|(rel, exact): &(String, Option<PathBuf>)| {
-        let path = exact.clone().unwrap_or_else(|| dir.join(rel));
-        let data = read_small_file(&path).map_err(|e| Error::io(path.display(), e))?;
-        Ok((rel.clone(), data))
-    })
+    let mut files = read_tree(dir, "", false, &ignore, 0)?;
+    files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+/// The files under `dir` with their contents, as (path relative to the chart, bytes), in
+/// no particular order. A directory's files are read while its subdirectories are walked,
+/// on every core: listing a directory costs about what reading a file does, and a chart
+/// is mostly directories of few files (its subcharts, `templates/`, `files/`), so walking
+/// them all first and reading after left a core idle for the whole walk.
+fn read_tree<D: Bytes + Send>(
+    dir: &Path,
+    prefix: &str,
+    lossy: bool,
+    ignore: &Ignore,
+    depth: usize,
+) -> Result<Vec<(String, D)>> {
+    let Listing { files, dirs } = list_dir(dir, prefix, lossy, ignore, depth)?;
+    let read = |files: &[(String, PathBuf)]| {
+        crate::parallel::map(files, &|(rel, path): &(String, PathBuf)| {
+            let data = read_small_file(path).map_err(|e| Error::io(path.display(), e))?;
+            Ok((rel.clone(), data))
+        })
+    };
+    let walk = |dirs: &[Subdir]| {
+        crate::parallel::map_each(dirs, &|d: &Subdir| {
+            read_tree(&d.path, &d.rel, d.lossy, ignore, depth + 1)
+        })
+    };
+    let (mut out, below) = match (files.is_empty(), dirs.is_empty()) {
+        (_, true) => (read(&files)?, Vec::new()),
+        (true, false) => (Vec::new(), walk(&dirs)?),
+        (false, false) => {
+            let (out, below) = crate::parallel::join(|| read(&files), || walk(&dirs));
+            (out?, below?)
+        }
+    };
+    for files in below {
+        out.extend(files);
+    }
+    Ok(out)
+}
+
+/// A directory found by [`list_dir`]: where it is, its path relative to the chart, and
+/// whether a name on the way was not UTF-8 (see [`list_dir`]).
+struct Subdir {
+    path: PathBuf,
+    rel: String,
+    lossy: bool,
+}
+
+/// What [`list_dir`] finds in a directory: each file as (path relative to the chart, path
+/// to read it from), and the subdirectories.
+struct Listing {
+    files: Vec<(String, PathBuf)>,
+    dirs: Vec<Subdir>,
+}
+
+/// The files and subdirectories of `dir` that the ignore rules keep. A relative path is made readable when a
+/// name on the way is not UTF-8 (`lossy`), so files are read from the path the directory
+/// listing gave, not from the relative one.
+fn list_dir(
+    dir: &Path,
+    prefix: &str,
+    lossy: bool,
+    ignore: &Ignore,
+    depth: usize,
+) -> Result<Listing> {
+    if depth > 64 {
+        return Err(Error::chart(format!(
+            "{}: directories nested more than 64 levels deep (a symbolic link loop?)",
+            dir.display()
+        )));
+    }
+    let (mut files, mut dirs) = (Vec::new(), Vec::new());
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io(dir.display(), e))?;
+        let file_name = entry.file_name();
+        let name = file_name.to_string_lossy();
+        let lossy = lossy || file_name.to_str().is_none();
+        let rel = if prefix.is_empty() {
+            name.into_owned()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let kind = entry
+            .file_type()
+            .map_err(|e| Error::io(entry.path().display(), e))?;
+        let (is_dir, is_file) = if kind.is_symlink() {
+            // Follow links, as Helm does; a dangling link is an error naming it.
+            let path = entry.path();
+            let meta = std::fs::metadata(&path).map_err(|e| {
+                Error::chart(format!("{}: {e} (a broken symbolic link?)", path.display()))
+            })?;
+            (meta.is_dir(), meta.is_file())
+        } else {
+            (kind.is_dir(), kind.is_file())
+        };
+        if ignore.is_ignored(&rel, is_dir) {
+            continue;
+        }
+        if is_dir {
+            dirs.push(Subdir {
+                path: entry.path(),
+                rel,
+                lossy,
+            });
+        } else if is_file {
+            files.push((rel, entry.path()));
+        }
+    }
+    Ok(Listing { files, dirs })
 }
 
 /// The bytes of a file, read without asking for its size first: chart files are small, so
@@ -222,59 +326,6 @@ fn read_ignore_file(dir: &Path) -> Result<Ignore> {
         }
     }
     Ok(Ignore::empty())
-}
-
-/// Collect the files under `dir` as (path relative to the chart, exact path when a name
-/// on the way is not UTF-8 and the relative path, made readable, no longer leads there).
-fn walk(
-    dir: &Path,
-    prefix: &str,
-    lossy: bool,
-    ignore: &Ignore,
-    out: &mut Vec<(String, Option<PathBuf>)>,
-    depth: usize,
-) -> Result<()> {
-    if depth > 64 {
-        return Err(Error::chart(format!(
-            "{}: directories nested more than 64 levels deep (a symbolic link loop?)",
-            dir.display()
-        )));
-    }
-    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
-    for entry in rd {
-        let entry = entry.map_err(|e| Error::io(dir.display(), e))?;
-        let file_name = entry.file_name();
-        let name = file_name.to_string_lossy();
-        let lossy = lossy || file_name.to_str().is_none();
-        let rel = if prefix.is_empty() {
-            name.into_owned()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let kind = entry
-            .file_type()
-            .map_err(|e| Error::io(entry.path().display(), e))?;
-        let (is_dir, is_file) = if kind.is_symlink() {
-            // Follow links, as Helm does; a dangling link is an error naming it.
-            let path = entry.path();
-            let meta = std::fs::metadata(&path).map_err(|e| {
-                Error::chart(format!("{}: {e} (a broken symbolic link?)", path.display()))
-            })?;
-            (meta.is_dir(), meta.is_file())
-        } else {
-            (kind.is_dir(), kind.is_file())
-        };
-        if ignore.is_ignored(&rel, is_dir) {
-            continue;
-        }
-        if is_dir {
-            walk(&entry.path(), &rel, lossy, ignore, out, depth + 1)?;
-        } else if is_file {
-            let exact = lossy.then(|| entry.path());
-            out.push((rel, exact));
-        }
-    }
-    Ok(())
 }
 
 /// Build a chart from its files (paths relative to the chart root). `origin` names the chart
@@ -553,6 +604,105 @@ mod tests {
         assert_eq!(
             files[1],
             ("caf\u{fffd}.txt".to_string(), b"latin-1 name".to_vec())
+        );
+    }
+
+    /// The names of a chart directory's files, as loaded.
+    fn names(dir: &Path) -> Vec<String> {
+        load_dir_files(dir)
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
+    }
+
+    #[test]
+    fn reads_a_tree_of_directories_in_path_order_minus_what_is_ignored() {
+        let dir = chart_dir();
+        let root = dir.path();
+        // Enough files in one directory to be read on several threads, and directories
+        // at several depths next to files.
+        for d in [
+            "templates",
+            "charts/db/templates",
+            "charts/db/charts/lib/templates",
+        ] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+            for i in 0..40 {
+                std::fs::write(root.join(format!("{d}/t{i:02}.yaml")), format!("{d} {i}")).unwrap();
+            }
+        }
+        std::fs::write(root.join("charts/db/Chart.yaml"), "name: db").unwrap();
+        std::fs::write(root.join("charts/db/notes.txt"), "db notes").unwrap();
+        std::fs::create_dir_all(root.join("skipped/deeper")).unwrap();
+        std::fs::write(root.join("skipped/deeper/x"), "no").unwrap();
+        std::fs::write(root.join(".helmignore"), "skipped/\n*.txt\n").unwrap();
+        let files = load_dir_files(root).unwrap();
+        let mut want: Vec<String> = [".helmignore", "Chart.yaml", "charts/db/Chart.yaml"]
+            .map(String::from)
+            .into();
+        for d in [
+            "templates",
+            "charts/db/templates",
+            "charts/db/charts/lib/templates",
+        ] {
+            want.extend((0..40).map(|i| format!("{d}/t{i:02}.yaml")));
+        }
+        want.sort();
+        let got: Vec<&String> = files.iter().map(|(n, _)| n).collect();
+        assert_eq!(got, want.iter().collect::<Vec<_>>());
+        for (name, data) in &files {
+            if let Some((d, i)) = name.rsplit_once("/t") {
+                let i: usize = i.trim_end_matches(".yaml").parse().unwrap();
+                assert_eq!(*data, format!("{d} {i}").into_bytes(), "{name}");
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn follows_symbolic_links_and_names_a_broken_one() {
+        let dir = chart_dir();
+        let root = dir.path();
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::create_dir(elsewhere.path().join("shared")).unwrap();
+        std::fs::write(elsewhere.path().join("shared/a.tpl"), "a").unwrap();
+        std::fs::write(elsewhere.path().join("b.yaml"), "b").unwrap();
+        std::fs::create_dir(root.join("templates")).unwrap();
+        std::os::unix::fs::symlink(
+            elsewhere.path().join("shared"),
+            root.join("templates/shared"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(
+            elsewhere.path().join("b.yaml"),
+            root.join("templates/b.yaml"),
+        )
+        .unwrap();
+        assert_eq!(
+            names(root),
+            ["Chart.yaml", "templates/b.yaml", "templates/shared/a.tpl"]
+        );
+        let gone = root.join("templates/gone.yaml");
+        std::os::unix::fs::symlink(root.join("nowhere"), &gone).unwrap();
+        let err = load_dir_files(root).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("{}: ", gone.display()))
+                && err.ends_with("(a broken symbolic link?)"),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_that_links_to_itself_is_refused() {
+        let dir = chart_dir();
+        std::fs::create_dir(dir.path().join("templates")).unwrap();
+        std::os::unix::fs::symlink("..", dir.path().join("templates/up")).unwrap();
+        let err = load_dir_files(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.ends_with("directories nested more than 64 levels deep (a symbolic link loop?)"),
+            "{err}"
         );
     }
 }
