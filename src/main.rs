@@ -20,7 +20,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     cli::completion::complete_if_asked();
-    let args = cli::Cli::parse_args(std::env::args_os().collect());
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv
+        .get(1)
+        .is_some_and(|c| cli::RENDERING.iter().any(|r| c == r))
+    {
+        kpack::parallel::start();
+    }
+    let args = cli::Cli::parse_args(argv);
     if let Err(e) = cli::run(args) {
         cli::output::print_error_chain(&e);
         std::process::exit(e.exit_code());

@@ -30,6 +30,13 @@ fn pool() -> &'static rayon::ThreadPool {
     })
 }
 
+/// Start the worker threads now, for a command that will use them: they get going while
+/// the caller does other work (reading its command line), rather than when the first
+/// parallel step waits for them.
+pub fn start() {
+    pool();
+}
+
 /// Map `f` over `items` on up to as many threads as there are cores.
 pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) -> Result<Vec<R>> {
     // The pool counted the cores once, when it started (`available_parallelism` reads

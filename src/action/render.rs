@@ -90,9 +90,16 @@ fn render_mode(
                 Some(values) => values,
                 None => deps::coalesce_with_imports(&processed, user_values)?,
             };
-            if !opts.skip_schema_validation {
-                validate_tree(&processed, &values, processed.name())?;
+            if opts.skip_schema_validation {
+                return Ok(values);
             }
+            // The validator reads a JSON value: the map is moved into one and back, not
+            // copied.
+            let values = serde_json::Value::Object(values);
+            validate_tree(&processed, &values, processed.name())?;
+            let serde_json::Value::Object(values) = values else {
+                unreachable!("made an object above")
+            };
             Ok(values)
         },
         || {
@@ -159,7 +166,7 @@ fn render_mode(
     })
 }
 
-fn validate_tree(chart: &Chart, values: &Map, path: &str) -> Result<()> {
+fn validate_tree(chart: &Chart, values: &serde_json::Value, path: &str) -> Result<()> {
     let mut problems = Vec::new();
     collect_schema_errors(chart, values, path, &mut problems);
     if problems.is_empty() {
@@ -169,19 +176,26 @@ fn validate_tree(chart: &Chart, values: &Map, path: &str) -> Result<()> {
     }
 }
 
-/// Validate every chart of the tree against its own schema, gathering every report.
-fn collect_schema_errors(chart: &Chart, values: &Map, path: &str, out: &mut Vec<String>) {
+/// Validate every chart of the tree against its own schema (its section of `values`),
+/// gathering every report.
+fn collect_schema_errors(
+    chart: &Chart,
+    values: &serde_json::Value,
+    path: &str,
+    out: &mut Vec<String>,
+) {
     if let Some(s) = &chart.schema
-        && let Err(e) = schema::validate(s, &serde_json::Value::Object(values.clone()), path)
+        && let Err(e) = schema::validate(s, values, path)
     {
         out.push(e.to_string());
     }
+    let empty = serde_json::Value::Object(Map::new());
     for sub in &chart.subcharts {
         let section = match values.get(sub.name()) {
-            Some(serde_json::Value::Object(m)) => m.clone(),
-            _ => Map::new(),
+            Some(v @ serde_json::Value::Object(_)) => v,
+            _ => &empty,
         };
-        collect_schema_errors(sub, &section, &format!("{path}/charts/{}", sub.name()), out);
+        collect_schema_errors(sub, section, &format!("{path}/charts/{}", sub.name()), out);
     }
 }
 

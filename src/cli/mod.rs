@@ -49,6 +49,10 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The commands that render charts (and so use every core): `main` starts the worker
+/// threads for them before it reads the rest of the command line.
+pub const RENDERING: &[&str] = &["template", "install", "upgrade", "lint", "diff"];
+
 /// What `kpack template` does, in `kpack --help` and `kpack template --help`.
 const TEMPLATE_ABOUT: &str = "Render a chart's templates locally and print the manifests.";
 
