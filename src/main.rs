@@ -26,6 +26,9 @@ fn main() {
         .is_some_and(|c| cli::RENDERING.iter().any(|r| c == r))
     {
         kpack::parallel::start();
+        if argv[1] == "template" {
+            cli::template::prefetch(&argv);
+        }
     }
     let args = cli::Cli::parse_args(argv);
     if let Err(e) = cli::run(args) {

@@ -37,6 +37,11 @@ pub fn start() {
     pool();
 }
 
+/// Whether there is more than one worker thread (more than one core).
+pub fn is_parallel() -> bool {
+    pool().current_num_threads() > 1
+}
+
 /// Map `f` over `items` on up to as many threads as there are cores.
 pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) -> Result<Vec<R>> {
     // The pool counted the cores once, when it started (`available_parallelism` reads

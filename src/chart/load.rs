@@ -34,8 +34,17 @@ pub fn load(path: &Path) -> Result<Chart> {
     }
 }
 
-/// Load a chart from a directory.
+/// Load a chart from a directory (or take it from [`super::prefetch`], which loaded it
+/// ahead of time).
 pub fn load_dir(dir: &Path) -> Result<Chart> {
+    if let Some(loaded) = super::prefetch::take(dir) {
+        return loaded;
+    }
+    read_and_build(dir)
+}
+
+/// [`load_dir`] itself: read the directory now.
+pub(super) fn read_and_build(dir: &Path) -> Result<Chart> {
     // Read straight into shared buffers: the chart keeps them without another copy.
     let files: Vec<(String, Arc<[u8]>)> = read_dir_files(dir)?;
     from_files(files, &dir.display().to_string())

@@ -5,6 +5,7 @@ pub mod dependency;
 pub mod ignore;
 pub mod load;
 pub mod metadata;
+pub mod prefetch;
 
 pub use load::{load, load_bytes, load_dir};
 pub use metadata::{Dependency, Metadata};

@@ -145,7 +145,36 @@ const GO_BOOLS: [&str; 12] = [
 /// on a worker of the thread pool, so that its parallel phases (reading, parsing, running
 /// the templates) have the cores to themselves, with no third thread waiting between them
 /// (5 to 8% less wall time on corpus charts, measured).
+/// Start loading the chart directory a `kpack template` command line names (see
+/// [`kpack::chart::prefetch`]) before clap reads the line: the last argument that is not a
+/// flag and is a directory holding a `Chart.yaml`. A guess: the chart is taken from the
+/// prefetch only when the command line, once read, names the same directory. Not with
+/// `--dependency-update`, which writes `charts/` before the chart is loaded.
+pub fn prefetch(argv: &[std::ffi::OsString]) {
+    let flag = |a: &std::ffi::OsString| a.as_encoded_bytes().starts_with(b"-");
+    if argv
+        .iter()
+        .any(|a| a.as_encoded_bytes().starts_with(b"--dependency-update"))
+    {
+        return;
+    }
+    let chart = argv
+        .iter()
+        .skip(2)
+        .rev()
+        .filter(|a| !flag(a))
+        .find(|a| std::path::Path::new(a).join("Chart.yaml").is_file());
+    if let Some(dir) = chart {
+        kpack::chart::prefetch::start(std::path::PathBuf::from(dir));
+    }
+}
+
 pub fn run(a: Args, target: &super::args::TargetArgs) -> Result<()> {
+    // The chart being loaded ahead is waited for here, outside the pool (see
+    // `kpack::chart::prefetch`): the name or the chart argument may be its directory.
+    for arg in std::iter::once(&a.name).chain(&a.chart) {
+        kpack::chart::prefetch::wait_for(std::path::Path::new(arg));
+    }
     kpack::parallel::install(|| run_here(a, target))
 }
 
