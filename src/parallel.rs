@@ -37,16 +37,15 @@ pub fn start() {
     pool();
 }
 
-/// Whether there is more than one worker thread (more than one core).
+/// Whether there is more than one worker thread (more than one core: the pool counted
+/// them once, when it started; `available_parallelism` reads cgroup files on every call).
 pub fn is_parallel() -> bool {
     pool().current_num_threads() > 1
 }
 
 /// Map `f` over `items` on up to as many threads as there are cores.
 pub fn map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> Result<R> + Sync)) -> Result<Vec<R>> {
-    // The pool counted the cores once, when it started (`available_parallelism` reads
-    // cgroup files on every call).
-    if items.len() < 2 * MIN_PER_THREAD || pool().current_num_threads() == 1 {
+    if items.len() < 2 * MIN_PER_THREAD || !is_parallel() {
         return items.iter().map(f).collect();
     }
     match ordered(items, MIN_PER_THREAD / 4, usize::MAX, &|| (), &|_, item| {
@@ -116,7 +115,7 @@ fn ordered<T: Sync, S, R: Send, E: Send>(
 /// Run `f` on a worker thread, in the background (when there is more than one core; else
 /// not at all: `f` must be work that is done again where it is needed).
 pub fn spawn(f: impl FnOnce() + Send + 'static) {
-    if pool().current_num_threads() > 1 {
+    if is_parallel() {
         pool().spawn(f);
     }
 }
@@ -126,7 +125,7 @@ pub fn join<A: Send, B: Send>(
     a: impl FnOnce() -> A + Send,
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
-    if pool().current_num_threads() == 1 {
+    if !is_parallel() {
         return (a(), b());
     }
     pool().install(|| rayon::join(a, b))
@@ -136,7 +135,7 @@ pub fn join<A: Send, B: Send>(
 /// waiting: a command whose work is mostly parallel phases runs them from a worker, so
 /// that the process has one thread per core rather than one more.
 pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    if pool().current_num_threads() == 1 {
+    if !is_parallel() {
         return f();
     }
     pool().install(f)
@@ -151,7 +150,7 @@ pub fn map_until<T: Sync, S, R: Send, E: Send>(
     init: &(dyn Fn() -> S + Sync),
     f: &(dyn Fn(&mut S, &T) -> std::result::Result<R, E> + Sync),
 ) -> Result<(Vec<R>, Option<E>)> {
-    if items.len() < 2 || pool().current_num_threads() == 1 {
+    if items.len() < 2 || !is_parallel() {
         let mut out = Vec::with_capacity(items.len());
         let mut state = init();
         for item in items {

@@ -125,7 +125,7 @@ impl Version {
                 number(id) || id.bytes().any(|b| !b.is_ascii_digit())
             })
         });
-        if !(core_ok && pre_ok && meta.is_none_or(|m| dotted(m, |_| true))) {
+        if !(core_ok && pre_ok && labels_ok(None, meta)) {
             return Err(if s.trim() != s {
                 "leading or trailing spaces".to_string()
             } else if s.starts_with(['v', 'V']) {

@@ -189,7 +189,7 @@ fn read_dir_files<D: Bytes + Send>(dir: &Path) -> Result<Vec<(String, D)>> {
         )));
     }
     let ignore = read_ignore_file(dir)?;
-    let mut files = read_tree(dir, "", false, &ignore, 0)?;
+    let mut files = read_tree(dir, "", &ignore, 0)?;
     files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
 }
@@ -202,11 +202,10 @@ fn read_dir_files<D: Bytes + Send>(dir: &Path) -> Result<Vec<(String, D)>> {
 fn read_tree<D: Bytes + Send>(
     dir: &Path,
     prefix: &str,
-    lossy: bool,
     ignore: &Ignore,
     depth: usize,
 ) -> Result<Vec<(String, D)>> {
-    let Listing { files, dirs } = list_dir(dir, prefix, lossy, ignore, depth)?;
+    let Listing { files, dirs } = list_dir(dir, prefix, ignore, depth)?;
     let read = |files: &[(String, PathBuf)]| {
         crate::parallel::map(files, &|(rel, path): &(String, PathBuf)| {
             let data = read_small_file(path).map_err(|e| Error::io(path.display(), e))?;
@@ -215,7 +214,7 @@ fn read_tree<D: Bytes + Send>(
     };
     let walk = |dirs: &[Subdir]| {
         crate::parallel::map_each(dirs, &|d: &Subdir| {
-            read_tree(&d.path, &d.rel, d.lossy, ignore, depth + 1)
+            read_tree(&d.path, &d.rel, ignore, depth + 1)
         })
     };
     let (mut out, below) = match (files.is_empty(), dirs.is_empty()) {
@@ -232,12 +231,10 @@ fn read_tree<D: Bytes + Send>(
     Ok(out)
 }
 
-/// A directory found by [`list_dir`]: where it is, its path relative to the chart, and
-/// whether a name on the way was not UTF-8 (see [`list_dir`]).
+/// A directory found by [`list_dir`]: where it is, and its path relative to the chart.
 struct Subdir {
     path: PathBuf,
     rel: String,
-    lossy: bool,
 }
 
 /// What [`list_dir`] finds in a directory: each file as (path relative to the chart, path
@@ -247,16 +244,10 @@ struct Listing {
     dirs: Vec<Subdir>,
 }
 
-/// The files and subdirectories of `dir` that the ignore rules keep. A relative path is made readable when a
-/// name on the way is not UTF-8 (`lossy`), so files are read from the path the directory
-/// listing gave, not from the relative one.
-fn list_dir(
-    dir: &Path,
-    prefix: &str,
-    lossy: bool,
-    ignore: &Ignore,
-    depth: usize,
-) -> Result<Listing> {
+/// The files and subdirectories of `dir` that the ignore rules keep. A name that is not
+/// UTF-8 is made readable in the relative path, which then no longer leads to the file, so
+/// files are read from the path the directory listing gave.
+fn list_dir(dir: &Path, prefix: &str, ignore: &Ignore, depth: usize) -> Result<Listing> {
     if depth > 64 {
         return Err(Error::chart(format!(
             "{}: directories nested more than 64 levels deep (a symbolic link loop?)",
@@ -269,7 +260,6 @@ fn list_dir(
         let entry = entry.map_err(|e| Error::io(dir.display(), e))?;
         let file_name = entry.file_name();
         let name = file_name.to_string_lossy();
-        let lossy = lossy || file_name.to_str().is_none();
         let rel = if prefix.is_empty() {
             name.into_owned()
         } else {
@@ -295,7 +285,6 @@ fn list_dir(
             dirs.push(Subdir {
                 path: entry.path(),
                 rel,
-                lossy,
             });
         } else if is_file {
             files.push((rel, entry.path()));

@@ -20,10 +20,10 @@
 use super::Chart;
 use crate::Result;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 /// The prefetch of this process, once [`start`] was called.
-static PREFETCH: OnceLock<Arc<Prefetch>> = OnceLock::new();
+static PREFETCH: OnceLock<Prefetch> = OnceLock::new();
 
 struct Prefetch {
     dir: PathBuf,
@@ -50,7 +50,7 @@ impl Prefetch {
 }
 
 /// The prefetch of `dir` (exactly this path), if that is the directory being prefetched.
-fn of(dir: &Path) -> Option<&'static Arc<Prefetch>> {
+fn of(dir: &Path) -> Option<&'static Prefetch> {
     PREFETCH.get().filter(|p| p.dir == dir)
 }
 
@@ -60,14 +60,17 @@ pub fn start(dir: PathBuf) {
     if !crate::parallel::is_parallel() {
         return;
     }
-    let p = Arc::new(Prefetch {
+    let prefetch = Prefetch {
         dir,
         state: Mutex::new(State::Waiting),
         loaded: Condvar::new(),
-    });
-    if PREFETCH.set(p.clone()).is_err() {
+    };
+    if PREFETCH.set(prefetch).is_err() {
         return;
     }
+    let Some(p) = PREFETCH.get() else {
+        return;
+    };
     crate::parallel::spawn(move || {
         {
             let mut state = p.lock();
