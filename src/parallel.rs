@@ -67,6 +67,64 @@ pub fn map_each<T: Sync, R: Send>(
     }
 }
 
+/// [`map`] for items of very different costs (a chart's templates: a CRD of megabytes
+/// beside files of a few hundred bytes): the items start heaviest first, by `weight`, each
+/// taken by whichever core is free, so that the largest is not started last and left
+/// running on one core while the others wait. Results in input order; the first error in
+/// input order is returned, as [`map`] returns it.
+pub fn map_heaviest_first<T: Sync, R: Send>(
+    items: &[T],
+    weight: &(dyn Fn(&T) -> usize + Sync),
+    f: &(dyn Fn(&T) -> Result<R> + Sync),
+) -> Result<Vec<R>> {
+    if items.len() < 2 || !is_parallel() {
+        return items.iter().map(f).collect();
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(weight(&items[i])));
+    // The next position in `order` to start, and the lowest index that failed (items
+    // after it need not be done).
+    let next = AtomicUsize::new(0);
+    let failed = AtomicUsize::new(usize::MAX);
+    let run = || {
+        pool().install(|| {
+            (0..pool().current_num_threads())
+                .into_par_iter()
+                .with_max_len(1)
+                .map(|_| {
+                    let mut done = Vec::new();
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        if i > failed.load(Ordering::Relaxed) {
+                            continue;
+                        }
+                        let r = f(&items[i]);
+                        if r.is_err() {
+                            failed.fetch_min(i, Ordering::Relaxed);
+                        }
+                        done.push((i, r));
+                    }
+                    done
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let runs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .map_err(|_| Error::template("a worker thread panicked"))?;
+    let mut results: Vec<Option<Result<R>>> = (0..items.len()).map(|_| None).collect();
+    for (i, r) in runs.into_iter().flatten() {
+        results[i] = Some(r);
+    }
+    // Only items after a failed one are skipped, so the first error comes before any gap.
+    let mut out = Vec::with_capacity(items.len());
+    for r in results {
+        match r {
+            Some(r) => out.push(r?),
+            None => unreachable!("an item was skipped without an earlier failure"),
+        }
+    }
+    Ok(out)
+}
+
 /// The parallel part of [`map`] and [`map_until`]: runs of `min..=max` items per task.
 fn ordered<T: Sync, S, R: Send, E: Send>(
     items: &[T],
@@ -241,6 +299,68 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.to_string(), Error::template("item 57").to_string());
+    }
+
+    #[test]
+    fn heaviest_first_keeps_input_order_and_returns_the_first_error() {
+        let items: Vec<usize> = (0..300).collect();
+        // Weights unrelated to the order: every item still comes back in its place.
+        let weight = |&i: &usize| (i * 7919) % 101;
+        let out = map_heaviest_first(&items, &weight, &|&i| Ok(i * 2)).unwrap();
+        assert_eq!(out, (0..300).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(
+            map_heaviest_first(&items[..1], &weight, &|&i| Ok(i)).unwrap(),
+            vec![0]
+        );
+        assert!(
+            map_heaviest_first(&[] as &[usize], &weight, &|&i| Ok(i))
+                .unwrap()
+                .is_empty()
+        );
+        for bad in [0, 1, 150, 299] {
+            let err = map_heaviest_first(&items, &weight, &|&i| {
+                if i >= bad && i % 5 == bad % 5 {
+                    Err(Error::template(format!("item {i}")))
+                } else {
+                    Ok(i)
+                }
+            })
+            .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                Error::template(format!("item {bad}")).to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn heaviest_first_starts_the_heaviest_item_first() {
+        if !is_parallel() {
+            return;
+        }
+        // Every other item waits (up to a few seconds) for the heaviest to have started:
+        // started first, it is already running when the others begin; started in input
+        // order, the cores would all wait on items before it and time out.
+        let items: Vec<usize> = (0..50).collect();
+        let heaviest_started = std::sync::atomic::AtomicBool::new(false);
+        let timed_out = AtomicUsize::new(0);
+        map_heaviest_first(&items, &|&i| if i == 37 { 1 << 20 } else { i }, &|&i| {
+            if i == 37 {
+                heaviest_started.store(true, Ordering::SeqCst);
+                return Ok(());
+            }
+            let start = std::time::Instant::now();
+            while !heaviest_started.load(Ordering::SeqCst) {
+                if start.elapsed() > std::time::Duration::from_secs(3) {
+                    timed_out.fetch_add(1, Ordering::SeqCst);
+                    break;
+                }
+                std::thread::yield_now();
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(timed_out.into_inner(), 0);
     }
 
     #[test]

@@ -85,22 +85,25 @@ fn render_mode(
     // come first, as when done one after the other.
     let library = processed.metadata.is_library();
     let (values, prepared) = crate::parallel::join(
-        || -> Result<Map> {
-            let values = match values {
+        || -> Result<(Map, engine::Ready<'_>)> {
+            let mut values = match values {
                 Some(values) => values,
                 None => deps::coalesce_with_imports(&processed, user_values)?,
             };
-            if opts.skip_schema_validation {
-                return Ok(values);
+            if !opts.skip_schema_validation {
+                // The validator reads a JSON value: the map is moved into one and back,
+                // not copied.
+                let json = serde_json::Value::Object(values);
+                validate_tree(&processed, &json, processed.name())?;
+                let serde_json::Value::Object(checked) = json else {
+                    unreachable!("made an object above")
+                };
+                values = checked;
             }
-            // The validator reads a JSON value: the map is moved into one and back, not
-            // copied.
-            let values = serde_json::Value::Object(values);
-            validate_tree(&processed, &values, processed.name())?;
-            let serde_json::Value::Object(values) = values else {
-                unreachable!("made an object above")
-            };
-            Ok(values)
+            // The root objects the templates run on, made while the other core still
+            // parses them.
+            let ready = engine::ready(&processed, &values, &opts.release, &opts.capabilities);
+            Ok((values, ready))
         },
         || {
             if library {
@@ -109,7 +112,7 @@ fn render_mode(
             engine::prepare(&processed).map(Some)
         },
     );
-    let values = values?;
+    let (values, ready) = values?;
     if library {
         return Err(Error::chart(format!(
             "library charts are not installable: {} (chart {:?}, type: library) holds definitions for other charts and cannot be rendered or installed on its own",
@@ -121,6 +124,7 @@ fn render_mode(
     let rendered = engine::render_prepared(
         &processed,
         prepared,
+        ready,
         &values,
         &opts.release,
         &opts.capabilities,

@@ -227,7 +227,8 @@ pub fn helm_order(a: &str, b: &str) -> std::cmp::Ordering {
 /// the ones to execute (in that order).
 pub fn parse_all(scopes: &[Scope], go: &dyn Fn(&Chart) -> bool) -> Result<(Templates, Vec<Unit>)> {
     let charts: Vec<(&Chart, &str)> = scopes.iter().map(|s| (s.chart, &*s.prefix)).collect();
-    parse_charts(&charts, go)
+    let (set, units, _) = parse_charts(&charts, go)?;
+    Ok((set, units))
 }
 
 /// The template-name prefix of a subchart of the chart whose prefix is `prefix`.
@@ -256,14 +257,7 @@ pub fn parse(chart: &Chart) -> Result<Parsed> {
     let mut list = Vec::new();
     charts(chart, chart.name().to_string(), &mut list);
     let list: Vec<(&Chart, &str)> = list.iter().map(|(c, p)| (*c, p.as_str())).collect();
-    let (set, units) = parse_charts(&list, &|_| true)?;
-    let finder = memchr::memmem::Finder::new(SUBCHARTS);
-    let subcharts = list.iter().any(|(c, _)| {
-        c.templates
-            .iter()
-            .chain(&c.notes)
-            .any(|t| finder.find(&t.data).is_some())
-    });
+    let (set, units, subcharts) = parse_charts(&list, &|_| true)?;
     Ok(Parsed {
         set,
         units,
@@ -291,10 +285,12 @@ fn values_name_subcharts(values: &Map) -> bool {
         .any(|(k, v)| k.contains("Subcharts") || walk(v))
 }
 
+/// The templates of the `charts` that `go` selects, parsed into one set, the ones to
+/// execute in order, and whether one of them names `Subcharts`.
 fn parse_charts(
     charts: &[(&Chart, &str)],
     go: &dyn Fn(&Chart) -> bool,
-) -> Result<(Templates, Vec<Unit>)> {
+) -> Result<(Templates, Vec<Unit>, bool)> {
     let mut files: Vec<(String, usize, Arc<[u8]>, bool)> = Vec::new();
     for (i, &(chart, prefix)) in charts.iter().enumerate() {
         if !go(chart) {
@@ -318,33 +314,45 @@ fn parse_charts(
     // the common library; a chart with four such subcharts parses it once, not five
     // times). The first file in order with an error is still the first reported: a copy
     // comes after the file it copies. `distinct`: the files parsed (each the first with
-    // its bytes); `source[i]`: which of them file `i`'s bytes are.
+    // its bytes); `source[i]`: which of them file `i`'s bytes are. Only files of a length
+    // another file has can be copies, so only they are hashed (not the CRDs of megabytes).
+    let mut lengths: rustc_hash::FxHashMap<usize, usize> = Default::default();
+    for f in &files {
+        *lengths.entry(f.2.len()).or_default() += 1;
+    }
     let mut first_with: rustc_hash::FxHashMap<&[u8], usize> = Default::default();
     let mut distinct: Vec<usize> = Vec::new();
     let source: Vec<usize> = (files.iter().enumerate())
         .map(|(i, f)| {
-            *first_with.entry(&f.2[..]).or_insert_with(|| {
+            let mut first = || {
                 distinct.push(i);
                 distinct.len() - 1
-            })
+            };
+            if lengths[&f.2.len()] == 1 {
+                return first();
+            }
+            *first_with.entry(&f.2[..]).or_insert_with(first)
         })
         .collect();
-    // Each file on its own: a chart's few files are worth spreading (a library's helpers
-    // take long to parse).
-    let parsed = crate::parallel::map_each(&distinct, &|&i| {
+    // Each file on its own (a library's helpers take long to parse), the largest first.
+    let finder = memchr::memmem::Finder::new(SUBCHARTS);
+    let pf = |&i: &usize| {
         let (name, _, data, _) = &files[i];
         let text = std::str::from_utf8(data)
             .map_err(|_| Error::template(format!("{name}: not valid UTF-8 text")))?;
-        gotmpl::parse_source(name, Arc::from(text)).map_err(Error::template)
-    })?;
+        let parsed = gotmpl::parse_source(name, Arc::from(text)).map_err(Error::template)?;
+        Ok((parsed, finder.find(data).is_some()))
+    };
+    let parsed = crate::parallel::map_heaviest_first(&distinct, &|&i| files[i].2.len(), &pf)?;
+    let names_subcharts = parsed.iter().any(|(_, names)| *names);
     let mut set = Templates::default();
     let mut units = Vec::new();
     for (i, ((name, scope, _, notes), s)) in files.into_iter().zip(source).enumerate() {
         let copy;
         let p = if distinct[s] == i {
-            &parsed[s]
+            &parsed[s].0
         } else {
-            copy = parsed[s].renamed(&name);
+            copy = parsed[s].0.renamed(&name);
             &copy
         };
         exec::associate(&mut set, Arc::new(p.main.clone()));
@@ -356,7 +364,7 @@ fn parse_charts(
             units.push(Unit { name, scope, notes });
         }
     }
-    Ok((set, units))
+    Ok((set, units, names_subcharts))
 }
 
 /// Execute the units. Returns the rendered templates (not NOTES) and the charts' rendered
@@ -514,23 +522,38 @@ pub fn render(
     caps: &Capabilities,
     max_steps: u64,
 ) -> Result<super::Rendered> {
-    render_parsed(chart, parse(chart)?, values, release, caps, max_steps)
+    render_parsed(parse(chart)?, run(chart, values, release, caps), max_steps)
 }
 
-/// Render a tree whose charts are all Helm charts from its parsed templates ([`parse`]).
-pub fn render_parsed(
-    chart: &Chart,
-    parsed: Parsed,
-    values: &Map,
-    release: &Release,
-    caps: &Capabilities,
-    max_steps: u64,
-) -> Result<super::Rendered> {
-    let scopes = scopes(chart, values, release, caps);
-    let host = LookupHost {
-        lookup: caps.lookup.clone(),
-    };
-    let in_order = parsed.subcharts || values_name_subcharts(values);
+/// What a run of a tree's templates needs from the values, the release and the
+/// capabilities (made while the templates are parsed: see [`super::ready`]).
+pub struct Run<'a> {
+    scopes: Vec<Scope<'a>>,
+    host: LookupHost,
+    /// Whether a string of the values names `Subcharts` (see [`execute`]).
+    values_name_subcharts: bool,
+}
+
+/// The [`Run`] of a tree of Helm charts.
+pub fn run<'a>(chart: &'a Chart, values: &Map, release: &Release, caps: &Capabilities) -> Run<'a> {
+    Run {
+        scopes: scopes(chart, values, release, caps),
+        host: LookupHost {
+            lookup: caps.lookup.clone(),
+        },
+        values_name_subcharts: values_name_subcharts(values),
+    }
+}
+
+/// Render a tree whose charts are all Helm charts from its parsed templates ([`parse`])
+/// and its [`run`].
+pub fn render_parsed(parsed: Parsed, run: Run<'_>, max_steps: u64) -> Result<super::Rendered> {
+    let Run {
+        scopes,
+        host,
+        values_name_subcharts,
+    } = run;
+    let in_order = parsed.subcharts || values_name_subcharts;
     let (mut templates, notes) = execute(
         &scopes,
         Arc::new(parsed.set),

@@ -223,7 +223,8 @@ pub fn render(
     release: &Release,
     caps: &Capabilities,
 ) -> Result<Rendered> {
-    render_prepared(chart, prepare(chart)?, values, release, caps)
+    let ready = ready(chart, values, release, caps);
+    render_prepared(chart, prepare(chart)?, ready, values, release, caps)
 }
 
 /// What [`prepare`] did ahead of the values: a tree of Helm charts has its templates
@@ -239,17 +240,41 @@ pub fn prepare(chart: &Chart) -> Result<Prepared> {
     Ok(Prepared(None))
 }
 
-/// [`render`] with what [`prepare`] did for the same chart.
+/// What [`ready`] made of the values ahead of the run: the root objects of a tree of Helm
+/// charts (a tree with kpack charts makes its own when rendered).
+pub struct Ready<'a>(Option<helm::Run<'a>>);
+
+/// The part of [`render`] that needs the values but not the parsed templates (the root
+/// objects the Helm engine runs templates on), to be done while the templates are
+/// parsed ([`prepare`]).
+pub fn ready<'a>(
+    chart: &'a Chart,
+    values: &Map,
+    release: &Release,
+    caps: &Capabilities,
+) -> Ready<'a> {
+    if !chart.metadata.is_kpack() && all_helm(chart) {
+        return Ready(Some(helm::run(chart, values, release, caps)));
+    }
+    Ready(None)
+}
+
+/// [`render`] with what [`prepare`] and [`ready`] did for the same chart and values.
 pub fn render_prepared(
     chart: &Chart,
     prepared: Prepared,
+    ready: Ready<'_>,
     values: &Map,
     release: &Release,
     caps: &Capabilities,
 ) -> Result<Rendered> {
     match prepared.0 {
         Some(parsed) => {
-            helm::render_parsed(chart, parsed, values, release, caps, max_render_steps())
+            let run = match ready.0 {
+                Some(run) => run,
+                None => helm::run(chart, values, release, caps),
+            };
+            helm::render_parsed(parsed, run, max_render_steps())
         }
         None => jinja::render_jinja(chart, values, release, caps),
     }

@@ -59,6 +59,11 @@ pub fn split_manifests(text: &str) -> Vec<&str> {
     docs
 }
 
+/// How much rendered text is worth checking on every core however few its files are (a
+/// core checks about a megabyte a millisecond; waking another costs tens of
+/// microseconds).
+const SPREAD_BYTES: usize = 256 << 10;
+
 /// The documents of a render, sorted as Helm sorts them: objects and hooks. With
 /// `head_only`, each document's object holds only its identity (enough to print it);
 /// otherwise each is typed by its chart's language (`typing`).
@@ -69,7 +74,11 @@ pub fn sort_manifests(
 ) -> Result<(Vec<Document>, Vec<Document>)> {
     let mut sorted: Vec<&RenderedTemplate> = templates.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
-    let per_template = crate::parallel::map(&sorted, &|t: &&RenderedTemplate| {
+    // A CRD of megabytes takes as long to check as all the other files together: it
+    // starts first, on one core, while the other cores check the rest. Below
+    // `SPREAD_BYTES` in all, the documents are checked as `map` spreads any work.
+    let weight = |t: &&RenderedTemplate| t.content.len();
+    let check = |t: &&RenderedTemplate| {
         let base = t.name.rsplit('/').next().unwrap_or(&t.name);
         if base.starts_with('_') || t.content.trim().is_empty() {
             return Ok(Vec::new());
@@ -102,7 +111,12 @@ pub fn sort_manifests(
             });
         }
         Ok(out)
-    })?;
+    };
+    let per_template = if sorted.iter().map(weight).sum::<usize>() >= SPREAD_BYTES {
+        crate::parallel::map_heaviest_first(&sorted, &weight, &check)?
+    } else {
+        crate::parallel::map(&sorted, &check)?
+    };
     Ok(sort_documents(per_template.into_iter().flatten()))
 }
 
