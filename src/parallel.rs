@@ -235,13 +235,17 @@ mod tests {
         assert!(map(&[] as &[usize], &|&i| Ok(i)).unwrap().is_empty());
     }
 
-    #[test]
-    fn returns_the_first_error_in_input_order() {
-        let items: Vec<usize> = (0..1000).collect();
-        for bad in [0, 1, 63, 64, 500, 999] {
-            let err = map(&items, &|&i| {
-                if i >= bad && i % 7 == bad % 7 {
-                    // A later failure is slower to find than an earlier one.
+    /// A map over the items `0..n`, as `run` maps them with the function it is given.
+    type Mapper<'a> =
+        &'a dyn Fn(&[usize], &(dyn Fn(&usize) -> Result<usize> + Sync)) -> Result<Vec<usize>>;
+
+    /// For each `bad`, the items from `bad` on that equal it modulo `m` fail (a later one
+    /// slower to fail than an earlier one): `run` must return item `bad`'s error.
+    fn check_first_error(n: usize, m: usize, bads: &[usize], run: Mapper) {
+        let items: Vec<usize> = (0..n).collect();
+        for &bad in bads {
+            let err = run(&items, &|&i| {
+                if i >= bad && i % m == bad % m {
                     if i > bad {
                         std::thread::yield_now();
                     }
@@ -256,6 +260,13 @@ mod tests {
                 Error::template(format!("item {bad}")).to_string()
             );
         }
+    }
+
+    #[test]
+    fn returns_the_first_error_in_input_order() {
+        check_first_error(1000, 7, &[0, 1, 63, 64, 500, 999], &|items, f| {
+            map(items, f)
+        });
     }
 
     #[test]
@@ -317,20 +328,9 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        for bad in [0, 1, 150, 299] {
-            let err = map_heaviest_first(&items, &weight, &|&i| {
-                if i >= bad && i % 5 == bad % 5 {
-                    Err(Error::template(format!("item {i}")))
-                } else {
-                    Ok(i)
-                }
-            })
-            .unwrap_err();
-            assert_eq!(
-                err.to_string(),
-                Error::template(format!("item {bad}")).to_string()
-            );
-        }
+        check_first_error(300, 5, &[0, 1, 150, 299], &|items, f| {
+            map_heaviest_first(items, &weight, f)
+        });
     }
 
     #[test]
