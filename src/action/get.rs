@@ -191,7 +191,7 @@ pub fn template(r: &Release, text: &str, show_secrets: bool) -> Result<String> {
         ),
     ]);
     let name = "_";
-    let parsed = crate::engine::gotmpl::parse_source(name, Arc::from(text))
+    let parsed = crate::engine::gotmpl::parse_source(name, Arc::new(text.to_string()))
         .map_err(|e| Error::usage(format!("--template: {e}")))?;
     let mut set = Templates::default();
     associate(&mut set, Arc::new(parsed.main));

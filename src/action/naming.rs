@@ -84,7 +84,7 @@ pub fn generated(chart: &str, now: u64) -> String {
 
 /// Render a `--name-template` (Go template, Sprig functions, no data).
 pub fn render_name(template: &str) -> Result<String> {
-    let parsed = parse_source("name-template", Arc::from(template))
+    let parsed = parse_source("name-template", Arc::new(template.to_string()))
         .map_err(|e| Error::usage(format!("--name-template {template:?}: {e}")))?;
     let mut set = Templates::default();
     associate(&mut set, Arc::new(parsed.main));

@@ -9,7 +9,7 @@
 //! level, however deep it sits).
 
 use super::ignore::Ignore;
-use super::{Chart, File, Metadata};
+use super::{Chart, Data, File, Metadata};
 use crate::{Error, Result, archive, yaml};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,7 +46,7 @@ pub fn load_dir(dir: &Path) -> Result<Chart> {
 /// [`load_dir`] itself: read the directory now.
 pub(super) fn read_and_build(dir: &Path) -> Result<Chart> {
     // Read straight into shared buffers: the chart keeps them without another copy.
-    let files: Vec<(String, Arc<[u8]>)> = read_dir_files(dir)?;
+    let files: Vec<(String, Data)> = read_dir_files(dir)?;
     from_files(files, &dir.display().to_string())
 }
 
@@ -140,10 +140,13 @@ fn fill(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// File contents as a chart is built from: owned bytes (`Vec<u8>`, for files that are
-/// edited before use) or shared bytes (`Arc<[u8]>`, kept by the chart as they are).
-pub trait Bytes: AsRef<[u8]> + From<Vec<u8>> + for<'a> From<&'a [u8]> + Into<Arc<[u8]>> {
+/// edited before use) or shared contents ([`Data`], kept by the chart as they are).
+pub trait Bytes: AsRef<[u8]> + From<Vec<u8>> + for<'a> From<&'a [u8]> + Into<Data> {
     /// A whole file: `head`, already read from it, and the rest of `file`, which says it
     /// holds `size` bytes in all (a size to start from: the file may change meanwhile).
+    /// Read straight into memory of that size: a large file (a values.yaml, README or CRD
+    /// of megabytes) is written to memory once, and kept as it was read ([`Data`] takes
+    /// the bytes as text without a copy).
     fn read_rest(file: &mut std::fs::File, head: &[u8], size: usize) -> std::io::Result<Self> {
         let size = if size > TRUSTED_SIZE { 0 } else { size };
         let mut data = Vec::with_capacity(size.max(head.len()) + 1);
@@ -155,30 +158,7 @@ pub trait Bytes: AsRef<[u8]> + From<Vec<u8>> + for<'a> From<&'a [u8]> + Into<Arc
 
 impl Bytes for Vec<u8> {}
 
-impl Bytes for Arc<[u8]> {
-    /// Read straight into the shared buffer when the file keeps its size: a large file
-    /// (a values.yaml, README or CRD of megabytes) is then written to memory once, not
-    /// read into a buffer and copied.
-    fn read_rest(file: &mut std::fs::File, head: &[u8], size: usize) -> std::io::Result<Self> {
-        use std::io::Read;
-        if size <= head.len() || size > TRUSTED_SIZE {
-            return <Vec<u8> as Bytes>::read_rest(file, head, size).map(Into::into);
-        }
-        let mut data: Arc<[u8]> = std::iter::repeat_n(0, size).collect();
-        let buf = Arc::get_mut(&mut data).expect("not shared yet");
-        buf[..head.len()].copy_from_slice(head);
-        let len = head.len() + fill(file, &mut buf[head.len()..])?;
-        let mut more = [0; 1];
-        if len == size && fill(file, &mut more)? == 0 {
-            return Ok(data);
-        }
-        // The file changed size while it was read: the ordinary way.
-        let mut whole = buf[..len].to_vec();
-        whole.extend_from_slice(&more[..usize::from(len == size)]);
-        file.read_to_end(&mut whole)?;
-        Ok(whole.into())
-    }
-}
+impl Bytes for Data {}
 
 /// [`load_dir_files`], with the contents in whichever form the caller keeps.
 fn read_dir_files<D: Bytes + Send>(dir: &Path) -> Result<Vec<(String, D)>> {
@@ -555,7 +535,7 @@ mod tests {
             assert!(files[i + 1].1 == content(*size), "files/f{i}: {size} bytes");
         }
         // The same files as a chart keeps them (read straight into shared buffers).
-        let shared: Vec<(String, Arc<[u8]>)> = read_dir_files(dir.path()).unwrap();
+        let shared: Vec<(String, Data)> = read_dir_files(dir.path()).unwrap();
         for (i, size) in sizes.iter().enumerate() {
             assert!(
                 *shared[i + 1].1 == content(*size),
@@ -575,7 +555,7 @@ mod tests {
         for size in [0, 1000, 150_000, 200_000, 250_000, usize::MAX] {
             let mut file = std::fs::File::open(&path).unwrap();
             std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(1000)).unwrap();
-            let got = <Arc<[u8]> as Bytes>::read_rest(&mut file, head, size).unwrap();
+            let got = <Data as Bytes>::read_rest(&mut file, head, size).unwrap();
             assert!(*got == data[..], "told {size} bytes");
             let mut file = std::fs::File::open(&path).unwrap();
             std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(1000)).unwrap();

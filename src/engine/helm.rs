@@ -6,7 +6,7 @@
 use super::gotmpl::{self, Host, Templates, exec};
 use super::objects::{ApiVersions, Files, KubeVersionObj};
 use super::{Capabilities, Release, RenderedTemplate};
-use crate::chart::{Chart, Metadata};
+use crate::chart::{Chart, Data, Metadata};
 use crate::engine::funcs::{self, Dict, value_from_json};
 use crate::values::Map;
 use crate::{Error, Result};
@@ -291,7 +291,7 @@ fn parse_charts(
     charts: &[(&Chart, &str)],
     go: &dyn Fn(&Chart) -> bool,
 ) -> Result<(Templates, Vec<Unit>, bool)> {
-    let mut files: Vec<(String, usize, Arc<[u8]>, bool)> = Vec::new();
+    let mut files: Vec<(String, usize, Data, bool)> = Vec::new();
     for (i, &(chart, prefix)) in charts.iter().enumerate() {
         if !go(chart) {
             continue;
@@ -338,9 +338,16 @@ fn parse_charts(
     let finder = memchr::memmem::Finder::new(SUBCHARTS);
     let pf = |&i: &usize| {
         let (name, _, data, _) = &files[i];
-        let text = std::str::from_utf8(data)
-            .map_err(|_| Error::template(format!("{name}: not valid UTF-8 text")))?;
-        let parsed = gotmpl::parse_source(name, Arc::from(text)).map_err(Error::template)?;
+        // A file read whole is text already: parsed without a copy.
+        let text = match data.text() {
+            Some(text) => text.clone(),
+            None => Arc::new(
+                std::str::from_utf8(data)
+                    .map_err(|_| Error::template(format!("{name}: not valid UTF-8 text")))?
+                    .to_string(),
+            ),
+        };
+        let parsed = gotmpl::parse_source(name, text).map_err(Error::template)?;
         Ok((parsed, finder.find(data).is_some()))
     };
     let parsed = crate::parallel::map_heaviest_first(&distinct, &|&i| files[i].2.len(), &pf)?;

@@ -36,7 +36,7 @@ pub struct Origin {
     /// The file (parse name).
     pub file: Arc<str>,
     /// Its source.
-    pub source: Arc<str>,
+    pub source: Arc<String>,
     /// Byte offset.
     pub pos: usize,
 }
@@ -1086,7 +1086,7 @@ impl<'t> Frame<'_, '_, 't> {
         let parsed = match self.ex.tpl_cache.get(text.as_str()) {
             Some(p) => p.clone(),
             None => {
-                let source: Arc<str> = Arc::from(text.as_str());
+                let source = Arc::new(text.clone());
                 let p = parse::parse("gotpl", source.clone(), &has_function).map_err(|e| {
                     let (line, col) = parse::line_col(&source, e.pos);
                     ExecError {

@@ -98,7 +98,7 @@ fn split_exec_link(link: &str) -> Option<(&str, &str, &str)> {
 }
 
 /// Parse one source into trees (its own and its defines), as the file `name`.
-pub fn parse_source(name: &str, source: Arc<str>) -> Result<parse::Parsed, String> {
+pub fn parse_source(name: &str, source: Arc<String>) -> Result<parse::Parsed, String> {
     parse::parse(name, source.clone(), &exec::has_function)
         .map_err(|e| describe_parse_error(name, &source, &e))
 }

@@ -20,7 +20,7 @@ pub struct Tree {
     /// The file the template was written in (its parse name).
     pub file: Arc<str>,
     /// That file's whole source.
-    pub source: Arc<str>,
+    pub source: Arc<String>,
     /// The body (shared by the trees of identical sources, see [`Parsed::renamed`]).
     pub root: Arc<[Node]>,
 }
@@ -303,7 +303,7 @@ impl Parsed {
 /// exists (Go refuses unknown functions when parsing).
 pub fn parse(
     name: &str,
-    source: Arc<str>,
+    source: Arc<String>,
     has_function: &dyn Fn(&str) -> bool,
 ) -> Result<Parsed, ParseError> {
     let src: &str = &source;
@@ -358,7 +358,7 @@ struct Parser<'a, 'f> {
     has_function: &'f dyn Fn(&str) -> bool,
     defines: Vec<Arc<Tree>>,
     file: Arc<str>,
-    source: Arc<str>,
+    source: Arc<String>,
 }
 
 /// What ended a list of items.
@@ -1151,7 +1151,7 @@ mod tests {
     use super::*;
 
     fn p(src: &str) -> Result<Parsed, ParseError> {
-        parse("t", Arc::from(src), &|f| f != "nosuch")
+        parse("t", Arc::new(src.to_string()), &|f| f != "nosuch")
     }
 
     #[test]

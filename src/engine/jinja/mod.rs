@@ -71,7 +71,7 @@ type DefineFiles = Arc<HashMap<String, String>>;
 
 /// Every template file of the tree by its full name (`web/templates/configmap.yaml`):
 /// `include` renders a whole file too, as Helm's does (the `checksum/config` idiom).
-type TemplateFiles = Arc<rustc_hash::FxHashMap<Arc<str>, Arc<[u8]>>>;
+type TemplateFiles = Arc<rustc_hash::FxHashMap<Arc<str>, crate::chart::Data>>;
 
 /// Build the environment every chart is rendered with: helpers, syntax, formatter.
 /// `include`/`tpl` are added by [`crate::engine::render`], which knows where named templates live.
