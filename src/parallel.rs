@@ -108,21 +108,14 @@ pub fn map_heaviest_first<T: Sync, R: Send>(
                 .collect::<Vec<_>>()
         })
     };
-    let runs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-        .map_err(|_| Error::template("a worker thread panicked"))?;
     let mut results: Vec<Option<Result<R>>> = (0..items.len()).map(|_| None).collect();
-    for (i, r) in runs.into_iter().flatten() {
+    for (i, r) in catching(run)?.into_iter().flatten() {
         results[i] = Some(r);
     }
-    // Only items after a failed one are skipped, so the first error comes before any gap.
-    let mut out = Vec::with_capacity(items.len());
-    for r in results {
-        match r {
-            Some(r) => out.push(r?),
-            None => unreachable!("an item was skipped without an earlier failure"),
-        }
+    match up_to_first_failure(results) {
+        (out, None) => Ok(out),
+        (_, Some(e)) => Err(e),
     }
-    Ok(out)
 }
 
 /// The parallel part of [`map`] and [`map_until`]: runs of `min..=max` items per task.
@@ -155,19 +148,31 @@ fn ordered<T: Sync, S, R: Send, E: Send>(
                 .collect::<Vec<Option<std::result::Result<R, E>>>>()
         })
     };
-    // A panic is reported by the panic hook where it happened; the caller gets an error.
-    let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-        .map_err(|_| Error::template("a worker thread panicked"))?;
+    Ok(up_to_first_failure(catching(run)?))
+}
+
+/// Run the parallel part of a map: a panic is reported by the panic hook where it
+/// happened, and the caller gets an error.
+fn catching<T>(run: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .map_err(|_| Error::template("a worker thread panicked"))
+}
+
+/// A map's results in input order (`None`: an item skipped because an earlier one failed):
+/// the results before the first failure, and that failure.
+fn up_to_first_failure<R, E>(
+    results: Vec<Option<std::result::Result<R, E>>>,
+) -> (Vec<R>, Option<E>) {
     // Only items after a failed one are skipped, so the first error comes before any gap.
-    let mut out = Vec::with_capacity(items.len());
+    let mut out = Vec::with_capacity(results.len());
     for r in results {
         match r {
             Some(Ok(v)) => out.push(v),
-            Some(Err(e)) => return Ok((out, Some(e))),
+            Some(Err(e)) => return (out, Some(e)),
             None => unreachable!("an item was skipped without an earlier failure"),
         }
     }
-    Ok((out, None))
+    (out, None)
 }
 
 /// Run `f` on a worker thread, in the background (when there is more than one core; else

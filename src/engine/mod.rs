@@ -234,7 +234,7 @@ pub struct Prepared(Option<helm::Parsed>);
 /// The part of [`render`] that does not need the values (parsing the templates of a tree
 /// of Helm charts), to be done while they are made.
 pub fn prepare(chart: &Chart) -> Result<Prepared> {
-    if !chart.metadata.is_kpack() && all_helm(chart) {
+    if all_helm(chart) {
         return Ok(Prepared(Some(helm::parse(chart)?)));
     }
     Ok(Prepared(None))
@@ -253,7 +253,7 @@ pub fn ready<'a>(
     release: &Release,
     caps: &Capabilities,
 ) -> Ready<'a> {
-    if !chart.metadata.is_kpack() && all_helm(chart) {
+    if all_helm(chart) {
         return Ready(Some(helm::run(chart, values, release, caps)));
     }
     Ready(None)
