@@ -69,6 +69,8 @@ CASES = [
     ("shared-state-fail-early", ["rel", SHARED, "--set", "failEarly=true"]),
     ("shared-state-fail-late", ["rel", SHARED, "--set", "failLate=true"]),
     ("shared-state-subcharts", ["rel", SHARED, "-f", SHARED + "/peek-values.yaml"]),
+    # Documents that repeat a key: printed as rendered, sorted by the last value of `kind`.
+    ("repeated-keys", ["rel", "tests/fixtures/helm/repeated-keys"]),
 ]
 
 

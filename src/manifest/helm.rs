@@ -13,7 +13,7 @@
 
 use super::{Document, Text, order};
 use crate::engine::RenderedTemplate;
-use crate::{Error, Result, yaml};
+use crate::{Error, Result};
 use serde_json::Value as Json;
 
 /// The hook events Helm knows.
@@ -88,7 +88,7 @@ pub fn sort_manifests(
             // A Helm chart's objects are typed as helm sends them to the API server (YAML
             // 1.1); printing needs only their identity, which is strings either way.
             let parsed = if head_only {
-                yaml::parse_head(d)
+                typing.parse_head(&t.name, d)
             } else {
                 typing.parse(&t.name, d)
             };

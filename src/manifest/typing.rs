@@ -86,6 +86,16 @@ impl Typing {
             yaml::parse_fast(text)
         }
     }
+
+    /// The identity of the document `text` from `source` (see [`yaml::parse_head`]), with
+    /// its reading: the whole document is checked as [`Typing::parse`] checks it.
+    pub fn parse_head(&self, source: &str, text: &str) -> Result<Json, YamlError> {
+        if self.yaml11(source) {
+            yaml::parse_head_kube(text)
+        } else {
+            yaml::parse_head(text)
+        }
+    }
 }
 
 fn collect(chart: &Chart, prefix: &str, out: &mut Vec<(String, bool)>) {

@@ -114,10 +114,22 @@ pub fn parse_kube(s: &str) -> Result<Json, YamlError> {
 /// (name, namespace, generateName, annotations) are built; the whole document is
 /// still checked. For commands that print documents as rendered (`kpack template`).
 pub fn parse_head(s: &str) -> Result<Json, YamlError> {
+    head_or(s, parse)
+}
+
+/// [`parse_head`] for a Helm chart's document: what the fast subset parser does not take
+/// is read as [`parse_kube`] reads it (goyaml.v2's rules: a repeated key is no error, its
+/// last value counts, as `helm template` prints such a document), not as YAML 1.2.
+pub fn parse_head_kube(s: &str) -> Result<Json, YamlError> {
+    head_or(s, parse_kube)
+}
+
+/// The fast parser's head of `s`, else the head of what `full` reads.
+fn head_or(s: &str, full: fn(&str) -> Result<Json, YamlError>) -> Result<Json, YamlError> {
     if let Some(v) = fast::parse_keep(s, fast::Keep::Head) {
         return Ok(v);
     }
-    let mut v = parse(s)?;
+    let mut v = full(s)?;
     fast::Keep::Head.prune(&mut v);
     Ok(v)
 }

@@ -148,6 +148,11 @@ const CASES: &[(&str, &[&str])] = &[
             "tests/fixtures/helm/shared-state/peek-values.yaml",
         ],
     ),
+    // Documents that repeat a key: printed as rendered, sorted by the last value of `kind`.
+    (
+        "repeated-keys",
+        &["rel", "tests/fixtures/helm/repeated-keys"],
+    ),
 ];
 
 const SHARED: &str = "tests/fixtures/helm/shared-state";
