@@ -98,6 +98,15 @@ fn index(vals: &[Value]) -> Result<Value, String> {
                     _ => item.len().unwrap_or(0),
                 };
                 let i = index_arg(ix, len)?;
+                // Go checks the index against the length with `>`, so one equal to it
+                // reaches reflect, which panics with its own message (text/template makes
+                // that the error).
+                if i == len {
+                    return Err(match item.kind() {
+                        ValueKind::String => "reflect: string index out of range".into(),
+                        _ => "reflect: slice index out of range".into(),
+                    });
+                }
                 match item.kind() {
                     ValueKind::String => {
                         Value::from(item.as_str().map_or(0, |s| s.as_bytes()[i]) as i64)
@@ -142,7 +151,7 @@ fn index_arg(ix: &Value, len: usize) -> Result<usize, String> {
             ));
         }
     };
-    if i < 0 || i as usize >= len {
+    if i < 0 || i as usize > len {
         return Err(format!("index out of range: {i}"));
     }
     Ok(i as usize)
