@@ -12,6 +12,18 @@ use serde_json::Value;
 const WRAPPER: &str = "# {{ include \"t/templates/_case.tpl\" . | toJson }}\n";
 
 fn render(case: &Value) -> Result<String, String> {
+    render_chart(
+        case["values"].as_str().unwrap(),
+        &[
+            ("_case.tpl", case["template"].as_str().unwrap()),
+            ("out.yaml", WRAPPER),
+        ],
+    )
+}
+
+/// `helm template rel t -n ns --kube-version 1.33.0` of a chart `t` with these values and
+/// templates, by kpack.
+fn render_chart(values: &str, templates: &[(&str, &str)]) -> Result<String, String> {
     let dir = tempfile::tempdir().unwrap();
     let chart = dir.path().join("t");
     std::fs::create_dir_all(chart.join("templates")).unwrap();
@@ -20,13 +32,10 @@ fn render(case: &Value) -> Result<String, String> {
         "apiVersion: v2\nname: t\nversion: 0.1.0\n",
     )
     .unwrap();
-    std::fs::write(chart.join("values.yaml"), case["values"].as_str().unwrap()).unwrap();
-    std::fs::write(
-        chart.join("templates/_case.tpl"),
-        case["template"].as_str().unwrap(),
-    )
-    .unwrap();
-    std::fs::write(chart.join("templates/out.yaml"), WRAPPER).unwrap();
+    std::fs::write(chart.join("values.yaml"), values).unwrap();
+    for (name, text) in templates {
+        std::fs::write(chart.join("templates").join(name), text).unwrap();
+    }
     let chart = kpack::chart::load(&chart).map_err(|e| e.to_string())?;
     let opts = RenderOptions {
         release: Release {
@@ -105,6 +114,50 @@ fn go_template_cases_render_as_helm() {
         "{} of {} cases differ from helm:\n\n{}",
         failures.len(),
         cases.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Every typed parameter of every function (`tests/fixtures/gotmpl/arg-types.json`, from
+/// helm by `scripts/helm-arg-types.py`): given a boolean or a float from the values where
+/// it wants another type, kpack fails as helm does, at that argument, with Go's message
+/// (`wrong type for value; expected string; got bool`).
+#[test]
+fn arguments_of_the_wrong_type_fail_as_in_helm() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/gotmpl/arg-types.json"
+    );
+    let table: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let values = table["values"].as_str().unwrap();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for (name, entry) in table["functions"].as_object().unwrap() {
+        for case in entry["cases"].as_array().unwrap() {
+            count += 1;
+            let template = case["template"].as_str().unwrap();
+            let want = case["error"].as_str().unwrap();
+            match render_chart(values, &[("a.yaml", template)]) {
+                Ok(out) => failures.push(format!("{name}: {template}kpack printed {out}")),
+                Err(e) => {
+                    let missing: Vec<String> = expected_parts(want)
+                        .into_iter()
+                        .filter(|p| !e.contains(p.as_str()))
+                        .collect();
+                    if !missing.is_empty() {
+                        failures.push(format!(
+                            "{name}: {template}kpack's error lacks {missing:?}\nkpack: {e}\nhelm: {want}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(count > 200, "only {count} cases in {path}");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases differ from helm:\n\n{}",
+        failures.len(),
         failures.join("\n\n")
     );
 }

@@ -544,12 +544,44 @@ pub fn kind_of(v: &Value) -> &'static str {
 }
 
 /// Go type name (`typeOf`): `string`, `int64`, `float64`, `bool`, `[]interface {}`,
-/// `map[string]interface {}`, `<nil>`.
+/// `map[string]interface {}`, `<nil>`, and the names of the Go types behind Helm's objects
+/// and sprig's results (`engine.files`, `time.Time`, `sprig.certificate`...).
 pub fn type_of(v: &Value) -> &'static str {
-    if v.downcast_object_ref::<super::gotime::GoDuration>()
-        .is_some()
-    {
-        return "time.Duration";
+    use crate::engine::objects::{ApiVersions, Files, GoStruct, KubeVersionObj};
+    if v.kind() == ValueKind::Map || v.kind() == ValueKind::Seq || v.as_object().is_some() {
+        let named = [
+            (
+                v.downcast_object_ref::<super::gotime::GoDuration>()
+                    .is_some(),
+                "time.Duration",
+            ),
+            (
+                v.downcast_object_ref::<super::gotime::GoTime>().is_some(),
+                "time.Time",
+            ),
+            (
+                v.downcast_object_ref::<super::crypto::Certificate>()
+                    .is_some(),
+                "sprig.certificate",
+            ),
+            (v.downcast_object_ref::<Files>().is_some(), "engine.files"),
+            (
+                v.downcast_object_ref::<KubeVersionObj>().is_some(),
+                "common.KubeVersion",
+            ),
+            (
+                v.downcast_object_ref::<ApiVersions>().is_some(),
+                "common.VersionSet",
+            ),
+            // The one Go struct of strings Helm hands templates: `.Capabilities.HelmVersion`.
+            (
+                v.downcast_object_ref::<GoStruct>().is_some(),
+                "version.BuildInfo",
+            ),
+        ];
+        if let Some((_, name)) = named.iter().find(|(is, _)| *is) {
+            return name;
+        }
     }
     match v.kind() {
         ValueKind::Undefined | ValueKind::None | ValueKind::Invalid => "<nil>",

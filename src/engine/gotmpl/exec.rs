@@ -17,6 +17,7 @@
 //! - Every step counts against a budget, so a runaway template stops with an error.
 
 use super::parse::{self, Arg, Command, Control, Node, Pipe, Tree};
+use super::signature::{self, Nil, Param};
 use crate::engine::funcs::{self, Args, Helper, MANY, printf, value};
 use minijinja::value::{Value, ValueKind};
 use rustc_hash::FxHashMap;
@@ -864,6 +865,53 @@ impl<'t> Frame<'_, '_, 't> {
         }
     }
 
+    /// An argument for a parameter of type `param`, as Go's `evalArg` gives it: a constant
+    /// must be of the parameter's kind (it is converted to it), anything else is evaluated
+    /// and then checked ([`signature::check`]), at the last node evaluated.
+    fn typed_arg(&mut self, dot: &Value, a: &'t Arg, param: Param) -> R<Value> {
+        let constant = matches!(
+            a,
+            Arg::Nil(_) | Arg::Bool(..) | Arg::Number(..) | Arg::String(..)
+        );
+        if param == Param::Any || !constant {
+            let v = self.arg(dot, a)?;
+            let nil = match a {
+                Arg::Pipe(..) => Nil::Invalid,
+                Arg::Variable { fields, .. } if fields.is_empty() => Nil::Invalid,
+                _ => Nil::Interface,
+            };
+            return match signature::check(param, &v, nil) {
+                Some(msg) => Err(self.error(msg)),
+                None => Ok(v),
+            };
+        }
+        self.step()?;
+        self.at(a.pos(), Ctx::Arg(a));
+        let found = |e: &Self, what: &str| Err(e.error(format!("expected {what}; found {a}")));
+        match (param, a) {
+            (Param::List | Param::Map, Arg::Nil(_)) => Ok(Value::from(())),
+            (_, Arg::Nil(_)) => {
+                Err(self.error(format!("cannot assign nil to {}", param.go_name())))
+            }
+            (Param::String, Arg::String(_, s)) => Ok(Value::from(&**s)),
+            (Param::String, _) => found(self, "string"),
+            (Param::Bool, Arg::Bool(_, b)) => Ok(Value::from(*b)),
+            (Param::Bool, _) => found(self, "bool"),
+            (Param::Int, Arg::Number(_, n)) if let Some(i) = n.int => Ok(Value::from(i)),
+            (Param::Int, _) => found(self, "integer"),
+            (Param::Uint32, Arg::Number(_, n)) if let Some(i) = n.int.filter(|i| *i >= 0) => {
+                Ok(Value::from(i))
+            }
+            (Param::Uint32, _) => found(self, "unsigned integer"),
+            (Param::Float64, Arg::Number(_, n)) if let Some(f) = n.float => Ok(Value::from(f)),
+            (Param::Float64, _) => found(self, "float"),
+            _ => Err(self.error(format!(
+                "can't handle {a} for arg of type {}",
+                param.go_name()
+            ))),
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn field_chain(
         &mut self,
@@ -1018,11 +1066,25 @@ impl<'t> Frame<'_, '_, 't> {
             }
             return Ok(v);
         }
-        let mut vals = Vec::with_capacity(args.len() + 1);
-        for a in args {
-            vals.push(self.arg(dot, a)?);
+        // Go checks each argument against its parameter's type as it evaluates it (when the
+        // count is right: else the call fails on the count).
+        let n = args.len() + fin.is_some() as usize;
+        let sig = signature::of(name).filter(|s| s.takes(n));
+        let mut vals = Vec::with_capacity(n);
+        for (i, a) in args.iter().enumerate() {
+            vals.push(match sig {
+                Some(s) => self.typed_arg(dot, a, s.param(i))?,
+                None => self.arg(dot, a)?,
+            });
         }
         if let Some(f) = fin {
+            // The piped value, checked at the last node evaluated (the last argument, or
+            // the function's name).
+            if let Some(s) = sig
+                && let Some(msg) = signature::check(s.param(args.len()), &f, Nil::Invalid)
+            {
+                return Err(self.error(msg));
+            }
             vals.push(f);
         }
         let r = self.call_inner(name, &vals);

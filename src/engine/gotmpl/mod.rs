@@ -15,6 +15,7 @@ pub mod builtins;
 pub mod exec;
 pub mod lex;
 pub mod parse;
+pub mod signature;
 
 use std::sync::Arc;
 
