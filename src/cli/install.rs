@@ -61,6 +61,7 @@ pub fn run(a: Args) -> Result<()> {
     let (name, chart_arg) = name_and_chart(&args, &naming, unix_now())?;
     a.release.prepare(&chart_arg, &a.source)?;
     let chart = a.source.load(&chart_arg)?;
+    super::output::warn_if_deprecated(&chart);
     let user = a.values.options().merge()?;
     let mut op = a.op.options()?;
     // A client dry run renders without a cluster, as helm's (a preview compares with one).

@@ -102,6 +102,18 @@ pub fn print_warning(msg: &str) {
     }
 }
 
+/// helm's warning for a chart whose Chart.yaml says `deprecated: true`, when it is rendered,
+/// installed or upgraded to: with its name and version, and what to do.
+pub fn warn_if_deprecated(chart: &kpack::chart::Chart) {
+    if chart.metadata.deprecated {
+        print_warning(&format!(
+            "this chart is deprecated: {} {} (its Chart.yaml says deprecated: true); look for the chart that replaces it",
+            chart.name(),
+            chart.metadata.version
+        ));
+    }
+}
+
 /// Output formats for commands that print objects.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

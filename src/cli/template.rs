@@ -194,6 +194,7 @@ fn run_here(mut a: Args, target: &super::args::TargetArgs) -> Result<()> {
     };
     deps.prepare(&chart_ref, &a.source)?;
     let chart = a.source.load(&chart_ref)?;
+    super::output::warn_if_deprecated(&chart);
     let user = a.values.options().merge()?;
     // With --dry-run=server the connection lives until the render is done (lookup uses it).
     let connected = match a.dry_run {

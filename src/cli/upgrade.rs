@@ -53,6 +53,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     a.release.prepare(&a.chart, &a.source)?;
     let chart = a.source.load(&a.chart)?;
+    super::output::warn_if_deprecated(&chart);
     let user = a.values.options().merge()?;
     let mut op = a.op.options()?;
     let conn = a.target.connect(a.op.lock_wait())?;

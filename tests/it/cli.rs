@@ -776,3 +776,36 @@ fn install_client_dry_run_needs_no_cluster() {
     let out = install(&["-n", "other", "--kubeconfig", kubeconfig.to_str().unwrap()]);
     assert!(out.contains("NAMESPACE: other\n"), "{out}");
 }
+
+/// A chart whose Chart.yaml says `deprecated: true` renders as before, with helm's warning
+/// (naming the chart) on standard error; other charts get none.
+#[test]
+fn a_deprecated_chart_renders_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    for deprecated in [true, false] {
+        let chart = dir.path().join(format!("old-{deprecated}"));
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(
+            chart.join("Chart.yaml"),
+            format!("apiVersion: v2\nname: old\nversion: 1.2.3\ndeprecated: {deprecated}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            chart.join("templates/cm.yaml"),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
+        )
+        .unwrap();
+        let (ok, stdout, stderr) = run(&["template", "rel", chart.to_str().unwrap()]);
+        assert!(ok, "{stderr}");
+        assert_eq!(
+            stdout,
+            "---\n# Source: old/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rel\n"
+        );
+        let want = if deprecated {
+            "WARNING: this chart is deprecated: old 1.2.3 (its Chart.yaml says deprecated: true); look for the chart that replaces it\n"
+        } else {
+            ""
+        };
+        assert_eq!(stderr, want);
+    }
+}
