@@ -1066,10 +1066,18 @@ impl<'t> Frame<'_, '_, 't> {
             }
             return Ok(v);
         }
-        // Go checks each argument against its parameter's type as it evaluates it (when the
-        // count is right: else the call fails on the count).
+        // Go checks the count first, at the function's name, then each argument against its
+        // parameter's type as it evaluates it.
         let n = args.len() + fin.is_some() as usize;
-        let sig = signature::of(name).filter(|s| s.takes(n));
+        if let Some(msg) = arity_error(name, args.len(), n) {
+            let ident = match node {
+                Ctx::Cmd(cmd) => Ctx::Arg(&cmd.args[0]),
+                other => other,
+            };
+            self.at(pos, ident);
+            return Err(self.error(msg));
+        }
+        let sig = signature::of(name);
         let mut vals = Vec::with_capacity(n);
         for (i, a) in args.iter().enumerate() {
             vals.push(match sig {
@@ -1111,6 +1119,8 @@ impl<'t> Frame<'_, '_, 't> {
                 })
             }
             "lookup" => self.lookup(vals),
+            // sprig's own check (Go's count check lets any count through).
+            "dig" if vals.len() < 3 => Err(plain("dig needs at least three arguments".into())),
             _ => match super::builtins::call(name, vals) {
                 Some(r) => r.map_err(plain),
                 None => {
@@ -1207,6 +1217,40 @@ impl<'t> Frame<'_, '_, 't> {
             None => Ok(funcs::Dict::value(Default::default())),
             Some(r) => r.map_err(plain),
         }
+    }
+}
+
+/// Go's count check of a call to `name` with `explicit` arguments written and `n` in all
+/// (the piped value counted): "wrong number of args for trunc: want 2 got 1" (a variadic
+/// function counts only the arguments written, as Go does). `None` when the count is right
+/// or the function is unknown (the call says so).
+fn arity_error(name: &str, explicit: usize, n: usize) -> Option<String> {
+    let (fixed, variadic) = match name {
+        // Variadic in Go, with a count check of their own inside.
+        "slice" | "eq" | "call" => (1, true),
+        "dig" => (0, true),
+        _ => match signature::of(name) {
+            Some(s) => (s.fixed.len(), s.rest.is_some()),
+            None => {
+                let h = table().get(name)?;
+                match (h.min, h.max) {
+                    (min, MANY) => (min, true),
+                    (min, max) if min == max => (min, false),
+                    _ => return None,
+                }
+            }
+        },
+    };
+    if variadic && n < fixed {
+        Some(format!(
+            "wrong number of args for {name}: want at least {fixed} got {explicit}"
+        ))
+    } else if !variadic && n != fixed {
+        Some(format!(
+            "wrong number of args for {name}: want {fixed} got {n}"
+        ))
+    } else {
+        None
     }
 }
 
