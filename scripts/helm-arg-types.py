@@ -62,6 +62,9 @@ def helm_binary():
 def names():
     table = open(os.path.join(ROOT, "src", "engine", "funcs", "mod.rs")).read()
     found = re.findall(r'h\(\s*"([A-Za-z0-9_]+)",', table)
+    found += re.findall(r'name: "([A-Za-z0-9_]+)"', table)
+    # sprig's error-returning variants: ("mustMerge", "merge").
+    found += re.findall(r'\("(must[A-Za-z0-9_]+)", "[A-Za-z0-9_]+"\)', table)
     return sorted(set(found + ENGINE_FUNCTIONS))
 
 

@@ -188,3 +188,104 @@ fn corpus_renders_as_helm() {
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The `--set KEY=true` of every `enabled: false` in a chart's values.yaml (maps at most
+/// four levels down; keys that `--set` cannot name left out): the optional parts of a chart
+/// that its default render never reaches (ingress, metrics, TLS, persistence...).
+fn optional_parts(chart_dir: &Path) -> Vec<String> {
+    fn walk(
+        m: &serde_json::Map<String, serde_json::Value>,
+        prefix: &str,
+        depth: usize,
+        out: &mut Vec<String>,
+    ) {
+        for (k, v) in m {
+            if k.contains(['.', ',', '=', '[', '\\']) {
+                continue;
+            }
+            match v {
+                serde_json::Value::Bool(false) if k == "enabled" => {
+                    out.push(format!("{prefix}{k}=true"))
+                }
+                serde_json::Value::Object(sub) if depth < 4 => {
+                    walk(sub, &format!("{prefix}{k}."), depth + 1, out)
+                }
+                _ => {}
+            }
+        }
+    }
+    let text = std::fs::read_to_string(chart_dir.join("values.yaml")).unwrap_or_default();
+    let values = kpack::yaml::helm::parse_values(&text).unwrap_or_default();
+    let mut out = Vec::new();
+    walk(&values, "", 0, &mut out);
+    out
+}
+
+/// The last `file:line:col` (or `file:line`) of a template error.
+fn innermost_location(err: &str) -> Option<String> {
+    let at = regex::Regex::new(r"[\w.-]+(/[\w.-]+)*\.(yaml|yml|tpl|txt|json):\d+(:\d+)?").unwrap();
+    at.find_iter(err).last().map(|m| m.as_str().to_string())
+}
+
+/// Every corpus chart with its optional parts switched on (`--set x.enabled=true` for each
+/// `enabled: false` of its values, and another namespace, Kubernetes version and API
+/// versions than the recorded corpus run), rendered by the real helm twice and by kpack:
+/// the same text where helm's runs agree, or, where helm fails, a failure at the same
+/// place. The default render (`corpus_renders_as_helm`) never reaches these templates.
+#[test]
+fn corpus_with_optional_parts_on_renders_as_helm() {
+    let (Some(dir), Some(helm)) = (corpus_dir(), crate::support::k8s::helm_tool()) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the Helm corpus or helm is missing"
+        );
+        eprintln!(
+            "\n*** SKIPPED corpus_with_optional_parts_on_renders_as_helm: no corpus or no helm ***\n"
+        );
+        return;
+    };
+    let run = |exe: &Path, args: &[String]| {
+        let out = std::process::Command::new(exe)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        if out.status.success() {
+            Ok(text(&out.stdout))
+        } else {
+            Err(text(&out.stderr))
+        }
+    };
+    let kpack = Path::new(env!("CARGO_BIN_EXE_kpack"));
+    let problems: Vec<String> = charts(&dir)
+        .par_iter()
+        .filter_map(|chart| {
+            let chart_dir = dir.join("charts").join(chart);
+            let mut args: Vec<String> = ["template", "rel", chart_dir.to_str().unwrap()]
+                .into_iter()
+                .chain(["-n", "other", "--kube-version", "1.25.0"])
+                .chain(["--api-versions", "monitoring.coreos.com/v1"])
+                .map(String::from)
+                .collect();
+            for set in optional_parts(&chart_dir) {
+                args.extend(["--set".to_string(), set]);
+            }
+            let (a, b) = (run(&helm, &args), run(&helm, &args));
+            let why = match (run(kpack, &args), a, b) {
+                (Ok(got), Ok(a), Ok(b)) => compare(&got, &a, &b),
+                (Err(e), Ok(_), Ok(_)) => Some(format!("kpack failed: {e}")),
+                (Ok(_), Err(e), _) => Some(format!("helm failed ({e}), kpack rendered it")),
+                (Err(got), Err(want), _) => match innermost_location(&want) {
+                    Some(at) if !got.contains(&at) => {
+                        Some(format!("failed elsewhere: {got}\nhelm: {want}"))
+                    }
+                    _ => None,
+                },
+                (_, Ok(_), Err(e)) => Some(format!("helm's runs disagree: {e}")),
+            };
+            why.map(|w| format!("{chart}: {w}"))
+        })
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}

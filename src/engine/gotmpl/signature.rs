@@ -125,10 +125,10 @@ pub fn of(name: &str) -> Option<Signature> {
         | "sha256sum" | "sha512sum" | "shuffle" | "snakecase" | "swapcase" | "title" | "trim"
         | "untitle" | "upper" | "urlParse" => (&[String], None),
         "buildCustomCert" | "contains" | "decryptAES" | "encryptAES" | "hasPrefix"
-        | "hasSuffix" | "htpasswd" | "mustToDate" | "regexFind" | "regexMatch"
-        | "semverCompare" | "split" | "splitList" | "toDate" | "trimAll" | "trimPrefix"
-        | "trimSuffix" | "trimall" => (&[String, String], None),
-        "chunk" => (&[Int, Any], None),
+        | "hasSuffix" | "htpasswd" | "mustRegexFind" | "mustRegexMatch" | "mustToDate"
+        | "regexFind" | "regexMatch" | "semverCompare" | "split" | "splitList" | "toDate"
+        | "trimAll" | "trimPrefix" | "trimSuffix" | "trimall" => (&[String, String], None),
+        "chunk" | "mustChunk" => (&[Int, Any], None),
         "date" | "include" | "join" | "kindIs" | "required" | "tpl" | "typeIs" | "typeIsLike" => {
             (&[String, Any], None)
         }
@@ -147,18 +147,22 @@ pub fn of(name: &str) -> Option<Signature> {
         "htmlDateInZone" => (&[Any, String], None),
         "keys" => (&[], Some(Map)),
         "lookup" => (&[String, String, String, String], None),
-        "merge" | "mergeOverwrite" => (&[Map], Some(Map)),
+        "merge" | "mergeOverwrite" | "mustMerge" | "mustMergeOverwrite" => (&[Map], Some(Map)),
+        "mustRegexFindAll" | "mustRegexSplit" | "plural" | "regexFindAll" | "regexSplit" => {
+            (&[String, String, Int], None)
+        }
+        "mustRegexReplaceAll"
+        | "mustRegexReplaceAllLiteral"
+        | "regexReplaceAll"
+        | "regexReplaceAllLiteral"
+        | "replace" => (&[String, String, String], None),
         "omit" | "pick" => (&[Map], Some(String)),
         "pluck" => (&[String], Some(Map)),
-        "plural" | "regexFindAll" | "regexSplit" => (&[String, String, Int], None),
         "printf" => (&[String], Some(Any)),
         "randAlpha" | "randAlphaNum" | "randAscii" | "randBytes" | "randNumeric" | "until" => {
             (&[Int], None)
         }
         "randInt" => (&[Int, Int], None),
-        "regexReplaceAll" | "regexReplaceAllLiteral" | "replace" => {
-            (&[String, String, String], None)
-        }
         "round" => (&[Any, Int], Some(Float64)),
         "seq" => (&[], Some(Int)),
         "set" => (&[Map, String, Any], None),
