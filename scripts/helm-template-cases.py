@@ -71,6 +71,8 @@ CASES = [
     ("shared-state-subcharts", ["rel", SHARED, "-f", SHARED + "/peek-values.yaml"]),
     # Documents that repeat a key: printed as rendered, sorted by the last value of `kind`.
     ("repeated-keys", ["rel", "tests/fixtures/helm/repeated-keys"]),
+    # .Chart.Dependencies after processing: disabled ones gone, aliases as names, enabled.
+    ("dependency-list", ["rel", "tests/fixtures/helm/dependency-list"]),
 ]
 
 

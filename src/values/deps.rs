@@ -79,6 +79,12 @@ fn resolve_aliases(chart: &Chart) -> Result<Chart> {
         }
     }
     out.subcharts = subs;
+    // As Helm: a dependency goes by its alias (`.Chart.Dependencies`, release records).
+    for dep in &mut out.metadata.dependencies {
+        if let Some(alias) = &dep.alias {
+            dep.name = alias.clone();
+        }
+    }
     Ok(out)
 }
 
@@ -102,27 +108,22 @@ fn version_fits(constraint: &str, version: &str) -> bool {
 fn disable(chart: &mut Chart, values: &Map, tags: &Map) -> bool {
     let before = chart.subcharts.len();
     let deps = chart.metadata.dependencies.clone();
+    let mut off = Vec::new();
     chart.subcharts.retain(|sub| {
-        let Some(dep) = deps
-            .iter()
-            .find(|d| d.alias.as_deref().unwrap_or(&d.name) == sub.name())
-        else {
-            return true;
-        };
-        if let Some(cond) = &dep.condition {
-            for path in cond.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                if let Some(Value::Bool(b)) = lookup(values, path) {
-                    return *b;
-                }
-            }
+        let on = enabled(&deps, sub, values, tags);
+        if !on {
+            off.push(sub.name().to_string());
         }
-        let set: Vec<bool> = dep
-            .tags
-            .iter()
-            .filter_map(|t| tags.get(t).and_then(Value::as_bool))
-            .collect();
-        set.is_empty() || set.iter().any(|b| *b)
+        on
     });
+    // As Helm: a disabled dependency leaves Chart.yaml's list too, the others are enabled.
+    chart
+        .metadata
+        .dependencies
+        .retain(|d| !off.contains(&d.name));
+    for dep in &mut chart.metadata.dependencies {
+        dep.enabled = Some(true);
+    }
     let mut removed = chart.subcharts.len() < before;
     let none = Map::new();
     for sub in &mut chart.subcharts {
@@ -133,6 +134,30 @@ fn disable(chart: &mut Chart, values: &Map, tags: &Map) -> bool {
         removed |= disable(sub, sub_values, tags);
     }
     removed
+}
+
+/// Whether the subchart `sub` stays: its dependency's condition (the first of its paths
+/// that holds a boolean), else its tags (any of them true), else yes.
+fn enabled(deps: &[crate::chart::Dependency], sub: &Chart, values: &Map, tags: &Map) -> bool {
+    let Some(dep) = deps
+        .iter()
+        .find(|d| d.alias.as_deref().unwrap_or(&d.name) == sub.name())
+    else {
+        return true;
+    };
+    if let Some(cond) = &dep.condition {
+        for path in cond.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if let Some(Value::Bool(b)) = lookup(values, path) {
+                return *b;
+            }
+        }
+    }
+    let set: Vec<bool> = dep
+        .tags
+        .iter()
+        .filter_map(|t| tags.get(t).and_then(Value::as_bool))
+        .collect();
+    set.is_empty() || set.iter().any(|b| *b)
 }
 
 /// Coalesce the user's values over a processed tree, with `import-values` applied as Helm

@@ -153,6 +153,11 @@ const CASES: &[(&str, &[&str])] = &[
         "repeated-keys",
         &["rel", "tests/fixtures/helm/repeated-keys"],
     ),
+    // .Chart.Dependencies after processing: disabled ones gone, aliases as names, enabled.
+    (
+        "dependency-list",
+        &["rel", "tests/fixtures/helm/dependency-list"],
+    ),
 ];
 
 const SHARED: &str = "tests/fixtures/helm/shared-state";
