@@ -125,6 +125,90 @@ impl Metadata {
         self.api_version == KPACK_API_VERSION
     }
 
+    /// Chart.yaml as `helm show chart` prints it: Helm's metadata marshalled by
+    /// sigs.k8s.io/yaml, so its JSON field names, empty fields left out (but a
+    /// dependency's `name` and `repository`), keys sorted, long strings folded.
+    pub fn helm_yaml(&self) -> String {
+        use crate::yaml::goyaml::{Node, marshal};
+        fn text(s: &str) -> Node {
+            Node::Str(s.to_string())
+        }
+        fn texts(v: &[String]) -> Node {
+            Node::Seq(v.iter().map(|s| text(s)).collect())
+        }
+        fn json(v: &serde_json::Value) -> Node {
+            match v {
+                serde_json::Value::Null => Node::Null,
+                serde_json::Value::Bool(b) => Node::Bool(*b),
+                serde_json::Value::Number(n) => match n.as_i64() {
+                    Some(i) => Node::Int(i),
+                    None => Node::Float(n.as_f64().unwrap_or_default()),
+                },
+                serde_json::Value::String(s) => text(s),
+                serde_json::Value::Array(a) => Node::Seq(a.iter().map(json).collect()),
+                serde_json::Value::Object(m) => {
+                    Node::Map(m.iter().map(|(k, v)| (k.clone(), json(v))).collect())
+                }
+            }
+        }
+        /// `(key, value)` unless the value is empty (Go's `omitempty`).
+        fn field(out: &mut Vec<(String, Node)>, key: &str, value: Node) {
+            let empty = match &value {
+                Node::Str(s) => s.is_empty(),
+                Node::Seq(v) => v.is_empty(),
+                Node::Map(m) => m.is_empty(),
+                Node::Bool(b) => !b,
+                _ => false,
+            };
+            if !empty {
+                out.push((key.to_string(), value));
+            }
+        }
+        let opt = |o: &Option<String>| text(o.as_deref().unwrap_or_default());
+        let mut m = Vec::new();
+        field(&mut m, "name", text(&self.name));
+        field(&mut m, "home", text(&self.home));
+        field(&mut m, "sources", texts(&self.sources));
+        field(&mut m, "version", text(&self.version));
+        field(&mut m, "description", text(&self.description));
+        field(&mut m, "keywords", texts(&self.keywords));
+        let maintainers = self.maintainers.iter().map(|x| {
+            let mut e = Vec::new();
+            field(&mut e, "name", text(&x.name));
+            field(&mut e, "email", opt(&x.email));
+            field(&mut e, "url", opt(&x.url));
+            Node::Map(e)
+        });
+        field(&mut m, "maintainers", Node::Seq(maintainers.collect()));
+        field(&mut m, "icon", text(&self.icon));
+        field(&mut m, "apiVersion", text(&self.api_version));
+        field(&mut m, "appVersion", text(&self.app_version));
+        field(&mut m, "deprecated", Node::Bool(self.deprecated));
+        let annotations = self.annotations.iter().map(|(k, v)| (k.clone(), text(v)));
+        field(&mut m, "annotations", Node::Map(annotations.collect()));
+        field(&mut m, "kubeVersion", text(&self.kube_version));
+        let dependencies = self.dependencies.iter().map(|d| {
+            let mut e = vec![
+                ("name".to_string(), text(&d.name)),
+                ("repository".to_string(), text(&d.repository)),
+            ];
+            field(&mut e, "version", text(&d.version));
+            field(&mut e, "condition", opt(&d.condition));
+            field(&mut e, "tags", texts(&d.tags));
+            field(&mut e, "enabled", Node::Bool(d.enabled == Some(true)));
+            field(
+                &mut e,
+                "import-values",
+                Node::Seq(d.import_values.iter().map(json).collect()),
+            );
+            field(&mut e, "alias", opt(&d.alias));
+            Node::Map(e)
+        });
+        field(&mut m, "dependencies", Node::Seq(dependencies.collect()));
+        field(&mut m, "type", text(&self.chart_type));
+        marshal(&Node::Map(m))
+    }
+
     /// Whether this is a library chart (templates are definitions only).
     pub fn is_library(&self) -> bool {
         self.chart_type == "library"

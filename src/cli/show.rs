@@ -12,7 +12,7 @@ pub enum What {
     Readme,
     /// The CRDs of crds/ directories (the chart's, then its subcharts'), as Helm shows them.
     Crds,
-    /// Chart.yaml, values.yaml and README, separated by `---`.
+    /// Chart.yaml, values.yaml, README and the CRDs, separated by `---`.
     All,
 }
 
@@ -52,26 +52,36 @@ pub fn run(a: Args) -> Result<()> {
         print!("{}", r.text);
         return Ok(());
     }
-    let meta = kpack::yaml::to_string(&chart.metadata).map_err(kpack::Error::chart)?;
+    // A Helm chart's as helm shows it; a kpack chart's as kpack writes Chart.yaml.
+    let meta = if chart.metadata.is_kpack() {
+        kpack::yaml::to_string(&chart.metadata).map_err(kpack::Error::chart)?
+    } else {
+        chart.metadata.helm_yaml()
+    };
     let readme = chart
         .readme
         .as_ref()
-        .map(|f| String::from_utf8_lossy(&f.data).into_owned())
-        .unwrap_or_default();
+        .map(|f| String::from_utf8_lossy(&f.data).into_owned());
+    // As helm prints them: each part followed by a line break, the parts of `all` after
+    // `---` lines; a chart without values.yaml or README shows nothing for it.
+    let part = |s: &str| format!("{s}\n");
+    let values = chart.has_values_file.then(|| part(&chart.values_source));
     let text = match a.what {
-        What::Values => chart.values_source.to_string(),
-        What::Chart => meta,
-        What::Readme => readme,
+        What::Values => values.unwrap_or_default(),
+        What::Chart => part(&meta),
+        What::Readme => readme.as_deref().map(part).unwrap_or_default(),
         What::Crds => crds(&chart),
-        What::All => format!(
-            "{meta}---\n{}\n---\n{readme}",
-            chart.values_source.trim_end()
-        ),
+        What::All => {
+            let mut all = part(&meta);
+            for p in [values, readme.as_deref().map(part)].into_iter().flatten() {
+                all.push_str("---\n");
+                all.push_str(&p);
+            }
+            all.push_str(&crds(&chart));
+            all
+        }
     };
     print!("{text}");
-    if !text.ends_with('\n') && !text.is_empty() {
-        outln!();
-    }
     Ok(())
 }
 

@@ -172,15 +172,17 @@ fn values_from_standard_input() {
 fn show_values_and_chart() {
     let (ok, out, _) = run(&["show", "values", "tests/fixtures/types"]);
     assert!(ok);
+    // Each part followed by a line break, as helm shows them (a kpack chart's Chart.yaml
+    // in kpack's field order).
     assert_eq!(
         out,
-        std::fs::read_to_string(root().join("tests/fixtures/types/values.yaml")).unwrap()
+        std::fs::read_to_string(root().join("tests/fixtures/types/values.yaml")).unwrap() + "\n"
     );
     let (ok, out, _) = run(&["show", "chart", "tests/fixtures/types"]);
     assert!(ok);
     assert_eq!(
         out,
-        "apiVersion: kpack/v1\nname: types\nversion: 0.1.0\ndescription: Checks that rendered output is YAML-correct\n"
+        "apiVersion: kpack/v1\nname: types\nversion: 0.1.0\ndescription: Checks that rendered output is YAML-correct\n\n"
     );
 }
 

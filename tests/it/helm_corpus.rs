@@ -289,3 +289,58 @@ fn corpus_with_optional_parts_on_renders_as_helm() {
         .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+/// `kpack show chart|values|readme|crds|all` of every corpus chart prints what the real
+/// `helm show` prints, byte for byte (Chart.yaml as helm marshals it: JSON names, sorted
+/// keys, folded lines; each part followed by a line break; the CRDs last in `all`).
+#[test]
+fn corpus_show_prints_what_helm_shows() {
+    let (Some(dir), Some(helm)) = (corpus_dir(), crate::support::k8s::helm_tool()) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the Helm corpus or helm is missing"
+        );
+        eprintln!("\n*** SKIPPED corpus_show_prints_what_helm_shows: no corpus or no helm ***\n");
+        return;
+    };
+    let kpack = Path::new(env!("CARGO_BIN_EXE_kpack"));
+    let show = |exe: &Path, what: &str, chart: &Path| {
+        let out = std::process::Command::new(exe)
+            .args(["show", what])
+            .arg(chart)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{exe:?} show {what} {chart:?} failed");
+        out.stdout
+    };
+    let problems: Vec<String> = charts(&dir)
+        .par_iter()
+        .flat_map_iter(|chart| {
+            let path = dir.join("charts").join(chart);
+            ["chart", "values", "readme", "crds", "all"]
+                .into_iter()
+                .filter_map(|what| {
+                    let (want, got) = (show(&helm, what, &path), show(kpack, what, &path));
+                    (want != got).then(|| {
+                        let (want, got) = (
+                            String::from_utf8_lossy(&want),
+                            String::from_utf8_lossy(&got),
+                        );
+                        let line = want
+                            .split('\n')
+                            .zip(got.split('\n'))
+                            .position(|(a, b)| a != b)
+                            .map_or(want.split('\n').count().min(got.split('\n').count()), |i| i);
+                        format!(
+                            "{chart}: show {what} differs from line {}: helm {:?}, kpack {:?}",
+                            line + 1,
+                            want.split('\n').nth(line).unwrap_or("(end)"),
+                            got.split('\n').nth(line).unwrap_or("(end)")
+                        )
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
