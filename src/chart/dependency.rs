@@ -413,14 +413,7 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
         let archives = archives_of(&charts, &dep.name);
         let status = match archives.as_slice() {
             [one] => archive_status(one, dep, constraint.as_ref(), locked),
-            [] => {
-                let dir = charts.join(&dep.name);
-                if dir.join("Chart.yaml").is_file() {
-                    DepState::Unpacked
-                } else {
-                    DepState::Missing
-                }
-            }
+            [] => unpacked_status(&charts, dep, constraint.as_ref()),
             _ => DepState::TooManyMatches,
         };
         out.push(Status {
@@ -431,6 +424,30 @@ pub fn list(chart_dir: &Path) -> Result<Vec<Status>> {
         });
     }
     Ok(out)
+}
+
+/// The state of a dependency `charts/` holds as a directory, as helm reports it: missing,
+/// `unpacked`, or, when its Chart.yaml's version is not the one asked for and falls
+/// outside the range, `wrong version` (`invalid version` when either does not parse).
+fn unpacked_status(
+    charts: &Path,
+    dep: &crate::chart::Dependency,
+    constraint: Option<&version::Constraints>,
+) -> DepState {
+    let Ok(text) = std::fs::read_to_string(charts.join(&dep.name).join("Chart.yaml")) else {
+        return DepState::Missing;
+    };
+    let Ok(meta) = crate::yaml::from_str::<Metadata>(&text) else {
+        return DepState::Unpacked;
+    };
+    if meta.version == dep.version {
+        return DepState::Unpacked;
+    }
+    match (constraint, Version::parse(&meta.version)) {
+        (Some(c), Ok(v)) if c.matches(&v) => DepState::Unpacked,
+        (Some(_), Ok(_)) => DepState::WrongVersion,
+        _ => DepState::InvalidVersion,
+    }
 }
 
 fn archive_status(
@@ -644,11 +661,28 @@ mod tests {
         std::fs::create_dir_all(app.join("charts")).unwrap();
         std::fs::write(app.join("charts/a-2.0.0.tgz"), a).unwrap();
         chart(&app.join("charts/b"), "b", "1.0.0", "");
+        // An unpacked chart outside the range, as helm says (argo-cd's vendored redis-ha).
+        std::fs::write(
+            app.join("Chart.yaml"),
+            "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n- name: a\n  version: ^1.0.0\n- name: b\n  version: 1.0.0\n- name: c\n  version: '*'\n- name: d\n  version: 1.2.0\n- name: e\n  version: ~1.2.0\n",
+        )
+        .unwrap();
+        chart(&app.join("charts/d"), "d", "1.3.0", "");
+        chart(&app.join("charts/e"), "e", "1.2.7", "");
         let st: Vec<&str> = list(&app)
             .unwrap()
             .into_iter()
             .map(|s| s.status.as_str())
             .collect();
-        assert_eq!(st, ["wrong version", "unpacked", "missing"]);
+        assert_eq!(
+            st,
+            [
+                "wrong version",
+                "unpacked",
+                "missing",
+                "wrong version",
+                "unpacked"
+            ]
+        );
     }
 }
