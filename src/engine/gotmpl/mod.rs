@@ -62,6 +62,11 @@ pub fn describe_exec_error(e: &ExecError) -> String {
 /// "NAME" at <NODE>: MESSAGE` of the chain (an error inside `include` or `tpl` carries the
 /// inner one) becomes `FILE:L:C` / `  executing "NAME" at <NODE>:` / `    MESSAGE`, one
 /// link per line group; a link of another shape stays as Go wrote it.
+///
+/// helm lays out only a chain of template errors: when the innermost error is a function's
+/// own (`error calling index: index out of range: 5`, `error calling dig: ...`) or the
+/// chain passes through `tpl` (whose error wraps the inner one in text of its own), it
+/// prints Go's one-line message as it is.
 pub fn helm_layout(message: &str) -> String {
     let mut links: Vec<&str> = Vec::new();
     let mut rest = message;
@@ -70,6 +75,21 @@ pub fn helm_layout(message: &str) -> String {
         rest = &rest[i + 2..];
     }
     links.push(rest);
+    let said = |link: &str| {
+        let bare = link.trim_end();
+        let bare = bare.strip_prefix("template: ").unwrap_or(bare);
+        split_exec_link(bare).map(|(_, _, msg)| msg.to_string())
+    };
+    let through_tpl = links
+        .iter()
+        .any(|l| said(l).is_some_and(|m| m.starts_with("error calling tpl:")));
+    let function_error = links
+        .last()
+        .and_then(|l| said(l))
+        .is_some_and(|m| m.starts_with("error calling "));
+    if through_tpl || function_error {
+        return message.trim_end().to_string();
+    }
     let mut out = Vec::with_capacity(links.len());
     for (n, link) in links.iter().enumerate() {
         let link = link.trim_end();
