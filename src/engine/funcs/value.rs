@@ -548,7 +548,7 @@ pub fn kind_of(v: &Value) -> &'static str {
 /// and sprig's results (`engine.files`, `time.Time`, `sprig.certificate`...).
 pub fn type_of(v: &Value) -> &'static str {
     use crate::engine::objects::{ApiVersions, Files, GoStruct, KubeVersionObj};
-    if v.kind() == ValueKind::Map || v.kind() == ValueKind::Seq || v.as_object().is_some() {
+    if v.as_object().is_some() {
         let named = [
             (
                 v.downcast_object_ref::<super::gotime::GoDuration>()

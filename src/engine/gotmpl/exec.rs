@@ -1069,7 +1069,8 @@ impl<'t> Frame<'_, '_, 't> {
         // Go checks the count first, at the function's name, then each argument against its
         // parameter's type as it evaluates it.
         let n = args.len() + fin.is_some() as usize;
-        if let Some(msg) = arity_error(name, args.len(), n) {
+        let sig = signature::of(name);
+        if let Some(msg) = arity_error(name, sig, args.len(), n) {
             let ident = match node {
                 Ctx::Cmd(cmd) => Ctx::Arg(&cmd.args[0]),
                 other => other,
@@ -1077,7 +1078,6 @@ impl<'t> Frame<'_, '_, 't> {
             self.at(pos, ident);
             return Err(self.error(msg));
         }
-        let sig = signature::of(name);
         let mut vals = Vec::with_capacity(n);
         for (i, a) in args.iter().enumerate() {
             vals.push(match sig {
@@ -1220,16 +1220,23 @@ impl<'t> Frame<'_, '_, 't> {
     }
 }
 
-/// Go's count check of a call to `name` with `explicit` arguments written and `n` in all
-/// (the piped value counted): "wrong number of args for trunc: want 2 got 1" (a variadic
-/// function counts only the arguments written, as Go does). `None` when the count is right
-/// or the function is unknown (the call says so).
-fn arity_error(name: &str, explicit: usize, n: usize) -> Option<String> {
+/// Go's count check of a call to `name` (of signature `sig`, when it has typed parameters)
+/// with `explicit` arguments written and `n` in all (the piped value counted): "wrong
+/// number of args for trunc: want 2 got 1" (a variadic function counts only the arguments
+/// written, as Go does). `None` when the count is right or the function is unknown (the
+/// call says so).
+fn arity_error(
+    name: &str,
+    sig: Option<signature::Signature>,
+    explicit: usize,
+    n: usize,
+) -> Option<String> {
     let (fixed, variadic) = match name {
         // Variadic in Go, with a count check of their own inside.
         "slice" | "eq" | "call" => (1, true),
         "dig" => (0, true),
-        _ => match signature::of(name) {
+        _ => match sig {
+            Some(s) if s.takes(n) => return None,
             Some(s) => (s.fixed.len(), s.rest.is_some()),
             None => {
                 let h = table().get(name)?;
