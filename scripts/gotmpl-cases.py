@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 
+from testchart import write_chart
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = os.path.join(ROOT, "tests", "fixtures", "gotmpl", "cases.txt")
 OUT = os.path.join(ROOT, "tests", "fixtures", "gotmpl", "cases.json")
@@ -48,16 +50,8 @@ def main():
     out = []
     for case in cases:
         with tempfile.TemporaryDirectory() as tmp:
-            chart = os.path.join(tmp, "t")
-            os.makedirs(os.path.join(chart, "templates"))
-            with open(os.path.join(chart, "Chart.yaml"), "w") as f:
-                f.write("apiVersion: v2\nname: t\nversion: 0.1.0\n")
-            with open(os.path.join(chart, "values.yaml"), "w") as f:
-                f.write(case["values"])
-            with open(os.path.join(chart, "templates", "_case.tpl"), "w") as f:
-                f.write(case["template"])
-            with open(os.path.join(chart, "templates", "out.yaml"), "w") as f:
-                f.write(WRAPPER)
+            templates = {"_case.tpl": case["template"], "out.yaml": WRAPPER}
+            chart = write_chart(tmp, "t", case["values"], templates)
             p = subprocess.run(
                 [helm, "template", "rel", chart, "-n", "ns", "--kube-version", "1.33.0"],
                 capture_output=True, text=True, cwd=tmp,

@@ -27,6 +27,8 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
+from testchart import write_chart
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "tests", "fixtures", "gotmpl", "arg-types.json")
 VALUES = "b: true\nf: 1.5\n"
@@ -71,14 +73,7 @@ def names():
 def render(helm, template):
     """helm's standard error for a chart whose one template is `template` ("" on success)."""
     with tempfile.TemporaryDirectory() as tmp:
-        chart = os.path.join(tmp, "t")
-        os.makedirs(os.path.join(chart, "templates"))
-        with open(os.path.join(chart, "Chart.yaml"), "w") as f:
-            f.write("apiVersion: v2\nname: t\nversion: 0.1.0\n")
-        with open(os.path.join(chart, "values.yaml"), "w") as f:
-            f.write(VALUES)
-        with open(os.path.join(chart, "templates", "a.yaml"), "w") as f:
-            f.write(template)
+        chart = write_chart(tmp, "t", VALUES, {"a.yaml": template})
         p = subprocess.run([helm, "template", "rel", chart], capture_output=True, text=True)
         return "" if p.returncode == 0 else p.stderr.strip()
 

@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 
+from testchart import write_chart
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
 
@@ -35,14 +37,7 @@ def main():
     files.sort()
     out = {}
     with tempfile.TemporaryDirectory() as work:
-        chart = os.path.join(work, "c")
-        os.makedirs(os.path.join(chart, "templates"))
-        with open(os.path.join(chart, "Chart.yaml"), "w") as f:
-            f.write("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-        with open(os.path.join(chart, "values.yaml"), "w") as f:
-            f.write("")
-        with open(os.path.join(chart, "templates", "t.yaml"), "w") as f:
-            f.write("v: {{ toYaml .Values | b64enc | quote }}\n")
+        chart = write_chart(work, "c", "", {"t.yaml": "v: {{ toYaml .Values | b64enc | quote }}\n"})
         for path in files:
             rel = os.path.relpath(path, corpus)
             p = subprocess.run([helm, "template", "r", chart, "-f", path], capture_output=True, text=True)

@@ -73,13 +73,25 @@ fn expected_parts(err: &str) -> Vec<String> {
     parts
 }
 
+/// A JSON file of `tests/fixtures/gotmpl/`.
+fn fixture(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/gotmpl")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The parts of helm's error `want` ([`expected_parts`]) that kpack's error `got` lacks.
+fn missing_parts(want: &str, got: &str) -> Vec<String> {
+    expected_parts(want)
+        .into_iter()
+        .filter(|p| !got.contains(p.as_str()))
+        .collect()
+}
+
 #[test]
 fn go_template_cases_render_as_helm() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/gotmpl/cases.json"
-    );
-    let table: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let table = fixture("cases.json");
     let mut failures = Vec::new();
     let cases = table["cases"].as_array().unwrap();
     for case in cases {
@@ -96,10 +108,7 @@ fn go_template_cases_render_as_helm() {
                 case["error"]
             )),
             (None, Err(e)) => {
-                let missing: Vec<String> = expected_parts(case["error"].as_str().unwrap())
-                    .into_iter()
-                    .filter(|p| !e.contains(p.as_str()))
-                    .collect();
+                let missing = missing_parts(case["error"].as_str().unwrap(), &e);
                 if !missing.is_empty() {
                     failures.push(format!(
                         "{name}: kpack's error lacks {missing:?}\nkpack: {e}\nhelm: {}",
@@ -124,11 +133,7 @@ fn go_template_cases_render_as_helm() {
 /// (`wrong type for value; expected string; got bool`).
 #[test]
 fn arguments_of_the_wrong_type_fail_as_in_helm() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/gotmpl/arg-types.json"
-    );
-    let table: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let table = fixture("arg-types.json");
     let values = table["values"].as_str().unwrap();
     let mut failures = Vec::new();
     let mut count = 0;
@@ -140,10 +145,7 @@ fn arguments_of_the_wrong_type_fail_as_in_helm() {
             match render_chart(values, &[("a.yaml", template)]) {
                 Ok(out) => failures.push(format!("{name}: {template}kpack printed {out}")),
                 Err(e) => {
-                    let missing: Vec<String> = expected_parts(want)
-                        .into_iter()
-                        .filter(|p| !e.contains(p.as_str()))
-                        .collect();
+                    let missing = missing_parts(want, &e);
                     if !missing.is_empty() {
                         failures.push(format!(
                             "{name}: {template}kpack's error lacks {missing:?}\nkpack: {e}\nhelm: {want}"
@@ -153,7 +155,7 @@ fn arguments_of_the_wrong_type_fail_as_in_helm() {
             }
         }
     }
-    assert!(count > 200, "only {count} cases in {path}");
+    assert!(count > 200, "only {count} cases in arg-types.json");
     assert!(
         failures.is_empty(),
         "{} of {count} cases differ from helm:\n\n{}",

@@ -189,6 +189,20 @@ fn corpus_renders_as_helm() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The corpus and the real helm for the test `name`, which is skipped (saying so) without
+/// them, but fails under CI.
+fn corpus_and_helm(name: &str) -> Option<(PathBuf, PathBuf)> {
+    let (Some(dir), Some(helm)) = (corpus_dir(), crate::support::k8s::helm_tool()) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the Helm corpus or helm is missing"
+        );
+        eprintln!("\n*** SKIPPED {name}: no corpus or no helm ***\n");
+        return None;
+    };
+    Some((dir, helm))
+}
+
 /// The `--set KEY=true` of every `enabled: false` in a chart's values.yaml (maps at most
 /// four levels down; keys that `--set` cannot name left out): the optional parts of a chart
 /// that its default render never reaches (ingress, metrics, TLS, persistence...).
@@ -234,14 +248,7 @@ fn innermost_location(err: &str) -> Option<String> {
 /// place. The default render (`corpus_renders_as_helm`) never reaches these templates.
 #[test]
 fn corpus_with_optional_parts_on_renders_as_helm() {
-    let (Some(dir), Some(helm)) = (corpus_dir(), crate::support::k8s::helm_tool()) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the Helm corpus or helm is missing"
-        );
-        eprintln!(
-            "\n*** SKIPPED corpus_with_optional_parts_on_renders_as_helm: no corpus or no helm ***\n"
-        );
+    let Some((dir, helm)) = corpus_and_helm("corpus_with_optional_parts_on_renders_as_helm") else {
         return;
     };
     let run = |exe: &Path, args: &[String]| {
@@ -295,12 +302,7 @@ fn corpus_with_optional_parts_on_renders_as_helm() {
 /// keys, folded lines; each part followed by a line break; the CRDs last in `all`).
 #[test]
 fn corpus_show_prints_what_helm_shows() {
-    let (Some(dir), Some(helm)) = (corpus_dir(), crate::support::k8s::helm_tool()) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the Helm corpus or helm is missing"
-        );
-        eprintln!("\n*** SKIPPED corpus_show_prints_what_helm_shows: no corpus or no helm ***\n");
+    let Some((dir, helm)) = corpus_and_helm("corpus_show_prints_what_helm_shows") else {
         return;
     };
     let kpack = Path::new(env!("CARGO_BIN_EXE_kpack"));
