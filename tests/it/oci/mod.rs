@@ -442,7 +442,7 @@ fn template_a_chart_pulled_from_a_registry() {
     let meta = kpack(&["show", "chart", &web, "--version", "^1", "--plain-http"]);
     assert_eq!(
         meta,
-        "apiVersion: kpack/v1\nname: web\nversion: 1.0.0\ndescription: test chart web\n"
+        "apiVersion: kpack/v1\nname: web\nversion: 1.0.0\ndescription: test chart web\n\n"
     );
 }
 

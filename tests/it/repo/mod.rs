@@ -380,7 +380,8 @@ fn add_list_update_remove_and_charts_from_a_repository() {
     assert!(t.ok().contains("value: \"2.0.0-rc.1\""), "{}", t.stdout);
     assert_eq!(
         env.kpack(&["show", "chart", "local/db"]).ok(),
-        "apiVersion: v2\nname: db\nversion: 0.1.0\ndescription: Database for web apps\nkeywords:\n- sql\n"
+        // As helm show chart prints a Helm chart's: keys sorted, then a blank line.
+        "apiVersion: v2\ndescription: Database for web apps\nkeywords:\n- sql\nname: db\nversion: 0.1.0\n\n"
     );
     assert_eq!(
         env.kpack(&["template", "r", "local/web", "--version", "^3"])
