@@ -543,43 +543,36 @@ pub fn kind_of(v: &Value) -> &'static str {
     }
 }
 
+/// Whether `v` is the object type `T`.
+pub fn is<T: Object + 'static>(v: &Value) -> bool {
+    v.downcast_object_ref::<T>().is_some()
+}
+
 /// Go type name (`typeOf`): `string`, `int64`, `float64`, `bool`, `[]interface {}`,
 /// `map[string]interface {}`, `<nil>`, and the names of the Go types behind Helm's objects
 /// and sprig's results (`engine.files`, `time.Time`, `sprig.certificate`...).
 pub fn type_of(v: &Value) -> &'static str {
     use crate::engine::objects::{ApiVersions, Files, GoStruct, KubeVersionObj};
     if v.as_object().is_some() {
-        let named = [
-            (
-                v.downcast_object_ref::<super::gotime::GoDuration>()
-                    .is_some(),
-                "time.Duration",
-            ),
-            (
-                v.downcast_object_ref::<super::gotime::GoTime>().is_some(),
-                "time.Time",
-            ),
-            (
-                v.downcast_object_ref::<super::crypto::Certificate>()
-                    .is_some(),
-                "sprig.certificate",
-            ),
-            (v.downcast_object_ref::<Files>().is_some(), "engine.files"),
-            (
-                v.downcast_object_ref::<KubeVersionObj>().is_some(),
-                "common.KubeVersion",
-            ),
-            (
-                v.downcast_object_ref::<ApiVersions>().is_some(),
-                "common.VersionSet",
-            ),
+        let name = if is::<super::gotime::GoDuration>(v) {
+            "time.Duration"
+        } else if is::<super::gotime::GoTime>(v) {
+            "time.Time"
+        } else if is::<super::crypto::Certificate>(v) {
+            "sprig.certificate"
+        } else if is::<Files>(v) {
+            "engine.files"
+        } else if is::<KubeVersionObj>(v) {
+            "common.KubeVersion"
+        } else if is::<ApiVersions>(v) {
+            "common.VersionSet"
+        } else if is::<GoStruct>(v) {
             // The one Go struct of strings Helm hands templates: `.Capabilities.HelmVersion`.
-            (
-                v.downcast_object_ref::<GoStruct>().is_some(),
-                "version.BuildInfo",
-            ),
-        ];
-        if let Some((_, name)) = named.iter().find(|(is, _)| *is) {
+            "version.BuildInfo"
+        } else {
+            ""
+        };
+        if !name.is_empty() {
             return name;
         }
     }

@@ -17,7 +17,7 @@
 //! - Every step counts against a budget, so a runaway template stops with an error.
 
 use super::parse::{self, Arg, Command, Control, Node, Pipe, Tree};
-use super::signature::{self, Nil, Param};
+use super::signature::{self, Nil, Param, Signature};
 use crate::engine::funcs::{self, Args, Helper, MANY, printf, value};
 use minijinja::value::{Value, ValueKind};
 use rustc_hash::FxHashMap;
@@ -1069,8 +1069,8 @@ impl<'t> Frame<'_, '_, 't> {
         // Go checks the count first, at the function's name, then each argument against its
         // parameter's type as it evaluates it.
         let n = args.len() + fin.is_some() as usize;
-        let sig = signature::of(name);
-        if let Some(msg) = arity_error(name, sig, args.len(), n) {
+        let sig = signatures().get(name).copied();
+        if let Some(msg) = sig.and_then(|s| s.count_error(name, args.len(), n)) {
             let ident = match node {
                 Ctx::Cmd(cmd) => Ctx::Arg(&cmd.args[0]),
                 other => other,
@@ -1220,45 +1220,32 @@ impl<'t> Frame<'_, '_, 't> {
     }
 }
 
-/// Go's count check of a call to `name` (of signature `sig`, when it has typed parameters)
-/// with `explicit` arguments written and `n` in all (the piped value counted): "wrong
-/// number of args for trunc: want 2 got 1" (a variadic function counts only the arguments
-/// written, as Go does). `None` when the count is right or the function is unknown (the
-/// call says so).
-fn arity_error(
-    name: &str,
-    sig: Option<signature::Signature>,
-    explicit: usize,
-    n: usize,
-) -> Option<String> {
-    let (fixed, variadic) = match name {
+/// The signature Go checks a call to `name` against before running it (its count, and the
+/// types of its typed parameters): [`signature::of`], else as many untyped parameters as
+/// the helper table says; `None` for a function whose count Go does not fix this way.
+fn go_signature(name: &str) -> Option<Signature> {
+    match name {
         // Variadic in Go, with a count check of their own inside.
-        "slice" | "eq" | "call" => (1, true),
-        "dig" => (0, true),
-        _ => match sig {
-            Some(s) if s.takes(n) => return None,
-            Some(s) => (s.fixed.len(), s.rest.is_some()),
-            None => {
-                let h = table().get(name)?;
-                match (h.min, h.max) {
-                    (min, MANY) => (min, true),
-                    (min, max) if min == max => (min, false),
-                    _ => return None,
-                }
-            }
-        },
-    };
-    if variadic && n < fixed {
-        Some(format!(
-            "wrong number of args for {name}: want at least {fixed} got {explicit}"
-        ))
-    } else if !variadic && n != fixed {
-        Some(format!(
-            "wrong number of args for {name}: want {fixed} got {n}"
-        ))
-    } else {
-        None
+        "slice" | "eq" | "call" => Signature::untyped(1, true),
+        "dig" => Signature::untyped(0, true),
+        _ => signature::of(name).or_else(|| match table().get(name).map(|h| (h.min, h.max))? {
+            (min, MANY) => Signature::untyped(min, true),
+            (min, max) if min == max => Signature::untyped(min, false),
+            _ => None,
+        }),
     }
+}
+
+/// [`go_signature`] of every function, made once: a call looks its function up here.
+fn signatures() -> &'static FxHashMap<&'static str, Signature> {
+    static S: LazyLock<FxHashMap<&'static str, Signature>> = LazyLock::new(|| {
+        (table().keys().copied())
+            .chain(HELM.iter().copied())
+            .chain(BUILTINS.iter().copied())
+            .filter_map(|name| Some((name, go_signature(name)?)))
+            .collect()
+    });
+    &S
 }
 
 fn check_args(name: &str, vals: &[Value], min: usize, max: usize) -> R<()> {

@@ -18,7 +18,10 @@
 
 use minijinja::value::{Value, ValueKind};
 
+use crate::engine::funcs::crypto::Certificate;
+use crate::engine::funcs::gotime::GoTime;
 use crate::engine::funcs::value;
+use crate::engine::objects::Files;
 
 /// The Go type of a parameter, as far as the check tells types apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,9 +80,9 @@ impl Param {
             }
             Param::Bool => v.kind() == ValueKind::Bool,
             Param::List => v.kind() == ValueKind::Seq,
-            Param::Map => v.kind() == ValueKind::Map && value::type_of(v) != "engine.files",
-            Param::Time => value::type_of(v) == "time.Time",
-            Param::Certificate => value::type_of(v) == "sprig.certificate",
+            Param::Map => v.kind() == ValueKind::Map && !value::is::<Files>(v),
+            Param::Time => value::is::<GoTime>(v),
+            Param::Certificate => value::is::<Certificate>(v),
         }
     }
 }
@@ -92,7 +95,35 @@ pub struct Signature {
     pub rest: Option<Param>,
 }
 
+/// Parameters enough for any untyped signature ([`Signature::untyped`]).
+const ANY: [Param; 8] = [Param::Any; 8];
+
 impl Signature {
+    /// `fixed` parameters of `interface {}`, then as many more when `variadic`; `None` for
+    /// more than eight.
+    pub fn untyped(fixed: usize, variadic: bool) -> Option<Signature> {
+        Some(Signature {
+            fixed: ANY.get(..fixed)?,
+            rest: variadic.then_some(Param::Any),
+        })
+    }
+
+    /// Go's count check of a call to `name` with `explicit` arguments written and `n` in
+    /// all (the piped value counted): "wrong number of args for trunc: want 2 got 1" (a
+    /// variadic function counts only the arguments written, as Go does).
+    pub fn count_error(&self, name: &str, explicit: usize, n: usize) -> Option<String> {
+        let fixed = self.fixed.len();
+        match self.rest {
+            _ if self.takes(n) => None,
+            Some(_) => Some(format!(
+                "wrong number of args for {name}: want at least {fixed} got {explicit}"
+            )),
+            None => Some(format!(
+                "wrong number of args for {name}: want {fixed} got {n}"
+            )),
+        }
+    }
+
     /// Whether Go accepts `n` arguments (the piped value counted).
     pub fn takes(&self, n: usize) -> bool {
         match self.rest {
@@ -230,6 +261,15 @@ mod tests {
             (Param::Int, Param::String)
         );
         assert!(of("toYaml").is_none() && of("index").is_none());
+        assert_eq!(
+            trunc.count_error("trunc", 1, 1).unwrap(),
+            "wrong number of args for trunc: want 2 got 1"
+        );
+        assert_eq!(
+            merge.count_error("merge", 0, 0).unwrap(),
+            "wrong number of args for merge: want at least 1 got 0"
+        );
+        assert_eq!(trunc.count_error("trunc", 1, 2), None);
     }
 
     #[test]
