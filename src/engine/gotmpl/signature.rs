@@ -69,7 +69,9 @@ impl Param {
     fn holds(self, v: &Value) -> bool {
         match self {
             Param::Any => true,
-            Param::String => v.kind() == ValueKind::String,
+            // A Go string may hold bytes that are not UTF-8 (a cut inside a character),
+            // which kpack keeps as bytes.
+            Param::String => matches!(v.kind(), ValueKind::String | ValueKind::Bytes),
             Param::Int => {
                 v.kind() == ValueKind::Number && matches!(value::num(v), Some(value::Num::I(_)))
             }
@@ -79,7 +81,7 @@ impl Param {
                 v.kind() == ValueKind::Number && matches!(value::num(v), Some(value::Num::F(_)))
             }
             Param::Bool => v.kind() == ValueKind::Bool,
-            Param::List => v.kind() == ValueKind::Seq,
+            Param::List => matches!(v.kind(), ValueKind::Seq | ValueKind::Iterable),
             Param::Map => v.kind() == ValueKind::Map && !value::is::<Files>(v),
             Param::Time => value::is::<GoTime>(v),
             Param::Certificate => value::is::<Certificate>(v),
