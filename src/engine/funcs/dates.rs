@@ -465,10 +465,7 @@ fn as_duration(v: &Value) -> Result<GoDuration, String> {
     match value::num(v) {
         Some(Num::I(secs)) => Ok(GoDuration(secs.wrapping_mul(1_000_000_000))),
         Some(Num::F(f)) => Ok(float_seconds(f)),
-        None => Err(format!(
-            "unsupported duration type {}",
-            super::go::type_name(v)
-        )),
+        None => Err(format!("unsupported duration type {}", value::type_of(v))),
     }
 }
 

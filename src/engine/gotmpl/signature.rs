@@ -275,6 +275,46 @@ mod tests {
     }
 
     #[test]
+    fn every_signature_names_a_helper_with_a_matching_arity() {
+        let table = crate::engine::funcs::go_helpers();
+        let mut wrong = Vec::new();
+        for h in &table {
+            let Some(sig) = of(h.name) else { continue };
+            let max = if sig.rest.is_some() {
+                crate::engine::funcs::MANY
+            } else {
+                sig.fixed.len()
+            };
+            if (h.min, h.max) != (sig.fixed.len(), max) {
+                wrong.push(format!(
+                    "{}: table {}..{}, Go {}..{max}",
+                    h.name,
+                    h.min,
+                    h.max,
+                    sig.fixed.len()
+                ));
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "arity differs from Go's:\n{}",
+            wrong.join("\n")
+        );
+        assert_eq!(
+            of("genSignedCert").unwrap().fixed,
+            [
+                Param::String,
+                Param::List,
+                Param::List,
+                Param::Int,
+                Param::Certificate
+            ]
+        );
+        assert_eq!(of("pick").unwrap().rest, Some(Param::String));
+        assert!(of("toString").is_none());
+    }
+
+    #[test]
     fn nil_is_refused_as_go_refuses_it() {
         let nil = Value::from(());
         assert_eq!(

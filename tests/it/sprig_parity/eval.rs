@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
-use kpack::engine::funcs::go::{self, Param};
-use kpack::engine::funcs::{Args, Helper, MANY, value};
+use kpack::engine::funcs::{Args, Helper, MANY, go, value};
+use kpack::engine::gotmpl::signature::{self, Nil, Param};
 use minijinja::Value;
 
 /// Why a row did not render.
@@ -246,15 +246,13 @@ fn literal(t: &Tok) -> Option<(Lit, String)> {
     })
 }
 
-/// Go's conversion of each argument to its parameter's type (the Go-side signature table).
+/// Go's conversion of each argument to its parameter's type (the engine's signature table).
 fn check_args(name: &str, args: &[Value], lits: &[Option<(Lit, String)>]) -> Result<(), Failure> {
-    let Some(sig) = go::signature(name) else {
+    let Some(sig) = signature::of(name) else {
         return Ok(());
     };
     for (i, (v, lit)) in args.iter().zip(lits).enumerate() {
-        let Some(p) = sig.params.get(i).copied().or(sig.variadic) else {
-            break;
-        };
+        let p = sig.param(i);
         let msg = match (p, lit) {
             (Param::Any, _) => continue,
             (Param::Int | Param::Uint32, Some((Lit::Int, _))) => continue,
@@ -262,15 +260,15 @@ fn check_args(name: &str, args: &[Value], lits: &[Option<(Lit, String)>]) -> Res
                 format!("expected integer; found {text}")
             }
             (Param::Float64, Some((Lit::Int | Lit::Float, _))) => continue,
-            (Param::Str, Some((Lit::Str, _))) => continue,
-            (Param::Str, Some((_, text))) => format!("expected string; found {text}"),
+            (Param::String, Some((Lit::Str, _))) => continue,
+            (Param::String, Some((_, text))) => format!("expected string; found {text}"),
             (Param::Bool, Some((Lit::Bool, _))) => continue,
             (Param::Bool, Some((_, text))) => format!("expected bool; found {text}"),
             (Param::List | Param::Map, Some((Lit::Nil, _))) => continue,
             (_, Some((_, text))) => format!("can't handle {text} for arg of type {}", p.go_name()),
-            (_, None) => match go::check_value(p, v) {
-                Ok(()) => continue,
-                Err(m) => m,
+            (_, None) => match signature::check(p, v, Nil::Invalid) {
+                None => continue,
+                Some(m) => m,
             },
         };
         return Err(Failure::Engine(msg));

@@ -6,7 +6,7 @@
 //!
 //! Error rows compare helm's `error calling NAME: MSG` (or `required`/`fail`'s message, or
 //! the engine's arity and argument-type messages, checked with the Go signatures of
-//! `funcs::go::signature`) with kpack's. Go tells `int` from `int64`, kpack does not: a row
+//! `engine::gotmpl::signature`) with kpack's. Go tells `int` from `int64`, kpack does not: a row
 //! that needs it is listed in PENDING.
 
 mod certs;
