@@ -75,26 +75,25 @@ pub fn helm_layout(message: &str) -> String {
         rest = &rest[i + 2..];
     }
     links.push(rest);
-    let said = |link: &str| {
-        let bare = link.trim_end();
-        let bare = bare.strip_prefix("template: ").unwrap_or(bare);
-        split_exec_link(bare).map(|(_, _, msg)| msg.to_string())
+    // Each link as written (trimmed), without its `template: `, and its parts.
+    let parsed: Vec<_> = (links.iter())
+        .map(|link| {
+            let link = link.trim_end();
+            let bare = link.strip_prefix("template: ").unwrap_or(link);
+            (link, bare, split_exec_link(bare))
+        })
+        .collect();
+    let says = |parts: &Option<(&str, &str, &str)>, start: &str| {
+        parts.is_some_and(|(_, _, msg)| msg.starts_with(start))
     };
-    let through_tpl = links
-        .iter()
-        .any(|l| said(l).is_some_and(|m| m.starts_with("error calling tpl:")));
-    let function_error = links
-        .last()
-        .and_then(|l| said(l))
-        .is_some_and(|m| m.starts_with("error calling "));
+    let through_tpl = (parsed.iter()).any(|(_, _, parts)| says(parts, "error calling tpl:"));
+    let function_error = (parsed.last()).is_some_and(|(_, _, parts)| says(parts, "error calling "));
     if through_tpl || function_error {
         return message.trim_end().to_string();
     }
-    let mut out = Vec::with_capacity(links.len());
-    for (n, link) in links.iter().enumerate() {
-        let link = link.trim_end();
-        let bare = link.strip_prefix("template: ").unwrap_or(link);
-        match split_exec_link(bare) {
+    let mut out = Vec::with_capacity(parsed.len());
+    for (n, (link, bare, parts)) in parsed.iter().enumerate() {
+        match parts {
             Some((loc, exec, msg)) => out.push(format!("{loc}\n  {exec}:\n    {msg}")),
             None if n == 0 => out.push(bare.to_string()),
             None => out.push(link.to_string()),
