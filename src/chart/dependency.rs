@@ -434,10 +434,11 @@ fn unpacked_status(
     dep: &crate::chart::Dependency,
     constraint: Option<&version::Constraints>,
 ) -> DepState {
-    let Ok(text) = std::fs::read_to_string(charts.join(&dep.name).join("Chart.yaml")) else {
+    let dir = charts.join(&dep.name);
+    if !dir.join("Chart.yaml").is_file() {
         return DepState::Missing;
-    };
-    let Ok(meta) = crate::yaml::from_str::<Metadata>(&text) else {
+    }
+    let Ok(meta) = read_metadata(&dir) else {
         return DepState::Unpacked;
     };
     if meta.version == dep.version {

@@ -137,12 +137,10 @@ fn disable(chart: &mut Chart, values: &Map, tags: &Map) -> bool {
 }
 
 /// Whether the subchart `sub` stays: its dependency's condition (the first of its paths
-/// that holds a boolean), else its tags (any of them true), else yes.
+/// that holds a boolean), else its tags (any of them true), else yes. `deps` are named as
+/// [`resolve_aliases`] leaves them: by alias when they have one, as their subcharts are.
 fn enabled(deps: &[crate::chart::Dependency], sub: &Chart, values: &Map, tags: &Map) -> bool {
-    let Some(dep) = deps
-        .iter()
-        .find(|d| d.alias.as_deref().unwrap_or(&d.name) == sub.name())
-    else {
+    let Some(dep) = deps.iter().find(|d| d.name == sub.name()) else {
         return true;
     };
     if let Some(cond) = &dep.condition {
