@@ -328,17 +328,10 @@ fn corpus_show_prints_what_helm_shows() {
                             String::from_utf8_lossy(&want),
                             String::from_utf8_lossy(&got),
                         );
-                        let line = want
-                            .split('\n')
-                            .zip(got.split('\n'))
-                            .position(|(a, b)| a != b)
-                            .map_or(want.split('\n').count().min(got.split('\n').count()), |i| i);
-                        format!(
-                            "{chart}: show {what} differs from line {}: helm {:?}, kpack {:?}",
-                            line + 1,
-                            want.split('\n').nth(line).unwrap_or("(end)"),
-                            got.split('\n').nth(line).unwrap_or("(end)")
-                        )
+                        // The first line that differs, as the corpus test reports it.
+                        let why = compare(&got, &want, &want)
+                            .unwrap_or_else(|| "not the same bytes".into());
+                        format!("{chart}: show {what} differs from helm's: {why}")
                     })
                 })
                 .collect::<Vec<_>>()
